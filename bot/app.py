@@ -1,0 +1,105 @@
+"""Composing the bot: settings -> configuration, storage, router, channels, scheduler, server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channels.web.auth import load_secret
+from bot.channels.web.handler import WebChat
+from bot.health import add_health_routes
+from bot.router import Router, RouterSettings
+from bot.school import SchoolConfig, load_school_config
+from bot.services.people import sync_people
+from bot.settings import Settings
+from dialogs.loader import BUILTIN_FLOWS, load_flows
+from scheduler.jobs import JobContext
+from scheduler.setup import build_scheduler
+from storage.crypto import Cipher, load_cipher
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Bot:
+    """Everything a running bot holds, for the server and for tests."""
+
+    settings: Settings
+    school: SchoolConfig
+    engine: AsyncEngine
+    cipher: Cipher
+    router: Router
+    web_chat: WebChat | None
+    jobs: JobContext
+
+
+def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
+    """Load and check configuration and flows; raises with a clear message when one is bad."""
+    school = load_school_config(settings.school_config)
+    flows = load_flows(BUILTIN_FLOWS, settings.flows_dir)
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    cipher = load_cipher(configured=key, key_file=settings.key_file)
+    engine = create_engine(settings.resolved_database_url)
+    sessions = session_factory(engine)
+    retention = timedelta(hours=settings.draft_retention_hours)
+    router = Router(
+        sessions=sessions,
+        cipher=cipher,
+        school=school,
+        flows=flows,
+        clock=clock,
+        settings=RouterSettings(
+            draft_retention=retention,
+            welcome_back_after=timedelta(minutes=settings.welcome_back_after_minutes),
+        ),
+    )
+    web_chat = None
+    if settings.web_chat_enabled:
+        web_chat = WebChat(
+            router=router,
+            school=school,
+            secret=load_secret(settings.data_dir / "web_session.key"),
+            allow_remote_login=settings.web_demo_login_remote,
+        )
+    jobs = JobContext(sessions=sessions, cipher=cipher, clock=clock, draft_retention=retention)
+    return Bot(settings, school, engine, cipher, router, web_chat, jobs)
+
+
+async def prepare_storage(bot: Bot) -> None:
+    """Migrate the database and mirror the school's people into it."""
+    await upgrade(bot.engine)
+    async with bot.router.sessions() as session, session.begin():
+        await sync_people(session, school=bot.school, now=bot.router.clock())
+
+
+def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
+    app = web.Application(client_max_size=256 * 1024)
+    add_health_routes(app, bot.engine)
+    if bot.web_chat is not None:
+        bot.web_chat.add_routes(app)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        await prepare_storage(bot)
+        scheduler = build_scheduler(bot.jobs, timezone=bot.school.timezone)
+        if run_scheduler:
+            scheduler.start()
+        log.info("ready: school=%r flows=%s", bot.school.name, ",".join(bot.router.flows))
+        yield
+        if run_scheduler:
+            scheduler.shutdown(wait=False)
+        await bot.engine.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app

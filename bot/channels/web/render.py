@@ -1,0 +1,51 @@
+"""Outbound -> the JSON the page renders. Pure; the page shows all text with textContent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.messages import Notice, Option, Outbound, Question, Summary
+
+
+def render(message: Outbound) -> dict[str, Any]:
+    if isinstance(message, Notice):
+        return {
+            "kind": "notice",
+            "tone": message.tone,
+            "text": message.text,
+            "restore_text": message.restore_text,
+        }
+    if isinstance(message, Question):
+        return {
+            "kind": "question",
+            "step_id": message.step_id,
+            "input": message.input,
+            "text": message.text,
+            "hint": message.hint,
+            "guidance": message.guidance,
+            "options": [_option(o) for o in message.options],
+            "max_length": message.max_length,
+            "required": message.required,
+            "progress": list(message.progress) if message.progress else None,
+            "current_answer": message.current_answer,
+            "actions": [_option(o) for o in message.actions],
+        }
+    if isinstance(message, Summary):
+        return {
+            "kind": "summary",
+            "title": message.title,
+            "text": message.text,
+            "rows": [
+                {"step_id": r.step_id, "label": r.label, "value": r.value} for r in message.rows
+            ],
+            "options": [_option(o) for o in message.options],
+        }
+    raise TypeError(f"cannot render {type(message).__name__}")
+
+
+def render_all(messages: list[Outbound]) -> list[dict[str, Any]]:
+    return [render(m) for m in messages]
+
+
+def _option(option: Option) -> dict[str, str]:
+    return {"value": option.value, "label": option.label, "style": option.style}

@@ -1,0 +1,48 @@
+"""The neutral message model every channel translates to and from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogs.prompts import Notice, Option, Prompt, Question, Summary, SummaryRow
+
+Outbound = Prompt
+
+__all__ = [
+    "Inbound",
+    "Notice",
+    "Option",
+    "Outbound",
+    "Question",
+    "Summary",
+    "SummaryRow",
+    "User",
+]
+
+
+@dataclass(frozen=True)
+class User:
+    """Who sent a message: the platform's id for them, and the e-mail that is their key here."""
+
+    platform_id: str
+    email: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a user did: typed text, pressed a button, or ticked boxes and pressed Done.
+
+    `message_id` is the platform's id for this delivery; a second delivery of the same id is
+    ignored. `attachments` counts files or images the user tried to send: they are never stored.
+    """
+
+    channel: str
+    conversation_key: str
+    user: User
+    text: str | None = None
+    value: str | None = None
+    values: tuple[str, ...] | None = None
+    message_id: str | None = None
+    attachments: int = 0
+    session_start: bool = False

@@ -1,0 +1,274 @@
+"""The turn router: one inbound message in, the conversation moved on, neutral replies out."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import strings
+from bot.messages import Inbound, Notice, Option, Outbound, Question
+from bot.school import SchoolConfig
+from bot.services.conversations import (
+    LoadedConversation,
+    StaleConversation,
+    first_delivery,
+    load_conversation,
+    save_conversation,
+)
+from bot.services.reports import AnswerRow, abandon_report, open_urgent_report, submit_report
+from dialogs.datetimes import format_moment
+from dialogs.display import summary_for
+from dialogs.engine import Dialog, Reply, Turn
+from dialogs.loader import Flow
+from storage.crypto import Cipher
+
+log = logging.getLogger(__name__)
+_START = "start:"
+_HELP = {"help", "__help", "?"}
+
+
+@dataclass(frozen=True)
+class RouterSettings:
+    draft_retention: timedelta = timedelta(hours=72)
+    welcome_back_after: timedelta = timedelta(minutes=30)
+
+
+class Router:
+    """Runs turns: load the state, run one step, write everything in one transaction."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        school: SchoolConfig,
+        flows: dict[str, Flow],
+        clock: Callable[[], datetime],
+        settings: RouterSettings | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+        self.school = school
+        self.flows = flows
+        self.clock = clock
+        self.settings = settings or RouterSettings()
+        self.dialogs = {
+            flow_id: Dialog(flow, tz=school.tz, clock=clock) for flow_id, flow in flows.items()
+        }
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Handle one inbound message; a duplicate delivery returns nothing."""
+        key = (inbound.channel, inbound.conversation_key)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        started = time.perf_counter()
+        async with lock:
+            try:
+                replies = await self._handle_once(inbound)
+            except StaleConversation:
+                replies = [Notice(strings.BUSY, "info"), *await self._handle_once(_show(inbound))]
+        log.info(
+            "turn channel=%s conversation=%s replies=%d ms=%.1f",
+            inbound.channel,
+            _short(inbound.conversation_key),
+            len(replies),
+            (time.perf_counter() - started) * 1000,
+        )
+        return replies
+
+    async def _handle_once(self, inbound: Inbound) -> list[Outbound]:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            if inbound.message_id and not await first_delivery(
+                session, channel=inbound.channel, message_id=inbound.message_id, now=now
+            ):
+                return []
+            loaded = await load_conversation(
+                session,
+                cipher=self.cipher,
+                channel=inbound.channel,
+                conversation_key=inbound.conversation_key,
+                user_email=inbound.user.email,
+                now=now,
+            )
+            idle = now - loaded.row.updated_at if loaded.row.version else timedelta(0)
+            replies = await self._turn(session, loaded, inbound, idle=idle, now=now)
+            started = loaded.row.draft_started_at if loaded.doc.dialog else None
+            if loaded.doc.dialog and started is None:
+                started = now
+            await save_conversation(
+                session, cipher=self.cipher, loaded=loaded, draft_started_at=started, now=now
+            )
+            return replies
+
+    async def _turn(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        inbound: Inbound,
+        *,
+        idle: timedelta,
+        now: datetime,
+    ) -> list[Outbound]:
+        doc = loaded.doc
+        prefix: list[Outbound] = []
+        if doc.purged is not None:
+            prefix.append(Notice(self._purged_text(doc.purged), "warning"))
+            doc.purged = None
+        if doc.dialog is None:
+            return [*prefix, *self._idle(loaded, inbound)]
+        dialog = self.dialogs.get(doc.dialog["flow_id"])
+        if dialog is None:
+            doc.dialog = None
+            return [*prefix, Notice(strings.FLOW_GONE, "warning"), *self._menu(inbound)]
+        state = dialog.resume(doc.dialog)
+        if inbound.attachments:
+            return [Notice(strings.NO_ATTACHMENTS, "error"), *dialog.repeat(state)]
+        if inbound.session_start:
+            started = format_moment(loaded.row.draft_started_at or now, self.school.tz)
+            text = strings.UNFINISHED.format(title=dialog.spec.title, started=started)
+            return [Notice(text, "info"), *dialog.repeat(state)]
+        if idle >= self.settings.welcome_back_after and inbound.text:
+            welcome = Notice(
+                strings.WELCOME_BACK.format(title=dialog.spec.title), "info", inbound.text
+            )
+            return [welcome, *dialog.repeat(state)]
+        turn = dialog.handle(state, Reply(inbound.text, inbound.value, inbound.values))
+        return [*prefix, *await self._after(session, loaded, dialog, turn, inbound, now)]
+
+    async def _after(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        dialog: Dialog,
+        turn: Turn,
+        inbound: Inbound,
+        now: datetime,
+    ) -> list[Outbound]:
+        doc = loaded.doc
+        email = inbound.user.email
+        if "urgent" in turn.new_signals and doc.report_id is None:
+            report = await open_urgent_report(
+                session,
+                cipher=self.cipher,
+                flow=dialog.spec,
+                reporter_email=email,
+                channel=inbound.channel,
+                answers=turn.answers(dialog),
+                now=now,
+            )
+            doc.report_id = report.id
+            log.warning("urgent report opened report_id=%s", report.id)
+        if turn.outcome == "cancelled":
+            if doc.report_id is not None:
+                await abandon_report(session, report_id=doc.report_id, actor_email=email, now=now)
+            doc.dialog, doc.report_id = None, None
+            return [*turn.prompts, *self._menu(inbound, again=True)]
+        if turn.outcome == "completed":
+            replies = await self._submit(session, loaded, dialog, turn, inbound, now)
+            doc.dialog, doc.report_id = None, None
+            return [*replies, *self._menu(inbound, again=True)]
+        doc.dialog = turn.state.to_json()
+        return turn.prompts
+
+    async def _submit(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        dialog: Dialog,
+        turn: Turn,
+        inbound: Inbound,
+        now: datetime,
+    ) -> list[Outbound]:
+        summary = summary_for(dialog, turn.state)
+        rows = [
+            AnswerRow(row.step_id, dialog.spec.step(row.step_id).prompt, row.label, row.value)
+            for row in summary.rows
+        ]
+        filed = await submit_report(
+            session,
+            cipher=self.cipher,
+            flow=dialog.spec,
+            reporter_email=inbound.user.email,
+            channel=inbound.channel,
+            answers=turn.answers(dialog),
+            rows=rows,
+            signals=turn.state.signals,
+            report_id=loaded.doc.report_id,
+            now=now,
+        )
+        report = filed.report
+        log.info("report submitted report_id=%s kind=%s", report.id, report.kind)
+        template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
+        replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
+        if filed.linked is not None:
+            linked = strings.LINKED_CONCERN.format(reference=filed.linked.reference)
+            replies.append(Notice(linked, "warning"))
+        return replies
+
+    def _idle(self, loaded: LoadedConversation, inbound: Inbound) -> list[Outbound]:
+        """No report under way: start one, show help, or offer the menu."""
+        command = " ".join((inbound.value or inbound.text or "").strip().casefold().split())
+        flow_id = self._flow_for(command)
+        if flow_id is not None:
+            if inbound.attachments:
+                return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
+            turn = self.dialogs[flow_id].start()
+            loaded.doc.dialog = turn.state.to_json()
+            return turn.prompts
+        if command in _HELP:
+            return [Notice(strings.HELP, "guidance"), *self._menu(inbound)]
+        if inbound.attachments:
+            return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
+        if inbound.value is not None:
+            return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
+        return self._menu(inbound)
+
+    def _flow_for(self, command: str) -> str | None:
+        if command.startswith(_START) and command[len(_START) :] in self.flows:
+            return command[len(_START) :]
+        words = {"report": "concern", "concern": "concern", "filtering": "filtering"}
+        words |= {"filter": "filtering", "monitoring": "filtering"}
+        flow_id = words.get(command)
+        return flow_id if flow_id in self.flows else None
+
+    def _menu(self, inbound: Inbound, *, again: bool = False) -> list[Outbound]:
+        name = inbound.user.display_name.split(" ")[0] or "there"
+        text = strings.MENU_AGAIN if again else strings.MENU.format(name=name)
+        options = [Option(f"{_START}{flow.id}", flow.spec.title) for flow in self.flows.values()]
+        options.append(Option("help", strings.HELP_OPTION))
+        return [Question(step_id=None, input="menu", text=text, options=tuple(options))]
+
+    def _purged_text(self, purged: dict[str, Any]) -> str:
+        flow = self.flows.get(purged.get("flow_id", ""))
+        title = flow.spec.title if flow else "report"
+        started_at = purged.get("started_at")
+        started = (
+            format_moment(datetime.fromisoformat(started_at), self.school.tz)
+            if started_at
+            else "earlier"
+        )
+        hours = round(self.settings.draft_retention.total_seconds() / 3600)
+        return strings.PURGED.format(title=title, started=started, hours=hours)
+
+
+def _show(inbound: Inbound) -> Inbound:
+    return Inbound(inbound.channel, inbound.conversation_key, inbound.user, session_start=True)
+
+
+def _short(key: str) -> str:
+    # Conversation keys can contain e-mail addresses; logs get a stable, anonymous stand-in.
+    return hashlib.sha256(key.encode()).hexdigest()[:10]

@@ -1,0 +1,134 @@
+"""Conversation state: one encrypted document per user and channel, saved every turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import Cipher
+from storage.models import Conversation, InboundMessage
+
+
+class StaleConversation(Exception):
+    """Someone else saved this conversation first (a double press, or another replica)."""
+
+
+@dataclass
+class ConversationDoc:
+    """What is kept between turns. `dialog` is the engine's state while a report is a draft."""
+
+    dialog: dict[str, Any] | None = None
+    report_id: int | None = None
+    purged: dict[str, Any] | None = None  # what to tell the user about a draft that was purged
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "dialog": self.dialog,
+            "report_id": self.report_id,
+            "purged": self.purged,
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ConversationDoc:
+        return cls(
+            dialog=data.get("dialog"),
+            report_id=data.get("report_id"),
+            purged=data.get("purged"),
+            extra=dict(data.get("extra") or {}),
+        )
+
+
+@dataclass
+class LoadedConversation:
+    row: Conversation
+    doc: ConversationDoc
+
+
+async def load_conversation(
+    session: AsyncSession,
+    *,
+    cipher: Cipher,
+    channel: str,
+    conversation_key: str,
+    user_email: str,
+    now: datetime,
+) -> LoadedConversation:
+    row = await session.scalar(
+        select(Conversation).where(
+            Conversation.channel == channel, Conversation.conversation_key == conversation_key
+        )
+    )
+    if row is None:
+        row = Conversation(
+            channel=channel,
+            conversation_key=conversation_key,
+            user_email=user_email,
+            version=0,
+            updated_at=now,
+        )
+        session.add(row)
+        await session.flush()
+    doc = (
+        ConversationDoc()
+        if row.state_enc is None
+        else ConversationDoc.from_json(cipher.decrypt_json(row.state_enc))
+    )
+    return LoadedConversation(row, doc)
+
+
+async def save_conversation(
+    session: AsyncSession,
+    *,
+    cipher: Cipher,
+    loaded: LoadedConversation,
+    draft_started_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Save the document if nobody saved a newer one since it was loaded."""
+    row = loaded.row
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == row.id, Conversation.version == row.version)
+        .values(
+            state_enc=cipher.encrypt_json(loaded.doc.to_json()),
+            version=row.version + 1,
+            draft_started_at=draft_started_at,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleConversation(row.id)
+
+
+async def first_delivery(
+    session: AsyncSession, *, channel: str, message_id: str, now: datetime
+) -> bool:
+    """Remember a platform message id; False when it was already handled."""
+    try:
+        async with session.begin_nested():
+            session.add(InboundMessage(channel=channel, message_id=message_id, at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+async def drafts_started_before(session: AsyncSession, *, cutoff: datetime) -> list[Conversation]:
+    result = await session.scalars(
+        select(Conversation).where(
+            Conversation.draft_started_at.is_not(None), Conversation.updated_at < cutoff
+        )
+    )
+    return list(result)
+
+
+async def forget_inbound_ids(session: AsyncSession, *, before: datetime) -> int:
+    result = await session.execute(delete(InboundMessage).where(InboundMessage.at < before))
+    return int(result.rowcount)  # type: ignore[attr-defined]

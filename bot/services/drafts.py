@@ -1,0 +1,50 @@
+"""Unfinished reports: kept for a while so nothing is lost, then purged, never silently."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.conversations import (
+    ConversationDoc,
+    LoadedConversation,
+    drafts_started_before,
+    save_conversation,
+)
+from bot.services.events import record_event
+from bot.services.reports import abandon_report
+from storage.crypto import Cipher
+
+
+async def purge_abandoned_drafts(
+    session: AsyncSession, *, cipher: Cipher, retention: timedelta, now: datetime
+) -> int:
+    """Delete drafts untouched for `retention`; tell their owners next time; keep urgent records."""
+    purged = 0
+    for row in await drafts_started_before(session, cutoff=now - retention):
+        if row.state_enc is None:
+            continue
+        doc = ConversationDoc.from_json(cipher.decrypt_json(row.state_enc))
+        if doc.dialog is None:
+            continue
+        if doc.report_id is not None:
+            await abandon_report(
+                session, report_id=doc.report_id, actor_email=row.user_email, now=now
+            )
+        started = row.draft_started_at.isoformat() if row.draft_started_at else None
+        doc.purged = {"flow_id": doc.dialog["flow_id"], "started_at": started}
+        doc.dialog, doc.report_id = None, None
+        loaded = LoadedConversation(row, doc)
+        await save_conversation(
+            session, cipher=cipher, loaded=loaded, draft_started_at=None, now=now
+        )
+        await record_event(
+            session,
+            kind="draft_purged",
+            at=now,
+            actor_email=None,
+            detail={"conversation": row.id, "hours": retention.total_seconds() / 3600},
+        )
+        purged += 1
+    return purged

@@ -1,0 +1,57 @@
+"""Every setting the bot reads from its environment, in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Read from environment variables (or a `.env` file beside the project)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and key live.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means SQLite at DATA_DIR/bot.db.",
+    )
+    school_config: Path = Field(
+        default=PROJECT_ROOT / "config" / "school.example.yaml",
+        description="The school's YAML configuration.",
+    )
+    flows_dir: Path | None = Field(
+        default=None, description="A folder of the school's own flow files (replace built-ins)."
+    )
+    host: str = Field(default="127.0.0.1", description="Address to listen on.")
+    port: int = Field(default=3978, ge=1, le=65535, description="Port to listen on.")
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s), comma separated, newest first; empty: DATA_DIR/encryption.key.",
+    )
+    draft_retention_hours: float = Field(
+        default=72, gt=0, description="How long an unfinished report is kept before it is purged."
+    )
+    welcome_back_after_minutes: float = Field(
+        default=30, ge=0, description="Idle time after which a returning user is reminded."
+    )
+    web_chat_enabled: bool = Field(default=True, description="Serve the local web chat at /.")
+    web_demo_login_remote: bool = Field(
+        default=False,
+        description="Allow the demo sign-in from other machines (never on a real deployment).",
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'bot.db').as_posix()}"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / "encryption.key"

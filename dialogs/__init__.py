@@ -1,0 +1,1 @@
+"""Platform-neutral dialog engine: flows are YAML data, steps produce neutral prompts."""

@@ -1,0 +1,129 @@
+"""Turning a reply into a step's answer, or a friendly reason why it cannot be one."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from dialogs import strings
+from dialogs.datetimes import DateTimeError, parse_moment, store_moment
+from dialogs.model import OptionSpec, StepSpec
+from dialogs.text import clean_typed_text
+
+if TYPE_CHECKING:
+    from dialogs.engine import Reply
+
+_YES = {"yes", "y", "yeah", "yep"}
+_NO = {"no", "n", "nope"}
+_FUTURE_SLACK = timedelta(minutes=5)
+
+
+class AnswerError(Exception):
+    """Why a reply is not an answer; `restore_text` gives the user's typing back."""
+
+    def __init__(self, message: str, restore_text: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.restore_text = restore_text
+
+
+def options_of(step: StepSpec) -> tuple[OptionSpec, ...]:
+    if step.kind == "yes_no":
+        return (
+            OptionSpec(value="yes", label=strings.YES),
+            OptionSpec(value="no", label=strings.NO),
+        )
+    if step.kind == "confirm" and not step.options:
+        return (OptionSpec(value="ok", label=strings.UNDERSTOOD),)
+    return step.options
+
+
+def parse_answer(step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo) -> Any:
+    if step.kind == "text":
+        return _text(step, reply)
+    if step.kind == "datetime":
+        return _moment(step, reply, now=now, tz=tz)
+    if step.kind == "multi_choice":
+        return _many(step, reply)
+    return _one(step, reply)
+
+
+def _text(step: StepSpec, reply: Reply) -> str | None:
+    typed = reply.text if reply.text is not None else ""
+    text = clean_typed_text(typed)
+    if not text:
+        if step.required:
+            raise AnswerError(strings.NEED_ANSWER)
+        return None
+    if step.max_length is not None and len(text) > step.max_length:
+        message = strings.TOO_LONG.format(length=len(text), limit=step.max_length)
+        raise AnswerError(message, restore_text=typed)
+    return text
+
+
+def _moment(step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo) -> str:
+    typed = (reply.text or reply.value or "").strip()
+    if not typed:
+        raise AnswerError(strings.NEED_ANSWER)
+    try:
+        moment = parse_moment(typed, now=now, tz=tz)
+    except DateTimeError:
+        raise AnswerError(strings.BAD_DATE.format(text=typed), restore_text=typed) from None
+    if not step.allow_future and _is_future(moment, now=now, tz=tz):
+        raise AnswerError(strings.FUTURE_DATE, restore_text=typed)
+    return store_moment(moment)
+
+
+def _is_future(moment: datetime | date, *, now: datetime, tz: ZoneInfo) -> bool:
+    if isinstance(moment, datetime):
+        return moment > now + _FUTURE_SLACK
+    return moment > now.astimezone(tz).date()
+
+
+def _one(step: StepSpec, reply: Reply) -> str:
+    options = options_of(step)
+    if reply.value is not None:
+        if any(option.value == reply.value for option in options):
+            return reply.value
+        raise AnswerError(strings.UNKNOWN_CHOICE.format(value=reply.value))
+    typed = " ".join((reply.text or "").split()).casefold()
+    if not typed:
+        raise AnswerError(strings.NEED_YES_NO if step.kind == "yes_no" else strings.NEED_CHOICE)
+    if step.kind == "yes_no" and (typed in _YES or typed in _NO):
+        return "yes" if typed in _YES else "no"
+    match = _match(options, typed)
+    if match is None:
+        message = strings.NEED_YES_NO if step.kind == "yes_no" else strings.NEED_CHOICE
+        raise AnswerError(message, restore_text=reply.text)
+    return match
+
+
+def _many(step: StepSpec, reply: Reply) -> list[str]:
+    options = options_of(step)
+    if reply.values is not None:
+        chosen = list(dict.fromkeys(reply.values))
+        unknown = [v for v in chosen if all(option.value != v for option in options)]
+        if unknown:
+            raise AnswerError(strings.UNKNOWN_CHOICE.format(value=unknown[0]))
+    else:
+        parts = [p.strip().casefold() for p in (reply.text or reply.value or "").split(",")]
+        matches = [_match(options, part) for part in parts if part]
+        if any(m is None for m in matches):
+            raise AnswerError(strings.NEED_CHOICES, restore_text=reply.text)
+        chosen = list(dict.fromkeys(m for m in matches if m is not None))
+    if not chosen and step.required:
+        raise AnswerError(strings.NEED_CHOICES)
+    order = [option.value for option in options]
+    return sorted(chosen, key=order.index)
+
+
+def _match(options: tuple[OptionSpec, ...], typed: str) -> str | None:
+    """An option by its number, value or label, or by the start of exactly one label."""
+    if typed.isdigit() and 1 <= int(typed) <= len(options):
+        return options[int(typed) - 1].value
+    for option in options:
+        if typed in {option.value, option.label.casefold()}:
+            return option.value
+    starts = [o for o in options if len(typed) >= 3 and o.label.casefold().startswith(typed)]
+    return starts[0].value if len(starts) == 1 else None

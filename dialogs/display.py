@@ -1,0 +1,79 @@
+"""Building the neutral prompts for a step, the summary and the cancel question."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dialogs import strings
+from dialogs.answers import options_of
+from dialogs.datetimes import format_moment, load_moment
+from dialogs.model import StepSpec
+from dialogs.prompts import Option, Question, Summary, SummaryRow
+from dialogs.text import defang
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from dialogs.engine import Dialog, DialogState
+
+_BACK = Option("__back", strings.BACK)
+_CANCEL = Option("__cancel", strings.CANCEL, "danger")
+_HELP = Option("__help", strings.HELP)
+_SKIP = Option("__skip", strings.SKIP)
+
+
+def question_for(dialog: Dialog, state: DialogState, step: StepSpec) -> Question:
+    applicable = [s.id for s in dialog.spec.steps if dialog.applies(s.id, state)]
+    position = applicable.index(step.id) + 1 if step.id in applicable else len(applicable)
+    actions = [_BACK] if state.history else []
+    if not step.required:
+        actions.append(_SKIP)
+    actions += [_HELP, _CANCEL]
+    current = state.answers.get(step.id)
+    options = tuple(Option(o.value, o.label) for o in options_of(step))
+    return Question(
+        step_id=step.id,
+        input=step.kind,
+        text=step.prompt,
+        options=options,
+        hint=step.hint,
+        guidance=step.guidance,
+        max_length=step.max_length,
+        required=step.required,
+        progress=(position, len(applicable)),
+        current_answer=None if current is None else display_value(step, current, dialog.tz),
+        actions=tuple(actions),
+    )
+
+
+def summary_for(dialog: Dialog, state: DialogState) -> Summary:
+    rows = tuple(
+        SummaryRow(step.id, step.label, display_value(step, state.answers[step.id], dialog.tz))
+        for step in dialog.spec.steps
+        if step.id in state.answers and dialog.applies(step.id, state)
+    )
+    options = (Option("__submit", dialog.spec.submit_label, "primary"), _BACK, _CANCEL)
+    return Summary(dialog.spec.summary_title, rows, strings.SUMMARY_TEXT, options)
+
+
+def cancel_question(urgent: bool) -> Question:
+    text = strings.CANCEL_QUESTION_URGENT if urgent else strings.CANCEL_QUESTION
+    options = (
+        Option("__cancel_no", strings.CANCEL_KEEP, "primary"),
+        Option("__cancel_yes", strings.CANCEL_CONFIRM, "danger"),
+    )
+    return Question(step_id=None, input="confirm", text=text, options=options)
+
+
+def display_value(step: StepSpec, value: Any, tz: ZoneInfo) -> str:
+    """An answer as a person reads it: labels not codes, dates in words, links defanged."""
+    if value is None or value == []:
+        return strings.NOT_ANSWERED
+    labels = {o.value: o.label for o in options_of(step)}
+    if isinstance(value, list):
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    if step.kind == "datetime":
+        return format_moment(load_moment(value), tz)
+    if step.kind in {"choice", "yes_no", "confirm"}:
+        return str(labels.get(value, value))
+    return defang(value) if step.defang else str(value)

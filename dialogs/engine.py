@@ -1,0 +1,229 @@
+"""Running a flow one turn at a time over a tiny, JSON-serialisable state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from dialogs import strings
+from dialogs.answers import AnswerError, parse_answer
+from dialogs.display import cancel_question, question_for, summary_for
+from dialogs.loader import Flow
+from dialogs.model import StepSpec
+from dialogs.prompts import Notice, Prompt
+
+STATE_SCHEMA = 1
+Outcome = Literal["continue", "completed", "cancelled"]
+_BACK = {"back", "__back"}
+_CANCEL = {"cancel", "__cancel", "stop"}
+_HELP = {"help", "__help", "?"}
+_SKIP = {"skip", "__skip"}
+_SUBMIT = {"__submit", "send", "send report", "submit", "confirm"}
+
+
+@dataclass
+class DialogState:
+    """Where a conversation is in its flow. Persisted after every turn, so it stays small."""
+
+    flow_id: str
+    flow_version: int
+    step: str | None  # None: showing the summary
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)
+    confirming_cancel: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": STATE_SCHEMA,
+            "flow_id": self.flow_id,
+            "flow_version": self.flow_version,
+            "step": self.step,
+            "answers": self.answers,
+            "history": self.history,
+            "signals": self.signals,
+            "confirming_cancel": self.confirming_cancel,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DialogState:
+        return cls(
+            flow_id=data["flow_id"],
+            flow_version=data["flow_version"],
+            step=data["step"],
+            answers=dict(data["answers"]),
+            history=list(data["history"]),
+            signals=list(data["signals"]),
+            confirming_cancel=bool(data.get("confirming_cancel", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the user sent: typed text, a button's value, or the values of a multi-choice."""
+
+    text: str | None = None
+    value: str | None = None
+    values: tuple[str, ...] | None = None
+
+
+@dataclass
+class Turn:
+    state: DialogState
+    prompts: list[Prompt]
+    outcome: Outcome = "continue"
+    new_signals: list[str] = field(default_factory=list)
+
+    def answers(self, dialog: Dialog) -> dict[str, Any]:
+        """The answers that count: those of steps that apply given the final answers."""
+        return {k: v for k, v in self.state.answers.items() if dialog.applies(k, self.state)}
+
+
+class Dialog:
+    """One flow, ready to run. Pure: everything it needs arrives in its arguments."""
+
+    def __init__(self, flow: Flow, *, tz: ZoneInfo, clock: Callable[[], datetime]) -> None:
+        self.flow = flow
+        self.spec = flow.spec
+        self.tz = tz
+        self.clock = clock
+
+    def start(self) -> Turn:
+        state = DialogState(flow_id=self.spec.id, flow_version=self.spec.version, step=None)
+        state.step = self._next_step(state, after=None)
+        return Turn(state, [Notice(self.spec.intro, "info"), *self._ask(state)])
+
+    def resume(self, data: dict[str, Any]) -> DialogState:
+        """Rebuild a saved state, mending it if the flow file changed since it was saved."""
+        state = DialogState.from_json(data)
+        state.answers = {k: v for k, v in state.answers.items() if self.spec.has_step(k)}
+        state.history = [s for s in state.history if s in state.answers]
+        if state.step is not None and not self.spec.has_step(state.step):
+            state.step = self._next_step(state, after=None)
+        state.flow_version = self.spec.version
+        return state
+
+    def repeat(self, state: DialogState) -> list[Prompt]:
+        """Show again whatever the user is being asked now."""
+        return self._ask(state)
+
+    def handle(self, state: DialogState, reply: Reply) -> Turn:
+        command = _command(reply)
+        if state.confirming_cancel:
+            return self._answer_cancel(state, reply, command)
+        if command in _CANCEL:
+            state.confirming_cancel = True
+            return Turn(state, self._ask(state))
+        if command in _HELP:
+            help_text = f"{self.spec.help}\n\n{strings.HELP_COMMANDS}"
+            return Turn(state, [Notice(help_text, "guidance"), *self._ask(state)])
+        if command in _BACK:
+            return self._back(state)
+        if state.step is None:
+            return self._at_summary(state, reply, command)
+        return self._answer(state, self.spec.step(state.step), reply, command)
+
+    def applies(self, step_id: str, state: DialogState) -> bool:
+        condition = self.flow.conditions.get(step_id)
+        return condition is None or condition.evaluate(state.answers)
+
+    def _answer(self, state: DialogState, step: StepSpec, reply: Reply, command: str) -> Turn:
+        if command in _SKIP and not step.required:
+            value: Any = None
+        else:
+            try:
+                value = parse_answer(step, reply, now=self.clock(), tz=self.tz)
+            except AnswerError as error:
+                notice = Notice(error.message, "error", restore_text=error.restore_text)
+                return Turn(state, [notice, *self._ask(state)])
+        state.answers[step.id] = value
+        if step.id in state.history:
+            state.history.remove(step.id)
+        state.history.append(step.id)
+        prompts, new_signals = self._effects(state, step)
+        state.step = self._next_step(state, after=step.id)
+        return Turn(state, [*prompts, *self._ask(state)], new_signals=new_signals)
+
+    def _effects(self, state: DialogState, step: StepSpec) -> tuple[list[Prompt], list[str]]:
+        prompts: list[Prompt] = []
+        new_signals: list[str] = []
+        for index, effect in enumerate(step.on_answer):
+            if not self.flow.effects[(step.id, index)].evaluate(state.answers):
+                continue
+            if effect.notice:
+                prompts.append(Notice(effect.notice, effect.tone))
+            if effect.signal and effect.signal not in state.signals:
+                state.signals.append(effect.signal)
+                new_signals.append(effect.signal)
+        return prompts, new_signals
+
+    def _next_step(self, state: DialogState, *, after: str | None) -> str | None:
+        """The first step that applies and is not answered yet, looking forward from `after`.
+
+        Answers given later in the flow are kept when the user goes back or changes an answer,
+        so they are only asked what is new to them; the summary shows everything.
+        """
+        start = 0 if after is None else self.spec.index(after) + 1
+        ordered = [*self.spec.steps[start:], *self.spec.steps[:start]]
+        for step in ordered:
+            if step.id not in state.answers and self.applies(step.id, state):
+                return step.id
+        return None
+
+    def _back(self, state: DialogState) -> Turn:
+        previous = [s for s in state.history if s != state.step and self.applies(s, state)]
+        if not previous:
+            return Turn(state, [Notice(strings.AT_FIRST_QUESTION, "info"), *self._ask(state)])
+        state.step = previous[-1]
+        state.history.remove(state.step)
+        return Turn(state, self._ask(state))
+
+    def _at_summary(self, state: DialogState, reply: Reply, command: str) -> Turn:
+        if command in _SUBMIT:
+            return Turn(state, [], outcome="completed")
+        if command.startswith(("edit:", "edit ", "change ")):
+            target = self._edit_target(state, command.split(":", 1)[-1].split(" ", 1)[-1])
+            if target is None:
+                name = command.split(":", 1)[-1].split(" ", 1)[-1]
+                notice = Notice(strings.NO_SUCH_ANSWER.format(name=name), "error")
+                return Turn(state, [notice, *self._ask(state)])
+            state.step = target
+            return Turn(state, self._ask(state))
+        nudge = strings.SUMMARY_NUDGE.format(submit=self.spec.submit_label)
+        return Turn(state, [Notice(nudge, "error", restore_text=reply.text), *self._ask(state)])
+
+    def _edit_target(self, state: DialogState, name: str) -> str | None:
+        shown = [
+            s.id for s in self.spec.steps if s.id in state.answers and self.applies(s.id, state)
+        ]
+        if name.isdigit() and 1 <= int(name) <= len(shown):
+            return shown[int(name) - 1]
+        for step_id in shown:
+            if name in {step_id, self.spec.step(step_id).label.casefold()}:
+                return step_id
+        return None
+
+    def _answer_cancel(self, state: DialogState, reply: Reply, command: str) -> Turn:
+        if command in {"yes", "y", "__cancel_yes", *_CANCEL}:
+            urgent = "urgent" in state.signals
+            text = strings.CANCELLED_URGENT if urgent else strings.CANCELLED
+            return Turn(state, [Notice(text, "warning" if urgent else "info")], "cancelled")
+        if command in {"no", "n", "__cancel_no", *_BACK}:
+            state.confirming_cancel = False
+            return Turn(state, [Notice(strings.CARRY_ON, "info"), *self._ask(state)])
+        return Turn(state, [Notice(strings.NEED_YES_NO, "error"), *self._ask(state)])
+
+    def _ask(self, state: DialogState) -> list[Prompt]:
+        if state.confirming_cancel:
+            return [cancel_question("urgent" in state.signals)]
+        if state.step is None:
+            return [summary_for(self, state)]
+        return [question_for(self, state, self.spec.step(state.step))]
+
+
+def _command(reply: Reply) -> str:
+    raw = reply.value if reply.value is not None else (reply.text or "")
+    return " ".join(raw.strip().casefold().split())

@@ -1,0 +1,150 @@
+"""Loading flow files and refusing, with the file and step named, any that would misbehave."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from dialogs.conditions import Condition, ConditionError, parse_condition
+from dialogs.model import FlowSpec, StepSpec
+
+BUILTIN_FLOWS = Path(__file__).parent / "flows"
+_VALUED_KINDS = {"choice", "multi_choice", "yes_no", "confirm"}
+
+
+class FlowError(Exception):
+    """A flow file the bot will not start with; the message names the file and the place."""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A validated flow with its conditions compiled."""
+
+    spec: FlowSpec
+    source: Path
+    conditions: dict[str, Condition]  # step id -> its `when`
+    effects: dict[tuple[str, int], Condition]  # (step id, effect index) -> its `when`
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+def load_flows(*folders: Path | None) -> dict[str, Flow]:
+    """Load every `*.yaml` flow in order; a later folder's flow replaces one with the same id."""
+    flows: dict[str, Flow] = {}
+    for folder in folders:
+        if folder is None:
+            continue
+        if not folder.is_dir():
+            raise FlowError(f"{folder}: flow folder not found")
+        for path in sorted(folder.glob("*.yaml")):
+            flow = load_flow(path)
+            flows[flow.id] = flow
+    return flows
+
+
+def load_flow(path: Path) -> Flow:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise FlowError(f"{path}: cannot read the file ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise FlowError(f"{path}: not valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise FlowError(f"{path}: a flow file must be a mapping with id, title and steps")
+    try:
+        spec = FlowSpec.model_validate(raw)
+    except ValidationError as error:
+        raise FlowError(_describe(path, raw, error)) from None
+    return _check(path, spec)
+
+
+def _describe(path: Path, raw: dict[str, object], error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        location = _location(raw, problem["loc"])
+        reason = "unknown field" if problem["type"] == "extra_forbidden" else problem["msg"]
+        lines.append(f"{path}: {location}: {reason}")
+    return "\n".join(lines)
+
+
+def _location(raw: dict[str, object], loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        parts.append(f"[{item}]" if isinstance(item, int) else f".{item}")
+    text = "".join(parts).lstrip(".")
+    steps = raw.get("steps")
+    if len(loc) >= 2 and loc[0] == "steps" and isinstance(loc[1], int) and isinstance(steps, list):
+        index = loc[1]
+        if index < len(steps) and isinstance(steps[index], dict) and "id" in steps[index]:
+            text += f" (step {steps[index]['id']!r})"
+    return text
+
+
+def _check(path: Path, spec: FlowSpec) -> Flow:
+    seen: dict[str, StepSpec] = {}
+    conditions: dict[str, Condition] = {}
+    effects: dict[tuple[str, int], Condition] = {}
+    for position, step in enumerate(spec.steps):
+        where = f"{path}: steps[{position}] (step {step.id!r})"
+        if step.id in seen:
+            raise FlowError(f"{where}: the id {step.id!r} is used by an earlier step")
+        _check_options(where, step)
+        if step.when is not None:
+            conditions[step.id] = _condition(f"{where}: when", step.when, seen)
+        own = {**seen, step.id: step}
+        for index, effect in enumerate(step.on_answer):
+            effects[(step.id, index)] = _condition(
+                f"{where}: on_answer[{index}].when", effect.when, own
+            )
+        seen[step.id] = step
+    return Flow(spec=spec, source=path, conditions=conditions, effects=effects)
+
+
+def _check_options(where: str, step: StepSpec) -> None:
+    if step.kind in {"choice", "multi_choice"} and len(step.options) < 2:
+        raise FlowError(f"{where}: a {step.kind} step needs at least two options")
+    if step.kind in {"yes_no", "text", "datetime"} and step.options:
+        raise FlowError(f"{where}: a {step.kind} step takes no options")
+    if step.max_length is not None and step.kind != "text":
+        raise FlowError(f"{where}: max_length is only for text steps")
+
+
+def _condition(where: str, source: str, earlier: dict[str, StepSpec]) -> Condition:
+    """Parse a condition that may only look at steps asked before it, with values they can take.
+
+    A condition naming a later step, or a value its step cannot produce, could never be true: the
+    step it guards would be unreachable, so it is refused here.
+    """
+    try:
+        condition = parse_condition(source)
+    except ConditionError as error:
+        raise FlowError(f"{where}: {error}") from None
+    for step_id, value in condition.references:
+        step = earlier.get(step_id)
+        if step is None:
+            raise FlowError(
+                f"{where}: {step_id!r} is not a step asked before this one (unknown step, or it "
+                "comes later, so this step could never be reached)"
+            )
+        allowed = _values(step)
+        if value is not None and step.kind in _VALUED_KINDS and value not in allowed:
+            raise FlowError(
+                f"{where}: step {step_id!r} never answers {value!r} "
+                f"(its values are {', '.join(sorted(allowed))})"
+            )
+    return condition
+
+
+def _values(step: StepSpec) -> set[str]:
+    if step.kind == "yes_no":
+        return {"yes", "no"}
+    if step.kind == "confirm" and not step.options:
+        return {"ok"}
+    return {option.value for option in step.options}

@@ -1,0 +1,79 @@
+"""The shape of a flow file, checked field by field when it is loaded."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+StepKind = Literal["choice", "multi_choice", "yes_no", "text", "datetime", "confirm"]
+Record = Literal["category", "subcategory", "allegation", "allegation_about_head"]
+_ID_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OptionSpec(_Strict):
+    value: str = Field(pattern=_ID_PATTERN)
+    label: str = Field(min_length=1, max_length=75)
+
+
+class Effect(_Strict):
+    """Something that happens as soon as an answer matches: a message, a signal to the bot."""
+
+    when: str
+    notice: str | None = None
+    tone: Literal["info", "guidance", "warning", "urgent"] = "info"
+    signal: Literal["urgent", "possibly_illegal"] | None = None
+
+
+class StepSpec(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    kind: StepKind
+    prompt: str = Field(min_length=1)
+    label: str = Field(min_length=1, max_length=60)
+    hint: str | None = None
+    guidance: str | None = None
+    options: tuple[OptionSpec, ...] = ()
+    required: bool = True
+    max_length: int | None = Field(default=None, ge=1, le=10_000)
+    when: str | None = None
+    allow_future: bool = False
+    defang: bool = False
+    records: Record | None = None
+    on_answer: tuple[Effect, ...] = ()
+
+    @field_validator("options")
+    @classmethod
+    def _unique_values(cls, options: tuple[OptionSpec, ...]) -> tuple[OptionSpec, ...]:
+        values = [o.value for o in options]
+        duplicates = sorted({v for v in values if values.count(v) > 1})
+        if duplicates:
+            raise ValueError(f"option value(s) used twice: {', '.join(duplicates)}")
+        return options
+
+
+class FlowSpec(_Strict):
+    id: str = Field(pattern=_ID_PATTERN)
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    report_kind: Literal["concern", "filtering"]
+    intro: str = Field(min_length=1)
+    help: str = Field(min_length=1)
+    summary_title: str = Field(min_length=1)
+    submit_label: str = Field(default="Send report", max_length=75)
+    steps: tuple[StepSpec, ...] = Field(min_length=1)
+
+    def step(self, step_id: str) -> StepSpec:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    def has_step(self, step_id: str) -> bool:
+        return any(step.id == step_id for step in self.steps)
+
+    def index(self, step_id: str) -> int:
+        return [step.id for step in self.steps].index(step_id)

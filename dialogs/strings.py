@@ -1,0 +1,48 @@
+"""The engine's own words (the flows bring everything else)."""
+
+BACK = "Back"
+SKIP = "Skip"
+CANCEL = "Cancel"
+HELP = "Help"
+CHANGE = "Change"
+NOT_ANSWERED = "(not answered)"
+YES = "Yes"
+NO = "No"
+UNDERSTOOD = "I understand"
+
+HELP_COMMANDS = (
+    'You can type "back" to go to the previous question, "cancel" to stop, and "help" to see '
+    "this again. Before sending, you can change any answer."
+)
+AT_FIRST_QUESTION = "This is the first question, so there is nothing to go back to."
+CANCEL_QUESTION = "Do you want to cancel this report? Your answers so far will be deleted."
+CANCEL_QUESTION_URGENT = (
+    "Do you want to stop here? Because you said someone is in immediate danger, the record of "
+    "that stays with the DSL; only your unfinished answers are discarded."
+)
+CANCEL_KEEP = "No, carry on"
+CANCEL_CONFIRM = "Yes, cancel"
+CANCELLED = "Cancelled. Nothing was sent. You can start again at any time."
+CANCELLED_URGENT = (
+    "Stopped. The DSL still has the record that someone may be in immediate danger. "
+    "If they are, call 999 now."
+)
+CARRY_ON = "OK, let's carry on."
+SUMMARY_TEXT = "Please check your answers. You can change any of them before sending."
+SUMMARY_NUDGE = 'Press "{submit}" to send, "Change" next to an answer to change it, or "Cancel".'
+
+NEED_ANSWER = "This question needs an answer. Please type one, or press a button."
+NEED_CHOICE = "Please choose one of the options: press a button or type its number."
+NEED_CHOICES = "Please choose at least one option, then press Done (or type their numbers: 1, 3)."
+UNKNOWN_CHOICE = "{value!r} is not one of the options here. Please choose one of the buttons."
+NEED_YES_NO = 'Please answer "yes" or "no".'
+TOO_LONG = (
+    "That is {length:,} characters; the limit here is {limit:,}. Please shorten it. Your text "
+    "has been put back in the box so you can edit it."
+)
+BAD_DATE = (
+    'Sorry, I could not read {text!r} as a date or time. Try "now", "today 10:15", "yesterday", '
+    "or a date like 24/11/2026 14:30."
+)
+FUTURE_DATE = "That is in the future. Please give the date and time when it happened."
+NO_SUCH_ANSWER = "There is no answer called {name!r} to change. Press a Change button instead."

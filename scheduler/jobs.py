@@ -1,0 +1,38 @@
+"""The jobs: what they do lives in the services; here is only when and with what."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.services.conversations import forget_inbound_ids
+from bot.services.drafts import purge_abandoned_drafts
+from storage.crypto import Cipher
+
+log = logging.getLogger(__name__)
+INBOUND_ID_MEMORY = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: Cipher
+    clock: Callable[[], datetime]
+    draft_retention: timedelta
+
+
+async def purge_drafts(context: JobContext) -> int:
+    """Purge drafts nobody has touched for the retention period; forget old message ids."""
+    now = context.clock()
+    async with context.sessions() as session, session.begin():
+        purged = await purge_abandoned_drafts(
+            session, cipher=context.cipher, retention=context.draft_retention, now=now
+        )
+        await forget_inbound_ids(session, before=now - INBOUND_ID_MEMORY)
+    if purged:
+        log.info("purged %d abandoned draft(s)", purged)
+    return purged
