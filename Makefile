@@ -1,0 +1,58 @@
+# Two commands from a fresh clone: `make run` and `make test`. Everything else is set up here.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3.13 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.PHONY: help install install-dev run migrate test lint check bench format clean
+
+help:
+	@echo "make run      set up .venv, migrate, start the bot on http://127.0.0.1:3978"
+	@echo "make test     set up .venv and run the whole test suite"
+	@echo "make check    formatting, lint, types, import rules, then the tests"
+	@echo "make bench    turn-latency benchmark through the web chat over loopback"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): $(PY) requirements/runtime.lock pyproject.toml
+	$(PY) -m pip install --quiet -r requirements/runtime.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+$(DEV_STAMP): $(RUNTIME_STAMP) requirements/dev.lock
+	$(PY) -m pip install --quiet -r requirements/dev.lock
+	@touch $@
+
+install: $(RUNTIME_STAMP)
+install-dev: $(DEV_STAMP)
+
+migrate: install
+	$(PY) -m bot migrate
+
+run: install
+	$(PY) -m bot run
+
+test: install-dev
+	$(PY) -m pytest
+
+lint: install-dev
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+check: lint test
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-dev
+	$(PY) bench/turn_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -1,0 +1,90 @@
+"""Shared fixtures: a real database (SQLite and PostgreSQL), a bot built on it, a fake clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import Bot, build_bot, prepare_storage
+from bot.settings import PROJECT_ROOT, Settings
+from tests.support.clock import FakeClock
+from tests.support.databases import (
+    postgres_reachable,
+    postgres_required,
+    postgres_url,
+    reset_postgres,
+)
+
+EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
+_PG_STATE: dict[str, bool] = {}
+
+
+def _pg_available() -> bool:
+    if "ok" not in _PG_STATE:
+        _PG_STATE["ok"] = postgres_reachable()
+    return _PG_STATE["ok"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database of each kind for every test that asks for one."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    if not _pg_available():
+        if postgres_required():
+            pytest.fail(f"PostgreSQL is required but not reachable at {postgres_url()}")
+        pytest.skip("PostgreSQL not reachable: set TEST_DATABASE_URL to run these")
+    await reset_postgres(postgres_url())
+    return postgres_url()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+BotFactory = Callable[..., Awaitable[Bot]]
+
+
+@pytest.fixture
+async def make_bot(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[BotFactory]:
+    """Build (and rebuild, to simulate a restart) a bot on the test's database."""
+    built: list[Bot] = []
+
+    async def factory(**overrides: Any) -> Bot:
+        values: dict[str, Any] = {
+            "data_dir": tmp_path / "data",
+            "database_url": database_url,
+            "school_config": EXAMPLE_CONFIG,
+        }
+        values.update(overrides)
+        bot = build_bot(Settings(**values), clock=clock)
+        await prepare_storage(bot)
+        built.append(bot)
+        return bot
+
+    yield factory
+    for bot in built:
+        await bot.engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say plainly which optional suites did not run here, and why."""
+    notes = []
+    if not _PG_STATE.get("ok", True):
+        notes.append(f"PostgreSQL suite NOT run: nothing reachable at {postgres_url()}")
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any("Chromium" in str(getattr(r, "longrepr", "")) for r in skipped):
+        notes.append("Browser tests NOT run: Chromium was not found (apt-get install chromium)")
+    for note in notes:
+        terminalreporter.write_line(f"NOTE: {note}", yellow=True, bold=True)

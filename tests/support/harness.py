@@ -1,0 +1,86 @@
+"""Drive a conversation through the real router, and read the replies like a transcript."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from bot.app import Bot
+from bot.messages import Inbound, Notice, Outbound, Question, Summary, User
+from bot.school import Person
+
+
+class Chat:
+    """One person's conversation with the bot on a test channel: `send`, `click`, `tick`."""
+
+    def __init__(self, bot: Bot, person: Person | str, *, channel: str = "test") -> None:
+        if isinstance(person, str):
+            found = bot.school.person(person)
+            assert found is not None, f"{person} is not in the school config"
+            person = found
+        self.bot = bot
+        self.user = User(platform_id=person.email, email=person.email, display_name=person.name)
+        self.channel = channel
+        self.replies: list[Outbound] = []
+        self._ids = count(1)
+
+    def restart(self, bot: Bot) -> None:
+        """Carry on the same conversation with a freshly started bot."""
+        self.bot = bot
+
+    async def open(self) -> list[Outbound]:
+        return await self._turn(session_start=True)
+
+    async def send(self, text: str) -> list[Outbound]:
+        return await self._turn(text=text)
+
+    async def click(self, value: str) -> list[Outbound]:
+        return await self._turn(value=value)
+
+    async def tick(self, *values: str) -> list[Outbound]:
+        return await self._turn(values=values)
+
+    async def attach(self) -> list[Outbound]:
+        return await self._turn(attachments=1)
+
+    async def _turn(self, **fields: object) -> list[Outbound]:
+        inbound = Inbound(
+            channel=self.channel,
+            conversation_key=self.user.email,
+            user=self.user,
+            message_id=f"m{next(self._ids)}",
+            **fields,  # type: ignore[arg-type]
+        )
+        self.replies = await self.bot.router.handle(inbound)
+        return self.replies
+
+    # --- reading the last replies
+
+    @property
+    def question(self) -> Question | Summary:
+        """The question (or summary) the user is being asked now."""
+        asked = [r for r in self.replies if isinstance(r, Question | Summary)]
+        assert asked, f"no question in the replies: {self.texts}"
+        return asked[-1]
+
+    @property
+    def step(self) -> str | None:
+        question = self.question
+        return question.step_id if isinstance(question, Question) else "summary"
+
+    @property
+    def texts(self) -> list[str]:
+        return [getattr(r, "text", "") for r in self.replies]
+
+    def notices(self, tone: str | None = None) -> list[Notice]:
+        return [r for r in self.replies if isinstance(r, Notice) and tone in {None, r.tone}]
+
+    def assert_reply(self, fragment: str) -> None:
+        everything = " | ".join(
+            [*self.texts, *[getattr(r, "guidance", None) or "" for r in self.replies]]
+        )
+        assert fragment.casefold() in everything.casefold(), (
+            f"{fragment!r} not in replies: {everything}"
+        )
+
+    def assert_asked(self, step_id: str) -> None:
+        assert self.step == step_id, f"expected step {step_id!r}, now at {self.step!r}"
