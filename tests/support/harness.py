@@ -47,7 +47,7 @@ class Chat:
             channel=self.channel,
             conversation_key=self.user.email,
             user=self.user,
-            message_id=f"m{next(self._ids)}",
+            message_id=f"{self.user.email}:{next(self._ids)}",
             **fields,  # type: ignore[arg-type]
         )
         self.replies = await self.bot.router.handle(inbound)

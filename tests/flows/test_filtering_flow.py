@@ -1,0 +1,166 @@
+"""The filtering and monitoring flow, through the real router and storage (SQLite and PG)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.harness import Chat
+from tests.support.reports import all_reports, answers_of, event_kinds, only_report
+from tests.support.walk import STAFF, Answer, start, walk_to_summary
+
+URL = "https://bad.example.com/page?q=1"
+EXPOSURE: dict[str, Answer] = {"pupil_exposed": "yes", "possibly_illegal": "no"}
+PLACE: dict[str, Answer] = {
+    "device": "Laptop 7, ICT suite, login Y5-shared",
+    "address": URL,
+    "happened_at": "today 09:40",
+}
+CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
+    (
+        "harmful_through",
+        {
+            **EXPOSURE,
+            **PLACE,
+            "what_seen": "A gambling advert with a video.",
+            "actions_taken": "Screen off.",
+        },
+        [
+            "pupil_exposed",
+            "possibly_illegal",
+            "device",
+            "address",
+            "happened_at",
+            "what_seen",
+            "actions_taken",
+        ],
+    ),
+    (
+        "over_blocked",
+        {**PLACE, "needed_for": "Year 6 history research, this week.", "actions_taken": "skip"},
+        ["device", "address", "needed_for", "happened_at", "actions_taken"],
+    ),
+    (
+        "monitoring",
+        {
+            **EXPOSURE,
+            **PLACE,
+            "what_seen": "No alert for a blocked search.",
+            "actions_taken": "Told ICT.",
+        },
+        [
+            "pupil_exposed",
+            "possibly_illegal",
+            "device",
+            "address",
+            "happened_at",
+            "what_seen",
+            "actions_taken",
+        ],
+    ),
+    (
+        "bypass",
+        {
+            **EXPOSURE,
+            **PLACE,
+            "what_seen": "A VPN app on a pupil login.",
+            "actions_taken": "Logged the pupil out.",
+        },
+        [
+            "pupil_exposed",
+            "possibly_illegal",
+            "device",
+            "address",
+            "happened_at",
+            "what_seen",
+            "actions_taken",
+        ],
+    ),
+    (
+        "advance_notice",
+        {
+            "topic": "Year 6 PSHE: online gambling risks; searches for betting odds.",
+            "teaching_at": "tomorrow 10:15",
+            "device": "Year 6 laptops",
+            "actions_taken": "skip",
+        },
+        ["topic", "teaching_at", "device", "actions_taken"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("problem", "branch", "steps"), CASES)
+async def test_every_filtering_problem_is_asked_its_questions_and_stored(
+    make_bot, problem, branch, steps
+):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+
+    asked = await walk_to_summary(chat, {"problem": problem, **branch})
+
+    assert asked == ["problem", *steps]
+    await chat.click("__submit")
+    reference = re.search(r"FF-2026-\d{5}", " ".join(chat.texts))
+    assert reference, chat.texts
+    report = await only_report(bot)
+    assert (report.kind, report.category, report.status) == ("filtering", problem, "submitted")
+    assert report.reference == reference.group(0)
+    stored = await answers_of(bot, report)
+    assert stored["device"] == branch["device"]
+    if "address" in branch:
+        assert stored["address"] == URL  # stored as given, shown defanged
+    assert await event_kinds(bot, report) == ["submitted"]
+
+
+async def test_urls_are_shown_defanged_never_as_links(make_bot):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    await walk_to_summary(
+        chat,
+        {"problem": "over_blocked", **PLACE, "needed_for": "Science.", "actions_taken": "skip"},
+    )
+    shown = {row.step_id: row.value for row in chat.question.rows}
+    assert shown["address"] == "hxxps://bad[.]example[.]com/page?q=1"
+    assert "https://" not in " ".join(shown.values())
+
+
+async def test_advance_notice_accepts_a_future_date_but_incidents_do_not(make_bot):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    await chat.click("over_blocked")
+    await chat.send("Laptop 7")
+    await chat.send(URL)
+    await chat.send("Science")
+    chat.assert_asked("happened_at")
+    await chat.send("tomorrow 10:00")
+    chat.assert_reply("in the future")
+    chat.assert_asked("happened_at")
+
+
+async def test_possibly_illegal_material_is_also_filed_as_an_urgent_concern(make_bot):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    await chat.click("harmful_through")
+    await chat.click("yes")
+    await chat.click("yes")
+    chat.assert_reply("Do not investigate, open or screenshot it")
+    await walk_to_summary(
+        chat, {**PLACE, "what_seen": "Images I did not look at closely.", "actions_taken": "Off."}
+    )
+    await chat.click("__submit")
+
+    chat.assert_reply("also filed as concern OS-2026-")
+    filtering, concern = await all_reports(bot)
+    assert (filtering.kind, concern.kind) == ("filtering", "concern")
+    assert (concern.category, concern.subcategory, concern.urgent) == (
+        "content",
+        "possibly_illegal",
+        True,
+    )
+    assert filtering.linked_report_id == concern.id and concern.linked_report_id == filtering.id
+    assert (await answers_of(bot, concern))["device"] == PLACE["device"]

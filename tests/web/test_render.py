@@ -1,0 +1,116 @@
+"""The web renderer is pure: each neutral message becomes the exact JSON the page draws.
+
+The expected JSON lives in tests/web/expected/. It was written once and reviewed by eye; a change
+to the page's wire format must update it deliberately.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.channels.web.render import render, render_all
+from bot.messages import Notice, Option, Outbound, Question, Summary, SummaryRow
+
+EXPECTED = Path(__file__).parent / "expected"
+
+NOTICE = Notice(
+    text=(
+        "That is 501 characters; the limit here is 500. Please shorten it. Your text has been "
+        "put back in the box so you can edit it."
+    ),
+    tone="error",
+    restore_text='AB <b>(Year 5)</b> & CD said "stop" <script>alert(1)</script>',
+)
+
+QUESTION = Question(
+    step_id="image_indicators",
+    input="multi_choice",
+    text="Do you know or suspect any of these? Choose all that apply, or skip.",
+    options=(
+        Option("adult_involved", "An adult is involved"),
+        Option("coercion", "Coercion, blackmail or grooming"),
+        Option("sextortion", "Someone is demanding money or more images"),
+    ),
+    hint="These help the DSL decide at once whether the police must be involved.",
+    guidance="Do not view, copy or forward the image.\n• Keep the device secure.",
+    max_length=None,
+    required=False,
+    progress=(6, 17),
+    current_answer="Coercion, blackmail or grooming",
+    actions=(
+        Option("__back", "Back"),
+        Option("__skip", "Skip"),
+        Option("__help", "Help"),
+        Option("__cancel", "Cancel", "danger"),
+    ),
+)
+
+SUMMARY = Summary(
+    title="Your online-safety concern",
+    rows=(
+        SummaryRow("immediate_danger", "Immediate danger", "No"),
+        SummaryRow("category", "Kind of concern", "Cyber-bullying"),
+        SummaryRow("pupils", "Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
+        SummaryRow("where", "Where (platform, app or device)", "hxxps://example[.]com"),
+    ),
+    text="Please check your answers. You can change any of them before sending.",
+    options=(
+        Option("__submit", "Send to the DSL", "primary"),
+        Option("__back", "Back"),
+        Option("__cancel", "Cancel", "danger"),
+    ),
+)
+
+CASES: dict[str, Outbound] = {"notice": NOTICE, "question": QUESTION, "summary": SUMMARY}
+
+
+def _expected(name: str) -> Any:
+    return json.loads((EXPECTED / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_render_matches_the_stored_json(name: str) -> None:
+    rendered = render(CASES[name])
+    assert rendered == _expected(name)
+    # What goes down the websocket is JSON: it must survive the trip unchanged.
+    assert json.loads(json.dumps(rendered)) == rendered
+
+
+def test_render_is_pure() -> None:
+    first = render(QUESTION)
+    first["options"].clear()
+    first["progress"][0] = 99
+    assert render(QUESTION) == _expected("question")
+
+
+def test_text_is_passed_through_verbatim_for_the_page_to_show_with_textcontent() -> None:
+    rendered = render(NOTICE)
+    assert rendered["restore_text"] == NOTICE.restore_text
+    assert "&lt;" not in json.dumps(rendered)
+
+
+def test_a_plain_question_has_no_progress_and_empty_lists() -> None:
+    menu = Question(step_id=None, input="menu", text="Hello Tom. What would you like to do?")
+    rendered = render(menu)
+    assert rendered["progress"] is None
+    assert rendered["options"] == []
+    assert rendered["actions"] == []
+    assert rendered["current_answer"] is None
+
+
+def test_render_all_keeps_the_order() -> None:
+    assert [m["kind"] for m in render_all([SUMMARY, NOTICE, QUESTION])] == [
+        "summary",
+        "notice",
+        "question",
+    ]
+    assert render_all([]) == []
+
+
+def test_render_refuses_what_it_does_not_know() -> None:
+    with pytest.raises(TypeError, match="cannot render str"):
+        render("hello")  # type: ignore[arg-type]
