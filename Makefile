@@ -20,7 +20,7 @@ $(PY):
 
 $(RUNTIME_STAMP): $(PY) requirements/runtime.lock pyproject.toml
 	$(PY) -m pip install --quiet -r requirements/runtime.lock
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . || $(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
 $(DEV_STAMP): $(RUNTIME_STAMP) requirements/dev.lock

@@ -1,0 +1,109 @@
+"""`python -m bot` as an IT person meets it: help, checks, clear refusals, a real start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bot.settings import PROJECT_ROOT
+
+EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        cwd=PROJECT_ROOT,
+    )
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", **extra}
+
+
+def test_help_explains_the_commands_and_settings(tmp_path):
+    result = _run("--help", env=_env(tmp_path))
+    assert result.returncode == 0
+    for word in ["run", "migrate", "check", "DATABASE_URL", "SCHOOL_CONFIG", "ENCRYPTION_KEY"]:
+        assert word in result.stdout
+
+
+def test_check_accepts_the_example_configuration(tmp_path):
+    result = _run("check", env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+
+
+def test_a_bad_school_config_stops_the_bot_naming_file_and_field(tmp_path):
+    bad = tmp_path / "school.yaml"
+    bad.write_text(EXAMPLE.read_text().replace("roles: [staff]", "roles: [teacher]", 1))
+    result = _run("check", env=_env(tmp_path, SCHOOL_CONFIG=str(bad)))
+    assert result.returncode == 2
+    assert str(bad) in result.stderr
+    assert "roles[0]" in result.stderr and "'teacher' is not a role" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_flow_file_stops_the_bot_naming_file_and_step(tmp_path):
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    source = (PROJECT_ROOT / "dialogs" / "flows" / "concern.yaml").read_text()
+    (flows / "concern.yaml").write_text(source.replace("category == 'image'", "categry == 'image'"))
+    result = _run("check", env=_env(tmp_path, FLOWS_DIR=str(flows)))
+    assert result.returncode == 2
+    assert "concern.yaml" in result.stderr and "image_rules" in result.stderr
+    assert "'categry' is not a step" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_encryption_key_stops_the_bot_with_what_to_do(tmp_path):
+    result = _run("check", env=_env(tmp_path, ENCRYPTION_KEY="not-a-key"))
+    assert result.returncode == 2
+    assert "Fernet.generate_key()" in result.stderr
+
+
+def test_the_bot_starts_migrates_and_answers_health_checks(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--port", str(port)],
+        env={**os.environ, **_env(tmp_path)},
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = _wait_for(f"http://127.0.0.1:{port}/readyz")
+        assert '"migrations": "current"' in body
+        page = _wait_for(f"http://127.0.0.1:{port}/")
+        assert "<html" in page.lower()
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    key = tmp_path / "data" / "encryption.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+
+
+def _wait_for(url: str) -> str:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                return str(response.read().decode())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
