@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic announces itself on every schema check (/readyz); our own log line says enough.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         bot = build_bot(settings)
     except (SchoolConfigError, FlowError, CipherError) as error:

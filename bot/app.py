@@ -22,7 +22,7 @@ from scheduler.jobs import JobContext
 from scheduler.setup import build_scheduler
 from storage.crypto import Cipher, load_cipher
 from storage.db import create_engine, session_factory
-from storage.migrate import upgrade
+from storage.migrate import head_revision, upgrade
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -48,6 +48,8 @@ class Bot:
 def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     """Load and check configuration and flows; raises with a clear message when one is bad."""
     school = load_school_config(settings.school_config)
+    # The data folder holds the key and the database: nobody else on the machine needs it.
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     flows = load_flows(BUILTIN_FLOWS, settings.flows_dir)
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = load_cipher(configured=key, key_file=settings.key_file)
@@ -80,6 +82,7 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
 async def prepare_storage(bot: Bot) -> None:
     """Migrate the database and mirror the school's people into it."""
     await upgrade(bot.engine)
+    log.info("database schema is current (revision %s)", head_revision())
     async with bot.router.sessions() as session, session.begin():
         await sync_people(session, school=bot.school, now=bot.router.clock())
 
