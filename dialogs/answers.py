@@ -120,7 +120,9 @@ def _many(step: StepSpec, reply: Reply) -> list[str]:
 
 def _match(options: tuple[OptionSpec, ...], typed: str) -> str | None:
     """An option by its number, value or label, or by the start of exactly one label."""
-    if typed.isdigit() and 1 <= int(typed) <= len(options):
+    # isdecimal, not isdigit: int() refuses "²" and "①", which isdigit accepts; and a short
+    # number only, as int() refuses thousands of digits.
+    if typed.isdecimal() and len(typed) <= 3 and 1 <= int(typed) <= len(options):
         return options[int(typed) - 1].value
     for option in options:
         if typed in {option.value, option.label.casefold()}:

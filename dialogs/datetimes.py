@@ -10,7 +10,11 @@ _TIME = r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<ampm>am|pm)?"
 _RELATIVE = re.compile(rf"^(?P<day>today|yesterday|tomorrow)(?:\s*(?:at\s*)?{_TIME})?$")
 _TIME_ONLY = re.compile(rf"^(?:at\s*)?{_TIME}$")
 _ISO_DATE = re.compile(rf"^(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?:[t\s]+{_TIME})?$")
-_UK_DATE = re.compile(rf"^(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})/(?P<y>\d{{2,4}})(?:,?\s*{_TIME})?$")
+# A year is two digits or four, and a space or comma comes before the time: "24/11/202" is a
+# typo, not the year 202, nor 24/11/20 at 2am.
+_UK_DATE = re.compile(
+    rf"^(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})/(?P<y>\d{{4}}|\d{{2}})(?:(?:,|\s)\s*{_TIME})?$"
+)
 _DAY_OFFSETS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 
 
@@ -42,6 +46,11 @@ def parse_moment(text: str, *, now: datetime, tz: ZoneInfo) -> datetime | date:
         day = _date(year, int(match["m"]), int(match["d"]))
         return _combine(day, _time_of(match), tz)
     try:
+        # Other ISO 8601 forms ("20261124", "2026-W48-2"): a day without a time stays a date.
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:
         raise DateTimeError(text) from None
@@ -69,6 +78,8 @@ def _time_of(match: re.Match[str]) -> time | None:
     if match["hour"] is None:
         return None
     hour, minute = int(match["hour"]), int(match["minute"] or 0)
+    if match["ampm"] is not None and not 1 <= hour <= 12:
+        raise DateTimeError(f"{hour}{match['ampm']}")  # "13pm", "0am": which time was meant?
     if match["ampm"] == "pm" and hour < 12:
         hour += 12
     elif match["ampm"] == "am" and hour == 12:

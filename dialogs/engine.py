@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from dialogs import strings
-from dialogs.answers import AnswerError, parse_answer
+from dialogs.answers import AnswerError, options_of, parse_answer
 from dialogs.display import cancel_question, question_for, summary_for
 from dialogs.loader import Flow
 from dialogs.model import StepSpec
@@ -42,9 +42,9 @@ class DialogState:
             "flow_id": self.flow_id,
             "flow_version": self.flow_version,
             "step": self.step,
-            "answers": self.answers,
-            "history": self.history,
-            "signals": self.signals,
+            "answers": dict(self.answers),
+            "history": list(self.history),
+            "signals": list(self.signals),
             "confirming_cancel": self.confirming_cancel,
         }
 
@@ -99,12 +99,23 @@ class Dialog:
     def resume(self, data: dict[str, Any]) -> DialogState:
         """Rebuild a saved state, mending it if the flow file changed since it was saved."""
         state = DialogState.from_json(data)
-        state.answers = {k: v for k, v in state.answers.items() if self.spec.has_step(k)}
+        state.answers = {k: v for k, v in state.answers.items() if self._still_valid(k, v)}
         state.history = [s for s in state.history if s in state.answers]
-        if state.step is not None and not self.spec.has_step(state.step):
+        if state.step is None or not self.spec.has_step(state.step):
             state.step = self._next_step(state, after=None)
         state.flow_version = self.spec.version
         return state
+
+    def _still_valid(self, step_id: str, value: Any) -> bool:
+        """An answer the (possibly changed) flow can still take: its step and options exist."""
+        if not self.spec.has_step(step_id):
+            return False
+        step = self.spec.step(step_id)
+        if step.kind not in {"choice", "multi_choice", "yes_no", "confirm"} or value is None:
+            return True
+        allowed = {option.value for option in options_of(step)}
+        values = value if isinstance(value, list) else [value]
+        return all(v in allowed for v in values)
 
     def repeat(self, state: DialogState) -> list[Prompt]:
         """Show again whatever the user is being asked now."""
@@ -133,6 +144,9 @@ class Dialog:
     def _answer(self, state: DialogState, step: StepSpec, reply: Reply, command: str) -> Turn:
         if command in _SKIP and not step.required:
             value: Any = None
+        elif command in _SKIP:
+            notice = Notice(strings.CANNOT_SKIP, "error")
+            return Turn(state, [notice, *self._ask(state)])
         else:
             try:
                 value = parse_answer(step, reply, now=self.clock(), tz=self.tz)
@@ -199,7 +213,7 @@ class Dialog:
         shown = [
             s.id for s in self.spec.steps if s.id in state.answers and self.applies(s.id, state)
         ]
-        if name.isdigit() and 1 <= int(name) <= len(shown):
+        if name.isdecimal() and len(name) <= 3 and 1 <= int(name) <= len(shown):
             return shown[int(name) - 1]
         for step_id in shown:
             if name in {step_id, self.spec.step(step_id).label.casefold()}:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
-from dialogs.conditions import Condition, ConditionError, parse_condition
+from dialogs.conditions import Answers, Condition, ConditionError, parse_condition
 from dialogs.model import FlowSpec, StepSpec
 
 BUILTIN_FLOWS = Path(__file__).parent / "flows"
@@ -34,15 +34,24 @@ class Flow:
 
 
 def load_flows(*folders: Path | None) -> dict[str, Flow]:
-    """Load every `*.yaml` flow in order; a later folder's flow replaces one with the same id."""
+    """Load every `*.yaml`/`*.yml` flow in order; a later folder replaces a flow by its id.
+
+    Two files with the same id in one folder are refused: which one counts would be an accident.
+    """
     flows: dict[str, Flow] = {}
     for folder in folders:
         if folder is None:
             continue
         if not folder.is_dir():
             raise FlowError(f"{folder}: flow folder not found")
-        for path in sorted(folder.glob("*.yaml")):
+        here: dict[str, Path] = {}
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
             flow = load_flow(path)
+            if flow.id in here:
+                raise FlowError(
+                    f"{path}: the flow id {flow.id!r} is already used by {here[flow.id]}"
+                )
+            here[flow.id] = path
             flows[flow.id] = flow
     return flows
 
@@ -52,6 +61,8 @@ def load_flow(path: Path) -> Flow:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise FlowError(f"{path}: cannot read the file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise FlowError(f"{path}: not UTF-8 text (byte {error.start})") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -97,12 +108,12 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
             raise FlowError(f"{where}: the id {step.id!r} is used by an earlier step")
         _check_options(where, step)
         if step.when is not None:
-            conditions[step.id] = _condition(f"{where}: when", step.when, seen)
+            condition = _condition(f"{where}: when", step.when, seen)
+            conditions[step.id] = _live_answers_only(condition, conditions)
         own = {**seen, step.id: step}
         for index, effect in enumerate(step.on_answer):
-            effects[(step.id, index)] = _condition(
-                f"{where}: on_answer[{index}].when", effect.when, own
-            )
+            condition = _condition(f"{where}: on_answer[{index}].when", effect.when, own)
+            effects[(step.id, index)] = _live_answers_only(condition, conditions)
         seen[step.id] = step
     return Flow(spec=spec, source=path, conditions=conditions, effects=effects)
 
@@ -139,7 +150,44 @@ def _condition(where: str, source: str, earlier: dict[str, StepSpec]) -> Conditi
                 f"{where}: step {step_id!r} never answers {value!r} "
                 f"(its values are {', '.join(sorted(allowed))})"
             )
+    for step_id in sorted(condition.members):
+        if earlier[step_id].kind != "multi_choice":
+            raise FlowError(
+                f"{where}: 'value in {step_id}' is only for multi_choice steps; "
+                f"{step_id!r} is a {earlier[step_id].kind} step, so use {step_id} == 'value'"
+            )
+    for step_id in sorted(condition.compared):
+        if earlier[step_id].kind == "multi_choice":
+            raise FlowError(
+                f"{where}: {step_id!r} is a multi_choice step, whose answer is a list: "
+                f"use 'value' in {step_id}"
+            )
     return condition
+
+
+def _live_answers_only(condition: Condition, guards: dict[str, Condition]) -> Condition:
+    """`condition`, reading an answer only while the step that gave it still applies.
+
+    When a reporter changes an earlier answer, the answers of steps that no longer apply are
+    kept (in case they change it back) but must not switch on the steps that follow from them:
+    with category changed from 'ai_abuse' to 'content', the old `ai_kind == 'sexual_imagery'`
+    must not keep `ai_image_rules` in the report. `guards` holds the (already live-only)
+    conditions of earlier steps.
+    """
+    guarded = {step_id: guards[step_id] for step_id, _ in condition.references if step_id in guards}
+    if not guarded:
+        return condition
+    evaluate = condition.evaluate
+
+    def live(answers: Answers) -> bool:
+        kept = {
+            step_id: answer
+            for step_id, answer in answers.items()
+            if step_id not in guarded or guarded[step_id].evaluate(answers)
+        }
+        return evaluate(kept)
+
+    return replace(condition, evaluate=live)
 
 
 def _values(step: StepSpec) -> set[str]:

@@ -31,6 +31,7 @@ CARRY_ON = "OK, let's carry on."
 SUMMARY_TEXT = "Please check your answers. You can change any of them before sending."
 SUMMARY_NUDGE = 'Press "{submit}" to send, "Change" next to an answer to change it, or "Cancel".'
 
+CANNOT_SKIP = "This question can't be skipped: the DSL needs an answer. Please type one."
 NEED_ANSWER = "This question needs an answer. Please type one, or press a button."
 NEED_CHOICE = "Please choose one of the options: press a button or type its number."
 NEED_CHOICES = "Please choose at least one option, then press Done (or type their numbers: 1, 3)."
