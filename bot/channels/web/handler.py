@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.channels.web import auth
-from bot.channels.web.parse import CHANNEL, FrameError, parse_frame
+from bot.channels.web.parse import CHANNEL, MAX_FRAME_BYTES, FrameError, parse_frame
 from bot.channels.web.render import render_all
 from bot.messages import Inbound, Outbound, User
 from bot.router import Router
@@ -90,7 +90,7 @@ class WebChat:
         person = self._person(request)
         if person is None:
             return web.json_response({"error": "Not signed in."}, status=401)
-        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=64 * 1024)
+        ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
         user = User(platform_id=person.email, email=person.email, display_name=person.name)
         self.sockets[person.email].add(ws)
@@ -121,7 +121,8 @@ class WebChat:
         try:
             inbound = parse_frame(raw, user=user)
         except FrameError as error:
-            await ws.send_json({"type": "error", "text": str(error)})
+            frame = {"type": "error", "text": str(error), "restore_text": error.restore_text}
+            await ws.send_json(frame)
             return
         reply_to = _frame_id(raw)
         await self._run(ws, inbound, reply_to)

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 
 from bot.messages import Inbound, User
 
 CHANNEL = "web"
-MAX_FRAME_CHARS = 20_000
+# The most one websocket message may carry. Generous, so that text over MAX_TEXT_CHARS still
+# arrives whole (JSON may spend up to 12 bytes on one character) and can be handed back to edit;
+# a bigger message closes the socket (1009), so the page never sends text over MAX_TEXT_CHARS.
+MAX_FRAME_BYTES = 1024 * 1024
+MAX_TEXT_CHARS = 20_000  # app.js has the same limit
 MAX_VALUES = 50
+_TOO_LONG = (
+    "That is {length:,} characters; one message can hold at most {limit:,}. Please shorten it. "
+    "Your text has been put back in the box so you can edit it."
+)
 
 
 class FrameError(ValueError):
-    """A frame the page should never send; the message is safe to show the user."""
+    """A frame the page should never send; the message is safe to show the user.
+
+    `restore_text` hands back text the user typed, so a refused message loses nothing.
+    """
+
+    def __init__(self, message: str, restore_text: str | None = None) -> None:
+        super().__init__(message)
+        self.restore_text = restore_text
 
 
 def parse_frame(raw: str, *, user: User) -> Inbound:
-    if len(raw) > MAX_FRAME_CHARS:
+    if len(raw) > MAX_FRAME_BYTES:
         raise FrameError("That message is too long to send. Please shorten it and try again.")
     try:
         frame = json.loads(raw)
@@ -33,10 +49,14 @@ def parse_frame(raw: str, *, user: User) -> Inbound:
         channel=CHANNEL,
         conversation_key=user.email,
         user=user,
-        message_id=f"{user.email}:{message_id}" if message_id else None,
+        message_id=_delivery_id(user.email, message_id) if message_id else None,
     )
     if kind == "text":
-        return replace(inbound, text=_string(frame.get("text")))
+        text = _string(frame.get("text"))
+        if len(text) > MAX_TEXT_CHARS:
+            message = _TOO_LONG.format(length=len(text), limit=MAX_TEXT_CHARS)
+            raise FrameError(message, restore_text=text)
+        return replace(inbound, text=text)
     if kind == "action":
         return replace(inbound, value=_string(frame.get("value")))
     if kind == "multi":
@@ -47,6 +67,16 @@ def parse_frame(raw: str, *, user: User) -> Inbound:
     if kind == "file":
         return replace(inbound, attachments=1)
     raise FrameError("Sorry, that kind of message is not understood here.")
+
+
+def _delivery_id(email: str, message_id: str) -> str:
+    """The page's id for a message, as a key of fixed size that any database will store.
+
+    It fits the 200-character column whatever the length of the e-mail address, and a NUL or a
+    lone surrogate in an id (which PostgreSQL or SQLite refuse) cannot fail the turn.
+    """
+    raw = f"{email}\n{message_id}".encode("utf-8", "surrogatepass")
+    return f"web:{hashlib.sha256(raw).hexdigest()}"
 
 
 def _string(value: object) -> str:

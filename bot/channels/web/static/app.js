@@ -21,6 +21,7 @@
   const STYLES = new Set(["primary", "danger", "default"]);
   const TEXT_INPUTS = new Set(["text", "datetime"]);
   const ROW_INPUTS = new Set(["yes_no", "confirm"]);
+  const MAX_TEXT = 20000; // characters in one message: parse.MAX_TEXT_CHARS on the server
 
   const state = {
     lastEmail: null,   // a different person signing in must not inherit the draft/log
@@ -201,7 +202,11 @@
     } else if (msg.type === "messages") {
       renderBatch(Array.isArray(msg.items) ? msg.items : []);
     } else if (msg.type === "error") {
-      renderBatch([{ kind: "notice", tone: "error", text: msg.text || "Something went wrong." }]);
+      // restore_text: a refused message (too long to send) goes back in the box to edit.
+      renderBatch([{
+        kind: "notice", tone: "error", text: msg.text || "Something went wrong.",
+        restore_text: msg.restore_text,
+      }]);
     }
   }
 
@@ -411,6 +416,17 @@
   function sendText() {
     const text = els.input.value;
     if (!text.trim()) { els.input.focus(); return; }
+    const length = Array.from(text).length;
+    if (length > MAX_TEXT) {
+      // Bigger than one message can carry: say so here and keep the text to shorten.
+      const n = (x) => x.toLocaleString("en-GB");
+      renderBatch([{
+        kind: "notice", tone: "error",
+        text: `That is ${n(length)} characters; one message can hold at most ${n(MAX_TEXT)}. Please shorten it.`,
+      }]);
+      els.input.focus({ preventScroll: true });
+      return;
+    }
     if (send({ type: "text", text }, text)) {
       els.input.value = "";
       updateCounter();

@@ -1,0 +1,805 @@
+"""The web chat over real HTTP and a real websocket on loopback: health, sign-in and the chat.
+
+Everything that touches storage runs on both databases (`make_bot`); pure HTTP checks use SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import aiohttp
+import pytest
+import yaml
+from aiohttp import WSMsgType, web
+from aiohttp.streams import StreamReader
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
+from sqlalchemy import select, text
+
+from bot.app import Bot, build_bot, create_app, prepare_storage
+from bot.channels.web import auth
+from bot.health import add_health_routes
+from bot.messages import Notice
+from bot.settings import PROJECT_ROOT, Settings
+from storage.models import Conversation
+from tests.support.clock import FakeClock
+from tests.support.reports import all_reports, answers_of, only_report
+
+EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
+STAFF = "t.brannigan@example.org"
+DSL = "a.hartley@example.org"
+REFERENCE = re.compile(r"\bOS-2026-\d{5}\b")  # the fake clock is in November 2026
+# What a friendly message never shows: the insides of the program.
+INTERNALS = ("Traceback", "Error:", "Exception", 'File "', "FrameError", "AnswerError", "None")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+async def sqlite_bot(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Bot]:
+    """A bot on a fresh, migrated SQLite database, for checks that only speak HTTP."""
+    bot = build_bot(_settings(sqlite_url, tmp_path), clock=clock)
+    await prepare_storage(bot)
+    yield bot
+    await bot.engine.dispose()
+
+
+def _settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "database_url": database_url,
+        "school_config": EXAMPLE_CONFIG,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def serve(bot: Bot) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    """The real application on a loopback port, and a client that keeps its cookies."""
+    async with TestClient(TestServer(create_app(bot, run_scheduler=False))) as client:
+        yield client
+
+
+async def sign_in(client: TestClient[web.Request, web.Application], email: str = STAFF) -> None:
+    response = await client.post("/api/web/login", json={"email": email})
+    assert response.status == 200, await response.text()
+
+
+class Socket:
+    """One open tab's websocket: send a frame, read the server's answer to it."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+
+    async def next(self) -> dict[str, Any]:
+        message = await self.ws.receive(timeout=10)
+        assert message.type == WSMsgType.TEXT, f"expected a text frame, got {message!r}"
+        frame: dict[str, Any] = json.loads(message.data)
+        return frame
+
+    async def raw(self, data: str) -> dict[str, Any]:
+        await self.ws.send_str(data)
+        return await self.next()
+
+    async def send(self, frame: dict[str, Any]) -> dict[str, Any]:
+        # Ids must be unique across reconnections, as the page's are (crypto.randomUUID).
+        frame = {"id": uuid.uuid4().hex, **frame}
+        return await self.raw(json.dumps(frame))
+
+    async def action(self, value: str) -> dict[str, Any]:
+        return await self.send({"type": "action", "value": value})
+
+    async def text(self, typed: str) -> dict[str, Any]:
+        return await self.send({"type": "text", "text": typed})
+
+    async def multi(self, *values: str) -> dict[str, Any]:
+        return await self.send({"type": "multi", "values": list(values)})
+
+
+@asynccontextmanager
+async def open_chat(
+    client: TestClient[web.Request, web.Application],
+) -> AsyncIterator[tuple[Socket, dict[str, Any], dict[str, Any]]]:
+    """Connect a tab; yields the socket, the `hello` frame and the first `messages` frame."""
+    async with client.ws_connect("/api/web/ws") as ws:
+        socket = Socket(ws)
+        hello = await socket.next()
+        first = await socket.next()
+        yield socket, hello, first
+
+
+def items(frame: dict[str, Any]) -> list[dict[str, Any]]:
+    assert frame["type"] == "messages", f"expected a messages frame, got {frame}"
+    found: list[dict[str, Any]] = frame["items"]
+    return found
+
+
+def asked(frame: dict[str, Any]) -> dict[str, Any]:
+    """The question (or summary) the user is being asked now."""
+    questions = [i for i in items(frame) if i["kind"] in {"question", "summary"}]
+    assert questions, f"no question in {frame}"
+    return questions[-1]
+
+
+def step_of(frame: dict[str, Any]) -> str | None:
+    question = asked(frame)
+    return question["step_id"] if question["kind"] == "question" else "summary"
+
+
+def notices(frame: dict[str, Any], tone: str | None = None) -> list[dict[str, Any]]:
+    return [i for i in items(frame) if i["kind"] == "notice" and tone in {None, i["tone"]}]
+
+
+def assert_friendly(frame: dict[str, Any]) -> None:
+    shown = json.dumps(frame)
+    for word in INTERNALS:
+        assert word not in shown, f"{word!r} shown to the user: {frame}"
+
+
+async def draft_of(bot: Bot, email: str = STAFF) -> dict[str, Any]:
+    """The web conversation's stored dialog state, decrypted."""
+    async with bot.router.sessions() as session:
+        row = await session.scalar(
+            select(Conversation).where(
+                Conversation.channel == "web", Conversation.conversation_key == email
+            )
+        )
+    assert row is not None and row.state_enc is not None, "no stored conversation"
+    dialog: dict[str, Any] | None = bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    assert dialog is not None, "no draft under way"
+    return dialog
+
+
+# --------------------------------------------------------------------------- health
+
+
+async def test_healthz(sqlite_bot: Bot) -> None:
+    async with serve(sqlite_bot) as client:
+        response = await client.get("/healthz")
+        assert response.status == 200
+        assert await response.json() == {"status": "ok"}
+
+
+async def test_readyz_with_current_migrations(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        response = await client.get("/readyz")
+        assert response.status == 200
+        body = await response.json()
+        assert body == {"status": "ready", "database": "ok", "migrations": "current"}
+
+
+async def test_readyz_on_an_unmigrated_database_is_503(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    # create_app migrates at start-up, so serve only the health routes, as a bot started
+    # against a database nobody has migrated yet would see it.
+    bot = build_bot(_settings(database_url, tmp_path), clock=clock)
+    app = web.Application()
+    add_health_routes(app, bot.engine)
+    try:
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get("/readyz")
+            assert response.status == 503
+            assert await response.json() == {
+                "status": "unavailable",
+                "database": "migrations pending",
+            }
+            assert (await client.get("/healthz")).status == 200
+    finally:
+        await bot.engine.dispose()
+
+
+async def test_readyz_turns_503_when_the_migration_record_goes(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        assert (await client.get("/readyz")).status == 200
+        async with bot.engine.begin() as connection:
+            await connection.execute(text("DROP TABLE alembic_version"))
+        response = await client.get("/readyz")
+        assert response.status == 503
+        assert (await response.json())["database"] == "migrations pending"
+
+
+async def test_readyz_when_the_database_cannot_be_opened_is_503(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    missing = f"sqlite+aiosqlite:///{tmp_path / 'no-such-folder' / 'bot.db'}"
+    bot = build_bot(_settings(missing, tmp_path), clock=clock)
+    app = web.Application()
+    add_health_routes(app, bot.engine)
+    try:
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get("/readyz")
+            assert response.status == 503
+            assert (await response.json())["status"] == "unavailable"
+            assert "Traceback" not in await response.text()
+    finally:
+        await bot.engine.dispose()
+
+
+# --------------------------------------------------------------------------- page and static
+
+
+async def test_the_page_has_a_content_security_policy(sqlite_bot: Bot) -> None:
+    async with serve(sqlite_bot) as client:
+        response = await client.get("/")
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy
+        assert "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert "frame-ancestors 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        page = await response.text()
+        assert '<script src="/static/app.js"' in page
+
+
+async def test_static_files_are_served(sqlite_bot: Bot) -> None:
+    async with serve(sqlite_bot) as client:
+        script = await client.get("/static/app.js")
+        assert script.status == 200
+        assert "javascript" in script.content_type
+        assert "textContent" in await script.text()
+        style = await client.get("/static/style.css")
+        assert style.status == 200
+        assert style.content_type == "text/css"
+        assert (await client.get("/static/nothing-here.js")).status == 404
+
+
+# --------------------------------------------------------------------------- people and sign-in
+
+
+async def test_people_lists_the_school(sqlite_bot: Bot) -> None:
+    async with serve(sqlite_bot) as client:
+        response = await client.get("/api/web/people")
+        assert response.status == 200
+        body = await response.json()
+        assert body["school"] == "Example Primary School"
+        assert body["login_allowed"] is True
+        people = {p["email"]: p for p in body["people"]}
+        assert len(people) == len(sqlite_bot.school.people)
+        assert people[STAFF] == {"email": STAFF, "name": "Tom Brannigan", "roles": ["staff"]}
+        assert people[DSL]["roles"] == ["dsl", "staff"]
+
+
+async def test_login_sets_an_httponly_cookie_and_me_returns_the_person(sqlite_bot: Bot) -> None:
+    async with serve(sqlite_bot) as client:
+        assert (await client.get("/api/web/me")).status == 401
+        response = await client.post("/api/web/login", json={"email": "T.Brannigan@Example.org "})
+        assert response.status == 200
+        assert (await response.json())["email"] == STAFF
+        cookie = response.cookies[auth.COOKIE]
+        assert cookie["httponly"] is True
+        assert cookie["samesite"] == "Strict"
+        assert cookie["path"] == "/"
+        assert "HttpOnly" in response.headers["Set-Cookie"]
+
+        me = await client.get("/api/web/me")
+        assert me.status == 200
+        assert await me.json() == {"email": STAFF, "name": "Tom Brannigan", "roles": ["staff"]}
+
+        assert (await client.post("/api/web/logout")).status == 200
+        assert (await client.get("/api/web/me")).status == 401
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "nobody@example.org"},
+        {"email": ""},
+        {"email": 42},
+        {"name": "Tom"},
+        ["t.brannigan@example.org"],
+        "not json at all",
+    ],
+)
+async def test_login_with_an_unknown_person_is_a_friendly_400(sqlite_bot: Bot, body: Any) -> None:
+    async with serve(sqlite_bot) as client:
+        if isinstance(body, str):
+            response = await client.post("/api/web/login", data=body)
+        else:
+            response = await client.post("/api/web/login", json=body)
+        assert response.status == 400
+        answer = await response.json()
+        assert answer == {"error": "Please choose a person from the list."}
+        assert auth.COOKIE not in response.cookies
+        assert (await client.get("/api/web/me")).status == 401
+
+
+class _Transport:
+    """Just enough of an asyncio transport for aiohttp to read the peer's address from."""
+
+    def __init__(self, peer: tuple[str, int]) -> None:
+        self.peer = peer
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": self.peer, "sockname": ("192.0.2.1", 3978)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def _remote_login(body: bytes, peer: tuple[str, int] = ("192.0.2.10", 5000)) -> web.Request:
+    protocol = mock.Mock(_reading_paused=False)
+    payload = StreamReader(protocol, 2**16, loop=asyncio.get_running_loop())
+    payload.feed_data(body)
+    payload.feed_eof()
+    return make_mocked_request(
+        "POST",
+        "/api/web/login",
+        headers={"Content-Type": "application/json"},
+        transport=_Transport(peer),
+        payload=payload,
+    )
+
+
+async def test_login_from_another_machine_is_refused(sqlite_bot: Bot) -> None:
+    assert sqlite_bot.web_chat is not None
+    request = _remote_login(json.dumps({"email": STAFF}).encode())
+    assert request.remote == "192.0.2.10"
+    response = await sqlite_bot.web_chat.login(request)
+    assert response.status == 403
+    assert "127.0.0.1" in json.loads(response.text or "")["error"]
+    assert auth.COOKIE not in response.cookies
+
+    people = await sqlite_bot.web_chat.people(_remote_login(b""))
+    assert json.loads(people.text or "") == {
+        "school": "Example Primary School",
+        "login_allowed": False,
+        "people": [],
+    }
+
+
+async def test_login_from_loopback_addresses_is_allowed(sqlite_bot: Bot) -> None:
+    assert sqlite_bot.web_chat is not None
+    for peer in [("127.0.0.1", 5000), ("::1", 5000), ("127.0.0.5", 5000)]:
+        request = _remote_login(json.dumps({"email": STAFF}).encode(), peer=peer)
+        response = await sqlite_bot.web_chat.login(request)
+        assert response.status == 200
+
+
+async def test_remote_login_works_when_the_setting_allows_it(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    bot = build_bot(_settings(sqlite_url, tmp_path, web_demo_login_remote=True), clock=clock)
+    try:
+        assert bot.web_chat is not None
+        response = await bot.web_chat.login(_remote_login(json.dumps({"email": DSL}).encode()))
+        assert response.status == 200
+        assert json.loads(response.text or "")["email"] == DSL
+        assert auth.COOKIE in response.cookies
+        people = json.loads((await bot.web_chat.people(_remote_login(b""))).text or "")
+        assert people["login_allowed"] is True
+        assert len(people["people"]) == len(bot.school.people)
+    finally:
+        await bot.engine.dispose()
+
+
+def _forgeries(secret: bytes) -> dict[str, str]:
+    real = base64.urlsafe_b64decode(auth.sign(STAFF, secret=secret))
+    payload, mac = real[:-32], real[-32:]
+    flipped = bytearray(real)
+    flipped[-1] ^= 0x01
+    return {
+        "garbage": "not-a-token",
+        "padding only": "====",
+        "non-ascii": "tok\u00e9n",
+        "signed with another secret": auth.sign(DSL, secret=b"x" * 32),
+        # The real signature, on a payload changed to name the DSL instead.
+        "payload changed": _b64(payload.replace(b"t.brannigan", b"a.hartleyxx") + mac),
+        "signature changed": _b64(bytes(flipped)),
+        "truncated": _b64(real[:20]),
+        "signature only": _b64(mac),
+        "expired": auth.sign(STAFF, secret=secret, now=time.time() - auth.MAX_AGE_SECONDS - 60),
+        "not a person here": auth.sign("stranger@example.org", secret=secret),
+    }
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+async def test_a_forged_or_tampered_cookie_is_refused(sqlite_bot: Bot) -> None:
+    assert sqlite_bot.web_chat is not None
+    forgeries = _forgeries(sqlite_bot.web_chat.secret)
+    async with serve(sqlite_bot) as client:
+        for name, token in forgeries.items():
+            client.session.cookie_jar.clear()
+            client.session.cookie_jar.update_cookies({auth.COOKIE: token})
+            me = await client.get("/api/web/me")
+            assert me.status == 401, name
+            assert await me.json() == {"error": "Not signed in."}
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await client.ws_connect("/api/web/ws")
+            assert refused.value.status == 401, name
+        # And the genuine article still works, so the checks above are not vacuous.
+        client.session.cookie_jar.clear()
+        genuine = auth.sign(STAFF, secret=sqlite_bot.web_chat.secret)
+        client.session.cookie_jar.update_cookies({auth.COOKIE: genuine})
+        assert (await client.get("/api/web/me")).status == 200
+
+
+# --------------------------------------------------------------------------- the websocket
+
+
+async def test_the_websocket_says_hello_then_shows_the_menu(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (_chat, hello, first):
+            assert hello == {
+                "type": "hello",
+                "user": {"email": STAFF, "name": "Tom Brannigan", "roles": ["staff"]},
+            }
+            assert first["type"] == "messages"
+            assert first["reply_to"] is None
+            menu = asked(first)
+            assert menu["input"] == "menu"
+            assert menu["text"] == "Hello Tom. What would you like to do?"
+            values = [o["value"] for o in menu["options"]]
+            assert values == ["start:concern", "start:filtering", "help"]
+
+
+async def test_the_websocket_refuses_a_visitor_who_has_not_signed_in(sqlite_bot: Bot) -> None:
+    async with serve(sqlite_bot) as client:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await client.ws_connect("/api/web/ws")
+        assert refused.value.status == 401
+
+
+async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (chat, _hello, _first):
+            frame = await chat.action("start:concern")
+            assert notices(frame, "info")[0]["text"].startswith("Thank you for reporting this.")
+            assert step_of(frame) == "immediate_danger"
+            assert asked(frame)["progress"][0] == 1
+            for value, then in [
+                ("no", "category"),
+                ("image", "image_rules"),
+                ("ok", "image_device"),
+                ("secured", "image_seen"),
+                ("not_seen", "image_indicators"),
+            ]:
+                frame = await chat.action(value)
+                assert step_of(frame) == then, frame
+            assert asked(frame)["input"] == "multi_choice"
+            frame = await chat.multi("sextortion", "coercion")
+            assert "blackmailed" in notices(frame, "guidance")[0]["text"]
+            assert step_of(frame) == "about_adult"
+            frame = await chat.action("no")
+            assert step_of(frame) == "pupils"
+            frame = await chat.text("AB (Year 5), the pupil in the image")
+            assert step_of(frame) == "what_happened"
+            frame = await chat.text(
+                "AB told me an older pupil asked for more pictures.\nFacts only."
+            )
+            assert step_of(frame) == "disclosure"
+            frame = await chat.action("yes")
+            assert step_of(frame) == "child_words"
+            frame = await chat.text("He said he'd show everyone")
+            assert step_of(frame) == "happened_at"
+            frame = await chat.text("yesterday 15:00")
+            assert step_of(frame) == "where"
+            frame = await chat.text("Snapchat, https://example.com/profile")
+            assert step_of(frame) == "actions_taken"
+            frame = await chat.text("Phone switched off and locked in the office")
+            assert step_of(frame) == "dsl_told_in_person"
+            frame = await chat.action("yes")
+            summary = asked(frame)
+            assert summary["kind"] == "summary"
+            rows = {r["step_id"]: r["value"] for r in summary["rows"]}
+            assert rows["happened_at"] == "Mon 23 Nov 2026, 15:00"
+            assert rows["where"] == "Snapchat, hxxps://example[.]com/profile"
+            assert rows["image_indicators"] == (
+                "Coercion, blackmail or grooming, Someone is demanding money or more images"
+            )
+            frame = await chat.action("__submit")
+            assert_friendly(frame)
+            success = notices(frame, "success")
+            assert len(success) == 1
+            found = REFERENCE.search(success[0]["text"])
+            assert found, success
+            assert asked(frame)["input"] == "menu"  # ready for the next one
+
+        report = await only_report(bot)
+        assert report.reference == found.group()
+        assert report.status == "submitted"
+        assert report.kind == "concern"
+        assert report.category == "image"
+        assert report.channel == "web"
+        assert report.reporter_email == STAFF
+        assert report.urgent is False
+        answers = await answers_of(bot, report)
+        assert answers["image_indicators"] == ["coercion", "sextortion"]
+        assert answers["pupils"] == "AB (Year 5), the pupil in the image"
+        assert answers["what_happened"].endswith("\nFacts only.")
+        assert answers["child_words"] == "He said he'd show everyone"
+        assert answers["happened_at"] == "2026-11-23T15:00:00+00:00"
+        assert answers["dsl_told_in_person"] == "yes"
+
+
+async def test_bad_input_gets_a_friendly_answer_and_loses_nothing(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (chat, _hello, _first):
+            frame = await chat.action("start:concern")
+            assert step_of(frame) == "immediate_danger"
+
+            # Frames the page would never send: an error frame each, and nothing moves on.
+            for bad in [
+                "this is not JSON {",
+                '["action", "no"]',
+                "42",
+                json.dumps({"type": "sticker", "id": "s1"}),
+                json.dumps({"type": "action", "value": 1, "id": "s2"}),
+                json.dumps({"type": "action", "value": ["no"], "id": "s3"}),
+                json.dumps({"type": "text", "text": None, "id": "s4"}),
+                json.dumps({"type": "multi", "values": "no", "id": "s5"}),
+                json.dumps({"type": "multi", "values": [1, 2], "id": "s6"}),
+                json.dumps({"type": "action", "value": "no", "id": 7}),
+            ]:
+                frame = await chat.raw(bad)
+                assert frame["type"] == "error", bad
+                assert frame["text"].startswith("Sorry"), frame
+                assert_friendly(frame)
+            assert (await draft_of(bot))["step"] == "immediate_danger"
+            assert (await draft_of(bot))["answers"] == {}
+
+            frame = await chat.action("no")
+            assert step_of(frame) == "category"
+
+            # A button that is not on this question.
+            frame = await chat.action("definitely-not-an-option")
+            assert_friendly(frame)
+            assert "not one of the options" in notices(frame, "error")[0]["text"]
+            assert step_of(frame) == "category"
+
+            frame = await chat.action("content")
+            assert step_of(frame) == "content_kind"
+            frame = await chat.action("hate")
+            assert step_of(frame) == "about_adult"
+            frame = await chat.action("no")
+            assert step_of(frame) == "pupils"
+
+            # Over-long text: refused, and given back to edit.
+            too_long = "AB (Year 5) " + "x" * 500
+            frame = await chat.text(too_long)
+            assert_friendly(frame)
+            error = notices(frame, "error")[0]
+            assert "the limit here is 500" in error["text"]
+            assert error["restore_text"] == too_long
+            assert step_of(frame) == "pupils"
+
+            # Empty text on a required question.
+            for empty in ["", "   \n\t "]:
+                frame = await chat.text(empty)
+                assert_friendly(frame)
+                assert "needs an answer" in notices(frame, "error")[0]["text"]
+                assert step_of(frame) == "pupils"
+
+            frame = await chat.text("AB (Year 5)")
+            assert step_of(frame) == "what_happened"
+            frame = await chat.text("Racist memes shared in the class chat.")
+            assert step_of(frame) == "disclosure"
+            frame = await chat.action("no")
+            assert step_of(frame) == "happened_at"
+
+            # A date that cannot be read.
+            frame = await chat.text("the day after the fête")
+            assert_friendly(frame)
+            error = notices(frame, "error")[0]
+            assert "could not read" in error["text"]
+            assert error["restore_text"] == "the day after the fête"
+            assert step_of(frame) == "happened_at"
+
+            draft = await draft_of(bot)
+            assert draft["step"] == "happened_at"
+            assert draft["answers"] == {
+                "immediate_danger": "no",
+                "category": "content",
+                "content_kind": "hate",
+                "about_adult": "no",
+                "pupils": "AB (Year 5)",
+                "what_happened": "Racist memes shared in the class chat.",
+                "disclosure": "no",
+            }
+
+        # Re-connect (a reload, a new tab): the same question, with the answers kept.
+        async with open_chat(client) as (chat, _hello, first):
+            assert "unfinished report" in notices(first, "info")[0]["text"]
+            assert step_of(first) == "happened_at"
+            frame = await chat.text("today 09:15")
+            assert step_of(frame) == "where"
+            frame = await chat.text("Class WhatsApp group")
+            frame = await chat.text("Told the class teacher")
+            frame = await chat.action("no")
+            assert step_of(frame) == "summary"
+            frame = await chat.action("__submit")
+            assert REFERENCE.search(notices(frame, "success")[0]["text"])
+
+        report = await only_report(bot)
+        assert report.category == "content"
+        assert report.subcategory == "hate"
+        answers = await answers_of(bot, report)
+        assert answers["pupils"] == "AB (Year 5)"
+        assert answers["what_happened"] == "Racist memes shared in the class chat."
+        assert answers["happened_at"] == "2026-11-24T09:15:00+00:00"
+        assert answers["immediate_danger"] == "no"
+
+
+async def test_the_same_message_id_is_applied_once(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (chat, _hello, _first):
+            await chat.action("start:concern")
+            frame = {"type": "action", "value": "no", "id": "press-1"}
+            first = await chat.send(frame)
+            assert first["reply_to"] == "press-1"
+            assert step_of(first) == "category"
+            again = await chat.send(frame)
+            assert again == {"type": "messages", "items": [], "reply_to": "press-1"}
+            # Still at the category question: the repeat was not taken as its answer.
+            assert (await draft_of(bot))["step"] == "category"
+            frame = await chat.action("cyberbullying")
+            assert step_of(frame) == "bullying_repeated"
+        # The same id from a new tab (a resend after reconnecting) is a duplicate too.
+        async with open_chat(client) as (chat, _hello, _first):
+            again = await chat.send({"type": "action", "value": "yes", "id": "press-1"})
+            assert again["items"] == []
+            assert (await draft_of(bot))["step"] == "bullying_repeated"
+
+
+async def test_ids_belong_to_one_person(make_bot: Any) -> None:
+    """Two people who happen to send the same client id are both heard."""
+    bot = await make_bot()
+    async with serve(bot) as staff, serve(bot) as dsl:
+        await sign_in(staff, STAFF)
+        await sign_in(dsl, DSL)
+        async with open_chat(staff) as (one, _, _), open_chat(dsl) as (two, _, _):
+            frame = {"type": "action", "value": "start:concern", "id": "same"}
+            assert step_of(await one.send(frame)) == "immediate_danger"
+            assert step_of(await two.send(frame)) == "immediate_danger"
+
+
+async def test_a_file_is_refused_politely(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (chat, _hello, _first):
+            await chat.action("start:concern")
+            frame = await chat.send({"type": "file"})
+            assert "can't accept files" in notices(frame, "error")[0]["text"]
+            assert step_of(frame) == "immediate_danger"
+            await chat.ws.send_bytes(b"\x89PNG\r\n")
+            frame = await chat.next()
+            assert "can't accept files" in notices(frame, "error")[0]["text"]
+            assert step_of(frame) == "immediate_danger"
+        assert await all_reports(bot) == []
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param("y" * 25_000, id="25000 letters"),
+        # 68 KB of UTF-8: more than a websocket message used to be allowed to carry.
+        pytest.param("\N{GRINNING FACE}" * 17_000, id="17000 emoji"),
+        pytest.param("line\u0001" * 4_000, id="control characters escaped in JSON"),
+    ],
+)
+async def test_text_too_long_for_one_message_is_given_back(make_bot: Any, typed: str) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (chat, _hello, _first):
+            for value in ["start:concern", "no", "content", "hate", "no"]:
+                frame = await chat.action(value)
+            assert step_of(frame) == "pupils"
+            frame = await chat.text(typed)
+            assert_friendly(frame)
+            shown = notices(frame, "error") if frame["type"] == "messages" else [frame]
+            assert "shorten it" in shown[0]["text"]
+            assert shown[0]["restore_text"] == typed  # the page puts it back in the box
+            assert (await draft_of(bot))["step"] == "pupils"
+            # The socket is still open and the conversation carries on.
+            frame = await chat.text("AB (Year 5)")
+            assert step_of(frame) == "what_happened"
+
+
+@pytest.mark.parametrize(
+    "odd_id",
+    [
+        pytest.param("a\u0000b", id="NUL"),
+        pytest.param("\ud800", id="lone surrogate"),
+        pytest.param("\N{SNOWMAN}" * 100, id="100 non-ASCII characters"),
+        pytest.param("f" * 100, id="100 characters"),
+    ],
+)
+async def test_odd_but_allowed_message_ids_work_on_every_database(
+    make_bot: Any, tmp_path: Path, odd_id: str
+) -> None:
+    # A long (but valid) e-mail address too: e-mail and id together exceed 200 characters.
+    bot = await make_bot(school_config=_school_with(tmp_path, LONG_EMAIL))
+    async with serve(bot) as client:
+        await sign_in(client, LONG_EMAIL)
+        async with open_chat(client) as (chat, _hello, _first):
+            frame = await chat.send({"type": "action", "value": "start:concern", "id": odd_id})
+            assert step_of(frame) == "immediate_danger", frame
+            again = await chat.send({"type": "action", "value": "yes", "id": odd_id})
+            assert again["items"] == []
+            assert (await draft_of(bot, LONG_EMAIL))["answers"] == {}
+
+
+LONG_EMAIL = f"{'firstname.middlenames.lastname' * 3}@{'department' * 7}.example.org"
+
+
+def _school_with(tmp_path: Path, email: str) -> Path:
+    """The example school with one more member of staff."""
+    config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    config["people"].append({"email": email, "name": "Long Address", "roles": ["staff"]})
+    path = tmp_path / "school.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+async def test_a_lone_surrogate_in_text_is_stored_and_shown(make_bot: Any) -> None:
+    bot = await make_bot()
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (chat, _hello, _first):
+            for value in ["start:concern", "no", "other"]:
+                frame = await chat.action(value)
+            assert step_of(frame) == "other_kind"
+            frame = await chat.text("broken \ud83d emoji")
+            assert step_of(frame) == "about_adult"
+            assert (await draft_of(bot))["answers"]["other_kind"] == "broken \ud83d emoji"
+
+
+async def test_push_reaches_every_open_tab_of_that_person_only(make_bot: Any) -> None:
+    bot = await make_bot()
+    assert bot.web_chat is not None
+    async with serve(bot) as staff, serve(bot) as dsl:
+        await sign_in(staff, STAFF)
+        await sign_in(dsl, DSL)
+        async with (
+            open_chat(staff) as (one, _, _),
+            open_chat(staff) as (two, _, _),
+            open_chat(dsl) as (other, _, _),
+        ):
+            sent = await bot.web_chat.push(STAFF, [Notice("A reminder for you.", "info")])
+            assert sent == 2
+            for tab in (one, two):
+                frame = await tab.next()
+                assert frame == {
+                    "type": "messages",
+                    "items": [
+                        {
+                            "kind": "notice",
+                            "tone": "info",
+                            "text": "A reminder for you.",
+                            "restore_text": None,
+                        }
+                    ],
+                    "reply_to": None,
+                }
+            # The DSL's tab got nothing: the next frame it sees answers its own message.
+            frame = await other.action("help")
+            assert "Designated Safeguarding Lead" in notices(frame, "guidance")[0]["text"]
+        assert await bot.web_chat.push(STAFF, [Notice("Nobody is here.", "info")]) == 0
