@@ -37,7 +37,7 @@ NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 def _email(value: str) -> str:
     email = value.strip().lower()
-    if not _EMAIL.fullmatch(email):
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
         raise ValueError(f"{value!r} does not look like an e-mail address (name@example.org)")
     return email
 

@@ -81,7 +81,7 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    conversation_key: Mapped[str] = mapped_column(String(200))
+    conversation_key: Mapped[str] = mapped_column(String(400))
     user_email: Mapped[str] = mapped_column(String(320), index=True)
     state_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from bot.app import Bot, build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings
 from tests.support.clock import FakeClock
 from tests.support.databases import (
+    create_private_database,
+    drop_private_database,
     postgres_reachable,
     postgres_required,
     postgres_url,
@@ -28,17 +31,31 @@ def _pg_available() -> bool:
     return _PG_STATE["ok"]
 
 
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[str | None]:
+    """This run's own PostgreSQL database, or None when no server is reachable."""
+    if not _pg_available():
+        yield None
+        return
+    base = postgres_url()
+    url = asyncio.run(create_private_database(base))
+    yield url
+    asyncio.run(drop_private_database(base, url))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, private_postgres: str | None
+) -> str:
     """A fresh, empty database of each kind for every test that asks for one."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    if not _pg_available():
+    if private_postgres is None:
         if postgres_required():
             pytest.fail(f"PostgreSQL is required but not reachable at {postgres_url()}")
         pytest.skip("PostgreSQL not reachable: set TEST_DATABASE_URL to run these")
-    await reset_postgres(postgres_url())
-    return postgres_url()
+    await reset_postgres(private_postgres)
+    return private_postgres
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def upgrade() -> None:
         "conversations",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("channel", sa.String(20), nullable=False),
-        sa.Column("conversation_key", sa.String(200), nullable=False),
+        sa.Column("conversation_key", sa.String(400), nullable=False),
         sa.Column("user_email", sa.String(320), nullable=False),
         sa.Column("state_enc", sa.LargeBinary(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
