@@ -22,13 +22,27 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    # One connection: turns queue for it in-process instead of sleeping in SQLite's busy-wait
+    # back-off, which made the latency tail ten times longer with a few users at once.
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+    )
+    event.listen(engine.sync_engine, "connect", _sqlite_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
-    # WAL lets readers (health checks, the DSL's views) carry on while a turn writes.
+def _sqlite_begin(connection: Any) -> None:
+    # IMMEDIATE takes the write lock up front: every turn writes, and a deferred transaction
+    # that must upgrade its lock can fail at once instead of waiting.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_connect(connection: Any, _record: Any) -> None:
+    # The driver's own transaction handling commits at a SAVEPOINT's release, which would let
+    # part of a failed turn survive; SQLAlchemy's documented fix is to issue BEGIN ourselves.
+    connection.isolation_level = None
+    # WAL lets readers (other processes, backups) carry on while a turn writes.
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

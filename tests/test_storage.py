@@ -1,0 +1,66 @@
+"""Storage on both databases: migrations, transactions, the event log and people."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.services.conversations import first_delivery
+from bot.services.people import sync_people
+from storage.migrate import current_revision, head_revision, is_current
+from storage.models import Event, Person
+
+
+class _Boom(Exception):
+    pass
+
+
+async def test_migrations_bring_a_new_database_to_the_head(make_bot):
+    bot = await make_bot()
+    assert await current_revision(bot.engine) == head_revision()
+    assert await is_current(bot.engine)
+
+
+async def test_a_failed_turn_leaves_nothing_behind(make_bot):
+    bot = await make_bot()
+    now = bot.router.clock()
+
+    async def failing_turn() -> None:
+        async with bot.router.sessions() as session, session.begin():
+            assert await first_delivery(session, channel="t", message_id="m1", now=now)
+            raise _Boom
+
+    with pytest.raises(_Boom):
+        await failing_turn()
+    async with bot.router.sessions() as session, session.begin():
+        # Had the savepoint committed on its own, this retry would be taken for a duplicate.
+        assert await first_delivery(session, channel="t", message_id="m1", now=now)
+    async with bot.router.sessions() as session, session.begin():
+        assert not await first_delivery(session, channel="t", message_id="m1", now=now)
+
+
+async def test_people_follow_the_configuration_and_role_changes_are_recorded(make_bot, clock):
+    bot = await make_bot()
+    async with bot.router.sessions() as session:
+        people = {p.email: p for p in await session.scalars(select(Person))}
+    assert len(people) == len(bot.school.people)
+    assert people["a.hartley@example.org"].roles == ["dsl", "staff"]
+
+    school = bot.school.model_copy(
+        update={"people": tuple(p for p in bot.school.people if p.email != "o.quaye@example.org")}
+    )
+    dsl = school.person("d.osei@example.org")
+    assert dsl is not None
+    promoted = dsl.model_copy(update={"roles": (*dsl.roles, "headteacher")})
+    school = school.model_copy(
+        update={"people": tuple(promoted if p is dsl else p for p in school.people)}
+    )
+    async with bot.router.sessions() as session, session.begin():
+        assert await sync_people(session, school=school, now=clock()) == 2
+    async with bot.router.sessions() as session:
+        people = {p.email: p for p in await session.scalars(select(Person))}
+        events = list(await session.scalars(select(Event)))
+    assert people["o.quaye@example.org"].active is False  # kept, not deleted
+    assert "headteacher" in people["d.osei@example.org"].roles
+    assert [e.kind for e in events] == ["roles_changed"]
+    assert events[0].detail["email"] == "d.osei@example.org"
