@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings
@@ -95,11 +96,15 @@ async def make_bot(
         await bot.engine.dispose()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say plainly which optional suites did not run here, and why."""
     notes = []
     if not _PG_STATE.get("ok", True):
         notes.append(f"PostgreSQL suite NOT run: nothing reachable at {postgres_url()}")
+    elif _PG_STATE.get("ok"):
+        server = make_url(postgres_url()).render_as_string(hide_password=True)
+        notes.append(f"PostgreSQL suite ran (a private database on the server of {server})")
     skipped = terminalreporter.stats.get("skipped", [])
     if any("Chromium" in str(getattr(r, "longrepr", "")) for r in skipped):
         notes.append("Browser tests NOT run: Chromium was not found (apt-get install chromium)")

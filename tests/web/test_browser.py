@@ -38,9 +38,14 @@ REFERENCE = re.compile(r"OS-2026-\d{5}")
 
 
 def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and Path("/usr/bin/chromium").exists():
-        found = "/usr/bin/chromium"
+    """CHROMIUM names the browser to use; otherwise Debian's, found on the PATH."""
+    configured = os.environ.get("CHROMIUM")
+    if configured:
+        found = configured if Path(configured).exists() else None
+    else:
+        found = shutil.which("chromium") or shutil.which("chromium-browser")
+        if found is None and Path("/usr/bin/chromium").exists():
+            found = "/usr/bin/chromium"
     if found is None:
         message = "Chromium not found: install it (apt-get install chromium) to run browser tests"
         if os.environ.get("REQUIRE_BROWSER", "") not in {"", "0", "false"}:
