@@ -37,6 +37,16 @@ _HELP = {"help", "__help", "?"}
 
 
 @dataclass(frozen=True)
+class _TurnContext:
+    """What one turn works with: its transaction, the conversation, the message and the time."""
+
+    session: AsyncSession
+    loaded: LoadedConversation
+    inbound: Inbound
+    now: datetime
+
+
+@dataclass(frozen=True)
 class RouterSettings:
     draft_retention: timedelta = timedelta(hours=72)
     welcome_back_after: timedelta = timedelta(minutes=30)
@@ -147,18 +157,17 @@ class Router:
             )
             return [welcome, *dialog.repeat(state)]
         turn = dialog.handle(state, Reply(inbound.text, inbound.value, inbound.values))
-        return [*prefix, *await self._after(session, loaded, dialog, turn, inbound, now)]
+        context = _TurnContext(session, loaded, inbound, now)
+        return [*prefix, *await self._after(context, dialog, turn)]
 
-    async def _after(
-        self,
-        session: AsyncSession,
-        loaded: LoadedConversation,
-        dialog: Dialog,
-        turn: Turn,
-        inbound: Inbound,
-        now: datetime,
-    ) -> list[Outbound]:
-        doc = loaded.doc
+    async def _after(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
+        """Act on what the dialog did: open the urgent record, file, or discard the draft."""
+        session, doc, inbound, now = (
+            context.session,
+            context.loaded.doc,
+            context.inbound,
+            context.now,
+        )
         email = inbound.user.email
         if "urgent" in turn.new_signals and doc.report_id is None:
             report = await open_urgent_report(
@@ -178,37 +187,29 @@ class Router:
             doc.dialog, doc.report_id = None, None
             return [*turn.prompts, *self._menu(inbound, again=True)]
         if turn.outcome == "completed":
-            replies = await self._submit(session, loaded, dialog, turn, inbound, now)
+            replies = await self._submit(context, dialog, turn)
             doc.dialog, doc.report_id = None, None
             return [*replies, *self._menu(inbound, again=True)]
         doc.dialog = turn.state.to_json()
         return turn.prompts
 
-    async def _submit(
-        self,
-        session: AsyncSession,
-        loaded: LoadedConversation,
-        dialog: Dialog,
-        turn: Turn,
-        inbound: Inbound,
-        now: datetime,
-    ) -> list[Outbound]:
+    async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
         summary = summary_for(dialog, turn.state)
         rows = [
             AnswerRow(row.step_id, dialog.spec.step(row.step_id).prompt, row.label, row.value)
             for row in summary.rows
         ]
         filed = await submit_report(
-            session,
+            context.session,
             cipher=self.cipher,
             flow=dialog.spec,
-            reporter_email=inbound.user.email,
-            channel=inbound.channel,
+            reporter_email=context.inbound.user.email,
+            channel=context.inbound.channel,
             answers=turn.answers(dialog),
             rows=rows,
             signals=turn.state.signals,
-            report_id=loaded.doc.report_id,
-            now=now,
+            report_id=context.loaded.doc.report_id,
+            now=context.now,
         )
         report = filed.report
         log.info("report submitted report_id=%s kind=%s", report.id, report.kind)
