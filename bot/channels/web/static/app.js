@@ -6,6 +6,16 @@
  */
 "use strict";
 
+// How the school configuration's role codes read on the sign-in screen.
+const ROLE_LABELS = {
+  staff: "Staff",
+  dsl: "DSL",
+  deputy_dsl: "Deputy DSL",
+  headteacher: "Headteacher",
+  ict: "ICT",
+  governor: "Governor",
+};
+
 (function () {
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -111,7 +121,7 @@
     els.localOnly.hidden = allowed;
     if (!allowed) return;
     for (const person of data.people || []) {
-      const roles = (person.roles || []).join(", ");
+      const roles = (person.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ");
       const button = el("button", { type: "button", class: "person", "data-email": person.email }, [
         el("span", { class: "person-name", text: person.name || person.email }),
         roles ? el("span", { class: "person-roles", text: roles }) : null,
