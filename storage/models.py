@@ -58,14 +58,28 @@ class Report(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The case, as the DSL handles it. `alerted_at` starts the escalation clock.
+    case_status: Mapped[str | None] = mapped_column(String(20))  # open | acknowledged | closed
+    alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(320))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Event(Base):
-    """The append-only record: who did what to which report, and when. Never holds content."""
+    """The append-only record: who did what to which report, and when.
+
+    Plain columns never hold report content; notes and reasons go in `detail_enc`. Each entry
+    carries the hash of the one before it, so an edit or a deletion breaks the chain.
+    """
 
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+    detail_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     actor_email: Mapped[str | None] = mapped_column(String(320))
@@ -99,3 +113,37 @@ class InboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(20))
     message_id: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class EventChain(Base):
+    """The head of the event log's hash chain: one row, locked while an entry is added."""
+
+    __tablename__ = "event_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Outbox(Base):
+    """One message to deliver to one person on one channel, kept until it is delivered.
+
+    The unique key means an alert is never sent twice to the same person at the same level.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("report_id", "recipient_email", "channel", "kind", "level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    recipient_email: Mapped[str] = mapped_column(String(320))
+    channel: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # alert | update | seen | ict
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    platform_ref: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -122,5 +122,7 @@ def test_report_text_has_no_plain_text_column_to_land_in():
         "reporter_email",
         "channel",
         "flow_id",
+        "case_status",
+        "acknowledged_by",
     }
     assert text_columns(Conversation.__table__) == {"channel", "conversation_key", "user_email"}

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from bot.services.conversations import first_delivery
 from bot.services.people import sync_people
 from storage.migrate import current_revision, head_revision, is_current
-from storage.models import Event, Person
+from storage.models import Base, Event, Person
 
 
 class _Boom(Exception):
@@ -19,6 +21,16 @@ async def test_migrations_bring_a_new_database_to_the_head(make_bot):
     bot = await make_bot()
     assert await current_revision(bot.engine) == head_revision()
     assert await is_current(bot.engine)
+
+
+async def test_the_migrations_match_the_models(make_bot):
+    bot = await make_bot()
+
+    def differences(connection):
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    async with bot.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
 
 
 async def test_a_failed_turn_leaves_nothing_behind(make_bot):
