@@ -4,11 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dialogs.prompts import Notice, Option, Prompt, Question, Summary, SummaryRow
+from dialogs.prompts import Notice, Option, Prompt, Question, Summary, SummaryRow, Tone
 
-Outbound = Prompt
+
+@dataclass(frozen=True)
+class CardField:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A case card (an alert, a case's details). A later card with the same `card_id` replaces
+    it where the channel can update a message (web, Slack, Teams), or follows it otherwise."""
+
+    card_id: str
+    title: str
+    tone: Tone = "info"
+    text: str | None = None
+    fields: tuple[CardField, ...] = ()
+    actions: tuple[Option, ...] = ()
+    footer: str | None = None
+
+
+Outbound = Prompt | Card
 
 __all__ = [
+    "Card",
+    "CardField",
     "Inbound",
     "Notice",
     "Option",

@@ -191,7 +191,7 @@ class Router:
             doc.dialog, doc.report_id = None, None
             return [*replies, *self._menu(inbound, again=True)]
         doc.dialog = turn.state.to_json()
-        return turn.prompts
+        return [*turn.prompts]
 
     async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
         summary = summary_for(dialog, turn.state)
@@ -229,7 +229,7 @@ class Router:
                 return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
             turn = self.dialogs[flow_id].start()
             loaded.doc.dialog = turn.state.to_json()
-            return turn.prompts
+            return [*turn.prompts]
         if command in _HELP:
             return [Notice(strings.HELP, "guidance"), *self._menu(inbound)]
         if inbound.attachments:
