@@ -114,6 +114,51 @@ class EmergencyContacts(_Model):
     out_of_hours: tuple[Contact, ...] = ()  # policy §10.1
 
 
+class EscalationLevel(_Model):
+    """Who is alerted, and how long after the report if nobody has acknowledged it."""
+
+    after_minutes: Annotated[float, Field(ge=0)]
+    roles: Annotated[tuple[Role, ...], Field(min_length=1)]
+
+
+class EscalationPlan(_Model):
+    levels: Annotated[tuple[EscalationLevel, ...], Field(min_length=1)]
+    repeat_every_minutes: Annotated[float, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        if self.levels[0].after_minutes != 0:
+            raise FieldProblem(
+                ("levels", 0, "after_minutes"), "the first level must be alerted at once (0)"
+            )
+        for index in range(1, len(self.levels)):
+            if self.levels[index].after_minutes <= self.levels[index - 1].after_minutes:
+                raise FieldProblem(
+                    ("levels", index, "after_minutes"),
+                    "each level must come later than the one before it",
+                )
+        return self
+
+
+def _plan(head_after: float, repeat: float) -> EscalationPlan:
+    return EscalationPlan(
+        levels=(
+            EscalationLevel(after_minutes=0, roles=(Role.DSL, Role.DEPUTY_DSL)),
+            EscalationLevel(after_minutes=head_after, roles=(Role.HEADTEACHER,)),
+        ),
+        repeat_every_minutes=repeat,
+    )
+
+
+class Alerts(_Model):
+    """How reports reach the safeguarding team (the defaults suit most schools)."""
+
+    # False: alerts carry only reference, category and urgency; details are shown on "View".
+    details_in_alert: bool = True
+    normal: EscalationPlan = _plan(10, 15)
+    urgent: EscalationPlan = _plan(3, 5)
+
+
 class SchoolConfig(_Model):
     name: NonEmptyStr
     timezone: str
@@ -122,6 +167,7 @@ class SchoolConfig(_Model):
     emergency_contacts: EmergencyContacts
     filtering_provider: Contact  # policy §3.4
     chair_of_governors_email: str | None = None
+    alerts: Alerts = Alerts()
 
     @field_validator("timezone")
     @classmethod

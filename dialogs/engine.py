@@ -35,6 +35,11 @@ class DialogState:
     history: list[str] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)
     confirming_cancel: bool = False
+    context: dict[str, str] = field(default_factory=dict)
+
+    def facts(self) -> dict[str, Any]:
+        """What conditions read: the context the flow was started with, then the answers."""
+        return {**self.context, **self.answers}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +51,7 @@ class DialogState:
             "history": list(self.history),
             "signals": list(self.signals),
             "confirming_cancel": self.confirming_cancel,
+            "context": dict(self.context),
         }
 
     @classmethod
@@ -58,6 +64,7 @@ class DialogState:
             history=list(data["history"]),
             signals=list(data["signals"]),
             confirming_cancel=bool(data.get("confirming_cancel", False)),
+            context=dict(data.get("context") or {}),
         )
 
 
@@ -91,8 +98,14 @@ class Dialog:
         self.tz = tz
         self.clock = clock
 
-    def start(self) -> Turn:
-        state = DialogState(flow_id=self.spec.id, flow_version=self.spec.version, step=None)
+    def start(self, context: dict[str, str] | None = None) -> Turn:
+        """Begin the flow; `context` gives the values its `context` names stand for."""
+        given = dict(context or {})
+        if set(given) != set(self.spec.context):
+            raise ValueError(f"flow {self.spec.id!r} needs context {list(self.spec.context)}")
+        state = DialogState(
+            flow_id=self.spec.id, flow_version=self.spec.version, step=None, context=given
+        )
         state.step = self._next_step(state, after=None)
         return Turn(state, [Notice(self.spec.intro, "info"), *self._ask(state)])
 
@@ -139,7 +152,7 @@ class Dialog:
 
     def applies(self, step_id: str, state: DialogState) -> bool:
         condition = self.flow.conditions.get(step_id)
-        return condition is None or condition.evaluate(state.answers)
+        return condition is None or condition.evaluate(state.facts())
 
     def _answer(self, state: DialogState, step: StepSpec, reply: Reply, command: str) -> Turn:
         if command in _SKIP and not step.required:
@@ -165,7 +178,7 @@ class Dialog:
         prompts: list[Prompt] = []
         new_signals: list[str] = []
         for index, effect in enumerate(step.on_answer):
-            if not self.flow.effects[(step.id, index)].evaluate(state.answers):
+            if not self.flow.effects[(step.id, index)].evaluate(state.facts()):
                 continue
             if effect.notice:
                 prompts.append(Notice(effect.notice, effect.tone))

@@ -99,7 +99,10 @@ def _location(raw: dict[str, object], loc: tuple[int | str, ...]) -> str:
 
 
 def _check(path: Path, spec: FlowSpec) -> Flow:
-    seen: dict[str, StepSpec] = {}
+    # Context values (given when the flow starts) read like answered yes/no steps.
+    seen: dict[str, StepSpec] = {
+        name: StepSpec(id=name, kind="yes_no", prompt=name, label=name) for name in spec.context
+    }
     conditions: dict[str, Condition] = {}
     effects: dict[tuple[str, int], Condition] = {}
     for position, step in enumerate(spec.steps):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 StepKind = Literal["choice", "multi_choice", "yes_no", "text", "datetime", "confirm"]
 Record = Literal["category", "subcategory", "allegation", "allegation_about_head"]
@@ -59,12 +59,20 @@ class FlowSpec(_Strict):
     id: str = Field(pattern=_ID_PATTERN)
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
-    report_kind: Literal["concern", "filtering"]
+    purpose: Literal["report", "case"] = "report"
+    report_kind: Literal["concern", "filtering"] | None = None
+    context: tuple[Annotated[str, Field(pattern=_ID_PATTERN)], ...] = ()
     intro: str = Field(min_length=1)
     help: str = Field(min_length=1)
     summary_title: str = Field(min_length=1)
     submit_label: str = Field(default="Send report", max_length=75)
     steps: tuple[StepSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _kind_for_reports(self) -> FlowSpec:
+        if self.purpose == "report" and self.report_kind is None:
+            raise ValueError("a report flow needs report_kind: concern or filtering")
+        return self
 
     def step(self, step_id: str) -> StepSpec:
         for step in self.steps:
