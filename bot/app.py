@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -12,9 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.web.auth import load_secret
 from bot.channels.web.handler import WebChat
+from bot.channels.web.notifier import WebNotifier
+from bot.channels.web.parse import CHANNEL
 from bot.health import add_health_routes
 from bot.router import Router, RouterSettings
 from bot.school import SchoolConfig, load_school_config
+from bot.services.alert_cards import CardMaker
+from bot.services.alerts import AlertDesk
+from bot.services.dispatch import Dispatcher
+from bot.services.notifier import Notifier
 from bot.services.people import sync_people
 from bot.settings import Settings
 from dialogs.loader import BUILTIN_FLOWS, load_flows
@@ -43,6 +51,7 @@ class Bot:
     router: Router
     web_chat: WebChat | None
     jobs: JobContext
+    dispatcher: Dispatcher
 
 
 def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
@@ -56,17 +65,23 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     retention = timedelta(hours=settings.draft_retention_hours)
+    channels = ("web",) if settings.web_chat_enabled else ()
+    desk = AlertDesk(school=school, cipher=cipher, channels=channels)
+    cards = CardMaker(school=school, cipher=cipher, flows=flows)
     router = Router(
         sessions=sessions,
         cipher=cipher,
         school=school,
         flows=flows,
         clock=clock,
+        desk=desk,
+        cards=cards,
         settings=RouterSettings(
             draft_retention=retention,
             welcome_back_after=timedelta(minutes=settings.welcome_back_after_minutes),
         ),
     )
+    notifiers: dict[str, Notifier] = {}
     web_chat = None
     if settings.web_chat_enabled:
         web_chat = WebChat(
@@ -75,8 +90,20 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
             secret=load_secret(settings.data_dir / "web_session.key"),
             allow_remote_login=settings.web_demo_login_remote,
         )
-    jobs = JobContext(sessions=sessions, cipher=cipher, clock=clock, draft_retention=retention)
-    return Bot(settings, school, engine, cipher, router, web_chat, jobs)
+        notifiers[CHANNEL] = WebNotifier(web_chat)
+    dispatcher = Dispatcher(sessions=sessions, notifiers=notifiers, cards=cards, clock=clock)
+    router.wake = dispatcher.wake
+    if web_chat is not None:
+        web_chat.on_connect = dispatcher.deliver_due
+    jobs = JobContext(
+        sessions=sessions,
+        cipher=cipher,
+        clock=clock,
+        draft_retention=retention,
+        desk=desk,
+        dispatcher=dispatcher,
+    )
+    return Bot(settings, school, engine, cipher, router, web_chat, jobs, dispatcher)
 
 
 async def prepare_storage(bot: Bot) -> None:
@@ -96,12 +123,16 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
         scheduler = build_scheduler(bot.jobs, timezone=bot.school.timezone)
+        delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
         if run_scheduler:
-            scheduler.start()
+            scheduler.start()  # its first sweep runs at once: whatever a crash left is sent now
         log.info("ready: school=%r flows=%s", bot.school.name, ",".join(bot.router.flows))
         yield
         if run_scheduler:
             scheduler.shutdown(wait=False)
+        delivering.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await delivering
         await bot.engine.dispose()
 
     app.cleanup_ctx.append(lifecycle)

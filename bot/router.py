@@ -15,8 +15,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import strings
+from bot.case_commands import CaseCommands
 from bot.messages import Inbound, Notice, Option, Outbound, Question
 from bot.school import SchoolConfig
+from bot.services.alert_cards import CardMaker
+from bot.services.alerts import AlertDesk
 from bot.services.conversations import (
     LoadedConversation,
     StaleConversation,
@@ -24,6 +27,7 @@ from bot.services.conversations import (
     load_conversation,
     save_conversation,
 )
+from bot.services.recipients import HANDLER_ROLES
 from bot.services.reports import AnswerRow, abandon_report, open_urgent_report, submit_report
 from dialogs.datetimes import format_moment
 from dialogs.display import summary_for
@@ -34,9 +38,11 @@ from storage.crypto import Cipher
 log = logging.getLogger(__name__)
 _START = "start:"
 _HELP = {"help", "__help", "?"}
+_CASES = {"cases", "open cases", "__cases"}
+_MINE = {"my reports", "reports", "__mine"}
 
 
-@dataclass(frozen=True)
+@dataclass
 class _TurnContext:
     """What one turn works with: its transaction, the conversation, the message and the time."""
 
@@ -44,6 +50,7 @@ class _TurnContext:
     loaded: LoadedConversation
     inbound: Inbound
     now: datetime
+    queued: bool = False  # something for the outbox: wake the dispatcher after the commit
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,8 @@ class Router:
         school: SchoolConfig,
         flows: dict[str, Flow],
         clock: Callable[[], datetime],
+        desk: AlertDesk,
+        cards: CardMaker,
         settings: RouterSettings | None = None,
     ) -> None:
         self.sessions = sessions
@@ -74,6 +83,11 @@ class Router:
         self.dialogs = {
             flow_id: Dialog(flow, tz=school.tz, clock=clock) for flow_id, flow in flows.items()
         }
+        self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
+        self.desk = desk
+        self.cases = CaseCommands(desk, cards, self.dialogs)
+        # Set by the app to the dispatcher's wake-up: called after a commit that queued alerts.
+        self.wake: Callable[[], None] = lambda: None
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -114,32 +128,33 @@ class Router:
                 user_email=inbound.user.email,
                 now=now,
             )
+            context = _TurnContext(session, loaded, inbound, now)
             idle = now - loaded.row.updated_at if loaded.row.version else timedelta(0)
-            replies = await self._turn(session, loaded, inbound, idle=idle, now=now)
+            replies = await self._turn(context, idle=idle)
             started = loaded.row.draft_started_at if loaded.doc.dialog else None
             if loaded.doc.dialog and started is None:
                 started = now
             await save_conversation(
                 session, cipher=self.cipher, loaded=loaded, draft_started_at=started, now=now
             )
-            return replies
+        if context.queued:
+            self.wake()
+        return replies
 
-    async def _turn(
-        self,
-        session: AsyncSession,
-        loaded: LoadedConversation,
-        inbound: Inbound,
-        *,
-        idle: timedelta,
-        now: datetime,
-    ) -> list[Outbound]:
-        doc = loaded.doc
+    async def _turn(self, context: _TurnContext, *, idle: timedelta) -> list[Outbound]:
+        doc, inbound = context.loaded.doc, context.inbound
+        if inbound.value and inbound.value.startswith("case:"):
+            replies, queued = await self.cases.on_button(
+                context.session, context.loaded, inbound.value, inbound.user.email, context.now
+            )
+            context.queued |= queued
+            return replies
         prefix: list[Outbound] = []
         if doc.purged is not None:
             prefix.append(Notice(self._purged_text(doc.purged), "warning"))
             doc.purged = None
         if doc.dialog is None:
-            return [*prefix, *self._idle(loaded, inbound)]
+            return [*prefix, *await self._idle(context)]
         dialog = self.dialogs.get(doc.dialog["flow_id"])
         if dialog is None:
             doc.dialog = None
@@ -148,30 +163,42 @@ class Router:
         if inbound.attachments:
             return [Notice(strings.NO_ATTACHMENTS, "error"), *dialog.repeat(state)]
         if inbound.session_start:
-            started = format_moment(loaded.row.draft_started_at or now, self.school.tz)
+            started = format_moment(
+                context.loaded.row.draft_started_at or context.now, self.school.tz
+            )
             text = strings.UNFINISHED.format(title=dialog.spec.title, started=started)
             return [Notice(text, "info"), *dialog.repeat(state)]
         if idle >= self.settings.welcome_back_after and inbound.text:
-            welcome = Notice(
-                strings.WELCOME_BACK.format(title=dialog.spec.title), "info", inbound.text
-            )
+            title = dialog.spec.title
+            welcome = Notice(strings.WELCOME_BACK.format(title=title), "info", inbound.text)
             return [welcome, *dialog.repeat(state)]
         turn = dialog.handle(state, Reply(inbound.text, inbound.value, inbound.values))
-        context = _TurnContext(session, loaded, inbound, now)
         return [*prefix, *await self._after(context, dialog, turn)]
 
     async def _after(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
         """Act on what the dialog did: open the urgent record, file, or discard the draft."""
-        session, doc, inbound, now = (
-            context.session,
-            context.loaded.doc,
-            context.inbound,
-            context.now,
-        )
+        doc, inbound, now = context.loaded.doc, context.inbound, context.now
         email = inbound.user.email
+        cases = self.cases
+        if dialog.spec.purpose == "case":
+            if turn.outcome == "continue":
+                doc.dialog = turn.state.to_json()
+                return [*turn.prompts]
+            doc.dialog = None
+            replies: list[Outbound] = [*turn.prompts]
+            if turn.outcome == "completed":
+                replies = await cases.finish(
+                    context.session, context.loaded, dialog, turn, email, now
+                )
+                context.queued = True
+            doc.extra.pop("case", None)
+            return [
+                *replies,
+                *(cases.resume_paused(context.loaded) or self._menu(inbound, again=True)),
+            ]
         if "urgent" in turn.new_signals and doc.report_id is None:
             report = await open_urgent_report(
-                session,
+                context.session,
                 cipher=self.cipher,
                 flow=dialog.spec,
                 reporter_email=email,
@@ -180,16 +207,20 @@ class Router:
                 now=now,
             )
             doc.report_id = report.id
+            await self.desk.raise_alert(context.session, report=report, now=now)
+            context.queued = True
             log.warning("urgent report opened report_id=%s", report.id)
         if turn.outcome == "cancelled":
             if doc.report_id is not None:
-                await abandon_report(session, report_id=doc.report_id, actor_email=email, now=now)
+                await abandon_report(
+                    context.session, report_id=doc.report_id, actor_email=email, now=now
+                )
             doc.dialog, doc.report_id = None, None
             return [*turn.prompts, *self._menu(inbound, again=True)]
         if turn.outcome == "completed":
-            replies = await self._submit(context, dialog, turn)
+            filed = await self._submit(context, dialog, turn)
             doc.dialog, doc.report_id = None, None
-            return [*replies, *self._menu(inbound, again=True)]
+            return [*filed, *self._menu(inbound, again=True)]
         doc.dialog = turn.state.to_json()
         return [*turn.prompts]
 
@@ -212,6 +243,10 @@ class Router:
             now=context.now,
         )
         report = filed.report
+        for filed_report in (report, filed.linked):
+            if filed_report is not None:
+                await self.desk.raise_alert(context.session, report=filed_report, now=context.now)
+        context.queued = True
         log.info("report submitted report_id=%s kind=%s", report.id, report.kind)
         template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
         replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
@@ -220,37 +255,49 @@ class Router:
             replies.append(Notice(linked, "warning"))
         return replies
 
-    def _idle(self, loaded: LoadedConversation, inbound: Inbound) -> list[Outbound]:
-        """No report under way: start one, show help, or offer the menu."""
+    async def _idle(self, context: _TurnContext) -> list[Outbound]:
+        """No report under way: start one, show help, the cases or my reports, or the menu."""
+        inbound = context.inbound
         command = " ".join((inbound.value or inbound.text or "").strip().casefold().split())
         flow_id = self._flow_for(command)
-        if flow_id is not None:
-            if inbound.attachments:
-                return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
-            turn = self.dialogs[flow_id].start()
-            loaded.doc.dialog = turn.state.to_json()
-            return [*turn.prompts]
-        if command in _HELP:
-            return [Notice(strings.HELP, "guidance"), *self._menu(inbound)]
         if inbound.attachments:
             return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
+        if flow_id is not None:
+            turn = self.dialogs[flow_id].start()
+            context.loaded.doc.dialog = turn.state.to_json()
+            return [*turn.prompts]
+        cases = self.cases
+        if command in _CASES:
+            listed = await cases.list_open(context.session, inbound.user.email, context.now)
+            return [*listed, *self._menu(inbound, again=True)]
+        if command in _MINE:
+            mine = await cases.my_reports(context.session, inbound.user.email)
+            return [*mine, *self._menu(inbound, again=True)]
+        if command in _HELP:
+            return [Notice(strings.HELP, "guidance"), *self._menu(inbound)]
         if inbound.value is not None:
             return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
         return self._menu(inbound)
 
     def _flow_for(self, command: str) -> str | None:
-        if command.startswith(_START) and command[len(_START) :] in self.flows:
+        if command.startswith(_START) and command[len(_START) :] in self.report_flows:
             return command[len(_START) :]
         words = {"report": "concern", "concern": "concern", "filtering": "filtering"}
         words |= {"filter": "filtering", "monitoring": "filtering"}
         flow_id = words.get(command)
-        return flow_id if flow_id in self.flows else None
+        return flow_id if flow_id in self.report_flows else None
 
     def _menu(self, inbound: Inbound, *, again: bool = False) -> list[Outbound]:
         name = inbound.user.display_name.split(" ")[0] or "there"
         text = strings.MENU_AGAIN if again else strings.MENU.format(name=name)
-        options = [Option(f"{_START}{flow.id}", flow.spec.title) for flow in self.flows.values()]
-        options.append(Option("help", strings.HELP_OPTION))
+        options = [Option(f"{_START}{f.id}", f.spec.title) for f in self.report_flows.values()]
+        person = self.school.person(inbound.user.email)
+        if person is not None and any(person.has_role(role) for role in HANDLER_ROLES):
+            options.append(Option("__cases", strings.OPEN_CASES_OPTION))
+        options += [
+            Option("__mine", strings.MY_REPORTS_OPTION),
+            Option("help", strings.HELP_OPTION),
+        ]
         return [Question(step_id=None, input="menu", text=text, options=tuple(options))]
 
     def _purged_text(self, purged: dict[str, Any]) -> str:

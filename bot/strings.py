@@ -45,3 +45,66 @@ FLOW_GONE = (
     "The report you had started no longer exists in this bot's configuration, so it could not be "
     "continued. Please start again."
 )
+
+# --- Alerts and cases
+URGENT_LABEL = "URGENT: someone may be in immediate danger, or the material may be illegal"
+NORMAL_LABEL = "Not marked urgent"
+ALLEGATION_NOTE = (
+    "About an adult who works or volunteers at the school. Sent only to the people who handle "
+    "allegations, never to the person concerned."
+)
+STILL_ANSWERING = "The reporter is still answering; this card updates when they send the report."
+DETAILS_ON_VIEW = 'Details are not shown in alerts here: press "View" (every view is recorded).'
+REMINDER = "Not acknowledged yet: reminder {n}. Please acknowledge it as soon as you can."
+OUT_OF_HOURS = (
+    "Sent outside school hours. If a child is in immediate danger, call 999. Other contacts:"
+)
+POSSIBLY_ILLEGAL = "possibly illegal material (from a filtering report)"
+KIND_LABELS = {"concern": "Online-safety concern", "filtering": "Filtering or monitoring"}
+STATUS_STOPPED = "The reporter stopped before finishing; awaiting acknowledgement"
+STATUS_WAITING = "Awaiting acknowledgement"
+ICT_NOTE = (
+    "For the filtering provider and ICT: please check, then block or unblock as needed. Pupil "
+    "details are kept with the DSL only."
+)
+SEEN_BY_DSL = "Your report {reference} has been seen by the DSL ({who}, {at}). Thank you."
+NO_SUCH_CASE = "That case could not be found. It may have been removed from this bot's records."
+NOT_ALLOWED = (
+    "Only the DSL, the deputies and the headteacher can do that (for an allegation about an "
+    "adult, only the people it was sent to). The attempt has been recorded."
+)
+ACKNOWLEDGED = (
+    "You have acknowledged {reference}. The escalation has stopped, the others have been told, "
+    "and the reporter knows the DSL has seen it."
+)
+ALREADY_ACKNOWLEDGED = "Already handled: {status}."
+NOT_CLOSED = "That case is not closed, so there is nothing to reopen."
+ALREADY_CLOSED = "That case is already closed. Reopen it first if something new has come up."
+CASE_FLOW_FOR = "Case {reference}."
+CASE_RECORDED = "Done: {what} for {reference} is in the case record."
+BACK_TO_REPORT = "Back to the report you were writing:"
+CHRONOLOGY = "Chronology"
+NO_OPEN_CASES = "There are no open cases."
+OPEN_CASES = "Open cases ({n})"
+NO_REPORTS = "You have not sent any reports yet."
+MY_REPORTS = "Your reports"
+MINE_SENT = "Sent; waiting for the DSL"
+MINE_SEEN = "Seen by the DSL"
+MINE_STOPPED = "Stopped before it was finished; the DSL has the urgent part"
+EVENT_LABELS = {
+    "urgent_opened": "started an urgent report",
+    "submitted": "sent the report",
+    "alert_raised": "alerted the safeguarding team",
+    "escalated": "escalated (not yet acknowledged)",
+    "acknowledged": "acknowledged",
+    "viewed": "viewed the case",
+    "note": "added a note",
+    "action": "recorded an action",
+    "closed": "closed the case",
+    "reopened": "reopened the case",
+    "refused": "was refused an action",
+    "reporter_stopped": "stopped before finishing",
+    "exported": "exported the chronology",
+}
+OPEN_CASES_OPTION = "Open cases"
+MY_REPORTS_OPTION = "My reports"

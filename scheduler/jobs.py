@@ -9,7 +9,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.services.alerts import AlertDesk
 from bot.services.conversations import forget_inbound_ids
+from bot.services.dispatch import Dispatcher
 from bot.services.drafts import purge_abandoned_drafts
 from storage.crypto import Cipher
 
@@ -23,6 +25,17 @@ class JobContext:
     cipher: Cipher
     clock: Callable[[], datetime]
     draft_retention: timedelta
+    desk: AlertDesk
+    dispatcher: Dispatcher
+
+
+async def sweep_alerts(context: JobContext) -> int:
+    """Queue the escalations that are due, then deliver everything due (retries included)."""
+    async with context.sessions() as session, session.begin():
+        queued = await context.desk.escalate_due(session, now=context.clock())
+    if queued:
+        log.info("queued %d escalation message(s)", queued)
+    return await context.dispatcher.deliver_due()
 
 
 async def purge_drafts(context: JobContext) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler.jobs import JobContext, purge_drafts
+from scheduler.jobs import JobContext, purge_drafts, sweep_alerts
 
 PURGE_EVERY_MINUTES = 15
+SWEEP_EVERY_SECONDS = 20
 
 
 def build_scheduler(context: JobContext, *, timezone: str) -> AsyncIOScheduler:
@@ -21,5 +24,16 @@ def build_scheduler(context: JobContext, *, timezone: str) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
         replace_existing=True,
+    )
+    scheduler.add_job(
+        sweep_alerts,
+        "interval",
+        seconds=SWEEP_EVERY_SECONDS,
+        args=[context],
+        id="sweep_alerts",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),  # at start: deliver what a crash or restart left
     )
     return scheduler

@@ -88,7 +88,7 @@ async def test_every_category_is_asked_its_own_questions_and_stored(
     assert stored["happened_at"] == "2026-11-23T15:00:00+00:00"
     for step, value in branch.items():
         assert stored[step] == (list(value) if isinstance(value, tuple) else value)
-    assert await event_kinds(bot, report) == ["submitted"]
+    assert await event_kinds(bot, report) == ["submitted", "alert_raised"]
 
 
 async def test_the_image_rules_come_before_anything_else(make_bot):
@@ -126,7 +126,7 @@ async def test_immediate_danger_stores_an_urgent_report_from_the_first_answer(ma
     final = await only_report(bot)  # the same case, completed: not a second report
     assert (final.id, final.reference) == (early.id, early.reference)
     assert (final.urgent, final.status, final.category) == (True, "submitted", "contact")
-    assert await event_kinds(bot, final) == ["urgent_opened", "submitted"]
+    assert await event_kinds(bot, final) == ["urgent_opened", "alert_raised", "submitted"]
 
 
 async def test_stopping_after_immediate_danger_keeps_the_urgent_record(make_bot):
@@ -141,7 +141,7 @@ async def test_stopping_after_immediate_danger_keeps_the_urgent_record(make_bot)
 
     report = await only_report(bot)
     assert (report.urgent, report.status) == (True, "abandoned")
-    assert await event_kinds(bot, report) == ["urgent_opened", "reporter_stopped"]
+    assert await event_kinds(bot, report) == ["urgent_opened", "alert_raised", "reporter_stopped"]
     assert chat.question.input == "menu"
 
 

@@ -111,7 +111,7 @@ async def test_every_filtering_problem_is_asked_its_questions_and_stored(
     assert stored["device"] == branch["device"]
     if "address" in branch:
         assert stored["address"] == URL  # stored as given, shown defanged
-    assert await event_kinds(bot, report) == ["submitted"]
+    assert await event_kinds(bot, report) == ["submitted", "alert_raised"]
 
 
 async def test_urls_are_shown_defanged_never_as_links(make_bot):

@@ -450,7 +450,7 @@ async def test_the_websocket_says_hello_then_shows_the_menu(make_bot: Any) -> No
             assert menu["input"] == "menu"
             assert menu["text"] == "Hello Tom. What would you like to do?"
             values = [o["value"] for o in menu["options"]]
-            assert values == ["start:concern", "start:filtering", "help"]
+            assert values == ["start:concern", "start:filtering", "__mine", "help"]
 
 
 async def test_the_websocket_refuses_a_visitor_who_has_not_signed_in(sqlite_bot: Bot) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ class WebChat:
         self.secret = secret
         self.allow_remote_login = allow_remote_login
         self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        # Set by the app: deliver what waited for a person the moment they open the chat.
+        self.on_connect: Callable[..., Awaitable[int]] | None = None
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
@@ -98,6 +101,11 @@ class WebChat:
             await ws.send_json({"type": "hello", "user": _person_json(person)})
             start = Inbound(CHANNEL, person.email, user, session_start=True)
             await self._run(ws, start, reply_to=None)
+            if self.on_connect is not None:
+                try:
+                    await self.on_connect(recipient=person.email)
+                except Exception:  # the alerts stay queued; the sweep delivers them
+                    log.exception("delivering waiting alerts on connect failed")
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
                     await self._frame(ws, message.data, user)

@@ -1,0 +1,232 @@
+"""The case commands of the chat: alert buttons, case flows, the case list and "my reports".
+
+Every action checks the person's role on the server (services.cases.authorise) before it runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import strings
+from bot.messages import Card, CardField, Notice, Option, Outbound
+from bot.services import cases
+from bot.services.alert_cards import CardMaker
+from bot.services.alerts import AlertDesk
+from bot.services.conversations import LoadedConversation
+from bot.services.recipients import HANDLER_ROLES, may_handle
+from bot.services.reports import read_answers, reports_by
+from dialogs.datetimes import format_moment
+from dialogs.engine import Dialog, Turn
+from storage.models import Report
+
+_FLOWS = {
+    "note": "case_note",
+    "action": "case_action",
+    "close": "case_close",
+    "reopen": "case_reopen",
+}
+_IMAGE_CASES = {"image", "sexual_imagery", "sharing_explicit"}
+
+
+@dataclass
+class CaseCommands:
+    desk: AlertDesk
+    cards: CardMaker
+    dialogs: dict[str, Dialog]
+
+    async def on_button(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        value: str,
+        email: str,
+        now: datetime,
+    ) -> tuple[list[Outbound], bool]:
+        """Handle `case:<verb>:<id>`. Returns the replies and whether anything was queued."""
+        verb, _, key = value.removeprefix("case:").partition(":")
+        report = await cases.find_case(session, key=key)
+        if report is None or report.case_status is None or verb not in {"ack", "view", *_FLOWS}:
+            return [Notice(strings.NO_SUCH_CASE, "error")], False
+        try:
+            await cases.authorise(
+                session, self.desk, report=report, email=email, action=verb, now=now
+            )
+        except cases.NotAllowed:
+            return [Notice(strings.NOT_ALLOWED, "error")], False
+        if verb == "ack":
+            done = await cases.acknowledge(session, self.desk, report=report, email=email, now=now)
+            if not done:
+                who = self.cards.status_label(report)
+                return [Notice(strings.ALREADY_ACKNOWLEDGED.format(status=who), "info")], False
+            return [
+                Notice(strings.ACKNOWLEDGED.format(reference=report.reference), "success")
+            ], True
+        if verb == "view":
+            return await self.view(session, report, email, now), False
+        if verb == "reopen" and report.case_status != "closed":
+            return [Notice(strings.NOT_CLOSED, "info")], False
+        if verb == "close" and report.case_status == "closed":
+            return [Notice(strings.ALREADY_CLOSED, "info")], False
+        return self._start_flow(loaded, verb, report), False
+
+    async def view(
+        self, session: AsyncSession, report: Report, email: str, now: datetime
+    ) -> list[Outbound]:
+        """The whole case: its details and its chronology. The view itself is recorded."""
+        rows = (await read_answers(cipher=self.desk.cipher, report=report))["rows"]
+        await cases.record_view(session, report=report, email=email, now=now)
+        entries = await cases.chronology(session, self.desk, report=report)
+        card = self.cards.case_card(report, rows, details=True)
+        lines = tuple(CardField(self._when(e.at), self._describe(e)) for e in entries)
+        history = Card(card_id=f"history-{report.id}", title=strings.CHRONOLOGY, fields=lines)
+        return [card, history]
+
+    def _start_flow(self, loaded: LoadedConversation, verb: str, report: Report) -> list[Outbound]:
+        doc = loaded.doc
+        if doc.dialog is not None and doc.dialog["flow_id"] not in _FLOWS.values():
+            doc.extra["paused"] = doc.dialog  # their own report waits; nothing is lost
+        dialog = self.dialogs[_FLOWS[verb]]
+        context = {}
+        if dialog.spec.context:
+            image = report.category in _IMAGE_CASES or report.subcategory in _IMAGE_CASES
+            context = {"image_case": "yes" if image else "no"}
+        turn = dialog.start(context)
+        doc.dialog, doc.extra["case"] = turn.state.to_json(), report.id
+        heading = Notice(strings.CASE_FLOW_FOR.format(reference=report.reference), "info")
+        return [heading, *turn.prompts]
+
+    async def finish(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        dialog: Dialog,
+        turn: Turn,
+        email: str,
+        now: datetime,
+    ) -> list[Outbound]:
+        """A case flow was completed: record it, if the person may still act on the case."""
+        report = await cases.find_case(session, key=str(loaded.doc.extra.pop("case", "")))
+        if report is None:
+            return [Notice(strings.NO_SUCH_CASE, "error")]
+        flow_id = dialog.spec.id
+        try:
+            await cases.authorise(
+                session, self.desk, report=report, email=email, action=flow_id, now=now
+            )
+        except cases.NotAllowed:
+            return [Notice(strings.NOT_ALLOWED, "error")]
+        answers: dict[str, Any] = turn.answers(dialog)
+        if flow_id == "case_note":
+            await cases.add_note(
+                session, self.desk, report=report, email=email, text=answers["note"], now=now
+            )
+        elif flow_id == "case_action":
+            await cases.record_action(
+                session,
+                self.desk,
+                report=report,
+                email=email,
+                action=answers["action"],
+                details=answers["details"],
+                done_at=answers["done_at"],
+                now=now,
+            )
+        elif flow_id == "case_close":
+            await cases.close_case(
+                session,
+                self.desk,
+                report=report,
+                email=email,
+                decision=answers["decision"],
+                outcome=answers["outcome"],
+                reasons=answers["reasons"],
+                criteria=list(answers.get("referral_criteria") or []),
+                now=now,
+            )
+        elif flow_id == "case_reopen":
+            await cases.reopen_case(
+                session, self.desk, report=report, email=email, reason=answers["reason"], now=now
+            )
+        text = strings.CASE_RECORDED.format(
+            what=dialog.spec.title.lower(), reference=report.reference
+        )
+        return [Notice(text, "success")]
+
+    def resume_paused(self, loaded: LoadedConversation) -> list[Outbound]:
+        """Put back the report the person was writing before a case flow interrupted it."""
+        paused = loaded.doc.extra.pop("paused", None)
+        if paused is None:
+            return []
+        dialog = self.dialogs.get(paused["flow_id"])
+        if dialog is None:
+            return []
+        loaded.doc.dialog = paused
+        return [Notice(strings.BACK_TO_REPORT, "info"), *dialog.repeat(dialog.resume(paused))]
+
+    async def list_open(self, session: AsyncSession, email: str, now: datetime) -> list[Outbound]:
+        person = self.desk.school.person(email)
+        if person is None or not any(person.has_role(role) for role in HANDLER_ROLES):
+            return [Notice(strings.NOT_ALLOWED, "error")]
+        visible = []
+        for report in await cases.open_cases(session):
+            plan = await self.desk.plan(report)
+            if may_handle(self.desk.school, email, report, plan):
+                visible.append(report)
+        if not visible:
+            return [Notice(strings.NO_OPEN_CASES, "success")]
+        fields = tuple(CardField(r.reference or "", self._summary_line(r, now)) for r in visible)
+        actions = tuple(Option(f"case:view:{r.id}", f"View {r.reference}") for r in visible[:20])
+        return [
+            Card(
+                card_id="open-cases",
+                title=strings.OPEN_CASES.format(n=len(visible)),
+                fields=fields,
+                actions=actions,
+            )
+        ]
+
+    async def my_reports(self, session: AsyncSession, email: str) -> list[Outbound]:
+        """A reporter's own reports and their status; nothing of what the DSL did or wrote."""
+        mine = [r for r in await reports_by(session, reporter_email=email) if r.reference]
+        if not mine:
+            return [Notice(strings.NO_REPORTS, "info")]
+        fields = tuple(CardField(r.reference or "", self._mine_line(r)) for r in mine[:25])
+        return [Card(card_id="my-reports", title=strings.MY_REPORTS, fields=fields)]
+
+    def _mine_line(self, report: Report) -> str:
+        kind, when = self.cards.kind_label(report), self._when(report.created_at)
+        return f"{kind}. {when}. {self._reporter_status(report)}"
+
+    def _reporter_status(self, report: Report) -> str:
+        if report.status == "abandoned":
+            return strings.MINE_STOPPED
+        if report.case_status in {"acknowledged", "closed"}:
+            return strings.MINE_SEEN
+        return strings.MINE_SENT
+
+    def _summary_line(self, report: Report, now: datetime) -> str:
+        started = report.alerted_at or report.created_at
+        hours = (now - started).total_seconds() / 3600
+        age = f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+        urgency = "URGENT. " if report.urgent else ""
+        kind, status = self.cards.kind_label(report), self.cards.status_label(report)
+        return f"{urgency}{kind}. Open {age}. {status}."
+
+    def _describe(self, entry: cases.ChronologyEntry) -> str:
+        who = self.cards.name(entry.who) if entry.who else "The bot"
+        what = strings.EVENT_LABELS.get(entry.what, entry.what)
+        extra = ""
+        if entry.what == "action":
+            extra = f": {cases.ACTIONS.get(str(entry.detail.get('action')), '')}"
+        if entry.text:
+            extra += " — " + " / ".join(f"{k}: {v}" for k, v in entry.text.items())
+        if entry.what == "closed":
+            extra = f" ({entry.detail.get('decision')})" + extra
+        return f"{who}: {what}{extra}"
+
+    def _when(self, moment: datetime | None) -> str:
+        return format_moment(moment, self.desk.school.tz) if moment else ""

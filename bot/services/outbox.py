@@ -1,0 +1,104 @@
+"""The outbox: rows written with the report, delivered after the commit, kept until sent."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Outbox
+
+CLAIM_FOR = timedelta(seconds=60)
+_MAX_BACKOFF = 300.0
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    emails: Iterable[str],
+    channels: Iterable[str],
+    kind: str,
+    level: int,
+    now: datetime,
+) -> int:
+    """Queue one row per person and channel; a row that exists already is left alone."""
+    rows = [
+        {
+            "report_id": report_id,
+            "recipient_email": email,
+            "channel": channel,
+            "kind": kind,
+            "level": level,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for email in dict.fromkeys(emails)
+        for channel in channels
+    ]
+    if not rows:
+        return 0
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Outbox).values(rows).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, recipient: str | None = None, limit: int = 100
+) -> list[Outbox]:
+    """Take the rows due now for delivery, pushing their next attempt on so no one else does."""
+    query = (
+        select(Outbox)
+        .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .limit(limit)
+    )
+    if recipient is not None:
+        query = query.where(Outbox.recipient_email == recipient)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(await session.scalars(query))
+    for row in rows:
+        row.next_attempt_at = now + CLAIM_FOR
+    return rows
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s ... up to 5 minutes, with jitter so retries do not arrive together."""
+    base = min(5.0 * 2 ** max(attempts - 1, 0), _MAX_BACKOFF)
+    return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 (not security)
+
+
+async def first_ref(
+    session: AsyncSession, *, report_id: int, email: str, channel: str
+) -> str | None:
+    """What the channel returned for the first alert this person got about this report."""
+    return await session.scalar(
+        select(Outbox.platform_ref)
+        .where(
+            Outbox.report_id == report_id,
+            Outbox.recipient_email == email,
+            Outbox.channel == channel,
+            Outbox.kind == "alert",
+            Outbox.status == "sent",
+        )
+        .order_by(Outbox.level)
+        .limit(1)
+    )
+
+
+async def alerted_people(session: AsyncSession, *, report_id: int) -> list[str]:
+    """Everyone an alert about this report was queued for, on any channel."""
+    result = await session.scalars(
+        select(Outbox.recipient_email)
+        .where(Outbox.report_id == report_id, Outbox.kind == "alert")
+        .distinct()
+    )
+    return list(result)
