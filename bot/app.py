@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -54,7 +54,9 @@ class Bot:
     dispatcher: Dispatcher
 
 
-def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
+def build_bot(
+    settings: Settings, *, clock: Clock = utc_now, notifiers: Mapping[str, Notifier] | None = None
+) -> Bot:
     """Load and check configuration and flows; raises with a clear message when one is bad."""
     school = load_school_config(settings.school_config)
     # The data folder holds the key and the database: nobody else on the machine needs it.
@@ -65,7 +67,8 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     retention = timedelta(hours=settings.draft_retention_hours)
-    channels = ("web",) if settings.web_chat_enabled else ()
+    extra = dict(notifiers or {})
+    channels = (*(["web"] if settings.web_chat_enabled else []), *extra)
     desk = AlertDesk(school=school, cipher=cipher, channels=channels)
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
     router = Router(
@@ -81,7 +84,6 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
             welcome_back_after=timedelta(minutes=settings.welcome_back_after_minutes),
         ),
     )
-    notifiers: dict[str, Notifier] = {}
     web_chat = None
     if settings.web_chat_enabled:
         web_chat = WebChat(
@@ -90,8 +92,8 @@ def build_bot(settings: Settings, *, clock: Clock = utc_now) -> Bot:
             secret=load_secret(settings.data_dir / "web_session.key"),
             allow_remote_login=settings.web_demo_login_remote,
         )
-        notifiers[CHANNEL] = WebNotifier(web_chat)
-    dispatcher = Dispatcher(sessions=sessions, notifiers=notifiers, cards=cards, clock=clock)
+        extra[CHANNEL] = WebNotifier(web_chat)
+    dispatcher = Dispatcher(sessions=sessions, notifiers=extra, cards=cards, clock=clock)
     router.wake = dispatcher.wake
     if web_chat is not None:
         web_chat.on_connect = dispatcher.deliver_due

@@ -87,7 +87,11 @@ class CaseCommands:
 
     def _start_flow(self, loaded: LoadedConversation, verb: str, report: Report) -> list[Outbound]:
         doc = loaded.doc
-        if doc.dialog is not None and doc.dialog["flow_id"] not in _FLOWS.values():
+        if doc.dialog is not None and doc.dialog["flow_id"] in _FLOWS.values():
+            current = self.dialogs[doc.dialog["flow_id"]]
+            busy = Notice(strings.FINISH_CASE_FORM_FIRST.format(title=current.spec.title), "info")
+            return [busy, *current.repeat(current.resume(doc.dialog))]
+        if doc.dialog is not None:
             doc.extra["paused"] = doc.dialog  # their own report waits; nothing is lost
         dialog = self.dialogs[_FLOWS[verb]]
         context = {}

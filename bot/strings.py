@@ -108,3 +108,6 @@ EVENT_LABELS = {
 }
 OPEN_CASES_OPTION = "Open cases"
 MY_REPORTS_OPTION = "My reports"
+FINISH_CASE_FORM_FIRST = (
+    'Please finish "{title}" first, or type "cancel" to stop it. Here is where you were:'
+)

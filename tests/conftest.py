@@ -79,14 +79,14 @@ async def make_bot(
     """Build (and rebuild, to simulate a restart) a bot on the test's database."""
     built: list[Bot] = []
 
-    async def factory(**overrides: Any) -> Bot:
+    async def factory(notifiers: dict[str, Any] | None = None, **overrides: Any) -> Bot:
         values: dict[str, Any] = {
             "data_dir": tmp_path / "data",
             "database_url": database_url,
             "school_config": EXAMPLE_CONFIG,
         }
         values.update(overrides)
-        bot = build_bot(Settings(**values), clock=clock)
+        bot = build_bot(Settings(**values), clock=clock, notifiers=notifiers)
         await prepare_storage(bot)
         built.append(bot)
         return bot

@@ -9,6 +9,10 @@ from bot.messages import Inbound, Notice, Outbound, Question, Summary, User
 from bot.school import Person
 
 
+# Platform message ids are unique across every conversation; so are these.
+_MESSAGE_IDS = count(1)
+
+
 class Chat:
     """One person's conversation with the bot on a test channel: `send`, `click`, `tick`."""
 
@@ -21,7 +25,6 @@ class Chat:
         self.user = User(platform_id=person.email, email=person.email, display_name=person.name)
         self.channel = channel
         self.replies: list[Outbound] = []
-        self._ids = count(1)
 
     def restart(self, bot: Bot) -> None:
         """Carry on the same conversation with a freshly started bot."""
@@ -47,7 +50,7 @@ class Chat:
             channel=self.channel,
             conversation_key=self.user.email,
             user=self.user,
-            message_id=f"{self.user.email}:{next(self._ids)}",
+            message_id=f"{self.user.email}:{next(_MESSAGE_IDS)}",
             **fields,  # type: ignore[arg-type]
         )
         self.replies = await self.bot.router.handle(inbound)

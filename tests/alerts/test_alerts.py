@@ -1,0 +1,288 @@
+"""Alerts through the real router, outbox and dispatcher, with a clock the tests move."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.messages import Card
+from scheduler.jobs import sweep_alerts
+from storage.models import Outbox
+from tests.support.harness import Chat
+from tests.support.notifiers import FlakyChannel, RecordingChannel
+from tests.support.reports import event_kinds, only_report
+from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
+
+DSL, DEPUTIES = "a.hartley@example.org", {"d.osei@example.org", "p.lindqvist@example.org"}
+HEAD, CHAIR, ICT = "m.fenwick@example.org", "j.whitcombe@example.org", "r.adeyemi@example.org"
+TEAM = {DSL, *DEPUTIES}
+
+
+async def file_concern(bot, *, danger: str = "no", **extra) -> Chat:
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    answers = {"immediate_danger": danger, "category": "commerce", "commerce_kind": "scam"}
+    await walk_to_summary(chat, {**answers, **CONCERN_TAIL, **extra})
+    await chat.click("__submit")
+    return chat
+
+
+async def outbox(bot) -> list[Outbox]:
+    async with bot.router.sessions() as session:
+        return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    delivering = asyncio.create_task(bot.dispatcher.run())
+    try:
+        await file_concern(bot)
+        for _ in range(200):  # woken after the commit: no sweep, no polling
+            if len(channel.deliveries) == 3:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        delivering.cancel()
+    assert channel.recipients() == TEAM
+    (card,) = channel.cards(DSL)
+    assert card.title.startswith("Online-safety concern OS-2026-")
+    fields = {f.label: f.value for f in card.fields}
+    assert fields["Status"] == "Awaiting acknowledgement"
+    assert fields["Pupils involved"] == CONCERN_TAIL["pupils"]  # details are on by default
+    assert [a.label for a in card.actions] == [
+        "Acknowledge",
+        "View",
+        "Add note",
+        "Record action",
+        "Close",
+    ]
+    rows = await outbox(bot)  # one row per person and channel, level 0
+    assert {(r.recipient_email, r.channel, r.level) for r in rows} == {
+        (email, ch, 0) for email in TEAM for ch in ("web", "test")
+    }
+
+
+async def test_immediate_danger_alerts_before_the_report_is_finished(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    await chat.click("yes")
+    await bot.dispatcher.deliver_due()
+
+    (early,) = channel.cards(DSL)
+    assert early.title.startswith("URGENT: Online-safety concern")
+    assert early.tone == "urgent"
+    assert "still answering" in {f.label: f.value for f in early.fields}["Details"]
+
+    await walk_to_summary(chat, {"category": "contact", "contact_kind": "grooming", **CONCERN_TAIL})
+    await chat.click("__submit")
+    await bot.dispatcher.deliver_due()
+    (update,) = channel.to(DSL, "update")
+    (card,) = update.messages
+    assert isinstance(card, Card) and card.card_id == early.card_id  # the same case, updated
+    (first,) = channel.to(DSL, "alert")
+    sent_as = f"msg-{channel.deliveries.index(first) + 1}"  # what the channel returned for it
+    assert update.platform_ref == sent_as
+    assert {f.label: f.value for f in card.fields}["What happened"] == CONCERN_TAIL["what_happened"]
+    assert len(channel.to(DSL, "alert")) == 1  # no second alert for the same level
+
+
+async def test_escalation_follows_the_clock_and_stops_when_acknowledged(make_bot, channel, clock):
+    bot = await make_bot(notifiers={"test": channel})
+    chat = await file_concern(bot)
+    await sweep_alerts(bot.jobs)
+    assert channel.recipients() == TEAM
+
+    clock.advance(minutes=9, seconds=59)
+    await sweep_alerts(bot.jobs)
+    assert HEAD not in channel.recipients()
+    clock.advance(seconds=1)  # 10 minutes: the headteacher
+    await sweep_alerts(bot.jobs)
+    assert channel.recipients() == {*TEAM, HEAD}
+    assert len(channel.to(HEAD)) == 1
+
+    clock.advance(minutes=14)  # 24 minutes: not yet a repeat
+    await sweep_alerts(bot.jobs)
+    assert len(channel.to(DSL, "alert")) == 1
+    clock.advance(minutes=1)  # 25 minutes: everyone reminded
+    await sweep_alerts(bot.jobs)
+    assert {len(channel.to(e, "alert")) for e in {*TEAM, HEAD}} == {2}
+    reminder = channel.cards(HEAD)[-1]
+    assert "reminder" in (reminder.text or "")
+    await sweep_alerts(bot.jobs)  # running the sweep again sends nothing twice
+    assert {len(channel.to(e, "alert")) for e in {*TEAM, HEAD}} == {2}
+
+    dsl = Chat(bot, DSL)
+    await dsl.click(f"case:ack:{(await only_report(bot)).id}")
+    dsl.assert_reply("escalation has stopped")
+    await sweep_alerts(bot.jobs)
+    for email in {*TEAM, HEAD}:  # everyone's alert now says who acknowledged it
+        fields = {f.label: f.value for f in channel.cards(email)[-1].fields}
+        assert fields["Status"].startswith("Acknowledged by Alice Hartley")
+    (seen,) = channel.notices(STAFF)
+    assert "seen by the DSL" in seen.text
+
+    clock.advance(hours=3)
+    await sweep_alerts(bot.jobs)
+    assert {len(channel.to(e, "alert")) for e in {*TEAM, HEAD}} == {2}  # no more escalation
+    assert chat.bot is bot
+
+
+async def test_urgent_reports_escalate_sooner(make_bot, channel, clock):
+    bot = await make_bot(notifiers={"test": channel})
+    await file_concern(bot, danger="yes")
+    clock.advance(minutes=3)
+    await sweep_alerts(bot.jobs)
+    assert HEAD in channel.recipients()
+    clock.advance(minutes=5)
+    await sweep_alerts(bot.jobs)
+    assert len(channel.to(DSL, "alert")) == 2
+
+
+async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    await walk_to_summary(
+        chat,
+        {
+            "problem": "harmful_through",
+            "pupil_exposed": "yes",
+            "possibly_illegal": "no",
+            "device": "Laptop 7, login of pupil Zebedee Q",
+            "address": "https://bad.example.com",
+            "happened_at": "today 09:40",
+            "what_seen": "A video. Zebedee was upset.",
+            "actions_taken": "Screen off.",
+        },
+    )
+    await chat.click("__submit")
+    await bot.dispatcher.deliver_due()
+
+    assert channel.recipients() == TEAM
+    (ict,) = channel.to(ICT)
+    assert ict.kind == "ict"
+    text = repr(ict.messages)
+    assert "hxxps://bad[.]example[.]com" in text
+    assert "Zebedee" not in text and "Laptop 7" not in text
+
+
+async def test_an_allegation_goes_to_the_head_never_to_the_person_concerned(
+    make_bot, channel, clock
+):
+    bot = await make_bot(notifiers={"test": channel})
+    await file_concern(
+        bot,
+        about_adult="yes",
+        adult_is_head="no",
+        adult_who="Mr Osei, deputy head, messaging a pupil privately",
+    )
+    await sweep_alerts(bot.jobs)
+    assert channel.recipients() == {HEAD}
+    clock.advance(hours=2)
+    await sweep_alerts(bot.jobs)
+    assert "d.osei@example.org" not in channel.recipients()
+    assert channel.recipients() == {HEAD, CHAIR}
+
+    report = await only_report(bot)
+    osei = Chat(bot, "d.osei@example.org")
+    await osei.click(f"case:view:{report.id}")
+    osei.assert_reply("Only the DSL")
+    assert "refused" in await event_kinds(bot, report)
+
+
+async def test_an_allegation_about_the_head_goes_to_the_chair(make_bot, channel, clock):
+    bot = await make_bot(notifiers={"test": channel})
+    await file_concern(bot, about_adult="yes", adult_is_head="yes", adult_who="The headteacher")
+    clock.advance(hours=3)
+    await sweep_alerts(bot.jobs)
+    assert channel.recipients() == {CHAIR}
+
+
+async def test_out_of_hours_alerts_show_the_emergency_contacts(make_bot, channel, clock):
+    clock.now = clock.now.replace(hour=21)  # 21:00 in November: after school
+    bot = await make_bot(notifiers={"test": channel})
+    await file_concern(bot)
+    await bot.dispatcher.deliver_due()
+    card = channel.cards(DSL)[0]
+    assert "outside school hours" in (card.text or "")
+    assert "01632 960001" in (card.text or "") and "01632 960003" in (card.text or "")
+
+
+async def test_alerts_without_details_show_them_on_view_and_record_it(
+    make_bot, channel, school_with
+):
+    config = school_with(alerts__details_in_alert=False)
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
+    await file_concern(bot)
+    await bot.dispatcher.deliver_due()
+    alert = repr(channel.cards(DSL))
+    assert CONCERN_TAIL["pupils"] not in alert and CONCERN_TAIL["what_happened"] not in alert
+
+    report = await only_report(bot)
+    dsl = Chat(bot, DSL)
+    await dsl.click(f"case:view:{report.id}")
+    assert CONCERN_TAIL["what_happened"] in repr(dsl.replies)
+    assert "viewed" in await event_kinds(bot, report)
+
+
+async def test_failing_channels_are_retried_and_hold_nobody_up(make_bot, clock):
+    flaky = FlakyChannel(
+        failures={
+            DSL: ("raise", 2),
+            "d.osei@example.org": ("429", 1),
+            "p.lindqvist@example.org": ("slow", 1),
+        }
+    )
+    bot = await make_bot(notifiers={"test": flaky})
+    bot.dispatcher.send_timeout = 0.2
+    await file_concern(bot)
+
+    await bot.dispatcher.deliver_due()
+    assert flaky.recipients() == set()  # all three failed, each in its own way
+    rows = {r.recipient_email: r for r in await outbox(bot) if r.channel == "test"}
+    assert rows["d.osei@example.org"].next_attempt_at == clock() + timedelta(seconds=42)
+    assert rows["p.lindqvist@example.org"].last_error == "timed out"
+    assert rows[DSL].last_error == "ConnectionError"
+
+    clock.advance(seconds=30)
+    await sweep_alerts(bot.jobs)  # the slow one and the raiser's first retry are due
+    assert flaky.recipients() == {"p.lindqvist@example.org"}
+    clock.advance(minutes=5)
+    await sweep_alerts(bot.jobs)
+    clock.advance(minutes=5)
+    await sweep_alerts(bot.jobs)
+    assert TEAM <= flaky.recipients()  # retried until delivered (and the head escalated to)
+    assert {len(flaky.to(e, "alert")) for e in TEAM} == {1}
+    assert all(r.status == "sent" for r in await outbox(bot) if r.channel == "test")
+
+
+async def test_one_hanging_recipient_does_not_hold_up_the_others(make_bot):
+    flaky = FlakyChannel(failures={"d.osei@example.org": ("slow", 5)})
+    bot = await make_bot(notifiers={"test": flaky})
+    bot.dispatcher.send_timeout = 0.2
+    await file_concern(bot)
+
+    await bot.dispatcher.deliver_due()
+
+    assert flaky.recipients() == {DSL, "p.lindqvist@example.org"}
+    rows = {r.recipient_email: r for r in await outbox(bot) if r.channel == "test"}
+    assert rows["d.osei@example.org"].status == "pending"
+
+
+async def test_a_staff_member_cannot_act_on_a_case(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    await file_concern(bot)
+    report = await only_report(bot)
+    staff = Chat(bot, "s.nakamura@example.org")
+    for verb in ["ack", "view", "note", "close"]:
+        await staff.click(f"case:{verb}:{report.id}")
+        staff.assert_reply("Only the DSL")
+    await staff.send("cases")
+    staff.assert_reply("Only the DSL")
+
+    report = await only_report(bot)
+    assert report.case_status == "open"
+    assert (await event_kinds(bot, report)).count("refused") == 4

@@ -1,0 +1,62 @@
+"""Channels for alert tests: one that records what it is given, and one that fails on purpose.
+
+They stand in for a chat platform (the far side of the Notifier port), not for our own code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from bot.messages import Card, Notice
+from bot.services.notifier import Delivery, RetryLater
+
+
+@dataclass
+class RecordingChannel:
+    channel: str = "test"
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        self.deliveries.append(delivery)
+        return f"msg-{len(self.deliveries)}"
+
+    def to(self, email: str, kind: str | None = None) -> list[Delivery]:
+        return [
+            d
+            for d in self.deliveries
+            if d.recipient_email == email and (kind is None or d.kind == kind)
+        ]
+
+    def recipients(self, kind: str = "alert") -> set[str]:
+        return {d.recipient_email for d in self.deliveries if d.kind == kind}
+
+    def cards(self, email: str) -> list[Card]:
+        return [m for d in self.to(email) for m in d.messages if isinstance(m, Card)]
+
+    def notices(self, email: str) -> list[Notice]:
+        return [m for d in self.to(email) for m in d.messages if isinstance(m, Notice)]
+
+    def clear(self) -> None:
+        self.deliveries.clear()
+
+
+@dataclass
+class FlakyChannel(RecordingChannel):
+    """Fails for some people in a chosen way, a number of times, then delivers."""
+
+    failures: dict[str, tuple[str, int]] = field(default_factory=dict)  # email -> (how, times)
+    attempts: dict[str, int] = field(default_factory=dict)
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        email = delivery.recipient_email
+        self.attempts[email] = self.attempts.get(email, 0) + 1
+        how, times = self.failures.get(email, ("", 0))
+        if self.attempts[email] <= times:
+            if how == "raise":
+                raise ConnectionError("platform unreachable")
+            if how == "slow":
+                await asyncio.sleep(30)
+            if how == "429":
+                raise RetryLater("rate limited", after_seconds=42)
+        return await super().deliver(delivery)
