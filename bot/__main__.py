@@ -1,4 +1,4 @@
-"""`python -m bot`: start the bot, or migrate the database, or check the configuration."""
+"""`python -m bot`: start the bot, migrate the database, check the configuration or the log."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.app import build_bot, create_app, prepare_storage
+from bot.app import Bot, build_bot, create_app, prepare_storage
 from bot.school import SchoolConfigError
 from bot.settings import Settings
 from dialogs.loader import FlowError
@@ -37,9 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "check"],
+        choices=["run", "migrate", "check", "verify-log"],
         help="run (default): start the server; migrate: bring the database schema up to date; "
-        "check: validate the school configuration and flow files, then exit",
+        "check: validate the school configuration and flow files, then exit; "
+        "verify-log: check that no entry of the event log was changed or deleted "
+        "(exit status 1 if one was)",
     )
     parser.add_argument("--host", help="address to listen on (overrides HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (overrides PORT)")
@@ -69,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(bot))
         print(f"OK: the database at {_safe_url(settings)} is up to date.")
         return 0
+    if args.command == "verify-log":
+        return asyncio.run(_verify_log(bot))
     print(f"Online-safety bot for {bot.school.name}: http://{settings.host}:{settings.port}/")
     web.run_app(create_app(bot), host=settings.host, port=settings.port, print=None)
     return 0
@@ -80,6 +84,44 @@ async def _migrate(bot: object) -> None:
     assert isinstance(bot, Bot)
     await prepare_storage(bot)
     await bot.engine.dispose()
+
+
+async def _verify_log(bot: Bot) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.services.event_chain import verify_log
+    from storage.migrate import is_current
+
+    where = _safe_url(bot.settings)
+    try:
+        if not await is_current(bot.engine):
+            print(
+                f"The event log cannot be checked: the database at {where} is not up to date "
+                "(run: python -m bot migrate).",
+                file=sys.stderr,
+            )
+            return 2
+        async with bot.router.sessions() as session:
+            check = await verify_log(session)
+    except SQLAlchemyError as error:
+        print(f"The event log at {where} cannot be read: {error}", file=sys.stderr)
+        return 2
+    finally:
+        await bot.engine.dispose()
+    if not check.ok:
+        print(f"BROKEN: the event log has been altered: {check.reason}.", file=sys.stderr)
+        if check.checked:
+            print(f"The {check.checked} entries before that are intact.", file=sys.stderr)
+        return 1
+    entries = "entry is" if check.checked == 1 else "entries are"
+    print(f"OK: the event log's {check.checked} {entries} intact.")
+    if check.unchained:
+        older = "older entry" if check.unchained == 1 else "older entries"
+        print(f"({check.unchained} {older}, written before the log was chained, not checked.)")
+    if check.head_hash:
+        # Kept somewhere else, this shows later that the log was not rewritten up to here.
+        print(f"Entry {check.checked} has hash {check.head_hash}.")
+    return 0
 
 
 def _safe_url(settings: Settings) -> str:

@@ -33,18 +33,20 @@ async def purge_abandoned_drafts(
                 session, report_id=doc.report_id, actor_email=row.user_email, now=now
             )
         started = row.draft_started_at.isoformat() if row.draft_started_at else None
-        doc.purged = {"flow_id": doc.dialog["flow_id"], "started_at": started}
-        doc.dialog, doc.report_id = None, None
-        loaded = LoadedConversation(row, doc)
-        await save_conversation(
-            session, cipher=cipher, loaded=loaded, draft_started_at=None, now=now
-        )
+        # The event first: every transaction takes the event log's head before any conversation
+        # row, so a purge and a turn can never wait on each other in opposite orders.
         await record_event(
             session,
             kind="draft_purged",
             at=now,
             actor_email=None,
             detail={"conversation": row.id, "hours": retention.total_seconds() / 3600},
+        )
+        doc.purged = {"flow_id": doc.dialog["flow_id"], "started_at": started}
+        doc.dialog, doc.report_id = None, None
+        loaded = LoadedConversation(row, doc)
+        await save_conversation(
+            session, cipher=cipher, loaded=loaded, draft_started_at=None, now=now
         )
         purged += 1
     return purged

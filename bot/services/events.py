@@ -1,13 +1,24 @@
-"""The record of events. Entries are only ever added, and never carry report content."""
+"""The record of events. Entries are only ever added, and never carry report content.
+
+Each entry is chained to the one before it by hash (see `bot.services.event_chain`), so a
+changed, deleted or reordered entry is found by `verify_log` (`python -m bot verify-log`).
+There is deliberately no way here to change or delete an entry.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Event
+from bot.services.event_chain import HEAD_ID, LogCheck, entry_hash, lock_head, verify_log
+from storage.models import Event, EventChain
+
+__all__ = ["LogCheck", "events_for_report", "record_event", "verify_log"]
+
+HEAD_RESTORED = "event_log_head_restored"
 
 
 async def record_event(
@@ -18,14 +29,104 @@ async def record_event(
     actor_email: str | None,
     report_id: int | None = None,
     detail: dict[str, object] | None = None,
+    sealed: bytes | None = None,
 ) -> Event:
-    """Add one entry to the event log (in the caller's transaction)."""
-    event = Event(
-        report_id=report_id, kind=kind, actor_email=actor_email, detail=detail or {}, at=at
+    """Add one entry to the end of the event log, in the caller's transaction.
+
+    `detail` is plain JSON and must not hold report content; content that belongs with the
+    entry (a note's text, a reason) goes in `sealed`, already encrypted by the caller. The
+    chain's head stays locked (on PostgreSQL) until the caller's transaction ends.
+    """
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the event log")
+    at = at.astimezone(UTC)
+    document = _json_document(detail)
+    if sealed is not None:
+        sealed = bytes(sealed)
+    seq, prev_hash, restored = await lock_head(session)
+    if restored:
+        # Someone deleted the head record: say so in the log itself before carrying on.
+        _marker, prev_hash = await _append(
+            session,
+            seq=seq + 1,
+            prev_hash=prev_hash,
+            kind=HEAD_RESTORED,
+            at=at,
+            actor_email=None,
+            report_id=None,
+            detail={"from_entry": seq},
+            sealed=None,
+        )
+        seq += 1
+    event, _digest = await _append(
+        session,
+        seq=seq + 1,
+        prev_hash=prev_hash,
+        kind=kind,
+        at=at,
+        actor_email=actor_email,
+        report_id=report_id,
+        detail=document,
+        sealed=sealed,
     )
-    session.add(event)
     await session.flush()
     return event
+
+
+async def _append(
+    session: AsyncSession,
+    *,
+    seq: int,
+    prev_hash: str,
+    kind: str,
+    at: datetime,
+    actor_email: str | None,
+    report_id: int | None,
+    detail: dict[str, object],
+    sealed: bytes | None,
+) -> tuple[Event, str]:
+    """Add the entry after `seq - 1` and move the head to it (the head is already locked)."""
+    event = Event(
+        seq=seq,
+        prev_hash=prev_hash,
+        report_id=report_id,
+        kind=kind,
+        actor_email=actor_email,
+        detail=detail,
+        detail_enc=sealed,
+        at=at,
+    )
+    digest = _hash_of(event)
+    event.hash = digest
+    session.add(event)
+    await session.execute(
+        update(EventChain).where(EventChain.id == HEAD_ID).values(seq=seq, hash=digest)
+    )
+    return event, digest
+
+
+def _hash_of(event: Event) -> str:
+    return entry_hash(
+        seq=event.seq,
+        prev_hash=event.prev_hash,
+        report_id=event.report_id,
+        kind=event.kind,
+        actor_email=event.actor_email,
+        at=event.at,
+        detail=event.detail,
+        sealed=event.detail_enc,
+    )
+
+
+def _json_document(detail: dict[str, object] | None) -> dict[str, object]:
+    """`detail` exactly as the JSON column will give it back, so its hash still matches."""
+    try:
+        document = json.loads(json.dumps(detail or {}, allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"event detail must be plain JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise ValueError("event detail must be a JSON object")
+    return document
 
 
 async def events_for_report(session: AsyncSession, *, report_id: int) -> list[Event]:
