@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.web.auth import load_secret
+from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.handler import WebChat
 from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import CHANNEL
@@ -121,6 +121,7 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     add_health_routes(app, bot.engine)
     if bot.web_chat is not None:
         bot.web_chat.add_routes(app)
+        add_export_routes(app, bot.web_chat)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
@@ -132,9 +133,7 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         yield
         if run_scheduler:
             scheduler.shutdown(wait=False)
-        delivering.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivering
+        await bot.dispatcher.stop(delivering)
         await bot.engine.dispose()
 
     app.cleanup_ctx.append(lifecycle)

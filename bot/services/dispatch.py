@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -16,11 +17,27 @@ from bot.services.outbox import backoff, claim_due, first_ref
 from storage.models import Outbox, Report
 
 log = logging.getLogger(__name__)
+BATCH = 100
+MAX_BATCHES = 20
+
+
+@dataclass
+class _Job:
+    row_id: int
+    channel: str
+    delivery: Delivery | None  # None: the message could not even be built
+    error: str | None = None
+    retry_after: float | None = None
+    platform_ref: str | None = None
 
 
 class Dispatcher:
     """Sends due outbox rows through the channel notifiers; one slow or failing recipient never
-    holds up the others, and a row stays pending until its channel has taken it."""
+    holds up the others, and a row stays pending until its channel has taken it.
+
+    A batch costs two short transactions whatever its size: one to claim the rows and build
+    their messages, one to record what happened; the sending happens in between, concurrently.
+    """
 
     def __init__(
         self,
@@ -38,6 +55,7 @@ class Dispatcher:
         self.send_timeout = send_timeout
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._stopping = False
         self.delivered: Callable[[Outbox], None] = lambda row: None  # for metrics and benchmarks
 
     def wake(self) -> None:
@@ -45,83 +63,110 @@ class Dispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """The in-process loop: deliver whenever woken. The scheduled sweep covers retries."""
-        while True:
+        """The in-process loop: deliver whenever woken, until `stop`. The sweep covers retries."""
+        while not self._stopping:
             await self._wake.wait()
             self._wake.clear()
+            if self._stopping:
+                break
             try:
                 await self.deliver_due()
             except Exception:  # a broken database must not end the loop for good
                 log.exception("outbox delivery failed; the sweep will try again")
 
+    async def stop(self, runner: asyncio.Task[None]) -> None:
+        """End the loop between batches: cancelling a transaction half-way is avoided, because
+        SQLite would keep its write lock until the abandoned connection is collected."""
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(runner), timeout=self.send_timeout + 5)
+        except TimeoutError:
+            runner.cancel()
+
     async def deliver_due(self, *, recipient: str | None = None) -> int:
         """Deliver every row that is due (for one recipient, if given); returns how many went."""
+        sent = 0
         async with self._lock:
-            now = self.clock()
-            async with self.sessions() as session, session.begin():
-                if recipient is not None:
-                    await _make_due_now(session, recipient=recipient, now=now)
-                rows = await claim_due(session, now=now, recipient=recipient)
-                claimed = [row.id for row in rows]
-            if not claimed:
-                return 0
-            results = await asyncio.gather(*(self._deliver(row_id) for row_id in claimed))
-            return sum(results)
+            for _ in range(MAX_BATCHES):
+                jobs = await self._claim(recipient)
+                if not jobs:
+                    break
+                await asyncio.gather(*(self._send(job) for job in jobs))
+                sent += await self._record(jobs)
+                if len(jobs) < BATCH:
+                    break
+        return sent
 
-    async def _deliver(self, row_id: int) -> int:
-        async with self.sessions() as session:
-            row = await session.get(Outbox, row_id)
-            report = await session.get(Report, row.report_id) if row else None
-            if row is None or report is None or row.status != "pending":
-                return 0
-            notifier = self.notifiers.get(row.channel)
+    async def _claim(self, recipient: str | None) -> list[_Job]:
+        now = self.clock()
+        jobs: list[_Job] = []
+        async with self.sessions() as session, session.begin():
+            if recipient is not None:
+                await _make_due_now(session, recipient=recipient, now=now)
+            for row in await claim_due(session, now=now, recipient=recipient, limit=BATCH):
+                jobs.append(await self._job(session, row))
+        return jobs
+
+    async def _job(self, session: AsyncSession, row: Outbox) -> _Job:
+        try:
+            report = await session.get(Report, row.report_id)
+            assert report is not None
             ref = None
             if row.kind == "update":
                 ref = await first_ref(
                     session, report_id=row.report_id, email=row.recipient_email, channel=row.channel
                 )
             messages = await self.cards.messages_for(row, report)
-        delivery = Delivery(row.kind, row.recipient_email, messages, ref)
-        error: str | None = None
-        retry_after: float | None = None
-        platform_ref = None
+        except Exception as failure:  # one unreadable row must not stop the others
+            log.exception("outbox row %s could not be prepared", row.id)
+            return _Job(row.id, row.channel, None, error=type(failure).__name__)
+        return _Job(row.id, row.channel, Delivery(row.kind, row.recipient_email, messages, ref))
+
+    async def _send(self, job: _Job) -> None:
+        if job.delivery is None:
+            return
+        notifier = self.notifiers.get(job.channel)
         try:
             if notifier is None:
-                raise RetryLater(f"channel {row.channel} is not configured")
-            platform_ref = await asyncio.wait_for(notifier.deliver(delivery), self.send_timeout)
+                raise RetryLater(f"channel {job.channel} is not configured")
+            job.platform_ref = await asyncio.wait_for(
+                notifier.deliver(job.delivery), self.send_timeout
+            )
         except RetryLater as later:
-            error, retry_after = later.reason, later.after_seconds
+            job.error, job.retry_after = later.reason, later.after_seconds
         except TimeoutError:
-            error = "timed out"
+            job.error = "timed out"
         except Exception as failure:  # any channel failure is retried; never dropped
-            error = type(failure).__name__
-        return await self._record(row_id, error, retry_after, platform_ref)
+            job.error = type(failure).__name__
 
-    async def _record(
-        self, row_id: int, error: str | None, retry_after: float | None, platform_ref: str | None
-    ) -> int:
+    async def _record(self, jobs: list[_Job]) -> int:
         now = self.clock()
+        sent: list[Outbox] = []
         async with self.sessions() as session, session.begin():
-            row = await session.get(Outbox, row_id)
-            if row is None:
-                return 0
-            row.attempts += 1
-            if error is None:
-                row.status, row.sent_at, row.platform_ref = "sent", now, platform_ref
-                row.last_error = None
-            else:
-                wait = timedelta(seconds=retry_after) if retry_after else backoff(row.attempts)
-                row.next_attempt_at, row.last_error = now + wait, error[:200]
+            for job in jobs:
+                row = await session.get(Outbox, job.row_id)
+                if row is None:
+                    continue
+                row.attempts += 1
+                if job.error is None:
+                    row.status, row.sent_at, row.platform_ref = "sent", now, job.platform_ref
+                    row.last_error = None
+                    sent.append(row)
+                    continue
+                wait = timedelta(seconds=job.retry_after) if job.retry_after else None
+                wait = wait or backoff(row.attempts)
+                row.next_attempt_at, row.last_error = now + wait, job.error[:200]
                 log.info(
-                    "outbox row %s to %s not delivered (%s); retry in %.0f s",
+                    "outbox row %s (%s) not delivered: %s; retry in %.0f s",
                     row.id,
                     row.channel,
-                    error,
+                    job.error,
                     wait.total_seconds(),
                 )
-        if error is None:
+        for row in sent:
             self.delivered(row)
-        return 1 if error is None else 0
+        return len(sent)
 
 
 async def _make_due_now(session: AsyncSession, *, recipient: str, now: datetime) -> None:

@@ -57,7 +57,7 @@ async def claim_due(
     query = (
         select(Outbox)
         .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
-        .order_by(Outbox.next_attempt_at, Outbox.id)
+        .order_by(Outbox.attempts, Outbox.next_attempt_at, Outbox.id)  # fresh alerts first
         .limit(limit)
     )
     if recipient is not None:

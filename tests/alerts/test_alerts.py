@@ -11,7 +11,7 @@ from bot.messages import Card
 from scheduler.jobs import sweep_alerts
 from storage.models import Outbox
 from tests.support.harness import Chat
-from tests.support.notifiers import FlakyChannel, RecordingChannel
+from tests.support.notifiers import FlakyChannel
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
 
@@ -44,7 +44,7 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
                 break
             await asyncio.sleep(0.01)
     finally:
-        delivering.cancel()
+        await bot.dispatcher.stop(delivering)
     assert channel.recipients() == TEAM
     (card,) = channel.cards(DSL)
     assert card.title.startswith("Online-safety concern OS-2026-")
@@ -254,7 +254,7 @@ async def test_failing_channels_are_retried_and_hold_nobody_up(make_bot, clock):
     await sweep_alerts(bot.jobs)
     clock.advance(minutes=5)
     await sweep_alerts(bot.jobs)
-    assert TEAM <= flaky.recipients()  # retried until delivered (and the head escalated to)
+    assert flaky.recipients() >= TEAM  # retried until delivered (and the head escalated to)
     assert {len(flaky.to(e, "alert")) for e in TEAM} == {1}
     assert all(r.status == "sent" for r in await outbox(bot) if r.channel == "test")
 

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
     from bot.channels.web.handler import WebChat
 
 
+WAIT_FOR_SIGN_IN = 600.0
+
+
 class WebNotifier:
     """Delivered means on a screen: with no tab open an alert waits (and is sent the moment the
     person opens the chat), while an update of a card they cannot see has nothing to update."""
@@ -23,5 +26,7 @@ class WebNotifier:
     async def deliver(self, delivery: Delivery) -> str | None:
         tabs = await self.web_chat.push(delivery.recipient_email, delivery.messages)
         if tabs == 0 and delivery.kind != "update":
-            raise RetryLater("not signed in to the web chat")
+            # Opening the chat delivers at once (WebChat.on_connect); the long wait is only a
+            # safety net, so rows for people who are away do not crowd out fresh alerts.
+            raise RetryLater("not signed in to the web chat", after_seconds=WAIT_FOR_SIGN_IN)
         return None
