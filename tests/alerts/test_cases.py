@@ -64,8 +64,11 @@ async def test_the_dsl_records_notes_actions_and_closes_with_reasons(make_bot):
     report = await only_report(bot)
     assert (report.case_status, report.closed_at) == ("closed", bot.router.clock())
     kinds = await event_kinds(bot, report)
-    assert ["acknowledged", "note", "action", "closed"] == [
-        k for k in kinds if k in {"acknowledged", "note", "action", "closed"}
+    assert [k for k in kinds if k in {"acknowledged", "note", "action", "closed"}] == [
+        "acknowledged",
+        "note",
+        "action",
+        "closed",
     ]
     async with bot.router.sessions() as session:
         closed = await session.scalar(select(Event).where(Event.kind == "closed"))
@@ -74,7 +77,7 @@ async def test_the_dsl_records_notes_actions_and_closes_with_reasons(make_bot):
     assert bot.cipher.decrypt_json(closed.detail_enc)["outcome"].startswith("Police took")
 
     await dsl.click(f"case:view:{case}")
-    history = [r for r in dsl.replies if isinstance(r, Card) and r.title == "Chronology"][0]
+    history = next(r for r in dsl.replies if isinstance(r, Card) and r.title == "Chronology")
     text = repr(history.fields)
     assert "added a note" in text and "Referred to the police" in text and "closed the case" in text
 

@@ -8,7 +8,6 @@ from bot.app import Bot
 from bot.messages import Inbound, Notice, Outbound, Question, Summary, User
 from bot.school import Person
 
-
 # Platform message ids are unique across every conversation; so are these.
 _MESSAGE_IDS = count(1)
 
