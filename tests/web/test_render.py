@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 
 from bot.channels.web.render import render, render_all
-from bot.messages import Notice, Option, Outbound, Question, Summary, SummaryRow
+from bot.messages import (
+    Card,
+    CardField,
+    Notice,
+    Option,
+    Outbound,
+    Question,
+    Summary,
+    SummaryRow,
+)
 
 EXPECTED = Path(__file__).parent / "expected"
 
@@ -65,7 +74,34 @@ SUMMARY = Summary(
     ),
 )
 
-CASES: dict[str, Outbound] = {"notice": NOTICE, "question": QUESTION, "summary": SUMMARY}
+CARD = Card(
+    card_id="case:OS-2026-00042",
+    title="New report: OS-2026-00042 – Sharing images",
+    tone="urgent",
+    text="Tom Brannigan reported a concern at 10:31. The police may need to be involved.",
+    fields=(
+        CardField("Reference", "OS-2026-00042"),
+        CardField("Kind of concern", "Sharing nude or semi-nude images"),
+        CardField("Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
+        CardField("Indicators", "Coercion, blackmail or grooming"),
+        CardField(
+            "What happened",
+            'An older pupil asked AB for more pictures.\nAB said "stop" <b>twice</b> & left.',
+        ),
+    ),
+    actions=(
+        Option("ack:OS-2026-00042", "Acknowledge", "primary"),
+        Option("view:OS-2026-00042", "View case"),
+    ),
+    footer=None,
+)
+
+CASES: dict[str, Outbound] = {
+    "card": CARD,
+    "notice": NOTICE,
+    "question": QUESTION,
+    "summary": SUMMARY,
+}
 
 
 def _expected(name: str) -> Any:
@@ -109,6 +145,22 @@ def test_render_all_keeps_the_order() -> None:
         "question",
     ]
     assert render_all([]) == []
+
+
+def test_a_card_update_keeps_the_id_and_may_drop_its_buttons() -> None:
+    update = Card(
+        card_id=CARD.card_id,
+        title=CARD.title,
+        tone="info",
+        fields=CARD.fields[:1],
+        footer="Acknowledged by Alice Hartley at 10:42",
+    )
+    rendered = render(update)
+    assert rendered["card_id"] == _expected("card")["card_id"]
+    assert rendered["actions"] == []
+    assert rendered["text"] is None
+    assert rendered["fields"] == [{"label": "Reference", "value": "OS-2026-00042"}]
+    assert rendered["footer"] == "Acknowledged by Alice Hartley at 10:42"
 
 
 def test_render_refuses_what_it_does_not_know() -> None:

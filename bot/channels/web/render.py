@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Notice, Option, Outbound, Question, Summary
+from bot.messages import Card, Notice, Option, Outbound, Question, Summary
 
 
 def render(message: Outbound) -> dict[str, Any]:
@@ -39,6 +39,17 @@ def render(message: Outbound) -> dict[str, Any]:
                 {"step_id": r.step_id, "label": r.label, "value": r.value} for r in message.rows
             ],
             "options": [_option(o) for o in message.options],
+        }
+    if isinstance(message, Card):
+        return {
+            "kind": "card",
+            "card_id": message.card_id,
+            "title": message.title,
+            "tone": message.tone,
+            "text": message.text,
+            "fields": [{"label": f.label, "value": f.value} for f in message.fields],
+            "actions": [_option(o) for o in message.actions],
+            "footer": message.footer,
         }
     raise TypeError(f"cannot render {type(message).__name__}")
 

@@ -3,6 +3,7 @@
  * Vanilla JS with no dependencies so it works offline with no build step.
  * Every piece of server or user text goes in with textContent (never
  * innerHTML): a report may quote "<script>" and it must show literally.
+ * render.js (loaded first) draws the items; this file runs the conversation.
  */
 "use strict";
 
@@ -25,12 +26,10 @@ const ROLE_LABELS = {
     chat: $("chat"), chatTitle: $("chat-title"), userName: $("user-name"),
     signout: $("signout"), status: $("conn-status"), log: $("log"),
     composer: $("composer"), input: $("composer-input"), counter: $("composer-counter"),
+    announce: $("announce"),
   };
 
-  const TONES = new Set(["info", "guidance", "warning", "urgent", "error", "success"]);
-  const STYLES = new Set(["primary", "danger", "default"]);
-  const TEXT_INPUTS = new Set(["text", "datetime"]);
-  const ROW_INPUTS = new Set(["yes_no", "confirm"]);
+  const { el, renderItem, renderCard, fillCard, TEXT_INPUTS } = window.ChatRender; // render.js
   const MAX_TEXT = 20000; // characters in one message: parse.MAX_TEXT_CHARS on the server
 
   const state = {
@@ -38,23 +37,14 @@ const ROLE_LABELS = {
     ws: null, retries: 0, retryTimer: null,
     wantSocket: false, // false after sign-out, so a closing socket does not reconnect
     maxLength: null,   // max_length of the newest question, for the counter
-    seq: 0,            // unique element ids for aria-describedby
+    // Sent frames awaiting their reply, by id: the card whose button was pressed, or null
+    // for an answer to the newest question (frozen until its reply, whatever else arrives).
+    pending: new Map(),
+    title: document.title, // restored once an unseen alert has been seen
+    unseenAlerts: 0,
   };
 
   /* ---------- small helpers ---------- */
-
-  // Build an element; "text" is always set with textContent.
-  function el(tag, props, children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "text") node.textContent = String(value);
-      else if (key === "class") node.className = value;
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children || []) if (child) node.append(child);
-    return node;
-  }
 
   function newId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -159,6 +149,7 @@ const ROLE_LABELS = {
 
   function connect() {
     clearTimeout(state.retryTimer);
+    settleAll(); // replies to frames sent on an earlier socket will never come
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}/api/web/ws`);
     state.ws = ws;
@@ -199,9 +190,12 @@ const ROLE_LABELS = {
   }
 
   function clearConversation() {
+    state.pending.clear();
     els.log.replaceChildren();
     els.input.value = "";
+    els.announce.textContent = "";
     updateComposer(null);
+    alertsSeen();
   }
 
   function onServerMessage(raw) {
@@ -210,8 +204,12 @@ const ROLE_LABELS = {
     if (msg.type === "hello" && msg.user) {
       els.userName.textContent = msg.user.name || msg.user.email;
     } else if (msg.type === "messages") {
-      renderBatch(Array.isArray(msg.items) ? msg.items : []);
+      // reply_to: the id of the frame this answers; null for a push (e.g. a new alert).
+      const push = typeof msg.reply_to !== "string";
+      if (!push) settle(msg.reply_to);
+      renderBatch(Array.isArray(msg.items) ? msg.items : [], push);
     } else if (msg.type === "error") {
+      settleAll(); // an error frame carries no id: it may answer anything in flight
       // restore_text: a refused message (too long to send) goes back in the box to edit.
       renderBatch([{
         kind: "notice", tone: "error", text: msg.text || "Something went wrong.",
@@ -222,12 +220,15 @@ const ROLE_LABELS = {
 
   /* ---------- rendering the conversation ---------- */
 
-  function renderBatch(items) {
+  function renderBatch(items, push) {
     let focus = null; // decided after rendering, so the newest item wins
     let first = null;
     for (const item of items) {
-      const node = renderItem(item);
+      if (item.kind === "card" && updateCard(item)) continue; // replaced in place
+      const alert = item.kind === "card" && item.tone === "urgent" && push;
+      const node = item.kind === "card" ? renderCard(item, { alert }) : renderItem(item);
       if (!node) continue;
+      if (alert) noteAlert(item);
       els.log.append(node);
       first = first || node;
       if (item.kind === "question" || item.kind === "summary") focus = "newest";
@@ -237,9 +238,12 @@ const ROLE_LABELS = {
       }
     }
     const newest = activateNewest();
+    // An answer still on its way keeps its question frozen, even if a push came first.
+    if (newest && questionPending()) setControlsDisabled(newest, true);
     updateComposer(newest);
     if (first) scrollToBatch(first);
-    const lost = !document.activeElement || document.activeElement === document.body;
+    // A push (an alert, a card's update) never takes focus: the reader may be busy elsewhere.
+    const lost = !push && (!document.activeElement || document.activeElement === document.body);
     if (focus === "input") els.input.focus({ preventScroll: true }); // restore_text: fix the answer
     else if (focus === "newest" || lost) focusNewest(newest);
     // A focused control must never sit out of view (small screens, long summaries).
@@ -247,85 +251,85 @@ const ROLE_LABELS = {
     if (active && els.log.contains(active) && active !== els.log) active.scrollIntoView({ block: "nearest" });
   }
 
-  function renderItem(item) {
-    if (item.kind === "question") return renderQuestion(item);
-    if (item.kind === "summary") return renderSummary(item);
-    if (item.kind === "notice" || item.text) return renderNotice(item);
+  /* ---------- cards: in-place updates, alerts, their buttons ---------- */
+
+  function findCard(cardId) {
+    for (const node of els.log.querySelectorAll('[data-kind="card"]')) {
+      if (node.dataset.cardId === String(cardId)) return node;
+    }
     return null;
   }
 
-  function renderNotice(n) {
-    const tone = TONES.has(n.tone) ? n.tone : "info";
-    const alert = tone === "urgent" || tone === "error";
-    return el("div", {
-      class: `item item--bot notice notice--${tone}`, "data-kind": "notice", "data-tone": tone,
-      role: alert ? "alert" : null, text: n.text || "",
-    });
+  // A card whose id is on the page already is an update: redraw it where it is, say so
+  // politely, and leave the reader's focus and scroll position alone. False if not shown.
+  function updateCard(card) {
+    const node = findCard(card.card_id);
+    if (!node) return false;
+    const active = document.activeElement;
+    const hadFocus = node.contains(active);
+    // The log would read the whole card out again; the short announcement below says it.
+    node.setAttribute("aria-live", "off");
+    fillCard(node, card, { alert: false });
+    if (cardPending(node)) setCardBusy(node, true);
+    if (hadFocus && active !== node) node.focus({ preventScroll: true }); // its button is gone
+    node.classList.remove("is-updated");
+    void node.offsetWidth; // restart the highlight if it is still running
+    node.classList.add("is-updated");
+    clearTimeout(node.highlightTimer);
+    node.highlightTimer = setTimeout(() => node.classList.remove("is-updated"), 2500);
+    announce(`Updated: ${card.title}${card.footer ? `. ${card.footer}` : ""}`);
+    return true;
   }
 
-  function optionButton(opt, extra) {
-    const style = STYLES.has(opt.style) ? opt.style : "default";
-    return el("button", { type: "button", class: `btn btn--${style} ${extra || ""}`, "data-value": opt.value, text: opt.label });
+  function announce(text) {
+    // Cleared first, so the same words twice are announced twice.
+    els.announce.textContent = "";
+    setTimeout(() => { els.announce.textContent = text; }, 50);
   }
 
-  function renderQuestion(q) {
-    const id = `q${++state.seq}`;
-    const multi = q.input === "multi_choice";
-    const node = el("div", {
-      class: "item item--bot question", "data-kind": "question", "data-input": q.input,
-      "data-step-id": q.step_id, "data-max-length": q.max_length, "data-interactive": true,
-      "data-described": `${id}-text${q.hint ? ` ${id}-hint` : ""}`,
-    });
-    if (q.guidance) node.append(el("div", { class: "notice notice--guidance", text: q.guidance }));
-    if (Array.isArray(q.progress)) node.append(el("p", { class: "q-progress", text: `Question ${q.progress[0]} of ${q.progress[1]}` }));
-    const title = el(multi ? "legend" : "p", { class: "q-text", id: `${id}-text`, text: q.text });
-    const hint = q.hint ? el("p", { class: "q-hint", id: `${id}-hint`, text: q.hint }) : null;
-    const current = q.current_answer
-      ? el("p", { class: "q-current", text: `Your previous answer: ${q.current_answer}` }) : null;
-    const options = q.options || [];
-
-    if (multi) {
-      // The legend names the group of checkboxes for screen readers.
-      const boxes = options.map((opt) => el("label", { class: "check" }, [
-        el("input", { type: "checkbox", value: opt.value, "data-value": opt.value, "data-label": opt.label }),
-        el("span", { text: opt.label }),
-      ]));
-      node.append(el("fieldset", { class: "options options--checks" }, [title, hint, current, ...boxes]));
-      node.append(el("div", { class: "options-done" }, [
-        el("button", { type: "button", class: "btn btn--primary multi-done", "data-role": "multi-done", text: "Done" }),
-      ]));
-    } else {
-      node.append(...[title, hint, current].filter(Boolean));
-      if (options.length && !TEXT_INPUTS.has(q.input)) {
-        const layout = ROW_INPUTS.has(q.input) ? "options--row" : "options--list";
-        node.append(el("div", { class: `options ${layout}` }, options.map((o) => optionButton(o))));
-      }
-    }
-    if (q.actions && q.actions.length) {
-      node.append(el("div", { class: "actions" }, q.actions.map((a) => optionButton(a, "btn--small"))));
-    }
-    return node;
+  // An urgent alert while the window is in the background: say so in the tab's title.
+  function noteAlert(card) {
+    if (document.hasFocus()) return;
+    state.unseenAlerts += 1;
+    document.title = `(${state.unseenAlerts}) New alert – ${card.title}`;
   }
 
-  function renderSummary(s) {
-    const node = el("div", { class: "item item--bot summary", "data-kind": "summary", "data-interactive": true });
-    if (s.title) node.append(el("h2", { class: "summary-title", text: s.title }));
-    if (s.text) node.append(el("p", { class: "summary-text", text: s.text }));
-    const rows = (s.rows || []).map((row) => el("div", { class: "summary-row" }, [
-      el("dt", { text: row.label }),
-      el("dd", {}, [
-        el("span", { class: "summary-value", text: row.value === null || row.value === "" ? "—" : row.value }),
-        row.step_id ? el("button", {
-          type: "button", class: "btn btn--link", "data-value": `edit:${row.step_id}`,
-          "aria-label": `Change ${row.label}`, text: "Change",
-        }) : null,
-      ]),
-    ]));
-    node.append(el("dl", { class: "summary-rows" }, rows));
-    if (s.options && s.options.length) {
-      node.append(el("div", { class: "options options--row" }, s.options.map((o) => optionButton(o))));
+  function alertsSeen() {
+    state.unseenAlerts = 0;
+    document.title = state.title;
+  }
+
+  // Only the pressed card's buttons wait for the reply; the question being answered does not.
+  function setCardBusy(node, busy) {
+    for (const button of node.querySelectorAll(".case-card-actions button")) {
+      button.disabled = busy;
+      if (busy) button.setAttribute("aria-disabled", "true");
+      else button.removeAttribute("aria-disabled");
     }
-    return node;
+    node.classList.toggle("is-busy", busy);
+  }
+
+  function cardPending(node) {
+    for (const card of state.pending.values()) if (card === node) return true;
+    return false;
+  }
+
+  function questionPending() {
+    for (const card of state.pending.values()) if (card === null) return true;
+    return false;
+  }
+
+  // The reply to frame `id` has come: its card's buttons work again.
+  function settle(id) {
+    const card = state.pending.get(id);
+    state.pending.delete(id);
+    if (card && !cardPending(card)) setCardBusy(card, false);
+  }
+
+  function settleAll() {
+    const cards = Array.from(state.pending.values()).filter(Boolean);
+    state.pending.clear();
+    for (const card of cards) setCardBusy(card, false);
   }
 
   /* ---------- which item is live ---------- */
@@ -408,17 +412,24 @@ const ROLE_LABELS = {
 
   /* ---------- sending ---------- */
 
-  function send(payload, echo) {
+  // `card`: the card whose button was pressed; otherwise this answers the newest question.
+  function send(payload, echo, card) {
     if (!state.ws || state.ws.readyState !== WebSocket.OPEN) {
       setStatus("Not connected yet – your answer has been kept. Please try again in a moment.");
       return false;
     }
     payload.id = newId();
     state.ws.send(JSON.stringify(payload));
+    state.pending.set(payload.id, card || null);
     els.log.append(el("div", { class: "item item--user", "data-kind": "user", text: echo }));
-    // Freeze the answered question until the server replies, so a double click sends once.
-    const newest = newestInteractive();
-    if (newest) setControlsDisabled(newest, true);
+    // Freeze what was pressed until the server replies, so a double click sends once.
+    if (card) {
+      if (card.contains(document.activeElement)) card.focus({ preventScroll: true });
+      setCardBusy(card, true);
+    } else {
+      const newest = newestInteractive();
+      if (newest) setControlsDisabled(newest, true);
+    }
     els.log.scrollTop = els.log.scrollHeight;
     return true;
   }
@@ -452,7 +463,13 @@ const ROLE_LABELS = {
 
   function onLogClick(ev) {
     const button = ev.target.closest("button");
-    if (!button || button.disabled || !button.closest("[data-interactive]")) return;
+    if (!button || button.disabled) return;
+    const card = button.closest('[data-kind="card"]');
+    if (card) {
+      if (button.dataset.value !== undefined) send({ type: "action", value: button.dataset.value }, button.textContent, card);
+      return;
+    }
+    if (!button.closest("[data-interactive]")) return;
     if (button.dataset.role === "multi-done") sendMulti(button.closest("[data-interactive]"));
     else if (button.dataset.value !== undefined) {
       send({ type: "action", value: button.dataset.value }, button.getAttribute("aria-label") || button.textContent);
@@ -479,6 +496,7 @@ const ROLE_LABELS = {
     els.composer.addEventListener("submit", (ev) => { ev.preventDefault(); sendText(); });
     els.input.addEventListener("keydown", onComposerKey);
     els.input.addEventListener("input", () => { updateCounter(); autoGrow(); });
+    window.addEventListener("focus", alertsSeen);
   }
 
   async function start() {
