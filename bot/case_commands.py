@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import strings
-from bot.messages import Card, CardField, Notice, Option, Outbound
+from bot.messages import Card, CardField, Link, Notice, Option, Outbound
 from bot.services import cases
 from bot.services.alert_cards import CardMaker
 from bot.services.alerts import AlertDesk
@@ -82,7 +82,16 @@ class CaseCommands:
         entries = await cases.chronology(session, self.desk, report=report)
         card = self.cards.case_card(report, rows, details=True)
         lines = tuple(CardField(self._when(e.at), self._describe(e)) for e in entries)
-        history = Card(card_id=f"history-{report.id}", title=strings.CHRONOLOGY, fields=lines)
+        exports = tuple(
+            Link(label, f"/api/web/cases/{report.id}/chronology.{extension}")
+            for label, extension in strings.EXPORT_LINKS
+        )
+        history = Card(
+            card_id=f"history-{report.id}",
+            title=strings.CHRONOLOGY,
+            fields=lines,
+            links=exports,
+        )
         return [card, history]
 
     def _start_flow(self, loaded: LoadedConversation, verb: str, report: Report) -> list[Outbound]:

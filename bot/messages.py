@@ -14,6 +14,17 @@ class CardField:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link to a page of this bot's own server (a path such as /api/web/...), e.g. an export.
+
+    The web chat shows it as a link; a channel that cannot open the bot's pages shows the text.
+    """
+
+    label: str
+    path: str
+
+
+@dataclass(frozen=True)
 class Card:
     """A case card (an alert, a case's details). A later card with the same `card_id` replaces
     it where the channel can update a message (web, Slack, Teams), or follows it otherwise."""
@@ -25,6 +36,7 @@ class Card:
     fields: tuple[CardField, ...] = ()
     actions: tuple[Option, ...] = ()
     footer: str | None = None
+    links: tuple[Link, ...] = ()
 
 
 Outbound = Prompt | Card
@@ -33,6 +45,7 @@ __all__ = [
     "Card",
     "CardField",
     "Inbound",
+    "Link",
     "Notice",
     "Option",
     "Outbound",

@@ -111,3 +111,4 @@ MY_REPORTS_OPTION = "My reports"
 FINISH_CASE_FORM_FIRST = (
     'Please finish "{title}" first, or type "cancel" to stop it. Here is where you were:'
 )
+EXPORT_LINKS = (("Printable chronology", "html"), ("Chronology as CSV", "csv"))

@@ -87,10 +87,21 @@ async def test_the_dsl_sees_the_alert_live_and_the_reporter_is_told(
     await expect(card.locator('button[data-value^="case:ack:"]')).to_have_count(0)
     await expect(staff.locator("[data-kind=notice]").last).to_contain_text("seen by the DSL")
 
+    # View shows the chronology, with the printable export one click away.
+    await card.locator('button[data-value^="case:view:"]').click()
+    history = dsl.locator('[data-kind="card"]:has-text("Chronology")')
+    await expect(history).to_contain_text("acknowledged")
+    link = history.locator("a.case-card-link", has_text="Printable chronology")
+    href = await link.get_attribute("href")
+    assert href is not None and href.endswith("/chronology.html")
+    export = await dsl.request.get(served.url.rstrip("/") + href)  # with the DSL's cookie
+    assert export.status == 200
+    assert "Name-calling in the class group chat." in await export.text()
+
     ARTIFACTS.mkdir(exist_ok=True)
     await dsl.screenshot(path=str(ARTIFACTS / "web-chat-dsl-alert.png"))
     await staff.screenshot(path=str(ARTIFACTS / "web-chat-reporter-seen.png"))
 
     report = await only_report(served.bot)
     assert (report.case_status, report.acknowledged_by) == ("acknowledged", DSL)
-    assert "acknowledged" in await event_kinds(served.bot, report)
+    assert {"acknowledged", "viewed", "exported"} <= set(await event_kinds(served.bot, report))

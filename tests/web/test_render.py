@@ -16,6 +16,7 @@ from bot.channels.web.render import render, render_all
 from bot.messages import (
     Card,
     CardField,
+    Link,
     Notice,
     Option,
     Outbound,
@@ -94,6 +95,7 @@ CARD = Card(
         Option("view:OS-2026-00042", "View case"),
     ),
     footer=None,
+    links=(Link("Printable chronology", "/api/web/cases/42/chronology.html"),),
 )
 
 CASES: dict[str, Outbound] = {

@@ -50,6 +50,7 @@ def render(message: Outbound) -> dict[str, Any]:
             "fields": [{"label": f.label, "value": f.value} for f in message.fields],
             "actions": [_option(o) for o in message.actions],
             "footer": message.footer,
+            "links": [{"label": link.label, "href": link.path} for link in message.links],
         }
     raise TypeError(f"cannot render {type(message).__name__}")
 

@@ -145,6 +145,14 @@ window.ChatRender = (function () {
     if (actions.length) {
       body.append(el("div", { class: "case-card-actions" }, actions.map((a) => optionButton(a))));
     }
+    const links = (card.links || []).filter((l) => typeof l.href === "string" && l.href.startsWith("/"));
+    if (links.length) {
+      // Only paths on this server: a card can never carry a link to somewhere else.
+      const anchors = links.map((l) =>
+        el("a", { href: l.href, target: "_blank", rel: "noopener noreferrer", class: "case-card-link", text: l.label })
+      );
+      body.append(el("p", { class: "case-card-links" }, anchors));
+    }
     if (card.footer) body.append(el("p", { class: "case-card-footer", text: card.footer }));
     node.replaceChildren(head, body);
     return node;
