@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import math
 import re
 import sys
 import tempfile
@@ -36,9 +35,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from common import percentile, reset_schema  # bench/ is on sys.path when run
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Bot, build_bot, prepare_storage
 from bot.messages import Card, Inbound, Notice, Outbound, Question, Summary, User
@@ -292,17 +291,6 @@ async def run_reporter(
             task.cancel()
 
 
-async def reset_schema(url: str) -> None:
-    """Drop and recreate the public schema, as tests/support/databases.py reset_postgres does."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-
-
 async def bench(args: argparse.Namespace, data_dir: Path) -> tuple[Results, Recorder]:
     url = args.database_url or f"sqlite+aiosqlite:///{(data_dir / 'bot.db').as_posix()}"
     if args.reset_schema:
@@ -362,13 +350,6 @@ async def _outbox_summary(bot: Bot) -> dict[tuple[str, str], tuple[int, int]]:
 
 
 # --- the report
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def report(args: argparse.Namespace, results: Results, recorder: Recorder) -> None:

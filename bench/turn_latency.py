@@ -19,7 +19,6 @@ import asyncio
 import cProfile
 import itertools
 import json
-import math
 import re
 import sys
 import tempfile
@@ -32,9 +31,8 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import text
+from common import percentile, reset_schema  # bench/ is on sys.path when run
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Bot, build_bot, create_app
 from bot.settings import PROJECT_ROOT, Settings
@@ -249,17 +247,6 @@ def _time_router(bot: Bot, sink: list[float], enabled: list[bool]) -> None:
     bot.router.handle = timed  # type: ignore[method-assign]
 
 
-async def reset_schema(url: str) -> None:
-    """Drop and recreate the public schema, as tests/support/databases.py reset_postgres does."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
-    finally:
-        await engine.dispose()
-
-
 def _people(bot: Bot, count: int) -> list[str]:
     """Distinct people, plain staff first: each simulated user is one person, one tab."""
     people = sorted(bot.school.people, key=lambda p: {str(r) for r in p.roles} != {"staff"})
@@ -326,13 +313,6 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> Results:
 
 
 # --- the report
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def report(args: argparse.Namespace, results: Results) -> None:

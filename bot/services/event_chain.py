@@ -41,6 +41,20 @@ _FORMAT = "event-log-v1"  # part of every hashed encoding, so a future format ca
 _UNREADABLE = (ValueError, TypeError, OverflowError)
 
 
+def hash_of(entry: Any) -> str:
+    """The hash of an entry as stored (an Event, or a row read with the same columns)."""
+    return entry_hash(
+        seq=entry.seq,
+        prev_hash=entry.prev_hash,
+        report_id=entry.report_id,
+        kind=entry.kind,
+        actor_email=entry.actor_email,
+        at=entry.at,
+        detail=entry.detail,
+        sealed=entry.detail_enc,
+    )
+
+
 def entry_hash(
     *,
     seq: object,
@@ -279,16 +293,7 @@ def _check_entry(
             row.id,
             f"entry {seq} (id {row.id}) was changed after it was written: it can no longer be read",
         )
-    recomputed = entry_hash(
-        seq=seq,
-        prev_hash=row.prev_hash,
-        report_id=row.report_id,
-        kind=row.kind,
-        actor_email=row.actor_email,
-        at=row.at,
-        detail=row.detail,
-        sealed=row.detail_enc,
-    )
+    recomputed = hash_of(row)
     if not isinstance(seq, int) or recomputed != row.hash:
         return LogCheck(
             False,

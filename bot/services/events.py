@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.event_chain import HEAD_ID, LogCheck, entry_hash, lock_head, verify_log
+from bot.services.event_chain import HEAD_ID, LogCheck, hash_of, lock_head, verify_log
 from storage.models import Event, EventChain
 
 __all__ = ["LogCheck", "events_for_report", "record_event", "verify_log"]
@@ -96,26 +96,13 @@ async def _append(
         detail_enc=sealed,
         at=at,
     )
-    digest = _hash_of(event)
+    digest = hash_of(event)
     event.hash = digest
     session.add(event)
     await session.execute(
         update(EventChain).where(EventChain.id == HEAD_ID).values(seq=seq, hash=digest)
     )
     return event, digest
-
-
-def _hash_of(event: Event) -> str:
-    return entry_hash(
-        seq=event.seq,
-        prev_hash=event.prev_hash,
-        report_id=event.report_id,
-        kind=event.kind,
-        actor_email=event.actor_email,
-        at=event.at,
-        detail=event.detail,
-        sealed=event.detail_enc,
-    )
 
 
 def _json_document(detail: dict[str, object] | None) -> dict[str, object]:
