@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.support.harness import Chat
+from tests.support.notifiers import RecordingChannel
 from tests.support.reports import answers_of, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
 
@@ -38,8 +39,15 @@ async def test_no_report_content_or_pupil_name_reaches_the_logs(make_bot, caplog
     caplog.set_level(logging.DEBUG)  # everything, from every library
     logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # even SQL with parameters
     try:
-        bot = await make_bot()
+        bot = await make_bot(notifiers={"test": RecordingChannel()})
         await _file_concern(bot)
+        await bot.dispatcher.deliver_due()  # the alerts carry the details: not the logs
+        dsl = Chat(bot, "a.hartley@example.org")
+        case = (await only_report(bot)).id
+        await dsl.click(f"case:view:{case}")
+        await dsl.click(f"case:note:{case}")
+        await dsl.send("Spoke to Ottoline's mother about Nightshade.")
+        await dsl.click("__submit")
     finally:
         logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
