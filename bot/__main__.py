@@ -51,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as error:
         return _fail("settings", str(error))
+    if (problem := settings.slack_problem()) is not None:
+        return _fail("settings", problem)
     overrides = {"host": args.host, "port": args.port}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     logging.basicConfig(

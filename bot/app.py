@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.channels.slack.handler import SlackChannel
+from bot.channels.slack.notifier import CHANNEL as SLACK
 from bot.channels.web.auth import load_secret
 from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.handler import WebChat
@@ -52,6 +54,7 @@ class Bot:
     web_chat: WebChat | None
     jobs: JobContext
     dispatcher: Dispatcher
+    slack: SlackChannel | None = None
 
 
 def build_bot(
@@ -68,7 +71,8 @@ def build_bot(
     sessions = session_factory(engine)
     retention = timedelta(hours=settings.draft_retention_hours)
     extra = dict(notifiers or {})
-    channels = (*(["web"] if settings.web_chat_enabled else []), *extra)
+    built_in = [("web", settings.web_chat_enabled), ("slack", settings.slack_enabled)]
+    channels = (*(name for name, on in built_in if on), *extra)
     desk = AlertDesk(school=school, cipher=cipher, channels=channels)
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
     router = Router(
@@ -93,6 +97,10 @@ def build_bot(
             allow_remote_login=settings.web_demo_login_remote,
         )
         extra[CHANNEL] = WebNotifier(web_chat)
+    slack = None
+    if settings.slack_enabled:
+        slack = SlackChannel(settings=settings, router=router, school=school)
+        extra[SLACK] = slack.notifier
     dispatcher = Dispatcher(sessions=sessions, notifiers=extra, cards=cards, clock=clock)
     router.wake = dispatcher.wake
     if web_chat is not None:
@@ -105,7 +113,7 @@ def build_bot(
         desk=desk,
         dispatcher=dispatcher,
     )
-    return Bot(settings, school, engine, cipher, router, web_chat, jobs, dispatcher)
+    return Bot(settings, school, engine, cipher, router, web_chat, jobs, dispatcher, slack)
 
 
 async def prepare_storage(bot: Bot) -> None:
@@ -122,11 +130,15 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     if bot.web_chat is not None:
         bot.web_chat.add_routes(app)
         add_export_routes(app, bot.web_chat)
+    if bot.slack is not None:
+        bot.slack.add_routes(app)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
         scheduler = build_scheduler(bot.jobs, timezone=bot.school.timezone)
         delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
+        if bot.slack is not None:
+            await bot.slack.start_socket_mode()
         if run_scheduler:
             scheduler.start()  # its first sweep runs at once: whatever a crash left is sent now
         log.info("ready: school=%r flows=%s", bot.school.name, ",".join(bot.router.flows))
@@ -134,6 +146,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         if run_scheduler:
             scheduler.shutdown(wait=False)
         await bot.dispatcher.stop(delivering)
+        if bot.slack is not None:
+            await bot.slack.stop()
         await bot.engine.dispose()
 
     app.cleanup_ctx.append(lifecycle)

@@ -45,6 +45,38 @@ class Settings(BaseSettings):
         description="Allow the demo sign-in from other machines (never on a real deployment).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    slack_bot_token: SecretStr | None = Field(
+        default=None, description="Slack: the Bot User OAuth Token (xoxb-...); turns Slack on."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, description="Slack: the app's Signing Secret (HTTP mode)."
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="Slack: an app-level token (xapp-...) for Socket Mode."
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", description="Slack: the Web API base URL."
+    )
+
+    def slack_problem(self) -> str | None:
+        """Why the Slack settings cannot work together, or None (all set, or none set)."""
+        given = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+        }
+        if not any(given.values()):
+            return None
+        missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
+        if self.slack_signing_secret is None and self.slack_app_token is None:
+            missing.append("SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
+        if not missing:
+            return None
+        return "Slack is half configured: set " + " and ".join(missing) + ", or none of them."
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_problem() is None
 
     @property
     def resolved_database_url(self) -> str:

@@ -112,3 +112,12 @@ FINISH_CASE_FORM_FIRST = (
     'Please finish "{title}" first, or type "cancel" to stop it. Here is where you were:'
 )
 EXPORT_LINKS = (("Printable chronology", "html"), ("Chronology as CSV", "csv"))
+SLACK_FAILED = (
+    "Sorry, something went wrong on our side. Your answers so far are saved; please try again "
+    "in a moment."
+)
+SLACK_HOME = (
+    "Online safety at {school}. Report an online-safety concern or a filtering problem to the "
+    "DSL, step by step, in this app's Messages tab. If a child is in immediate danger, call 999 "
+    "first."
+)

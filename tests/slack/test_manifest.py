@@ -46,6 +46,9 @@ SCOPES_FOR_METHOD: dict[str, frozenset[str]] = {
     # Only ever a 1:1 direct message; a group DM would need mpim:write instead.
     "conversations.open": frozenset({"im:write"}),
     "users.info": frozenset({"users:read", "users:read.email"}),
+    # Finding the DSL's Slack account from the e-mail in the school configuration, for alerts
+    # (docs.slack.dev/reference/methods/users.lookupByEmail: "Requires users:read.email").
+    "users.lookupByEmail": frozenset({"users:read.email"}),
     # The Home tab (home_tab_enabled) is published with views.publish.
     "views.publish": frozenset(),
     # Bolt checks the token with auth.test when it starts.
@@ -53,7 +56,13 @@ SCOPES_FOR_METHOD: dict[str, frozenset[str]] = {
 }
 
 # The methods the Slack channel is being built to call (the bot's planned Web API use).
-PLANNED_CALLS = ("chat.postMessage", "chat.update", "conversations.open", "users.info")
+PLANNED_CALLS = (
+    "chat.postMessage",
+    "chat.update",
+    "conversations.open",
+    "users.info",
+    "users.lookupByEmail",
+)
 
 # Every event the manifest subscribes to, and the scopes Slack requires before it sends it.
 SCOPES_FOR_EVENT: dict[str, frozenset[str]] = {

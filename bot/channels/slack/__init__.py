@@ -1,0 +1,1 @@
+"""Slack: a DM with each person, Block Kit messages with buttons, and the DSL's alert cards."""

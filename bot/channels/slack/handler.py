@@ -1,0 +1,161 @@
+"""The Slack channel: slack-bolt's AsyncApp on our aiohttp server (or Socket Mode), around the
+same router as every channel. Listeners ack at once; the turn runs after the ack."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import strings
+from bot.channels.slack.home import home_view
+from bot.channels.slack.identity import SlackDirectory
+from bot.channels.slack.notifier import SlackNotifier
+from bot.channels.slack.parse import (
+    SlackInput,
+    SlackPayloadError,
+    parse_action,
+    parse_command,
+    parse_event,
+    parse_shortcut,
+    to_inbound,
+)
+from bot.channels.slack.render import render_turn
+from bot.messages import Notice
+from bot.router import Router
+from bot.school import SchoolConfig
+from bot.services.recipients import HANDLER_ROLES
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+COMMAND = "/online-safety"
+SHORTCUT = "report_concern"
+
+
+class SlackChannel:
+    def __init__(self, *, settings: Settings, router: Router, school: SchoolConfig) -> None:
+        assert settings.slack_bot_token is not None
+        self.router = router
+        self.school = school
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+        )
+        secret = settings.slack_signing_secret
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=secret.get_secret_value() if secret else None,
+            request_verification_enabled=secret is not None,
+            process_before_response=False,
+        )
+        app_token = settings.slack_app_token
+        self.app_token = app_token.get_secret_value() if app_token else None
+        self.socket_mode: AsyncSocketModeHandler | None = None
+        self.directory = SlackDirectory(self.client)
+        self.notifier = SlackNotifier(self.client, self.directory)
+        self._listen()
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post(EVENTS_PATH, self.events)
+
+    async def events(self, request: web.Request) -> web.Response:
+        """Events, interactivity and the slash command all arrive here, signed by Slack."""
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def start_socket_mode(self) -> None:
+        if self.app_token is not None:
+            self.socket_mode = AsyncSocketModeHandler(self.app, self.app_token)
+            await self.socket_mode.connect_async()  # type: ignore[no-untyped-call]
+            log.info("Slack Socket Mode connected")
+
+    async def stop(self) -> None:
+        if self.socket_mode is not None:
+            await self.socket_mode.close_async()  # type: ignore[no-untyped-call]
+
+    def _listen(self) -> None:
+        app = self.app
+
+        @app.event("message")
+        async def on_message(body: dict[str, Any], ack: AsyncAck, context: Any) -> None:
+            await ack()
+            await self._safely(lambda: parse_event(body, bot_user_id=context.bot_user_id))
+
+        @app.event("app_home_opened")
+        async def on_home(body: dict[str, Any], ack: AsyncAck) -> None:
+            await ack()
+            event = body.get("event") or {}
+            if event.get("tab") == "home" and event.get("user"):
+                await self._publish_home(str(body.get("team_id") or ""), str(event["user"]))
+
+        @app.action(re.compile(".*"))
+        async def on_action(body: dict[str, Any], ack: AsyncAck) -> None:
+            await ack()
+            await self._safely(lambda: _once_per_button(parse_action(body)))
+
+        @app.command(COMMAND)
+        async def on_command(body: dict[str, Any], ack: AsyncAck) -> None:
+            await ack()
+            await self._safely(lambda: parse_command(body))
+
+        @app.shortcut(SHORTCUT)
+        async def on_shortcut(body: dict[str, Any], ack: AsyncAck) -> None:
+            await ack()
+            await self._safely(lambda: parse_shortcut(body))
+
+    async def _safely(self, parse: Any) -> None:
+        """Run a turn; a failure is logged (without content) and the person told, never lost."""
+        try:
+            item = parse()
+        except SlackPayloadError as error:
+            log.warning("ignored a Slack payload: %s", error)
+            return
+        if item is None:
+            return
+        try:
+            await self._turn(item)
+        except Exception:
+            log.exception("Slack turn failed")
+            await self._post(item, [Notice(strings.SLACK_FAILED, "error")])
+
+    async def _turn(self, item: SlackInput) -> None:
+        user = await self.directory.user(item.team_id, item.user_id)
+        replies = await self.router.handle(to_inbound(item, user))
+        if replies:
+            await self._post(item, replies)
+
+    async def _post(self, item: SlackInput, replies: list[Any]) -> None:
+        channel = item.channel_id
+        if channel is None:
+            opened = await self.client.conversations_open(users=item.user_id)
+            channel = str(opened["channel"]["id"])
+        for payload in render_turn(replies):
+            await self.client.chat_postMessage(channel=channel, **payload)
+
+    async def _publish_home(self, team_id: str, user_id: str) -> None:
+        user = await self.directory.user(team_id, user_id)
+        person = self.school.person(user.email)
+        handles_cases = person is not None and any(person.has_role(r) for r in HANDLER_ROLES)
+        flows = [(f"start:{f.id}", f.spec.title) for f in self.router.report_flows.values()]
+        view = home_view(self.school.name, flows, handles_cases=handles_cases)
+        await self.client.views_publish(user_id=user_id, view=view)
+
+
+def _once_per_button(item: SlackInput | None) -> SlackInput | None:
+    """A double click on a question's button counts once: the id is the message and the button,
+    not the click. Case buttons (View, Acknowledge...) may be pressed again later on purpose."""
+    if item is None or (item.value or "").startswith("case:") or item.message_ts is None:
+        return item
+    key = f"{item.team_id}:{item.user_id}:{item.message_ts}:{item.action_id}".encode()
+    return replace(item, message_id=f"slack:{hashlib.sha256(key).hexdigest()}")

@@ -1,0 +1,50 @@
+"""A bot with Slack switched on, talking to a fake Slack Web API on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.app import build_bot, create_app, prepare_storage
+from bot.settings import Settings
+from tests.conftest import EXAMPLE_CONFIG
+from tests.slack.world import SIGNING_SECRET, FakeSlackApi, SlackWorld
+from tests.support.clock import FakeClock
+
+STAFF, DSL, DEPUTY_1, DEPUTY_2, HEAD = "USTAFF", "UDSL", "UDEP1", "UDEP2", "UHEAD"
+PEOPLE = {
+    STAFF: ("t.brannigan@example.org", "Tom Brannigan"),
+    DSL: ("a.hartley@example.org", "Alice Hartley"),
+    DEPUTY_1: ("d.osei@example.org", "Daniel Osei"),
+    DEPUTY_2: ("p.lindqvist@example.org", "Petra Lindqvist"),
+    HEAD: ("m.fenwick@example.org", "Martin Fenwick"),
+    "UGUEST": ("visitor@elsewhere.example", "A Visitor"),
+}
+
+
+@pytest.fixture
+async def world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[SlackWorld]:
+    api = FakeSlackApi(users=dict(PEOPLE))
+    api_server = TestServer(api.app())
+    await api_server.start_server()
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        school_config=EXAMPLE_CONFIG,
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=str(api_server.make_url("/api/")),
+    )
+    bot = build_bot(settings, clock=clock)
+    await prepare_storage(bot)
+    client = TestClient(TestServer(create_app(bot, run_scheduler=False)))
+    await client.start_server()
+    try:
+        yield SlackWorld(api=api, client=client, bot=bot)
+    finally:
+        await client.close()
+        await api_server.close()
+        await bot.engine.dispose()

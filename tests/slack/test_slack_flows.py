@@ -1,0 +1,151 @@
+"""The bot in a Slack workspace: signed payloads in, what the fake Web API received out."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from sqlalchemy import select
+
+from storage.models import Report
+from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
+from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
+from tests.slack.world import SlackWorld, blocks_of, text_of
+from tests.support.walk import CONCERN_TAIL
+
+REFERENCE = re.compile(r"OS-2026-\d{5}")
+
+
+async def reports(world: SlackWorld) -> list[Report]:
+    async with world.bot.router.sessions() as session:
+        return list(await session.scalars(select(Report)))
+
+
+async def answer(world: SlackWorld, user: str, value: str) -> None:
+    """Press the button if the newest question offers it, otherwise type it as a DM."""
+    newest = world.api.posts_to(user)[-1]
+    if f'"value": "{value}"' in json.dumps(blocks_of(newest)):
+        response = await world.click(user, value, message=newest)
+    else:
+        response = await world.dm(user, value)
+    assert response.status == 200
+    await world.settle()
+
+
+async def file_concern(world: SlackWorld, what_happened: str) -> str:
+    await world.dm(STAFF, "report")
+    await world.settle()
+    steps = {
+        "immediate_danger": "no",
+        "category": "cyberbullying",
+        "bullying_repeated": "yes",
+        "bullying_evidence": "kept",
+        "bullying_illegal": "no",
+        **CONCERN_TAIL,
+        "what_happened": what_happened,
+        "happened_at": "today 09:00",
+    }
+    for value in steps.values():
+        await answer(world, STAFF, value)
+    await answer(world, STAFF, "__submit")
+    found = REFERENCE.search(
+        text_of(world.api.posts_to(STAFF)[-2]) + text_of(world.api.posts_to(STAFF)[-1])
+    )
+    assert found, [text_of(m)[:200] for m in world.api.posts_to(STAFF)[-3:]]
+    return found.group()
+
+
+async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_told(world):
+    reference = await file_concern(world, "Name-calling in the class group chat.")
+    (report,) = await reports(world)
+    assert (report.reference, report.channel, report.category) == (
+        reference,
+        "slack",
+        "cyberbullying",
+    )
+    assert report.reporter_email == "t.brannigan@example.org"
+
+    for user in (DSL, DEPUTY_1, DEPUTY_2):  # an alert DM each, opened with conversations.open
+        (alert,) = [m for m in world.api.posts_to(user) if reference in text_of(m)]
+        assert "Acknowledge" in text_of(alert)
+        assert alert["unfurl_links"] is False and alert["unfurl_media"] is False
+    opened = {c.args["users"] for c in world.api.called("conversations.open")}
+    assert {DSL, DEPUTY_1, DEPUTY_2} <= opened
+
+    alert = world.newest_with(DSL, f"case:ack:{report.id}")
+    await world.click(DSL, f"case:ack:{report.id}", message=alert)
+    await world.settle()
+
+    updates = world.api.called("chat.update")
+    assert {u.args["channel"] for u in updates} >= {"D" + DSL, "D" + DEPUTY_1, "D" + DEPUTY_2}
+    assert all("Acknowledged by Alice Hartley" in text_of(u.args) for u in updates)
+    assert "seen by the DSL" in text_of(world.api.posts_to(STAFF)[-1])
+
+    methods = {c.method for c in world.api.calls}  # every method called is covered by a scope
+    assert scopes_needed_for(methods) <= bot_scopes(load_manifest())
+
+
+async def test_bad_or_missing_signatures_and_old_requests_get_401_and_change_nothing(world):
+    stale = str(int(time.time()) - 6 * 60)
+    for headers in ({"signature": "v0=" + "0" * 64}, {"signature": ""}, {"timestamp": stale}):
+        response = await world.dm(STAFF, "report", **headers)
+        assert response.status == 401
+    await world.settle()
+    assert world.api.posts_to(STAFF) == []
+    assert await reports(world) == []
+
+
+async def test_the_same_event_three_times_counts_once(world):
+    await world.dm(STAFF, "report", event_id="EvSAME1")
+    await world.settle()
+    await world.click(STAFF, "yes")  # immediate danger: an urgent report is stored at once
+    await world.settle()
+    before = len(world.api.posts_to(STAFF))
+    for retry in ("1", "2", "3"):
+        response = await world.dm(
+            STAFF,
+            "report",
+            event_id="EvSAME1",
+            **{"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"},
+        )
+        assert response.status == 200
+    await world.settle()
+    assert len(world.api.posts_to(STAFF)) == before  # no second step, no second reply
+    assert len(await reports(world)) == 1
+
+
+async def test_a_double_click_on_a_question_counts_once(world):
+    await world.dm(STAFF, "report")
+    await world.settle()
+    question = world.newest_with(STAFF, "yes")
+    await world.click(STAFF, "no", message=question)
+    await world.click(STAFF, "no", message=question)
+    await world.settle()
+    assert len([m for m in world.api.posts_to(STAFF) if "What is the concern" in text_of(m)]) == 1
+
+
+async def test_report_text_cannot_ping_anyone_or_make_links(world):
+    hostile = "<!channel> <!here> <@U123> <https://evil.example|click> &amp; done"
+    reference = await file_concern(world, hostile)
+    sent = [c.args for c in world.api.calls if c.method in {"chat.postMessage", "chat.update"}]
+    assert any(reference in text_of(m) for m in sent)
+    for message in sent:
+        for text in [*_mrkdwn_texts(blocks_of(message)), str(message.get("text", ""))]:
+            assert "<!channel>" not in text and "<!here>" not in text
+            assert "<@U123>" not in text and "<https://evil" not in text
+    alert = world.newest_with(DSL, "case:ack:")
+    assert "&lt;!channel&gt;" in json.dumps(blocks_of(alert))
+
+
+def _mrkdwn_texts(node: object) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn":
+            found.append(str(node.get("text", "")))
+        for value in node.values():
+            found += _mrkdwn_texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _mrkdwn_texts(value)
+    return found

@@ -1,0 +1,234 @@
+"""A Slack workspace on loopback: a fake Web API that records every call, and a client that
+sends the bot signed, real-shaped Events API and interactivity payloads."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TEAM = "T07QB6L2M1A"
+BOT_USER = "U0BOT0000"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+
+
+@dataclass
+class FakeSlackApi:
+    """Answers the Web API methods the bot uses, as Slack documents them, and records them."""
+
+    users: dict[str, tuple[str, str]]  # user id -> (email, real name)
+    calls: list[Call] = field(default_factory=list)
+    fail_next: dict[str, int] = field(default_factory=dict)  # method -> 429s to answer first
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(await request.post()))
+        if self.fail_next.get(method, 0) > 0:
+            self.fail_next[method] -= 1
+            body = {"ok": False, "error": "ratelimited"}
+            return web.json_response(body, status=429, headers={"Retry-After": "1"})
+        answer = self.answer(method, args)
+        if method == "chat.postMessage":
+            args["_ts"] = answer["ts"]  # so a test can press buttons on this very message
+        self.calls.append(Call(method, args))
+        return web.json_response(answer)
+
+    def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "user_id": BOT_USER, "bot_id": "B0BOT", "team_id": TEAM}
+        if method == "users.info":
+            email, name = self.users[args["user"]]
+            profile = {"email": email, "real_name": name, "display_name": name}
+            return {"ok": True, "user": {"id": args["user"], "profile": profile}}
+        if method == "users.lookupByEmail":
+            found = [uid for uid, (email, _) in self.users.items() if email == args["email"]]
+            if not found:
+                return {"ok": False, "error": "users_not_found"}
+            return {"ok": True, "user": {"id": found[0]}}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(args["users"])}}
+        if method == "chat.postMessage":
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            return {"ok": True, "channel": args["channel"], "ts": ts, "message": args}
+        if method in {"chat.update", "views.publish"}:
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        return {"ok": False, "error": "unknown_method"}
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posts_to(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages posted in the DM with this user, with the ts Slack gave them."""
+        posted = []
+        for call in self.calls:
+            if call.method == "chat.postMessage" and call.args["channel"] == "D" + user_id:
+                posted.append(call.args)
+        return posted
+
+
+def blocks_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = message.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return json.dumps(blocks_of(message)) + str(message.get("text", ""))
+
+
+@dataclass
+class SlackWorld:
+    """Sends the bot what Slack would send, signed, and waits for its answers."""
+
+    api: FakeSlackApi
+    client: TestClient
+    bot: Any
+    secret: str = SIGNING_SECRET
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def post(self, body: str, content_type: str, **headers: str) -> web.Response:
+        timestamp = headers.pop("timestamp", str(int(time.time())))
+        base = f"v0:{timestamp}:{body}".encode()
+        signature = "v0=" + hmac.new(self.secret.encode(), base, hashlib.sha256).hexdigest()
+        sent = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": headers.pop("signature", signature),
+            **headers,
+        }
+        return await self.client.post("/slack/events", data=body, headers=sent)
+
+    async def dm(self, user: str, text: str, *, event_id: str | None = None, **headers: str):
+        n = next(self._ids)
+        envelope = {
+            "type": "event_callback",
+            "team_id": TEAM,
+            "api_app_id": "A0APP",
+            "event_id": event_id or f"Ev{n:08d}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "channel": "D" + user,
+                "user": user,
+                "text": text,
+                "ts": f"{int(time.time())}.{n:06d}",
+            },
+        }
+        return await self.post(json.dumps(envelope), "application/json", **headers)
+
+    async def click(self, user: str, value: str, *, message: dict[str, Any] | None = None):
+        """Press the button with this value on the newest message that has one."""
+        message = message or self.newest_with(user, value)
+        block, element = _find_button(message, value)
+        payload = self._action_payload(user, message, block, element, state={})
+        return await self._interact(payload)
+
+    async def tick(self, user: str, *values: str):
+        message = self.newest_with(user, "multi_done")
+        block, element = _find_button(message, "multi_done", by="action_id")
+        state: dict[str, Any] = {}
+        for b in blocks_of(message):
+            for el in b.get("elements", []):
+                if el.get("type") == "checkboxes":
+                    chosen = [o for o in el["options"] if o["value"] in values]
+                    state.setdefault(b["block_id"], {})[el["action_id"]] = {
+                        "type": "checkboxes",
+                        "selected_options": chosen,
+                    }
+        payload = self._action_payload(user, message, block, element, state=state)
+        return await self._interact(payload)
+
+    async def command(self, user: str, text: str):
+        form = {
+            "command": "/online-safety",
+            "text": text,
+            "user_id": user,
+            "team_id": TEAM,
+            "channel_id": "C0GENERAL",
+            "trigger_id": "1.2.3",
+            "response_url": "https://hooks.slack.com/commands/x",
+        }
+        return await self.post(urlencode(form), "application/x-www-form-urlencoded")
+
+    def newest_with(self, user: str, value: str) -> dict[str, Any]:
+        for message in reversed(self.api.posts_to(user)):
+            if value in json.dumps(blocks_of(message)):
+                return message
+        raise AssertionError(f"no message to {user} offers {value!r}")
+
+    async def settle(self, rounds: int = 100) -> None:
+        """Wait until the bot has stopped calling the Web API (turns run after the ack)."""
+        seen = -1
+        quiet = 0
+        for _ in range(rounds):
+            await asyncio.sleep(0.02)
+            if len(self.api.calls) == seen:
+                quiet += 1
+                if quiet >= 5:
+                    return
+            else:
+                seen, quiet = len(self.api.calls), 0
+
+    def _action_payload(self, user, message, block, element, *, state):
+        ts = message["_ts"]
+        return {
+            "type": "block_actions",
+            "user": {"id": user, "team_id": TEAM},
+            "team": {"id": TEAM},
+            "api_app_id": "A0APP",
+            "container": {"type": "message", "message_ts": ts, "channel_id": message["channel"]},
+            "channel": {"id": message["channel"], "name": "directmessage"},
+            "message": {"type": "message", "ts": ts, "blocks": blocks_of(message)},
+            "state": {"values": state},
+            "trigger_id": "1.2.3",
+            "response_url": "https://hooks.slack.com/actions/x",
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": element["action_id"],
+                    "block_id": block.get("block_id", ""),
+                    "value": element.get("value", ""),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+
+    async def _interact(self, payload: dict[str, Any]):
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, "application/x-www-form-urlencoded")
+
+
+def _find_button(message: dict[str, Any], wanted: str, *, by: str = "value"):
+    for block in blocks_of(message):
+        candidates = list(block.get("elements", []))
+        if block.get("accessory"):
+            candidates.append(block["accessory"])
+        for element in candidates:
+            if element.get("type") == "button" and element.get(by) == wanted:
+                return block, element
+    raise AssertionError(f"no button with {by}={wanted!r}")
