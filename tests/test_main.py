@@ -72,6 +72,16 @@ def test_a_bad_encryption_key_stops_the_bot_with_what_to_do(tmp_path):
     assert "Fernet.generate_key()" in result.stderr
 
 
+def test_half_configured_slack_stops_the_bot_naming_what_is_missing(tmp_path):
+    result = _run("check", env=_env(tmp_path, SLACK_BOT_TOKEN="xoxb-1"))
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
+    result = _run("check", env=_env(tmp_path, SLACK_SIGNING_SECRET="abc"))
+    assert result.returncode == 2
+    assert "set SLACK_BOT_TOKEN" in result.stderr
+    assert "xoxb" not in result.stderr and "abc" not in result.stderr  # no secret is echoed
+
+
 def test_the_bot_starts_migrates_and_answers_health_checks(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

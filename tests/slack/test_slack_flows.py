@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from storage.models import Report
+from storage.models import Conversation, Report
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import SlackWorld, blocks_of, text_of
@@ -149,3 +151,109 @@ def _mrkdwn_texts(node: object) -> list[str]:
         for value in node:
             found += _mrkdwn_texts(value)
     return found
+
+
+async def test_the_slash_command_runs_a_filtering_report_in_the_dm(world):
+    response = await world.command(STAFF, "filtering")
+    assert response.status == 200
+    await world.settle()
+    opened = world.api.called("conversations.open")  # the command came from a channel
+    assert opened and opened[-1].args["users"] == STAFF
+    steps = [
+        "over_blocked",
+        "Laptop 7",
+        "https://science.example.org/cells",
+        "Year 6 science.",
+        "today 09:00",
+        "skip",
+    ]
+    for value in steps:
+        await answer(world, STAFF, value)
+    summary = world.api.posts_to(STAFF)[-1]
+    assert "hxxps://science[.]example[.]org/cells" in text_of(summary)  # shown defanged
+    await answer(world, STAFF, "__submit")
+    (report,) = await reports(world)
+    assert (report.kind, report.category, report.status) == (
+        "filtering",
+        "over_blocked",
+        "submitted",
+    )
+
+
+async def test_multi_choice_boxes_and_the_shortcut(world):
+    payload = {
+        "type": "shortcut",
+        "callback_id": "report_concern",
+        "trigger_id": "1.2.3",
+        "action_ts": "1.2",
+        "user": {"id": STAFF, "team_id": "T07QB6L2M1A"},
+        "team": {"id": "T07QB6L2M1A"},
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    assert (await world.post(body, "application/x-www-form-urlencoded")).status == 200
+    await world.settle()
+    for value in ["no", "image", "ok", "secured", "not_seen"]:
+        await answer(world, STAFF, value)
+    await world.tick(STAFF, "coercion", "under_13")
+    await world.settle()
+    assert "Is the concern about the behaviour of an adult" in text_of(
+        world.api.posts_to(STAFF)[-1]
+    )
+    await answer(world, STAFF, "__cancel")
+    await answer(world, STAFF, "__cancel_no")
+    assert await reports(world) == []  # not sent yet: the draft holds the ticked boxes
+    async with world.bot.router.sessions() as session:
+        row = await session.scalar(select(Conversation))
+    draft = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]["answers"]
+    assert draft["image_indicators"] == ["coercion", "under_13"]
+
+
+async def test_someone_not_in_the_school_config_can_report_but_never_act(world):
+    await world.dm("UGUEST", "report")
+    await world.settle()
+    assert "immediate danger" in text_of(world.api.posts_to("UGUEST")[-1])
+    reference = await file_concern(world, "Something I saw.")
+    (report,) = await reports(world)
+    await world.dm("UGUEST", "cancel")
+    await world.settle()
+    alert = world.newest_with(DSL, f"case:ack:{report.id}")
+    forged = dict(alert, channel="DUGUEST")
+    await world.click("UGUEST", f"case:ack:{report.id}", message=forged)
+    await world.settle()
+    assert "Only the DSL" in text_of(world.api.posts_to("UGUEST")[-1])
+    (report,) = await reports(world)
+    assert report.case_status == "open" and reference
+
+
+async def test_a_rate_limited_post_is_retried_not_dropped(world):
+    world.api.fail_next["chat.postMessage"] = 1  # Slack answers 429 with Retry-After: 1
+    await world.dm(STAFF, "report")
+    for _ in range(150):  # slack-sdk's retry handler waits the second Slack asked for
+        if world.api.posts_to(STAFF):
+            break
+        await asyncio.sleep(0.02)
+    assert "immediate danger" in text_of(world.api.posts_to(STAFF)[-1])
+
+
+async def test_the_app_home_tab_offers_the_reports_and_the_cases(world):
+    for user, expects_cases in ((STAFF, False), (DSL, True)):
+        event = {
+            "type": "event_callback",
+            "team_id": "T07QB6L2M1A",
+            "api_app_id": "A0APP",
+            "event_id": f"EvHome{user}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": user,
+                "channel": "D" + user,
+                "tab": "home",
+                "event_ts": "1.2",
+            },
+        }
+        assert (await world.post(json.dumps(event), "application/json")).status == 200
+        await world.settle()
+        (view,) = [c for c in world.api.called("views.publish") if c.args["user_id"] == user]
+        text = json.dumps(view.args["view"])
+        assert "start:concern" in text and "start:filtering" in text
+        assert ("__cases" in text) is expects_cases

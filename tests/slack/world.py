@@ -74,6 +74,8 @@ class FakeSlackApi:
             return {"ok": True, "channel": {"id": "D" + str(args["users"])}}
         if method == "chat.postMessage":
             ts = f"{int(time.time())}.{next(self._ts):06d}"
+            for index, block in enumerate(blocks_of(args)):  # as Slack does for blocks with none
+                block.setdefault("block_id", f"b{ts}-{index}")
             return {"ok": True, "channel": args["channel"], "ts": ts, "message": args}
         if method in {"chat.update", "views.publish"}:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
@@ -93,7 +95,9 @@ class FakeSlackApi:
 
 def blocks_of(message: dict[str, Any]) -> list[dict[str, Any]]:
     blocks = message.get("blocks") or []
-    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+    if isinstance(blocks, str):
+        message["blocks"] = blocks = json.loads(blocks)
+    return list(blocks)
 
 
 def text_of(message: dict[str, Any]) -> str:

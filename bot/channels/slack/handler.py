@@ -53,10 +53,13 @@ class SlackChannel:
             retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
         )
         secret = settings.slack_signing_secret
+        # Without a signing secret (Socket Mode only) the HTTP route is not mounted at all:
+        # nothing unsigned may ever reach the listeners.
+        self.http_enabled = secret is not None
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else None,
-            request_verification_enabled=secret is not None,
+            request_verification_enabled=self.http_enabled,
             process_before_response=False,
         )
         app_token = settings.slack_app_token
@@ -67,7 +70,8 @@ class SlackChannel:
         self._listen()
 
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_post(EVENTS_PATH, self.events)
+        if self.http_enabled:
+            app.router.add_post(EVENTS_PATH, self.events)
 
     async def events(self, request: web.Request) -> web.Response:
         """Events, interactivity and the slash command all arrive here, signed by Slack."""
