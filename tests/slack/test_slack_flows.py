@@ -257,3 +257,20 @@ async def test_the_app_home_tab_offers_the_reports_and_the_cases(world):
         text = json.dumps(view.args["view"])
         assert "start:concern" in text and "start:filtering" in text
         assert ("__cases" in text) is expects_cases
+
+
+async def test_the_dsl_handles_the_case_in_slack(world):
+    await file_concern(world, "Messages in the group chat.")
+    (report,) = await reports(world)
+    await world.click(DSL, f"case:note:{report.id}", message=world.newest_with(DSL, "case:note:"))
+    await world.settle()
+    await world.dm(DSL, "Spoke to the class teacher.")
+    await world.settle()
+    await world.click(DSL, "__submit")
+    await world.settle()
+    assert "is in the case record" in " ".join(text_of(m) for m in world.api.posts_to(DSL)[-3:]), [
+        m["text"][:80] for m in world.api.posts_to(DSL)[-4:]
+    ]
+    await world.dm(DSL, "cases")
+    await world.settle()
+    assert report.reference in text_of(world.api.posts_to(DSL)[-2])
