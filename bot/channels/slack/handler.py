@@ -3,6 +3,8 @@ same router as every channel. Listeners ack at once; the turn runs after the ack
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import re
@@ -65,6 +67,7 @@ class SlackChannel:
         app_token = settings.slack_app_token
         self.app_token = app_token.get_secret_value() if app_token else None
         self.socket_mode: AsyncSocketModeHandler | None = None
+        self._connecting: asyncio.Task[None] | None = None
         self.directory = SlackDirectory(self.client)
         self.notifier = SlackNotifier(self.client, self.directory)
         self._listen()
@@ -79,12 +82,25 @@ class SlackChannel:
         return await to_aiohttp_response(response)
 
     async def start_socket_mode(self) -> None:
-        if self.app_token is not None:
-            self.socket_mode = AsyncSocketModeHandler(self.app, self.app_token)
-            await self.socket_mode.connect_async()  # type: ignore[no-untyped-call]
+        """Connect in the background: if Slack is unreachable or the token wrong, slack-sdk keeps
+        retrying, and the web chat and health checks must come up meanwhile."""
+        if self.app_token is None:
+            return
+        self.socket_mode = AsyncSocketModeHandler(self.app, self.app_token)
+        self._connecting = asyncio.create_task(self._connect(self.socket_mode))
+
+    async def _connect(self, handler: AsyncSocketModeHandler) -> None:
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]
             log.info("Slack Socket Mode connected")
+        except Exception:
+            log.exception("Slack Socket Mode could not connect; check SLACK_APP_TOKEN")
 
     async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
         if self.socket_mode is not None:
             await self.socket_mode.close_async()  # type: ignore[no-untyped-call]
 
