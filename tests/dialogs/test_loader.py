@@ -58,7 +58,7 @@ def write(folder: Path, data: Any, name: str = "flow.yaml") -> Path:
     return path
 
 
-def refused(folder: Path, data: Any, *fragments: str) -> str:
+def assert_refused(folder: Path, data: Any, *fragments: str) -> str:
     """Load `data` from a file, expect a FlowError naming the file and every fragment."""
     path = write(folder, data)
     with pytest.raises(FlowError) as caught:
@@ -131,19 +131,19 @@ def test_a_valid_flow_loads(tmp_path: Path) -> None:
 
 def test_not_yaml_gives_the_line(tmp_path: Path) -> None:
     text = "id: test\nversion: 1\nsteps:\n  - id: a\n    kind: text\n   label: x\n"
-    message = refused(tmp_path, text, "not valid YAML")
+    message = assert_refused(tmp_path, text, "not valid YAML")
     assert re.search(r"at line 6\b", message), message
 
 
 def test_not_yaml_unclosed_bracket_gives_a_line(tmp_path: Path) -> None:
-    refused(tmp_path, "id: test\ntitle: [unclosed\nintro: x\n", "not valid YAML at line 3")
+    assert_refused(tmp_path, "id: test\ntitle: [unclosed\nintro: x\n", "not valid YAML at line 3")
 
 
 @pytest.mark.parametrize(
     "text", ["", "# only a comment\n", "- id: test\n", "just a string\n", "42\n"]
 )
 def test_not_a_mapping(tmp_path: Path, text: str) -> None:
-    refused(tmp_path, text, "a flow file must be a mapping with id, title and steps")
+    assert_refused(tmp_path, text, "a flow file must be a mapping with id, title and steps")
 
 
 def test_not_utf8(tmp_path: Path) -> None:
@@ -167,43 +167,45 @@ def test_a_missing_file(tmp_path: Path) -> None:
 def test_missing_field_in_a_step(tmp_path: Path) -> None:
     broken = colour()
     del broken["label"]
-    refused(tmp_path, flow(broken), "steps[0].label (step 'colour'): Field required")
+    assert_refused(tmp_path, flow(broken), "steps[0].label (step 'colour'): Field required")
 
 
 def test_missing_top_level_field(tmp_path: Path) -> None:
     data = flow()
     del data["intro"]
-    refused(tmp_path, data, "intro: Field required")
+    assert_refused(tmp_path, data, "intro: Field required")
 
 
 def test_missing_steps(tmp_path: Path) -> None:
     data = flow()
     del data["steps"]
-    refused(tmp_path, data, "steps: Field required")
+    assert_refused(tmp_path, data, "steps: Field required")
 
 
 def test_no_steps(tmp_path: Path) -> None:
-    refused(tmp_path, flow(steps=[]), "steps: Tuple should have at least 1 item")
+    assert_refused(tmp_path, flow(steps=[]), "steps: Tuple should have at least 1 item")
 
 
 def test_unknown_field_in_a_step(tmp_path: Path) -> None:
     data = flow(colour(), step("why", promt="Why?"))
-    refused(tmp_path, data, "steps[1].promt (step 'why'): unknown field")
+    assert_refused(tmp_path, data, "steps[1].promt (step 'why'): unknown field")
 
 
 def test_unknown_top_level_field(tmp_path: Path) -> None:
-    refused(tmp_path, flow(titel="Oops"), "titel: unknown field")
+    assert_refused(tmp_path, flow(titel="Oops"), "titel: unknown field")
 
 
 def test_unknown_field_in_an_option(tmp_path: Path) -> None:
     broken = colour()
     broken["options"][1]["colour"] = "blue"
-    refused(tmp_path, flow(broken), "steps[0].options[1].colour (step 'colour'): unknown field")
+    assert_refused(
+        tmp_path, flow(broken), "steps[0].options[1].colour (step 'colour'): unknown field"
+    )
 
 
 def test_unknown_field_in_an_effect(tmp_path: Path) -> None:
     effect = {"when": "colour == 'red'", "notice": "Hi", "sound": "beep"}
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(on_answer=[effect])),
         "steps[0].on_answer[0].sound (step 'colour'): unknown field",
@@ -213,13 +215,13 @@ def test_unknown_field_in_an_effect(tmp_path: Path) -> None:
 def test_several_problems_are_all_listed(tmp_path: Path) -> None:
     broken = colour(promt="x")
     del broken["label"]
-    message = refused(tmp_path, flow(broken))
+    message = assert_refused(tmp_path, flow(broken))
     assert "steps[0].label (step 'colour'): Field required" in message
     assert "steps[0].promt (step 'colour'): unknown field" in message
 
 
 def test_bad_step_kind(tmp_path: Path) -> None:
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(), step("why", "radio")),
         "steps[1].kind (step 'why'): Input should be 'choice', 'multi_choice'",
@@ -227,35 +229,37 @@ def test_bad_step_kind(tmp_path: Path) -> None:
 
 
 def test_bad_step_id(tmp_path: Path) -> None:
-    refused(tmp_path, flow(step("Why Not")), "steps[0].id (step 'Why Not'): String should match")
+    assert_refused(
+        tmp_path, flow(step("Why Not")), "steps[0].id (step 'Why Not'): String should match"
+    )
 
 
 def test_a_step_without_an_id_is_named_by_index(tmp_path: Path) -> None:
     broken = step("why")
     del broken["id"]
-    message = refused(tmp_path, flow(colour(), broken), "steps[1].id: Field required")
+    message = assert_refused(tmp_path, flow(colour(), broken), "steps[1].id: Field required")
     assert "(step" not in message
 
 
 def test_unquoted_yes_as_an_option_value(tmp_path: Path) -> None:
     text = yaml.safe_dump(flow(colour())).replace("value: red", "value: yes")
     assert "value: yes" in text
-    refused(
+    assert_refused(
         tmp_path, text, "steps[0].options[0].value (step 'colour'): Input should be a valid string"
     )
 
 
 def test_bad_version(tmp_path: Path) -> None:
-    refused(tmp_path, flow(version=0), "version: Input should be greater than or equal to 1")
+    assert_refused(tmp_path, flow(version=0), "version: Input should be greater than or equal to 1")
 
 
 def test_bad_report_kind(tmp_path: Path) -> None:
-    refused(tmp_path, flow(report_kind="gossip"), "report_kind: Input should be 'concern'")
+    assert_refused(tmp_path, flow(report_kind="gossip"), "report_kind: Input should be 'concern'")
 
 
 def test_bad_effect_signal(tmp_path: Path) -> None:
     effect = {"when": "colour == 'red'", "signal": "panic"}
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(on_answer=[effect])),
         "steps[0].on_answer[0].signal (step 'colour'): Input should be 'urgent'",
@@ -266,7 +270,7 @@ def test_bad_effect_signal(tmp_path: Path) -> None:
 
 
 def test_duplicate_step_id(tmp_path: Path) -> None:
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(), step("why"), step("why")),
         "steps[2] (step 'why'): the id 'why' is used by an earlier step",
@@ -276,7 +280,7 @@ def test_duplicate_step_id(tmp_path: Path) -> None:
 def test_duplicate_option_value(tmp_path: Path) -> None:
     broken = colour()
     broken["options"].append({"value": "red", "label": "Crimson"})
-    refused(
+    assert_refused(
         tmp_path,
         flow(broken),
         "steps[0].options (step 'colour'): Value error, option value(s) used twice: red",
@@ -286,19 +290,21 @@ def test_duplicate_option_value(tmp_path: Path) -> None:
 @pytest.mark.parametrize("kind", ["choice", "multi_choice"])
 def test_choice_with_one_option(tmp_path: Path, kind: str) -> None:
     lonely = step("pick", kind, options=[{"value": "only", "label": "Only"}])
-    refused(
+    assert_refused(
         tmp_path, flow(lonely), f"steps[0] (step 'pick'): a {kind} step needs at least two options"
     )
 
 
 def test_choice_with_no_options(tmp_path: Path) -> None:
-    refused(tmp_path, flow(step("pick", "choice")), "a choice step needs at least two options")
+    assert_refused(
+        tmp_path, flow(step("pick", "choice")), "a choice step needs at least two options"
+    )
 
 
 @pytest.mark.parametrize("kind", ["text", "yes_no", "datetime"])
 def test_options_on_a_step_that_takes_none(tmp_path: Path, kind: str) -> None:
     options = [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(), step("why", kind, options=options)),
         f"steps[1] (step 'why'): a {kind} step takes no options",
@@ -306,7 +312,7 @@ def test_options_on_a_step_that_takes_none(tmp_path: Path, kind: str) -> None:
 
 
 def test_max_length_on_a_choice(tmp_path: Path) -> None:
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(max_length=10)),
         "steps[0] (step 'colour'): max_length is only for text steps",
@@ -314,14 +320,14 @@ def test_max_length_on_a_choice(tmp_path: Path) -> None:
 
 
 def test_max_length_must_be_positive(tmp_path: Path) -> None:
-    refused(tmp_path, flow(step("why", max_length=0)), "steps[0].max_length (step 'why')")
+    assert_refused(tmp_path, flow(step("why", max_length=0)), "steps[0].max_length (step 'why')")
 
 
 # --- `when`: only earlier steps, only values they can answer.
 
 
 def test_when_naming_an_unknown_step(tmp_path: Path) -> None:
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(), step("why", when="colur == 'red'")),
         "steps[1] (step 'why'): when: 'colur' is not a step asked before this one",
@@ -329,7 +335,7 @@ def test_when_naming_an_unknown_step(tmp_path: Path) -> None:
 
 
 def test_when_naming_a_later_step(tmp_path: Path) -> None:
-    message = refused(
+    message = assert_refused(
         tmp_path,
         flow(colour(), step("why", when="after == 'yes'"), step("after", "yes_no")),
         "steps[1] (step 'why'): when: 'after' is not a step asked before this one",
@@ -338,7 +344,7 @@ def test_when_naming_a_later_step(tmp_path: Path) -> None:
 
 
 def test_when_naming_its_own_step(tmp_path: Path) -> None:
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(), step("why", when="why == 'x'")),
         "steps[1] (step 'why'): when: 'why' is not a step asked before this one",
@@ -346,11 +352,13 @@ def test_when_naming_its_own_step(tmp_path: Path) -> None:
 
 
 def test_when_on_the_first_step(tmp_path: Path) -> None:
-    refused(tmp_path, flow(colour(when="colour == 'red'")), "steps[0] (step 'colour'): when:")
+    assert_refused(
+        tmp_path, flow(colour(when="colour == 'red'")), "steps[0] (step 'colour'): when:"
+    )
 
 
 def test_when_naming_an_unknown_step_in_an_empty_list(tmp_path: Path) -> None:
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(), step("why", when="nosuch in []")),
         "steps[1] (step 'why'): when: the list after 'in' is empty",
@@ -374,7 +382,7 @@ def test_when_comparing_to_a_value_the_step_never_answers(
     tmp_path: Path, when: str, step_id: str, never: str, values: str
 ) -> None:
     steps = (colour(), step("danger", "yes_no"), step("seen", "confirm"), tags())
-    refused(
+    assert_refused(
         tmp_path,
         flow(*steps, step("why", when=when)),
         f"steps[4] (step 'why'): when: step {step_id!r} never answers {never} "
@@ -389,7 +397,7 @@ def test_when_comparing_a_text_answer_to_any_value_is_allowed(tmp_path: Path) ->
 
 def test_when_using_membership_on_a_single_choice(tmp_path: Path) -> None:
     # The answer of a choice is one value, never a list: this step could never be asked.
-    refused(
+    assert_refused(
         tmp_path,
         flow(colour(), step("why", when="'red' in colour")),
         "steps[1] (step 'why'): when: 'value in colour' is only for multi_choice steps",
@@ -397,7 +405,7 @@ def test_when_using_membership_on_a_single_choice(tmp_path: Path) -> None:
 
 
 def test_when_comparing_a_multi_choice_as_one_value(tmp_path: Path) -> None:
-    refused(
+    assert_refused(
         tmp_path,
         flow(tags(), step("why", when="tags == 'a'")),
         "steps[1] (step 'why'): when: 'tags' is a multi_choice step, whose answer is a list",
@@ -415,7 +423,7 @@ def test_when_comparing_a_multi_choice_as_one_value(tmp_path: Path) -> None:
     ],
 )
 def test_bad_condition(tmp_path: Path, when: str, reason: str) -> None:
-    refused(
+    assert_refused(
         tmp_path, flow(colour(), step("why", when=when)), f"steps[1] (step 'why'): when: {reason}"
     )
 
@@ -425,7 +433,7 @@ def test_unquoted_when_that_yaml_reads_as_a_mapping(tmp_path: Path) -> None:
         "id: why\n", "id: why\n  when: {colour: red}\n"
     )
     assert "when: {colour: red}" in text
-    refused(tmp_path, text, "steps[1].when (step 'why'): Input should be a valid string")
+    assert_refused(tmp_path, text, "steps[1].when (step 'why'): Input should be a valid string")
 
 
 @pytest.mark.parametrize(
@@ -452,7 +460,7 @@ def test_unquoted_when_that_yaml_reads_as_a_mapping(tmp_path: Path) -> None:
 def test_on_answer_with_a_bad_condition(
     tmp_path: Path, effects: list[dict[str, str]], fragments: tuple[str, ...]
 ) -> None:
-    refused(tmp_path, flow(colour(on_answer=effects), step("why")), *fragments)
+    assert_refused(tmp_path, flow(colour(on_answer=effects), step("why")), *fragments)
 
 
 def test_on_answer_may_read_its_own_step_and_earlier_ones(tmp_path: Path) -> None:
