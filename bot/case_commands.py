@@ -181,14 +181,9 @@ class CaseCommands:
         return [Notice(strings.BACK_TO_REPORT, "info"), *dialog.repeat(dialog.resume(paused))]
 
     async def list_open(self, session: AsyncSession, email: str, now: datetime) -> list[Outbound]:
-        person = self.desk.school.person(email)
-        if person is None or not any(person.has_role(role) for role in HANDLER_ROLES):
+        if not self.handles_cases(email):
             return [Notice(strings.NOT_ALLOWED, "error")]
-        visible = []
-        for report in await cases.open_cases(session):
-            plan = await self.desk.plan(report)
-            if may_handle(self.desk.school, email, report, plan):
-                visible.append(report)
+        visible = await self._visible_open_cases(session, email)
         if not visible:
             return [Notice(strings.NO_OPEN_CASES, "success")]
         fields = tuple(CardField(r.reference or "", self._summary_line(r, now)) for r in visible)
@@ -201,6 +196,29 @@ class CaseCommands:
                 actions=actions,
             )
         ]
+
+    def handles_cases(self, email: str) -> bool:
+        person = self.desk.school.person(email)
+        return person is not None and any(person.has_role(role) for role in HANDLER_ROLES)
+
+    async def waiting_notice(self, session: AsyncSession, email: str) -> list[Outbound]:
+        """On opening the chat: how many cases this person could acknowledge, if any."""
+        if not self.handles_cases(email):
+            return []
+        waiting = [
+            r for r in await self._visible_open_cases(session, email) if r.case_status == "open"
+        ]
+        if not waiting:
+            return []
+        return [Notice(strings.CASES_WAITING.format(n=len(waiting)), "warning")]
+
+    async def _visible_open_cases(self, session: AsyncSession, email: str) -> list[Report]:
+        visible = []
+        for report in await cases.open_cases(session):
+            plan = await self.desk.plan(report)
+            if may_handle(self.desk.school, email, report, plan):
+                visible.append(report)
+        return visible
 
     async def my_reports(self, session: AsyncSession, email: str) -> list[Outbound]:
         """A reporter's own reports and their status; nothing of what the DSL did or wrote."""

@@ -277,6 +277,9 @@ class Router:
             return [Notice(strings.HELP, "guidance"), *self._menu(inbound)]
         if inbound.value is not None:
             return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
+        if inbound.session_start:
+            waiting = await cases.waiting_notice(context.session, inbound.user.email)
+            return [*waiting, *self._menu(inbound)]
         return self._menu(inbound)
 
     def _flow_for(self, command: str) -> str | None:

@@ -121,3 +121,4 @@ SLACK_HOME = (
     "DSL, step by step, in this app's Messages tab. If a child is in immediate danger, call 999 "
     "first."
 )
+CASES_WAITING = '{n} case(s) are waiting for acknowledgement. Press "Open cases" below to see them.'

@@ -142,3 +142,17 @@ async def bot_report_ids(bot) -> list[int]:
     from tests.support.reports import all_reports
 
     return [r.id for r in await all_reports(bot)]
+
+
+async def test_opening_the_chat_tells_the_dsl_what_is_waiting(make_bot):
+    bot = await make_bot()
+    await file_concern(bot)
+    dsl = Chat(bot, DSL)
+    await dsl.open()
+    dsl.assert_reply("1 case(s) are waiting for acknowledgement")
+    await dsl.click(f"case:ack:{(await only_report(bot)).id}")
+    await dsl.open()
+    assert "waiting" not in " ".join(dsl.texts)
+    staff = Chat(bot, STAFF)
+    await staff.open()
+    assert "waiting" not in " ".join(staff.texts)  # only for those who handle cases
