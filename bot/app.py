@@ -71,8 +71,7 @@ def build_bot(
     sessions = session_factory(engine)
     retention = timedelta(hours=settings.draft_retention_hours)
     extra = dict(notifiers or {})
-    built_in = [("web", settings.web_chat_enabled), ("slack", settings.slack_enabled)]
-    channels = (*(name for name, on in built_in if on), *extra)
+    channels = (*alert_channels(settings), *extra)
     desk = AlertDesk(school=school, cipher=cipher, channels=channels)
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
     router = Router(
@@ -114,6 +113,13 @@ def build_bot(
         dispatcher=dispatcher,
     )
     return Bot(settings, school, engine, cipher, router, web_chat, jobs, dispatcher, slack)
+
+
+def alert_channels(settings: Settings) -> list[str]:
+    """Where alerts go: every chat platform that is configured; the local web chat only when
+    there is none (it is the try-it-out channel, and nobody would read alerts queued there)."""
+    platforms = ["slack"] if settings.slack_enabled else []
+    return platforms or (["web"] if settings.web_chat_enabled else [])
 
 
 async def prepare_storage(bot: Bot) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from storage.models import Conversation, Report
+from storage.models import Conversation, Outbox, Report
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import SlackWorld, blocks_of, text_of
@@ -83,6 +83,10 @@ async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_to
     assert {u.args["channel"] for u in updates} >= {"D" + DSL, "D" + DEPUTY_1, "D" + DEPUTY_2}
     assert all("Acknowledged by Alice Hartley" in text_of(u.args) for u in updates)
     assert "seen by the DSL" in text_of(world.api.posts_to(STAFF)[-1])
+
+    async with world.bot.router.sessions() as session:
+        channels = set(await session.scalars(select(Outbox.channel)))
+    assert channels == {"slack"}  # with Slack on, nothing waits in the try-it-out web chat
 
     methods = {c.method for c in world.api.calls}  # every method called is covered by a scope
     assert scopes_needed_for(methods) <= bot_scopes(load_manifest())
