@@ -19,6 +19,7 @@ from bot.channels.web.handler import WebChat
 from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import CHANNEL
 from bot.health import add_health_routes
+from bot.metrics import BotMetrics
 from bot.router import Router, RouterSettings
 from bot.school import SchoolConfig, load_school_config
 from bot.services.alert_cards import CardMaker
@@ -55,6 +56,7 @@ class Bot:
     jobs: JobContext
     dispatcher: Dispatcher
     slack: SlackChannel | None = None
+    metrics: BotMetrics | None = None
 
 
 def build_bot(
@@ -112,7 +114,9 @@ def build_bot(
         desk=desk,
         dispatcher=dispatcher,
     )
-    return Bot(settings, school, engine, cipher, router, web_chat, jobs, dispatcher, slack)
+    metrics = BotMetrics(sessions)
+    metrics.instrument(router, dispatcher)
+    return Bot(settings, school, engine, cipher, router, web_chat, jobs, dispatcher, slack, metrics)
 
 
 def alert_channels(settings: Settings) -> list[str]:
@@ -133,6 +137,8 @@ async def prepare_storage(bot: Bot) -> None:
 def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     add_health_routes(app, bot.engine)
+    if bot.metrics is not None:
+        bot.metrics.add_routes(app)
     if bot.web_chat is not None:
         bot.web_chat.add_routes(app)
         add_export_routes(app, bot.web_chat)

@@ -88,6 +88,8 @@ class Router:
         self.cases = CaseCommands(desk, cards, self.dialogs)
         # Set by the app to the dispatcher's wake-up: called after a commit that queued alerts.
         self.wake: Callable[[], None] = lambda: None
+        # Set by the app to the metrics' turn histogram: called with each turn's seconds.
+        self.turn_timed: Callable[[float], None] = lambda seconds: None
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -104,6 +106,7 @@ class Router:
                 replies = await self._handle_once(inbound)
             except StaleConversation:
                 replies = [Notice(strings.BUSY, "info"), *await self._handle_once(_show(inbound))]
+        self.turn_timed(time.perf_counter() - started)
         log.info(
             "turn channel=%s conversation=%s replies=%d ms=%.1f",
             inbound.channel,

@@ -1,0 +1,150 @@
+"""Prometheus metrics at /metrics: timings observed as they happen, counts read at scrape time.
+
+Each bot has its own registry (tests build many bots in one process). The only labels are
+kind, status and channel: no report content, no names, nothing personal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.messages import Inbound, Outbound
+from bot.router import Router
+from bot.services.dispatch import Dispatcher
+from storage.models import Event, Outbox, Report
+
+PREFIX = "osbot"
+_Handle = Callable[[Inbound], Coroutine[Any, Any, list[Outbound]]]
+TURN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5)
+DELIVERY_BUCKETS = (0.5, 1.0, 2.5, 5.0, 15.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
+ACK_BUCKETS = (60.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14400.0, 86400.0)
+
+
+@dataclass
+class _Counts:
+    """What the last scrape read from the database."""
+
+    reports: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, status)
+    pending: dict[str, int] = field(default_factory=dict)  # channel
+    escalations: int = 0
+
+
+class _DatabaseCollector(Collector):
+    def __init__(self) -> None:
+        self.counts = _Counts()
+
+    def collect(self) -> Iterable[Metric]:
+        reports = GaugeMetricFamily(
+            f"{PREFIX}_reports",
+            "Reports stored, by kind and status.",
+            labels=["kind", "status"],
+        )
+        for (kind, status), n in sorted(self.counts.reports.items()):
+            reports.add_metric([kind, status], n)
+        pending = GaugeMetricFamily(
+            f"{PREFIX}_alerts_pending",
+            "Outbox messages (alerts and case updates) waiting to be delivered, by channel.",
+            labels=["channel"],
+        )
+        for channel, n in sorted(self.counts.pending.items()):
+            pending.add_metric([channel], n)
+        escalations = CounterMetricFamily(
+            f"{PREFIX}_escalations",
+            "Escalation steps queued for unacknowledged cases (events of kind 'escalated').",
+            value=self.counts.escalations,
+        )
+        return [reports, pending, escalations]
+
+
+class BotMetrics:
+    """One bot's metrics: hook it to the router and dispatcher, then serve `add_routes`."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.turn_seconds = Histogram(
+            f"{PREFIX}_turn_seconds",
+            "Time to handle one inbound message (a turn), in seconds.",
+            buckets=TURN_BUCKETS,
+            registry=self.registry,
+        )
+        self.delivery_seconds = Histogram(
+            f"{PREFIX}_alert_delivery_seconds",
+            "Outbox messages: time from being queued to being delivered, in seconds.",
+            labelnames=["channel", "kind"],
+            buckets=DELIVERY_BUCKETS,
+            registry=self.registry,
+        )
+        self.acknowledgement_seconds = Histogram(
+            f"{PREFIX}_acknowledgement_seconds",
+            "Cases: time from the first alert to acknowledgement, in seconds.",
+            buckets=ACK_BUCKETS,
+            registry=self.registry,
+        )
+        self._database = _DatabaseCollector()
+        self.registry.register(self._database)
+        self._acknowledged: set[int] = set()  # report ids already observed
+
+    def instrument(self, router: Router, dispatcher: Dispatcher) -> None:
+        """Time every turn, and observe every outbox row the dispatcher marks sent."""
+        router.turn_timed = self.turn_seconds.observe
+        dispatcher.delivered = self._delivered
+
+    def _delivered(self, row: Outbox) -> None:
+        if row.sent_at is None:
+            return
+        latency = (row.sent_at - row.created_at).total_seconds()
+        self.delivery_seconds.labels(channel=row.channel, kind=row.kind).observe(max(latency, 0))
+
+    async def render(self) -> bytes:
+        """Read the counts in one short transaction, then write the text exposition."""
+        async with self.sessions() as session, session.begin():
+            by_kind = await session.execute(
+                select(Report.kind, Report.status, func.count()).group_by(
+                    Report.kind, Report.status
+                )
+            )
+            reports = {(kind, status): n for kind, status, n in by_kind.all()}
+            by_channel = await session.execute(
+                select(Outbox.channel, func.count())
+                .where(Outbox.status == "pending")
+                .group_by(Outbox.channel)
+            )
+            pending = {channel: n for channel, n in by_channel.all()}
+            escalations = await session.scalar(
+                select(func.count()).select_from(Event).where(Event.kind == "escalated")
+            )
+            acknowledged = await session.execute(
+                select(Report.id, Report.alerted_at, Report.acknowledged_at).where(
+                    Report.acknowledged_at.is_not(None), Report.alerted_at.is_not(None)
+                )
+            )
+            acks = list(acknowledged.all())
+        # No await from here on: concurrent scrapes cannot interleave the update and the output.
+        self._database.counts = _Counts(reports, pending, escalations or 0)
+        for report_id, alerted_at, acknowledged_at in acks:
+            if report_id in self._acknowledged or alerted_at is None or acknowledged_at is None:
+                continue
+            self._acknowledged.add(report_id)
+            waited = (acknowledged_at - alerted_at).total_seconds()
+            self.acknowledgement_seconds.observe(max(waited, 0))
+        return generate_latest(self.registry)
+
+    def add_routes(self, app: web.Application) -> None:
+        """GET /metrics: no login (Prometheus scrapes it); it holds no personal data."""
+
+        async def metrics(_request: web.Request) -> web.Response:
+            body = await self.render()
+            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
+
+        app.router.add_get("/metrics", metrics)
