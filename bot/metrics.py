@@ -6,9 +6,8 @@ kind, status and channel: no report content, no names, nothing personal.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Histogram
@@ -18,13 +17,11 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import Inbound, Outbound
 from bot.router import Router
 from bot.services.dispatch import Dispatcher
 from storage.models import Event, Outbox, Report
 
 PREFIX = "osbot"
-_Handle = Callable[[Inbound], Coroutine[Any, Any, list[Outbound]]]
 TURN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5)
 DELIVERY_BUCKETS = (0.5, 1.0, 2.5, 5.0, 15.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 ACK_BUCKETS = (60.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14400.0, 86400.0)
