@@ -1,4 +1,5 @@
-"""`python -m bot`: start the bot, migrate the database, check the configuration or the log."""
+"""`python -m bot`: start the bot, migrate the database, check the configuration or the log,
+back up or restore the database, rotate the encryption key."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -37,15 +39,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "check", "verify-log"],
+        choices=["run", "migrate", "check", "verify-log", "backup", "restore", "rotate-key"],
         help="run (default): start the server; migrate: bring the database schema up to date; "
         "check: validate the school configuration and flow files, then exit; "
         "verify-log: check that no entry of the event log was changed or deleted "
-        "(exit status 1 if one was)",
+        "(exit status 1 if one was); "
+        "backup PATH: copy the SQLite database to PATH while the bot runs (on PostgreSQL: "
+        "print the pg_dump command); "
+        "restore PATH: replace the SQLite database with the backup PATH (stop the bot first; "
+        "the current file is kept as bot.db.before-restore), then verify the event log; "
+        "rotate-key: re-encrypt stored report text under a new key (stop the bot first; "
+        "safe to interrupt: run it again to finish)",
+    )
+    parser.add_argument("path", nargs="?", type=Path, help="the backup file (backup, restore)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="backup: overwrite PATH; restore: restore even if the current key cannot read it",
+    )
+    parser.add_argument("--new-key", help="rotate-key: the Fernet key to rotate to (default: new)")
+    parser.add_argument(
+        "--batch-size", type=int, default=200, help="rotate-key: rows per transaction"
+    )
+    parser.add_argument(
+        "--stop-after",
+        type=int,
+        metavar="N",
+        help="rotate-key: stop after N batches, as if interrupted (for testing resumption)",
     )
     parser.add_argument("--host", help="address to listen on (overrides HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (overrides PORT)")
     args = parser.parse_args(argv)
+    if args.command in {"backup", "restore"} and args.path is None:
+        parser.error(f"{args.command} needs a PATH: python -m bot {args.command} PATH")
+    if args.batch_size < 1:
+        parser.error("--batch-size must be at least 1")
 
     try:
         settings = Settings()
@@ -75,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "verify-log":
         return asyncio.run(_verify_log(bot))
+    if args.command in {"backup", "restore", "rotate-key"}:
+        return _maintenance(bot, args)
     print(f"Online-safety bot for {bot.school.name}: http://{settings.host}:{settings.port}/")
     web.run_app(create_app(bot), host=settings.host, port=settings.port, print=None)
     return 0
@@ -124,6 +154,46 @@ async def _verify_log(bot: Bot) -> int:
         # Kept somewhere else, this shows later that the log was not rewritten up to here.
         print(f"Entry {check.checked} has hash {check.head_hash}.")
     return 0
+
+
+def _maintenance(bot: Bot, args: argparse.Namespace) -> int:
+    from bot.maintenance.backup import MaintenanceError, backup, fail, restore, sqlite_path
+    from bot.maintenance.rotate import RotateError
+
+    try:
+        if args.command == "backup":
+            return backup(bot.settings, args.path, force=args.force)
+        if args.command == "restore":
+            status = restore(bot.settings, bot.cipher, args.path, force=args.force)
+            if status != 0 or sqlite_path(bot.settings) is None:
+                return status
+            return asyncio.run(_verify_log(bot))
+        return asyncio.run(_rotate_key(bot, args))
+    except (MaintenanceError, RotateError) as error:
+        return fail(MaintenanceError(str(error)))
+
+
+async def _rotate_key(bot: Bot, args: argparse.Namespace) -> int:
+    from bot.maintenance.rotate import rotate_key
+    from storage.migrate import is_current
+
+    try:
+        if not await is_current(bot.engine):
+            print(
+                f"The key cannot be rotated: the database at {_safe_url(bot.settings)} is not up "
+                "to date (run: python -m bot migrate).",
+                file=sys.stderr,
+            )
+            return 2
+        return await rotate_key(
+            bot.settings,
+            bot.engine,
+            given=args.new_key,
+            batch_size=args.batch_size,
+            stop_after=args.stop_after,
+        )
+    finally:
+        await bot.engine.dispose()
 
 
 def _safe_url(settings: Settings) -> str:

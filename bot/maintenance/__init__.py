@@ -1,0 +1,1 @@
+"""Operational commands: backing up and restoring the database, rotating the encryption key."""
