@@ -43,10 +43,20 @@ class Cipher:
 def load_cipher(*, configured: str | None, key_file: Path) -> Cipher:
     """Use the configured key(s) (comma separated), else the key file, creating it if missing."""
     if configured:
-        return Cipher([k.strip().encode() for k in configured.split(",") if k.strip()])
+        return Cipher(split_keys(configured.encode()))
     if not key_file.exists():
         key_file.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(Fernet.generate_key())
-    return Cipher([key_file.read_bytes().strip()])
+    return Cipher(read_key_file(key_file))
+
+
+def read_key_file(path: Path) -> list[bytes]:
+    """The keys in a key file, newest first: one per line (after a rotation, the old ones stay
+    below the new one, so what was sealed under them can still be read)."""
+    return split_keys(path.read_bytes())
+
+
+def split_keys(text: bytes) -> list[bytes]:
+    return [key for key in text.replace(b",", b"\n").split() if key]

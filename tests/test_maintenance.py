@@ -12,12 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.app import Bot, build_bot, prepare_storage
-from bot.maintenance.rotate import INTERRUPTED, RotateError, pending_key_file, rotate_key
+from bot.maintenance.rotate import INTERRUPTED, pending_key_file, rotate_key
 from bot.services.events import record_event, verify_log
 from bot.settings import PROJECT_ROOT, Settings
 from storage.crypto import Cipher, CipherError
@@ -215,7 +214,8 @@ async def test_rotation_interrupted_half_way_then_resumed_leaves_only_the_new_ke
     assert await rotate_key(bot.settings, bot.engine, batch_size=2) == 0
     out = capsys.readouterr().out
     assert f"OK: {len(before) - 2} value(s) re-encrypted" in out
-    assert bot.settings.key_file.read_bytes().strip() == new
+    # The new key first; the old one after it, for sealed log entries and older backups.
+    assert bot.settings.key_file.read_bytes().split() == [new, old]
     assert not pending_key_file(bot.settings).exists()
     (kept,) = bot.settings.data_dir.glob("encryption.key.old-*")
     assert kept.read_bytes().strip() == old
@@ -223,7 +223,7 @@ async def test_rotation_interrupted_half_way_then_resumed_leaves_only_the_new_ke
     assert len(after) == len(before)
     assert all(_reads(new, t) and not _reads(old, t) for t in after)
 
-    restarted = await make_bot()  # reads the new key file, and nothing else
+    restarted = await make_bot()  # reads the new key file
     assert await _answers(restarted) == answers
 
 
@@ -238,7 +238,7 @@ async def test_rotation_run_again_changes_nothing(make_bot, capsys):
     out = capsys.readouterr().out
     assert "OK: 0 value(s) re-encrypted" in out and "already the new key" in out
     assert await _tokens(bot) == done
-    assert bot.settings.key_file.read_bytes().strip() == key.encode()
+    assert bot.settings.key_file.read_bytes().split()[0] == key.encode()
     assert len(list(bot.settings.data_dir.glob("encryption.key.old-*"))) == 1
 
 
@@ -264,15 +264,23 @@ async def test_rotation_with_encryption_key_leaves_sealed_log_entries_and_the_ch
     assert not pending_key_file(moved.settings).exists()
 
 
-async def test_rotation_with_a_key_file_refuses_while_the_log_has_sealed_entries(make_bot):
+async def test_rotation_with_a_key_file_keeps_the_old_key_after_the_new_one(make_bot):
     bot = await make_bot()
     await file_concern(bot)
     await _note(bot)
-    before = await _tokens(bot)
-    with pytest.raises(RotateError, match="Move the key to ENCRYPTION_KEY"):
-        await rotate_key(bot.settings, bot.engine)
+    old = bot.settings.key_file.read_bytes().strip()
+    new = Fernet.generate_key()
+    assert await rotate_key(bot.settings, bot.engine, given=new.decode()) == 0
+    assert bot.settings.key_file.read_bytes().split() == [new, old]
+    assert bot.settings.key_file.stat().st_mode & 0o777 == 0o600
     assert not pending_key_file(bot.settings).exists()
-    assert await _tokens(bot) == before
+    assert all(_reads(new, t) and not _reads(old, t) for t in await _tokens(bot))
+    restarted = await make_bot()  # reads both keys from the file: the sealed notes still open
+    async with restarted.router.sessions() as session:
+        assert (await verify_log(session)).ok
+        sealed = [e.detail_enc for e in await session.scalars(select(Event)) if e.detail_enc]
+    assert sealed
+    assert all(restarted.cipher.decrypt_json(bytes(s)) for s in sealed)
 
 
 def test_rotate_key_command_interrupted_and_resumed(tmp_path):

@@ -21,11 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import Column, func, select, update
+from sqlalchemy import Column, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
-from storage.models import Base, Event
+from storage.crypto import read_key_file
+from storage.models import Base
 
 BATCH_SIZE = 200
 INTERRUPTED = 3  # the exit status when --stop-after stopped the run
@@ -57,7 +58,7 @@ def current_keys(settings: Settings) -> list[bytes]:
     if settings.encryption_key and settings.encryption_key.get_secret_value():
         text = settings.encryption_key.get_secret_value()
         return [k.strip().encode() for k in text.split(",") if k.strip()]
-    return [settings.key_file.read_bytes().strip()]
+    return read_key_file(settings.key_file)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -151,12 +152,6 @@ async def reencrypt(
     return progress
 
 
-async def sealed_entries(engine: AsyncEngine) -> int:
-    async with engine.connect() as connection:
-        query = select(func.count()).select_from(Event).where(Event.detail_enc.is_not(None))
-        return int((await connection.execute(query)).scalar_one())
-
-
 async def rotate_key(
     settings: Settings,
     engine: AsyncEngine,
@@ -169,14 +164,6 @@ async def rotate_key(
     """The whole command; returns its exit status."""
     from_env = bool(settings.encryption_key and settings.encryption_key.get_secret_value())
     old = current_keys(settings)
-    if not from_env and await sealed_entries(engine):
-        raise RotateError(
-            "the event log holds sealed entries (notes, reasons) that stay under the current key "
-            "(its hash chain covers their encrypted bytes), and the key file holds only one key. "
-            "Move the key to ENCRYPTION_KEY first (its value is the content of "
-            f"{settings.key_file}), "
-            "then run rotate-key again"
-        )
     key = new_key(settings, given)
     progress = await reencrypt(
         engine, new=key, old=old, batch_size=batch_size, stop_after=stop_after
@@ -208,10 +195,17 @@ async def rotate_key(
     while kept.exists():
         number += 1
         kept = settings.data_dir / f"encryption.key.old-{today():%Y-%m-%d}-{number}"
-    _write_private(kept, old[0] + b"\n")
-    os.replace(pending, settings.key_file)  # atomic: there is always a key file
+    _write_private(kept, b"\n".join(old) + b"\n")
+    # The old keys stay below the new one: the event log's sealed entries keep them (its hash
+    # chain covers their encrypted bytes), and so do backups made before today.
+    staged = settings.data_dir / "encryption.key.staged"
+    staged.unlink(missing_ok=True)
+    _write_private(staged, b"\n".join([key, *old]) + b"\n")
+    os.replace(staged, settings.key_file)  # atomic: there is always a key file
+    pending.unlink()
     print(
-        f"{settings.key_file} now holds the new key; restart the bot. The old key is kept as "
-        f"{kept}: keep it (away from the backups) while backups made under it are kept."
+        f"{settings.key_file} now holds the new key, with the old one(s) after it for the event "
+        f"log's sealed entries; restart the bot. A copy of the old key(s) is in {kept}: keep it "
+        "(away from the backups) while backups made under it are kept."
     )
     return 0
