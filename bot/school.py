@@ -159,6 +159,14 @@ class Alerts(_Model):
     urgent: EscalationPlan = _plan(3, 5)
 
 
+class Retention(_Model):
+    """When a closed case comes up for review. Nothing is ever deleted automatically: the DSL
+    is told, and decides (IRMS toolkit: child-protection files are reviewed, typically at the
+    pupil's 25th birthday; the bot does not hold birthdays, so it counts from the closing)."""
+
+    review_after_years: Annotated[int, Field(ge=1, le=100)] = 25
+
+
 class SchoolConfig(_Model):
     name: NonEmptyStr
     timezone: str
@@ -168,6 +176,7 @@ class SchoolConfig(_Model):
     filtering_provider: Contact  # policy §3.4
     chair_of_governors_email: str | None = None
     alerts: Alerts = Alerts()
+    retention: Retention = Retention()
 
     @field_validator("timezone")
     @classmethod

@@ -67,6 +67,10 @@ ICT_NOTE = (
     "For the filtering provider and ICT: please check, then block or unblock as needed. Pupil "
     "details are kept with the DSL only."
 )
+REVIEW_DUE = (
+    "Case {reference}, closed {closed}, is due for its retention review ({years} years). Nothing "
+    "has been deleted: decide whether to keep it longer, and record the decision as a note."
+)
 SEEN_BY_DSL = "Your report {reference} has been seen by the DSL ({who}, {at}). Thank you."
 NO_SUCH_CASE = "That case could not be found. It may have been removed from this bot's records."
 NOT_ALLOWED = (

@@ -13,6 +13,7 @@ from bot.services.alerts import AlertDesk
 from bot.services.conversations import forget_inbound_ids
 from bot.services.dispatch import Dispatcher
 from bot.services.drafts import purge_abandoned_drafts
+from bot.services.retention import flag_due_for_review
 from storage.crypto import Cipher
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,16 @@ async def sweep_alerts(context: JobContext) -> int:
     if queued:
         log.info("queued %d escalation message(s)", queued)
     return await context.dispatcher.deliver_due()
+
+
+async def review_retention(context: JobContext) -> int:
+    """Flag closed cases whose retention review is due (never deletes), then deliver the notes."""
+    async with context.sessions() as session, session.begin():
+        flagged = await flag_due_for_review(session, context.desk, now=context.clock())
+    if flagged:
+        log.info("flagged %d case(s) for retention review", flagged)
+        await context.dispatcher.deliver_due()
+    return flagged
 
 
 async def purge_drafts(context: JobContext) -> int:

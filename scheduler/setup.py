@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler.jobs import JobContext, purge_drafts, sweep_alerts
+from scheduler.jobs import JobContext, purge_drafts, review_retention, sweep_alerts
 
 PURGE_EVERY_MINUTES = 15
 SWEEP_EVERY_SECONDS = 20
@@ -21,6 +21,17 @@ def build_scheduler(context: JobContext, *, timezone: str) -> AsyncIOScheduler:
         minutes=PURGE_EVERY_MINUTES,
         args=[context],
         id="purge_drafts",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        review_retention,
+        "cron",
+        hour=7,
+        minute=0,
+        args=[context],
+        id="review_retention",
         coalesce=True,
         max_instances=1,
         replace_existing=True,

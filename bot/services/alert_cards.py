@@ -32,6 +32,11 @@ class CardMaker:
             at = self._when(report.acknowledged_at)
             text = strings.SEEN_BY_DSL.format(reference=report.reference, who=who, at=at)
             return [Notice(text, "success")]
+        if row.kind == "review":
+            closed = self._when(report.closed_at)
+            years = self.school.retention.review_after_years
+            text = strings.REVIEW_DUE.format(reference=report.reference, closed=closed, years=years)
+            return [Notice(text, "warning")]
         rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
         if row.kind == "ict":
             return [self._ict_card(report, rows)]
