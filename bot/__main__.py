@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import Bot, build_bot, create_app, prepare_storage
+from bot.logs import configure as configure_logging
 from bot.school import SchoolConfigError
 from bot.settings import Settings
 from dialogs.loader import FlowError
@@ -83,12 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("settings", problem)
     overrides = {"host": args.host, "port": args.port}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic announces itself on every schema check (/readyz); our own log line says enough.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     try:
         bot = build_bot(settings)
     except (SchoolConfigError, FlowError, CipherError) as error:

@@ -19,6 +19,7 @@ from bot.channels.web.handler import WebChat
 from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import CHANNEL
 from bot.health import add_health_routes
+from bot.logs import request_ids
 from bot.metrics import BotMetrics
 from bot.router import Router, RouterSettings
 from bot.school import SchoolConfig, load_school_config
@@ -135,7 +136,7 @@ async def prepare_storage(bot: Bot) -> None:
 
 
 def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
-    app = web.Application(client_max_size=256 * 1024)
+    app = web.Application(client_max_size=256 * 1024, middlewares=[request_ids])
     add_health_routes(app, bot.engine)
     if bot.metrics is not None:
         bot.metrics.add_routes(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
         description="Allow the demo sign-in from other machines (never on a real deployment).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or as one JSON object a line."
+    )
     slack_bot_token: SecretStr | None = Field(
         default=None, description="Slack: the Bot User OAuth Token (xoxb-...); turns Slack on."
     )
