@@ -29,13 +29,17 @@ import contextlib
 import itertools
 import re
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import percentile, reset_schema  # bench/ is on sys.path when run
+from common import (  # bench/ is on sys.path when run
+    BenchFailure,
+    percentile,
+    reset_schema,
+    run_bounded,
+)
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -74,10 +78,6 @@ ANSWERS: dict[str, str] = {
     "dsl_told_in_person": "no",
 }
 MAX_TURNS = 40
-
-
-class BenchFailure(Exception):
-    """A report did not go as scripted, or its alerts never arrived: no number would mean much."""
 
 
 @dataclass
@@ -439,25 +439,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _bounded(args: argparse.Namespace, data_dir: Path) -> tuple[Results, Recorder]:
-    async with asyncio.timeout(args.max_seconds):
-        return await bench(args, data_dir)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="alert-latency-") as folder:
-        try:
-            results, recorder = asyncio.run(_bounded(args, Path(folder)))
-        except BenchFailure as failure:
-            print(f"FAILED: {failure}", file=sys.stderr)
-            return 1
-        except TimeoutError:
-            print(
-                f"FAILED: not finished within --max-seconds {args.max_seconds:g}", file=sys.stderr
-            )
-            return 1
-    report(args, results, recorder)
+    outcome = run_bounded(
+        lambda folder: bench(args, folder), prefix="alert-latency-", max_seconds=args.max_seconds
+    )
+    if outcome is None:
+        return 1
+    report(args, *outcome)
     return 0
 
 

@@ -1,9 +1,16 @@
-"""What the benchmarks share: percentiles and resetting a PostgreSQL schema."""
+"""What the benchmarks share: percentiles, resetting a PostgreSQL schema, a bounded run."""
 
 from __future__ import annotations
 
+import asyncio
 import math
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
 
+import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -24,3 +31,32 @@ async def reset_schema(url: str) -> None:
             await connection.execute(text("CREATE SCHEMA public"))
     finally:
         await engine.dispose()
+
+
+T = TypeVar("T")
+
+
+class BenchFailure(Exception):
+    """The run did not go as scripted: no number it printed would mean much."""
+
+
+def run_bounded(
+    bench: Callable[[Path], Awaitable[T]], *, prefix: str, max_seconds: float
+) -> T | None:
+    """Run one benchmark in a temporary folder, within `max_seconds`; None (and a FAILED line on
+    stderr) when it failed or ran out of time."""
+
+    async def bounded(folder: Path) -> T:
+        async with asyncio.timeout(max_seconds):
+            return await bench(folder)
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        try:
+            return asyncio.run(bounded(Path(folder)))
+        except BenchFailure as failure:
+            print(f"FAILED: {failure}", file=sys.stderr)
+        except aiohttp.ClientError as error:
+            print(f"FAILED: HTTP error: {error!r}", file=sys.stderr)
+        except TimeoutError:
+            print(f"FAILED: not finished within --max-seconds {max_seconds:g}", file=sys.stderr)
+    return None

@@ -37,7 +37,6 @@ import json
 import multiprocessing
 import re
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -49,7 +48,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
-from common import percentile  # bench/ is on sys.path when run
+from common import BenchFailure, percentile, run_bounded  # bench/ is on sys.path when run
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -99,10 +98,6 @@ ANSWERS: tuple[str, ...] = (
     "__submit",  # the summary's submit button
 )
 KINDS = ("message", "block_actions")
-
-
-class BenchFailure(Exception):
-    """A request was refused, or the conversation went off script: the numbers would mean little."""
 
 
 # --- the servers: the real bot and the bare app, each with a probe the driver can ask
@@ -655,28 +650,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _bounded(args: argparse.Namespace, data_dir: Path) -> Results:
-    async with asyncio.timeout(args.max_seconds):
-        return await bench(args, data_dir)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="slack-ack-") as folder:
-        try:
-            results = asyncio.run(_bounded(args, Path(folder)))
-        except BenchFailure as failure:
-            print(f"FAILED: {failure}", file=sys.stderr)
-            return 1
-        except aiohttp.ClientError as error:
-            print(f"FAILED: HTTP error: {error!r}", file=sys.stderr)
-            return 1
-        except TimeoutError:
-            print(
-                f"FAILED: not finished within --max-seconds {args.max_seconds:g}", file=sys.stderr
-            )
-            return 1
-    report(args, results)
+    outcome = run_bounded(
+        lambda folder: bench(args, folder), prefix="slack-ack-", max_seconds=args.max_seconds
+    )
+    if outcome is None:
+        return 1
+    report(args, outcome)
     return 0
 
 

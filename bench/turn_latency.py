@@ -21,17 +21,20 @@ import itertools
 import json
 import re
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from common import percentile, reset_schema  # bench/ is on sys.path when run
+from common import (  # bench/ is on sys.path when run
+    BenchFailure,
+    percentile,
+    reset_schema,
+    run_bounded,
+)
 from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot, create_app
@@ -80,10 +83,6 @@ SCRIPT: tuple[Step, ...] = (
     Step("dsl_told_in_person", "action", "no",              "summary"),
     Step("summary",            "action", "__submit",        "menu"),
 )  # fmt: skip
-
-
-class BenchFailure(Exception):
-    """A flow did not go as scripted: the benchmark's numbers would mean nothing."""
 
 
 @dataclass
@@ -401,28 +400,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _bounded(work: Awaitable[Results], seconds: float) -> Results:
-    async with asyncio.timeout(seconds):
-        return await work
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="turn-latency-") as folder:
-        try:
-            results = asyncio.run(_bounded(bench(args, Path(folder)), args.max_seconds))
-        except BenchFailure as failure:
-            print(f"FAILED: {failure}", file=sys.stderr)
-            return 1
-        except aiohttp.ClientError as error:
-            print(f"FAILED: HTTP/websocket error: {error!r}", file=sys.stderr)
-            return 1
-        except TimeoutError:
-            print(
-                f"FAILED: not finished within --max-seconds {args.max_seconds:g}", file=sys.stderr
-            )
-            return 1
-    report(args, results)
+    outcome = run_bounded(
+        lambda folder: bench(args, folder), prefix="turn-latency-", max_seconds=args.max_seconds
+    )
+    if outcome is None:
+        return 1
+    report(args, outcome)
     return 0
 
 
