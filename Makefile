@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: help install install-dev run migrate test lint check bench format clean
+.PHONY: help install install-dev run migrate test lint check bench format clean teams-package
 
 help:
 	@echo "make run      set up .venv, migrate, start the bot on http://127.0.0.1:3978"
 	@echo "make test     set up .venv and run the whole test suite"
 	@echo "make check    formatting, lint, types, import rules, then the tests"
 	@echo "make bench    turn-latency benchmark through the web chat over loopback"
+	@echo "make teams-package  dist/teams-app.zip, the Teams app to upload (TEAMS_APP_ID=... needed)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -53,6 +54,11 @@ format: install-dev
 
 bench: install-dev
 	$(PY) bench/turn_latency.py
+
+# The Teams app package (manifest.json with the app id filled in, and the two icons); see
+# docs/teams.md. Reads TEAMS_APP_ID from the environment and stops if it is not a GUID.
+teams-package: install
+	$(PY) manifest/teams/build_package.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -79,10 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as error:
         return _fail("settings", str(error))
-    if (problem := settings.slack_problem()) is not None:
-        return _fail("settings", problem)
     overrides = {"host": args.host, "port": args.port}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    for problem in (settings.slack_problem(), settings.teams_problem()):
+        if problem is not None:
+            return _fail("settings", problem)
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
     try:
         bot = build_bot(settings)
@@ -91,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "check":
         print(f"OK: {settings.school_config} and {len(bot.router.flows)} flow(s) are valid.")
+        if bot.teams is not None:
+            asyncio.run(_check_teams_reach(bot))
         return 0
     if args.command == "migrate":
         asyncio.run(_migrate(bot))
@@ -111,6 +114,31 @@ async def _migrate(bot: object) -> None:
     assert isinstance(bot, Bot)
     await prepare_storage(bot)
     await bot.engine.dispose()
+
+
+async def _check_teams_reach(bot: Bot) -> None:
+    """Who Teams cannot alert: a DSL who never installed the app gets alerts elsewhere only."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.migrate import is_current
+
+    assert bot.teams is not None
+    try:
+        if not await is_current(bot.engine):
+            print("Teams: the database is not set up yet, so nobody has installed the app.")
+            return
+        missing = await bot.teams.unreachable_handlers()
+    except SQLAlchemyError as error:
+        print(f"Teams: could not check who has the app installed: {error}", file=sys.stderr)
+        return
+    finally:
+        await bot.engine.dispose()
+    if missing:
+        print("WARNING: Teams cannot alert these people yet (the app is not installed for them):")
+        for name in missing:
+            print(f"  {name}")
+    else:
+        print("Teams: every DSL, deputy and headteacher has the app installed.")
 
 
 async def _verify_log(bot: Bot) -> int:

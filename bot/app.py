@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.slack.notifier import CHANNEL as SLACK
+from bot.channels.teams.handler import TeamsChannel
+from bot.channels.teams.parse import CHANNEL as TEAMS
 from bot.channels.web.auth import load_secret
 from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.handler import WebChat
@@ -58,6 +60,7 @@ class Bot:
     dispatcher: Dispatcher
     slack: SlackChannel | None = None
     metrics: BotMetrics | None = None
+    teams: TeamsChannel | None = None
 
 
 def build_bot(
@@ -103,6 +106,10 @@ def build_bot(
     if settings.slack_enabled:
         slack = SlackChannel(settings=settings, router=router, school=school)
         extra[SLACK] = slack.notifier
+    teams = None
+    if settings.teams_enabled:
+        teams = TeamsChannel(settings=settings, router=router, school=school)
+        extra[TEAMS] = teams.notifier
     dispatcher = Dispatcher(sessions=sessions, notifiers=extra, cards=cards, clock=clock)
     router.wake = dispatcher.wake
     if web_chat is not None:
@@ -117,13 +124,17 @@ def build_bot(
     )
     metrics = BotMetrics(sessions)
     metrics.instrument(router, dispatcher)
-    return Bot(settings, school, engine, cipher, router, web_chat, jobs, dispatcher, slack, metrics)
+    return Bot(
+        settings, school, engine, cipher, router, web_chat, jobs, dispatcher, slack, metrics, teams
+    )
 
 
 def alert_channels(settings: Settings) -> list[str]:
     """Where alerts go: every chat platform that is configured; the local web chat only when
     there is none (it is the try-it-out channel, and nobody would read alerts queued there)."""
     platforms = ["slack"] if settings.slack_enabled else []
+    if settings.teams_enabled:
+        platforms.append("teams")
     return platforms or (["web"] if settings.web_chat_enabled else [])
 
 
@@ -145,6 +156,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         add_export_routes(app, bot.web_chat)
     if bot.slack is not None:
         bot.slack.add_routes(app)
+    if bot.teams is not None:
+        bot.teams.add_routes(app)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
@@ -152,6 +165,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
         if bot.slack is not None:
             await bot.slack.start_socket_mode()
+        if bot.teams is not None:
+            await bot.teams.report_unreachable()
         if run_scheduler:
             scheduler.start()  # its first sweep runs at once: whatever a crash left is sent now
         log.info("ready: school=%r flows=%s", bot.school.name, ",".join(bot.router.flows))

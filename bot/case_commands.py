@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import strings
 from bot.messages import Card, CardField, Link, Notice, Option, Outbound
-from bot.services import cases
+from bot.services import addresses, cases
+from bot.services.addresses import ADDRESSED_CHANNELS
 from bot.services.alert_cards import CardMaker
 from bot.services.alerts import AlertDesk
 from bot.services.conversations import LoadedConversation
@@ -184,8 +185,9 @@ class CaseCommands:
         if not self.handles_cases(email):
             return [Notice(strings.NOT_ALLOWED, "error")]
         visible = await self._visible_open_cases(session, email)
+        unreachable = await self._unreachable_handlers(session)
         if not visible:
-            return [Notice(strings.NO_OPEN_CASES, "success")]
+            return [Notice(strings.NO_OPEN_CASES, "success"), *unreachable]
         fields = tuple(CardField(r.reference or "", self._summary_line(r, now)) for r in visible)
         actions = tuple(Option(f"case:view:{r.id}", f"View {r.reference}") for r in visible[:20])
         return [
@@ -194,8 +196,23 @@ class CaseCommands:
                 title=strings.OPEN_CASES.format(n=len(visible)),
                 fields=fields,
                 actions=actions,
-            )
+            ),
+            *unreachable,
         ]
+
+    async def _unreachable_handlers(self, session: AsyncSession) -> list[Outbound]:
+        """On a channel that can message only people who installed the app (Teams), the DSLs
+        it cannot reach: they would miss alerts there, and whoever reads the list can act."""
+        handlers = self.desk.school.people_with(*HANDLER_ROLES)
+        names = []
+        for channel in ADDRESSED_CHANNELS.intersection(self.desk.channels):
+            missing = set(
+                await addresses.unreachable(session, channel, [p.email for p in handlers])
+            )
+            names += [p.name for p in handlers if p.email.lower() in missing]
+        if not names:
+            return []
+        return [Notice(strings.NOT_ON_TEAMS.format(names=", ".join(names)), "warning")]
 
     def handles_cases(self, email: str) -> bool:
         person = self.desk.school.person(email)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -9,6 +10,15 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Settings(BaseSettings):
@@ -61,6 +71,19 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         default="https://slack.com/api/", description="Slack: the Web API base URL."
     )
+    teams_app_id: str | None = Field(
+        default=None, description="Teams: the Azure Bot's Microsoft App ID; turns Teams on."
+    )
+    teams_app_password: SecretStr | None = Field(
+        default=None, description="Teams: a client secret of that app registration."
+    )
+    teams_tenant_id: str | None = Field(
+        default=None, description="Teams: the school's Microsoft Entra tenant (single-tenant)."
+    )
+    teams_allow_anonymous: bool = Field(
+        default=False,
+        description="Teams: accept unsigned requests, for local testing only (loopback HOST).",
+    )
 
     def slack_problem(self) -> str | None:
         """Why the Slack settings cannot work together, or None (all set, or none set)."""
@@ -77,6 +100,30 @@ class Settings(BaseSettings):
         if not missing:
             return None
         return "Slack is half configured: set " + " and ".join(missing) + ", or none of them."
+
+    def teams_problem(self) -> str | None:
+        """Why the Teams settings cannot work together, or None (all set, or none set)."""
+        if self.teams_allow_anonymous and not _is_loopback(self.host):
+            return (
+                "TEAMS_ALLOW_ANONYMOUS=true lets anyone post to /api/messages unsigned: it is "
+                f"allowed only when HOST is a loopback address, not {self.host!r}."
+            )
+        given = {
+            "TEAMS_APP_ID": self.teams_app_id,
+            "TEAMS_APP_PASSWORD": self.teams_app_password,
+            "TEAMS_TENANT_ID": self.teams_tenant_id,
+        }
+        if not any(given.values()):
+            return None
+        missing = [name for name, value in given.items() if not value]
+        if not missing:
+            return None
+        return "Teams is half configured: set " + " and ".join(missing) + ", or none of them."
+
+    @property
+    def teams_enabled(self) -> bool:
+        configured = self.teams_app_id is not None or self.teams_allow_anonymous
+        return configured and self.teams_problem() is None
 
     @property
     def slack_enabled(self) -> bool:

@@ -126,3 +126,16 @@ SLACK_HOME = (
     "first."
 )
 CASES_WAITING = '{n} case(s) are waiting for acknowledgement. Press "Open cases" below to see them.'
+
+TEAMS_FAILED = (
+    "Sorry, something went wrong on our side. What you have entered so far is saved: "
+    "please send your last answer again in a minute."
+)
+TEAMS_WHO_ARE_YOU = (
+    "Sorry, Teams did not tell me who you are just now, so I cannot start a report for you. "
+    "Nothing has been lost: please try again in a minute."
+)
+NOT_ON_TEAMS = (
+    "Not reachable on Teams (the app is not installed for them, so alerts reach them only on "
+    "the other channels): {names}. Ask your Teams administrator to install the app for them."
+)

@@ -147,3 +147,26 @@ class Outbox(Base):
     platform_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ChannelAddress(Base):
+    """A person as a chat platform knows them: the platform's id for them, the e-mail it gave
+    (the identity cache, so a lookup is not repeated on every message), and how to message them
+    first (Teams' conversation reference: service URL, conversation, tenant, bot).
+
+    In the database, not in memory, so every replica agrees and a restart remembers who can be
+    reached. `reachable` is false once they uninstall the app.
+    """
+
+    __tablename__ = "channel_addresses"
+    __table_args__ = (UniqueConstraint("channel", "platform_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    platform_user_id: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    looked_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,0 +1,132 @@
+"""The Teams channel: POST /api/messages, checked by the SDK's JWT validation, around the same
+router as every channel. The turn runs within the request (Teams waits up to 15 s; a turn takes
+milliseconds), and its replies go back through the Bot Connector."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import cast
+
+from aiohttp import web
+from microsoft_agents.activity import Activity
+from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
+from microsoft_agents.hosting.core import TurnContext
+
+from bot import strings
+from bot.channels.teams.identity import TeamsDirectory, UnknownTeamsUser
+from bot.channels.teams.notifier import TeamsNotifier
+from bot.channels.teams.parse import TeamsInput, TeamsPayloadError, parse_activity, to_inbound
+from bot.channels.teams.render import render_turn
+from bot.channels.teams.sdk import auth_configuration, build_adapter, reference_of
+from bot.channels.teams.sending import Sender
+from bot.messages import Notice, Outbound
+from bot.router import Router
+from bot.school import SchoolConfig
+from bot.services import addresses
+from bot.services.recipients import HANDLER_ROLES
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+MESSAGES_PATH = "/api/messages"
+_TOKEN_CLIENT_LOGGER = "microsoft_agents.hosting.core.connector.client.user_token_client"  # noqa: S105
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class TeamsChannel:
+    def __init__(self, *, settings: Settings, router: Router, school: SchoolConfig) -> None:
+        self.router = router
+        self.school = school
+        self.app_id = settings.teams_app_id
+        self.config = auth_configuration(settings)
+        self.adapter = build_adapter(self.config)
+        # The SDK's default sends the exception's text to the user; ours says sorry, and the
+        # log has the error's type only (its text may quote what someone wrote).
+        self.adapter.on_turn_error = self._on_turn_error
+        self.sender = Sender()
+        self.directory = TeamsDirectory(router.sessions, router.clock, self.sender)
+        self.notifier = TeamsNotifier(
+            adapter=self.adapter, app_id=self.app_id, sessions=router.sessions, sender=self.sender
+        )
+        if not self.app_id:
+            # Without an app id (the Playground) the SDK warns on every turn that it has none.
+            logging.getLogger(_TOKEN_CLIENT_LOGGER).setLevel(logging.ERROR)
+        if settings.teams_allow_anonymous:
+            log.warning(
+                "TEAMS_ALLOW_ANONYMOUS is on: %s accepts requests WITHOUT a Bot Framework token. "
+                "For local testing only (HOST is %s); never on a server others can reach.",
+                MESSAGES_PATH,
+                settings.host,
+            )
+
+    def add_routes(self, app: web.Application) -> None:
+        # The SDK's validation reads its configuration from the application; it guards this one
+        # route, not the web chat's or Slack's (which have their own checks).
+        with warnings.catch_warnings():  # the SDK looks it up by this string key
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            app["agent_configuration"] = self.config
+        guarded = cast(Handler, jwt_authorization_decorator(self.messages))  # type: ignore[no-untyped-call]
+        app.router.add_post(MESSAGES_PATH, guarded)
+
+    async def messages(self, request: web.Request) -> web.StreamResponse:
+        response = await self.adapter.process(request, self)
+        return response if response is not None else web.Response(status=202)
+
+    async def on_turn(self, context: TurnContext) -> None:
+        """Called by the adapter for every activity that passed the token check."""
+        payload = context.activity.model_dump(mode="json", by_alias=True, exclude_none=True)
+        try:
+            item = parse_activity(payload)
+        except TeamsPayloadError as error:
+            log.warning("ignored a Teams activity: %s", error)
+            return
+        if item is None:
+            return
+        reference = reference_of(context)
+        if item.kind == "uninstall":
+            await self.directory.forget(item, reference)
+            return
+        try:
+            user = await self.directory.user(context, item, reference)
+        except UnknownTeamsUser:
+            await self._send(context, item, [Notice(strings.TEAMS_WHO_ARE_YOU, "error")])
+            return
+        try:
+            replies = await self.router.handle(to_inbound(item, user))
+        except Exception as error:
+            log.error("Teams turn failed: %s", type(error).__name__)
+            await self._send(context, item, [Notice(strings.TEAMS_FAILED, "error")])
+            return
+        if replies:
+            await self._send(context, item, replies)
+
+    async def _send(
+        self, context: TurnContext, item: TeamsInput, replies: Sequence[Outbound]
+    ) -> None:
+        for payload in render_turn(replies):
+            activity = Activity.model_validate(payload)
+            await self.sender.call(
+                partial(context.send_activity, activity),
+                conversation_id=item.conversation_id,
+                tenant_id=item.tenant_id,
+            )
+
+    async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed in the SDK: %s", type(error).__name__)
+
+    async def unreachable_handlers(self) -> list[str]:
+        """The DSLs, deputies and headteacher Teams cannot alert: they never installed the app."""
+        handlers = self.school.people_with(*HANDLER_ROLES)
+        async with self.router.sessions() as session:
+            missing = await addresses.unreachable(session, "teams", [p.email for p in handlers])
+        return [f"{p.name} <{p.email}>" for p in handlers if p.email.lower() in missing]
+
+    async def report_unreachable(self) -> None:
+        if names := await self.unreachable_handlers():
+            log.warning(
+                "Teams cannot alert %s yet: the app is not installed for them (alerts still go "
+                "out on the other channels). Install it for them in the Teams admin centre.",
+                "; ".join(names),
+            )

@@ -1,0 +1,276 @@
+"""Teams activities (Bot Framework JSON, as received) -> TeamsInput. Pure: no I/O, no SDK.
+
+The handler authenticates the request, parses, looks the user up and hands the router
+`to_inbound(...)`. Only the bot's personal chats are served: an activity whose channelId is not
+"msteams" (the Microsoft 365 Agents Playground sends that too when run as `-c msteams`), or whose
+conversation is not "personal" (a group chat, a channel), gives None. Of the rest:
+
+- a `message` whose `value` carries our marker (`"os": 1`) is a click on one of our cards'
+  Action.Submit buttons: `{"os": 1, "v": value}` gives that value; `{"os": 1, "multi": step}`
+  (a multi-choice question's Done) gives the values ticked in the card's Input.ChoiceSet, which
+  Teams sends under the input's id as one comma-joined string ("" when none is ticked). A value
+  without the marker is not from our cards (an old card, another app's): None.
+- any other `message` is text: the bot's own `<at>` mention is taken out, other people's are
+  left as their names, and the rest is kept as sent (length limits are the dialogs' business).
+  Files and images the person attached are counted, never kept; the "text/html" copy Teams
+  adds of the text and any card are not files.
+- `conversationUpdate` adding the bot, and `installationUpdate` "add", are an install; the bot
+  removed, and "remove", an uninstall. Upgrades, typing, reactions, invokes, events: None.
+
+An activity missing what Teams always sends raises TeamsPayloadError, whose message is a short
+reason that never quotes the activity, so the handler can log it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from bot.messages import Inbound, User
+
+CHANNEL = "teams"
+CHANNEL_ID = "msteams"
+MARKER = "os"  # in every Action.Submit `data` we render: its version, 1
+VALUE_KEY = "v"
+MULTI_KEY = "multi"
+TICKED_INPUT = "os_ticked"  # the id of a multi-choice question's Input.ChoiceSet
+_NOT_FILES = ("text/html", "application/vnd.microsoft.card.")
+_AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
+
+Kind = Literal["message", "action", "install", "uninstall"]
+_INSTALLATION: dict[str, Kind] = {"add": "install", "remove": "uninstall"}
+_MEMBERSHIP: tuple[tuple[str, Kind], ...] = (
+    ("membersAdded", "install"),
+    ("membersRemoved", "uninstall"),
+)
+
+
+class TeamsPayloadError(ValueError):
+    """An activity missing or mistyping what Teams always sends. The message is a short reason,
+    with nothing of the activity's content: safe to log."""
+
+
+@dataclass(frozen=True)
+class TeamsInput:
+    """One thing a Teams user did, in the router's terms, with what the handler needs to reply.
+
+    `message_id` is the delivery's key for deduplication, of fixed length: a digest of the
+    conversation and activity ids; for a click on a question's card, of the clicked card
+    (`reply_to_id`) and the button, so a double click counts once, but not for case buttons
+    ("case:..."), which may be pressed again on purpose; for an install, of the conversation and
+    the day, because Teams sends both a conversationUpdate and an installationUpdate for one.
+    """
+
+    kind: Kind
+    activity_id: str
+    user_id: str
+    aad_object_id: str | None
+    user_name: str
+    conversation_id: str
+    tenant_id: str | None
+    service_url: str
+    bot_id: str
+    bot_name: str
+    message_id: str
+    text: str | None = None
+    value: str | None = None
+    values: tuple[str, ...] | None = None
+    attachments: int = 0
+    reply_to_id: str | None = None
+
+
+def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
+    """An activity -> what the person did, or None for anything the bot does not act on."""
+    if not isinstance(activity, Mapping):
+        raise TeamsPayloadError("activity is not an object")
+    kind = _str(activity, "type", "activity")
+    if _str(activity, "channelId", "activity") != CHANNEL_ID:
+        return None
+    if kind not in {"message", "conversationUpdate", "installationUpdate"}:
+        return None
+    conversation = _obj(activity, "conversation", "activity")
+    if _opt_str(conversation, "conversationType", "conversation") not in (None, "personal"):
+        return None
+    if conversation.get("isGroup") is True:
+        return None
+    base = _base(activity, conversation)
+    if kind == "message":
+        return _message(activity, base)
+    event: Kind | None
+    if kind == "installationUpdate":
+        event = _INSTALLATION.get(_opt_str(activity, "action", "installationUpdate") or "")
+    else:
+        event = _membership(activity, base["bot_id"])
+    if event is None:
+        return None
+    day = (_opt_str(activity, "timestamp", kind) or "")[:10]
+    key = _digest(event, base["conversation_id"], day)
+    return TeamsInput(kind=event, message_id=key, **base)
+
+
+def to_inbound(item: TeamsInput, user: User) -> Inbound:
+    """The router's message for `item`, from `user` (looked up by the handler). An install is a
+    session start: the router shows the unfinished report, or the menu."""
+    return Inbound(
+        channel=CHANNEL,
+        conversation_key=user.email,
+        user=user,
+        text=item.text,
+        value=item.value,
+        values=item.values,
+        message_id=item.message_id,
+        attachments=item.attachments,
+        session_start=item.kind == "install",
+    )
+
+
+def submitted_value(data: Mapping[str, Any]) -> str | None:
+    """The option value one of our Action.Submit `data` sends; None for a Done button, or for
+    data that is not ours."""
+    if type(data.get(MARKER)) is not int or data[MARKER] != 1 or MULTI_KEY in data:
+        return None
+    value = data.get(VALUE_KEY)
+    return value if isinstance(value, str) and value else None
+
+
+def _base(activity: Mapping[str, Any], conversation: Mapping[str, Any]) -> dict[str, Any]:
+    sender = _obj(activity, "from", "activity")
+    recipient = _obj(activity, "recipient", "activity")
+    service_url = _str(activity, "serviceUrl", "activity")
+    if not service_url.startswith(("https://", "http://")):
+        raise TeamsPayloadError("activity serviceUrl is not a URL")
+    channel_data = _opt_obj(activity, "channelData", "activity") or {}
+    tenant = _opt_obj(channel_data, "tenant", "channelData") or {}
+    return {
+        "activity_id": _str(activity, "id", "activity"),
+        "user_id": _str(sender, "id", "from"),
+        "aad_object_id": _opt_str(sender, "aadObjectId", "from"),
+        "user_name": _opt_str(sender, "name", "from") or "",
+        "conversation_id": _str(conversation, "id", "conversation"),
+        "tenant_id": _opt_str(conversation, "tenantId", "conversation")
+        or _opt_str(tenant, "id", "tenant"),
+        "service_url": service_url,
+        "bot_id": _str(recipient, "id", "recipient"),
+        "bot_name": _opt_str(recipient, "name", "recipient") or "",
+        "reply_to_id": _opt_str(activity, "replyToId", "activity"),
+    }
+
+
+def _message(activity: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None:
+    value = activity.get("value")
+    if isinstance(value, Mapping) and type(value.get(MARKER)) is int:
+        return _action(value, base) if value[MARKER] == 1 else None
+    text = _opt_str(activity, "text", "message")
+    attachments = _files(activity)
+    if value is not None and not text and not attachments:
+        return None  # a submit from a card that is not ours
+    key = _digest("message", base["conversation_id"], base["activity_id"])
+    text = _without_bot_mention(text or "", activity, base["bot_id"])
+    return TeamsInput(kind="message", message_id=key, text=text, attachments=attachments, **base)
+
+
+def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None:
+    multi = value.get(MULTI_KEY)
+    if multi is not None:
+        if not isinstance(multi, str):
+            raise TeamsPayloadError("action multi is not a string")
+        ticked = value.get(TICKED_INPUT, "")
+        if not isinstance(ticked, str):
+            raise TeamsPayloadError("action ticked values are not a string")
+        chosen, values = f"multi:{multi}", tuple(v for v in ticked.split(",") if v)
+        button = None
+    else:
+        button = _opt_str(value, VALUE_KEY, "action")
+        if button is None:
+            return None  # marked as ours, but neither a button nor a Done: not from this bot
+        chosen, values = f"v:{button}", None
+    conversation, activity_id = base["conversation_id"], base["activity_id"]
+    if (button or "").startswith("case:"):
+        key = _digest("action", conversation, activity_id)
+    else:  # one count per button of a card: the clicked card, not the click
+        key = _digest("click", conversation, base["reply_to_id"] or activity_id, chosen)
+    return TeamsInput(kind="action", message_id=key, value=button, values=values, **base)
+
+
+def _membership(activity: Mapping[str, Any], bot_id: str) -> Kind | None:
+    """conversationUpdate: "install" if it adds the bot, "uninstall" if it removes it."""
+    for key, event in _MEMBERSHIP:
+        members = activity.get(key)
+        if members is None:
+            continue
+        if not isinstance(members, list):
+            raise TeamsPayloadError(f"conversationUpdate {key} is not a list")
+        for member in members:
+            if not isinstance(member, Mapping):
+                raise TeamsPayloadError(f"conversationUpdate {key} member is not an object")
+            if member.get("id") == bot_id:
+                return event
+    return None
+
+
+def _files(activity: Mapping[str, Any]) -> int:
+    """How many files or images came with a message, not counting Teams' HTML copy or cards."""
+    attachments = activity.get("attachments")
+    if attachments is None:
+        return 0
+    if not isinstance(attachments, list):
+        raise TeamsPayloadError("message attachments is not a list")
+    count = 0
+    for attachment in attachments:
+        if not isinstance(attachment, Mapping):
+            raise TeamsPayloadError("message attachment is not an object")
+        content_type = _opt_str(attachment, "contentType", "attachment") or ""
+        count += not content_type.lower().startswith(_NOT_FILES)
+    return count
+
+
+def _without_bot_mention(text: str, activity: Mapping[str, Any], bot_id: str) -> str:
+    """The text without the bot's mention (as the entities name it); other mentions become the
+    name they show, without the tags."""
+    entities = activity.get("entities")
+    for entity in entities if isinstance(entities, list) else ():
+        if not isinstance(entity, Mapping) or entity.get("type") != "mention":
+            continue
+        mentioned = entity.get("mentioned")
+        tagged = entity.get("text")
+        ours = isinstance(mentioned, Mapping) and mentioned.get("id") == bot_id
+        if ours and isinstance(tagged, str) and tagged:
+            text = text.replace(tagged, "")
+    return _AT.sub(lambda match: match[1], text).strip()
+
+
+def _digest(*parts: str) -> str:
+    """A key of fixed size, whatever the lengths of the ids (the column holds 200 characters)."""
+    raw = "\n".join(parts).encode("utf-8", "surrogatepass")
+    return f"teams:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _obj(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = parent.get(key)
+    if not isinstance(value, Mapping):
+        raise TeamsPayloadError(f"{where} without {key}")
+    return value
+
+
+def _opt_obj(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
+    value = parent.get(key)
+    if value is not None and not isinstance(value, Mapping):
+        raise TeamsPayloadError(f"{where} {key} is not an object")
+    return value
+
+
+def _str(parent: Mapping[str, Any], key: str, where: str) -> str:
+    value = parent.get(key)
+    if not isinstance(value, str) or not value:
+        raise TeamsPayloadError(f"{where} without {key}")
+    return value
+
+
+def _opt_str(parent: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = parent.get(key)
+    if value is not None and not isinstance(value, str):
+        raise TeamsPayloadError(f"{where} {key} is not a string")
+    return value or None

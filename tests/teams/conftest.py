@@ -1,0 +1,124 @@
+"""A bot with Teams switched on, talking to a fake Bot Connector on loopback.
+
+Every test here fails if anything tries to reach beyond loopback (the SDK would otherwise fetch
+signing keys or tokens from Microsoft): `no_internet` refuses and records such attempts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from tests.conftest import EXAMPLE_CONFIG
+from tests.support.clock import FakeClock
+from tests.teams.connector import FakeBotConnector, Member
+from tests.teams.world import PEOPLE, TeamsWorld
+
+
+def _loopback(host: object) -> bool:
+    if host in (None, "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    attempts: list[str] = []
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def check(address: Any) -> None:
+        if isinstance(address, tuple) and not _loopback(address[0]):
+            attempts.append(str(address[0]))
+            raise OSError(f"test refused a connection to {address[0]} (not loopback)")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _loopback(host):
+            attempts.append(str(host))
+            raise socket.gaierror(f"test refused to resolve {host} (not loopback)")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield attempts
+    assert attempts == [], f"tried to reach beyond loopback: {attempts}"
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[tuple[FakeBotConnector, str]]:
+    fake = FakeBotConnector(
+        members={
+            user_id: Member(user_id, name, email, aad)
+            for user_id, (email, name, aad) in PEOPLE.items()
+        }
+    )
+    server = TestServer(fake.app())
+    await server.start_server()
+    try:
+        yield fake, str(server.make_url("/"))
+    finally:
+        await server.close()
+
+
+async def start_world(
+    *,
+    database_url: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    connector: tuple[FakeBotConnector, str],
+    **settings: Any,
+) -> TeamsWorld:
+    # Imported here, so that the checks of the manifest and renderer need no bot at all.
+    from bot.app import build_bot, create_app, prepare_storage
+    from bot.settings import Settings
+
+    fake, service_url = connector
+    options: dict[str, Any] = {"teams_allow_anonymous": True, **settings}
+    bot = build_bot(
+        Settings(
+            data_dir=tmp_path / "data",
+            database_url=database_url,
+            school_config=EXAMPLE_CONFIG,
+            **options,
+        ),
+        clock=clock,
+    )
+    await prepare_storage(bot)
+    client = TestClient(TestServer(create_app(bot, run_scheduler=False)))
+    await client.start_server()
+    return TeamsWorld(connector=fake, service_url=service_url, client=client, bot=bot)
+
+
+@pytest.fixture
+async def world(
+    database_url: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    connector: tuple[FakeBotConnector, str],
+) -> AsyncIterator[TeamsWorld]:
+    world = await start_world(
+        database_url=database_url, tmp_path=tmp_path, clock=clock, connector=connector
+    )
+    try:
+        yield world
+    finally:
+        await world.close()

@@ -1,0 +1,772 @@
+"""The Teams renderer is pure, keeps within Teams' limits, never lets anyone's text format, link
+or mention, and every button it draws comes back through the parser as the option it shows.
+
+Every card is checked against tests/teams/adaptive_card_1_5.schema.json: our own closed schema
+of the subset of Adaptive Cards 1.5 that the renderer emits (written from the 1.5 schema, with
+Teams' limits). It has no TextBlock or Fact, whose text Teams reads as markdown, so passing it
+means every text went out as a plain TextRun. Each activity is also loaded by the Agents SDK's
+own Activity model, as the handler will, to show that nothing is lost on the way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from cryptography.fernet import Fernet
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from microsoft_agents.activity import Activity
+
+from bot.channels.teams.cards import (
+    ACTIONS_PER_SET,
+    BUTTON_TITLE_MAX,
+    MESSAGE_BYTES_MAX,
+    TEXT_PIECE_BYTES,
+    json_size,
+    split_text,
+)
+from bot.channels.teams.parse import TICKED_INPUT, parse_activity, to_inbound
+from bot.channels.teams.render import (
+    SUMMARY_MAX,
+    CardTooLarge,
+    card_values,
+    escape_teams_markdown,
+    render_card_update,
+    render_turn,
+)
+from bot.messages import (
+    Card,
+    CardField,
+    Inbound,
+    Link,
+    Notice,
+    Option,
+    Outbound,
+    Question,
+    Summary,
+    SummaryRow,
+    User,
+)
+from bot.school import load_school_config
+from bot.services.alert_cards import ICT_STEPS, CardMaker
+from dialogs.display import cancel_question, question_for
+from dialogs.engine import Dialog, DialogState
+from dialogs.loader import BUILTIN_FLOWS, load_flows
+from dialogs.strings import HELP_COMMANDS, SUMMARY_TEXT
+from storage.crypto import Cipher
+from storage.models import Outbox, Report
+from tests.conftest import EXAMPLE_CONFIG
+
+HERE = Path(__file__).parent
+SCHEMA = json.loads((HERE / "adaptive_card_1_5.schema.json").read_text(encoding="utf-8"))
+VALIDATOR = Draft202012Validator(SCHEMA)
+ACTION = json.loads((HERE / "payloads" / "action_button.json").read_text(encoding="utf-8"))
+TZ = ZoneInfo("Europe/London")
+PERSON = User("29:1abc", "t.brannigan@example.org", "Tom Brannigan")
+
+ACTIONS = (
+    Option("__back", "Back"),
+    Option("__skip", "Skip"),
+    Option("__help", "Help"),
+    Option("__cancel", "Cancel", "danger"),
+)
+NOTICE = Notice(
+    text="That is 501 characters; the limit here is 500. Please shorten it.",
+    tone="error",
+    restore_text='AB <b>(Year 5)</b> & CD said "stop" <at>Head</at>',
+)
+CHOICE_QUESTION = Question(
+    step_id="category",
+    input="choice",
+    text="What kind of concern is it?",
+    options=(
+        Option("bullying", "Cyber-bullying"),
+        Option("images", "Sharing nude or semi-nude images"),
+        Option("other", "Something else"),
+    ),
+    hint="Choose the closest; you can describe it in your own words later.",
+    progress=(2, 17),
+    current_answer="Cyber-bullying",
+    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
+)
+MULTI_QUESTION = Question(
+    step_id="image_indicators",
+    input="multi_choice",
+    text="Do you know or suspect any of these? Choose all that apply, or skip.",
+    options=(
+        Option("adult_involved", "An adult is involved"),
+        Option("coercion", "Coercion, blackmail or grooming"),
+        Option("sextortion", "Someone is demanding money or more images"),
+    ),
+    guidance="Do not view, copy or forward the image.\n• Keep the device secure.",
+    required=False,
+    progress=(6, 17),
+    actions=ACTIONS,
+)
+TEXT_QUESTION = Question(
+    step_id="what_happened",
+    input="text",
+    text="What happened? Please use the pupils' own words where you can.",
+    hint="Facts, not opinions: who, what, when.",
+    max_length=4000,
+    progress=(9, 17),
+    current_answer="AB showed me messages calling her names & worse.",
+    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
+)
+SUMMARY = Summary(
+    title="Your online-safety concern",
+    rows=(
+        SummaryRow("immediate_danger", "Immediate danger", "No"),
+        SummaryRow("pupils", "Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
+        SummaryRow("where", "Where (platform, app or device)", "hxxps://example[.]com/chat"),
+    ),
+    text="Please check your answers. You can change any of them before sending.",
+    options=(
+        Option("__submit", "Send to the DSL", "primary"),
+        Option("__back", "Back"),
+        Option("__cancel", "Cancel", "danger"),
+    ),
+)
+CARD = Card(
+    card_id="case-42",
+    title="URGENT: Online-safety concern OS-2026-00042",
+    tone="urgent",
+    text="Tom Brannigan reported a concern at 10:31. The police may need to be involved.",
+    fields=(
+        CardField("Reference", "OS-2026-00042"),
+        CardField("What happened", 'AB said "stop" <b>twice</b> & left.\nThen CD laughed.'),
+    ),
+    actions=(
+        Option("case:ack:42", "Acknowledge", "primary"),
+        Option("case:view:42", "View"),
+        Option("case:close:42", "Close", "danger"),
+    ),
+    footer="Sent to the DSL and the deputy DSL",
+    links=(Link("Printable chronology", "/api/web/cases/42/chronology.html"),),
+)
+CASES: dict[str, Outbound] = {
+    "card": CARD,
+    "notice": NOTICE,
+    "question_choice": CHOICE_QUESTION,
+    "question_multi": MULTI_QUESTION,
+    "question_text": TEXT_QUESTION,
+    "summary": SUMMARY,
+}
+INJECTION = (
+    "**bold** _it_ [link](http://evil.example/x) <at>Head</at> @channel <script>alert(1)</script> "
+    "&amp; &lt;b&gt; # heading\n- list\n1. item\n> quote `code` ~~gone~~ https://evil.example"
+)
+
+
+# --- checking what is sent ---------------------------------------------------------------------
+
+
+def walk(node: Any) -> list[dict[str, Any]]:
+    """Every object in a card (or an activity, or a list of them), in document order."""
+    if isinstance(node, dict):
+        return [node] + [found for value in node.values() for found in walk(value)]
+    if isinstance(node, list):
+        return [found for item in node for found in walk(item)]
+    return []
+
+
+def card_of(activity: dict[str, Any]) -> dict[str, Any]:
+    content: dict[str, Any] = activity["attachments"][0]["content"]
+    return content
+
+
+def runs(activities: list[dict[str, Any]]) -> list[str]:
+    """Every TextRun's text, in order: all that a person reads in the cards."""
+    return [node["text"] for node in walk(activities) if node.get("type") == "TextRun"]
+
+
+def shown(activities: list[dict[str, Any]]) -> str:
+    return "".join(runs(activities))
+
+
+def check_activity(activity: dict[str, Any]) -> None:
+    assert set(activity) == {"type", "summary", "attachments"}
+    assert activity["type"] == "message"
+    assert activity["summary"].strip() and len(activity["summary"]) <= SUMMARY_MAX
+    (attachment,) = activity["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in VALIDATOR.iter_errors(card)]
+    assert not errors, errors[:5]
+    assert json_size(activity) <= MESSAGE_BYTES_MAX
+    assert card["fallbackText"] == activity["summary"]
+    nodes = walk(card)
+    ids = [node["id"] for node in nodes if "id" in node]
+    assert len(ids) == len(set(ids))
+    choices = [node for node in nodes if node.get("type") == "Input.ChoiceSet"]
+    dones = [data for data in card_values(card) if "multi" in data]
+    assert len(choices) == len(dones) <= 1  # a Done only with its boxes, in the same card
+    assert all(choice["id"] == TICKED_INPUT for choice in choices)
+    # The SDK's model, as the handler loads it, keeps the card whole.
+    model = Activity.model_validate(activity)
+    dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert dumped["attachments"][0]["content"] == card
+    assert dumped["summary"] == activity["summary"]
+
+
+def check_turn(messages: list[Outbound]) -> list[dict[str, Any]]:
+    activities = render_turn(messages)
+    assert bool(activities) == bool(messages)
+    for activity in activities:
+        check_activity(activity)
+    return activities
+
+
+def press(data: dict[str, Any], ticked: tuple[str, ...] | None = None) -> Inbound:
+    """What the router gets when the person presses the button with `data` (and ticked boxes)."""
+    value = dict(data) if ticked is None else {**data, TICKED_INPUT: ",".join(ticked)}
+    item = parse_activity(ACTION | {"value": value})
+    assert item is not None and item.kind == "action"
+    return to_inbound(item, PERSON)
+
+
+def buttons_of(message: Outbound) -> list[str]:
+    """The option values a message's buttons should send, in order."""
+    if isinstance(message, Question):
+        options = message.options if message.input != "multi_choice" else ()
+        return [o.value for o in (*options, *message.actions)]
+    if isinstance(message, Summary):
+        changes = [f"edit:{row.step_id}" for row in message.rows]
+        return changes + [o.value for o in message.options]
+    if isinstance(message, Card):
+        return [o.value for o in message.actions]
+    return []
+
+
+def check_round_trips(message: Outbound) -> None:
+    activities = check_turn([message])
+    datas = card_values(activities)
+    values = [data["v"] for data in datas if "v" in data]
+    assert values == buttons_of(message)
+    for data in datas:
+        if "v" in data:
+            inbound = press(data)
+            assert (inbound.value, inbound.values, inbound.text) == (data["v"], None, None)
+            continue
+        assert isinstance(message, Question) and message.input == "multi_choice"
+        options = tuple(o.value for o in message.options)
+        for ticked in (options, options[::2], ()):
+            inbound = press(data, ticked)
+            assert (inbound.value, inbound.values) == (None, ticked)
+
+
+def test_the_schema_is_a_schema_and_refuses_what_teams_would_misread() -> None:
+    Draft202012Validator.check_schema(SCHEMA)
+    (activity,) = render_turn([CHOICE_QUESTION])
+    good = card_of(activity)
+    assert VALIDATOR.is_valid(good)
+    markdown = {"type": "TextBlock", "text": "**bold**", "wrap": True}
+    link = {"type": "Action.OpenUrl", "title": "Open", "url": "https://evil.example"}
+    misspelt = {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": "x", "bold": 1}]}
+    seven = {"type": "ActionSet", "actions": [good["body"][-1]["actions"][0]] * 7}
+    for element in (markdown, {"type": "ActionSet", "actions": [link]}, misspelt, seven):
+        assert not VALIDATOR.is_valid(good | {"body": [element]})
+    comma = {"type": "Input.ChoiceSet", "id": "x", "choices": [{"title": "A", "value": "a,b"}]}
+    assert not VALIDATOR.is_valid(good | {"body": [comma]})
+    assert not VALIDATOR.is_valid(good | {"msteams": {"entities": []}})
+
+
+# --- each kind of message ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_kind_renders_valid_cards_whose_buttons_round_trip(name: str) -> None:
+    check_round_trips(CASES[name])
+
+
+def test_a_question_card_in_full() -> None:
+    question = replace(CHOICE_QUESTION, current_answer=None, hint=None, actions=ACTIONS[3:])
+    (activity,) = check_turn([question])
+    assert activity["summary"] == "What kind of concern is it?"
+    assert card_of(activity) == {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "fallbackText": "What kind of concern is it?",
+        "body": [
+            {
+                "type": "RichTextBlock",
+                "inlines": [
+                    {"type": "TextRun", "text": "What kind of concern is it?", "weight": "bolder"}
+                ],
+            },
+            {
+                "type": "RichTextBlock",
+                "inlines": [{"type": "TextRun", "text": "Question 2 of 17", "isSubtle": True}],
+            },
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {
+                        "type": "Action.Submit",
+                        "title": "Cyber-bullying",
+                        "data": {"os": 1, "v": "bullying"},
+                    }
+                ],
+            },
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {
+                        "type": "Action.Submit",
+                        "title": "Sharing nude or semi-nude images",
+                        "data": {"os": 1, "v": "images"},
+                    }
+                ],
+            },
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {
+                        "type": "Action.Submit",
+                        "title": "Something else",
+                        "data": {"os": 1, "v": "other"},
+                    }
+                ],
+            },
+            {
+                "type": "ActionSet",
+                "actions": [
+                    {
+                        "type": "Action.Submit",
+                        "title": "Cancel",
+                        "data": {"os": 1, "v": "__cancel"},
+                        "style": "destructive",
+                    }
+                ],
+            },
+        ],
+        "msteams": {"width": "Full"},
+    }
+
+
+def test_render_is_pure() -> None:
+    first = render_turn([SUMMARY, CARD])
+    card_of(first[0])["body"].clear()
+    assert render_turn([SUMMARY, CARD]) == render_turn([SUMMARY, CARD])
+    assert card_of(render_turn([SUMMARY])[0])["body"]
+
+
+def test_a_turns_prompts_share_one_activity_and_a_case_card_stands_alone() -> None:
+    (together,) = check_turn([NOTICE, CHOICE_QUESTION])  # one call to Teams, not two
+    assert together["summary"] == CHOICE_QUESTION.text  # the question to answer, in the preview
+    assert NOTICE.text in shown([together]) and CHOICE_QUESTION.text in shown([together])
+    card = Card(card_id="case-1", title="Online-safety concern OS-2026-00001")
+    first, alone, last = check_turn([NOTICE, card, CHOICE_QUESTION])
+    assert card.title in shown([alone]) and NOTICE.text not in shown([alone])
+    assert NOTICE.text in shown([first]) and CHOICE_QUESTION.text in shown([last])
+    assert render_turn([]) == []
+
+
+def test_a_multi_choice_question_ticks_boxes_then_presses_done() -> None:
+    (activity,) = check_turn([MULTI_QUESTION])
+    nodes = walk(card_of(activity))
+    (choices,) = [node for node in nodes if node.get("type") == "Input.ChoiceSet"]
+    assert (choices["isMultiSelect"], choices["style"], choices["wrap"]) == (True, "expanded", True)
+    assert [(c["title"], c["value"]) for c in choices["choices"]] == [
+        (o.label, o.value) for o in MULTI_QUESTION.options
+    ]
+    (done,) = [node for node in nodes if node.get("data", {}).get("multi") is not None]
+    assert (done["title"], done["data"], done["style"]) == (
+        "Done",
+        {"os": 1, "multi": "image_indicators"},
+        "positive",
+    )
+    assert "Tick all that apply, then press Done." in shown([activity])
+
+
+def test_a_multi_choice_value_with_a_comma_is_refused() -> None:
+    bad = replace(MULTI_QUESTION, options=(Option("a,b", "A and B"),))
+    with pytest.raises(ValueError, match="no comma"):
+        render_turn([bad])
+
+
+def test_text_and_datetime_questions_ask_for_a_typed_reply_without_option_buttons() -> None:
+    when = Question(step_id="happened_at", input="datetime", text="When did it happen?")
+    for question in (TEXT_QUESTION, when):
+        (activity,) = check_turn([replace(question, actions=())])
+        assert card_values(activity) == []
+        assert "Type your answer as a message." in shown([activity])
+    assert "today 10:15" in shown(render_turn([when]))
+    assert "Up to 4,000 characters." in shown(render_turn([TEXT_QUESTION]))
+
+
+def test_the_current_answer_and_the_guidance_are_shown() -> None:
+    text = shown(check_turn([TEXT_QUESTION, MULTI_QUESTION]))
+    assert "Current answer: AB showed me messages calling her names & worse." in text
+    assert "ℹ️ Do not view, copy or forward the image.\n• Keep the device secure." in text
+    (activity,) = render_turn([MULTI_QUESTION])
+    assert card_of(activity)["body"][0]["style"] == "accent"  # guidance stands out
+
+
+def test_a_summary_row_has_a_change_button_for_its_step() -> None:
+    (activity,) = check_turn([SUMMARY])
+    changes = [n for n in walk(activity) if n.get("data", {}).get("v", "").startswith("edit:")]
+    assert [c["data"]["v"] for c in changes] == [f"edit:{r.step_id}" for r in SUMMARY.rows]
+    assert all(c["title"] == "Change" for c in changes)
+    assert changes[1]["tooltip"] == "Change Pupils involved"
+    assert "Pupils involved\nAB (Year 5), victim\nCD (Year 6)" in shown([activity])
+
+
+def test_a_defanged_address_is_shown_as_it_comes_and_never_as_a_link() -> None:
+    activities = check_turn([SUMMARY])
+    assert "hxxps://example[.]com/chat" in runs(activities)
+    assert "example.com" not in json.dumps(activities)
+
+
+def test_links_show_the_path_as_text() -> None:
+    activities = check_turn([CARD])
+    assert "Printable chronology: /api/web/cases/42/chronology.html" in runs(activities)
+    assert not any("url" in node for node in walk(activities))
+
+
+@pytest.mark.parametrize(
+    ("tone", "style", "sign"),
+    [
+        ("info", None, ""),
+        ("guidance", "accent", "ℹ️ "),
+        ("warning", "warning", "⚠️ "),
+        ("error", "attention", "⚠️ "),
+        ("success", "good", "✅ "),
+        ("urgent", "attention", ""),
+    ],
+)
+def test_a_tone_is_a_container_style_and_a_sign(tone: Any, style: str | None, sign: str) -> None:
+    (activity,) = check_turn([Notice("Saved.", tone)])
+    first = card_of(activity)["body"][0]
+    assert first.get("style") == style
+    assert shown([activity]).endswith(f"{sign}Saved.")
+
+
+def test_urgent_says_so_in_words_too() -> None:
+    for message in (Notice("Call 999 now.", "urgent"), CARD):
+        (activity,) = check_turn([message])
+        (urgent,) = [n for n in walk(activity) if n.get("text") == "🚨 Urgent"]
+        assert (urgent["weight"], urgent["color"]) == ("bolder", "attention")
+        assert card_of(activity)["body"][0]["style"] == "attention"
+    assert render_turn([Notice("Call 999 now.", "urgent")])[0]["summary"] == "Urgent: Call 999 now."
+
+
+def test_a_rejected_answer_is_handed_back_in_a_block_of_its_own() -> None:
+    (activity,) = check_turn([NOTICE])
+    body = card_of(activity)["body"]
+    assert body[-1] == {
+        "type": "RichTextBlock",
+        "inlines": [{"type": "TextRun", "text": NOTICE.restore_text}],
+    }
+
+
+def test_long_labels_are_shortened_on_buttons_only_and_given_in_full() -> None:
+    label = "A very long option label that goes on and on and on and on "
+    question = Question(
+        step_id="s",
+        input="choice",
+        text="Which?",
+        options=tuple(Option(f"o{i}", f"{label}{i}") for i in range(30)),
+    )
+    activities = check_turn([question])
+    buttons = [n for n in walk(activities) if n.get("type") == "Action.Submit"]
+    assert [b["data"]["v"] for b in buttons] == [f"o{i}" for i in range(30)]
+    assert all(len(b["title"]) <= BUTTON_TITLE_MAX and b["title"].endswith("…") for b in buttons)
+    assert [b["tooltip"] for b in buttons] == [o.label for o in question.options]
+    text = shown(activities)
+    assert all(f"{i + 1}. {label}{i}" in text for i in range(30))
+
+
+def test_buttons_share_rows_of_at_most_six_while_they_fit() -> None:
+    many = Question(
+        step_id="s",
+        input="choice",
+        text="Which?",
+        options=tuple(Option(f"v{i}", f"{i}") for i in range(20)),
+    )
+    (activity,) = check_turn([many])
+    sets = [n for n in walk(activity) if n.get("type") == "ActionSet"]
+    assert [len(s["actions"]) for s in sets] == [6, 6, 6, 2]
+    assert ACTIONS_PER_SET == 6
+
+
+# --- nothing anyone wrote can format, link or mention ------------------------------------------
+
+
+def _injected() -> list[Outbound]:
+    evil = INJECTION
+    option = Option("bad", evil)
+    return [
+        Notice(evil, "urgent", restore_text=evil),
+        Notice(evil, "guidance"),
+        Question(
+            step_id="s",
+            input="choice",
+            text=evil,
+            options=(option,),
+            hint=evil,
+            guidance=evil,
+            current_answer=evil,
+            actions=ACTIONS,
+        ),
+        Question(step_id="m", input="multi_choice", text=evil, options=(Option("v", evil),)),
+        Question(step_id="t", input="text", text=evil, hint=evil, current_answer=evil),
+        Summary(evil, (SummaryRow("x", evil, evil),), evil, (option,)),
+        Card(
+            card_id="c",
+            title=evil,
+            tone="warning",
+            text=evil,
+            fields=(CardField(evil, evil), CardField(evil, evil * 40)),
+            actions=(option,),
+            footer=evil,
+            links=(Link(evil, "/api/web/<b>"),),
+        ),
+    ]
+
+
+def test_what_anyone_wrote_is_plain_text_shown_exactly_as_written() -> None:
+    activities = check_turn(_injected())  # the schema has no markdown surface at all
+    texts = runs(activities)
+    assert sum(INJECTION in text for text in texts) >= 15
+    nodes = walk(activities)
+    assert not [n for n in nodes if n.get("type") in {"TextBlock", "FactSet", "Fact"}]
+    assert not [n for n in nodes if "entities" in n or "selectAction" in n]
+    choice_titles = [c["title"] for n in nodes for c in n.get("choices", [])]
+    assert choice_titles == [INJECTION]  # choice titles are plain text in Teams
+
+
+def test_escape_teams_markdown_leaves_nothing_to_interpret() -> None:
+    escaped = escape_teams_markdown(INJECTION)
+    specials = set("\\`*_{}[]()#+-.!|~<>&:")
+    index = 0
+    while index < len(escaped):  # every mark comes escaped, and only marks are escaped
+        if escaped[index] == "\\":
+            assert escaped[index + 1] in specials
+            index += 2
+        else:
+            assert escaped[index] not in specials, escaped[index:]
+            index += 1
+    assert escaped.startswith(r"\*\*bold\*\* \_it\_ \[link\]\(http\:")
+    assert r"\<at\>Head\</at\>" in escaped and r"evil\.example" in escaped
+    assert "@channel" in escaped  # Teams mentions need <at> and entities, never a bare @
+
+
+def test_escape_teams_markdown_loses_nothing() -> None:
+    escaped = escape_teams_markdown(INJECTION + "\\ back\\slash")
+    assert re.sub(r"\\(.)", r"\1", escaped) == INJECTION + "\\ back\\slash"
+    assert escape_teams_markdown("Plain words 123") == "Plain words 123"
+
+
+# --- nothing is lost ---------------------------------------------------------------------------
+
+
+def _long_answer(length: int) -> str:
+    words = 'AB said "stop" & ran off 😀 then CD wrote *it* in the group chat. \n'
+    return (words * (length // len(words) + 1))[:length]
+
+
+@pytest.mark.parametrize("where", ["summary", "card", "notice", "restore", "current"])
+def test_a_40000_character_answer_arrives_whole(where: str) -> None:
+    answer = _long_answer(40_000)
+    messages: dict[str, Outbound] = {
+        "summary": Summary("Check", (SummaryRow("what", "What happened", answer),), "Check."),
+        "card": replace(CARD, fields=(CardField("What happened", answer),)),
+        "notice": Notice(answer, "info"),
+        "restore": Notice("Too long.", "error", restore_text=answer),
+        "current": replace(TEXT_QUESTION, current_answer=answer),
+    }
+    message = messages[where]
+    activities = check_turn([message])
+    assert len(activities) >= 3
+    assert answer in shown(activities)
+    assert all(a["summary"].endswith(" (continued)") for a in activities[1:])
+    check_round_trips(message)  # the buttons come after the text, and still work
+
+
+def test_split_text_cuts_at_breaks_within_the_limit_and_loses_nothing() -> None:
+    prose = _long_answer(20_000)
+    pieces = split_text(prose, TEXT_PIECE_BYTES)
+    assert "".join(pieces) == prose
+    assert all(json_size(piece) <= TEXT_PIECE_BYTES for piece in pieces)
+    assert all(piece.endswith(("\n", " ")) for piece in pieces[:-1])
+    for dense in ("😀" * 5000, '"' * 5000, "\\" * 5000, "x" * 9000):
+        pieces = split_text(dense, TEXT_PIECE_BYTES)
+        assert "".join(pieces) == dense and len(pieces) >= 2
+        assert all(json_size(piece) <= TEXT_PIECE_BYTES for piece in pieces)
+
+
+def test_blank_text_is_shown_as_blank() -> None:
+    activities = check_turn([Summary("Check", (SummaryRow("x", "Who", "  "),), "")])
+    assert "(blank)" in runs(activities)
+
+
+# --- card updates ------------------------------------------------------------------------------
+
+
+def test_a_card_update_is_the_card_as_one_activity() -> None:
+    assert render_card_update(CARD) == render_turn([CARD])[0]
+    acknowledged = replace(CARD, tone="info", actions=(), footer="Acknowledged by Alice Hartley")
+    update = render_card_update(acknowledged)
+    check_activity(update)
+    assert card_values(update) == []
+    assert "Acknowledged by Alice Hartley" in shown([update])
+
+
+def test_a_card_too_large_for_one_activity_is_refused_for_update_not_cut() -> None:
+    huge = replace(CARD, fields=tuple(CardField(f"Answer {i}", "x" * 4000) for i in range(5)))
+    with pytest.raises(CardTooLarge):
+        render_card_update(huge)
+    activities = check_turn([huge])
+    assert len(activities) > 1
+    assert shown(activities).count("x" * 4000) == 5
+
+
+def test_render_refuses_what_it_does_not_know() -> None:
+    with pytest.raises(TypeError, match="cannot render str"):
+        render_turn(["hello"])  # type: ignore[list-item]
+
+
+def test_a_button_without_a_value_is_refused() -> None:
+    with pytest.raises(ValueError, match="must not be empty"):
+        render_turn([replace(CHOICE_QUESTION, options=(Option("", "Nothing"),))])
+
+
+# --- every message the bot can send ------------------------------------------------------------
+
+
+def _builtin_messages() -> list[Outbound]:
+    """The intro, help, every step's question (also with a long current answer) and a summary
+    of each built-in flow, and the cancel questions."""
+    messages: list[Outbound] = [cancel_question(False), cancel_question(True)]
+    for flow in load_flows(BUILTIN_FLOWS).values():
+        dialog = Dialog(flow, tz=TZ, clock=lambda: datetime(2026, 3, 2, 10, tzinfo=UTC))
+        context = {name: "yes" for name in flow.spec.context}
+        messages += dialog.start(context).prompts
+        messages.append(Notice(f"{flow.spec.help}\n\n{HELP_COMMANDS}", "guidance"))
+        for step in flow.spec.steps:
+            state = DialogState(flow.id, flow.spec.version, step.id, context=context)
+            state.history = ["earlier"]
+            question = question_for(dialog, state, step)
+            messages += [question, replace(question, current_answer=_long_answer(4000))]
+        rows = tuple(SummaryRow(s.id, s.label, f"Answer to {s.id}") for s in flow.spec.steps)
+        options = (Option("__submit", flow.spec.submit_label, "primary"), *ACTIONS[::3])
+        messages.append(Summary(flow.spec.summary_title, rows, SUMMARY_TEXT, options))
+    return messages
+
+
+def test_every_builtin_flow_message_renders_within_teams_limits_and_round_trips() -> None:
+    messages = _builtin_messages()
+    assert len(messages) > 100
+    assert any(isinstance(m, Question) and m.input == "multi_choice" for m in messages)
+    for message in messages:
+        check_round_trips(message)
+
+
+def _report(**fields: Any) -> Report:
+    at = datetime(2026, 3, 2, 19, 30, tzinfo=UTC)  # out of school hours
+    defaults: dict[str, Any] = {
+        "id": 42,
+        "reference": "OS-2026-00042",
+        "kind": "concern",
+        "category": "images",
+        "urgent": True,
+        "allegation": True,
+        "status": "submitted",
+        "reporter_email": "t.brannigan@example.org",
+        "channel": "teams",
+        "flow_id": "concern",
+        "flow_version": 1,
+        "created_at": at,
+        "updated_at": at,
+        "submitted_at": at,
+        "case_status": "open",
+        "alerted_at": at,
+    }
+    return Report(**(defaults | fields))
+
+
+async def _case_messages() -> list[Outbound]:
+    """The alerts, updates and notices of bot/services/alert_cards.py, for cases in each state."""
+    cipher = Cipher([Fernet.generate_key()])
+    school = load_school_config(EXAMPLE_CONFIG)
+    maker = CardMaker(school=school, cipher=cipher, flows=load_flows(BUILTIN_FLOWS))
+    rows = [
+        {"step": step, "label": step.replace("_", " "), "answer": INJECTION} for step in ICT_STEPS
+    ]
+    rows.append({"step": "what_happened", "label": "What happened", "answer": _long_answer(6000)})
+    answers = cipher.encrypt_json({"answers": {}, "rows": rows})
+    acknowledged_at = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
+    reports = [
+        _report(answers_enc=answers),
+        _report(answers_enc=answers, urgent=False, allegation=False, status="in_progress"),
+        _report(
+            answers_enc=answers,
+            case_status="acknowledged",
+            acknowledged_by="a.hartley@example.org",
+            acknowledged_at=acknowledged_at,
+        ),
+        _report(answers_enc=answers, case_status="closed", closed_at=acknowledged_at),
+        _report(answers_enc=None, kind="filtering", flow_id="filtering", category=None),
+    ]
+    messages: list[Outbound] = []
+    for report in reports:
+        for kind, level in (("alert", 0), ("alert", 2), ("update", 0), ("ict", 0), ("seen", 0)):
+            row = Outbox(kind=kind, level=level, channel="teams", recipient_email="x@y.org")
+            if kind == "seen" and report.case_status != "acknowledged":
+                continue
+            messages += await maker.messages_for(row, report)
+        messages.append(maker.case_card(report, rows, details=True))
+    return messages
+
+
+async def test_every_case_card_renders_within_teams_limits_and_round_trips() -> None:
+    messages = await _case_messages()
+    assert sum(isinstance(m, Card) for m in messages) >= 20
+    for message in messages:
+        check_round_trips(message)
+        if isinstance(message, Card) and len(render_turn([message])) == 1:
+            assert render_card_update(message) == render_turn([message])[0]
+    acknowledge = [v for m in messages for v in buttons_of(m) if v.startswith("case:ack:")]
+    assert acknowledge and press({"os": 1, "v": acknowledge[0]}).value == "case:ack:42"
+
+
+def _large_messages() -> list[Outbound]:
+    rows = tuple(SummaryRow(f"step_{i}", f"Answer {i}", _long_answer(4000)) for i in range(30))
+    fields = tuple(CardField(f"Field {i}", f"Value {i}") for i in range(25))
+    long_fields = tuple(CardField(f"Field {i}", _long_answer(2500)) for i in range(25))
+    chronology = tuple(CardField(f"2 March 2026 {i:02}:00", f"Note {i}") for i in range(200))
+    many = tuple(Option(f"v{i}", f"Option number {i} " * 6) for i in range(60))
+    return [
+        replace(SUMMARY, rows=rows),
+        replace(CARD, fields=fields),
+        replace(CARD, fields=long_fields, text=_long_answer(5000)),
+        Card("history-42", "Chronology", fields=chronology, links=CARD.links * 12),
+        replace(CHOICE_QUESTION, options=many),
+        replace(
+            MULTI_QUESTION, options=tuple(Option(f"v{i}", o.label) for i, o in enumerate(many))
+        ),
+        Notice(_long_answer(40_000), "warning"),
+    ]
+
+
+@pytest.mark.parametrize("index", range(7))
+def test_large_messages_render_within_teams_limits(index: int) -> None:
+    message = _large_messages()[index]
+    check_round_trips(message)
+    if isinstance(message, Card):
+        text = shown(render_turn([message]))
+        assert all(f"{f.label}\n{f.value}" in text for f in message.fields)
+
+
+def test_a_large_turn_is_spread_over_activities_within_the_limits() -> None:
+    activities = check_turn(_large_messages() + _injected())
+    assert len(activities) > 10
+    assert any(a["summary"].endswith("(continued)") for a in activities)

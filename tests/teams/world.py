@@ -1,0 +1,197 @@
+"""Sends the bot what Teams would send (Teams-shaped activities on /api/messages) and reads what
+it sent back at the fake Bot Connector."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
+from tests.teams.connector import TENANT, FakeBotConnector, Sent, text_of
+
+APP_ID = "00000000-0000-4000-8000-00000000b07a"
+BOT = {"id": f"28:{APP_ID}", "name": "Online Safety"}
+STAFF, DSL, DEPUTY_1, DEPUTY_2, HEAD, GUEST = (
+    "29:1staff",
+    "29:1dsl",
+    "29:1dep1",
+    "29:1dep2",
+    "29:1head",
+    "29:1guest",
+)
+# Teams user id -> (e-mail, name, Entra object id)
+PEOPLE = {
+    STAFF: ("t.brannigan@example.org", "Tom Brannigan", "aad-staff"),
+    DSL: ("a.hartley@example.org", "Alice Hartley", "aad-dsl"),
+    DEPUTY_1: ("d.osei@example.org", "Daniel Osei", "aad-dep1"),
+    DEPUTY_2: ("p.lindqvist@example.org", "Petra Lindqvist", "aad-dep2"),
+    HEAD: ("m.fenwick@example.org", "Martin Fenwick", "aad-head"),
+    GUEST: ("visitor@elsewhere.example", "A Visitor", "aad-guest"),
+}
+
+
+def conversation_of(user: str) -> str:
+    return "a:1" + user.removeprefix("29:1") + "-personal-chat"
+
+
+@dataclass
+class TeamsWorld:
+    connector: FakeBotConnector
+    service_url: str
+    client: TestClient
+    bot: Any
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def close(self) -> None:
+        await self.client.close()
+        await self.bot.engine.dispose()
+
+    def activity(self, user: str, **fields: Any) -> dict[str, Any]:
+        _email, name, aad = PEOPLE[user]
+        return {
+            "id": f"f:{next(self._ids)}-{uuid.uuid4().hex[:8]}",
+            "timestamp": "2026-11-24T10:30:00.000Z",
+            "localTimestamp": "2026-11-24T10:30:00.000+00:00",
+            "serviceUrl": self.service_url,
+            "channelId": "msteams",
+            "from": {"id": user, "name": name, "aadObjectId": aad},
+            "conversation": {
+                "conversationType": "personal",
+                "tenantId": TENANT,
+                "id": conversation_of(user),
+            },
+            "recipient": dict(BOT),
+            "locale": "en-GB",
+            "entities": [
+                {"locale": "en-GB", "country": "GB", "platform": "Web", "type": "clientInfo"}
+            ],
+            "channelData": {"tenant": {"id": TENANT}},
+            **fields,
+        }
+
+    async def post(self, activity: dict[str, Any], **headers: str) -> ClientResponse:
+        return await self.client.post("/api/messages", json=activity, headers=headers)
+
+    async def say(self, user: str, text: str, **headers: str) -> ClientResponse:
+        activity = self.activity(user, type="message", text=text, textFormat="plain")
+        return await self.post(activity, **headers)
+
+    async def install(self, user: str) -> ClientResponse:
+        activity = self.activity(
+            user,
+            type="conversationUpdate",
+            membersAdded=[dict(BOT)],
+        )
+        activity.pop("locale")
+        return await self.post(activity)
+
+    async def uninstall(self, user: str) -> ClientResponse:
+        return await self.post(self.activity(user, type="installationUpdate", action="remove"))
+
+    async def click(self, user: str, value: str, *, sent: Sent | None = None) -> ClientResponse:
+        """Press the Action.Submit whose data carries `value`, on the newest card offering it."""
+        sent = sent or self.newest_with(user, value)
+        data = _submit_data(sent.body, lambda d: _value_of(d) == value)
+        return await self._submit(user, sent, data)
+
+    async def tick(self, user: str, *values: str) -> ClientResponse:
+        """Tick boxes of the newest multi-choice card and press its Done button."""
+        for sent in reversed(self.sent_to(user)):
+            choice = _choice_set(sent.body)
+            if choice is not None:
+                data = _submit_data(sent.body, lambda d: _value_of(d) is None)
+                return await self._submit(user, sent, {**data, choice["id"]: ",".join(values)})
+        raise AssertionError(f"no multi-choice card sent to {user}")
+
+    async def _submit(self, user: str, sent: Sent, data: dict[str, Any]) -> ClientResponse:
+        activity = self.activity(user, type="message", value=data, replyToId=sent.activity_id)
+        return await self.post(activity)
+
+    def sent_to(self, user: str) -> list[Sent]:
+        return self.connector.to(conversation_of(user))
+
+    def texts_to(self, user: str) -> list[str]:
+        return [text_of(s.body) for s in self.sent_to(user)]
+
+    def newest_with(self, user: str, value: str) -> Sent:
+        for sent in reversed(self.sent_to(user)):
+            for data in _all_submit_data(sent.body):
+                if _value_of(data) == value:
+                    return sent
+        raise AssertionError(f"no card sent to {user} offers {value!r}")
+
+    def offers(self, user: str, value: str) -> bool:
+        sent = self.sent_to(user)
+        return bool(sent) and any(_value_of(d) == value for d in _all_submit_data(sent[-1].body))
+
+
+def _value_of(data: dict[str, Any]) -> str | None:
+    from bot.channels.teams import parse
+
+    return parse.submitted_value(data)
+
+
+def _all_submit_data(activity: dict[str, Any]) -> list[dict[str, Any]]:
+    from bot.channels.teams.render import card_values
+
+    found: list[dict[str, Any]] = []
+    for attachment in activity.get("attachments") or []:
+        found += card_values(attachment.get("content") or {})
+    return found
+
+
+def _submit_data(activity: dict[str, Any], wanted: Any) -> dict[str, Any]:
+    for data in _all_submit_data(activity):
+        if wanted(data):
+            return dict(data)
+    raise AssertionError(f"no matching button in {json.dumps(activity)[:300]}")
+
+
+def _choice_set(activity: dict[str, Any]) -> dict[str, Any] | None:
+    def walk(node: Any) -> dict[str, Any] | None:
+        if isinstance(node, dict):
+            if node.get("type") == "Input.ChoiceSet" and node.get("isMultiSelect"):
+                return node
+            for child in node.values():
+                if (found := walk(child)) is not None:
+                    return found
+        if isinstance(node, list):
+            for child in node:
+                if (found := walk(child)) is not None:
+                    return found
+        return None
+
+    return walk(activity.get("attachments") or [])
+
+
+async def settle(world: TeamsWorld, seconds: float = 15.0) -> None:
+    """Wait until every outbox row has been tried once and the bot has stopped sending. Alerts go
+    out after the turn; the bot paces each chat under Teams' limits (8 messages in 2 s), so a
+    test answering at machine speed can leave a few seconds of sending behind it."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from storage.models import Outbox
+
+    seen, quiet = -1, 0
+    deadline = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+        async with world.bot.router.sessions() as session:
+            due = await session.scalar(
+                select(func.count())
+                .select_from(Outbox)
+                .where(Outbox.status == "pending", Outbox.attempts == 0)  # due, or being sent
+            )
+        if due or len(world.connector.sent) != seen:
+            seen, quiet = len(world.connector.sent), 0
+            continue
+        quiet += 1
+        if quiet >= 5:
+            return
