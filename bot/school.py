@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.audit_config import AuditSettings, TrainingDates
 from bot.school_loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school_loading import SchoolConfigError as SchoolConfigError  # re-exported
 
@@ -177,6 +178,8 @@ class SchoolConfig(_Model):
     chair_of_governors_email: str | None = None
     alerts: Alerts = Alerts()
     retention: Retention = Retention()
+    audit: AuditSettings = AuditSettings()
+    training: tuple[TrainingDates, ...] = ()
 
     @field_validator("timezone")
     @classmethod
