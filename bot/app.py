@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.audit_audience import audience_for
+from bot.audit_commands import invitation
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.slack.notifier import CHANNEL as SLACK
 from bot.channels.teams.handler import TeamsChannel
@@ -22,21 +24,26 @@ from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import CHANNEL
 from bot.health import add_health_routes
 from bot.logs import request_ids
+from bot.messages import Outbound
 from bot.metrics import BotMetrics
 from bot.router import Router, RouterSettings
 from bot.school import SchoolConfig, load_school_config
 from bot.services.alert_cards import CardMaker
 from bot.services.alerts import AlertDesk
+from bot.services.audit.invitations import InvitationSender
 from bot.services.dispatch import Dispatcher
 from bot.services.notifier import Notifier
 from bot.services.people import sync_people
 from bot.settings import Settings
+from dialogs.datetimes import format_moment
 from dialogs.loader import BUILTIN_FLOWS, load_flows
+from scheduler.audit_jobs import AuditJobs
 from scheduler.jobs import JobContext
 from scheduler.setup import build_scheduler
 from storage.crypto import Cipher, load_cipher
 from storage.db import create_engine, session_factory
 from storage.migrate import head_revision, upgrade
+from storage.models import AuditCampaign, AuditMessage
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -61,6 +68,7 @@ class Bot:
     slack: SlackChannel | None = None
     metrics: BotMetrics | None = None
     teams: TeamsChannel | None = None
+    audit: AuditJobs | None = None
 
 
 def build_bot(
@@ -124,9 +132,51 @@ def build_bot(
     )
     metrics = BotMetrics(sessions)
     metrics.instrument(router, dispatcher)
+    audit = _audit_jobs(router, sessions, extra, slack, teams, web=web_chat is not None)
     return Bot(
-        settings, school, engine, cipher, router, web_chat, jobs, dispatcher, slack, metrics, teams
+        settings,
+        school,
+        engine,
+        cipher,
+        router,
+        web_chat,
+        jobs,
+        dispatcher,
+        slack,
+        metrics,
+        teams,
+        audit,
     )
+
+
+def _audit_jobs(
+    router: Router,
+    sessions: async_sessionmaker[AsyncSession],
+    notifiers: Mapping[str, Notifier],
+    slack: SlackChannel | None,
+    teams: TeamsChannel | None,
+    *,
+    web: bool,
+) -> AuditJobs:
+    audits, school = router.audits, router.school
+    audits.audience = audience_for(
+        school=school, sessions=sessions, slack=slack, teams=teams, web=web
+    )
+
+    async def compose(row: AuditMessage) -> list[Outbound]:
+        async with sessions() as session:
+            campaign = await session.get(AuditCampaign, row.campaign_id)
+        assert campaign is not None
+        closes = format_moment(campaign.closes_at, school.tz)
+        return invitation(campaign, reminder=row.n, closes=closes, flow=audits.dialog_for(campaign))
+
+    async def start(session: AsyncSession, now: datetime) -> object:
+        return await audits.start(session, started_by="scheduler", now=now)
+
+    sender = InvitationSender(
+        sessions=sessions, notifiers=notifiers, compose=compose, clock=router.clock
+    )
+    return AuditJobs(sessions, router.clock, school.audit, start, sender)
 
 
 def alert_channels(settings: Settings) -> list[str]:
@@ -161,7 +211,7 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
-        scheduler = build_scheduler(bot.jobs, timezone=bot.school.timezone)
+        scheduler = build_scheduler(bot.jobs, timezone=bot.school.timezone, audit=bot.audit)
         delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
         if bot.slack is not None:
             await bot.slack.start_socket_mode()

@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import strings
+from bot.audit_commands import START as AUDIT_START
+from bot.audit_commands import AuditCommands
 from bot.case_commands import CaseCommands
 from bot.messages import Inbound, Notice, Option, Outbound, Question
 from bot.school import SchoolConfig
@@ -86,6 +88,7 @@ class Router:
         self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
         self.desk = desk
         self.cases = CaseCommands(desk, cards, self.dialogs)
+        self.audits = AuditCommands(school=school, cipher=cipher, flows=flows, clock=clock)
         # Set by the app to the dispatcher's wake-up: called after a commit that queued alerts.
         self.wake: Callable[[], None] = lambda: None
         # Set by the app to the metrics' turn histogram: called with each turn's seconds.
@@ -152,13 +155,21 @@ class Router:
             )
             context.queued |= queued
             return replies
+        if inbound.value and inbound.value.startswith(AUDIT_START):
+            return await self.audits.on_button(
+                context.session, context.loaded, inbound.value, inbound.user, context.now
+            )
         prefix: list[Outbound] = []
         if doc.purged is not None:
             prefix.append(Notice(self._purged_text(doc.purged), "warning"))
             doc.purged = None
         if doc.dialog is None:
             return [*prefix, *await self._idle(context)]
-        dialog = self.dialogs.get(doc.dialog["flow_id"])
+        campaign = await self.audits.campaign_of(context.session, context.loaded)
+        if campaign is not None:  # an audit keeps the questions its campaign started with
+            dialog: Dialog | None = self.audits.dialog_for(campaign)
+        else:
+            dialog = self.dialogs.get(doc.dialog["flow_id"])
         if dialog is None:
             doc.dialog = None
             return [*prefix, Notice(strings.FLOW_GONE, "warning"), *self._menu(inbound)]
@@ -176,6 +187,13 @@ class Router:
             welcome = Notice(strings.WELCOME_BACK.format(title=title), "info", inbound.text)
             return [welcome, *dialog.repeat(state)]
         turn = dialog.handle(state, Reply(inbound.text, inbound.value, inbound.values))
+        if campaign is not None:
+            after = await self.audits.after(
+                context.session, context.loaded, campaign, dialog, turn, inbound.user, context.now
+            )
+            if doc.dialog is None:
+                after += self._menu(inbound, again=True)
+            return [*prefix, *after]
         return [*prefix, *await self._after(context, dialog, turn)]
 
     async def _after(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
@@ -269,6 +287,11 @@ class Router:
             turn = self.dialogs[flow_id].start()
             context.loaded.doc.dialog = turn.state.to_json()
             return [*turn.prompts]
+        audit = await self.audits.command(
+            context.session, command.split(), inbound.user, context.now
+        )
+        if audit is not None:
+            return [*audit, *self._menu(inbound, again=True)]
         cases = self.cases
         if command in _CASES:
             listed = await cases.list_open(context.session, inbound.user.email, context.now)

@@ -139,3 +139,59 @@ NOT_ON_TEAMS = (
     "Not reachable on Teams (the app is not installed for them, so alerts reach them only on "
     "the other channels): {names}. Ask your Teams administrator to install the app for them."
 )
+
+AUDIT_INVITE_TITLE = "Online safety self-audit {year}"
+AUDIT_INVITE = (
+    "Once a year every member of staff answers eight short questions about online safety, so "
+    "the DSL can plan the training you want. It takes about three minutes; your name and the "
+    "date are filled in for you. You can stop and come back at any time before {closes}."
+)
+AUDIT_REMINDER = (
+    "A reminder: the online safety self-audit is still waiting for your answers. It takes about "
+    "three minutes, and it closes {closes}. Anything you have already answered is kept."
+)
+AUDIT_START_OPTION = "Start the self-audit"
+AUDIT_RESUME_OPTION = "Carry on with the self-audit"
+AUDIT_CHANGE_OPTION = "Change my answers"
+AUDIT_THANKS_TITLE = "Thank you: your self-audit answers are saved"
+AUDIT_THANKS = (
+    "The DSL will use them to plan this year's online safety training. You can change your "
+    "answers until the self-audit closes {closes}."
+)
+AUDIT_PAUSED_TITLE = "Self-audit paused"
+AUDIT_PAUSED = (
+    "Your answers so far are kept. Carry on whenever you like before the self-audit closes "
+    "{closes}."
+)
+AUDIT_CLOSED = (
+    "This self-audit closed {closed}, so answers can no longer be given or changed. Thank you. "
+    "If you think you should have been asked, please tell the DSL."
+)
+AUDIT_NOT_INVITED = (
+    "You are not on the list for this self-audit. If you think you should be, please tell the DSL."
+)
+AUDIT_FINISH_FIRST = (
+    'Please finish or cancel what you have started first (type "cancel" to stop it), then '
+    "press the self-audit button again. Nothing you have answered is lost."
+)
+AUDIT_COMMANDS = (
+    'Self-audit commands: "audit start" (starts this academic year\'s self-audit, once), '
+    '"audit status", "audit results" and "audit summary" (for governors: numbers only).'
+)
+AUDIT_NOT_ALLOWED = (
+    "Only the DSL and deputies can start the self-audit, and only they and the headteacher can "
+    "see its results. This request has been recorded."
+)
+AUDIT_NONE = 'No self-audit has been run yet. The DSL can start one with "audit start".'
+AUDIT_NO_FLOW = (
+    'The self-audit questions ("{flow}") could not be found. Check the audit section of the '
+    "school configuration."
+)
+AUDIT_STARTED = (
+    "The {year} online safety self-audit has started: {n} member(s) of staff are being asked. "
+    'It closes {closes}. "audit status" shows how it is going.'
+)
+AUDIT_ALREADY = (
+    "The {year} self-audit is already running ({n} member(s) of staff asked; it closes "
+    '{closes}). Nobody is asked twice. "audit status" shows how it is going.'
+)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -13,6 +15,9 @@ from dialogs.model import FlowSpec, StepSpec
 
 BUILTIN_FLOWS = Path(__file__).parent / "flows"
 _VALUED_KINDS = {"choice", "multi_choice", "yes_no", "confirm"}
+# The shape of an audit flow (purpose: audit), which the audit's results are read by.
+AUDIT_COMMENT_SUFFIX = "_comment"
+AUDIT_NEEDS_STEP = "training_needs"
 
 
 class FlowError(Exception):
@@ -76,6 +81,23 @@ def load_flow(path: Path) -> Flow:
     return _check(path, spec)
 
 
+def flow_from_spec(spec: Mapping[str, Any], *, source: Path | None = None) -> Flow:
+    """Rebuild a flow from a stored `FlowSpec.model_dump(mode="json")`, checked as a file is.
+
+    A run that must keep the questions it started with (an audit campaign) stores its spec and
+    rebuilds the flow from it, whatever the file says now. `source` names it in errors and
+    becomes `Flow.source`; by default `<stored flow 'id' vN>`.
+    """
+    raw = dict(spec)
+    if source is None:
+        source = Path(f"<stored flow {raw.get('id')!r} v{raw.get('version')}>")
+    try:
+        checked = FlowSpec.model_validate(raw)
+    except ValidationError as error:
+        raise FlowError(_describe(source, raw, error)) from None
+    return _check(source, checked)
+
+
 def _describe(path: Path, raw: dict[str, object], error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
@@ -118,7 +140,62 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
             condition = _condition(f"{where}: on_answer[{index}].when", effect.when, own)
             effects[(step.id, index)] = _live_answers_only(condition, conditions)
         seen[step.id] = step
+    if spec.purpose == "audit":
+        _check_audit(path, spec)
     return Flow(spec=spec, source=path, conditions=conditions, effects=effects)
+
+
+def _check_audit(path: Path, spec: FlowSpec) -> None:
+    """An audit flow: yes/no questions, each optionally followed by its `<id>_comment` text
+    step, and last the optional text step `training_needs`. Its results are read that way."""
+    steps = spec.steps
+    if not any(step.kind == "yes_no" for step in steps):
+        raise FlowError(f"{path}: steps: an audit flow needs at least one yes_no step (a question)")
+    for position, step in enumerate(steps):
+        if not step.id.endswith(AUDIT_COMMENT_SUFFIX):
+            continue
+        where = f"{path}: steps[{position}].{{field}} (step {step.id!r})"
+        stem = step.id.removesuffix(AUDIT_COMMENT_SUFFIX)
+        previous = steps[position - 1] if position > 0 else None
+        if previous is None or previous.id != stem or previous.kind != "yes_no":
+            raise FlowError(
+                where.format(field="id")
+                + f": in an audit flow a '{AUDIT_COMMENT_SUFFIX}' step comments on the yes_no "
+                f"step just before it, which must be {stem!r}"
+            )
+        if step.kind != "text":
+            raise FlowError(
+                where.format(field="kind")
+                + f": a comment step of an audit flow must be a text step, not {step.kind}"
+            )
+        if step.required:
+            raise FlowError(
+                where.format(field="required")
+                + ": a comment step of an audit flow must be optional (required: false)"
+            )
+        if previous.when is not None and step.when is None:
+            raise FlowError(
+                where.format(field="when")
+                + f": its question {stem!r} is not always asked, so the comment needs a `when` "
+                "too (or it could be asked without its question)"
+            )
+    last, position = steps[-1], len(steps) - 1
+    if not spec.has_step(AUDIT_NEEDS_STEP):
+        raise FlowError(
+            f"{path}: steps: an audit flow must end with the text step {AUDIT_NEEDS_STEP!r} "
+            "(required: false), which asks what training people would like"
+        )
+    if last.id != AUDIT_NEEDS_STEP:
+        index = spec.index(AUDIT_NEEDS_STEP)
+        raise FlowError(
+            f"{path}: steps[{index}] (step {AUDIT_NEEDS_STEP!r}): it must be the last step "
+            "of an audit flow"
+        )
+    where = f"{path}: steps[{position}].{{field}} (step {AUDIT_NEEDS_STEP!r})"
+    if last.kind != "text":
+        raise FlowError(where.format(field="kind") + f": it must be a text step, not {last.kind}")
+    if last.required:
+        raise FlowError(where.format(field="required") + ": it must be optional (required: false)")
 
 
 def _check_options(where: str, step: StepSpec) -> None:

@@ -59,7 +59,9 @@ class FlowSpec(_Strict):
     id: str = Field(pattern=_ID_PATTERN)
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
-    purpose: Literal["report", "case"] = "report"
+    # report: a concern filed with the DSL; case: a DSL action on one; audit: the staff
+    # training self-audit (its rules are checked by the loader).
+    purpose: Literal["report", "case", "audit"] = "report"
     report_kind: Literal["concern", "filtering"] | None = None
     context: tuple[Annotated[str, Field(pattern=_ID_PATTERN)], ...] = ()
     intro: str = Field(min_length=1)

@@ -5,14 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 
+from scheduler.audit_jobs import (
+    HOUSEKEEPING_EVERY_MINUTES,
+    SEND_EVERY_SECONDS,
+    AuditJobs,
+    audit_housekeeping,
+    send_invitations,
+    start_audit,
+)
 from scheduler.jobs import JobContext, purge_drafts, review_retention, sweep_alerts
 
 PURGE_EVERY_MINUTES = 15
 SWEEP_EVERY_SECONDS = 20
 
 
-def build_scheduler(context: JobContext, *, timezone: str) -> AsyncIOScheduler:
+def build_scheduler(
+    context: JobContext, *, timezone: str, audit: AuditJobs | None = None
+) -> AsyncIOScheduler:
     """The scheduler with every job; jobs are rebuilt from configuration at each start."""
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
@@ -47,4 +58,42 @@ def build_scheduler(context: JobContext, *, timezone: str) -> AsyncIOScheduler:
         replace_existing=True,
         next_run_time=datetime.now(UTC),  # at start: deliver what a crash or restart left
     )
+    if audit is not None:
+        add_audit_jobs(scheduler, audit, timezone=timezone)
     return scheduler
+
+
+def add_audit_jobs(scheduler: AsyncIOScheduler, audit: AuditJobs, *, timezone: str) -> None:
+    # The year's start, at the school's time (default 09:00 on 1 September). A misfire (the bot
+    # was down at that moment) still runs within a day; coalesce makes a backlog one run.
+    scheduler.add_job(
+        start_audit,
+        CronTrigger.from_crontab(audit.settings.start_cron, timezone=timezone),
+        args=[audit],
+        id="start_audit",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=24 * 3600,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        audit_housekeeping,
+        "interval",
+        minutes=HOUSEKEEPING_EVERY_MINUTES,
+        args=[audit],
+        id="audit_housekeeping",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        send_invitations,
+        "interval",
+        seconds=SEND_EVERY_SECONDS,
+        args=[audit],
+        id="send_invitations",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),  # at start: resume a campaign a restart interrupted
+    )

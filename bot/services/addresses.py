@@ -123,3 +123,17 @@ async def _row(session: AsyncSession, channel: str, platform_user_id: str) -> Ch
             ChannelAddress.platform_user_id == platform_user_id,
         )
     )
+
+
+async def everyone_reachable(session: AsyncSession, channel: str) -> list[Address]:
+    """Everyone `channel` can message first, with a known e-mail (the Teams audience)."""
+    rows = await session.scalars(
+        select(ChannelAddress)
+        .where(
+            ChannelAddress.channel == channel,
+            ChannelAddress.reachable.is_(True),
+            ChannelAddress.email.is_not(None),
+        )
+        .order_by(ChannelAddress.id)
+    )
+    return [_address(row) for row in rows]

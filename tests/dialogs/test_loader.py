@@ -77,13 +77,16 @@ def test_the_builtin_flows_load() -> None:
     flows = load_flows(BUILTIN_FLOWS)
     reports = {"concern", "filtering"}
     cases = {"case_note", "case_action", "case_close", "case_reopen"}
-    assert set(flows) == reports | cases
+    audits = {"staff_audit"}
+    assert set(flows) == reports | cases | audits
     for flow_id, loaded in flows.items():
         assert isinstance(loaded, Flow)
         assert loaded.id == flow_id
         assert loaded.source == BUILTIN_FLOWS / f"{flow_id}.yaml"
         if flow_id in reports:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("report", flow_id)
+        elif flow_id in audits:
+            assert (loaded.spec.purpose, loaded.spec.report_kind) == ("audit", None)
         else:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("case", None)
         with_when = {s.id for s in loaded.spec.steps if s.when is not None}

@@ -53,6 +53,11 @@ SCOPES_FOR_METHOD: dict[str, frozenset[str]] = {
     "views.publish": frozenset(),
     # Bolt checks the token with auth.test when it starts.
     "auth.test": frozenset(),
+    # The self-audit's audience: the workspace's members with their e-mails
+    # (docs.slack.dev/reference/methods/users.list: users:read, and users:read.email for e-mail),
+    # or only a user group's (usergroups.users.list: usergroups:read).
+    "users.list": frozenset({"users:read", "users:read.email"}),
+    "usergroups.users.list": frozenset({"usergroups:read"}),
 }
 
 # The methods the Slack channel is being built to call (the bot's planned Web API use).

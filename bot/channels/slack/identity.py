@@ -62,3 +62,35 @@ class SlackDirectory:
         if user_id is not None:
             self._ids_by_email[email] = (user_id, time.monotonic())
         return user_id
+
+
+async def workspace_staff(client: AsyncWebClient, *, user_group: str | None = None) -> list[User]:
+    """Everyone the self-audit should ask in this workspace: members who are not bots, not
+    deactivated and not guests (users.list), or only the members of `user_group`
+    (usergroups.users.list), each with a profile e-mail. Paginated as Slack asks (limit 200)."""
+    only: set[str] | None = None
+    if user_group:
+        response = await client.usergroups_users_list(usergroup=user_group)
+        only = {str(u) for u in response.get("users") or []}
+    staff: list[User] = []
+    cursor = None
+    while True:
+        page = await client.users_list(limit=200, cursor=cursor)
+        for member in page.get("members") or []:
+            if _not_staff(member) or (only is not None and member.get("id") not in only):
+                continue
+            profile = member.get("profile") or {}
+            email = str(profile.get("email") or "").strip().lower()
+            name = str(profile.get("real_name") or profile.get("display_name") or "").strip()
+            if email:
+                staff.append(User(str(member["id"]), email, name or email))
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return staff
+
+
+def _not_staff(member: dict[str, object]) -> bool:
+    guest = member.get("is_restricted") or member.get("is_ultra_restricted")
+    return bool(member.get("is_bot") or member.get("deleted") or guest) or (
+        member.get("id") == "USLACKBOT"
+    )

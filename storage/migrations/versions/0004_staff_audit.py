@@ -32,9 +32,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_participants",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column(
-            "campaign_id", sa.Integer(), sa.ForeignKey("audit_campaigns.id"), nullable=False
-        ),
+        sa.Column("campaign_id", sa.Integer(), sa.ForeignKey("audit_campaigns.id"), nullable=False),
         sa.Column("email", sa.String(320), nullable=False),
         sa.Column("display_name", sa.String(200), nullable=False),
         sa.Column("channel", sa.String(20), nullable=False),
@@ -58,9 +56,7 @@ def upgrade() -> None:
             sa.ForeignKey("audit_participants.id"),
             nullable=False,
         ),
-        sa.Column(
-            "campaign_id", sa.Integer(), sa.ForeignKey("audit_campaigns.id"), nullable=False
-        ),
+        sa.Column("campaign_id", sa.Integer(), sa.ForeignKey("audit_campaigns.id"), nullable=False),
         sa.Column("channel", sa.String(20), nullable=False),
         sa.Column("recipient_email", sa.String(320), nullable=False),
         sa.Column("kind", sa.String(20), nullable=False),

