@@ -161,11 +161,22 @@ class AuditCommands:
     # --- the DSL's commands
 
     async def command(
-        self, session: AsyncSession, words: list[str], user: User, now: datetime
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        words: list[str],
+        user: User,
+        now: datetime,
     ) -> list[Outbound] | None:
         """`audit start|status|results|summary`; None if `words` is not an audit command."""
         if not words or words[0] != "audit":
             return None
+        if len(words) == 1 and not self.allowed(user.email, RESULT_ROLES):
+            # A member of staff typing "audit": their own self-audit, as its button would.
+            campaign = await campaigns.current_campaign(session, now=now, tz=self.school.tz)
+            if campaign is None:
+                return [Notice(strings.AUDIT_NONE_OPEN, "info")]
+            return await self.on_button(session, loaded, f"{START}{campaign.id}", user, now)
         verb = words[1] if len(words) > 1 else "status"
         if verb not in {"start", "status", "results", "summary"}:
             return [Notice(strings.AUDIT_COMMANDS, "guidance")]

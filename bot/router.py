@@ -156,9 +156,12 @@ class Router:
             context.queued |= queued
             return replies
         if inbound.value and inbound.value.startswith(AUDIT_START):
-            return await self.audits.on_button(
+            replies = await self.audits.on_button(
                 context.session, context.loaded, inbound.value, inbound.user, context.now
             )
+            if doc.dialog is None:  # refused (closed, not invited): no dead end
+                replies += self._menu(inbound, again=True)
+            return replies
         prefix: list[Outbound] = []
         if doc.purged is not None:
             prefix.append(Notice(self._purged_text(doc.purged), "warning"))
@@ -288,10 +291,11 @@ class Router:
             context.loaded.doc.dialog = turn.state.to_json()
             return [*turn.prompts]
         audit = await self.audits.command(
-            context.session, command.split(), inbound.user, context.now
+            context.session, context.loaded, command.split(), inbound.user, context.now
         )
-        if audit is not None:
-            return [*audit, *self._menu(inbound, again=True)]
+        if audit is not None:  # the menu follows, unless it opened their own self-audit
+            menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)
+            return [*audit, *menu]
         cases = self.cases
         if command in _CASES:
             listed = await cases.list_open(context.session, inbound.user.email, context.now)

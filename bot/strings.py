@@ -195,3 +195,6 @@ AUDIT_ALREADY = (
     "The {year} self-audit is already running ({n} member(s) of staff asked; it closes "
     '{closes}). Nobody is asked twice. "audit status" shows how it is going.'
 )
+AUDIT_NONE_OPEN = (
+    "There is no self-audit open at the moment. The DSL will let you know when it starts."
+)

@@ -26,7 +26,9 @@ async def purge_abandoned_drafts(
         if row.state_enc is None:
             continue
         doc = ConversationDoc.from_json(cipher.decrypt_json(row.state_enc))
-        if doc.dialog is None:
+        if doc.dialog is None or doc.extra.get("audit"):
+            # A self-audit keeps each answer with the campaign as it is given, and stays open
+            # until the campaign closes: there is no draft to lose.
             continue
         if doc.report_id is not None:
             await abandon_report(
