@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.services.audit.invitations import InvitationSender
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit_config import AuditSettings
 from bot.services.audit import campaigns
+from bot.services.audit.invitations import InvitationSender
 
 log = logging.getLogger(__name__)
 SEND_EVERY_SECONDS = 10
