@@ -17,6 +17,7 @@ from bot.channels.slack.handler import SlackChannel
 from bot.channels.slack.notifier import CHANNEL as SLACK
 from bot.channels.teams.handler import TeamsChannel
 from bot.channels.teams.parse import CHANNEL as TEAMS
+from bot.channels.web.audit_routes import add_audit_routes
 from bot.channels.web.auth import load_secret
 from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.handler import WebChat
@@ -204,6 +205,7 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     if bot.web_chat is not None:
         bot.web_chat.add_routes(app)
         add_export_routes(app, bot.web_chat)
+        add_audit_routes(app, bot.web_chat)
     if bot.slack is not None:
         bot.slack.add_routes(app)
     if bot.teams is not None:

@@ -100,4 +100,17 @@ async def test_a_whole_audit_in_the_web_chat(database_url: str, tmp_path: Path, 
         replies = await bot.router.audits.report(session, campaign, "results")
     shown = json.dumps([r.__dict__ for r in replies], default=str)
     assert "Not sure who to tell out of hours." in shown
+
+    async with serve(bot) as client:
+        csv_path, png_path = (
+            f"/api/audit/{campaign.id}/results.csv",
+            f"/api/audit/{campaign.id}/chart.png",
+        )
+        await sign_in(client, STAFF)  # staff may not download what names colleagues
+        assert (await client.get(csv_path)).status == 403
+        await sign_in(client, DSL)
+        got = await client.get(csv_path)
+        assert got.status == 200 and "Not sure who to tell" in (await got.read()).decode("utf-8")
+        chart = await client.get(png_path)
+        assert chart.status == 200 and (await chart.read()).startswith(b"\x89PNG")
     await bot.engine.dispose()

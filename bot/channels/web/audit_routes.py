@@ -1,0 +1,55 @@
+"""The self-audit's downloads from the web chat: the results as CSV (names people: the DSL,
+deputies and headteacher only, checked on the server each time, and recorded) and the chart."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot import strings
+from bot.audit_commands import RESULT_ROLES
+from bot.channels.web.export_routes import _HEADERS, NOT_SIGNED_IN, _refusal
+from bot.channels.web.handler import WebChat
+from bot.services.audit import results
+from bot.services.audit.chart import results_chart_png
+from bot.services.events import record_event
+
+
+def add_audit_routes(app: web.Application, chat: WebChat) -> None:
+    async def download(request: web.Request) -> web.Response:
+        person = chat._person(request)
+        if person is None:
+            return _refusal(401, NOT_SIGNED_IN)
+        router = chat.router
+        if not router.audits.allowed(person.email, RESULT_ROLES):
+            return _refusal(403, strings.AUDIT_NOT_ALLOWED)
+        what = request.match_info["file"]
+        try:
+            campaign_id = int(request.match_info["campaign_id"])
+        except ValueError:
+            return _refusal(404, strings.AUDIT_NONE)
+        now = router.clock()
+        async with router.sessions() as session, session.begin():
+            try:
+                found = await results.campaign_results(session, router.cipher, campaign_id)
+            except results.CampaignNotFound:
+                return _refusal(404, strings.AUDIT_NONE)
+            await record_event(
+                session,
+                kind="audit_exported",
+                at=now,
+                actor_email=person.email,
+                detail={"campaign_id": campaign_id, "file": what},
+            )
+        if what == "results.csv":
+            name = results.results_filename(found, "csv")
+            return web.Response(
+                body=results.results_csv(found, tz=router.school.tz).encode("utf-8"),
+                content_type="text/csv",
+                charset="utf-8",
+                headers={**_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+            )
+        return web.Response(
+            body=results_chart_png(found), content_type="image/png", headers=_HEADERS
+        )
+
+    app.router.add_get(r"/api/audit/{campaign_id}/{file:results\.csv|chart\.png}", download)
