@@ -48,7 +48,8 @@ from sqlalchemy import func, select
 from bot.channels.slack.identity import SlackDirectory
 from bot.channels.slack.notifier import SlackNotifier
 from bot.messages import Card, Option, Outbound
-from bot.services.audit.invitations import DEFAULT_LIMITS, InvitationSender, enqueue_message
+from bot.services.audit.invitations import InvitationSender
+from bot.services.audit.queue import DEFAULT_LIMITS, enqueue_message
 from bot.services.notifier import Delivery, RetryLater
 from bot.services.pacing import Limit, Pacer
 from bot.settings import PROJECT_ROOT

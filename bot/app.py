@@ -225,6 +225,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         yield
         if run_scheduler:
             scheduler.shutdown(wait=False)
+        if bot.audit is not None:  # between batches: a half-recorded batch would be resent
+            await bot.audit.sender.stop()
         await bot.dispatcher.stop(delivering)
         if bot.slack is not None:
             await bot.slack.stop()

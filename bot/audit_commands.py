@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import strings
 from bot.messages import Card, Notice, Option, Outbound, User
 from bot.school import Role, SchoolConfig
-from bot.services.audit import campaigns
+from bot.services.audit import campaigns, exports, present, results
 from bot.services.audit.campaigns import StaffMember
 from bot.services.conversations import LoadedConversation
 from dialogs.datetimes import format_moment
@@ -221,14 +221,12 @@ class AuditCommands:
     async def report(
         self, session: AsyncSession, campaign: AuditCampaign, verb: str
     ) -> list[Outbound]:
-        from bot.services.audit import present, results
-
         if verb == "status":
             status = await results.campaign_status(session, campaign.id)
             return [present.status_card(status)]
         found = await results.campaign_results(session, self.cipher, campaign.id)
         if verb == "summary":
-            return [present.governors_card(results.governors_summary(found))]
+            return [present.governors_card(exports.governors_summary(found))]
         return present.results_messages(found)
 
 

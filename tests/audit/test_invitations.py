@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 
 from bot.app import Bot
 from bot.messages import Notice, Outbound
-from bot.services.audit.invitations import CLAIM_FOR, InvitationSender, enqueue_message
+from bot.services.audit.invitations import CLAIM_FOR, InvitationSender
+from bot.services.audit.queue import enqueue_message
 from bot.services.notifier import Delivery
 from bot.services.pacing import Limit
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Outbox, Report

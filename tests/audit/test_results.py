@@ -16,6 +16,12 @@ from PIL import Image
 from bot.app import Bot
 from bot.messages import Card
 from bot.services.audit import chart
+from bot.services.audit.exports import (
+    CSV_COLUMNS,
+    OTHER_TOPIC,
+    governors_summary,
+    results_csv,
+)
 from bot.services.audit.present import (
     MAX_FIELDS,
     governors_card,
@@ -24,8 +30,6 @@ from bot.services.audit.present import (
 )
 from bot.services.audit.questions import NEEDS_STEP, questions, seal_answers
 from bot.services.audit.results import (
-    CSV_COLUMNS,
-    OTHER_TOPIC,
     Answer,
     AuditResults,
     CampaignNotFound,
@@ -36,9 +40,7 @@ from bot.services.audit.results import (
     TrainingNeeds,
     campaign_results,
     campaign_status,
-    governors_summary,
     percent,
-    results_csv,
     wants_training,
 )
 from bot.settings import PROJECT_ROOT

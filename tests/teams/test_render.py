@@ -244,21 +244,25 @@ def buttons_of(message: Outbound) -> list[str]:
     return []
 
 
-def check_round_trips(message: Outbound) -> None:
+def check_round_trips(message: Outbound) -> list[Inbound]:
+    """Press every button of the message's cards; returns what the router would get."""
     activities = check_turn([message])
     datas = card_values(activities)
-    values = [data["v"] for data in datas if "v" in data]
-    assert values == buttons_of(message)
+    assert [data["v"] for data in datas if "v" in data] == buttons_of(message)
+    pressed = []
     for data in datas:
         if "v" in data:
             inbound = press(data)
             assert (inbound.value, inbound.values, inbound.text) == (data["v"], None, None)
+            pressed.append(inbound)
             continue
         assert isinstance(message, Question) and message.input == "multi_choice"
         options = tuple(o.value for o in message.options)
         for ticked in (options, options[::2], ()):
             inbound = press(data, ticked)
             assert (inbound.value, inbound.values) == (None, ticked)
+            pressed.append(inbound)
+    return pressed
 
 
 def test_the_schema_is_a_schema_and_refuses_what_teams_would_misread() -> None:
@@ -282,7 +286,11 @@ def test_the_schema_is_a_schema_and_refuses_what_teams_would_misread() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_every_kind_renders_valid_cards_whose_buttons_round_trip(name: str) -> None:
-    check_round_trips(CASES[name])
+    message = CASES[name]
+    pressed = check_round_trips(message)
+    assert [i.value for i in pressed if i.value is not None] == buttons_of(message)
+    multi = isinstance(message, Question) and message.input == "multi_choice"
+    assert any(i.values is not None for i in pressed) == multi
 
 
 def test_a_question_card_in_full() -> None:

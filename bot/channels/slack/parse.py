@@ -19,11 +19,11 @@ reason that never quotes the payload, so the handler can log it and ack.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.channels.payload import Fields, digest
 from bot.messages import Inbound, User
 
 CHANNEL = "slack"
@@ -301,42 +301,16 @@ def _team_id(body: Mapping[str, Any], user: Mapping[str, Any]) -> str:
     raise SlackPayloadError("payload without a team id")
 
 
-def _digest(*parts: str) -> str:
-    """A key of fixed size, whatever the lengths of the ids (the column holds 200 characters)."""
-    raw = "\n".join(parts).encode("utf-8", "surrogatepass")
-    return f"slack:{hashlib.sha256(raw).hexdigest()}"
-
-
-def _obj(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-    value = parent.get(key)
-    if not isinstance(value, Mapping):
-        raise SlackPayloadError(f"{where} without {key}")
-    return value
-
-
-def _opt_obj(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
-    value = parent.get(key)
-    if value is not None and not isinstance(value, Mapping):
-        raise SlackPayloadError(f"{where} {key} is not an object")
-    return value
-
-
-def _str(parent: Mapping[str, Any], key: str, where: str) -> str:
-    value = parent.get(key)
-    if not isinstance(value, str) or not value:
-        raise SlackPayloadError(f"{where} without {key}")
-    return value
-
-
-def _opt_str(parent: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = parent.get(key)
-    if value is not None and not isinstance(value, str):
-        raise SlackPayloadError(f"{where} {key} is not a string")
-    return value or None
-
-
 def _id(parent: Mapping[str, Any], key: str, where: str) -> str:
     value = _str(parent, key, where)
     if len(value) > _MAX_ID_CHARS or not (value.isascii() and value.isprintable()):
         raise SlackPayloadError(f"{where} {key} is not an id")
     return value
+
+
+_fields = Fields(SlackPayloadError)
+_obj, _opt_obj, _str, _opt_str = _fields.obj, _fields.opt_obj, _fields.string, _fields.opt_string
+
+
+def _digest(*parts: str) -> str:
+    return digest("slack", *parts)

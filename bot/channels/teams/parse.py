@@ -23,12 +23,12 @@ reason that never quotes the activity, so the handler can log it.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.channels.payload import Fields, digest
 from bot.messages import Inbound, User
 
 CHANNEL = "teams"
@@ -242,35 +242,9 @@ def _without_bot_mention(text: str, activity: Mapping[str, Any], bot_id: str) ->
     return _AT.sub(lambda match: match[1], text).strip()
 
 
+_fields = Fields(TeamsPayloadError)
+_obj, _opt_obj, _str, _opt_str = _fields.obj, _fields.opt_obj, _fields.string, _fields.opt_string
+
+
 def _digest(*parts: str) -> str:
-    """A key of fixed size, whatever the lengths of the ids (the column holds 200 characters)."""
-    raw = "\n".join(parts).encode("utf-8", "surrogatepass")
-    return f"teams:{hashlib.sha256(raw).hexdigest()}"
-
-
-def _obj(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
-    value = parent.get(key)
-    if not isinstance(value, Mapping):
-        raise TeamsPayloadError(f"{where} without {key}")
-    return value
-
-
-def _opt_obj(parent: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
-    value = parent.get(key)
-    if value is not None and not isinstance(value, Mapping):
-        raise TeamsPayloadError(f"{where} {key} is not an object")
-    return value
-
-
-def _str(parent: Mapping[str, Any], key: str, where: str) -> str:
-    value = parent.get(key)
-    if not isinstance(value, str) or not value:
-        raise TeamsPayloadError(f"{where} without {key}")
-    return value
-
-
-def _opt_str(parent: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = parent.get(key)
-    if value is not None and not isinstance(value, str):
-        raise TeamsPayloadError(f"{where} {key} is not a string")
-    return value or None
+    return digest("teams", *parts)

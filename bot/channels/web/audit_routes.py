@@ -9,7 +9,7 @@ from bot import strings
 from bot.audit_commands import RESULT_ROLES
 from bot.channels.web.export_routes import _HEADERS, NOT_SIGNED_IN, _refusal
 from bot.channels.web.handler import WebChat
-from bot.services.audit import results
+from bot.services.audit import exports, results
 from bot.services.audit.chart import results_chart_png
 from bot.services.events import record_event
 
@@ -41,9 +41,9 @@ def add_audit_routes(app: web.Application, chat: WebChat) -> None:
                 detail={"campaign_id": campaign_id, "file": what},
             )
         if what == "results.csv":
-            name = results.results_filename(found, "csv")
+            name = exports.results_filename(found, "csv")
             return web.Response(
-                body=results.results_csv(found, tz=router.school.tz).encode("utf-8"),
+                body=exports.results_csv(found, tz=router.school.tz).encode("utf-8"),
                 content_type="text/csv",
                 charset="utf-8",
                 headers={**_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},

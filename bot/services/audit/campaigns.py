@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.audit.invitations import enqueue_message
 from bot.services.audit.questions import Answers, open_answers, seal_answers
+from bot.services.audit.queue import enqueue_message
 from bot.services.events import record_event
 from storage.crypto import Cipher
 from storage.models import AuditCampaign, AuditParticipant, TrainingRecord

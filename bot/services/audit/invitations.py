@@ -44,49 +44,24 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import Outbound
+from bot.services.audit.queue import (
+    DEFAULT_LIMITS,
+    UNKNOWN_CHANNEL_LIMITS,
+    due,
+    due_channels,
+    mark_participant,
+    retire,
+)
 from bot.services.notifier import Delivery, Notifier, RetryLater
 from bot.services.outbox import backoff
 from bot.services.pacing import Limit, Pacer
-from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Outbox
+from storage.models import AuditMessage, Outbox
 
 log = logging.getLogger(__name__)
-
-KINDS = frozenset({"invite", "reminder"})
-
-# The pace of invitations and reminders on each channel, in messages (one per person). Each is
-# a "Limit(count, seconds)": at most `count` starts in any `seconds`-long window.
-DEFAULT_LIMITS: Mapping[str, tuple[Limit, ...]] = {
-    # Slack (docs.slack.dev/apis/web-api/rate-limits): limits are per method, per workspace, per
-    # app; Tier 3 is "50+ per minute", sporadic bursts welcome. A message to someone new costs
-    # users.lookupByEmail (Tier 3, api.slack.com/methods/users.lookupByEmail; SlackDirectory
-    # caches it for an hour), conversations.open (Tier 3, api.slack.com/methods/
-    # conversations.open) and chat.postMessage (special tier: "generally one message per second
-    # per channel, while also maintaining a workspace-wide limit"; each invitation is its own DM
-    # channel, and Slack's render_turn packs a turn into one post).
-    # The two Tier 3 methods bind: 50 invitations a minute, the documented floor. Alerts use the
-    # same two methods; they are few, the sender stops for a due alert, and slack-sdk's retry
-    # handler waits out a 429's Retry-After for them.
-    "slack": (Limit(50, 60.0),),
-    # Microsoft Teams (learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit): per
-    # bot per conversation 7 operations in 1 s, 8 in 2 s, 60 in 30 s, 1,800 in an hour, and per
-    # app per tenant 50 requests a second. TeamsNotifier's Sender already keeps to both (its
-    # Pacers are shared with replies and alerts). Every invitation is a different conversation,
-    # so the tenant limit binds. An invitation is one proactive send_activity when it is notices
-    # and questions (Teams' render_turn puts them in one card; a case Card would be a second):
-    # 25 a second takes half the tenant's 50 and leaves the other half for people's turns and
-    # alerts, so they never queue behind a campaign in the Sender's tenant pacer.
-    "teams": (Limit(25, 1.0),),
-    # The web chat pushes to open tabs of this server: no platform limit. The pace only keeps a
-    # campaign from monopolising the event loop and the database.
-    "web": (Limit(1000, 1.0),),
-}
-# A channel with no entry above (a new platform, a test channel) gets the slowest known pace.
-UNKNOWN_CHANNEL_LIMITS: tuple[Limit, ...] = (Limit(50, 60.0),)
 
 BATCH = 100  # rows claimed at most at once per channel (fewer when the pacer has fewer slots)
 SEND_TIMEOUT = 30.0  # compose + deliver, per message (slack-sdk may wait out one Retry-After)
@@ -96,37 +71,6 @@ MIN_RETRY_SECONDS = 1.0  # a platform's "retry after 0" still waits this long (n
 MAX_SECONDS = 8.0  # deliver_due's budget for starting batches: the scheduler calls it every 10 s
 
 Compose = Callable[[AuditMessage], Awaitable[list[Outbound]]]
-
-
-async def enqueue_message(
-    session: AsyncSession, *, participant: AuditParticipant, kind: str, n: int, now: datetime
-) -> bool:
-    """Queue one invitation (kind "invite", n 0) or reminder ("reminder", n 1, 2 ...) for one
-    participant, due now; returns False when it was queued before (the unique key)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown audit message kind {kind!r}")
-    if participant.id is None:
-        raise ValueError("the participant must be flushed (have an id) before queueing")
-    values = {
-        "participant_id": participant.id,
-        "campaign_id": participant.campaign_id,
-        "channel": participant.channel,
-        "recipient_email": participant.email,
-        "kind": kind,
-        "n": n,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(AuditMessage)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["participant_id", "kind", "n"])
-    )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class _Pacer(Pacer):
@@ -244,8 +188,8 @@ class InvitationSender:
             done.held_by_alert = True
             return done
         async with self.sessions() as session, session.begin():
-            await _retire(session, now=self.clock())
-            done.channels = await _due_channels(session, now=self.clock())
+            await retire(session, now=self.clock())
+            done.channels = await due_channels(session, now=self.clock())
         results = await asyncio.gather(*(self._drain(ch, deadline) for ch in done.channels))
         for result in results:
             done.sent += result.sent
@@ -304,13 +248,13 @@ class InvitationSender:
     async def _count_due(self, channel: str) -> int:
         now = self.clock()
         async with self.sessions() as session:
-            query = _due(now, channel).with_only_columns(AuditMessage.id).limit(self.batch)
+            query = due(now, channel).with_only_columns(AuditMessage.id).limit(self.batch)
             return len(list(await session.scalars(query)))
 
     async def _claim(self, channel: str, limit: int) -> list[_Job]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            query = _due(now, channel).limit(limit)
+            query = due(now, channel).limit(limit)
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=AuditMessage)
             rows = list(await session.scalars(query))
@@ -331,7 +275,7 @@ class InvitationSender:
                 if job.sent:  # what the platform took is recorded whatever happened meanwhile
                     row.status, row.sent_at, row.platform_ref = "sent", now, job.platform_ref
                     row.last_error = None
-                    await _mark_participant(session, row, now=now)
+                    await mark_participant(session, row, now=now)
                     sent.append(row)
                     continue
                 if row.status != "pending":
@@ -405,65 +349,3 @@ class InvitationSender:
             job.error = type(failure).__name__
         if called:  # counted now that every request of it has reached the platform (see top)
             await pacer.wait(row.channel)  # the batch fitted the room: this does not wait
-
-
-def _due(now: datetime, channel: str) -> Select[AuditMessage]:
-    """Pending rows of one channel whose time has come, in an open campaign; fresh ones first."""
-    return (
-        select(AuditMessage)
-        .join(AuditCampaign, AuditCampaign.id == AuditMessage.campaign_id)
-        .where(
-            AuditMessage.status == "pending",
-            AuditMessage.next_attempt_at <= now,
-            AuditMessage.channel == channel,
-            AuditCampaign.closed_at.is_(None),
-            AuditCampaign.closes_at > now,
-        )
-        .order_by(AuditMessage.attempts, AuditMessage.next_attempt_at, AuditMessage.id)
-    )
-
-
-async def _due_channels(session: AsyncSession, *, now: datetime) -> list[str]:
-    channels = await session.scalars(
-        select(AuditMessage.channel)
-        .where(AuditMessage.status == "pending", AuditMessage.next_attempt_at <= now)
-        .distinct()
-        .order_by(AuditMessage.channel)
-    )
-    return list(channels)
-
-
-async def _retire(session: AsyncSession, *, now: datetime) -> None:
-    """Give up what can no longer be useful: anything pending in a closed campaign (closed, or
-    past its closing time and not yet marked so by the housekeeping job), and anything for
-    someone who has already finished the audit."""
-    closed = select(AuditCampaign.id).where(
-        or_(AuditCampaign.closed_at.is_not(None), AuditCampaign.closes_at <= now)
-    )
-    finished = select(AuditParticipant.id).where(AuditParticipant.status == "finished")
-    for reason, condition in (
-        ("campaign closed", AuditMessage.campaign_id.in_(closed)),
-        ("already finished", AuditMessage.participant_id.in_(finished)),
-    ):
-        result = await session.execute(
-            update(AuditMessage)
-            .where(AuditMessage.status == "pending", condition)
-            .values(status="dead", last_error=reason)
-            .execution_options(synchronize_session=False)
-        )
-        count = int(result.rowcount or 0)  # type: ignore[attr-defined]
-        if count:
-            log.info("audit messages: %d no longer sent (%s)", count, reason)
-
-
-async def _mark_participant(session: AsyncSession, row: AuditMessage, *, now: datetime) -> None:
-    """In the transaction that marks the message sent: the invitation's time, or the count of
-    reminders (as the highest reminder sent, so recording one twice cannot count it twice)."""
-    participant = await session.get(AuditParticipant, row.participant_id)
-    if participant is None:
-        return
-    if row.kind == "invite":
-        participant.invited_at = participant.invited_at or now
-    else:
-        participant.reminders_sent = max(participant.reminders_sent, row.n)
-    participant.updated_at = now

@@ -13,13 +13,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.messages import Card, CardField, Link, Outbound
-from bot.services.audit.results import (
-    AuditResults,
-    AuditStatus,
-    GovernorsSummary,
-    Progress,
-    percent,
-)
+from bot.services.audit.exports import GovernorsSummary
+from bot.services.audit.results import AuditResults, AuditStatus, Progress, percent
 from dialogs.datetimes import format_moment
 
 STATUS_TITLE = "Staff online-safety self-audit {year}: progress"
