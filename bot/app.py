@@ -160,9 +160,7 @@ def _audit_jobs(
     web: bool,
 ) -> AuditJobs:
     audits, school = router.audits, router.school
-    audits.audience = audience_for(
-        school=school, sessions=sessions, slack=slack, teams=teams, web=web
-    )
+    audits.audience = audience_for(school=school, slack=slack, teams=teams, web=web)
 
     async def compose(row: AuditMessage) -> list[Outbound]:
         async with sessions() as session:

@@ -5,7 +5,7 @@ Slack; the web chat only when no platform is configured, for the people in the s
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit_commands import Audience
 from bot.channels.slack.handler import SlackChannel
@@ -19,16 +19,14 @@ from bot.services.audit.campaigns import StaffMember, one_per_person
 def audience_for(
     *,
     school: SchoolConfig,
-    sessions: async_sessionmaker[AsyncSession],
     slack: SlackChannel | None,
     teams: TeamsChannel | None,
     web: bool,
 ) -> Audience:
-    async def audience() -> list[StaffMember]:
+    async def audience(session: AsyncSession) -> list[StaffMember]:
         found: list[StaffMember] = []
         if teams is not None:
-            async with sessions() as session:
-                reachable = await addresses.everyone_reachable(session, "teams")
+            reachable = await addresses.everyone_reachable(session, "teams")
             found += [
                 StaffMember(a.email or "", a.display_name or a.email or "", "teams")
                 for a in reachable

@@ -30,7 +30,9 @@ from storage.models import AuditCampaign, AuditParticipant
 
 log = logging.getLogger(__name__)
 START = "audit:start:"
-Audience = Callable[[], Awaitable[list[StaffMember]]]
+# Everyone to ask, read in the caller's transaction (SQLite has one connection: a second
+# session inside a turn would wait for the turn's own).
+Audience = Callable[[AsyncSession], Awaitable[list[StaffMember]]]
 AUDIT_ROLES = (Role.DSL, Role.DEPUTY_DSL)
 RESULT_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
 
@@ -52,7 +54,7 @@ class AuditCommands:
         # Set by the app: everyone to ask, from every configured channel (see bot/app.py).
         self.audience: Audience = self._school_people
 
-    async def _school_people(self) -> list[StaffMember]:
+    async def _school_people(self, _session: AsyncSession) -> list[StaffMember]:
         return [StaffMember(p.email, p.name, "web") for p in self.school.people]
 
     def dialog_for(self, campaign: AuditCampaign) -> Dialog:
@@ -201,7 +203,7 @@ class AuditCommands:
         flow = self.flows.get(self.school.audit.flow)
         if flow is None or flow.spec.purpose != "audit":
             return [Notice(strings.AUDIT_NO_FLOW.format(flow=self.school.audit.flow), "error")]
-        audience = await self.audience()
+        audience = await self.audience(session)
         campaign, created = await campaigns.start_campaign(
             session,
             flow_id=flow.spec.id,

@@ -34,6 +34,7 @@ class FakeSlackApi:
     users: dict[str, tuple[str, str]]  # user id -> (email, real name)
     calls: list[Call] = field(default_factory=list)
     fail_next: dict[str, int] = field(default_factory=dict)  # method -> 429s to answer first
+    groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> user ids
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -77,9 +78,40 @@ class FakeSlackApi:
             for index, block in enumerate(blocks_of(args)):  # as Slack does for blocks with none
                 block.setdefault("block_id", f"b{ts}-{index}")
             return {"ok": True, "channel": args["channel"], "ts": ts, "message": args}
+        if method == "users.list":  # paginated as Slack does: cursor in response_metadata
+            return self._users_page(int(args.get("cursor") or 0), int(args.get("limit") or 200))
+        if method == "usergroups.users.list":
+            members = self.groups.get(str(args["usergroup"]))
+            if members is None:
+                return {"ok": False, "error": "no_such_subteam"}
+            return {"ok": True, "users": list(members)}
         if method in {"chat.update", "views.publish"}:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         return {"ok": False, "error": "unknown_method"}
+
+    def _users_page(self, start: int, limit: int) -> dict[str, Any]:
+        people = [
+            {
+                "id": uid,
+                "deleted": False,
+                "is_bot": False,
+                "is_restricted": False,
+                "is_ultra_restricted": False,
+                "profile": {"email": email, "real_name": name, "display_name": name},
+            }
+            for uid, (email, name) in self.users.items()
+        ]
+        people += [  # who the audit must never ask: Slackbot, a bot, a leaver, guests
+            {"id": "USLACKBOT", "is_bot": False, "profile": {"real_name": "Slackbot"}},
+            {"id": "UBOT1", "is_bot": True, "profile": {"email": "bot@example.org"}},
+            {"id": "ULEFT", "deleted": True, "profile": {"email": "left@example.org"}},
+            {"id": "UGST1", "is_restricted": True, "profile": {"email": "guest1@example.org"}},
+            {"id": "UGST2", "is_ultra_restricted": True, "profile": {"email": "g2@example.org"}},
+        ]
+        page = people[start : start + limit]
+        more = start + limit < len(people)
+        cursor = str(start + limit) if more else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
