@@ -32,9 +32,11 @@ from bot.school import SchoolConfig, load_school_config
 from bot.services.alert_cards import CardMaker
 from bot.services.alerts import AlertDesk
 from bot.services.audit.invitations import InvitationSender
+from bot.services.audit.policy_review import PolicyReviewReminder
 from bot.services.dispatch import Dispatcher
 from bot.services.notifier import Notifier
 from bot.services.people import sync_people
+from bot.services.training import sync_from_config as sync_training
 from bot.settings import Settings
 from dialogs.datetimes import format_moment
 from dialogs.loader import BUILTIN_FLOWS, load_flows
@@ -175,7 +177,14 @@ def _audit_jobs(
     sender = InvitationSender(
         sessions=sessions, notifiers=notifiers, compose=compose, clock=router.clock
     )
-    return AuditJobs(sessions, router.clock, school.audit, start, sender)
+    review = PolicyReviewReminder(
+        school=school,
+        sessions=sessions,
+        notifiers=notifiers,
+        channels=router.desk.channels,
+        clock=router.clock,
+    )
+    return AuditJobs(sessions, router.clock, school.audit, start, sender, review)
 
 
 def alert_channels(settings: Settings) -> list[str]:
@@ -193,6 +202,7 @@ async def prepare_storage(bot: Bot) -> None:
     log.info("database schema is current (revision %s)", head_revision())
     async with bot.router.sessions() as session, session.begin():
         await sync_people(session, school=bot.school, now=bot.router.clock())
+        await sync_training(session, bot.school.training, now=bot.router.clock())
 
 
 def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:

@@ -31,6 +31,7 @@ from bot.services.conversations import (
 )
 from bot.services.recipients import HANDLER_ROLES
 from bot.services.reports import AnswerRow, abandon_report, open_urgent_report, submit_report
+from bot.training_commands import TrainingCommands
 from dialogs.datetimes import format_moment
 from dialogs.display import summary_for
 from dialogs.engine import Dialog, Reply, Turn
@@ -89,6 +90,7 @@ class Router:
         self.desk = desk
         self.cases = CaseCommands(desk, cards, self.dialogs)
         self.audits = AuditCommands(school=school, cipher=cipher, flows=flows, clock=clock)
+        self.training = TrainingCommands(school, clock)
         # Set by the app to the dispatcher's wake-up: called after a commit that queued alerts.
         self.wake: Callable[[], None] = lambda: None
         # Set by the app to the metrics' turn histogram: called with each turn's seconds.
@@ -293,6 +295,10 @@ class Router:
         audit = await self.audits.command(
             context.session, context.loaded, command.split(), inbound.user, context.now
         )
+        if audit is None:
+            audit = await self.training.command(
+                context.session, command.split(), inbound.user, context.now
+            )
         if audit is not None:  # the menu follows, unless it opened their own self-audit
             menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)
             return [*audit, *menu]

@@ -198,3 +198,32 @@ AUDIT_ALREADY = (
 AUDIT_NONE_OPEN = (
     "There is no self-audit open at the moment. The DSL will let you know when it starts."
 )
+
+TRAINING_NOT_ALLOWED = (
+    "Only the DSL, deputies and headteacher can see and record staff training. This request has "
+    "been recorded."
+)
+TRAINING_COMMANDS = (
+    'Training commands: "training" (who is overdue) and "training record <e-mail> '
+    '<induction|refresher|dsl> <date>", for example "training record t.brannigan@example.org '
+    'refresher 04/09/2026".'
+)
+TRAINING_RECORD_USAGE = (
+    'To record a training, type "training record <e-mail> <induction|refresher|dsl> <date>", '
+    'for example "training record t.brannigan@example.org refresher 04/09/2026".'
+)
+TRAINING_UNKNOWN_PERSON = (
+    "{email} is not in the school configuration, so no training can be recorded for them. "
+    "Check the spelling, or ask IT to add them."
+)
+TRAINING_BAD_DATE = (
+    '"{given}" is not a date that has passed. Please give it as dd/mm/yyyy, for example 04/09/2026.'
+)
+TRAINING_RECORDED = "Recorded: {kind} for {email} on {day}."
+TRAINING_ALREADY = "{kind} for {email} on {day} was already recorded."
+TRAINING_ALL_CURRENT = "Everyone's online-safety training is up to date."
+TRAINING_OVERDUE = "Training overdue: {n} of {of} staff"
+POLICY_REVIEW_DUE = (
+    "The online safety policy is due for its annual review on {day} (policy §12). This year's "
+    'self-audit results can inform it: type "audit summary".'
+)

@@ -26,7 +26,7 @@ class AuditJobs:
     settings: AuditSettings
     start: Callable[[AsyncSession, datetime], Awaitable[object]]  # the campaign, once a year
     sender: InvitationSender
-    policy_review_reminder: Callable[[AsyncSession, datetime], Awaitable[object]] | None = None
+    policy_review_reminder: Callable[[], Awaitable[int]] | None = None
 
 
 async def start_audit(jobs: AuditJobs) -> None:
@@ -47,8 +47,8 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
             max_reminders=jobs.settings.max_reminders,
             now=now,
         )
-        if jobs.policy_review_reminder is not None:
-            await jobs.policy_review_reminder(session, now)
+    if jobs.policy_review_reminder is not None:  # outside the transaction: it sends
+        await jobs.policy_review_reminder()
     if closed or queued:
         log.info("audit: closed %d campaign(s), queued %d reminder(s)", len(closed), queued)
     return queued + await jobs.sender.deliver_due()
