@@ -184,7 +184,7 @@ async def bench(
         base_url=str(server.make_url("/api/")),
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
-    notifier = TimedNotifier(SlackNotifier(client, SlackDirectory(client)))
+    notifier = TimedNotifier(SlackNotifier(client, SlackDirectory(client, sessions)))
     sender = InvitationSender(
         sessions=sessions,
         notifiers={"slack": notifier},

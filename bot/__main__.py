@@ -16,6 +16,7 @@ from bot.app import Bot, build_bot, create_app, prepare_storage
 from bot.logs import configure as configure_logging
 from bot.school import SchoolConfigError
 from bot.settings import Settings
+from bot.single_process import AlreadyRunning, ProcessLock
 from dialogs.loader import FlowError
 from storage.crypto import CipherError
 
@@ -67,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="N",
         help="rotate-key: stop after N batches, as if interrupted (for testing resumption)",
     )
+    parser.add_argument(
+        "--role",
+        choices=["all", "web", "scheduler"],
+        help="run: all (default) does everything; web serves the chat channels with no "
+        "scheduled jobs; scheduler runs the scheduled jobs (overrides ROLE)",
+    )
     parser.add_argument("--host", help="address to listen on (overrides HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (overrides PORT)")
     args = parser.parse_args(argv)
@@ -79,9 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as error:
         return _fail("settings", str(error))
-    overrides = {"host": args.host, "port": args.port}
+    overrides = {"host": args.host, "port": args.port, "role": args.role}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    for problem in (settings.slack_problem(), settings.teams_problem()):
+    for problem in (settings.slack_problem(), settings.teams_problem(), settings.role_problem()):
         if problem is not None:
             return _fail("settings", problem)
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
@@ -101,11 +108,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "verify-log":
         return asyncio.run(_verify_log(bot))
+    lock = _sqlite_lock(settings)
+    try:
+        if lock is not None and args.command in {"run", "restore", "rotate-key"}:
+            lock.acquire("start" if args.command == "run" else args.command)
+    except AlreadyRunning as error:
+        print(str(error), file=sys.stderr)
+        return 2
     if args.command in {"backup", "restore", "rotate-key"}:
         return _maintenance(bot, args)
-    print(f"Online-safety bot for {bot.school.name}: http://{settings.host}:{settings.port}/")
+    print(
+        f"Online-safety bot for {bot.school.name} ({settings.role}): "
+        f"http://{settings.host}:{settings.port}/"
+    )
     web.run_app(create_app(bot), host=settings.host, port=settings.port, print=None)
     return 0
+
+
+def _sqlite_lock(settings: Settings) -> ProcessLock | None:
+    from bot.maintenance.backup import sqlite_path
+
+    database = sqlite_path(settings)
+    return ProcessLock(database) if database is not None else None
 
 
 async def _migrate(bot: object) -> None:

@@ -42,9 +42,11 @@ from dialogs.datetimes import format_moment
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from scheduler.audit_jobs import AuditJobs
 from scheduler.jobs import JobContext
-from scheduler.setup import build_scheduler
+from scheduler.leader import Leadership
+from scheduler.setup import ScheduledJobs
 from storage.crypto import Cipher, load_cipher
 from storage.db import create_engine, session_factory
+from storage.locks import MIGRATIONS_LOCK, serialise
 from storage.migrate import head_revision, upgrade
 from storage.models import AuditCampaign, AuditMessage
 
@@ -184,7 +186,9 @@ def _audit_jobs(
         channels=router.desk.channels,
         clock=router.clock,
     )
-    return AuditJobs(sessions, router.clock, school.audit, start, sender, review)
+    return AuditJobs(
+        sessions, router.clock, school.audit, start, sender, review, timezone=school.timezone
+    )
 
 
 def alert_channels(settings: Settings) -> list[str]:
@@ -201,40 +205,65 @@ async def prepare_storage(bot: Bot) -> None:
     await upgrade(bot.engine)
     log.info("database schema is current (revision %s)", head_revision())
     async with bot.router.sessions() as session, session.begin():
+        await serialise(session, MIGRATIONS_LOCK)  # replicas starting together sync one at a time
         await sync_people(session, school=bot.school, now=bot.router.clock())
         await sync_training(session, bot.school.training, now=bot.router.clock())
 
 
 def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
+    """The server for the bot's role (settings.role): `web` serves the chat channels, with
+    no scheduled jobs; `scheduler` runs the scheduled jobs if it leads (see scheduler.leader),
+    serving only health and metrics; `all` does both. Every role delivers the outbox rows it
+    queues at once; `run_scheduler=False` (tests) leaves the jobs off whatever the role."""
+    role = bot.settings.role
+    serves_chat = role in {"all", "web"}
     app = web.Application(client_max_size=256 * 1024, middlewares=[request_ids])
     add_health_routes(app, bot.engine)
     if bot.metrics is not None:
         bot.metrics.add_routes(app)
-    if bot.web_chat is not None:
+    if serves_chat and bot.web_chat is not None:
         bot.web_chat.add_routes(app)
         add_export_routes(app, bot.web_chat)
         add_audit_routes(app, bot.web_chat)
-    if bot.slack is not None:
+    if serves_chat and bot.slack is not None:
         bot.slack.add_routes(app)
-    if bot.teams is not None:
+    if serves_chat and bot.teams is not None:
         bot.teams.add_routes(app)
+    leadership = None
+    if run_scheduler and role in {"all", "scheduler"}:
+        jobs = ScheduledJobs(
+            bot.jobs,
+            timezone=bot.school.timezone,
+            audit=bot.audit,
+            sweep_seconds=bot.settings.alert_sweep_seconds,
+        )
+        leadership = Leadership(
+            bot.engine,
+            on_lead=jobs.start,
+            on_follow=jobs.stop,
+            retry_seconds=bot.settings.leader_retry_seconds,
+        )
+        if bot.metrics is not None:
+            bot.metrics.report_leadership(lambda: jobs.running)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
-        scheduler = build_scheduler(bot.jobs, timezone=bot.school.timezone, audit=bot.audit)
         delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
-        if bot.slack is not None:
+        if serves_chat and bot.slack is not None:
             await bot.slack.start_socket_mode()
-        if bot.teams is not None:
+        if serves_chat and bot.teams is not None:
             await bot.teams.report_unreachable()
-        if run_scheduler:
-            scheduler.start()  # its first sweep runs at once: whatever a crash left is sent now
-        log.info("ready: school=%r flows=%s", bot.school.name, ",".join(bot.router.flows))
+        if leadership is not None:
+            leadership.start()  # leading, its first sweep sends whatever a crash left
+        log.info(
+            "ready: role=%s school=%r flows=%s",
+            role,
+            bot.school.name,
+            ",".join(bot.router.flows),
+        )
         yield
-        if run_scheduler:
-            scheduler.shutdown(wait=False)
-        if bot.audit is not None:  # between batches: a half-recorded batch would be resent
-            await bot.audit.sender.stop()
+        if leadership is not None:
+            await leadership.stop()
         await bot.dispatcher.stop(delivering)
         if bot.slack is not None:
             await bot.slack.stop()

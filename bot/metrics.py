@@ -6,7 +6,7 @@ kind, status and channel: no report content, no names, nothing personal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.router import Router
 from bot.services.dispatch import Dispatcher
-from storage.models import Event, Outbox, Report
+from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Event, Outbox, Report
 
 PREFIX = "osbot"
 TURN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5)
@@ -34,11 +34,14 @@ class _Counts:
     reports: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, status)
     pending: dict[str, int] = field(default_factory=dict)  # channel
     escalations: int = 0
+    audit_sent: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, channel)
+    audit_people: dict[tuple[str, str], int] = field(default_factory=dict)  # (year, status)
 
 
 class _DatabaseCollector(Collector):
     def __init__(self) -> None:
         self.counts = _Counts()
+        self.leading: Callable[[], bool] | None = None
 
     def collect(self) -> Iterable[Metric]:
         reports = GaugeMetricFamily(
@@ -60,7 +63,31 @@ class _DatabaseCollector(Collector):
             "Escalation steps queued for unacknowledged cases (events of kind 'escalated').",
             value=self.counts.escalations,
         )
-        return [reports, pending, escalations]
+        sent = CounterMetricFamily(
+            f"{PREFIX}_audit_messages_sent",
+            "Self-audit invitations and reminders delivered, by kind and channel.",
+            labels=["kind", "channel"],
+        )
+        for (kind, channel), n in sorted(self.counts.audit_sent.items()):
+            sent.add_metric([kind, channel], n)
+        people = GaugeMetricFamily(
+            f"{PREFIX}_audit_participants",
+            "Staff asked in each year's self-audit, by where they are: invited (not yet "
+            "started), started, finished.",
+            labels=["academic_year", "status"],
+        )
+        for (year, status), n in sorted(self.counts.audit_people.items()):
+            people.add_metric([year, status], n)
+        families: list[Metric] = [reports, pending, escalations, sent, people]
+        if self.leading is not None:
+            families.append(
+                GaugeMetricFamily(
+                    f"{PREFIX}_scheduler_leader",
+                    "1 while this process runs the scheduled jobs (one process at a time).",
+                    value=1 if self.leading() else 0,
+                )
+            )
+        return families
 
 
 class BotMetrics:
@@ -91,6 +118,10 @@ class BotMetrics:
         self._database = _DatabaseCollector()
         self.registry.register(self._database)
         self._acknowledged: set[int] = set()  # report ids already observed
+
+    def report_leadership(self, leading: Callable[[], bool]) -> None:
+        """Show whether this process runs the scheduled jobs (only roles that may)."""
+        self._database.leading = leading
 
     def instrument(self, router: Router, dispatcher: Dispatcher) -> None:
         """Time every turn, and observe every outbox row the dispatcher marks sent."""
@@ -127,8 +158,20 @@ class BotMetrics:
                 )
             )
             acks = list(acknowledged.all())
+            audit_sent = await session.execute(
+                select(AuditMessage.kind, AuditMessage.channel, func.count())
+                .where(AuditMessage.status == "sent")
+                .group_by(AuditMessage.kind, AuditMessage.channel)
+            )
+            audit_people = await session.execute(
+                select(AuditCampaign.academic_year, AuditParticipant.status, func.count())
+                .join(AuditCampaign, AuditCampaign.id == AuditParticipant.campaign_id)
+                .group_by(AuditCampaign.academic_year, AuditParticipant.status)
+            )
+            sent = {(kind, channel): n for kind, channel, n in audit_sent.all()}
+            people = {(year, status): n for year, status, n in audit_people.all()}
         # No await from here on: concurrent scrapes cannot interleave the update and the output.
-        self._database.counts = _Counts(reports, pending, escalations or 0)
+        self._database.counts = _Counts(reports, pending, escalations or 0, sent, people)
         for report_id, alerted_at, acknowledged_at in acks:
             if report_id in self._acknowledged or alerted_at is None or acknowledged_at is None:
                 continue

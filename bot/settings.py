@@ -24,7 +24,8 @@ def _is_loopback(host: str) -> bool:
 class Settings(BaseSettings):
     """Read from environment variables (or a `.env` file beside the project)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # An empty variable means "not set" (as docker-compose passes ${SLACK_BOT_TOKEN:-}).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     data_dir: Path = Field(default=Path("data"), description="Where the SQLite file and key live.")
     database_url: str = Field(
@@ -54,6 +55,24 @@ class Settings(BaseSettings):
     web_demo_login_remote: bool = Field(
         default=False,
         description="Allow the demo sign-in from other machines (never on a real deployment).",
+    )
+    role: Literal["all", "web", "scheduler"] = Field(
+        default="all",
+        description="all: one process does everything; web: chat channels, no scheduled jobs; "
+        "scheduler: scheduled jobs and the alert sweep (PostgreSQL only for web/scheduler).",
+    )
+    leader_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="How often a standby scheduler tries to take over (a dead leader is "
+        "replaced within this).",
+    )
+    alert_sweep_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        le=300,
+        description="How often due escalations and alert retries are sent.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     log_format: Literal["text", "json"] = Field(
@@ -119,6 +138,16 @@ class Settings(BaseSettings):
         if not missing:
             return None
         return "Teams is half configured: set " + " and ".join(missing) + ", or none of them."
+
+    def role_problem(self) -> str | None:
+        """Why the role cannot work with this database, or None."""
+        if self.role == "all" or not self.resolved_database_url.startswith("sqlite"):
+            return None
+        return (
+            f"ROLE={self.role} means a second process for the other role, and SQLite supports "
+            "one process: run ROLE=all, or use PostgreSQL (DATABASE_URL) for separate web and "
+            "scheduler processes."
+        )
 
     @property
     def teams_enabled(self) -> bool:

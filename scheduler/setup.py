@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from scheduler.audit_jobs import (
     HOUSEKEEPING_EVERY_MINUTES,
     SEND_EVERY_SECONDS,
+    START_GRACE,
     AuditJobs,
     audit_housekeeping,
     send_invitations,
@@ -21,8 +22,53 @@ PURGE_EVERY_MINUTES = 15
 SWEEP_EVERY_SECONDS = 20
 
 
+class ScheduledJobs:
+    """The jobs of the process that leads (see `scheduler.leader`): a fresh scheduler each time
+    it starts leading, stopped when it stops. Its first alert sweep runs at once, so whatever
+    fell due while nobody led (a restart, a killed leader) is sent then."""
+
+    def __init__(
+        self,
+        context: JobContext,
+        *,
+        timezone: str,
+        audit: AuditJobs | None = None,
+        sweep_seconds: float = SWEEP_EVERY_SECONDS,
+    ) -> None:
+        self.context = context
+        self.timezone = timezone
+        self.audit = audit
+        self.sweep_seconds = sweep_seconds
+        self._scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None
+
+    async def start(self) -> None:
+        if self._scheduler is not None:
+            return
+        if self.audit is not None:
+            self.audit.sender.resume()
+        self._scheduler = build_scheduler(
+            self.context, timezone=self.timezone, audit=self.audit, sweep_seconds=self.sweep_seconds
+        )
+        self._scheduler.start()
+
+    async def stop(self) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if self.audit is not None:  # between batches: a half-recorded batch would be resent
+            await self.audit.sender.stop()
+
+
 def build_scheduler(
-    context: JobContext, *, timezone: str, audit: AuditJobs | None = None
+    context: JobContext,
+    *,
+    timezone: str,
+    audit: AuditJobs | None = None,
+    sweep_seconds: float = SWEEP_EVERY_SECONDS,
 ) -> AsyncIOScheduler:
     """The scheduler with every job; jobs are rebuilt from configuration at each start."""
     scheduler = AsyncIOScheduler(timezone=timezone)
@@ -50,7 +96,7 @@ def build_scheduler(
     scheduler.add_job(
         sweep_alerts,
         "interval",
-        seconds=SWEEP_EVERY_SECONDS,
+        seconds=sweep_seconds,
         args=[context],
         id="sweep_alerts",
         coalesce=True,
@@ -73,7 +119,7 @@ def add_audit_jobs(scheduler: AsyncIOScheduler, audit: AuditJobs, *, timezone: s
         id="start_audit",
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=24 * 3600,
+        misfire_grace_time=int(START_GRACE.total_seconds()),
         replace_existing=True,
     )
     scheduler.add_job(
@@ -85,6 +131,7 @@ def add_audit_jobs(scheduler: AsyncIOScheduler, audit: AuditJobs, *, timezone: s
         coalesce=True,
         max_instances=1,
         replace_existing=True,
+        next_run_time=datetime.now(UTC),  # at start: a start, reminder or close it missed
     )
     scheduler.add_job(
         send_invitations,

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.locks import MIGRATIONS_LOCK, serialise
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -29,6 +31,9 @@ def head_revision() -> str | None:
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the database to the newest schema."""
     async with engine.begin() as connection:
+        # Replicas starting together on PostgreSQL would race to create the same tables: the
+        # first upgrades, the others wait here and then find the schema current.
+        await serialise(connection, MIGRATIONS_LOCK)
         await connection.run_sync(_upgrade)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -89,3 +90,44 @@ async def test_metrics_parse_and_move_with_a_flow(make_bot, clock):
 
         labels = {name for (_, sample_labels) in after for name, _ in sample_labels}
         assert labels <= {"kind", "status", "channel", "le"}  # nothing personal in a label
+
+
+async def test_audit_invitations_sent_and_finished_are_counted(make_bot, clock):
+    from sqlalchemy import update
+
+    from storage.models import AuditParticipant
+    from tests.audit.test_invitations import PEOPLE, sender_for, start_campaign
+
+    bot = await make_bot()
+    channel = RecordingChannel()
+    async with TestClient(TestServer(create_app(bot, run_scheduler=False))) as client:
+        before = await scrape(client)
+        assert total(before, "osbot_audit_messages_sent_total") == 0
+        assert total(before, "osbot_audit_participants") == 0
+        assert total(before, "osbot_scheduler_leader") == 0  # no jobs in this server
+
+        ids = await start_campaign(bot, clock, PEOPLE)
+        await sender_for(bot, clock, channel).run_until_idle()
+        async with bot.router.sessions() as session, session.begin():
+            await session.execute(
+                update(AuditParticipant)
+                .where(AuditParticipant.id == ids[0])
+                .values(status="finished", finished_at=clock.now)
+            )
+
+        after = await scrape(client)
+        sent = total(after, "osbot_audit_messages_sent_total", kind="invite", channel="test")
+        assert sent == len(PEOPLE) == len(channel.deliveries)
+        year = {"academic_year": "2026-27"}
+        assert total(after, "osbot_audit_participants", status="finished", **year) == 1
+        assert total(after, "osbot_audit_participants", **year) == len(PEOPLE)
+
+
+async def test_a_server_that_may_run_the_jobs_says_whether_it_leads(make_bot):
+    bot = await make_bot()
+    async with TestClient(TestServer(create_app(bot))) as client:  # role all, SQLite: it leads
+        for _ in range(100):
+            if total(await scrape(client), "osbot_scheduler_leader") == 1:
+                break
+            await asyncio.sleep(0.05)
+        assert total(await scrape(client), "osbot_scheduler_leader") == 1

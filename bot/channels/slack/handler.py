@@ -68,7 +68,7 @@ class SlackChannel:
         self.app_token = app_token.get_secret_value() if app_token else None
         self.socket_mode: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
-        self.directory = SlackDirectory(self.client)
+        self.directory = SlackDirectory(self.client, router.sessions, router.clock)
         self.notifier = SlackNotifier(self.client, self.directory)
         self._listen()
 

@@ -1,67 +1,119 @@
-"""Who a Slack user is here: their profile e-mail (the key to the school configuration)."""
+"""Who a Slack user is here: their profile e-mail (the key to the school configuration).
+
+The answers (Slack id <-> e-mail) are kept in the database's channel addresses, as Teams' are,
+so every replica agrees on who someone is and a busy morning costs one users.info per person a
+day rather than one per replica an hour.
+"""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import User
+from bot.services import addresses
+from bot.services.addresses import IDENTITY_FRESH_FOR
+from storage.models import ChannelAddress
 
-_TTL_SECONDS = 3600.0
+CHANNEL = "slack"
 
 
-@dataclass(frozen=True)
-class _Known:
-    user: User
-    at: float
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SlackDirectory:
-    """Slack user id <-> e-mail, looked up once an hour at most (users.info, users.lookupByEmail).
+    """Slack user id <-> e-mail, asked of Slack (users.info, users.lookupByEmail) once a day
+    at most, the answers shared through the database.
 
     A user whose profile has no e-mail (a guest, a bot) is known by their Slack id: they can
     report, but no DSL action can ever match them to a person in the school configuration.
+    Nothing is stored for them (there is nothing to share), so they are asked about each time.
     """
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self.client = client
-        self._by_id: dict[str, _Known] = {}
-        self._ids_by_email: dict[str, tuple[str, float]] = {}
+        self.sessions = sessions
+        self.clock = clock
 
     async def user(self, team_id: str, user_id: str) -> User:
-        known = self._by_id.get(user_id)
-        if known is not None and time.monotonic() - known.at < _TTL_SECONDS:
-            return known.user
+        async with self.sessions() as session:
+            known = await addresses.find(session, CHANNEL, user_id)
+        if known is not None and known.email and known.identity_fresh(self.clock()):
+            return User(user_id, known.email, known.display_name or "there")
         response = await self.client.users_info(user=user_id)
         profile = (response.get("user") or {}).get("profile") or {}
         email = str(profile.get("email") or "").strip().lower()
         name = str(profile.get("real_name") or profile.get("display_name") or "").strip()
-        user = User(
+        if email:
+            await self._remember(user_id, {"team_id": team_id}, email=email, name=name)
+        return User(
             platform_id=user_id,
             email=email or f"slack:{team_id}:{user_id}",
             display_name=name or "there",
         )
-        self._by_id[user_id] = _Known(user, time.monotonic())
-        return user
 
     async def user_id_for(self, email: str) -> str | None:
         """The Slack user with this e-mail, or None when the workspace has nobody with it."""
-        cached = self._ids_by_email.get(email)
-        if cached is not None and time.monotonic() - cached[1] < _TTL_SECONDS:
-            return cached[0]
+        email = email.strip().lower()
+        since = self.clock() - IDENTITY_FRESH_FOR
+        async with self.sessions() as session:
+            known = await session.scalar(
+                select(ChannelAddress.platform_user_id)
+                .where(
+                    ChannelAddress.channel == CHANNEL,
+                    ChannelAddress.email == email,
+                    ChannelAddress.looked_up_at >= since,
+                )
+                .order_by(ChannelAddress.looked_up_at.desc())
+                .limit(1)
+            )
+        if known is not None:
+            return str(known)
         try:
             response = await self.client.users_lookupByEmail(email=email)
         except SlackApiError as error:
             if error.response.get("error") in {"users_not_found", "user_not_found"}:
                 return None
             raise
-        user_id = str((response.get("user") or {}).get("id") or "") or None
+        user = response.get("user") or {}
+        user_id = str(user.get("id") or "") or None
         if user_id is not None:
-            self._ids_by_email[email] = (user_id, time.monotonic())
+            name = str((user.get("profile") or {}).get("real_name") or user.get("real_name") or "")
+            await self._remember(user_id, {"team_id": user.get("team_id")}, email=email, name=name)
         return user_id
+
+    async def _remember(
+        self, user_id: str, address: dict[str, Any], *, email: str, name: str
+    ) -> None:
+        for attempt in (1, 2):  # another replica may store the same person at the same moment
+            try:
+                async with self.sessions() as session, session.begin():
+                    await addresses.remember(
+                        session,
+                        channel=CHANNEL,
+                        platform_user_id=user_id,
+                        address=address,
+                        display_name=name,
+                        email=email,
+                        now=self.clock(),
+                    )
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
 
 
 async def workspace_staff(client: AsyncWebClient, *, user_group: str | None = None) -> list[User]:

@@ -163,6 +163,10 @@ class InvitationSender:
                     break
         return sent
 
+    def resume(self) -> None:
+        """Allow batches again after `stop` (this process leads the jobs again)."""
+        self._stopping = False
+
     async def stop(self) -> None:
         """Start no new batch, and wait (up to a send's timeout) for the one being sent to be
         recorded: cancelling a transaction half-way would keep SQLite's write lock."""
