@@ -22,6 +22,7 @@ from bot.school import Role, SchoolConfig
 from bot.services.audit import campaigns, exports, present, results
 from bot.services.audit.campaigns import StaffMember
 from bot.services.conversations import LoadedConversation
+from bot.services.events import record_event
 from dialogs.datetimes import format_moment
 from dialogs.engine import Dialog, DialogState, Turn
 from dialogs.loader import Flow, flow_from_spec
@@ -195,7 +196,24 @@ class AuditCommands:
             )
         if campaign is None:
             return [Notice(strings.AUDIT_NONE, "info")]
-        return await self.report(session, campaign, verb)
+        replies = await self.report(session, campaign, verb)
+        if verb != "status":
+            # The files go out with the results (into Slack's storage, for one): recorded, as
+            # a download from the web chat is (bot/channels/web/audit_routes.py).
+            files = [a.filename for r in replies if isinstance(r, Card) for a in r.attachments]
+            await record_event(
+                session,
+                kind="audit_results_shown",
+                at=now,
+                actor_email=user.email,
+                detail={
+                    "campaign_id": campaign.id,
+                    "view": verb,
+                    "channel": loaded.row.channel,
+                    "files": files,
+                },
+            )
+        return replies
 
     async def start(
         self, session: AsyncSession, *, started_by: str, now: datetime
@@ -228,8 +246,9 @@ class AuditCommands:
             return [present.status_card(status)]
         found = await results.campaign_results(session, self.cipher, campaign.id)
         if verb == "summary":
-            return [present.governors_card(exports.governors_summary(found))]
-        return present.results_messages(found)
+            summary = exports.governors_summary(found)
+            return [present.governors_card(summary, chart=present.chart_attachment(found))]
+        return present.results_messages(found, tz=self.school.tz)
 
 
 def invitation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dialogs.prompts import Notice, Option, Prompt, Question, Summary, SummaryRow, Tone
 
@@ -25,6 +25,29 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a card: a chart, an export.
+
+    Each channel delivers it as it can: Slack uploads it into the conversation after the card,
+    Teams shows an image in the chat; the web chat, which can open the bot's own pages, shows
+    `link` instead, where the file is made afresh for whoever is signed in and allowed. Sent
+    with a turn's replies only (alerts and other proactive messages carry none). `data` is left
+    out of the repr, so a logged message never holds a file's contents.
+    """
+
+    filename: str
+    media_type: str  # "image/png", "text/csv; charset=utf-8"
+    data: bytes = field(repr=False)
+    title: str  # what it is, shown with it
+    alt_text: str | None = None  # an image's text alternative, read out by screen readers
+    link: Link | None = None  # the same file on the bot's own pages, for the web chat
+
+    @property
+    def is_image(self) -> bool:
+        return self.media_type.startswith("image/")
+
+
+@dataclass(frozen=True)
 class Card:
     """A case card (an alert, a case's details). A later card with the same `card_id` replaces
     it where the channel can update a message (web, Slack, Teams), or follows it otherwise."""
@@ -37,11 +60,13 @@ class Card:
     actions: tuple[Option, ...] = ()
     footer: str | None = None
     links: tuple[Link, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
 
 Outbound = Prompt | Card
 
 __all__ = [
+    "Attachment",
     "Card",
     "CardField",
     "Inbound",

@@ -120,6 +120,10 @@ SLACK_FAILED = (
     "Sorry, something went wrong on our side. Your answers so far are saved; please try again "
     "in a moment."
 )
+SLACK_UPLOAD_FAILED = (
+    "Slack did not take a file just now, so this did not arrive: {files}. Everything else above "
+    "is complete. Ask again in a few minutes to have it sent again."
+)
 SLACK_HOME = (
     "Online safety at {school}. Report an online-safety concern or a filtering problem to the "
     "DSL, step by step, in this app's Messages tab. If a child is in immediate danger, call 999 "

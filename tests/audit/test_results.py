@@ -24,6 +24,7 @@ from bot.services.audit.exports import (
 )
 from bot.services.audit.present import (
     MAX_FIELDS,
+    chart_attachment,
     governors_card,
     results_messages,
     status_card,
@@ -376,7 +377,10 @@ async def test_governors_summary_is_anonymous(make_bot):
         ("Changes passwords regularly", 1),
     ]
     assert summary.staff_with_needs == 2
-    card = governors_card(summary)
+    card = governors_card(summary, chart=chart_attachment(results))
+    (chart_file,) = card.attachments  # the chart, and never the CSV
+    assert chart_file.media_type == "image/png" and chart_file.data.startswith(b"\x89PNG")
+    assert chart_file.data == chart.results_chart_png(results)  # numbers and labels only
     everything = " ".join(
         [
             repr(summary),
@@ -385,6 +389,10 @@ async def test_governors_summary_is_anonymous(make_bot):
             card.text or "",
             *(f"{f.label} {f.value}" for f in card.fields),
             *(link.path for link in card.links),
+            repr(chart_file),
+            chart_file.title,
+            chart_file.alt_text or "",
+            chart_file.filename,
         ]
     )
     for name in NAMES:
@@ -395,8 +403,10 @@ async def test_governors_summary_is_anonymous(make_bot):
         assert email.split("@")[0] not in everything
     for private in (FORMULA, BOB_COMMENT, BOB_REQUEST, CARA_REQUEST, DAN_SECRET, "None, thanks"):
         assert private not in everything
-    assert "results.csv" not in everything  # the CSV names people: not for governors
-    assert card.links[0].path == f"/api/audit/{results.campaign_id}/chart.png"
+    assert "results.csv" not in everything and ".csv" not in everything  # it names people
+    assert chart_file.link is not None
+    assert chart_file.link.path == f"/api/audit/{results.campaign_id}/chart.png"
+    assert governors_card(summary).attachments == ()
 
 
 async def test_chart_is_a_readable_png(make_bot):
@@ -443,10 +453,21 @@ async def test_results_messages_for_the_dsl(make_bot):
     fields = {f.label: f.value for f in summary.fields}
     assert fields["4. Filtering and monitoring systems"] == "Yes 2 (67%) · No 1 (33%)"
     assert fields["2. Knows what to do with a pupil's concern"].endswith("not answered 1")
-    assert [link.path for link in summary.links] == [
-        f"/api/audit/{campaign_id}/results.csv",
+    png, sheet = summary.attachments
+    assert (png.filename, png.media_type) == ("online-safety-audit-2026-27.png", "image/png")
+    assert Image.open(io.BytesIO(png.data)).size == chart.chart_size(results)
+    assert png.alt_text and "Bar chart" in png.alt_text
+    assert (sheet.filename, sheet.media_type) == (
+        "online-safety-audit-2026-27.csv",
+        "text/csv; charset=utf-8",
+    )
+    assert sheet.data.decode("utf-8") == results_csv(results, tz=ZoneInfo("Europe/London"))
+    assert [a.link.path for a in summary.attachments if a.link] == [
         f"/api/audit/{campaign_id}/chart.png",
+        f"/api/audit/{campaign_id}/results.csv",
     ]
+    # The files' bytes stay out of the repr (and so out of any log line showing a message).
+    assert "\\x89PNG" not in repr(summary) and BOB_REQUEST not in repr(summary)
     needed = {f.label: f.value for f in needs.fields}
     assert needed == {
         "Bob Brown": "• Filtering and monitoring systems\n• Own role in filtering and monitoring\n"

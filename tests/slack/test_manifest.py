@@ -58,6 +58,11 @@ SCOPES_FOR_METHOD: dict[str, frozenset[str]] = {
     # or only a user group's (usergroups.users.list: usergroups:read).
     "users.list": frozenset({"users:read", "users:read.email"}),
     "usergroups.users.list": frozenset({"usergroups:read"}),
+    # The self-audit's chart and CSV, uploaded into the DSL's DM with Slack's external upload
+    # flow (docs.slack.dev/reference/methods/files.getUploadURLExternal and
+    # files.completeUploadExternal: files:write). The POST to the upload URL needs no scope.
+    "files.getUploadURLExternal": frozenset({"files:write"}),
+    "files.completeUploadExternal": frozenset({"files:write"}),
 }
 
 # The methods the Slack channel is being built to call (the bot's planned Web API use).

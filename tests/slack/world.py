@@ -28,18 +28,42 @@ class Call:
 
 
 @dataclass
+class Upload:
+    """A file on its way in through Slack's external upload flow."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str | None
+    data: bytes | None = None  # what was POSTed to the upload URL
+    title: str | None = None  # from files.completeUploadExternal
+    shared_in: str | None = None  # its channel_id, once completed
+
+
+@dataclass
 class FakeSlackApi:
-    """Answers the Web API methods the bot uses, as Slack documents them, and records them."""
+    """Answers the Web API methods the bot uses, as Slack documents them, and records them.
+
+    Files come in as Slack's external upload flow has them (docs.slack.dev/reference/methods/
+    files.getUploadURLExternal, .../files.completeUploadExternal): the first method answers an
+    upload URL on this same server and a file id, the bytes are POSTed there (answered 200,
+    "OK - <length>", text/plain, as files.slack.com does), and the second method shares the ids.
+    """
 
     users: dict[str, tuple[str, str]]  # user id -> (email, real name)
     calls: list[Call] = field(default_factory=list)
     fail_next: dict[str, int] = field(default_factory=dict)  # method -> 429s to answer first
+    refuse_next: dict[str, str] = field(default_factory=dict)  # method -> error, ok: false once
+    upload_refusals: list[int] = field(default_factory=list)  # statuses for the next upload POSTs
     groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> user ids
+    uploads: dict[str, Upload] = field(default_factory=dict)  # file id -> the upload
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _files: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self.handle)
+        app.router.add_post("/upload/v1/{file_id}", self.receive_upload)
         return app
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -53,6 +77,11 @@ class FakeSlackApi:
             self.fail_next[method] -= 1
             body = {"ok": False, "error": "ratelimited"}
             return web.json_response(body, status=429, headers={"Retry-After": "1"})
+        if method in self.refuse_next:
+            self.calls.append(Call(method, args))
+            return web.json_response({"ok": False, "error": self.refuse_next.pop(method)})
+        if method == "files.getUploadURLExternal":
+            args["_origin"] = str(request.url.origin())
         answer = self.answer(method, args)
         if method == "chat.postMessage":
             args["_ts"] = answer["ts"]  # so a test can press buttons on this very message
@@ -87,7 +116,50 @@ class FakeSlackApi:
             return {"ok": True, "users": list(members)}
         if method in {"chat.update", "views.publish"}:
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(args)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         return {"ok": False, "error": "unknown_method"}
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            length = int(args["length"])
+            filename = str(args["filename"])
+        except (KeyError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(args.get("alt_txt") or "") > 1000:
+            return {"ok": False, "error": "alt_txt_too_large"}
+        file_id = f"F{next(self._files):010d}"
+        self.uploads[file_id] = Upload(file_id, filename, length, args.get("alt_txt"))
+        upload_url = f"{args['_origin']}/upload/v1/{file_id}"
+        return {"ok": True, "upload_url": upload_url, "file_id": file_id}
+
+    async def receive_upload(self, request: web.Request) -> web.Response:
+        upload = self.uploads.get(request.match_info["file_id"])
+        if upload is None:
+            return web.Response(status=404, text="not found", content_type="text/plain")
+        data = await request.read()
+        if self.upload_refusals:
+            status = self.upload_refusals.pop(0)
+            return web.Response(status=status, text="upload failed", content_type="text/plain")
+        upload.data = data
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        listed = json.loads(files) if isinstance(files, str) else files
+        if not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        for item in listed:
+            upload = self.uploads.get(item.get("id"))
+            if upload is None or upload.data is None or len(upload.data) != upload.length:
+                return {"ok": False, "error": "invalid_arguments"}  # never (fully) uploaded
+            upload.title = item.get("title")
+            upload.shared_in = args.get("channel_id")
+            done.append({"id": upload.file_id, "title": upload.title or upload.filename})
+        return {"ok": True, "files": done}
 
     def _users_page(self, start: int, limit: int) -> dict[str, Any]:
         people = [
@@ -115,6 +187,10 @@ class FakeSlackApi:
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def files_in(self, channel: str) -> list[Upload]:
+        """Files shared in a conversation, in the order their uploads were completed."""
+        return [u for u in self.uploads.values() if u.shared_in == channel]
 
     def posts_to(self, user_id: str) -> list[dict[str, Any]]:
         """Messages posted in the DM with this user, with the ts Slack gave them."""

@@ -3,8 +3,14 @@ their chat with the bot; they answer with card buttons and typed comments."""
 
 from __future__ import annotations
 
+import base64
+import io
+from typing import Any
+
+from PIL import Image
 from sqlalchemy import select
 
+from bot.channels.teams.cards import json_size
 from bot.services.audit.questions import open_answers
 from storage.models import AuditCampaign, AuditParticipant
 from tests.teams.connector import text_of
@@ -21,6 +27,14 @@ QUESTIONS = (
     "password_change",
     "cyberbullying_approach",
 )
+DATA_URI = "data:image/png;base64,"
+# Teams' documented limits, written out here so that a change to the bot's own cannot pass:
+# pictures at most 1024 x 1024 pixels and 1 MB (learn.microsoft.com/microsoftteams/platform/
+# bots/how-to/conversations/conversation-messages); a message at most 100 KB as UTF-16
+# (.../format-your-bot-messages: base64 images are not counted, but we count them).
+PICTURE_SIDE_MAX = 1024
+PICTURE_BYTES_MAX = 1_000_000
+MESSAGE_LIMIT = 100_000
 
 
 async def test_a_whole_audit_in_teams(world: TeamsWorld):
@@ -62,3 +76,45 @@ async def test_a_whole_audit_in_teams(world: TeamsWorld):
     answers = open_answers(world.bot.cipher, person.answers_enc)
     assert answers["password_change"] == "no"
     assert answers["password_change_comment"] == "Never been asked to."
+
+    # The DSL's results: the cards, then the chart itself, inline, small enough for Teams.
+    before = len(world.sent_to(DSL))
+    await world.say(DSL, "audit results")
+    replies = world.sent_to(DSL)[before:]
+    shown = [text_of(s.body) for s in replies]
+    assert any("Never been asked to." in text for text in shown)
+    (picture,) = [png_of(s.body) for s in replies if png_of(s.body)]
+    image = Image.open(io.BytesIO(picture))
+    assert image.format == "PNG" and image.width <= PICTURE_SIDE_MAX >= image.height
+    assert image.width >= 640  # scaled down, not to a thumbnail
+    assert len(picture) <= PICTURE_BYTES_MAX
+    (sent,) = [s for s in replies if png_of(s.body)]
+    assert json_size(sent.body) <= MESSAGE_LIMIT  # as received, with everything the SDK added
+    at = replies.index(sent)
+    assert "results so far" in shown[at - 1] and "Training needs" in shown[at + 1]
+    # The CSV cannot be sent to a Teams chat yet (no file consent flow): its link, as before.
+    assert f"/api/audit/{campaign_id}/results.csv" in " ".join(shown)
+    assert f"/api/audit/{campaign_id}/chart.png" not in " ".join(shown)  # shown, not linked
+
+    # The governors' summary: the chart too, and nothing of the CSV.
+    before = len(world.sent_to(DSL))
+    await world.say(DSL, "audit summary")
+    replies = world.sent_to(DSL)[before:]
+    assert [png_of(s.body) for s in replies if png_of(s.body)] == [picture]
+    assert "results.csv" not in " ".join(text_of(s.body) for s in replies)
+
+    # Staff are refused, and get no chart.
+    before = len(world.sent_to(STAFF))
+    await world.say(STAFF, "audit results")
+    replies = world.sent_to(STAFF)[before:]
+    assert "Only the DSL and deputies" in " ".join(text_of(s.body) for s in replies)
+    assert not any(png_of(s.body) for s in replies)
+
+
+def png_of(activity: dict[str, Any]) -> bytes | None:
+    """The PNG of an inline image attachment (a base64 data URI), if the activity has one."""
+    for attachment in activity.get("attachments") or []:
+        url = attachment.get("contentUrl") or ""
+        if attachment.get("contentType") == "image/png" and url.startswith(DATA_URI):
+            return base64.b64decode(url.removeprefix(DATA_URI), validate=True)
+    return None

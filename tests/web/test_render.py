@@ -7,6 +7,7 @@ to the page's wire format must update it deliberately.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from bot.channels.web.render import render, render_all
 from bot.messages import (
+    Attachment,
     Card,
     CardField,
     Link,
@@ -163,6 +165,24 @@ def test_a_card_update_keeps_the_id_and_may_drop_its_buttons() -> None:
     assert rendered["text"] is None
     assert rendered["fields"] == [{"label": "Reference", "value": "OS-2026-00042"}]
     assert rendered["footer"] == "Acknowledged by Alice Hartley at 10:42"
+
+
+def test_a_cards_files_are_links_to_the_bots_own_pages_never_their_bytes() -> None:
+    chart = Attachment(
+        "chart.png",
+        "image/png",
+        b"\x89PNG secret bytes",
+        "Chart",
+        link=Link("Download the chart (PNG)", "/api/audit/7/chart.png"),
+    )
+    unlinked = Attachment("x.csv", "text/csv", b"Name,Email", "No page for this one")
+    card = replace(CARD, attachments=(chart, unlinked))
+    rendered = render(card)
+    assert rendered["links"] == [
+        {"label": "Printable chronology", "href": "/api/web/cases/42/chronology.html"},
+        {"label": "Download the chart (PNG)", "href": "/api/audit/7/chart.png"},
+    ]
+    assert "secret" not in json.dumps(rendered) and "Name,Email" not in json.dumps(rendered)
 
 
 def test_render_refuses_what_it_does_not_know() -> None:

@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import strings
+from bot.channels.slack.files import FileUpload, render_with_files, upload
 from bot.channels.slack.home import home_view
 from bot.channels.slack.identity import SlackDirectory
 from bot.channels.slack.notifier import SlackNotifier
@@ -160,8 +161,16 @@ class SlackChannel:
         if channel is None:
             opened = await self.client.conversations_open(users=item.user_id)
             channel = str(opened["channel"]["id"])
-        for payload in render_turn(replies):
-            await self.client.chat_postMessage(channel=channel, **payload)
+        failed: list[str] = []
+        for step in render_with_files(replies):
+            if not isinstance(step, FileUpload):
+                await self.client.chat_postMessage(channel=channel, **step)
+            elif not await upload(self.client, channel, step):
+                failed.append(step.title)
+        if failed:  # the rest went out: say what is missing rather than leave a silent gap
+            notice = Notice(strings.SLACK_UPLOAD_FAILED.format(files="; ".join(failed)), "error")
+            for payload in render_turn([notice]):
+                await self.client.chat_postMessage(channel=channel, **payload)
 
     async def _publish_home(self, team_id: str, user_id: str) -> None:
         user = await self.directory.user(team_id, user_id)

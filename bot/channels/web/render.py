@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Card, Notice, Option, Outbound, Question, Summary
+from bot.messages import Card, Link, Notice, Option, Outbound, Question, Summary
 
 
 def render(message: Outbound) -> dict[str, Any]:
@@ -50,13 +50,19 @@ def render(message: Outbound) -> dict[str, Any]:
             "fields": [{"label": f.label, "value": f.value} for f in message.fields],
             "actions": [_option(o) for o in message.actions],
             "footer": message.footer,
-            "links": [{"label": link.label, "href": link.path} for link in message.links],
+            "links": [{"label": link.label, "href": link.path} for link in _links(message)],
         }
     raise TypeError(f"cannot render {type(message).__name__}")
 
 
 def render_all(messages: list[Outbound]) -> list[dict[str, Any]]:
     return [render(m) for m in messages]
+
+
+def _links(card: Card) -> list[Link]:
+    """The card's links, then its files' own: the page opens them from the bot's routes (which
+    check who asks), so no file's bytes go into the chat's JSON."""
+    return [*card.links, *(a.link for a in card.attachments if a.link is not None)]
 
 
 def _option(option: Option) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 The results cards name people (for the DSL); the governors' card holds numbers only. Long lists
 are split over several cards, so no card goes over what Slack (50 blocks, 10 fields a section)
-or Teams (about 28 KB a message) accept.
+or Teams (about 28 KB a message) accept. The results card carries the chart (PNG) and everyone's
+answers (CSV) as attachments, the governors' card the chart only: each channel delivers them as
+it can (bot/messages.py, Attachment).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import Card, CardField, Link, Outbound
+from bot.messages import Attachment, Card, CardField, Link, Outbound
+from bot.services.audit import exports
+from bot.services.audit.chart import results_chart_png
 from bot.services.audit.exports import GovernorsSummary
 from bot.services.audit.results import AuditResults, AuditStatus, Progress, percent
 from dialogs.datetimes import format_moment
@@ -42,6 +46,12 @@ CSV_LINK = "Download everyone's answers (CSV)"
 CHART_LINK = "Download the chart (PNG)"
 CSV_PATH = "/api/audit/{campaign_id}/results.csv"
 CHART_PATH = "/api/audit/{campaign_id}/chart.png"
+CHART_TITLE = "Chart: staff online-safety self-audit {year}"
+CHART_ALT = (
+    "Bar chart: for each question, the share of the staff who finished who answered Yes, No "
+    "(a training need) or did not answer. The same numbers are in the message above."
+)
+CSV_TITLE = "Everyone's answers: staff online-safety self-audit {year} (CSV)"
 
 NEEDS_TITLE = "Training needs"
 NEEDS_TEXT = (
@@ -105,9 +115,10 @@ def status_card(status: AuditStatus, *, tz: ZoneInfo = LONDON) -> Card:
     )
 
 
-def results_messages(results: AuditResults) -> list[Outbound]:
-    """For the DSL: the counts per question (with the CSV and chart links), each person's
-    training needs, and the comments; long lists over several cards."""
+def results_messages(results: AuditResults, *, tz: ZoneInfo = LONDON) -> list[Outbound]:
+    """For the DSL: the counts per question (with the chart and the CSV attached), each
+    person's training needs, and the comments; long lists over several cards. Pass the
+    school's timezone (the CSV's dates are in it)."""
     campaign = results.campaign_id
     text = RESULTS_TEXT.format(
         finished=results.finished,
@@ -134,10 +145,7 @@ def results_messages(results: AuditResults) -> list[Outbound]:
         text=text,
         fields=tuple(counts),
         footer=RESULTS_FOOTER,
-        links=(
-            Link(CSV_LINK, CSV_PATH.format(campaign_id=campaign)),
-            Link(CHART_LINK, CHART_PATH.format(campaign_id=campaign)),
-        ),
+        attachments=(chart_attachment(results), csv_attachment(results, tz=tz)),
     )
     names = _names([(p.name, p.email) for p in results.respondents])
     needs = []
@@ -157,8 +165,9 @@ def results_messages(results: AuditResults) -> list[Outbound]:
     ]
 
 
-def governors_card(summary: GovernorsSummary) -> Card:
-    """The anonymised summary, with a link to the chart (which holds numbers only too)."""
+def governors_card(summary: GovernorsSummary, *, chart: Attachment | None = None) -> Card:
+    """The anonymised summary, with the chart (`chart_attachment`, numbers only too) if given;
+    never the CSV, which names people."""
     fields = []
     for q in summary.questions:
         value = RESULTS_COUNTS.format(
@@ -185,7 +194,30 @@ def governors_card(summary: GovernorsSummary) -> Card:
             percent=summary.finished_percent,
         ),
         fields=tuple(fields),
-        links=(Link(CHART_LINK, CHART_PATH.format(campaign_id=summary.campaign_id)),),
+        attachments=(chart,) if chart is not None else (),
+    )
+
+
+def chart_attachment(results: AuditResults) -> Attachment:
+    """The results chart as a PNG: counts and question labels only, so for governors too."""
+    return Attachment(
+        filename=exports.results_filename(results, "png"),
+        media_type="image/png",
+        data=results_chart_png(results),
+        title=CHART_TITLE.format(year=results.academic_year),
+        alt_text=CHART_ALT,
+        link=Link(CHART_LINK, CHART_PATH.format(campaign_id=results.campaign_id)),
+    )
+
+
+def csv_attachment(results: AuditResults, *, tz: ZoneInfo = LONDON) -> Attachment:
+    """Everyone's answers as CSV. It names people and holds their comments: the DSL's only."""
+    return Attachment(
+        filename=exports.results_filename(results, "csv"),
+        media_type=exports.CSV_MEDIA_TYPE,
+        data=exports.results_csv(results, tz=tz).encode("utf-8"),
+        title=CSV_TITLE.format(year=results.academic_year),
+        link=Link(CSV_LINK, CSV_PATH.format(campaign_id=results.campaign_id)),
     )
 
 
