@@ -51,6 +51,17 @@ async def database_url(
     """A fresh, empty database of each kind for every test that asks for one."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    return await _fresh_postgres(private_postgres)
+
+
+@pytest.fixture
+async def postgres_only(private_postgres: str | None) -> str:
+    """A fresh, empty PostgreSQL database, for what only PostgreSQL does (several processes
+    on one database, advisory locks)."""
+    return await _fresh_postgres(private_postgres)
+
+
+async def _fresh_postgres(private_postgres: str | None) -> str:
     if private_postgres is None:
         if postgres_required():
             pytest.fail(f"PostgreSQL is required but not reachable at {postgres_url()}")

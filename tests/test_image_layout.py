@@ -9,7 +9,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from tests.support.net import free_port
 
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 
@@ -52,12 +52,6 @@ def _healthcheck(port: int) -> list[str]:
     return shlex.split(found.group(1).replace(":3978/", f":{port}/"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_the_image_installs_and_starts_from_what_it_copies(tmp_path: Path) -> None:
     venv, app, data = tmp_path / "venv", tmp_path / "app", tmp_path / "data"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
@@ -74,7 +68,7 @@ def test_the_image_installs_and_starts_from_what_it_copies(tmp_path: Path) -> No
             PROJECT_ROOT / folder, app / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
 
-    port = _free_port()
+    port = free_port()
     env = {
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
         "HOME": str(tmp_path),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.settings import PROJECT_ROOT, Settings
 from scheduler.leader import Leadership
-from tests.support.databases import postgres_required, postgres_url
+from tests.support.net import free_port
 
 RETRY = 0.2
 
@@ -41,12 +40,8 @@ class Seat:
 
 
 @pytest.fixture
-async def postgres(private_postgres: str | None) -> AsyncIterator[list[AsyncEngine]]:
+async def postgres(postgres_only: str) -> AsyncIterator[list[AsyncEngine]]:
     """Engines on the test database, one per simulated process (each has its own pool)."""
-    if private_postgres is None:
-        if postgres_required():
-            pytest.fail(f"PostgreSQL is required but not reachable at {postgres_url()}")
-        pytest.skip("PostgreSQL not reachable: set TEST_DATABASE_URL to run these")
     engines: list[AsyncEngine] = []
     yield engines
     for engine in engines:
@@ -71,12 +66,12 @@ async def _until(condition: object, within: float = 5.0) -> float:
 
 
 async def test_one_leads_and_the_other_takes_over_when_it_stops(
-    postgres: list[AsyncEngine], private_postgres: str
+    postgres: list[AsyncEngine], postgres_only: str
 ) -> None:
     key = 0x7E57_0001  # a key of this test's own: other tests' schedulers do not interfere
     first, second = Seat(), Seat()
-    a = _candidate(postgres, private_postgres, first, key)
-    b = _candidate(postgres, private_postgres, second, key)
+    a = _candidate(postgres, postgres_only, first, key)
+    b = _candidate(postgres, postgres_only, second, key)
     a.start()
     await _until(lambda: first.leading)
     b.start()
@@ -93,12 +88,12 @@ async def test_one_leads_and_the_other_takes_over_when_it_stops(
 
 
 async def test_a_leader_whose_connection_is_cut_steps_down_and_another_leads(
-    postgres: list[AsyncEngine], private_postgres: str
+    postgres: list[AsyncEngine], postgres_only: str
 ) -> None:
     key = 0x7E57_0002
     first, second = Seat(), Seat()
-    a = _candidate(postgres, private_postgres, first, key)
-    b = _candidate(postgres, private_postgres, second, key)
+    a = _candidate(postgres, postgres_only, first, key)
+    b = _candidate(postgres, postgres_only, second, key)
     a.start()
     await _until(lambda: first.leading)
     b.start()
@@ -140,12 +135,6 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", **extra}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -158,7 +147,7 @@ def _bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_second_process_on_the_same_sqlite_database_says_so_and_stops(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = _env(tmp_path)
     first = subprocess.Popen(
         [sys.executable, "-m", "bot", "run", "--port", str(port)],
@@ -177,7 +166,7 @@ def test_a_second_process_on_the_same_sqlite_database_says_so_and_stops(tmp_path
                 assert first.poll() is None, "the first bot exited"
                 assert time.monotonic() < deadline, "the first bot never became ready"
                 time.sleep(0.2)
-        second = _bot("run", "--port", str(_free_port()), env=env)
+        second = _bot("run", "--port", str(free_port()), env=env)
         assert second.returncode == 2
         assert "Another bot process is already using the SQLite database" in second.stderr
         assert "PostgreSQL" in second.stderr and "Traceback" not in second.stderr

@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,7 +36,7 @@ from tests.conftest import EXAMPLE_CONFIG
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, HEAD, PEOPLE, STAFF
 from tests.slack.test_slack_flows import REFERENCE
 from tests.slack.world import SIGNING_SECRET, FakeSlackApi, SlackWorld, blocks_of, text_of
-from tests.support.databases import postgres_required, postgres_url, reset_postgres
+from tests.support.net import free_port
 from tests.support.walk import CONCERN_TAIL
 
 LEADER_RETRY_SECONDS = 2.0
@@ -46,12 +45,6 @@ LEADER_RETRY_SECONDS = 2.0
 HEAD_AFTER_MINUTES, REPEAT_MINUTES = 0.1, 0.15
 FIRST_TEAM = {DSL, DEPUTY_1, DEPUTY_2}
 EVERYONE = FIRST_TEAM | {HEAD}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -105,16 +98,6 @@ class RoundRobin:
 
 
 @pytest.fixture
-async def postgres_only(private_postgres: str | None) -> str:
-    if private_postgres is None:
-        if postgres_required():
-            pytest.fail(f"PostgreSQL is required but not reachable at {postgres_url()}")
-        pytest.skip("PostgreSQL not reachable: set TEST_DATABASE_URL to run these")
-    await reset_postgres(private_postgres)
-    return private_postgres
-
-
-@pytest.fixture
 async def slack_api() -> AsyncIterator[tuple[FakeSlackApi, str]]:
     api = FakeSlackApi(users=dict(PEOPLE))
     server = TestServer(api.app(), host="127.0.0.1")
@@ -153,7 +136,7 @@ def processes(
         "PYTHONUNBUFFERED": "1",
     }
     started = [
-        Process(name, role, _free_port(), tmp_path / f"{name}.log")
+        Process(name, role, free_port(), tmp_path / f"{name}.log")
         for name, role in [
             ("web-1", "web"),
             ("web-2", "web"),

@@ -13,7 +13,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bot.settings import PROJECT_ROOT, Settings
 from storage.models import Outbox, Report
+from tests.support.net import free_port
 from tests.support.walk import CONCERN_TAIL, STAFF, Answer
 
 DSL = "a.hartley@example.org"
@@ -121,18 +121,11 @@ def assert_one_row_per_key(rows: list[Outbox]) -> None:
 # --------------------------------------------------------------------------- the process
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 class BotProcess:
     """`python -m bot` on a loopback port, its output in a log file for the failure messages."""
 
     def __init__(self, storage: Storage, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log
         # Nothing of the caller's environment may choose another database, key or school.
