@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from dialogs.prompts import Notice, Option, Prompt, Question, Summary, SummaryRow, Tone
 
@@ -24,15 +25,30 @@ class Link:
     path: str
 
 
+FileKind = Literal["audit_csv"]  # everyone's answers to a self-audit
+FILE_KINDS: frozenset[str] = frozenset(get_args(FileKind))
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Which file an attachment is, so that a channel that delivers it later can have it made
+    afresh from the database, for whoever is asking then, if they are allowed: never its
+    contents, names or answers. Teams offers a file this way (the person allows it first)."""
+
+    kind: FileKind
+    campaign_id: int
+
+
 @dataclass(frozen=True)
 class Attachment:
     """A file that goes with a card: a chart, an export.
 
-    Each channel delivers it as it can: Slack uploads it into the conversation after the card,
-    Teams shows an image in the chat; the web chat, which can open the bot's own pages, shows
-    `link` instead, where the file is made afresh for whoever is signed in and allowed. Sent
-    with a turn's replies only (alerts and other proactive messages carry none). `data` is left
-    out of the repr, so a logged message never holds a file's contents.
+    Each channel delivers it as it can: Slack uploads it into the conversation after the card;
+    Teams shows an image in the chat, and offers a file that has a `source` to be saved to the
+    person's OneDrive once they allow it; the web chat, which can open the bot's own pages,
+    shows `link` instead, where the file is made afresh for whoever is signed in and allowed.
+    Sent with a turn's replies only (alerts and other proactive messages carry none). `data` is
+    left out of the repr, so a logged message never holds a file's contents.
     """
 
     filename: str
@@ -41,6 +57,7 @@ class Attachment:
     title: str  # what it is, shown with it
     alt_text: str | None = None  # an image's text alternative, read out by screen readers
     link: Link | None = None  # the same file on the bot's own pages, for the web chat
+    source: FileSource | None = None  # how to make it again later, for Teams
 
     @property
     def is_image(self) -> bool:
@@ -69,6 +86,7 @@ __all__ = [
     "Attachment",
     "Card",
     "CardField",
+    "FileSource",
     "Inbound",
     "Link",
     "Notice",

@@ -139,6 +139,26 @@ TEAMS_WHO_ARE_YOU = (
     "Sorry, Teams did not tell me who you are just now, so I cannot start a report for you. "
     "Nothing has been lost: please try again in a minute."
 )
+TEAMS_FILE_OFFER = (
+    "{title}. Press Allow to save it to your OneDrive. It names people and holds their "
+    "comments: keep it as you would a record."
+)
+TEAMS_FILE_DECLINED = (
+    "All right: the file was not sent, and nothing was saved to your OneDrive. To get it "
+    'later, type "audit results" again and press Allow.'
+)
+TEAMS_FILE_NOT_SAVED = (
+    "Sorry, the file could not be saved to your OneDrive just now, so it has not been sent. "
+    'Please ask again in a few minutes: type "audit results" and press Allow.'
+)
+TEAMS_FILE_GONE = (
+    "That file can no longer be made (the self-audit it came from is not there any more), so "
+    'nothing was saved to your OneDrive. Type "audit results" for the current results.'
+)
+TEAMS_FILE_NOT_ALLOWED = (
+    "Only the DSL, deputies and headteacher can have everyone's self-audit answers, so nothing "
+    "was saved to your OneDrive. This request has been recorded."
+)
 NOT_ON_TEAMS = (
     "Not reachable on Teams (the app is not installed for them, so alerts reach them only on "
     "the other channels): {names}. Ask your Teams administrator to install the app for them."

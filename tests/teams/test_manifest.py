@@ -91,7 +91,10 @@ def test_required_fields_and_their_limits() -> None:
 def test_one_bot_in_the_personal_scope_only() -> None:
     (bot,) = load_manifest()["bots"]
     assert bot["scopes"] == ["personal"]
-    assert bot["supportsFiles"] is False  # the chat never accepts a file (policy: no images)
+    # Teams' file consent flow, by which the DSL has the self-audit's CSV saved to their
+    # OneDrive, works only with this on ("Send and receive files using bot", learn.microsoft.com/
+    # microsoftteams/platform/bots/how-to/bots-filesv4). Files people send are still refused.
+    assert bot["supportsFiles"] is True
     assert bot["isNotificationOnly"] is False
     assert load_manifest().get("validDomains", []) == []
     # Nothing that would put the bot in a team or a group chat, where others read the report.

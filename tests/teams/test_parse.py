@@ -12,11 +12,12 @@ import pytest
 from bot.channels.teams.parse import (
     TeamsInput,
     TeamsPayloadError,
+    file_context,
     parse_activity,
     submitted_value,
     to_inbound,
 )
-from bot.messages import User
+from bot.messages import FileSource, User
 
 PAYLOADS = Path(__file__).parent / "payloads"
 USER = "29:1kXq7bR3tUvW9yZ0aB2cD4eF6gH8iJ0kL2mN4oP6qR8sT0uV2wX4yZ6aB8cD0eF2gH4iJ6kL8mN0oP2qR4sT6uV"
@@ -271,6 +272,81 @@ def test_only_the_teams_channel_is_served(channel_id: str) -> None:
 
 def test_an_ignored_type_needs_nothing_else() -> None:
     assert parse_activity({"type": "typing", "channelId": "msteams"}) is None
+
+
+# The answer to a file consent card
+
+
+def test_allow_on_a_file_consent_card_is_where_to_put_the_file() -> None:
+    item = parsed("file_consent_accept")
+    assert (item.kind, item.user_id, item.conversation_id) == ("file_consent", USER, CONVERSATION)
+    assert is_key(item.message_id) and (item.text, item.value) == (None, None)
+    consent = item.consent
+    assert consent is not None and consent.accepted
+    assert consent.source == FileSource("audit_csv", 3)
+    upload = consent.upload
+    assert upload is not None
+    assert upload.upload_url.startswith("https://example-school-my.sharepoint.com/")
+    assert upload.content_url.endswith("/online-safety-audit-2026-27.csv")
+    assert (upload.name, upload.file_type) == ("online-safety-audit-2026-27.csv", "csv")
+    assert upload.unique_id == "8E1C2D3F-4A5B-4C6D-8E7F-9A0B1C2D3E4F"
+    assert "tempauth" not in repr(item)  # the pre-authorised upload URL is never logged
+
+
+def test_decline_on_a_file_consent_card_has_nowhere_to_put_it() -> None:
+    consent = parsed("file_consent_decline").consent
+    assert consent is not None and not consent.accepted
+    assert (consent.source, consent.upload) == (FileSource("audit_csv", 3), None)
+
+
+def test_the_context_names_the_file_and_nothing_of_what_it_holds() -> None:
+    assert file_context(FileSource("audit_csv", 12)) == {
+        "os": 1,
+        "file": "audit_csv",
+        "campaign_id": 12,
+    }
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        None,
+        "audit_csv:3",
+        {"file": "audit_csv", "campaign_id": 3},  # not marked as ours
+        {"os": 2, "file": "audit_csv", "campaign_id": 3},
+        {"os": 1, "file": "report_export", "campaign_id": 3},
+        {"os": 1, "file": "audit_csv", "campaign_id": "3"},
+        {"os": 1, "file": "audit_csv", "campaign_id": True},
+    ],
+)
+def test_a_context_that_is_not_ours_names_no_file(context: Any) -> None:
+    activity = load("file_consent_accept")
+    activity["value"]["context"] = context
+    consent = parsed(activity).consent
+    assert consent is not None and consent.accepted and consent.source is None
+
+
+@pytest.mark.parametrize("name", ["composeExtension/query", "adaptiveCard/action", None])
+def test_other_invokes_are_ignored(name: str | None) -> None:
+    assert parse_activity(load("file_consent_accept") | {"name": name}) is None
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"value": None}, "invoke without value"),
+        ({"value": {"action": "maybe"}}, "fileConsent action is neither accept nor decline"),
+        ({"value": {"action": "accept", "context": {}}}, "fileConsent without uploadInfo"),
+        (
+            {"value": {"action": "accept", "uploadInfo": {"uploadUrl": "https://x/"}}},
+            "uploadInfo without contentUrl",
+        ),
+    ],
+)
+def test_a_malformed_file_consent_raises(change: dict[str, Any], reason: str) -> None:
+    with pytest.raises(TeamsPayloadError) as raised:
+        parse_activity(load("file_consent_accept") | change)
+    assert str(raised.value) == reason
 
 
 # Into the router's message

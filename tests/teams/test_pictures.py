@@ -1,6 +1,7 @@
 """Pictures in Teams: a card's image goes out as an inline image (a base64 data URI) in an
 activity of its own, scaled and reduced in colours to Teams' documented limits, without losing
 any of the chart's colours; what cannot be shown that way is given as its link, as before.
+(The CSV beside it is offered as a file: tests/teams/test_files.py.)
 
 The limits are written out here, not imported, so that the bot's own cannot drift past them:
 pictures at most 1024 x 1024 pixels and 1 MB (learn.microsoft.com/microsoftteams/platform/bots/
@@ -19,6 +20,7 @@ from microsoft_agents.activity import Activity
 from PIL import Image
 
 from bot.channels.teams.cards import json_size
+from bot.channels.teams.files import CONSENT_CARD
 from bot.channels.teams.pictures import picture_activity
 from bot.channels.teams.render import render_turn
 from bot.messages import Attachment, Card, Link
@@ -97,15 +99,16 @@ def test_a_picture_that_cannot_fit_is_given_as_its_link():
     assert "The noise: /noise.png" in str(activity)
 
 
-def test_a_card_is_followed_by_its_picture_and_the_csv_stays_a_link():
+def test_a_card_is_followed_by_its_picture_then_the_offer_of_its_csv():
     results = _synthetic(finished=5)
     chart_file, sheet = chart_attachment(results), csv_attachment(results)
     card = Card("audit-results-7", "Results", attachments=(chart_file, sheet))
     after = Card("audit-needs-7", "Training needs")
-    card_activity, picture, needs = render_turn([card, after])
+    card_activity, picture, offer, needs = render_turn([card, after])
     text = str(card_activity)
-    assert "/api/audit/7/results.csv" in text  # no file consent flow yet: the link, as text
+    assert "/api/audit/7/results.csv" not in text  # offered to save instead (files.py)
     assert "/api/audit/7/chart.png" not in text  # the chart itself follows instead
+    assert offer["attachments"][0]["contentType"] == CONSENT_CARD
     assert "Training needs" in str(needs)
     image, _ = picture_of(picture)
     assert image.format == "PNG"

@@ -91,9 +91,12 @@ async def test_a_whole_audit_in_teams(world: TeamsWorld):
     (sent,) = [s for s in replies if png_of(s.body)]
     assert json_size(sent.body) <= MESSAGE_LIMIT  # as received, with everything the SDK added
     at = replies.index(sent)
-    assert "results so far" in shown[at - 1] and "Training needs" in shown[at + 1]
-    # The CSV cannot be sent to a Teams chat yet (no file consent flow): its link, as before.
-    assert f"/api/audit/{campaign_id}/results.csv" in " ".join(shown)
+    assert "results so far" in shown[at - 1] and "Training needs" in shown[at + 2]
+    # Then the CSV, offered to be saved to the DSL's OneDrive (tests/teams/test_files.py).
+    (offer,) = replies[at + 1].body["attachments"]
+    assert offer["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
+    assert offer["content"]["acceptContext"]["campaign_id"] == campaign_id
+    assert f"/api/audit/{campaign_id}/results.csv" not in " ".join(shown)  # offered, not linked
     assert f"/api/audit/{campaign_id}/chart.png" not in " ".join(shown)  # shown, not linked
 
     # The governors' summary: the chart too, and nothing of the CSV.
@@ -102,6 +105,7 @@ async def test_a_whole_audit_in_teams(world: TeamsWorld):
     replies = world.sent_to(DSL)[before:]
     assert [png_of(s.body) for s in replies if png_of(s.body)] == [picture]
     assert "results.csv" not in " ".join(text_of(s.body) for s in replies)
+    assert "file.consent" not in " ".join(text_of(s.body) for s in replies)
 
     # Staff are refused, and get no chart.
     before = len(world.sent_to(STAFF))

@@ -1,6 +1,11 @@
 """The Teams channel: POST /api/messages, checked by the SDK's JWT validation, around the same
 router as every channel. The turn runs within the request (Teams waits up to 15 s; a turn takes
-milliseconds), and its replies go back through the Bot Connector."""
+milliseconds), and its replies go back through the Bot Connector.
+
+The answer to a file consent card (an invoke) does not go to the router: its invoke response,
+200, is set first, so that it goes back with the request's answer whatever follows (without
+one Teams shows the person an error), and bot/channels/teams/file_consent.py handles it,
+replying in the chat."""
 
 from __future__ import annotations
 
@@ -11,18 +16,26 @@ from functools import partial
 from typing import cast
 
 from aiohttp import web
-from microsoft_agents.activity import Activity
+from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
 from microsoft_agents.hosting.core import TurnContext
 
 from bot import strings
+from bot.channels.teams.cards import Json
+from bot.channels.teams.file_consent import FileConsents
 from bot.channels.teams.identity import TeamsDirectory, UnknownTeamsUser
 from bot.channels.teams.notifier import TeamsNotifier
-from bot.channels.teams.parse import TeamsInput, TeamsPayloadError, parse_activity, to_inbound
+from bot.channels.teams.parse import (
+    FileConsent,
+    TeamsInput,
+    TeamsPayloadError,
+    parse_activity,
+    to_inbound,
+)
 from bot.channels.teams.render import render_turn
 from bot.channels.teams.sdk import auth_configuration, build_adapter, reference_of
 from bot.channels.teams.sending import Sender
-from bot.messages import Notice, Outbound
+from bot.messages import Notice, Outbound, User
 from bot.router import Router
 from bot.school import SchoolConfig
 from bot.services import addresses
@@ -47,6 +60,7 @@ class TeamsChannel:
         self.adapter.on_turn_error = self._on_turn_error
         self.sender = Sender()
         self.directory = TeamsDirectory(router.sessions, router.clock, self.sender)
+        self.files = FileConsents(router)
         self.notifier = TeamsNotifier(
             adapter=self.adapter, app_id=self.app_id, sessions=router.sessions, sender=self.sender
         )
@@ -88,10 +102,17 @@ class TeamsChannel:
         if item.kind == "uninstall":
             await self.directory.forget(item, reference)
             return
+        if item.kind == "file_consent":
+            await context.send_activity(
+                Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200))
+            )
         try:
             user = await self.directory.user(context, item, reference)
         except UnknownTeamsUser:
             await self._send(context, item, [Notice(strings.TEAMS_WHO_ARE_YOU, "error")])
+            return
+        if item.consent is not None:
+            await self._answer_consent(context, item, item.consent, user)
             return
         try:
             replies = await self.router.handle(to_inbound(item, user))
@@ -102,10 +123,25 @@ class TeamsChannel:
         if replies:
             await self._send(context, item, replies)
 
+    async def _answer_consent(
+        self, context: TurnContext, item: TeamsInput, consent: FileConsent, user: User
+    ) -> None:
+        try:
+            activities = await self.files.answer(consent, user)
+        except Exception as error:
+            log.error("Teams file consent failed: %s", type(error).__name__)
+            activities = render_turn([Notice(strings.TEAMS_FILE_NOT_SAVED, "error")])
+        await self._send_activities(context, item, activities)
+
     async def _send(
         self, context: TurnContext, item: TeamsInput, replies: Sequence[Outbound]
     ) -> None:
-        for payload in render_turn(replies):
+        await self._send_activities(context, item, render_turn(replies))
+
+    async def _send_activities(
+        self, context: TurnContext, item: TeamsInput, payloads: Sequence[Json]
+    ) -> None:
+        for payload in payloads:
             activity = Activity.model_validate(payload)
             await self.sender.call(
                 partial(context.send_activity, activity),

@@ -15,7 +15,12 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
   Files and images the person attached are counted, never kept; the "text/html" copy Teams
   adds of the text and any card are not files.
 - `conversationUpdate` adding the bot, and `installationUpdate` "add", are an install; the bot
-  removed, and "remove", an uninstall. Upgrades, typing, reactions, invokes, events: None.
+  removed, and "remove", an uninstall.
+- an `invoke` named "fileConsent/invoke" is the person's answer to one of our file consent
+  cards (bot/channels/teams/files.py): Allow ("accept", with where to upload the file) or
+  Decline. Its context names the file only as FileSource ({"os": 1, "file": kind,
+  "campaign_id": n}); anything else there gives a consent whose `source` is None.
+- Upgrades, typing, reactions, other invokes, events: None.
 
 An activity missing what Teams always sends raises TeamsPayloadError, whose message is a short
 reason that never quotes the activity, so the handler can log it.
@@ -25,11 +30,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
-from bot.messages import Inbound, User
+from bot.messages import FILE_KINDS, FileSource, Inbound, User
 
 CHANNEL = "teams"
 CHANNEL_ID = "msteams"
@@ -37,10 +42,13 @@ MARKER = "os"  # in every Action.Submit `data` we render: its version, 1
 VALUE_KEY = "v"
 MULTI_KEY = "multi"
 TICKED_INPUT = "os_ticked"  # the id of a multi-choice question's Input.ChoiceSet
+FILE_CONSENT = "fileConsent/invoke"
+FILE_KEY = "file"  # in a file consent card's context: the FileSource's kind
+CAMPAIGN_KEY = "campaign_id"
 _NOT_FILES = ("text/html", "application/vnd.microsoft.card.")
 _AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 
-Kind = Literal["message", "action", "install", "uninstall"]
+Kind = Literal["message", "action", "install", "uninstall", "file_consent"]
 _INSTALLATION: dict[str, Kind] = {"add": "install", "remove": "uninstall"}
 _MEMBERSHIP: tuple[tuple[str, Kind], ...] = (
     ("membersAdded", "install"),
@@ -51,6 +59,29 @@ _MEMBERSHIP: tuple[tuple[str, Kind], ...] = (
 class TeamsPayloadError(ValueError):
     """An activity missing or mistyping what Teams always sends. The message is a short reason,
     with nothing of the activity's content: safe to log."""
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    """Where Teams lets the bot put a file the person allowed: a OneDrive upload session.
+    `upload_url` is pre-authorised (whoever has it can write the file), so it is kept out of
+    the repr and never logged."""
+
+    upload_url: str = field(repr=False)
+    content_url: str
+    name: str
+    unique_id: str
+    file_type: str
+
+
+@dataclass(frozen=True)
+class FileConsent:
+    """The answer to a file consent card: Allow (with `upload`) or Decline. `source` is the
+    file the card offered, as its context says; None if the context is not one of ours."""
+
+    accepted: bool
+    source: FileSource | None
+    upload: UploadInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +111,7 @@ class TeamsInput:
     values: tuple[str, ...] | None = None
     attachments: int = 0
     reply_to_id: str | None = None
+    consent: FileConsent | None = None
 
 
 def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
@@ -89,7 +121,9 @@ def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
     kind = _str(activity, "type", "activity")
     if _str(activity, "channelId", "activity") != CHANNEL_ID:
         return None
-    if kind not in {"message", "conversationUpdate", "installationUpdate"}:
+    if kind not in {"message", "conversationUpdate", "installationUpdate", "invoke"}:
+        return None
+    if kind == "invoke" and activity.get("name") != FILE_CONSENT:
         return None
     conversation = _obj(activity, "conversation", "activity")
     if _opt_str(conversation, "conversationType", "conversation") not in (None, "personal"):
@@ -99,6 +133,10 @@ def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
     base = _base(activity, conversation)
     if kind == "message":
         return _message(activity, base)
+    if kind == "invoke":
+        key = _digest("consent", base["conversation_id"], base["activity_id"])
+        consent = _file_consent(_obj(activity, "value", "invoke"))
+        return TeamsInput(kind="file_consent", message_id=key, consent=consent, **base)
     event: Kind | None
     if kind == "installationUpdate":
         event = _INSTALLATION.get(_opt_str(activity, "action", "installationUpdate") or "")
@@ -193,6 +231,34 @@ def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None
     else:  # one count per button of a card: the clicked card, not the click
         key = _digest("click", conversation, base["reply_to_id"] or activity_id, chosen)
     return TeamsInput(kind="action", message_id=key, value=button, values=values, **base)
+
+
+def file_context(source: FileSource) -> dict[str, Any]:
+    """A file consent card's context for `source`: what the file is, nothing of what it holds."""
+    return {MARKER: 1, FILE_KEY: source.kind, CAMPAIGN_KEY: source.campaign_id}
+
+
+def _file_consent(value: Mapping[str, Any]) -> FileConsent:
+    action = _str(value, "action", "fileConsent")
+    if action not in ("accept", "decline"):
+        raise TeamsPayloadError("fileConsent action is neither accept nor decline")
+    context = value.get("context")
+    source = None
+    if isinstance(context, Mapping) and type(context.get(MARKER)) is int and context[MARKER] == 1:
+        kind, campaign = context.get(FILE_KEY), context.get(CAMPAIGN_KEY)
+        if kind in FILE_KINDS and type(campaign) is int:
+            source = FileSource(kind, campaign)
+    if action == "decline":
+        return FileConsent(accepted=False, source=source)
+    info = _obj(value, "uploadInfo", "fileConsent")
+    upload = UploadInfo(
+        upload_url=_str(info, "uploadUrl", "uploadInfo"),
+        content_url=_str(info, "contentUrl", "uploadInfo"),
+        name=_str(info, "name", "uploadInfo"),
+        unique_id=_str(info, "uniqueId", "uploadInfo"),
+        file_type=_opt_str(info, "fileType", "uploadInfo") or "",
+    )
+    return FileConsent(accepted=True, source=source, upload=upload)
 
 
 def _membership(activity: Mapping[str, Any], bot_id: str) -> Kind | None:

@@ -3,7 +3,9 @@ I/O, and the same input always gives the same JSON.
 
 `render_turn` gives the activities for one turn, in order: each message its own, or several if
 it is too long for one (each under MESSAGE_BYTES_MAX), and after a card an activity for each
-image it carries (bot/channels/teams/pictures.py); `render_card_update` the one activity
+image it carries (bot/channels/teams/pictures.py), then a file consent card for each file that
+can be made again (the self-audit's CSV: bot/channels/teams/files.py); `render_card_update` the
+one activity
 that replaces a case card (update_activity), or CardTooLarge. An activity is
 `{"type": "message", "summary": ..., "attachments": [<the card>]}`, without conversation, from,
 recipient or replyToId, which the handler adds. It has no `text`: Teams would show it above the
@@ -45,6 +47,7 @@ from bot.channels.teams.cards import (
     submit,
     text_blocks,
 )
+from bot.channels.teams.files import consent_activity
 from bot.channels.teams.parse import MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
 from bot.channels.teams.pictures import picture_activity
 from bot.messages import Attachment, Card, Notice, Option, Outbound, Question, Summary
@@ -113,9 +116,10 @@ def render_turn(messages: Sequence[Outbound]) -> list[Json]:
             activities += _together(pending)
             pending = []
             pictures = [(a, picture_activity(a)) for a in message.attachments]
-            shown = frozenset(a for a, activity in pictures if activity)
-            activities += _pack(_card(message, pictured=shown), _fallback(message))
-            activities += [activity for _, activity in pictures if activity]
+            offers = [(a, consent_activity(a)) for a in message.attachments]
+            sent = frozenset(a for a, activity in (*pictures, *offers) if activity)
+            activities += _pack(_card(message, delivered=sent), _fallback(message))
+            activities += [activity for _, activity in (*pictures, *offers) if activity]
         else:
             pending.append(message)
     return activities + _together(pending)
@@ -272,9 +276,9 @@ def _summary(summary: Summary) -> list[_Row]:
     return rows + _buttons(summary.options)
 
 
-def _card(card: Card, *, pictured: frozenset[Attachment] = frozenset()) -> list[_Row]:
-    """The card's rows; `pictured` are its attachments shown as pictures of their own (the
-    others, the CSV for one, are given as their links, as text)."""
+def _card(card: Card, *, delivered: frozenset[Attachment] = frozenset()) -> list[_Row]:
+    """The card's rows; `delivered` are its attachments that follow it in activities of their
+    own (a picture, a file consent card); any other is given as its link, as text."""
     style, sign = TONES[card.tone]
     rows = _each(text_blocks(card.title, weight="bolder", size="medium"), style)
     if card.tone == "urgent":
@@ -288,9 +292,8 @@ def _card(card: Card, *, pictured: frozenset[Attachment] = frozenset()) -> list[
     if card.footer and card.footer.strip():
         rows += _each(text_blocks(card.footer, isSubtle=True))
     # Teams cannot open the bot's own pages (they need the web chat's sign-in): the path is
-    # shown as text, to open in the web chat. Sending a file (the CSV) to a personal chat
-    # needs Teams' file consent flow, which this bot does not have yet.
-    links = [*card.links, *(a.link for a in card.attachments if a not in pictured)]
+    # shown as text, to open in the web chat.
+    links = [*card.links, *(a.link for a in card.attachments if a not in delivered)]
     for link in links:
         if link is not None:
             rows += _each(text_blocks(f"{link.label}: {link.path}", isSubtle=True))

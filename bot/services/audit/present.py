@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import Attachment, Card, CardField, Link, Outbound
+from bot.messages import Attachment, Card, CardField, FileSource, Link, Outbound
 from bot.services.audit import exports
 from bot.services.audit.chart import results_chart_png
 from bot.services.audit.exports import GovernorsSummary
@@ -218,6 +218,7 @@ def csv_attachment(results: AuditResults, *, tz: ZoneInfo = LONDON) -> Attachmen
         data=exports.results_csv(results, tz=tz).encode("utf-8"),
         title=CSV_TITLE.format(year=results.academic_year),
         link=Link(CSV_LINK, CSV_PATH.format(campaign_id=results.campaign_id)),
+        source=FileSource("audit_csv", results.campaign_id),
     )
 
 
