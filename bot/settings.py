@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     teams_tenant_id: str | None = Field(
         default=None, description="Teams: the school's Microsoft Entra tenant (single-tenant)."
     )
+    teams_files: bool = Field(
+        default=False,
+        description="Teams: offer files (the self-audit's CSV) to save to OneDrive; the app "
+        "package must be built with it too, which also lets staff attach files to the bot.",
+    )
     teams_allow_anonymous: bool = Field(
         default=False,
         description="Teams: accept unsigned requests, for local testing only (loopback HOST).",

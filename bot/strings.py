@@ -139,6 +139,13 @@ TEAMS_WHO_ARE_YOU = (
     "Sorry, Teams did not tell me who you are just now, so I cannot start a report for you. "
     "Nothing has been lost: please try again in a minute."
 )
+TEAMS_FILES_OFF = (
+    "{title}: not sent, because this bot is not set up to send files in Teams (your IT team can "
+    "turn it on: TEAMS_FILES)."
+)
+TEAMS_PICTURE_TOO_BIG = (
+    "{title}: too large to show in Teams. The same figures are in the message above."
+)
 TEAMS_FILE_OFFER = (
     "{title}. Press Allow to save it to your OneDrive. It names people and holds their "
     "comments: keep it as you would a record."
@@ -251,3 +258,18 @@ POLICY_REVIEW_DUE = (
     "The online safety policy is due for its annual review on {day} (policy §12). This year's "
     'self-audit results can inform it: type "audit summary".'
 )
+
+# The Teams renderer's own words (hints under a question, its buttons).
+TEAMS_TYPE_YOUR_ANSWER = "Type your answer as a message."
+TEAMS_DATETIME_HINT = 'For example "now", "today 10:15", "yesterday 15:00" or 24/11/2026 14:30.'
+TEAMS_UP_TO = "Up to {limit:,} characters."
+TEAMS_TICK_THEN_DONE = "Tick all that apply, then press Done."
+TEAMS_PROGRESS = "Question {n} of {total}"
+TEAMS_CURRENT_ANSWER = "Current answer: "
+TEAMS_RESTORED = "What you wrote, to copy and edit:"
+TEAMS_OPTIONS_IN_FULL = "The options in full:"
+TEAMS_CHANGE = "Change"
+TEAMS_DONE = "Done"
+TEAMS_URGENT = "🚨 Urgent"
+TEAMS_CONTINUED = " (continued)"
+TEAMS_BOT_MESSAGE = "A message from the online-safety bot"

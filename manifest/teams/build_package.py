@@ -7,6 +7,11 @@ The package is a zip holding exactly three files at its root: manifest.json (thi
 template, with every "${{TEAMS_APP_ID}}" replaced by the app id, so the app's `id` and the bot's
 `botId` are the same GUID), color.png and outline.png. `--output PATH` writes it somewhere else.
 
+TEAMS_FILES=true builds it with `supportsFiles` on, so the bot can offer the DSL the self-audit's
+CSV to save to OneDrive (the bot needs TEAMS_FILES=true as well). It is off by default because
+it also gives staff an attach button in the bot's chat, and Teams saves whatever they attach in
+their own OneDrive before the bot can refuse it: not where a pupil's image should end up.
+
 TEAMS_APP_ID must be set and be a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx). If it is missing
 or malformed, or the template is broken, the script says why on stderr, exits with status 2 and
 writes nothing. The zip is reproducible: the same inputs give the same bytes.
@@ -58,8 +63,19 @@ def app_id_from(environ: Mapping[str, str]) -> str:
     return value
 
 
-def render_manifest(template: str, app_id: str) -> bytes:
-    """The template with the app id filled in, checked to be JSON with nothing left to fill."""
+def files_from(environ: Mapping[str, str]) -> bool:
+    """TEAMS_FILES: true/1/yes or false/0/no (unset: false), as the bot reads it."""
+    value = environ.get("TEAMS_FILES", "").strip().lower()
+    if value in {"", "false", "0", "no", "off"}:
+        return False
+    if value in {"true", "1", "yes", "on"}:
+        return True
+    raise PackageError(f"TEAMS_FILES must be true or false, not {value!r}.")
+
+
+def render_manifest(template: str, app_id: str, *, files: bool = False) -> bytes:
+    """The template with the app id filled in, checked to be JSON with nothing left to fill,
+    and the bot's supportsFiles set to `files`."""
     text = template.replace(PLACEHOLDER, app_id)
     if "${{" in text:
         raise PackageError("manifest.json has a ${{...}} placeholder this script does not fill.")
@@ -70,12 +86,14 @@ def render_manifest(template: str, app_id: str) -> bytes:
     bot_ids = [bot.get("botId") for bot in manifest.get("bots", [])]
     if manifest.get("id") != app_id or bot_ids != [app_id]:
         raise PackageError(f"manifest.json must use {PLACEHOLDER} for both id and bots[0].botId.")
-    return text.encode("utf-8")
+    manifest["bots"][0]["supportsFiles"] = files
+    return (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def build(app_id: str, output: Path, source: Path = HERE) -> list[str]:
+def build(app_id: str, output: Path, source: Path = HERE, *, files: bool = False) -> list[str]:
     """Write the package to `output` (atomically) and return warnings for the person building."""
-    manifest = render_manifest((source / "manifest.json").read_text(encoding="utf-8"), app_id)
+    template = (source / "manifest.json").read_text(encoding="utf-8")
+    manifest = render_manifest(template, app_id, files=files)
     icons = {name: source / name for name in ICONS}
     for name, path in icons.items():
         if not path.is_file():
@@ -119,13 +137,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         app_id = app_id_from(os.environ)
-        warnings = build(app_id, args.output)
+        files = files_from(os.environ)
+        warnings = build(app_id, args.output, files=files)
     except PackageError as error:
         print(f"teams-package: {error}", file=sys.stderr)
         return 2
     for warning in warnings:
         print(f"teams-package: warning: {warning}", file=sys.stderr)
-    print(f"wrote {args.output} (Teams app id {app_id})")
+    sending = "on" if files else "off (TEAMS_FILES=true to offer the self-audit's CSV)"
+    print(f"wrote {args.output} (Teams app id {app_id}; files {sending})")
     return 0
 
 

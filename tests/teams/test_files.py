@@ -20,6 +20,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +48,9 @@ from tests.audit.test_results import (
     results_of,
     seed,
 )
-from tests.teams.connector import Sent, text_of
+from tests.support.clock import FakeClock
+from tests.teams.conftest import start_world
+from tests.teams.connector import FakeBotConnector, Sent, text_of
 from tests.teams.world import DSL, HEAD, PEOPLE, STAFF, TeamsWorld
 
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
@@ -91,7 +94,7 @@ def test_only_a_file_that_can_be_made_again_is_offered():
         "notes.csv", "text/csv", b"a,b", "Notes", link=Link("The notes", "/api/notes.csv")
     )
     assert consent_activity(unsourced) is None
-    (activity,) = render_turn([Card("c", "A card", attachments=(unsourced,))])
+    (activity,) = render_turn([Card("c", "A card", attachments=(unsourced,))], files=True)
     assert "The notes: /api/notes.csv" in str(activity)  # its link, as text, as before
     picture = Attachment("x.png", "image/png", b"png", "X", source=FileSource("audit_csv", 1))
     assert consent_activity(picture) is None
@@ -160,6 +163,27 @@ class FakeOneDrive:
             item = {"id": "01ABCDEF", "name": FILENAME, "size": len(body), "file": {}}
             return web.json_response(item, status=self.status)
         return web.json_response({"error": {"code": "generalException"}}, status=self.status)
+
+
+@pytest.fixture
+async def world(
+    database_url: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    connector: tuple[FakeBotConnector, str],
+) -> AsyncIterator[TeamsWorld]:
+    """The Teams world with files on (TEAMS_FILES=true, supportsFiles in the package)."""
+    world = await start_world(
+        database_url=database_url,
+        tmp_path=tmp_path,
+        clock=clock,
+        connector=connector,
+        teams_files=True,
+    )
+    try:
+        yield world
+    finally:
+        await world.close()
 
 
 @pytest.fixture

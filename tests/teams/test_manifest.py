@@ -91,10 +91,11 @@ def test_required_fields_and_their_limits() -> None:
 def test_one_bot_in_the_personal_scope_only() -> None:
     (bot,) = load_manifest()["bots"]
     assert bot["scopes"] == ["personal"]
-    # Teams' file consent flow, by which the DSL has the self-audit's CSV saved to their
-    # OneDrive, works only with this on ("Send and receive files using bot", learn.microsoft.com/
-    # microsoftteams/platform/bots/how-to/bots-filesv4). Files people send are still refused.
-    assert bot["supportsFiles"] is True
+    # Off unless the package is built with TEAMS_FILES=true: Teams' file consent flow (the
+    # DSL's self-audit CSV to OneDrive; "Send and receive files using bot", learn.microsoft.com/
+    # microsoftteams/platform/bots/how-to/bots-filesv4) needs it, but it also gives staff an
+    # attach button here, and Teams keeps what they attach in their OneDrive.
+    assert bot["supportsFiles"] is False
     assert bot["isNotificationOnly"] is False
     assert load_manifest().get("validDomains", []) == []
     # Nothing that would put the bot in a team or a group chat, where others read the report.
@@ -242,11 +243,14 @@ def test_png_reader_undoes_every_filter(tmp_path: Path) -> None:
 # ---- the build script ---------------------------------------------------------------------
 
 
-def run_build(tmp_path: Path, app_id: str | None) -> tuple[subprocess.CompletedProcess[str], Path]:
+def run_build(
+    tmp_path: Path, app_id: str | None, **extra: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
     output = tmp_path / "out" / "teams-app.zip"
-    env = {key: value for key, value in os.environ.items() if key != "TEAMS_APP_ID"}
+    env = {k: v for k, v in os.environ.items() if k not in {"TEAMS_APP_ID", "TEAMS_FILES"}}
     if app_id is not None:
         env["TEAMS_APP_ID"] = app_id
+    env.update(extra)
     result = subprocess.run(
         [sys.executable, str(BUILD), "--output", str(output)],
         env=env,
@@ -278,6 +282,24 @@ def test_build_writes_the_three_files_with_the_id_filled_in(tmp_path: Path) -> N
     # The template's example developer details are pointed out, not silently shipped.
     assert "warning" in result.stderr
     assert "yourschool.example" in result.stderr
+
+
+@pytest.mark.parametrize(("given", "supports"), [("true", True), ("1", True), ("false", False)])
+def test_teams_files_turns_on_supports_files_in_the_package(
+    tmp_path: Path, given: str, supports: bool
+) -> None:
+    result, output = run_build(tmp_path, APP_ID, TEAMS_FILES=given)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(output) as package:
+        manifest = json.loads(package.read("manifest.json"))
+    assert manifest["bots"][0]["supportsFiles"] is supports
+    assert ("files on" if supports else "files off") in result.stdout
+
+
+def test_a_bad_teams_files_value_is_refused(tmp_path: Path) -> None:
+    result, output = run_build(tmp_path, APP_ID, TEAMS_FILES="maybe")
+    assert result.returncode == 2 and "TEAMS_FILES must be true or false" in result.stderr
+    assert not output.exists()
 
 
 def test_build_is_reproducible(tmp_path: Path) -> None:

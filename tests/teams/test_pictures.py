@@ -86,7 +86,7 @@ def test_a_tall_chart_is_scaled_to_fit_its_height_too():
     assert json_size(activity) <= MESSAGE_LIMIT - 2_000
 
 
-def test_a_picture_that_cannot_fit_is_given_as_its_link():
+def test_a_picture_that_cannot_fit_says_so():
     noise = Image.frombytes("RGB", (500, 500), hashlib.shake_256(b"noise").digest(750_000))
     out = io.BytesIO()
     noise.save(out, format="PNG")
@@ -96,7 +96,8 @@ def test_a_picture_that_cannot_fit_is_given_as_its_link():
     assert picture_activity(big) is None
     assert picture_activity(dataclasses.replace(big, data=b"not a png")) is None
     (activity,) = render_turn([Card("c", "A card", attachments=(big,))])
-    assert "The noise: /noise.png" in str(activity)
+    assert "Noise: too large to show in Teams" in str(activity)
+    assert "/noise.png" not in str(activity)  # a path Teams cannot open is no help
 
 
 def test_a_card_is_followed_by_its_picture_then_the_offer_of_its_csv():
@@ -104,7 +105,7 @@ def test_a_card_is_followed_by_its_picture_then_the_offer_of_its_csv():
     chart_file, sheet = chart_attachment(results), csv_attachment(results)
     card = Card("audit-results-7", "Results", attachments=(chart_file, sheet))
     after = Card("audit-needs-7", "Training needs")
-    card_activity, picture, offer, needs = render_turn([card, after])
+    card_activity, picture, offer, needs = render_turn([card, after], files=True)
     text = str(card_activity)
     assert "/api/audit/7/results.csv" not in text  # offered to save instead (files.py)
     assert "/api/audit/7/chart.png" not in text  # the chart itself follows instead
@@ -114,3 +115,7 @@ def test_a_card_is_followed_by_its_picture_then_the_offer_of_its_csv():
     assert image.format == "PNG"
     assert picture_activity(sheet) is None  # a CSV is never shown as a picture
     assert "Everyone" not in str(picture) and sheet.data.decode("utf-8")[1:5] == "Name"
+    # Without TEAMS_FILES the CSV is not offered, and the card says why.
+    card_activity, picture, needs = render_turn([card, after])
+    assert "not set up to send files in Teams" in str(card_activity)
+    assert CONSENT_CARD not in str([card_activity, picture, needs])

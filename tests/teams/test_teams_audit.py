@@ -91,12 +91,12 @@ async def test_a_whole_audit_in_teams(world: TeamsWorld):
     (sent,) = [s for s in replies if png_of(s.body)]
     assert json_size(sent.body) <= MESSAGE_LIMIT  # as received, with everything the SDK added
     at = replies.index(sent)
-    assert "results so far" in shown[at - 1] and "Training needs" in shown[at + 2]
-    # Then the CSV, offered to be saved to the DSL's OneDrive (tests/teams/test_files.py).
-    (offer,) = replies[at + 1].body["attachments"]
-    assert offer["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
-    assert offer["content"]["acceptContext"]["campaign_id"] == campaign_id
-    assert f"/api/audit/{campaign_id}/results.csv" not in " ".join(shown)  # offered, not linked
+    assert "results so far" in shown[at - 1] and "Training needs" in shown[at + 1]
+    # The CSV goes only where the app may send files (TEAMS_FILES, tests/teams/test_files.py);
+    # by default the results card says why it is not here, instead of a path Teams cannot open.
+    assert "not set up to send files in Teams" in shown[at - 1]
+    assert "file.consent" not in str([s.body for s in replies])
+    assert f"/api/audit/{campaign_id}/results.csv" not in " ".join(shown)
     assert f"/api/audit/{campaign_id}/chart.png" not in " ".join(shown)  # shown, not linked
 
     # The governors' summary: the chart too, and nothing of the CSV.

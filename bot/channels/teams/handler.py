@@ -53,6 +53,8 @@ class TeamsChannel:
         self.router = router
         self.school = school
         self.app_id = settings.teams_app_id
+        # Files only when the app package says supportsFiles (TEAMS_FILES=true make teams-package)
+        self.send_files = settings.teams_files
         self.config = auth_configuration(settings)
         self.adapter = build_adapter(self.config)
         # The SDK's default sends the exception's text to the user; ours says sorry, and the
@@ -136,7 +138,7 @@ class TeamsChannel:
     async def _send(
         self, context: TurnContext, item: TeamsInput, replies: Sequence[Outbound]
     ) -> None:
-        await self._send_activities(context, item, render_turn(replies))
+        await self._send_activities(context, item, render_turn(replies, files=self.send_files))
 
     async def _send_activities(
         self, context: TurnContext, item: TeamsInput, payloads: Sequence[Json]

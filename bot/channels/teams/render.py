@@ -30,6 +30,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot import strings
 from bot.channels.teams.cards import (
     ADAPTIVE_CARD,
     BUTTON_TITLE_MAX,
@@ -61,21 +62,6 @@ __all__ = [
     "render_turn",
 ]
 
-# User-facing words, to move to bot/strings.py.
-TYPE_YOUR_ANSWER = "Type your answer as a message."
-DATETIME_HINT = 'For example "now", "today 10:15", "yesterday 15:00" or 24/11/2026 14:30.'
-UP_TO = "Up to {limit:,} characters."
-TICK_THEN_DONE = "Tick all that apply, then press Done."
-PROGRESS = "Question {n} of {total}"
-CURRENT_ANSWER = "Current answer: "
-RESTORED = "What you wrote, to copy and edit:"
-OPTIONS_IN_FULL = "The options in full:"
-CHANGE = "Change"
-DONE = "Done"
-URGENT = "🚨 Urgent"
-CONTINUED = " (continued)"
-BOT_MESSAGE = "A message from the online-safety bot"
-
 SUMMARY_MAX = 200  # ours: a notification's preview line
 CHOICE_INPUTS = {"choice", "yes_no", "confirm", "menu"}
 # Each tone: the style of the container its text sits in, and the sign before the text (colour
@@ -105,10 +91,12 @@ class _Row:
     style: str | None = None
 
 
-def render_turn(messages: Sequence[Outbound]) -> list[Json]:
+def render_turn(messages: Sequence[Outbound], *, files: bool = False) -> list[Json]:
     """The activities for one turn, in order. Consecutive notices, questions and summaries share
     a card (one message to Teams, not one each: every call counts against its rate limits, and
-    a turn reads as one reply); a case card is a message of its own, so it can be updated."""
+    a turn reads as one reply); a case card is a message of its own, so it can be updated.
+    `files`: the app may send files (TEAMS_FILES, supportsFiles in its package), so a card's
+    file is offered with a consent card; otherwise the card says why it is not here."""
     activities: list[Json] = []
     pending: list[Outbound] = []
     for message in messages:
@@ -116,9 +104,9 @@ def render_turn(messages: Sequence[Outbound]) -> list[Json]:
             activities += _together(pending)
             pending = []
             pictures = [(a, picture_activity(a)) for a in message.attachments]
-            offers = [(a, consent_activity(a)) for a in message.attachments]
+            offers = [(a, consent_activity(a) if files else None) for a in message.attachments]
             sent = frozenset(a for a, activity in (*pictures, *offers) if activity)
-            activities += _pack(_card(message, delivered=sent), _fallback(message))
+            activities += _pack(_card(message, delivered=sent, files=files), _fallback(message))
             activities += [activity for _, activity in (*pictures, *offers) if activity]
         else:
             pending.append(message)
@@ -177,8 +165,10 @@ def _pack(rows: Sequence[_Row], line: str) -> list[Json]:
 
 
 def _activity(line: str, rows: Sequence[_Row], *, continued: bool = False) -> Json:
-    suffix = CONTINUED if continued else ""
-    summary = shorten(line, SUMMARY_MAX - len(suffix)) if line.strip() else BOT_MESSAGE
+    suffix = strings.TEAMS_CONTINUED if continued else ""
+    summary = (
+        shorten(line, SUMMARY_MAX - len(suffix)) if line.strip() else strings.TEAMS_BOT_MESSAGE
+    )
     summary += suffix
     card = {
         "type": "AdaptiveCard",
@@ -226,7 +216,7 @@ def _rows(message: Outbound) -> list[_Row]:
 def _notice(notice: Notice) -> list[_Row]:
     rows = _toned(notice.text, notice.tone)
     if notice.restore_text and notice.restore_text.strip():
-        rows += _each(text_blocks(RESTORED, italic=True, isSubtle=True))
+        rows += _each(text_blocks(strings.TEAMS_RESTORED, italic=True, isSubtle=True))
         rows += _each(text_blocks(notice.restore_text))  # a block of its own, to copy
     return rows
 
@@ -238,26 +228,30 @@ def _question(question: Question) -> list[_Row]:
     rows += _each(text_blocks(question.text, weight="bolder"))
     notes: list[str] = []
     if question.progress:
-        notes.append(PROGRESS.format(n=question.progress[0], total=question.progress[1]))
+        notes.append(
+            strings.TEAMS_PROGRESS.format(n=question.progress[0], total=question.progress[1])
+        )
     if question.hint and question.hint.strip():
         notes.append(question.hint)
     elif question.input == "datetime":
-        notes.append(DATETIME_HINT)
+        notes.append(strings.TEAMS_DATETIME_HINT)
     if question.input in {"text", "datetime"}:
-        notes.append(TYPE_YOUR_ANSWER)
+        notes.append(strings.TEAMS_TYPE_YOUR_ANSWER)
         if question.input == "text" and question.max_length:
-            notes.append(UP_TO.format(limit=question.max_length))
+            notes.append(strings.TEAMS_UP_TO.format(limit=question.max_length))
     if question.input == "multi_choice" and question.options:
-        notes.append(TICK_THEN_DONE)
+        notes.append(strings.TEAMS_TICK_THEN_DONE)
     if notes:
         rows += _each(text_blocks("\n".join(notes), isSubtle=True))
     if question.current_answer is not None:
-        lead = [run(CURRENT_ANSWER, isSubtle=True, weight="bolder")]
+        lead = [run(strings.TEAMS_CURRENT_ANSWER, isSubtle=True, weight="bolder")]
         rows += _each(text_blocks(question.current_answer, lead=lead, isSubtle=True))
     if question.input in CHOICE_INPUTS:
         rows += _buttons(question.options)
     elif question.input == "multi_choice" and question.options:
-        done = submit(Option(DONE, DONE, "primary"), _multi_data(question.step_id))
+        done = submit(
+            Option(strings.TEAMS_DONE, strings.TEAMS_DONE, "primary"), _multi_data(question.step_id)
+        )
         ticks = choice_set(TICKED_INPUT, question.options)
         rows.append(_Row((ticks, *action_sets([done]))))  # Done sends the ticks in its card
     return rows + _buttons(question.actions, in_full=False)
@@ -270,19 +264,24 @@ def _summary(summary: Summary) -> list[_Row]:
     for row in summary.rows:
         label = [run(f"{row.label.strip()}\n", weight="bolder")] if row.label.strip() else []
         rows += _each(text_blocks(row.value, lead=label))
-        change = Option(f"edit:{row.step_id}", CHANGE)
-        tooltip = shorten(f"{CHANGE} {row.label}", 2 * BUTTON_TITLE_MAX)
+        change = Option(f"edit:{row.step_id}", strings.TEAMS_CHANGE)
+        tooltip = shorten(f"{strings.TEAMS_CHANGE} {row.label}", 2 * BUTTON_TITLE_MAX)
         rows.append(_Row(tuple(action_sets([submit(change, _data(change), tooltip=tooltip)]))))
     return rows + _buttons(summary.options)
 
 
-def _card(card: Card, *, delivered: frozenset[Attachment] = frozenset()) -> list[_Row]:
+def _card(
+    card: Card, *, delivered: frozenset[Attachment] = frozenset(), files: bool = False
+) -> list[_Row]:
     """The card's rows; `delivered` are its attachments that follow it in activities of their
-    own (a picture, a file consent card); any other is given as its link, as text."""
+    own (a picture, a file consent card); for any other, why it is not here (`files`: whether
+    this app may send files at all), or its link as text."""
     style, sign = TONES[card.tone]
     rows = _each(text_blocks(card.title, weight="bolder", size="medium"), style)
     if card.tone == "urgent":
-        rows += _each([rich([run(URGENT, weight="bolder", color="attention")])], style)
+        rows += _each(
+            [rich([run(strings.TEAMS_URGENT, weight="bolder", color="attention")])], style
+        )
     if card.text and card.text.strip():
         rows += _each(text_blocks(card.text, lead=[run(sign)] if sign else []), style)
     for field in card.fields:
@@ -293,10 +292,20 @@ def _card(card: Card, *, delivered: frozenset[Attachment] = frozenset()) -> list
         rows += _each(text_blocks(card.footer, isSubtle=True))
     # Teams cannot open the bot's own pages (they need the web chat's sign-in): the path is
     # shown as text, to open in the web chat.
-    links = [*card.links, *(a.link for a in card.attachments if a not in delivered)]
-    for link in links:
-        if link is not None:
-            rows += _each(text_blocks(f"{link.label}: {link.path}", isSubtle=True))
+    for link in card.links:
+        rows += _each(text_blocks(f"{link.label}: {link.path}", isSubtle=True))
+    for attachment in card.attachments:
+        if attachment in delivered:
+            continue
+        if attachment.is_image:  # say why it is not here, rather than leave a path
+            why = strings.TEAMS_PICTURE_TOO_BIG.format(title=attachment.title)
+        elif not files:
+            why = strings.TEAMS_FILES_OFF.format(title=attachment.title)
+        elif attachment.link is not None:
+            why = f"{attachment.link.label}: {attachment.link.path}"
+        else:
+            continue
+        rows += _each(text_blocks(why, isSubtle=True))
     return rows
 
 
@@ -304,7 +313,9 @@ def _toned(text: str, tone: Tone) -> list[_Row]:
     style, sign = TONES[tone]
     rows: list[_Row] = []
     if tone == "urgent":
-        rows += _each([rich([run(URGENT, weight="bolder", color="attention")])], style)
+        rows += _each(
+            [rich([run(strings.TEAMS_URGENT, weight="bolder", color="attention")])], style
+        )
     return rows + _each(text_blocks(text, lead=[run(sign)] if sign else []), style)
 
 
@@ -313,7 +324,7 @@ def _buttons(options: Sequence[Option], *, in_full: bool = True) -> list[_Row]:
     rows: list[_Row] = []
     if in_full and any(shorten(o.label, BUTTON_TITLE_MAX) != o.label for o in options):
         lines = "\n".join(f"{i}. {o.label}" for i, o in enumerate(options, start=1))
-        rows += _each(text_blocks(f"{OPTIONS_IN_FULL}\n{lines}"))
+        rows += _each(text_blocks(f"{strings.TEAMS_OPTIONS_IN_FULL}\n{lines}"))
     actions = [submit(option, _data(option)) for option in options]
     return rows + _each(action_sets(actions))
 
