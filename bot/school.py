@@ -6,13 +6,22 @@ E-mail (lower case) is the key for people across chat platforms.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.audit_config import AuditSettings, TrainingDates
 from bot.school_loading import FieldProblem, describe_validation_error, read_yaml_mapping
@@ -168,6 +177,25 @@ class Retention(_Model):
     review_after_years: Annotated[int, Field(ge=1, le=100)] = 25
 
 
+@dataclass(frozen=True)
+class _PeopleIndex:
+    people: tuple[Person, ...]
+    by_email: dict[str, Person]
+    by_role: dict[Role, tuple[Person, ...]]
+
+    @classmethod
+    def of(cls, people: tuple[Person, ...]) -> Self:
+        by_role: dict[Role, list[Person]] = {}
+        for person in people:
+            for role in person.roles:
+                by_role.setdefault(role, []).append(person)
+        return cls(
+            people,
+            {person.email: person for person in people},
+            {role: tuple(found) for role, found in by_role.items()},
+        )
+
+
 class SchoolConfig(_Model):
     name: NonEmptyStr
     timezone: str
@@ -180,6 +208,7 @@ class SchoolConfig(_Model):
     retention: Retention = Retention()
     audit: AuditSettings = AuditSettings()
     training: tuple[TrainingDates, ...] = ()
+    _people_index: _PeopleIndex | None = PrivateAttr(default=None)
 
     @field_validator("timezone")
     @classmethod
@@ -243,13 +272,31 @@ class SchoolConfig(_Model):
 
     def person(self, email: str) -> Person | None:
         """The person with this e-mail address (any case), if any."""
-        wanted = email.strip().lower()
-        return next((person for person in self.people if person.email == wanted), None)
+        return self._by_email.get(email.strip().lower())
 
     def people_with(self, *roles: Role | str) -> list[Person]:
         """Everyone with at least one of `roles`, in file order."""
         wanted = {Role(role) for role in roles}
+        if len(wanted) == 1:
+            return list(self._by_role.get(wanted.pop(), ()))
         return [person for person in self.people if wanted.intersection(person.roles)]
+
+    # A trust's file can name thousands of staff, and these are asked on every turn and for
+    # every case listed: looked up, not scanned. Built once per `people` (a copy of the config
+    # with other people builds its own).
+    @property
+    def _by_email(self) -> dict[str, Person]:
+        return self._index().by_email
+
+    @property
+    def _by_role(self) -> dict[Role, tuple[Person, ...]]:
+        return self._index().by_role
+
+    def _index(self) -> _PeopleIndex:
+        index = self._people_index
+        if index is None or index.people is not self.people:
+            index = self._people_index = _PeopleIndex.of(self.people)
+        return index
 
     def is_school_hours(self, moment: datetime) -> bool:
         """Whether an aware `moment` falls on a school day, from start up to (not including) end,

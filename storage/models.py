@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -50,7 +51,7 @@ class Report(Base):
     allegation: Mapped[bool] = mapped_column(Boolean, default=False)
     allegation_about_head: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20))  # in_progress | submitted | abandoned
-    reporter_email: Mapped[str] = mapped_column(String(320))
+    reporter_email: Mapped[str] = mapped_column(String(320), index=True)  # "my reports"
     channel: Mapped[str] = mapped_column(String(20))
     flow_id: Mapped[str] = mapped_column(String(48))
     flow_version: Mapped[int] = mapped_column(Integer)
@@ -60,7 +61,8 @@ class Report(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The case, as the DSL handles it. `alerted_at` starts the escalation clock.
-    case_status: Mapped[str | None] = mapped_column(String(20))  # open | acknowledged | closed
+    # open | acknowledged | closed; indexed: the sweep and "cases" read the open few of many
+    case_status: Mapped[str | None] = mapped_column(String(20), index=True)
     alerted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(320))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -133,7 +135,11 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("report_id", "recipient_email", "channel", "kind", "level"),)
+    __table_args__ = (
+        UniqueConstraint("report_id", "recipient_email", "channel", "kind", "level"),
+        # What is due: the pending few among every row ever sent (claim_due, after each report).
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)

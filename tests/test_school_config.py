@@ -450,3 +450,15 @@ def test_error_keeps_the_problems_for_callers(tmp_path: Path) -> None:
         load_school_config(path)
     assert caught.value.path == path
     assert caught.value.problems == ["name: must not be empty"]
+
+
+def test_lookups_follow_a_copy_with_other_people(config: SchoolConfig) -> None:
+    dsl = config.person("A.Hartley@Example.org")
+    assert dsl is not None and dsl.has_role(Role.DSL)
+    others = config.model_copy(update={"people": tuple(p for p in config.people if p != dsl)})
+    assert others.person(dsl.email) is None  # not the original's answer
+    assert config.person(dsl.email) == dsl
+    assert [p.email for p in config.people_with(Role.DEPUTY_DSL, Role.DSL)] == [
+        p.email for p in config.people if p.is_safeguarding_lead
+    ]
+    assert dsl not in others.people_with(Role.DSL)
