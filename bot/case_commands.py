@@ -12,8 +12,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import strings
-from bot.messages import Card, CardField, Link, Notice, Option, Outbound
-from bot.services import addresses, cases
+from bot.messages import (
+    FILES_WITH_REPLIES,
+    Attachment,
+    Card,
+    CardField,
+    FileSource,
+    Link,
+    Notice,
+    Option,
+    Outbound,
+)
+from bot.services import addresses, cases, export
 from bot.services.addresses import ADDRESSED_CHANNELS
 from bot.services.alert_cards import CardMaker
 from bot.services.alerts import AlertDesk
@@ -31,6 +41,9 @@ _FLOWS = {
     "reopen": "case_reopen",
 }
 _IMAGE_CASES = {"image", "sexual_imagery", "sharing_explicit"}
+# Every verb is checked by cases.authorise, which allows a case to exactly those who may view
+# it: "export" included, so whoever may view a case may export its chronology, and nobody else.
+_VERBS = {"ack", "view", "export", *_FLOWS}
 
 
 @dataclass
@@ -50,7 +63,7 @@ class CaseCommands:
         """Handle `case:<verb>:<id>`. Returns the replies and whether anything was queued."""
         verb, _, key = value.removeprefix("case:").partition(":")
         report = await cases.find_case(session, key=key)
-        if report is None or report.case_status is None or verb not in {"ack", "view", *_FLOWS}:
+        if report is None or report.case_status is None or verb not in _VERBS:
             return [Notice(strings.NO_SUCH_CASE, "error")], False
         try:
             await cases.authorise(
@@ -68,6 +81,10 @@ class CaseCommands:
             ], True
         if verb == "view":
             return await self.view(session, report, email, now), False
+        if verb == "export":
+            return await self.export_chronology(
+                session, report, email, loaded.row.channel, now
+            ), False
         if verb == "reopen" and report.case_status != "closed":
             return [Notice(strings.NOT_CLOSED, "info")], False
         if verb == "close" and report.case_status == "closed":
@@ -83,17 +100,68 @@ class CaseCommands:
         entries = await cases.chronology(session, self.desk, report=report)
         card = self.cards.case_card(report, rows, details=True)
         lines = tuple(CardField(self._when(e.at), self._describe(e)) for e in entries)
-        exports = tuple(
-            Link(label, f"/api/web/cases/{report.id}/chronology.{extension}")
-            for label, extension in strings.EXPORT_LINKS
-        )
+        # The file only when asked for: a view must never put a copy into Slack by itself.
+        export_button = Option(f"case:export:{report.id}", strings.EXPORT_OPTION)
         history = Card(
             card_id=f"history-{report.id}",
             title=strings.CHRONOLOGY,
             fields=lines,
-            links=exports,
+            actions=(export_button,),
         )
         return [card, history]
+
+    async def export_chronology(
+        self, session: AsyncSession, report: Report, email: str, channel: str, now: datetime
+    ) -> list[Outbound]:
+        """The chronology as a CSV file, for someone already authorised, who asked for it.
+
+        Where the file leaves with this turn's replies (Slack uploads it), its export is
+        recorded now, in the transaction that reads the case, as the web chat's download is:
+        never a copy the record does not know of, and the file lists its own export. Elsewhere
+        it is made again, and recorded, when the web chat's link is opened or Teams' Allow
+        pressed.
+        """
+        if channel in FILES_WITH_REPLIES:
+            await cases.record_export(
+                session, report_id=report.id, email=email, fmt="csv", now=now, channel=channel
+            )
+        file = await self.chronology_file(session, report, email, now)
+        page = export.CHRONOLOGY_PATH.format(case_id=report.id, extension="html")
+        card = Card(
+            card_id=f"export-{report.id}",
+            title=strings.EXPORT_TITLE.format(reference=report.reference or report.id),
+            text=strings.EXPORT_TEXT,
+            # A page only the web chat can open (it needs its sign-in); elsewhere, the file.
+            links=(Link(strings.EXPORT_PAGE_LINK, page),),
+            attachments=(file,),
+        )
+        return [card]
+
+    async def chronology_record(
+        self, session: AsyncSession, report: Report, email: str, now: datetime
+    ) -> export.CaseRecord:
+        """The case as it is exported now, for `email`; check and record before calling."""
+        rows = (await read_answers(cipher=self.desk.cipher, report=report))["rows"]
+        entries = await cases.chronology(session, self.desk, report=report)
+        return export.case_record(self.cards, report, rows, entries, exported_by=email, now=now)
+
+    async def chronology_file(
+        self, session: AsyncSession, report: Report, email: str, now: datetime
+    ) -> Attachment:
+        """The chronology as a CSV attachment: the web chat shows its link instead, and Teams
+        makes it again from its `source` (the case's id, nothing of what it holds)."""
+        record = await self.chronology_record(session, report, email, now)
+        return Attachment(
+            filename=export.filename(record, "csv"),
+            media_type=export.CSV_MEDIA_TYPE,
+            data=export.to_csv(record),
+            title=strings.EXPORT_FILE_TITLE.format(reference=record.reference),
+            link=Link(
+                strings.EXPORT_CSV_LINK,
+                export.CHRONOLOGY_PATH.format(case_id=report.id, extension="csv"),
+            ),
+            source=FileSource("case_chronology", report.id),
+        )
 
     def _start_flow(self, loaded: LoadedConversation, verb: str, report: Report) -> list[Outbound]:
         doc = loaded.doc

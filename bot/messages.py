@@ -18,15 +18,22 @@ class CardField:
 class Link:
     """A link to a page of this bot's own server (a path such as /api/web/...), e.g. an export.
 
-    The web chat shows it as a link; a channel that cannot open the bot's pages shows the text.
+    The web chat shows it as a link; Slack and Teams, which cannot open the bot's pages (they
+    need the web chat's sign-in), leave it out rather than show a path nobody can open.
     """
 
     label: str
     path: str
 
 
-FileKind = Literal["audit_csv"]  # everyone's answers to a self-audit
+# What a file is: everyone's answers to a self-audit (its `id` a campaign's); a case's
+# chronology as CSV (its `id` the case's).
+FileKind = Literal["audit_csv", "case_chronology"]
 FILE_KINDS: frozenset[str] = frozenset(get_args(FileKind))
+# The channels that send a card's files with the turn's replies (Slack uploads them), so the
+# file leaves when the turn does. Elsewhere it is made again when it is fetched (the web chat's
+# link) or allowed (Teams), and its export recorded then, not twice.
+FILES_WITH_REPLIES: frozenset[str] = frozenset({"slack"})
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,7 @@ class FileSource:
     contents, names or answers. Teams offers a file this way (the person allows it first)."""
 
     kind: FileKind
-    campaign_id: int
+    id: int  # the campaign's or the case's, as `kind` says
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,16 @@ MY_REPORTS_OPTION = "My reports"
 FINISH_CASE_FORM_FIRST = (
     'Please finish "{title}" first, or type "cancel" to stop it. Here is where you were:'
 )
-EXPORT_LINKS = (("Printable chronology", "html"), ("Chronology as CSV", "csv"))
+EXPORT_OPTION = "Export the chronology"
+EXPORT_TITLE = "Export of {reference}"
+EXPORT_TEXT = (
+    "The case's chronology, with the report's own answers, as a CSV file for Excel. It names "
+    "people and holds what they wrote: keep it secure, and share it only as safeguarding "
+    "requires. Every export is recorded in the case."
+)
+EXPORT_FILE_TITLE = "Chronology of {reference} (CSV)"
+EXPORT_CSV_LINK = "Chronology as CSV"
+EXPORT_PAGE_LINK = "Printable chronology"
 SLACK_FAILED = (
     "Sorry, something went wrong on our side. Your answers so far are saved; please try again "
     "in a moment."
@@ -147,24 +156,42 @@ TEAMS_PICTURE_TOO_BIG = (
     "{title}: too large to show in Teams. The same figures are in the message above."
 )
 TEAMS_FILE_OFFER = (
-    "{title}. Press Allow to save it to your OneDrive. It names people and holds their "
-    "comments: keep it as you would a record."
+    "{title}. Press Allow to save it to your OneDrive. It names people and holds what they "
+    "wrote: keep it as you would a record."
 )
+# How to have a file offered again, by its kind (bot/messages.py, FileKind).
+TEAMS_FILE_AGAIN = {
+    "audit_csv": 'type "audit results" again and press Allow',
+    "case_chronology": 'press "Export the chronology" on the case again and press Allow',
+}
+TEAMS_FILE_AGAIN_ANY = "ask for it again and press Allow"
 TEAMS_FILE_DECLINED = (
     "All right: the file was not sent, and nothing was saved to your OneDrive. To get it "
-    'later, type "audit results" again and press Allow.'
+    "later, {again}."
 )
 TEAMS_FILE_NOT_SAVED = (
     "Sorry, the file could not be saved to your OneDrive just now, so it has not been sent. "
-    'Please ask again in a few minutes: type "audit results" and press Allow.'
+    "Please ask again in a few minutes: {again}."
 )
-TEAMS_FILE_GONE = (
-    "That file can no longer be made (the self-audit it came from is not there any more), so "
-    'nothing was saved to your OneDrive. Type "audit results" for the current results.'
-)
+TEAMS_FILE_GONE = {
+    "audit_csv": (
+        "That file can no longer be made (the self-audit it came from is not there any more), "
+        'so nothing was saved to your OneDrive. Type "audit results" for the current results.'
+    ),
+    "case_chronology": (
+        "That file can no longer be made (its case could not be found), so nothing was saved "
+        "to your OneDrive."
+    ),
+}
+TEAMS_FILE_GONE_ANY = "That file can no longer be made, so nothing was saved to your OneDrive."
 TEAMS_FILE_NOT_ALLOWED = (
     "Only the DSL, deputies and headteacher can have everyone's self-audit answers, so nothing "
     "was saved to your OneDrive. This request has been recorded."
+)
+TEAMS_CASE_FILE_NOT_ALLOWED = (
+    "Only the DSL, the deputies and the headteacher can have a case's chronology (for an "
+    "allegation about an adult, only the people it was sent to), so nothing was saved to your "
+    "OneDrive. The attempt has been recorded."
 )
 NOT_ON_TEAMS = (
     "Not reachable on Teams (the app is not installed for them, so alerts reach them only on "

@@ -196,7 +196,7 @@ async def _file_concern(world: SlackWorld, processes: list[Process]) -> str:
         "bullying_illegal": "no",
         **CONCERN_TAIL,
         "what_happened": "Messages were posted about a pupil overnight.",
-        "happened_at": "today 09:00",
+        "happened_at": "now",  # the bots run on the real clock: "today 09:00" is future at 8
     }
     for value in ["report", *steps.values(), "__submit"]:
         await _step(world, STAFF, str(value), processes)

@@ -95,6 +95,25 @@ async def record_view(
     )
 
 
+async def record_export(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    email: str,
+    fmt: str,
+    now: datetime,
+    channel: str | None = None,
+) -> None:
+    """A copy of the chronology left the bot: `fmt` "csv" or "html"; `channel` when a chat
+    delivered it (not the web chat's own download)."""
+    detail: dict[str, object] = {"format": fmt}
+    if channel is not None:
+        detail["channel"] = channel
+    await record_event(
+        session, kind="exported", at=now, actor_email=email, report_id=report_id, detail=detail
+    )
+
+
 async def add_note(
     session: AsyncSession, desk: AlertDesk, *, report: Report, email: str, text: str, now: datetime
 ) -> None:

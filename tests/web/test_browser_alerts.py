@@ -87,11 +87,15 @@ async def test_the_dsl_sees_the_alert_live_and_the_reporter_is_told(
     await expect(card.locator('button[data-value^="case:ack:"]')).to_have_count(0)
     await expect(staff.locator("[data-kind=notice]").last).to_contain_text("seen by the DSL")
 
-    # View shows the chronology, with the printable export one click away.
+    # View shows the chronology, with its export one click away (and nothing exported yet).
     await card.locator('button[data-value^="case:view:"]').click()
-    history = dsl.locator('[data-kind="card"]:has-text("Chronology")')
+    history = dsl.locator('[data-kind="card"]:has-text("Chronology")').last
     await expect(history).to_contain_text("acknowledged")
-    link = history.locator("a.case-card-link", has_text="Printable chronology")
+    await expect(history.locator("a.case-card-link")).to_have_count(0)
+    await history.locator('button[data-value^="case:export:"]').click()
+    exported = dsl.locator('[data-kind="card"]:has-text("Export of")')
+    await expect(exported.locator("a.case-card-link")).to_have_count(2)
+    link = exported.locator("a.case-card-link", has_text="Printable chronology")
     href = await link.get_attribute("href")
     assert href is not None and href.endswith("/chronology.html")
     export = await dsl.request.get(served.url.rstrip("/") + href)  # with the DSL's cookie

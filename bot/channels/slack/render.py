@@ -203,9 +203,9 @@ def _card(card: Card) -> list[Json]:
     blocks += _options_in_full(card.actions) + _buttons(card.actions, "opt")
     if card.footer and card.footer.strip():
         blocks += context_blocks([escape_mrkdwn(card.footer)])
-    # Slack cannot open the bot's own pages: the path is shown as text, to open in the web chat.
-    links = [f"{escape_mrkdwn(link.label)}: {escape_mrkdwn(link.path)}" for link in card.links]
-    return blocks + context_blocks(links)
+    # Links are pages of the bot's own that only the web chat can open (they need its sign-in):
+    # a path here would be a dead end, so they are left out; a card's files come as files.
+    return blocks
 
 
 def _buttons(options: Sequence[Option], prefix: str) -> list[Json]:

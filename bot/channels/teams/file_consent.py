@@ -2,11 +2,19 @@
 afresh and PUT into the person's OneDrive, then shown with a file info card; on Decline, a
 short word to say so and how to get it again.
 
-Nothing in the card's context is trusted. On Allow the person is checked on the server, by the
-school's configuration as it is now, with the rule of the web chat's download (bot/channels/
-web/audit_routes.py) and the "audit results" command: the DSL, deputies and headteacher only.
-The file is made from the database, as it is now, and its export recorded (`audit_exported`,
-as a download from the web chat is), after the upload succeeded.
+Nothing in the card's context is trusted: it names a kind of file and an id, nothing more. On
+Allow the person is checked on the server, as things are now, with the rule of the web chat's
+download of that file, and the file is made from the database, as it is now, for them:
+
+- a self-audit's answers (`audit_csv`): the DSL, deputies and headteacher only, as for the web
+  chat's download (bot/channels/web/audit_routes.py) and the "audit results" command; recorded
+  as `audit_exported`, as a download from the web chat is;
+- a case's chronology (`case_chronology`): whoever may view that case, by `cases.authorise`, as
+  for every case action and the web chat's download (bot/channels/web/export_routes.py); a
+  refusal is recorded by it, as that download's is, and the export as `exported`, with the
+  channel.
+
+The export is recorded after the upload succeeded, so a failed one leaves no false entry.
 
 The upload is one PUT of the whole file to uploadInfo.uploadUrl, a OneDrive upload session
 ("Upload bytes to the upload session", learn.microsoft.com/onedrive/developer/rest-api/api/
@@ -24,6 +32,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout
@@ -32,10 +42,11 @@ from bot import strings
 from bot.audit_commands import RESULT_ROLES
 from bot.channels.teams.cards import Json
 from bot.channels.teams.files import info_activity
-from bot.channels.teams.parse import FileConsent
+from bot.channels.teams.parse import CHANNEL, FileConsent
 from bot.channels.teams.render import render_turn
 from bot.messages import Attachment, FileSource, Notice, User
 from bot.router import Router
+from bot.services import cases
 from bot.services.audit import present, results
 from bot.services.events import record_event
 from dialogs.prompts import Tone
@@ -54,6 +65,13 @@ class UploadFailed(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class _Refused:
+    """The person may not have the file (the refusal is logged): what to tell them."""
+
+    text: str
+
+
 class FileConsents:
     def __init__(self, router: Router, *, timeout: float = UPLOAD_TIMEOUT) -> None:
         self.router = router
@@ -61,44 +79,91 @@ class FileConsents:
 
     async def answer(self, consent: FileConsent, user: User) -> list[Json]:
         """What to send back to `user`, who pressed Allow or Decline on a file consent card."""
-        if not consent.accepted:
-            return _notice(strings.TEAMS_FILE_DECLINED, "info")
-        if not self.router.audits.allowed(user.email, RESULT_ROLES):
-            log.warning("Teams file consent refused: not one of the results' readers")
-            return _notice(strings.TEAMS_FILE_NOT_ALLOWED, "error")
         source, upload = consent.source, consent.upload
-        made = await self._made(source) if source is not None else None
-        if source is None or upload is None or made is None:
-            return _notice(strings.TEAMS_FILE_GONE, "info")
+        if not consent.accepted:
+            return _notice(strings.TEAMS_FILE_DECLINED.format(again=_again(source)), "info")
+        if source is None or upload is None:
+            return _notice(strings.TEAMS_FILE_GONE_ANY, "info")
+        made = await self._made(source, user.email)
+        if isinstance(made, _Refused):
+            return _notice(made.text, "error")
+        if made is None:
+            return _notice(strings.TEAMS_FILE_GONE[source.kind], "info")
         try:
             await put_file(upload.upload_url, made.data, seconds=self.timeout)
         except UploadFailed as failure:
             log.warning("Teams file upload to OneDrive failed: %s", failure.reason)
-            return _notice(strings.TEAMS_FILE_NOT_SAVED, "error")
-        async with self.router.sessions() as session, session.begin():
-            await record_event(
-                session,
-                kind="audit_exported",
-                at=self.router.clock(),
-                actor_email=user.email,
-                detail={
-                    "campaign_id": source.campaign_id,
-                    "file": EXPORTED_FILE[source.kind],
-                    "channel": "teams",
-                },
-            )
-        log.info("audit results saved to OneDrive campaign_id=%s", source.campaign_id)
+            return not_saved(source)
+        await self._record(source, user.email)
+        log.info("%s saved to OneDrive id=%s", source.kind, source.id)
         return [info_activity(upload)]
 
-    async def _made(self, source: FileSource) -> Attachment | None:
-        """The file `source` names, made from the database now; None if it is gone."""
+    async def _made(self, source: FileSource, email: str) -> Attachment | _Refused | None:
+        """The file `source` names, made from the database now for `email` if they may have
+        it; None if it is gone."""
         router = self.router
+        if source.kind == "case_chronology":
+            return await self._chronology(source.id, email, router.clock())
+        if not router.audits.allowed(email, RESULT_ROLES):
+            log.warning("Teams file consent refused: not one of the results' readers")
+            return _Refused(strings.TEAMS_FILE_NOT_ALLOWED)
         async with router.sessions() as session:
             try:
-                found = await results.campaign_results(session, router.cipher, source.campaign_id)
+                found = await results.campaign_results(session, router.cipher, source.id)
             except results.CampaignNotFound:
                 return None
         return present.csv_attachment(found, tz=router.school.tz)
+
+    async def _chronology(
+        self, case_id: int, email: str, now: datetime
+    ) -> Attachment | _Refused | None:
+        router = self.router
+        async with router.sessions() as session, session.begin():
+            # A refusal returns normally, so its "refused" entry is committed.
+            report = await cases.find_case(session, key=str(case_id))
+            if report is None or report.case_status is None:
+                return None
+            try:
+                await cases.authorise(
+                    session, router.desk, report=report, email=email, action="export", now=now
+                )
+            except cases.NotAllowed:
+                log.warning("Teams file consent refused: may not view the case")
+                return _Refused(strings.TEAMS_CASE_FILE_NOT_ALLOWED)
+            return await router.cases.chronology_file(session, report, email, now)
+
+    async def _record(self, source: FileSource, email: str) -> None:
+        """The file reached the person's OneDrive: recorded as its download from the web chat
+        is, with the channel."""
+        now = self.router.clock()
+        async with self.router.sessions() as session, session.begin():
+            if source.kind == "case_chronology":
+                await cases.record_export(
+                    session, report_id=source.id, email=email, fmt="csv", now=now, channel=CHANNEL
+                )
+                return
+            await record_event(
+                session,
+                kind="audit_exported",
+                at=now,
+                actor_email=email,
+                detail={
+                    "campaign_id": source.id,
+                    "file": EXPORTED_FILE[source.kind],
+                    "channel": CHANNEL,
+                },
+            )
+
+
+def not_saved(source: FileSource | None) -> list[Json]:
+    """The word that the file did not reach OneDrive, and how to have it offered again."""
+    return _notice(strings.TEAMS_FILE_NOT_SAVED.format(again=_again(source)), "error")
+
+
+def _again(source: FileSource | None) -> str:
+    if source is None:
+        return strings.TEAMS_FILE_AGAIN_ANY
+    return strings.TEAMS_FILE_AGAIN.get(source.kind, strings.TEAMS_FILE_AGAIN_ANY)
 
 
 async def put_file(url: str, data: bytes, *, seconds: float) -> None:

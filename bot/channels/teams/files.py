@@ -1,7 +1,7 @@
 """Files for Teams, through its file consent flow: a card's file that can be made again (the
-self-audit's CSV) is offered with a file consent card; once the person presses Allow, the bot
-PUTs the file into their OneDrive (bot/channels/teams/file_consent.py) and shows it with a file
-info card. Pure: no I/O.
+self-audit's CSV, a case's chronology) is offered with a file consent card; once the person
+presses Allow, the bot PUTs the file into their OneDrive (bot/channels/teams/file_consent.py)
+and shows it with a file info card. Pure: no I/O.
 
 The shapes are Microsoft's, "Send and receive files using bot" (learn.microsoft.com/
 microsoftteams/platform/bots/how-to/bots-filesv4; MicrosoftDocs/msteams-docs, msteams-platform/
@@ -17,10 +17,11 @@ manifest:
 - the file info card: an attachment of contentType INFO_CARD with contentUrl and name from the
   uploadInfo, and `content` {uniqueId, fileType}.
 
-The context holds what the file is (parse.file_context: its kind and campaign), never its
-contents: the answer may reach another replica, hours later, and the file is made afresh then,
-for whoever is allowed it then. sizeInBytes is the size now, which the docs call the user's
-"estimate of the file size": answers given meanwhile change it a little.
+The context holds what the file is (parse.file_context: its kind and id, a self-audit's
+campaign or a case), never its contents, names or anything written: the answer may reach
+another replica, hours later, and the file is made afresh then, for whoever is allowed it then.
+sizeInBytes is the size now, which the docs call the user's "estimate of the file size":
+answers given meanwhile change it a little.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot import strings
 from bot.channels.teams.cards import Json
-from bot.channels.teams.file_consent import FileConsents
+from bot.channels.teams.file_consent import FileConsents, not_saved
 from bot.channels.teams.identity import TeamsDirectory, UnknownTeamsUser
 from bot.channels.teams.notifier import TeamsNotifier
 from bot.channels.teams.parse import (
@@ -132,7 +132,7 @@ class TeamsChannel:
             activities = await self.files.answer(consent, user)
         except Exception as error:
             log.error("Teams file consent failed: %s", type(error).__name__)
-            activities = render_turn([Notice(strings.TEAMS_FILE_NOT_SAVED, "error")])
+            activities = not_saved(consent.source)
         await self._send_activities(context, item, activities)
 
     async def _send(

@@ -18,8 +18,9 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
   removed, and "remove", an uninstall.
 - an `invoke` named "fileConsent/invoke" is the person's answer to one of our file consent
   cards (bot/channels/teams/files.py): Allow ("accept", with where to upload the file) or
-  Decline. Its context names the file only as FileSource ({"os": 1, "file": kind,
-  "campaign_id": n}); anything else there gives a consent whose `source` is None.
+  Decline. Its context names the file only as FileSource ({"os": 1, "file": kind, "id": n}:
+  a self-audit's campaign, or a case; a card offered before "id" replaced "campaign_id" still
+  counts); anything else there gives a consent whose `source` is None.
 - Upgrades, typing, reactions, other invokes, events: None.
 
 An activity missing what Teams always sends raises TeamsPayloadError, whose message is a short
@@ -44,7 +45,8 @@ MULTI_KEY = "multi"
 TICKED_INPUT = "os_ticked"  # the id of a multi-choice question's Input.ChoiceSet
 FILE_CONSENT = "fileConsent/invoke"
 FILE_KEY = "file"  # in a file consent card's context: the FileSource's kind
-CAMPAIGN_KEY = "campaign_id"
+ID_KEY = "id"  # ...and its id: a campaign's, a case's
+LEGACY_ID_KEYS = {"audit_csv": "campaign_id"}  # what cards offered before "id" said
 _NOT_FILES = ("text/html", "application/vnd.microsoft.card.")
 _AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 
@@ -235,7 +237,7 @@ def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None
 
 def file_context(source: FileSource) -> dict[str, Any]:
     """A file consent card's context for `source`: what the file is, nothing of what it holds."""
-    return {MARKER: 1, FILE_KEY: source.kind, CAMPAIGN_KEY: source.campaign_id}
+    return {MARKER: 1, FILE_KEY: source.kind, ID_KEY: source.id}
 
 
 def _file_consent(value: Mapping[str, Any]) -> FileConsent:
@@ -245,9 +247,11 @@ def _file_consent(value: Mapping[str, Any]) -> FileConsent:
     context = value.get("context")
     source = None
     if isinstance(context, Mapping) and type(context.get(MARKER)) is int and context[MARKER] == 1:
-        kind, campaign = context.get(FILE_KEY), context.get(CAMPAIGN_KEY)
-        if kind in FILE_KINDS and type(campaign) is int:
-            source = FileSource(kind, campaign)
+        kind = context.get(FILE_KEY)
+        key = ID_KEY if ID_KEY in context else LEGACY_ID_KEYS.get(str(kind), ID_KEY)
+        file_id = context.get(key)
+        if kind in FILE_KINDS and type(file_id) is int:
+            source = FileSource(kind, file_id)
     if action == "decline":
         return FileConsent(accepted=False, source=source)
     info = _obj(value, "uploadInfo", "fileConsent")

@@ -290,10 +290,8 @@ def _card(
     rows += _buttons(card.actions)
     if card.footer and card.footer.strip():
         rows += _each(text_blocks(card.footer, isSubtle=True))
-    # Teams cannot open the bot's own pages (they need the web chat's sign-in): the path is
-    # shown as text, to open in the web chat.
-    for link in card.links:
-        rows += _each(text_blocks(f"{link.label}: {link.path}", isSubtle=True))
+    # Links are pages of the bot's own that only the web chat can open (they need its sign-in):
+    # a path here would be a dead end, so they are left out.
     for attachment in card.attachments:
         if attachment in delivered:
             continue

@@ -1,4 +1,6 @@
-"""Exporting a case's chronology from the web chat: a CSV and a printable page.
+"""Exporting a case's chronology from the web chat: a CSV and a printable page. (In Slack and
+Teams the chronology card's "Export the chronology" button sends the CSV as a file instead:
+bot/case_commands.py.)
 
 Only a signed-in person the case may be shown to gets it (checked on the server, every time, by
 `cases.authorise`, which records a refusal); every export is recorded in the same transaction
@@ -14,8 +16,6 @@ from aiohttp import web
 from bot import strings
 from bot.channels.web.handler import WebChat
 from bot.services import cases, export
-from bot.services.events import record_event
-from bot.services.reports import read_answers
 
 Format = Literal["csv", "html"]
 NOT_SIGNED_IN = "Please sign in to the chat first, then open the export again."
@@ -86,19 +86,10 @@ class ExportRoutes:
                 )
             except cases.NotAllowed:
                 return _refusal(403, strings.NOT_ALLOWED)
-            await record_event(
-                session,
-                kind="exported",
-                at=now,
-                actor_email=person.email,
-                report_id=report.id,
-                detail={"format": fmt},
+            await cases.record_export(
+                session, report_id=report.id, email=person.email, fmt=fmt, now=now
             )
-            rows = (await read_answers(cipher=router.cipher, report=report))["rows"]
-            entries = await cases.chronology(session, router.desk, report=report)
-            return export.case_record(
-                router.cases.cards, report, rows, entries, exported_by=person.email, now=now
-            )
+            return await router.cases.chronology_record(session, report, person.email, now)
 
 
 def _refusal(status: int, message: str) -> web.Response:
