@@ -12,7 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """localhost, or an address of this machine's own (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:
@@ -127,7 +128,7 @@ class Settings(BaseSettings):
 
     def teams_problem(self) -> str | None:
         """Why the Teams settings cannot work together, or None (all set, or none set)."""
-        if self.teams_allow_anonymous and not _is_loopback(self.host):
+        if self.teams_allow_anonymous and not is_loopback(self.host):
             return (
                 "TEAMS_ALLOW_ANONYMOUS=true lets anyone post to /api/messages unsigned: it is "
                 f"allowed only when HOST is a loopback address, not {self.host!r}."

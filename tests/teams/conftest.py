@@ -122,3 +122,24 @@ async def world(
         yield world
     finally:
         await world.close()
+
+
+@pytest.fixture
+async def files_world(
+    database_url: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    connector: tuple[FakeBotConnector, str],
+) -> AsyncIterator[TeamsWorld]:
+    """The Teams world with files on (TEAMS_FILES=true, supportsFiles in the package)."""
+    world = await start_world(
+        database_url=database_url,
+        tmp_path=tmp_path,
+        clock=clock,
+        connector=connector,
+        teams_files=True,
+    )
+    try:
+        yield world
+    finally:
+        await world.close()

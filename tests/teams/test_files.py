@@ -20,7 +20,6 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,9 +47,7 @@ from tests.audit.test_results import (
     results_of,
     seed,
 )
-from tests.support.clock import FakeClock
-from tests.teams.conftest import start_world
-from tests.teams.connector import FakeBotConnector, Sent, text_of
+from tests.teams.connector import Sent, text_of
 from tests.teams.world import DSL, HEAD, PEOPLE, STAFF, TeamsWorld
 
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
@@ -166,24 +163,9 @@ class FakeOneDrive:
 
 
 @pytest.fixture
-async def world(
-    database_url: str,
-    tmp_path: Path,
-    clock: FakeClock,
-    connector: tuple[FakeBotConnector, str],
-) -> AsyncIterator[TeamsWorld]:
-    """The Teams world with files on (TEAMS_FILES=true, supportsFiles in the package)."""
-    world = await start_world(
-        database_url=database_url,
-        tmp_path=tmp_path,
-        clock=clock,
-        connector=connector,
-        teams_files=True,
-    )
-    try:
-        yield world
-    finally:
-        await world.close()
+def world(files_world: TeamsWorld) -> TeamsWorld:
+    """These tests' world sends files (conftest's files_world)."""
+    return files_world
 
 
 @pytest.fixture

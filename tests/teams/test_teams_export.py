@@ -10,44 +10,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.services.export import to_csv
 from storage.models import Event, Report
-from tests.support.clock import FakeClock
-from tests.teams.conftest import start_world
-from tests.teams.connector import FakeBotConnector, Sent, text_of
+from tests.teams.connector import Sent, text_of
 from tests.teams.test_files import INFO, FakeOneDrive, answer, consent_in, onedrive
 from tests.teams.test_teams_flows import file_concern, install_for_handlers, reports
 from tests.teams.world import DSL, PEOPLE, STAFF, TeamsWorld, settle
 
 __all__ = ["onedrive"]  # the fake OneDrive fixture, shared with the self-audit's file tests
 PUPIL_TEXT = "Ottoline said Zebedee sent the photo to the whole class."
-
-
-@pytest.fixture
-async def files_world(
-    database_url: str,
-    tmp_path: Path,
-    clock: FakeClock,
-    connector: tuple[FakeBotConnector, str],
-) -> AsyncIterator[TeamsWorld]:
-    """The Teams world with files on (TEAMS_FILES=true, supportsFiles in the package)."""
-    world = await start_world(
-        database_url=database_url,
-        tmp_path=tmp_path,
-        clock=clock,
-        connector=connector,
-        teams_files=True,
-    )
-    try:
-        yield world
-    finally:
-        await world.close()
 
 
 async def events(world: TeamsWorld, kind: str) -> list[Event]:

@@ -30,7 +30,6 @@ only, for the tests and the Agents Playground): the file names people.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,6 +48,7 @@ from bot.router import Router
 from bot.services import cases
 from bot.services.audit import present, results
 from bot.services.events import record_event
+from bot.settings import is_loopback
 from dialogs.prompts import Tone
 
 log = logging.getLogger(__name__)
@@ -193,14 +193,7 @@ def _safe(url: str) -> bool:
         return False
     if parts.scheme == "https" and host:
         return True
-    if parts.scheme != "http" or not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return parts.scheme == "http" and bool(host) and is_loopback(str(host))
 
 
 def _notice(text: str, tone: Tone) -> list[Json]:
