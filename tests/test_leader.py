@@ -82,7 +82,7 @@ async def test_one_leads_and_the_other_takes_over_when_it_stops(
     await a.stop()
     took = await _until(lambda: second.leading)
     assert first.events == ["lead", "follow"]
-    assert took <= RETRY * 5  # one retry interval, with room for a slow machine
+    assert took <= RETRY + 1.5  # one retry interval, with room for a loaded CI machine
     await b.stop()
     assert second.events == ["lead", "follow"]
 
