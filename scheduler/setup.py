@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -72,75 +74,47 @@ def build_scheduler(
 ) -> AsyncIOScheduler:
     """The scheduler with every job; jobs are rebuilt from configuration at each start."""
     scheduler = AsyncIOScheduler(timezone=timezone)
-    scheduler.add_job(
-        purge_drafts,
-        "interval",
-        minutes=PURGE_EVERY_MINUTES,
-        args=[context],
-        id="purge_drafts",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        review_retention,
-        "cron",
-        hour=7,
-        minute=0,
-        args=[context],
-        id="review_retention",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        sweep_alerts,
-        "interval",
-        seconds=sweep_seconds,
-        args=[context],
-        id="sweep_alerts",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-        next_run_time=datetime.now(UTC),  # at start: deliver what a crash or restart left
-    )
+    _add(scheduler, purge_drafts, context, "interval", minutes=PURGE_EVERY_MINUTES)
+    _add(scheduler, review_retention, context, "cron", hour=7, minute=0)
+    # At start: deliver what a crash or restart left.
+    _add(scheduler, sweep_alerts, context, "interval", seconds=sweep_seconds, at_start=True)
     if audit is not None:
         add_audit_jobs(scheduler, audit, timezone=timezone)
     return scheduler
 
 
+def _add(
+    scheduler: AsyncIOScheduler,
+    job: Callable[[Any], Awaitable[object]],
+    argument: object,
+    trigger: object,
+    *,
+    at_start: bool = False,
+    **options: Any,
+) -> None:
+    """A job as every one of ours is: one id (a restart replaces it), one run at a time, and a
+    backlog after a pause run once (coalesce). `at_start`: its first run is now."""
+    if at_start:
+        options["next_run_time"] = datetime.now(UTC)
+    scheduler.add_job(
+        job,
+        trigger,
+        args=[argument],
+        id=job.__name__,
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+        **options,
+    )
+
+
 def add_audit_jobs(scheduler: AsyncIOScheduler, audit: AuditJobs, *, timezone: str) -> None:
     # The year's start, at the school's time (default 09:00 on 1 September). A misfire (the bot
     # was down at that moment) still runs within a day; coalesce makes a backlog one run.
-    scheduler.add_job(
-        start_audit,
-        CronTrigger.from_crontab(audit.settings.start_cron, timezone=timezone),
-        args=[audit],
-        id="start_audit",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(START_GRACE.total_seconds()),
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        audit_housekeeping,
-        "interval",
-        minutes=HOUSEKEEPING_EVERY_MINUTES,
-        args=[audit],
-        id="audit_housekeeping",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-        next_run_time=datetime.now(UTC),  # at start: a start, reminder or close it missed
-    )
-    scheduler.add_job(
-        send_invitations,
-        "interval",
-        seconds=SEND_EVERY_SECONDS,
-        args=[audit],
-        id="send_invitations",
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-        next_run_time=datetime.now(UTC),  # at start: resume a campaign a restart interrupted
-    )
+    start = CronTrigger.from_crontab(audit.settings.start_cron, timezone=timezone)
+    grace = int(START_GRACE.total_seconds())
+    _add(scheduler, start_audit, audit, start, misfire_grace_time=grace)
+    # At start: a start, reminder or close it missed; and resume a campaign a restart interrupted.
+    every = HOUSEKEEPING_EVERY_MINUTES
+    _add(scheduler, audit_housekeeping, audit, "interval", minutes=every, at_start=True)
+    _add(scheduler, send_invitations, audit, "interval", seconds=SEND_EVERY_SECONDS, at_start=True)

@@ -37,7 +37,7 @@ from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, HEAD, PEOPLE, STAFF
 from tests.slack.test_slack_flows import REFERENCE
 from tests.slack.world import SIGNING_SECRET, FakeSlackApi, SlackWorld, blocks_of, text_of
 from tests.support.net import free_port
-from tests.support.walk import CONCERN_TAIL
+from tests.support.walk import cyberbullying_concern
 
 LEADER_RETRY_SECONDS = 2.0
 # Fast escalation so the test sees three levels in seconds: the DSL and deputies at once, the
@@ -188,16 +188,8 @@ async def _step(world: SlackWorld, user: str, value: str, processes: list[Proces
 
 
 async def _file_concern(world: SlackWorld, processes: list[Process]) -> str:
-    steps = {  # as tests/slack/test_slack_flows.py files one
-        "immediate_danger": "no",
-        "category": "cyberbullying",
-        "bullying_repeated": "yes",
-        "bullying_evidence": "kept",
-        "bullying_illegal": "no",
-        **CONCERN_TAIL,
-        "what_happened": "Messages were posted about a pupil overnight.",
-        "happened_at": "now",  # the bots run on the real clock: "today 09:00" is future at 8
-    }
+    # "now": the bots run on the real clock, and "today 09:00" is in the future before 9am.
+    steps = cyberbullying_concern("Messages were posted about a pupil overnight.", "now")
     for value in ["report", *steps.values(), "__submit"]:
         await _step(world, STAFF, str(value), processes)
     found = REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[-3:]))

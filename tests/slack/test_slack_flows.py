@@ -14,7 +14,7 @@ from storage.models import Conversation, Outbox, Report
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import SlackWorld, blocks_of, text_of
-from tests.support.walk import CONCERN_TAIL
+from tests.support.walk import cyberbullying_concern
 
 REFERENCE = re.compile(r"OS-2026-\d{5}")
 
@@ -38,16 +38,7 @@ async def answer(world: SlackWorld, user: str, value: str) -> None:
 async def file_concern(world: SlackWorld, what_happened: str) -> str:
     await world.dm(STAFF, "report")
     await world.settle()
-    steps = {
-        "immediate_danger": "no",
-        "category": "cyberbullying",
-        "bullying_repeated": "yes",
-        "bullying_evidence": "kept",
-        "bullying_illegal": "no",
-        **CONCERN_TAIL,
-        "what_happened": what_happened,
-        "happened_at": "today 09:00",
-    }
+    steps = cyberbullying_concern(what_happened, "today 09:00")
     for value in steps.values():
         await answer(world, STAFF, value)
     await answer(world, STAFF, "__submit")

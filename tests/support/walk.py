@@ -19,6 +19,20 @@ CONCERN_TAIL: dict[str, Answer] = {
 }
 
 
+def cyberbullying_concern(what_happened: str, happened_at: str) -> dict[str, Answer]:
+    """A whole cyberbullying concern, step by step, as the platform tests file one."""
+    return {
+        "immediate_danger": "no",
+        "category": "cyberbullying",
+        "bullying_repeated": "yes",
+        "bullying_evidence": "kept",
+        "bullying_illegal": "no",
+        **CONCERN_TAIL,
+        "what_happened": what_happened,
+        "happened_at": happened_at,
+    }
+
+
 async def answer(chat: Chat, value: Answer) -> None:
     """Click the option with this value if the question offers it; otherwise type it."""
     if isinstance(value, tuple):

@@ -10,7 +10,7 @@ import re
 from sqlalchemy import select
 
 from storage.models import ChannelAddress, Conversation, Outbox, Report
-from tests.support.walk import CONCERN_TAIL
+from tests.support.walk import cyberbullying_concern
 from tests.teams.connector import text_of
 from tests.teams.world import (
     DEPUTY_1,
@@ -50,16 +50,7 @@ async def install_for_handlers(world: TeamsWorld) -> None:
 
 async def file_concern(world: TeamsWorld, what_happened: str, user: str = STAFF) -> str:
     await world.say(user, "report")
-    steps = {
-        "immediate_danger": "no",
-        "category": "cyberbullying",
-        "bullying_repeated": "yes",
-        "bullying_evidence": "kept",
-        "bullying_illegal": "no",
-        **CONCERN_TAIL,
-        "what_happened": what_happened,
-        "happened_at": "today 09:00",
-    }
+    steps = cyberbullying_concern(what_happened, "today 09:00")
     for value in steps.values():
         await answer(world, user, value)
     await answer(world, user, "__submit")
