@@ -67,6 +67,10 @@ class Report(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(320))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Why it is urgent: the reasons the flow gave ("immediate_danger", "sextortion"), codes only.
+    urgent_reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    # Who an allegation may be about, fixed when it became known (encrypted: it names an adult).
+    excluded_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Event(Base):
@@ -175,6 +179,9 @@ class ChannelAddress(Base):
     display_name: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The platform refused to deliver here (Teams 403/404: app removed or blocked), and when.
+    unreachable_reason: Mapped[str | None] = mapped_column(String(100))
+    unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     looked_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
