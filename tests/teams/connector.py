@@ -68,6 +68,7 @@ class FakeBotConnector:
     refused: list[tuple[str, int]] = field(default_factory=list)
     refusing: dict[str, int] = field(default_factory=dict)  # conversation id -> status
     hanging: set[str] = field(default_factory=set)
+    dropping: set[str] = field(default_factory=set)
     hung: list[str] = field(default_factory=list)
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -93,9 +94,14 @@ class FakeBotConnector:
         """Answer no call to this conversation until `accept` (then 503, unrecorded)."""
         self.hanging.add(conversation_id)
 
+    def drop(self, conversation_id: str) -> None:
+        """Close the connection of every call to this conversation, unanswered, until `accept`."""
+        self.dropping.add(conversation_id)
+
     def accept(self, conversation_id: str) -> None:
         self.refusing.pop(conversation_id, None)
         self.hanging.discard(conversation_id)
+        self.dropping.discard(conversation_id)
         self._release.set()
         self._release = asyncio.Event()
 
@@ -107,6 +113,11 @@ class FakeBotConnector:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(release.wait(), HANG_AT_MOST)
             return _error(503, {})
+        if conversation in self.dropping:
+            self.refused.append((request.method, 0))
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()  # never written: the connection is gone
         if conversation in self.refusing:
             status = self.refusing[conversation]
             self.refused.append((request.method, status))

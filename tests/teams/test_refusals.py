@@ -1,7 +1,8 @@
 """A message Teams refuses is never recorded as sent.
 
 The fake Bot Connector refuses one person's chat (403 app removed or blocked, 404 conversation
-gone, 429 throttled, 500 service error) or hangs past the bot's send timeout. The outbox row
+gone, 429 throttled, 500 service error), hangs past the bot's send timeout, or closes the
+connection unanswered. The outbox row
 for that person stays pending with its error; once the connector accepts again it goes out
 exactly once. 403 and 404 also mark the person's Teams address unreachable until they write
 again, and the people who see the unreachable list see their name.
@@ -32,7 +33,7 @@ from tests.teams.world import (
     settle,
 )
 
-FAULTS: list[int | str] = [403, 404, 429, 500, "timeout"]
+FAULTS: list[int | str] = [403, 404, 429, 500, "timeout", "dropped"]
 GONE = (403, 404)
 SEND_TIMEOUT = 1.0  # the dispatcher's, shortened so that a hung call costs the test 1 s
 SECRET = "Name-calling about Zebedee in the class chat."
@@ -52,6 +53,8 @@ def break_chat(world: TeamsWorld, user: str, fault: int | str) -> None:
     if fault == "timeout":
         world.bot.dispatcher.send_timeout = SEND_TIMEOUT
         world.connector.hang(conversation_of(user))
+    elif fault == "dropped":  # the connection closed before any answer
+        world.connector.drop(conversation_of(user))
     else:
         assert isinstance(fault, int)
         world.connector.refuse(conversation_of(user), fault)
@@ -92,7 +95,8 @@ async def assert_pending(world: TeamsWorld, row: Outbox, user: str, fault: int |
     if fault == "timeout":
         assert world.connector.hung, "the connector was never reached"
     else:
-        assert any(status == fault for _method, status in world.connector.refused)
+        wanted = 0 if fault == "dropped" else fault
+        assert any(status == wanted for _method, status in world.connector.refused)
     found = await address(world, user)
     if fault in GONE:
         assert found.reachable is False
