@@ -4,8 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
+# The Microsoft 365 Agents Playground (npm, pinned by its package-lock.json), for
+# tests/teams/test_playground.py: a Teams client and Bot Connector the project did not write.
+PLAYGROUND := tests/teams/playground
+PLAYGROUND_STAMP := $(PLAYGROUND)/node_modules/.installed
 
-.PHONY: help install install-dev run migrate test lint check bench format clean teams-package
+.PHONY: help install install-dev playground run migrate test lint check bench format clean teams-package
 
 help:
 	@echo "make run      set up .venv, migrate, start the bot on http://127.0.0.1:3978"
@@ -31,13 +35,23 @@ $(DEV_STAMP): $(RUNTIME_STAMP) requirements/dev.lock
 install: $(RUNTIME_STAMP)
 install-dev: $(DEV_STAMP)
 
+# Without npm (or the registry) the Playground test skips, or fails where
+# REQUIRE_TEAMS_PLAYGROUND=1 (CI); Node and npm come from Debian: apt-get install nodejs npm.
+$(PLAYGROUND_STAMP): $(PLAYGROUND)/package.json $(PLAYGROUND)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		(cd $(PLAYGROUND) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+		&& touch $@ || echo "could not install the Agents Playground (npm ci failed)"; \
+	else echo "npm not found: the Agents Playground test will not run (apt-get install nodejs npm)"; fi
+
+playground: $(PLAYGROUND_STAMP)
+
 migrate: install
 	$(PY) -m bot migrate
 
 run: install
 	$(PY) -m bot run
 
-test: install-dev
+test: install-dev playground
 	$(PY) -m pytest
 
 lint: install-dev
@@ -61,4 +75,4 @@ teams-package: install
 	$(PY) manifest/teams/build_package.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(PLAYGROUND)/node_modules

@@ -158,7 +158,7 @@ async def _check_teams_reach(bot: Bot) -> None:
     finally:
         await bot.engine.dispose()
     if missing:
-        print("WARNING: Teams cannot alert these people yet (the app is not installed for them):")
+        print("WARNING: Teams cannot alert these people (alerts reach them on other channels):")
         for name in missing:
             print(f"  {name}")
     else:

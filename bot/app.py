@@ -127,6 +127,8 @@ def build_bot(
     router.wake = dispatcher.wake
     if web_chat is not None:
         web_chat.on_connect = dispatcher.deliver_due
+    if teams is not None:
+        teams.on_reachable = dispatcher.deliver_due
     jobs = JobContext(
         sessions=sessions,
         cipher=cipher,

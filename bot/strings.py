@@ -194,8 +194,9 @@ TEAMS_CASE_FILE_NOT_ALLOWED = (
     "OneDrive. The attempt has been recorded."
 )
 NOT_ON_TEAMS = (
-    "Not reachable on Teams (the app is not installed for them, so alerts reach them only on "
-    "the other channels): {names}. Ask your Teams administrator to install the app for them."
+    "Not reachable on Teams (the app is not installed for them, or Teams refused to deliver to "
+    "them, so alerts reach them only on the other channels): {names}. Ask your Teams "
+    "administrator to install (or unblock) the app for them."
 )
 
 AUDIT_INVITE_TITLE = "Online safety self-audit {year}"

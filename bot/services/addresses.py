@@ -31,6 +31,7 @@ class Address:
     address: Mapping[str, Any]
     reachable: bool
     looked_up_at: datetime | None
+    unreachable_reason: str | None = None
 
     def identity_fresh(self, now: datetime) -> bool:
         return (
@@ -48,6 +49,7 @@ def _address(row: ChannelAddress) -> Address:
         address=dict(row.address or {}),
         reachable=row.reachable,
         looked_up_at=row.looked_up_at,
+        unreachable_reason=row.unreachable_reason,
     )
 
 
@@ -66,8 +68,10 @@ async def remember(
     display_name: str | None = None,
     email: str | None = None,
     reachable: bool = True,
-) -> None:
+    unreachable_reason: str | None = None,
+) -> bool:
     """Record (or refresh) how to reach this person; `email` when the platform just told us.
+    True when this makes reachable again someone who was not (they wrote again, reinstalled).
 
     Two replicas handling one person's first two messages at once may both insert: the unique
     key refuses the second, and the caller runs this again, which then updates."""
@@ -75,8 +79,11 @@ async def remember(
     if row is None:
         row = ChannelAddress(channel=channel, platform_user_id=platform_user_id, display_name="")
         session.add(row)
+    came_back = reachable and row.reachable is False
     row.address = dict(address)
     row.reachable = reachable
+    row.unreachable_reason = None if reachable else unreachable_reason
+    row.unreachable_at = None if reachable else now
     row.updated_at = now
     if display_name:
         row.display_name = display_name[:200]
@@ -84,6 +91,39 @@ async def remember(
         row.email = email.strip().lower()
         row.looked_up_at = now
     await session.flush()
+    return came_back
+
+
+async def mark_unreachable(
+    session: AsyncSession, *, channel: str, platform_user_id: str, reason: str, now: datetime
+) -> None:
+    """The platform refused to deliver to this address for good (Teams 403/404: the app was
+    removed or blocked); nothing is sent there until they write again."""
+    row = await _row(session, channel, platform_user_id)
+    if row is None:
+        return
+    row.reachable = False
+    row.unreachable_reason = reason[:100]
+    row.unreachable_at = now
+    await session.flush()
+
+
+async def why_unreachable(
+    session: AsyncSession, channel: str, emails: Iterable[str]
+) -> dict[str, str]:
+    """For those of `emails` with no reachable address on `channel`: why, as far as known (the
+    platform's refusal, or that they never installed the app, given as an empty string)."""
+    missing = await unreachable(session, channel, emails)
+    rows = await session.scalars(
+        select(ChannelAddress)
+        .where(ChannelAddress.channel == channel, ChannelAddress.email.in_(missing))
+        .order_by(ChannelAddress.updated_at)
+    )
+    reasons = dict.fromkeys(missing, "")
+    for row in rows:
+        if row.email is not None and row.unreachable_reason:
+            reasons[row.email] = row.unreachable_reason
+    return reasons
 
 
 async def reachable_by_email(session: AsyncSession, channel: str, email: str) -> list[Address]:

@@ -54,6 +54,10 @@ class FakeSlackApi:
     calls: list[Call] = field(default_factory=list)
     fail_next: dict[str, int] = field(default_factory=dict)  # method -> 429s to answer first
     refuse_next: dict[str, str] = field(default_factory=dict)  # method -> error, ok: false once
+    # conversation -> (HTTP status, error): chat.postMessage and chat.update there are refused
+    # until removed, as Slack answers (docs.slack.dev/reference/methods/chat.postMessage#errors)
+    refuse_in: dict[str, tuple[int, str]] = field(default_factory=dict)
+    refused: list[Call] = field(default_factory=list)
     upload_refusals: list[int] = field(default_factory=list)  # statuses for the next upload POSTs
     groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> user ids
     uploads: dict[str, Upload] = field(default_factory=dict)  # file id -> the upload
@@ -77,6 +81,11 @@ class FakeSlackApi:
             self.fail_next[method] -= 1
             body = {"ok": False, "error": "ratelimited"}
             return web.json_response(body, status=429, headers={"Retry-After": "1"})
+        refusal = self.refuse_in.get(str(args.get("channel")))
+        if method in ("chat.postMessage", "chat.update") and refusal is not None:
+            self.refused.append(Call(method, args))
+            status, error = refusal
+            return web.json_response({"ok": False, "error": error}, status=status)
         if method in self.refuse_next:
             self.calls.append(Call(method, args))
             return web.json_response({"ok": False, "error": self.refuse_next.pop(method)})

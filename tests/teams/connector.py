@@ -4,10 +4,20 @@ It records what the bot sends (POST .../activities, POST .../activities/{replyTo
 .../activities/{id}), answers the member lookup (GET .../members/{userId}) with Teams' shape
 (email, userPrincipalName, aadObjectId...), and can be told to refuse the next calls with 429
 and a Retry-After, or with 412/502/504, as Teams does when a bot goes too fast.
+
+It can also refuse one conversation until told to accept again (403 when the app was removed or
+blocked, 404 when the conversation is gone, 429, 500), or hang there past the bot's send
+timeout. Refusals carry the Bot Connector's documented ErrorResponse body,
+`{"error": {"code": ..., "message": ...}}` (learn.microsoft.com/azure/bot-service/rest-api/
+bot-framework-rest-connector-api-reference#errorresponse-object), with the codes Teams gives
+for each status (learn.microsoft.com/microsoftteams/platform/bots/build-conversational-capability
+#status-codes-from-bot-conversational-apis).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -17,6 +27,16 @@ from typing import Any
 from aiohttp import web
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+ERROR_CODES = {
+    403: ("BotNotInConversationRoster", "The bot is not part of the conversation roster."),
+    404: ("ConversationNotFound", "The conversation was not found."),
+    412: ("PreconditionFailed", "Precondition failed, please try again."),
+    429: ("Throttled", "Too many requests."),
+    500: ("ServiceError", "An internal service error occurred."),
+    502: ("ServiceError", "Bad gateway."),
+    504: ("GatewayTimeout", "The gateway timed out."),
+}
+HANG_AT_MOST = 30.0  # a hung call answers 503 at last, so the server can always shut down
 
 
 @dataclass
@@ -27,6 +47,7 @@ class Sent:
     body: dict[str, Any]
     authorization: str | None
     reply_to: str | None = None
+    raw: bytes = b""  # the exact body the bot sent
     at: float = field(default_factory=time.perf_counter)  # arrival, for bench/teams_reply.py
 
 
@@ -45,6 +66,11 @@ class FakeBotConnector:
     lookups: list[str] = field(default_factory=list)
     failures: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     refused: list[tuple[str, int]] = field(default_factory=list)
+    refusing: dict[str, int] = field(default_factory=dict)  # conversation id -> status
+    hanging: set[str] = field(default_factory=set)
+    dropping: set[str] = field(default_factory=set)
+    hung: list[str] = field(default_factory=list)
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -60,18 +86,53 @@ class FakeBotConnector:
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
         self.failures.extend([(status, headers)] * times)
 
-    def _refusal(self, request: web.Request) -> web.Response | None:
+    def refuse(self, conversation_id: str, status: int) -> None:
+        """Answer every call to this conversation with `status` until `accept`."""
+        self.refusing[conversation_id] = status
+
+    def hang(self, conversation_id: str) -> None:
+        """Answer no call to this conversation until `accept` (then 503, unrecorded)."""
+        self.hanging.add(conversation_id)
+
+    def drop(self, conversation_id: str) -> None:
+        """Close the connection of every call to this conversation, unanswered, until `accept`."""
+        self.dropping.add(conversation_id)
+
+    def accept(self, conversation_id: str) -> None:
+        self.refusing.pop(conversation_id, None)
+        self.hanging.discard(conversation_id)
+        self.dropping.discard(conversation_id)
+        self._release.set()
+        self._release = asyncio.Event()
+
+    async def _refusal(self, request: web.Request) -> web.Response | None:
+        conversation = request.match_info["conversation"]
+        if conversation in self.hanging:
+            self.hung.append(conversation)
+            release = self._release
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(release.wait(), HANG_AT_MOST)
+            return _error(503, {})
+        if conversation in self.dropping:
+            self.refused.append((request.method, 0))
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()  # never written: the connection is gone
+        if conversation in self.refusing:
+            status = self.refusing[conversation]
+            self.refused.append((request.method, status))
+            return _error(status, {"Retry-After": "1"} if status == 429 else {})
         if not self.failures:
             return None
         status, headers = self.failures.pop(0)
         self.refused.append((request.method, status))
-        body = {"error": {"code": "TooManyRequests" if status == 429 else "ServiceError"}}
-        return web.json_response(body, status=status, headers=headers)
+        return _error(status, headers)
 
     async def post(self, request: web.Request) -> web.Response:
-        if (refusal := self._refusal(request)) is not None:
+        if (refusal := await self._refusal(request)) is not None:
             return refusal
-        body = await request.json()
+        raw = await request.read()
+        body = json.loads(raw)
         activity_id = f"1:{next(self._ids)}"
         self.sent.append(
             Sent(
@@ -81,23 +142,24 @@ class FakeBotConnector:
                 body,
                 request.headers.get("Authorization"),
                 request.match_info.get("reply_to"),
+                raw,
             )
         )
         return web.json_response({"id": activity_id}, status=201)
 
     async def put(self, request: web.Request) -> web.Response:
-        if (refusal := self._refusal(request)) is not None:
+        if (refusal := await self._refusal(request)) is not None:
             return refusal
-        body = await request.json()
+        raw = await request.read()
+        body = json.loads(raw)
         activity_id = request.match_info["activity"]
         conversation = request.match_info["conversation"]
-        self.sent.append(
-            Sent("PUT", conversation, activity_id, body, request.headers.get("Authorization"))
-        )
+        authorization = request.headers.get("Authorization")
+        self.sent.append(Sent("PUT", conversation, activity_id, body, authorization, raw=raw))
         return web.json_response({"id": activity_id})
 
     async def member(self, request: web.Request) -> web.Response:
-        if (refusal := self._refusal(request)) is not None:
+        if (refusal := await self._refusal(request)) is not None:
             return refusal
         user_id = request.match_info["user"]
         self.lookups.append(user_id)
@@ -122,6 +184,13 @@ class FakeBotConnector:
 
     def to(self, conversation_id: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id == conversation_id]
+
+
+def _error(status: int, headers: dict[str, str]) -> web.Response:
+    code, message = ERROR_CODES.get(status, ("ServiceError", "The service is unavailable."))
+    return web.json_response(
+        {"error": {"code": code, "message": message}}, status=status, headers=headers
+    )
 
 
 def text_of(activity: dict[str, Any]) -> str:

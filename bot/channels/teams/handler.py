@@ -9,9 +9,11 @@ replying in the chat."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextvars import ContextVar
 from functools import partial
 from typing import cast
 
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 _TOKEN_CLIENT_LOGGER = "microsoft_agents.hosting.core.connector.client.user_token_client"  # noqa: S105
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# What failed in the turn being answered (the SDK reports it through on_turn_error, not to us).
+_TURN_FAILURES: ContextVar[list[str] | None] = ContextVar("teams_turn_failures", default=None)
 
 
 class TeamsChannel:
@@ -64,8 +68,15 @@ class TeamsChannel:
         self.directory = TeamsDirectory(router.sessions, router.clock, self.sender)
         self.files = FileConsents(router)
         self.notifier = TeamsNotifier(
-            adapter=self.adapter, app_id=self.app_id, sessions=router.sessions, sender=self.sender
+            adapter=self.adapter,
+            app_id=self.app_id,
+            sessions=router.sessions,
+            sender=self.sender,
+            clock=router.clock,
         )
+        # Set by the app: deliver at once what waited for someone who became reachable again.
+        self.on_reachable: Callable[..., Coroutine[object, object, int]] | None = None
+        self._background: set[asyncio.Task[int]] = set()
         if not self.app_id:
             # Without an app id (the Playground) the SDK warns on every turn that it has none.
             logging.getLogger(_TOKEN_CLIENT_LOGGER).setLevel(logging.ERROR)
@@ -87,7 +98,16 @@ class TeamsChannel:
         app.router.add_post(MESSAGES_PATH, guarded)
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
-        response = await self.adapter.process(request, self)
+        failures: list[str] = []
+        token = _TURN_FAILURES.set(failures)
+        try:
+            response = await self.adapter.process(request, self)
+        finally:
+            _TURN_FAILURES.reset(token)
+        if failures:
+            # The SDK would answer 202 as if the turn went well; a reply that Teams refused did
+            # not reach the person, and Teams (and its logs) should hear so.
+            return web.Response(status=502)
         return response if response is not None else web.Response(status=202)
 
     async def on_turn(self, context: TurnContext) -> None:
@@ -109,7 +129,7 @@ class TeamsChannel:
                 Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200))
             )
         try:
-            user = await self.directory.user(context, item, reference)
+            user, came_back = await self.directory.user(context, item, reference)
         except UnknownTeamsUser:
             await self._send(context, item, [Notice(strings.TEAMS_WHO_ARE_YOU, "error")])
             return
@@ -124,6 +144,11 @@ class TeamsChannel:
             return
         if replies:
             await self._send(context, item, replies)
+        if came_back and self.on_reachable is not None:
+            # In the background: Teams wants this request answered within 15 s.
+            task = asyncio.create_task(self.on_reachable(recipient=user.email))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def _answer_consent(
         self, context: TurnContext, item: TeamsInput, consent: FileConsent, user: User
@@ -152,19 +177,33 @@ class TeamsChannel:
             )
 
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
-        log.error("Teams turn failed in the SDK: %s", type(error).__name__)
+        status = getattr(error, "status", None)  # the Bot Connector's answer, if it was one
+        log.error(
+            "Teams turn failed in the SDK: %s%s",
+            type(error).__name__,
+            f" (Teams answered {status})" if isinstance(status, int) else "",
+        )
+        failures = _TURN_FAILURES.get()
+        if failures is not None:
+            failures.append(type(error).__name__)
 
     async def unreachable_handlers(self) -> list[str]:
-        """The DSLs, deputies and headteacher Teams cannot alert: they never installed the app."""
+        """The DSLs, deputies and headteacher Teams cannot alert, and why: they never installed
+        the app, or Teams refused to deliver to them (the app removed or blocked)."""
         handlers = self.school.people_with(*HANDLER_ROLES)
         async with self.router.sessions() as session:
-            missing = await addresses.unreachable(session, "teams", [p.email for p in handlers])
-        return [f"{p.name} <{p.email}>" for p in handlers if p.email.lower() in missing]
+            why = await addresses.why_unreachable(session, "teams", [p.email for p in handlers])
+        return [
+            f"{p.name} <{p.email}> ({why[p.email.lower()] or 'the app is not installed'})"
+            for p in handlers
+            if p.email.lower() in why
+        ]
 
     async def report_unreachable(self) -> None:
         if names := await self.unreachable_handlers():
             log.warning(
-                "Teams cannot alert %s yet: the app is not installed for them (alerts still go "
-                "out on the other channels). Install it for them in the Teams admin centre.",
+                "Teams cannot alert %s: alerts still go out on the other channels, and Teams "
+                "is tried again once they write to the bot. Install (or unblock) the app for "
+                "them in the Teams admin centre.",
                 "; ".join(names),
             )

@@ -41,8 +41,11 @@ class TeamsDirectory:
         self.clock = clock
         self.sender = sender
 
-    async def user(self, context: TurnContext, item: TeamsInput, reference: dict[str, Any]) -> User:
-        """The person behind `item`, with their reference stored for proactive messages."""
+    async def user(
+        self, context: TurnContext, item: TeamsInput, reference: dict[str, Any]
+    ) -> tuple[User, bool]:
+        """The person behind `item`, with their reference stored for proactive messages; and
+        whether this made them reachable again (Teams had refused to deliver to them)."""
         async with self.sessions() as session:
             known = await addresses.find(session, CHANNEL, item.user_id)
         email = known.email if known else None
@@ -53,14 +56,16 @@ class TeamsDirectory:
             if looked_up is not None:
                 told, name = looked_up[0], looked_up[1] or name
                 email = told
-        await self._remember(item, reference, name=name, email=told)
+        came_back = await self._remember(item, reference, name=name, email=told)
         if email is None:
             raise UnknownTeamsUser
-        return User(platform_id=item.user_id, email=email, display_name=name or email)
+        return User(platform_id=item.user_id, email=email, display_name=name or email), came_back
 
     async def forget(self, item: TeamsInput, reference: dict[str, Any]) -> None:
         """They uninstalled the app: we can no longer message them first."""
-        await self._remember(item, reference, name=item.user_name, email=None, reachable=False)
+        await self._remember(
+            item, reference, name=item.user_name, email=None, reachable=False, why="uninstalled"
+        )
 
     async def _look_up(self, context: TurnContext, item: TeamsInput) -> tuple[str, str] | None:
         client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
@@ -88,11 +93,12 @@ class TeamsDirectory:
         name: str,
         email: str | None,
         reachable: bool = True,
-    ) -> None:
+        why: str | None = None,
+    ) -> bool:
         for attempt in (1, 2):  # a second replica may insert the same person at the same moment
             try:
                 async with self.sessions() as session, session.begin():
-                    await addresses.remember(
+                    return await addresses.remember(
                         session,
                         channel=CHANNEL,
                         platform_user_id=item.user_id,
@@ -100,9 +106,10 @@ class TeamsDirectory:
                         display_name=name,
                         email=email,
                         reachable=reachable,
+                        unreachable_reason=why,
                         now=self.clock(),
                     )
-                return
             except IntegrityError:
                 if attempt == 2:
                     raise
+        return False

@@ -1,9 +1,16 @@
 """Teams' Notifier: alerts as proactive messages in the person's chat with the bot, through the
-conversation reference stored when they installed the app or last wrote; updates in place."""
+conversation reference stored when they installed the app or last wrote; updates in place.
+
+A delivery counts only when the Bot Connector answered it with success: every refusal, timeout
+or connection error is raised to the dispatcher, which keeps the row pending and retries it.
+403 and 404 mean the app was removed or blocked, or the chat is gone: the address is marked
+unreachable, and nothing more is tried there until the person writes again or reinstalls.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -15,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.teams.parse import CHANNEL
 from bot.channels.teams.render import CardTooLarge, render_card_update, render_turn
-from bot.channels.teams.sdk import continue_conversation
-from bot.channels.teams.sending import Sender, TeamsBusy
+from bot.channels.teams.sdk import continue_conversation, post_new, replace
+from bot.channels.teams.sending import Sender, TeamsBusy, retry_after
 from bot.messages import Card
 from bot.services import addresses
 from bot.services.notifier import Delivery, RetryLater
@@ -25,6 +32,9 @@ from bot.services.notifier import Delivery, RetryLater
 # look again every so often. Escalation meanwhile goes on on every channel.
 NOT_INSTALLED_RETRY = 900.0
 PROACTIVE_ATTEMPTS = 2  # then the outbox's own back-off takes over
+# Teams' answers that mean "not this person, not until something changes": the app was
+# uninstalled or blocked (403), or the conversation no longer exists (404).
+GONE_STATUSES = frozenset({403, 404})
 
 
 class TeamsNotifier:
@@ -37,25 +47,40 @@ class TeamsNotifier:
         app_id: str | None,
         sessions: async_sessionmaker[AsyncSession],
         sender: Sender,
+        clock: Callable[[], datetime],
     ) -> None:
         self.adapter = adapter
         self.app_id = app_id
         self.sessions = sessions
         self.sender = sender
+        self.clock = clock
 
     async def deliver(self, delivery: Delivery) -> str | None:
         """Send; the returned reference is the id of the card's activity, for update_activity."""
         async with self.sessions() as session:
             found = await addresses.reachable_by_email(session, CHANNEL, delivery.recipient_email)
         if not found:
-            raise RetryLater("not installed in Teams", after_seconds=NOT_INSTALLED_RETRY)
-        reference = found[0].address
+            raise RetryLater("not reachable in Teams", after_seconds=NOT_INSTALLED_RETRY)
         try:
-            return await self._deliver(delivery, reference)
+            return await self._deliver(delivery, found[0].address)
         except TeamsBusy as busy:
             raise RetryLater(busy.reason, after_seconds=busy.after_seconds) from None
         except ClientResponseError as error:
-            raise RetryLater(f"Teams answered {error.status}") from None
+            reason = f"Teams answered {error.status}"
+            if error.status in GONE_STATUSES:
+                await self._gone(found[0].platform_user_id, reason)
+                raise RetryLater(reason, after_seconds=NOT_INSTALLED_RETRY) from None
+            raise RetryLater(reason, after_seconds=retry_after(error)) from None
+
+    async def _gone(self, platform_user_id: str, reason: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await addresses.mark_unreachable(
+                session,
+                channel=CHANNEL,
+                platform_user_id=platform_user_id,
+                reason=reason,
+                now=self.clock(),
+            )
 
     async def _deliver(self, delivery: Delivery, reference: Mapping[str, Any]) -> str | None:
         conversation = reference.get("conversation") or {}
@@ -79,15 +104,16 @@ class TeamsNotifier:
             except CardTooLarge:  # too long for one message: post it whole rather than cut it
                 await send(context)
                 return
-            activity.id = delivery.platform_ref
-            await paced(lambda: context.update_activity(activity))
+            activity_id = delivery.platform_ref
+            assert activity_id is not None
+            await paced(partial(replace, context, activity_id, activity))
 
         async def send(context: TurnContext) -> None:
             for payload in render_turn(delivery.messages):
                 activity = Activity.model_validate(payload)
-                response = await paced(partial(context.send_activity, activity))
+                activity_id = await paced(partial(post_new, context, activity))
                 if payload.get("attachments") and not any(sent):
-                    sent.append(response.id if response else None)
+                    sent.append(activity_id)
 
         if delivery.kind == "update":
             if not delivery.platform_ref or not cards:

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from microsoft_agents.activity import ConversationReference
+from microsoft_agents.activity import Activity, ConversationReference
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
     ClaimsIdentity,
+    ConnectorClientBase,
     TurnContext,
 )
 from microsoft_agents.hosting.core.authorization import AuthenticationConstants
@@ -52,19 +53,72 @@ def build_adapter(config: AgentAuthConfiguration) -> CloudAdapter:
 async def continue_conversation(
     adapter: CloudAdapter, app_id: str | None, reference: Mapping[str, Any], callback: Callback
 ) -> None:
-    """Run `callback` in the stored conversation, to message someone who did not write first.
+    """Run `callback` in the stored conversation, to message someone who did not write first;
+    whatever `callback` raises is raised here.
 
     With an app id, the SDK gets a token for the Bot Connector from Microsoft Entra; with none
     (local testing against the Agents Playground) it sends unsigned, as the Playground expects.
+
+    The SDK runs the callback as a turn and hands anything it raises to the adapter's
+    `on_turn_error` (ChannelAdapter.run_pipeline), which returns normally: a refused send would
+    look delivered. So the error is kept here and raised again once the SDK is done.
     """
     activity = ConversationReference.model_validate(dict(reference)).get_continuation_activity()
     activity.id = None  # else what we send becomes a reply to this made-up activity
+    failed: list[Exception] = []
+
+    async def guarded(context: TurnContext) -> None:
+        try:
+            await callback(context)
+        except Exception as error:
+            failed.append(error)
+
     if app_id:
-        await adapter.continue_conversation(app_id, activity, callback)
-        return
-    await adapter.continue_conversation_with_claims(
-        ClaimsIdentity(), activity, callback, audience=AuthenticationConstants.AGENTS_SDK_SCOPE
+        await adapter.continue_conversation(app_id, activity, guarded)
+    else:
+        await adapter.continue_conversation_with_claims(
+            ClaimsIdentity(), activity, guarded, audience=AuthenticationConstants.AGENTS_SDK_SCOPE
+        )
+    if failed:
+        raise failed[0]
+
+
+async def post_new(context: TurnContext, activity: Activity) -> str | None:
+    """Post `activity` as a new message in the context's conversation; the id Teams gave it.
+
+    Not TurnContext.send_activity: the SDK sets the id of every outgoing activity to None and
+    its send_to_conversation serialises set fields even when null, so the body would carry
+    `"id": null`, which the Agents Playground refuses (400 BadArgument). Here the body holds
+    only the fields that have a value.
+    """
+    outgoing = _outgoing(context, activity)
+    response = await _connector(context).conversations.send_to_conversation(
+        outgoing.conversation.id, outgoing
     )
+    return response.id if response else None
+
+
+async def replace(context: TurnContext, activity_id: str, activity: Activity) -> None:
+    """Replace the message `activity_id` of the context's conversation (a card update)."""
+    outgoing = _outgoing(context, activity)
+    outgoing.id = activity_id
+    await _connector(context).conversations.update_activity(
+        outgoing.conversation.id, activity_id, outgoing
+    )
+
+
+def _outgoing(context: TurnContext, activity: Activity) -> Activity:
+    addressed = activity.model_copy(deep=True)
+    addressed.apply_conversation_reference(context.activity.get_conversation_reference())
+    body = addressed.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return Activity.model_validate(body)
+
+
+def _connector(context: TurnContext) -> Any:
+    client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+    if client is None:
+        raise RuntimeError("the SDK gave this turn no Bot Connector client")
+    return client
 
 
 def reference_of(context: TurnContext) -> dict[str, Any]:
