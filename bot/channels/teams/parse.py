@@ -35,6 +35,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
+from bot.channels.teams.people import (
+    PERSON_INPUT,
+    PERSON_KEY,
+    SEARCH_INVOKE,
+    PeopleSearch,
+    parse_search,
+)
 from bot.messages import FILE_KINDS, FileSource, Inbound, User
 
 CHANNEL = "teams"
@@ -50,7 +57,7 @@ LEGACY_ID_KEYS = {"audit_csv": "campaign_id"}  # what cards offered before "id" 
 _NOT_FILES = ("text/html", "application/vnd.microsoft.card.")
 _AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 
-Kind = Literal["message", "action", "install", "uninstall", "file_consent"]
+Kind = Literal["message", "action", "install", "uninstall", "file_consent", "search"]
 _INSTALLATION: dict[str, Kind] = {"add": "install", "remove": "uninstall"}
 _MEMBERSHIP: tuple[tuple[str, Kind], ...] = (
     ("membersAdded", "install"),
@@ -114,6 +121,7 @@ class TeamsInput:
     attachments: int = 0
     reply_to_id: str | None = None
     consent: FileConsent | None = None
+    search: PeopleSearch | None = None
 
 
 def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
@@ -125,7 +133,7 @@ def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
         return None
     if kind not in {"message", "conversationUpdate", "installationUpdate", "invoke"}:
         return None
-    if kind == "invoke" and activity.get("name") != FILE_CONSENT:
+    if kind == "invoke" and activity.get("name") not in (FILE_CONSENT, SEARCH_INVOKE):
         return None
     conversation = _obj(activity, "conversation", "activity")
     if _opt_str(conversation, "conversationType", "conversation") not in (None, "personal"):
@@ -135,6 +143,10 @@ def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
     base = _base(activity, conversation)
     if kind == "message":
         return _message(activity, base)
+    if kind == "invoke" and activity.get("name") == SEARCH_INVOKE:
+        key = _digest("search", base["conversation_id"], base["activity_id"])
+        search = parse_search(_obj(activity, "value", "invoke"))
+        return TeamsInput(kind="search", message_id=key, search=search, **base)
     if kind == "invoke":
         key = _digest("consent", base["conversation_id"], base["activity_id"])
         consent = _file_consent(_obj(activity, "value", "invoke"))
@@ -214,7 +226,13 @@ def _message(activity: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | 
 
 def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None:
     multi = value.get(MULTI_KEY)
-    if multi is not None:
+    person = value.get(PERSON_KEY)
+    if person is not None:  # the person picker's Choose: the value chosen in its ChoiceSet
+        picked = value.get(PERSON_INPUT, "")
+        if not isinstance(person, str) or not isinstance(picked, str):
+            raise TeamsPayloadError("action person pick is not a string")
+        button, values, chosen = picked or None, None, f"person:{person}:{picked}"
+    elif multi is not None:
         if not isinstance(multi, str):
             raise TeamsPayloadError("action multi is not a string")
         ticked = value.get(TICKED_INPUT, "")
