@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
+from bot.channels.slack.people import PERSON_PICK, picked_value
 from bot.messages import Inbound, User
 
 CHANNEL = "slack"
@@ -137,7 +138,8 @@ def parse_action(body: Mapping[str, Any]) -> SlackInput | None:
         raise SlackPayloadError("block_actions action is not an object")
     action_id = _str(action, "action_id", "action")
     action_ts = _str(action, "action_ts", "action")
-    if action.get("type") != "button":
+    picker = action.get("type") == "external_select" and action_id == PERSON_PICK
+    if action.get("type") != "button" and not picker:
         return None  # a box ticked (the answer is read at Done), a select, a date picker, ...
     container = _opt_obj(body, "container", "block_actions") or {}
     message = _opt_obj(body, "message", "block_actions")
@@ -152,6 +154,10 @@ def parse_action(body: Mapping[str, Any]) -> SlackInput | None:
     key = _digest("action", team_id, user_id, channel_id or "", anchor, action_id, action_ts)
     if action_id == MULTI_DONE:
         value, values = None, _ticked(body, message or view)
+    elif picker:  # a person chosen in the person step's menu
+        value, values = picked_value(action), None
+        if value is None:
+            return None
     else:
         value, values = _opt_str(action, "value", "button"), None
         if value is None:

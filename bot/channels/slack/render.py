@@ -26,6 +26,7 @@ from typing import Any
 from slack_sdk.models.blocks import CheckboxesElement, InteractiveElement
 from slack_sdk.models.blocks import Option as SlackOption
 
+from bot import strings
 from bot.channels.slack.blocks import (
     BUTTON_TEXT_MAX,
     CHECKBOX_OPTIONS_MAX,
@@ -48,6 +49,7 @@ from bot.channels.slack.blocks import (
     size,
     text_size,
 )
+from bot.channels.slack.people import picker_blocks
 from bot.messages import Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
 
@@ -163,6 +165,8 @@ def _question(question: Question) -> list[Json]:
             notes.append(UP_TO.format(limit=question.max_length))
     if question.input == "multi_choice" and question.options:
         notes.append(TICK_THEN_DONE)
+    if question.input == "person":
+        notes.append(escape_mrkdwn(strings.PERSON_HOW))
     if question.current_answer is not None:
         notes.append(CURRENT_ANSWER.format(answer=escape_mrkdwn(question.current_answer)))
     if question.input in CHOICE_INPUTS:
@@ -173,6 +177,9 @@ def _question(question: Question) -> list[Json]:
         blocks += _options_in_full(question.options, OPTION_TEXT_MAX)
         blocks += context_blocks(notes)
         blocks += _checkboxes(question.options)
+    elif question.input == "person":
+        blocks += context_blocks(notes)
+        blocks += picker_blocks(question)
     else:
         blocks += context_blocks(notes)
     return blocks + _buttons(question.actions, "act")
