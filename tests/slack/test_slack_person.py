@@ -158,8 +158,10 @@ async def test_type_ahead_and_pick_in_slack(world: SlackWorld) -> None:
 
     await pick(world, STAFF, "person:d.osei@example.org", "Daniel Osei")
     assert await step_now(world, STAFF) == "pupils"
-    # The question has moved on: the old menu names nobody.
+    # The question has moved on: the old menu names nobody, and a pick on it answers nothing.
     assert await suggest(world, STAFF, "person:adult_who", "ose") == []
+    await pick(world, STAFF, "person:p.lindqvist@example.org", "Petra Lindqvist")
+    assert await step_now(world, STAFF) == "pupils"
 
     await walk_until(world, STAFF, "summary")
     assert "Daniel Osei" in text_of(world.api.posts_to(STAFF)[-1])

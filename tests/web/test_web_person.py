@@ -94,8 +94,11 @@ async def test_type_ahead_pick_and_the_summary_shows_the_name(make_bot: Any) -> 
 
             frame = await chat.action("person:d.osei@example.org")
             assert step_of(frame) == "pupils"
-            # The question has moved on: the search names nobody any more.
+            # The question has moved on: the search names nobody any more, and a late pick
+            # from the old list answers nothing.
             assert labels(await search(chat, "adult_who", "ose")) == []
+            frame = await chat.action("person:p.lindqvist@example.org")
+            assert notices(frame, "error") and step_of(frame) == "pupils"
             frame = await walk(chat, frame, TAIL)
             summary = asked(frame)
             assert summary["kind"] == "summary"
