@@ -14,8 +14,9 @@ Slack's limits (see bot/channels/slack/blocks.py for each limit and the page it 
 Buttons send their option's value. Their action_ids, unique within each rendered message:
 `opt:<i>` (a question's options, a summary's and a card's buttons), `act:<i>` (Back, Skip, Help,
 Cancel), `edit:<i>` (a summary row's Change, value `edit:<step_id>`), `multi:<k>` (the k-th
-checkboxes element of a multi-choice question) and `multi_done` (its Done button, whose handler
-reads the ticked values from the message's state).
+checkboxes element of a multi-choice question), `multi_done` (its Done button, whose handler
+reads the ticked values from the message's state) and `person_pick` (a person step's menu, in
+the block "person:<step_id>": bot/channels/slack/people.py).
 """
 
 from __future__ import annotations

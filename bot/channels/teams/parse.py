@@ -8,8 +8,9 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
 - a `message` whose `value` carries our marker (`"os": 1`) is a click on one of our cards'
   Action.Submit buttons: `{"os": 1, "v": value}` gives that value; `{"os": 1, "multi": step}`
   (a multi-choice question's Done) gives the values ticked in the card's Input.ChoiceSet, which
-  Teams sends under the input's id as one comma-joined string ("" when none is ticked). A value
-  without the marker is not from our cards (an old card, another app's): None.
+  Teams sends under the input's id as one comma-joined string ("" when none is ticked);
+  `{"os": 1, "person": step}` (a person step's Choose) gives the value chosen in its picker. A
+  value without the marker is not from our cards (an old card, another app's): None.
 - any other `message` is text: the bot's own `<at>` mention is taken out, other people's are
   left as their names, and the rest is kept as sent (length limits are the dialogs' business).
   Files and images the person attached are counted, never kept; the "text/html" copy Teams
@@ -21,6 +22,8 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
   Decline. Its context names the file only as FileSource ({"os": 1, "file": kind, "id": n}:
   a self-audit's campaign, or a case; a card offered before "id" replaced "campaign_id" still
   counts); anything else there gives a consent whose `source` is None.
+- an `invoke` named "application/search" is the person picker's type-ahead
+  (bot/channels/teams/people.py): its `search` is None when the dataset is not ours.
 - Upgrades, typing, reactions, other invokes, events: None.
 
 An activity missing what Teams always sends raises TeamsPayloadError, whose message is a short

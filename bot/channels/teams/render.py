@@ -21,7 +21,9 @@ Buttons are Action.Submit, their `data` one of (parse.py reads them back):
 - `{"os": 1, "v": "<the option's value>"}`: a question's options, Back/Skip/Help/Cancel, a
   summary row's Change (`edit:<step_id>`), a case card's buttons;
 - `{"os": 1, "multi": "<step_id>"}`: a multi-choice question's Done; Teams adds the ticked
-  values of the card's Input.ChoiceSet, id TICKED_INPUT, as one comma-joined string.
+  values of the card's Input.ChoiceSet, id TICKED_INPUT, as one comma-joined string;
+- `{"os": 1, "person": "<step_id>"}`: a person step's Choose; Teams adds the value chosen in its
+  type-ahead Input.ChoiceSet, id PERSON_INPUT (bot/channels/teams/people.py).
 """
 
 from __future__ import annotations
