@@ -19,6 +19,7 @@ from bot.audit_commands import START as AUDIT_START
 from bot.audit_commands import AuditCommands
 from bot.case_commands import CaseCommands
 from bot.messages import Inbound, Notice, Option, Outbound, Question
+from bot.people_picker import PeoplePicker, names_in
 from bot.school import SchoolConfig
 from bot.services.alert_cards import CardMaker
 from bot.services.alerts import AlertDesk
@@ -84,8 +85,13 @@ class Router:
         self.clock = clock
         self.settings = settings or RouterSettings()
         self.dialogs = {
-            flow_id: Dialog(flow, tz=school.tz, clock=clock) for flow_id, flow in flows.items()
+            flow_id: Dialog(flow, tz=school.tz, clock=clock, people=names_in(school))
+            for flow_id, flow in flows.items()
         }
+        # The type-ahead of person steps, which every channel asks as the reporter types.
+        self.people = PeoplePicker(
+            sessions=sessions, cipher=cipher, school=school, dialogs=self.dialogs
+        )
         self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
         self.desk = desk
         self.cases = CaseCommands(desk, cards, self.dialogs)

@@ -301,3 +301,11 @@ TEAMS_DONE = "Done"
 TEAMS_URGENT = "🚨 Urgent"
 TEAMS_CONTINUED = " (continued)"
 TEAMS_BOT_MESSAGE = "A message from the online-safety bot"
+
+# The person picker (a person step) in Slack and Teams.
+PERSON_PICK_PLACEHOLDER = "Start typing their name"
+PERSON_CHOOSE = "Choose"
+PERSON_HOW = (
+    'Start typing their name in the box and choose them, or choose "Someone not on this '
+    'list" and type their name and role as a message.'
+)

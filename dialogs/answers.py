@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
 _YES = {"yes", "y", "yeah", "yep"}
 _NO = {"no", "n", "nope"}
 _FUTURE_SLACK = timedelta(minutes=5)
+# A person step's answer picked from the list arrives as "person:<e-mail>"; the button
+# "Someone not on this list" sends SOMEONE_ELSE (the engine then asks for their name in words).
+PERSON_PREFIX = "person:"
+SOMEONE_ELSE = "__someone_else"
+# Who is on the school's list: an e-mail address -> that person's name, None if not on it.
+People = Callable[[str], str | None]
 
 
 class AnswerError(Exception):
@@ -39,9 +46,13 @@ def options_of(step: StepSpec) -> tuple[OptionSpec, ...]:
     return step.options
 
 
-def parse_answer(step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo) -> Any:
+def parse_answer(
+    step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo, people: People | None = None
+) -> Any:
     if step.kind == "text":
         return _text(step, reply)
+    if step.kind == "person":
+        return _person(step, reply, people)
     if step.kind == "datetime":
         return _moment(step, reply, now=now, tz=tz)
     if step.kind == "multi_choice":
@@ -60,6 +71,23 @@ def _text(step: StepSpec, reply: Reply) -> str | None:
         message = strings.TOO_LONG.format(length=len(text), limit=step.max_length)
         raise AnswerError(message, restore_text=typed)
     return text
+
+
+def _person(step: StepSpec, reply: Reply, people: People | None) -> dict[str, str] | str | None:
+    """Someone picked from the list ({"email", "name"}), or the words typed for someone else.
+
+    A picked e-mail is checked against the list here, so an answer never names someone the
+    school file does not (a forged or outdated value is refused, not stored).
+    """
+    if reply.value is None:
+        return _text(step, reply)
+    if not reply.value.startswith(PERSON_PREFIX):
+        raise AnswerError(strings.UNKNOWN_CHOICE.format(value=reply.value))
+    email = reply.value.removeprefix(PERSON_PREFIX).strip().lower()
+    name = people(email) if people is not None and email else None
+    if name is None:
+        raise AnswerError(strings.UNKNOWN_PERSON)
+    return {"email": email, "name": name}
 
 
 def _moment(step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dialogs import strings
-from dialogs.answers import options_of
+from dialogs.answers import SOMEONE_ELSE, options_of
 from dialogs.datetimes import format_moment, load_moment
 from dialogs.model import StepSpec
 from dialogs.prompts import Option, Question, Summary, SummaryRow
@@ -31,6 +31,8 @@ def question_for(dialog: Dialog, state: DialogState, step: StepSpec) -> Question
     actions += [_HELP, _CANCEL]
     current = state.answers.get(step.id)
     options = tuple(Option(o.value, o.label) for o in options_of(step))
+    if step.kind == "person":
+        options = (Option(SOMEONE_ELSE, strings.SOMEONE_ELSE),)
     return Question(
         step_id=step.id,
         input=step.kind,
@@ -76,4 +78,6 @@ def display_value(step: StepSpec, value: Any, tz: ZoneInfo) -> str:
         return format_moment(load_moment(value), tz)
     if step.kind in {"choice", "yes_no", "confirm"}:
         return str(labels.get(value, value))
+    if isinstance(value, dict):  # a person picked from the school's list
+        return str(value.get("name") or value.get("email") or strings.NOT_ANSWERED)
     return defang(value) if step.defang else str(value)

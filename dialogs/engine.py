@@ -9,7 +9,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from dialogs import strings
-from dialogs.answers import AnswerError, options_of, parse_answer
+from dialogs.answers import SOMEONE_ELSE, AnswerError, People, options_of, parse_answer
 from dialogs.display import cancel_question, question_for, summary_for
 from dialogs.loader import Flow
 from dialogs.model import StepSpec
@@ -92,11 +92,21 @@ class Turn:
 class Dialog:
     """One flow, ready to run. Pure: everything it needs arrives in its arguments."""
 
-    def __init__(self, flow: Flow, *, tz: ZoneInfo, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        *,
+        tz: ZoneInfo,
+        clock: Callable[[], datetime],
+        people: People | None = None,
+    ) -> None:
+        """`people` looks up the school's list for person steps (e-mail -> name); without it,
+        only typed answers are accepted there."""
         self.flow = flow
         self.spec = flow.spec
         self.tz = tz
         self.clock = clock
+        self.people = people
 
     def start(self, context: dict[str, str] | None = None) -> Turn:
         """Begin the flow; `context` gives the values its `context` names stand for."""
@@ -160,9 +170,12 @@ class Dialog:
         elif command in _SKIP:
             notice = Notice(strings.CANNOT_SKIP, "error")
             return Turn(state, [notice, *self._ask(state)])
+        elif step.kind == "person" and reply.value == SOMEONE_ELSE:
+            # Nothing to store yet: the next typed message is the answer.
+            return Turn(state, [Notice(strings.TYPE_THE_PERSON, "info")])
         else:
             try:
-                value = parse_answer(step, reply, now=self.clock(), tz=self.tz)
+                value = parse_answer(step, reply, now=self.clock(), tz=self.tz, people=self.people)
             except AnswerError as error:
                 notice = Notice(error.message, "error", restore_text=error.restore_text)
                 return Turn(state, [notice, *self._ask(state)])

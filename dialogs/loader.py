@@ -201,10 +201,10 @@ def _check_audit(path: Path, spec: FlowSpec) -> None:
 def _check_options(where: str, step: StepSpec) -> None:
     if step.kind in {"choice", "multi_choice"} and len(step.options) < 2:
         raise FlowError(f"{where}: a {step.kind} step needs at least two options")
-    if step.kind in {"yes_no", "text", "datetime"} and step.options:
+    if step.kind in {"yes_no", "text", "datetime", "person"} and step.options:
         raise FlowError(f"{where}: a {step.kind} step takes no options")
-    if step.max_length is not None and step.kind != "text":
-        raise FlowError(f"{where}: max_length is only for text steps")
+    if step.max_length is not None and step.kind not in {"text", "person"}:
+        raise FlowError(f"{where}: max_length is only for text and person steps")
 
 
 def _condition(where: str, source: str, earlier: dict[str, StepSpec]) -> Condition:

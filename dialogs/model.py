@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-StepKind = Literal["choice", "multi_choice", "yes_no", "text", "datetime", "confirm"]
+StepKind = Literal["choice", "multi_choice", "yes_no", "text", "datetime", "confirm", "person"]
 Record = Literal["category", "subcategory", "allegation", "allegation_about_head"]
 _ID_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Tone = Literal["info", "guidance", "warning", "urgent", "error", "success"]
-InputKind = Literal["choice", "multi_choice", "yes_no", "text", "datetime", "confirm", "menu"]
+InputKind = Literal[
+    "choice", "multi_choice", "yes_no", "text", "datetime", "confirm", "menu", "person"
+]
 
 
 @dataclass(frozen=True)

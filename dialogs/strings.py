@@ -47,3 +47,13 @@ BAD_DATE = (
 )
 FUTURE_DATE = "That is in the future. Please give the date and time when it happened."
 NO_SUCH_ANSWER = "There is no answer called {name!r} to change. Press a Change button instead."
+
+# A person step: the answer is someone from the school's list, or what the reporter typed.
+SOMEONE_ELSE = "Someone not on this list"
+TYPE_THE_PERSON = (
+    'Please type their name and role as your answer, for example "J Smith, supply teacher".'
+)
+UNKNOWN_PERSON = (
+    "That person is not on the school's list any more. Please start typing their name again, "
+    'or choose "Someone not on this list" and type their name and role.'
+)

@@ -304,7 +304,7 @@ def test_choice_with_no_options(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("kind", ["text", "yes_no", "datetime"])
+@pytest.mark.parametrize("kind", ["text", "yes_no", "datetime", "person"])
 def test_options_on_a_step_that_takes_none(tmp_path: Path, kind: str) -> None:
     options = [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]
     assert_refused(
@@ -318,7 +318,7 @@ def test_max_length_on_a_choice(tmp_path: Path) -> None:
     assert_refused(
         tmp_path,
         flow(colour(max_length=10)),
-        "steps[0] (step 'colour'): max_length is only for text steps",
+        "steps[0] (step 'colour'): max_length is only for text and person steps",
     )
 
 

@@ -287,6 +287,10 @@ def test_events_interactivity_and_the_command_share_one_https_request_url(
     urls = {
         "event_subscriptions.request_url": settings["event_subscriptions"]["request_url"],
         "interactivity.request_url": settings["interactivity"]["request_url"],
+        # The person picker's external_select asks for its options here (block_suggestion).
+        "interactivity.message_menu_options_url": settings["interactivity"][
+            "message_menu_options_url"
+        ],
         "slash_commands[0].url": manifest["features"]["slash_commands"][0]["url"],
     }
     assert urls == dict.fromkeys(urls, REQUEST_URL)

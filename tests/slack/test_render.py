@@ -244,6 +244,13 @@ def check_block(block: dict[str, Any]) -> None:
             if element["type"] == "button":
                 check_button(element)
                 continue
+            if element["type"] == "external_select":  # the person picker: names from the bot
+                # docs.slack.dev/reference/block-kit/block-elements/select-menu-element
+                assert block["block_id"].startswith("person:")
+                assert element["action_id"] == "person_pick"
+                assert element["min_query_length"] == 1
+                assert 1 <= size(element["placeholder"]["text"]) <= 150
+                continue
             assert element["type"] == "checkboxes"
             assert 1 <= len(element["options"]) <= 10
             for option in element["options"]:

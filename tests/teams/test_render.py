@@ -32,6 +32,7 @@ from bot.channels.teams.cards import (
     split_text,
 )
 from bot.channels.teams.parse import TICKED_INPUT, parse_activity, to_inbound
+from bot.channels.teams.people import PERSON_INPUT
 from bot.channels.teams.render import (
     SUMMARY_MAX,
     CardTooLarge,
@@ -119,6 +120,16 @@ TEXT_QUESTION = Question(
     current_answer="AB showed me messages calling her names & worse.",
     actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
 )
+PERSON_QUESTION = Question(
+    step_id="adult_who",
+    input="person",
+    text="Who is it about? Start typing their name.",
+    options=(Option("__someone_else", "Someone not on this list"),),
+    guidance="It goes to the right person only, never to the person it is about.",
+    max_length=200,
+    progress=(7, 17),
+    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
+)
 SUMMARY = Summary(
     title="Your online-safety concern",
     rows=(
@@ -156,6 +167,7 @@ CASES: dict[str, Outbound] = {
     "question_choice": CHOICE_QUESTION,
     "question_multi": MULTI_QUESTION,
     "question_text": TEXT_QUESTION,
+    "question_person": PERSON_QUESTION,
     "summary": SUMMARY,
 }
 INJECTION = (
@@ -205,9 +217,13 @@ def check_activity(activity: dict[str, Any]) -> None:
     ids = [node["id"] for node in nodes if "id" in node]
     assert len(ids) == len(set(ids))
     choices = [node for node in nodes if node.get("type") == "Input.ChoiceSet"]
+    ticks = [choice for choice in choices if choice["id"] == TICKED_INPUT]
+    people = [choice for choice in choices if choice["id"] == PERSON_INPUT]
+    assert len(ticks) + len(people) == len(choices)
     dones = [data for data in card_values(card) if "multi" in data]
-    assert len(choices) == len(dones) <= 1  # a Done only with its boxes, in the same card
-    assert all(choice["id"] == TICKED_INPUT for choice in choices)
+    assert len(ticks) == len(dones) <= 1  # a Done only with its boxes, in the same card
+    chooses = [data for data in card_values(card) if "person" in data]
+    assert len(people) == len(chooses) <= 1  # a Choose only with its picker, in the same card
     # The SDK's model, as the handler loads it, keeps the card whole.
     model = Activity.model_validate(activity)
     dumped = model.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -234,7 +250,8 @@ def press(data: dict[str, Any], ticked: tuple[str, ...] | None = None) -> Inboun
 def buttons_of(message: Outbound) -> list[str]:
     """The option values a message's buttons should send, in order."""
     if isinstance(message, Question):
-        options = message.options if message.input != "multi_choice" else ()
+        # A multi-choice's options are boxes, a person step's are in its picker: no buttons.
+        options = message.options if message.input not in {"multi_choice", "person"} else ()
         return [o.value for o in (*options, *message.actions)]
     if isinstance(message, Summary):
         changes = [f"edit:{row.step_id}" for row in message.rows]
@@ -255,6 +272,13 @@ def check_round_trips(message: Outbound) -> list[Inbound]:
             inbound = press(data)
             assert (inbound.value, inbound.values, inbound.text) == (data["v"], None, None)
             pressed.append(inbound)
+            continue
+        if "person" in data:  # Choose sends what is chosen in the picker: each of its choices
+            assert isinstance(message, Question) and message.input == "person"
+            for option in message.options:
+                inbound = press({**data, PERSON_INPUT: option.value})
+                assert (inbound.value, inbound.values) == (option.value, None)
+                pressed.append(inbound)
             continue
         assert isinstance(message, Question) and message.input == "multi_choice"
         options = tuple(o.value for o in message.options)
@@ -288,7 +312,9 @@ def test_the_schema_is_a_schema_and_refuses_what_teams_would_misread() -> None:
 def test_every_kind_renders_valid_cards_whose_buttons_round_trip(name: str) -> None:
     message = CASES[name]
     pressed = check_round_trips(message)
-    assert [i.value for i in pressed if i.value is not None] == buttons_of(message)
+    person = isinstance(message, Question) and message.input == "person"
+    picked = [o.value for o in message.options] if person else []
+    assert [i.value for i in pressed if i.value is not None] == picked + buttons_of(message)
     multi = isinstance(message, Question) and message.input == "multi_choice"
     assert any(i.values is not None for i in pressed) == multi
 

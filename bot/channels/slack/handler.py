@@ -24,6 +24,7 @@ from bot.channels.slack.home import home_view
 from bot.channels.slack.identity import SlackDirectory
 from bot.channels.slack.notifier import SlackNotifier
 from bot.channels.slack.parse import (
+    CHANNEL,
     SlackInput,
     SlackPayloadError,
     parse_action,
@@ -32,6 +33,7 @@ from bot.channels.slack.parse import (
     parse_shortcut,
     to_inbound,
 )
+from bot.channels.slack.people import PERSON_PICK, options_json, parse_suggestion
 from bot.channels.slack.render import render_turn
 from bot.messages import Notice
 from bot.router import Router
@@ -125,6 +127,11 @@ class SlackChannel:
             await ack()
             await self._safely(lambda: _once_per_button(parse_action(body)))
 
+        @app.options(PERSON_PICK)
+        async def on_person_options(body: dict[str, Any], ack: AsyncAck) -> None:
+            # Slack waits 3 s for the options: the answer is the ack itself.
+            await ack(options=await self._person_options(body))
+
         @app.command(COMMAND)
         async def on_command(body: dict[str, Any], ack: AsyncAck) -> None:
             await ack()
@@ -156,6 +163,25 @@ class SlackChannel:
         if replies:
             await self._post(item, replies)
 
+    async def _person_options(self, body: dict[str, Any]) -> list[Any]:
+        """The person picker's matches: names only for someone at that very person step."""
+        suggestion = parse_suggestion(body)
+        if suggestion is None:
+            return []
+        try:
+            user = await self.directory.user(suggestion.team_id, suggestion.user_id)
+            found = await self.router.people.choices(
+                channel=CHANNEL,
+                conversation_key=user.email,
+                email=user.email,
+                step_id=suggestion.step_id,
+                query=suggestion.query,
+            )
+        except Exception:  # an empty menu, never an error page in Slack
+            log.exception("Slack person search failed")
+            return []
+        return options_json(found or [])
+
     async def _post(self, item: SlackInput, replies: list[Any]) -> None:
         channel = item.channel_id
         if channel is None:
@@ -185,6 +211,8 @@ def _once_per_button(item: SlackInput | None) -> SlackInput | None:
     """A double click on a question's button counts once: the id is the message and the button,
     not the click. Case buttons (View, Acknowledge...) may be pressed again later on purpose."""
     if item is None or (item.value or "").startswith("case:") or item.message_ts is None:
+        return item
+    if item.action_id == PERSON_PICK:  # another name chosen in the same menu is another answer
         return item
     key = f"{item.team_id}:{item.user_id}:{item.message_ts}:{item.action_id}".encode()
     return replace(item, message_id=f"slack:{hashlib.sha256(key).hexdigest()}")

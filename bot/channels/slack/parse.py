@@ -9,7 +9,9 @@ hands the router `to_inbound(...)`. What is parsed, and what is dropped:
   other subtype), and messages outside the bot's DMs give None.
 - `parse_action`: a `block_actions` interaction. A button gives its `value`; the multi-choice
   "Done" button (action_id `multi_done`) gives the values ticked in every checkboxes element of
-  its message, in the order they appear. Ticking a box, selects and other types give None.
+  its message, in the order they appear; a name chosen in a person step's menu (action_id
+  `person_pick`) gives its `selected_option.value`. Ticking a box, other selects and other types
+  give None.
 - `parse_command`: the `/online-safety` slash command's form, its text mapped to the router's
   words; `parse_shortcut`: the global shortcut `report_concern`.
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
+from bot.channels.slack.people import PERSON_PICK, picked_value
 from bot.messages import Inbound, User
 
 CHANNEL = "slack"
@@ -137,7 +140,8 @@ def parse_action(body: Mapping[str, Any]) -> SlackInput | None:
         raise SlackPayloadError("block_actions action is not an object")
     action_id = _str(action, "action_id", "action")
     action_ts = _str(action, "action_ts", "action")
-    if action.get("type") != "button":
+    picker = action.get("type") == "external_select" and action_id == PERSON_PICK
+    if action.get("type") != "button" and not picker:
         return None  # a box ticked (the answer is read at Done), a select, a date picker, ...
     container = _opt_obj(body, "container", "block_actions") or {}
     message = _opt_obj(body, "message", "block_actions")
@@ -152,6 +156,10 @@ def parse_action(body: Mapping[str, Any]) -> SlackInput | None:
     key = _digest("action", team_id, user_id, channel_id or "", anchor, action_id, action_ts)
     if action_id == MULTI_DONE:
         value, values = None, _ticked(body, message or view)
+    elif picker:  # a person chosen in the person step's menu
+        value, values = picked_value(action), None
+        if value is None:
+            return None
     else:
         value, values = _opt_str(action, "value", "button"), None
         if value is None:

@@ -14,8 +14,9 @@ Slack's limits (see bot/channels/slack/blocks.py for each limit and the page it 
 Buttons send their option's value. Their action_ids, unique within each rendered message:
 `opt:<i>` (a question's options, a summary's and a card's buttons), `act:<i>` (Back, Skip, Help,
 Cancel), `edit:<i>` (a summary row's Change, value `edit:<step_id>`), `multi:<k>` (the k-th
-checkboxes element of a multi-choice question) and `multi_done` (its Done button, whose handler
-reads the ticked values from the message's state).
+checkboxes element of a multi-choice question), `multi_done` (its Done button, whose handler
+reads the ticked values from the message's state) and `person_pick` (a person step's menu, in
+the block "person:<step_id>": bot/channels/slack/people.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from slack_sdk.models.blocks import CheckboxesElement, InteractiveElement
 from slack_sdk.models.blocks import Option as SlackOption
 
+from bot import strings
 from bot.channels.slack.blocks import (
     BUTTON_TEXT_MAX,
     CHECKBOX_OPTIONS_MAX,
@@ -48,6 +50,7 @@ from bot.channels.slack.blocks import (
     size,
     text_size,
 )
+from bot.channels.slack.people import picker_blocks
 from bot.messages import Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
 
@@ -163,6 +166,8 @@ def _question(question: Question) -> list[Json]:
             notes.append(UP_TO.format(limit=question.max_length))
     if question.input == "multi_choice" and question.options:
         notes.append(TICK_THEN_DONE)
+    if question.input == "person":
+        notes.append(escape_mrkdwn(strings.PERSON_HOW))
     if question.current_answer is not None:
         notes.append(CURRENT_ANSWER.format(answer=escape_mrkdwn(question.current_answer)))
     if question.input in CHOICE_INPUTS:
@@ -173,6 +178,9 @@ def _question(question: Question) -> list[Json]:
         blocks += _options_in_full(question.options, OPTION_TEXT_MAX)
         blocks += context_blocks(notes)
         blocks += _checkboxes(question.options)
+    elif question.input == "person":
+        blocks += context_blocks(notes)
+        blocks += picker_blocks(question)
     else:
         blocks += context_blocks(notes)
     return blocks + _buttons(question.actions, "act")

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
@@ -28,16 +28,18 @@ from bot.channels.teams.file_consent import FileConsents, not_saved
 from bot.channels.teams.identity import TeamsDirectory, UnknownTeamsUser
 from bot.channels.teams.notifier import TeamsNotifier
 from bot.channels.teams.parse import (
+    CHANNEL,
     FileConsent,
     TeamsInput,
     TeamsPayloadError,
     parse_activity,
     to_inbound,
 )
+from bot.channels.teams.people import search_response
 from bot.channels.teams.render import render_turn
 from bot.channels.teams.sdk import auth_configuration, build_adapter, reference_of
 from bot.channels.teams.sending import Sender
-from bot.messages import Notice, Outbound, User
+from bot.messages import Notice, Option, Outbound, User
 from bot.router import Router
 from bot.school import SchoolConfig
 from bot.services import addresses
@@ -124,6 +126,9 @@ class TeamsChannel:
         if item.kind == "uninstall":
             await self.directory.forget(item, reference)
             return
+        if item.kind == "search":
+            await self._answer_search(context, item, reference)
+            return
         if item.kind == "file_consent":
             await context.send_activity(
                 Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200))
@@ -149,6 +154,29 @@ class TeamsChannel:
             task = asyncio.create_task(self.on_reachable(recipient=user.email))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+    async def _answer_search(
+        self, context: TurnContext, item: TeamsInput, reference: dict[str, Any]
+    ) -> None:
+        """The person picker's type-ahead: names only for someone at that very person step.
+        Always answered (200, perhaps no results): without a response Teams shows an error."""
+        options: list[Option] = []
+        if item.search is not None:
+            try:
+                user = await self.directory.user(context, item, reference)
+            except UnknownTeamsUser:
+                user = None
+            if user is not None:
+                found = await self.router.people.choices(
+                    channel=CHANNEL,
+                    conversation_key=user.email,
+                    email=user.email,
+                    step_id=item.search.step_id,
+                    query=item.search.query,
+                )
+                options = found or []
+        response = InvokeResponse(status=200, body=search_response(options))
+        await context.send_activity(Activity(type=ActivityTypes.invoke_response, value=response))
 
     async def _answer_consent(
         self, context: TurnContext, item: TeamsInput, consent: FileConsent, user: User

@@ -8,8 +8,9 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
 - a `message` whose `value` carries our marker (`"os": 1`) is a click on one of our cards'
   Action.Submit buttons: `{"os": 1, "v": value}` gives that value; `{"os": 1, "multi": step}`
   (a multi-choice question's Done) gives the values ticked in the card's Input.ChoiceSet, which
-  Teams sends under the input's id as one comma-joined string ("" when none is ticked). A value
-  without the marker is not from our cards (an old card, another app's): None.
+  Teams sends under the input's id as one comma-joined string ("" when none is ticked);
+  `{"os": 1, "person": step}` (a person step's Choose) gives the value chosen in its picker. A
+  value without the marker is not from our cards (an old card, another app's): None.
 - any other `message` is text: the bot's own `<at>` mention is taken out, other people's are
   left as their names, and the rest is kept as sent (length limits are the dialogs' business).
   Files and images the person attached are counted, never kept; the "text/html" copy Teams
@@ -21,6 +22,8 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
   Decline. Its context names the file only as FileSource ({"os": 1, "file": kind, "id": n}:
   a self-audit's campaign, or a case; a card offered before "id" replaced "campaign_id" still
   counts); anything else there gives a consent whose `source` is None.
+- an `invoke` named "application/search" is the person picker's type-ahead
+  (bot/channels/teams/people.py): its `search` is None when the dataset is not ours.
 - Upgrades, typing, reactions, other invokes, events: None.
 
 An activity missing what Teams always sends raises TeamsPayloadError, whose message is a short
@@ -35,6 +38,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
+from bot.channels.teams.people import (
+    PERSON_INPUT,
+    PERSON_KEY,
+    SEARCH_INVOKE,
+    PeopleSearch,
+    parse_search,
+)
 from bot.messages import FILE_KINDS, FileSource, Inbound, User
 
 CHANNEL = "teams"
@@ -50,7 +60,7 @@ LEGACY_ID_KEYS = {"audit_csv": "campaign_id"}  # what cards offered before "id" 
 _NOT_FILES = ("text/html", "application/vnd.microsoft.card.")
 _AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 
-Kind = Literal["message", "action", "install", "uninstall", "file_consent"]
+Kind = Literal["message", "action", "install", "uninstall", "file_consent", "search"]
 _INSTALLATION: dict[str, Kind] = {"add": "install", "remove": "uninstall"}
 _MEMBERSHIP: tuple[tuple[str, Kind], ...] = (
     ("membersAdded", "install"),
@@ -114,6 +124,7 @@ class TeamsInput:
     attachments: int = 0
     reply_to_id: str | None = None
     consent: FileConsent | None = None
+    search: PeopleSearch | None = None
 
 
 def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
@@ -125,7 +136,7 @@ def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
         return None
     if kind not in {"message", "conversationUpdate", "installationUpdate", "invoke"}:
         return None
-    if kind == "invoke" and activity.get("name") != FILE_CONSENT:
+    if kind == "invoke" and activity.get("name") not in (FILE_CONSENT, SEARCH_INVOKE):
         return None
     conversation = _obj(activity, "conversation", "activity")
     if _opt_str(conversation, "conversationType", "conversation") not in (None, "personal"):
@@ -135,6 +146,10 @@ def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
     base = _base(activity, conversation)
     if kind == "message":
         return _message(activity, base)
+    if kind == "invoke" and activity.get("name") == SEARCH_INVOKE:
+        key = _digest("search", base["conversation_id"], base["activity_id"])
+        search = parse_search(_obj(activity, "value", "invoke"))
+        return TeamsInput(kind="search", message_id=key, search=search, **base)
     if kind == "invoke":
         key = _digest("consent", base["conversation_id"], base["activity_id"])
         consent = _file_consent(_obj(activity, "value", "invoke"))
@@ -214,7 +229,13 @@ def _message(activity: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | 
 
 def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None:
     multi = value.get(MULTI_KEY)
-    if multi is not None:
+    person = value.get(PERSON_KEY)
+    if person is not None:  # the person picker's Choose: the value chosen in its ChoiceSet
+        picked = value.get(PERSON_INPUT, "")
+        if not isinstance(person, str) or not isinstance(picked, str):
+            raise TeamsPayloadError("action person pick is not a string")
+        button, values, chosen = picked or None, None, f"person:{person}:{picked}"
+    elif multi is not None:
         if not isinstance(multi, str):
             raise TeamsPayloadError("action multi is not a string")
         ticked = value.get(TICKED_INPUT, "")

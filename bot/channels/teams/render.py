@@ -21,7 +21,9 @@ Buttons are Action.Submit, their `data` one of (parse.py reads them back):
 - `{"os": 1, "v": "<the option's value>"}`: a question's options, Back/Skip/Help/Cancel, a
   summary row's Change (`edit:<step_id>`), a case card's buttons;
 - `{"os": 1, "multi": "<step_id>"}`: a multi-choice question's Done; Teams adds the ticked
-  values of the card's Input.ChoiceSet, id TICKED_INPUT, as one comma-joined string.
+  values of the card's Input.ChoiceSet, id TICKED_INPUT, as one comma-joined string;
+- `{"os": 1, "person": "<step_id>"}`: a person step's Choose; Teams adds the value chosen in its
+  type-ahead Input.ChoiceSet, id PERSON_INPUT (bot/channels/teams/people.py).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from bot.channels.teams.cards import (
 )
 from bot.channels.teams.files import consent_activity
 from bot.channels.teams.parse import MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
+from bot.channels.teams.people import PERSON_KEY, picker_elements
 from bot.channels.teams.pictures import picture_activity
 from bot.messages import Attachment, Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
@@ -241,6 +244,8 @@ def _question(question: Question) -> list[_Row]:
             notes.append(strings.TEAMS_UP_TO.format(limit=question.max_length))
     if question.input == "multi_choice" and question.options:
         notes.append(strings.TEAMS_TICK_THEN_DONE)
+    if question.input == "person":
+        notes.append(strings.PERSON_HOW)
     if notes:
         rows += _each(text_blocks("\n".join(notes), isSubtle=True))
     if question.current_answer is not None:
@@ -254,6 +259,8 @@ def _question(question: Question) -> list[_Row]:
         )
         ticks = choice_set(TICKED_INPUT, question.options)
         rows.append(_Row((ticks, *action_sets([done]))))  # Done sends the ticks in its card
+    elif question.input == "person":
+        rows.append(_Row(tuple(picker_elements(question, _person_data(question.step_id)))))
     return rows + _buttons(question.actions, in_full=False)
 
 
@@ -335,6 +342,10 @@ def _data(option: Option) -> Json:
 
 def _multi_data(step_id: str | None) -> Json:
     return {MARKER: 1, MULTI_KEY: step_id or ""}
+
+
+def _person_data(step_id: str | None) -> Json:
+    return {MARKER: 1, PERSON_KEY: step_id or ""}
 
 
 def _each(elements: Sequence[Json], style: str | None = None) -> list[_Row]:

@@ -12,7 +12,14 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.channels.web import auth
-from bot.channels.web.parse import CHANNEL, MAX_FRAME_BYTES, FrameError, parse_frame
+from bot.channels.web.parse import (
+    CHANNEL,
+    MAX_FRAME_BYTES,
+    FrameError,
+    Search,
+    parse_frame,
+    parse_search,
+)
 from bot.channels.web.render import render_all
 from bot.messages import Inbound, Outbound, User
 from bot.router import Router
@@ -127,6 +134,10 @@ class WebChat:
 
     async def _frame(self, ws: web.WebSocketResponse, raw: str, user: User) -> None:
         try:
+            search = parse_search(raw)
+            if search is not None:
+                await self._search(ws, search, user)
+                return
             inbound = parse_frame(raw, user=user)
         except FrameError as error:
             frame = {"type": "error", "text": str(error), "restore_text": error.restore_text}
@@ -146,6 +157,19 @@ class WebChat:
         # re-enable its buttons.
         items = render_all(replies)
         await ws.send_json({"type": "messages", "items": items, "reply_to": reply_to})
+
+    async def _search(self, ws: web.WebSocketResponse, search: Search, user: User) -> None:
+        """The type-ahead of a person step: names only while that step is the current one."""
+        choices = await self.router.people.choices(
+            channel=CHANNEL,
+            conversation_key=user.email,
+            email=user.email,
+            step_id=search.step_id,
+            query=search.query,
+        )
+        items = [{"value": o.value, "label": o.label} for o in choices or []]
+        frame = {"type": "search_results", "step": search.step_id, "query": search.query}
+        await ws.send_json(frame | {"items": items})
 
     def _person(self, request: web.Request) -> Person | None:
         token = request.cookies.get(auth.COOKIE)

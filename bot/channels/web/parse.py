@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.messages import Inbound, User
 
@@ -30,6 +30,33 @@ class FrameError(ValueError):
     def __init__(self, message: str, restore_text: str | None = None) -> None:
         super().__init__(message)
         self.restore_text = restore_text
+
+
+MAX_SEARCH_CHARS = 100  # a type-ahead query; longer ones are refused, not searched
+
+
+@dataclass(frozen=True)
+class Search:
+    """A type-ahead query for the person step `step_id`: no turn, just matches back."""
+
+    step_id: str
+    query: str
+
+
+def parse_search(raw: str) -> Search | None:
+    """A {"type": "search", "step": ..., "query": ...} frame; None for any other frame."""
+    try:
+        frame = json.loads(raw) if len(raw) <= MAX_FRAME_BYTES else None
+    except ValueError:
+        return None
+    if not isinstance(frame, dict) or frame.get("type") != "search":
+        return None
+    step_id, query = frame.get("step"), frame.get("query")
+    if not isinstance(step_id, str) or not isinstance(query, str) or len(step_id) > 100:
+        raise FrameError("Sorry, that search could not be read. Please try again.")
+    if len(query) > MAX_SEARCH_CHARS:
+        raise FrameError("That is too long for a name. Please type fewer letters.")
+    return Search(step_id, query)
 
 
 def parse_frame(raw: str, *, user: User) -> Inbound:

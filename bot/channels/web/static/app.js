@@ -29,7 +29,9 @@ const ROLE_LABELS = {
     announce: $("announce"),
   };
 
-  const { el, renderItem, renderCard, fillCard, TEXT_INPUTS } = window.ChatRender; // render.js
+  const { el, renderItem, renderCard, fillCard, TEXT_INPUTS, showMatches, moveHighlight, highlighted } =
+    window.ChatRender; // render.js
+  const SEARCH_DELAY_MS = 150; // a search frame once typing pauses, not one per key
   const MAX_TEXT = 20000; // characters in one message: parse.MAX_TEXT_CHARS on the server
 
   const state = {
@@ -208,6 +210,8 @@ const ROLE_LABELS = {
       const push = typeof msg.reply_to !== "string";
       if (!push) settle(msg.reply_to);
       renderBatch(Array.isArray(msg.items) ? msg.items : [], push);
+    } else if (msg.type === "search_results") {
+      onMatches(msg);
     } else if (msg.type === "error") {
       settleAll(); // an error frame carries no id: it may answer anything in flight
       // restore_text: a refused message (too long to send) goes back in the box to edit.
@@ -358,6 +362,8 @@ const ROLE_LABELS = {
 
   function focusNewest(newest) {
     if (!newest) return;
+    const search = newest.querySelector('[data-role="person-search"]:not([disabled])');
+    if (search) { search.focus({ preventScroll: true }); return; }
     if (newest.dataset.kind === "question" && TEXT_INPUTS.has(newest.dataset.input)) {
       els.input.focus({ preventScroll: true });
       return;
@@ -461,7 +467,62 @@ const ROLE_LABELS = {
     send({ type: "multi", values: checked.map((box) => box.value) }, labels.length ? labels.join(", ") : "Nothing selected");
   }
 
+  /* ---------- a person step's type-ahead ---------- */
+
+  // Typing in the box asks the server (a "search" frame) once typing pauses.
+  function onSearchInput(ev) {
+    const input = ev.target.closest('[data-role="person-search"]');
+    if (!input) return;
+    clearTimeout(input.searchTimer);
+    input.searchTimer = setTimeout(() => askMatches(input), SEARCH_DELAY_MS);
+  }
+
+  function askMatches(input) {
+    const query = input.value.trim();
+    const picker = input.closest(".person-picker");
+    if (!query) { showMatches(picker, []); return; }
+    if (!state.ws || state.ws.readyState !== WebSocket.OPEN) return;
+    state.ws.send(JSON.stringify({ type: "search", step: input.dataset.stepId, query }));
+  }
+
+  // Matches for a box still showing the words they were asked for; late ones are dropped.
+  function onMatches(msg) {
+    const newest = newestInteractive();
+    const input = newest && newest.querySelector('[data-role="person-search"]');
+    if (!input || input.disabled || input.dataset.stepId !== msg.step) return;
+    if (input.value.trim() !== msg.query) return;
+    showMatches(input.closest(".person-picker"), Array.isArray(msg.items) ? msg.items : []);
+  }
+
+  function pickPerson(option) {
+    send({ type: "action", value: option.dataset.value }, option.dataset.label);
+  }
+
+  function onSearchKey(ev) {
+    const input = ev.target.closest('[data-role="person-search"]');
+    if (!input || input.disabled || ev.isComposing) return;
+    const picker = input.closest(".person-picker");
+    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+      ev.preventDefault();
+      moveHighlight(picker, ev.key === "ArrowDown" ? 1 : -1);
+    } else if (ev.key === "Escape") {
+      showMatches(picker, []);
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();
+      const option = highlighted(picker);
+      // No name chosen: what was typed is the answer ("someone not on this list").
+      if (option) pickPerson(option);
+      else if (input.value.trim()) send({ type: "text", text: input.value }, input.value);
+    }
+  }
+
   function onLogClick(ev) {
+    const option = ev.target.closest('[role="option"][data-value]');
+    if (option) {
+      const input = option.closest(".person-picker").querySelector('[data-role="person-search"]');
+      if (!input.disabled) pickPerson(option);
+      return;
+    }
     const button = ev.target.closest("button");
     if (!button || button.disabled) return;
     const card = button.closest('[data-kind="card"]');
@@ -493,6 +554,8 @@ const ROLE_LABELS = {
     });
     els.signout.addEventListener("click", signOut);
     els.log.addEventListener("click", onLogClick);
+    els.log.addEventListener("input", onSearchInput);
+    els.log.addEventListener("keydown", onSearchKey);
     els.composer.addEventListener("submit", (ev) => { ev.preventDefault(); sendText(); });
     els.input.addEventListener("keydown", onComposerKey);
     els.input.addEventListener("input", () => { updateCounter(); autoGrow(); });

@@ -76,6 +76,7 @@ window.ChatRender = (function () {
       ]));
     } else {
       node.append(...[title, hint, current].filter(Boolean));
+      if (q.input === "person") node.append(personPicker(id, q));
       if (options.length && !TEXT_INPUTS.has(q.input)) {
         const layout = ROW_INPUTS.has(q.input) ? "options--row" : "options--list";
         node.append(el("div", { class: `options ${layout}` }, options.map((o) => optionButton(o))));
@@ -85,6 +86,68 @@ window.ChatRender = (function () {
       node.append(el("div", { class: "actions" }, q.actions.map((a) => optionButton(a, "btn--small"))));
     }
     return node;
+  }
+
+  // A person step: a combobox that asks the server for matching names as one types (app.js),
+  // and a listbox of them (the ARIA 1.2 combobox pattern: focus stays in the box, the
+  // highlighted name is aria-activedescendant, arrows move, Enter picks).
+  function personPicker(id, q) {
+    const input = el("input", {
+      type: "text", id: `${id}-search`, class: "person-search", role: "combobox",
+      autocomplete: "off", spellcheck: "false", "aria-autocomplete": "list",
+      "aria-expanded": "false", "aria-controls": `${id}-list`,
+      "aria-describedby": `${id}-text${q.hint ? ` ${id}-hint` : ""}`,
+      maxlength: 100, "data-role": "person-search", "data-step-id": q.step_id,
+    });
+    const list = el("ul", {
+      id: `${id}-list`, class: "person-list", role: "listbox", "aria-label": "Matching people",
+      hidden: true,
+    });
+    return el("div", { class: "person-picker" }, [
+      el("label", { for: `${id}-search`, class: "person-label", text: "Start typing their name" }),
+      input, list,
+      el("p", { class: "person-status visually-hidden", role: "status", "aria-live": "polite" }),
+    ]);
+  }
+
+  // The matches the server sent for the words now in the box, as listbox options.
+  function showMatches(picker, items) {
+    const input = picker.querySelector('[data-role="person-search"]');
+    const list = picker.querySelector('[role="listbox"]');
+    const status = picker.querySelector(".person-status");
+    const options = items.map((item, index) => el("li", {
+      id: `${list.id}-${index}`, role: "option", class: "person-option", "aria-selected": "false",
+      "data-value": item.value, "data-label": item.label, text: item.label,
+    }));
+    list.replaceChildren(...options);
+    list.hidden = options.length === 0;
+    input.setAttribute("aria-expanded", options.length ? "true" : "false");
+    input.removeAttribute("aria-activedescendant");
+    const typed = input.value.trim();
+    status.textContent = !typed ? "" : options.length
+      ? `${options.length} ${options.length === 1 ? "match" : "matches"}: use the arrow keys to choose.`
+      : "Nobody on the list matches. You can send what you typed as their name and role.";
+  }
+
+  // Move the highlight by `step` (1 down, -1 up); returns the highlighted option, if any.
+  function moveHighlight(picker, step) {
+    const input = picker.querySelector('[data-role="person-search"]');
+    const options = Array.from(picker.querySelectorAll('[role="option"]'));
+    if (!options.length) return null;
+    const current = options.findIndex((o) => o.getAttribute("aria-selected") === "true");
+    const next = current < 0 ? (step > 0 ? 0 : options.length - 1)
+      : (current + step + options.length) % options.length;
+    options.forEach((o, i) => {
+      o.setAttribute("aria-selected", i === next ? "true" : "false");
+      o.classList.toggle("is-active", i === next);
+    });
+    input.setAttribute("aria-activedescendant", options[next].id);
+    options[next].scrollIntoView({ block: "nearest" });
+    return options[next];
+  }
+
+  function highlighted(picker) {
+    return picker.querySelector('[role="option"][aria-selected="true"]');
   }
 
   function renderSummary(s) {
@@ -158,5 +221,7 @@ window.ChatRender = (function () {
     return node;
   }
 
-  return Object.freeze({ el, renderItem, renderCard, fillCard, TEXT_INPUTS });
+  return Object.freeze({
+    el, renderItem, renderCard, fillCard, TEXT_INPUTS, showMatches, moveHighlight, highlighted,
+  });
 })();

@@ -1,0 +1,185 @@
+"""The person picker in Slack, through signed HTTP against the real bolt adapter: the
+external_select's block_suggestion (answered with options within the ack) and the pick.
+
+Payload shapes from Slack's reference (docs.slack.dev): reference/interaction-payloads/
+block_suggestion-payload (`type`, `user`, `team`, `api_app_id`, `action_id`, `block_id`,
+`value`, `container`...), reference/interaction-payloads/block_actions-payload (an
+`external_select` action carries `selected_option`), and the options answer
+`{"options": [{"text": {"type": "plain_text", "text"}, "value"}]}`
+(tools/bolt-python/concepts/select-menu-options).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+
+from bot.channels.slack.people import PERSON_PICK
+from storage.models import Conversation
+from tests.slack.conftest import PEOPLE, STAFF
+from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
+from tests.support.reports import answers_of, only_report
+
+ANSWERS: dict[str, str] = {
+    "immediate_danger": "no",
+    "category": "other",
+    "other_kind": "A worry about an adult",
+    "about_adult": "yes",
+    "adult_is_head": "no",
+    "pupils": "AB (Year 5)",
+    "what_happened": "Messages to a pupil on a personal account.",
+    "disclosure": "no",
+    "happened_at": "yesterday 15:00",
+    "where": "Instagram",
+    "actions_taken": "None yet",
+    "dsl_told_in_person": "no",
+}
+
+
+async def step_now(world: SlackWorld, user: str) -> str | None:
+    async with world.bot.router.sessions() as session:
+        row = await session.scalar(
+            select(Conversation).where(
+                Conversation.channel == "slack", Conversation.conversation_key == PEOPLE[user][0]
+            )
+        )
+    if row is None or row.state_enc is None:
+        return None
+    dialog = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    return None if dialog is None else (dialog["step"] or "summary")
+
+
+async def walk_until(world: SlackWorld, user: str, stop: str) -> None:
+    """Answer by step id (buttons for choices, DMs for text) until `stop` is asked."""
+    for _ in range(30):
+        step = await step_now(world, user)
+        if step == stop:
+            return
+        assert step in ANSWERS, step
+        kind = world.bot.router.dialogs["concern"].spec.step(step).kind
+        value = ANSWERS[step]
+        if kind in {"text", "datetime"}:
+            response = await world.dm(user, value)
+        else:
+            response = await world.click(user, value)
+        assert response.status == 200
+        await world.settle()
+    raise AssertionError(f"{stop} never asked")
+
+
+def picker(message: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    for block in blocks_of(message):
+        for element in block.get("elements", []):
+            if element.get("type") == "external_select":
+                return block, element
+    return None
+
+
+def newest_picker(world: SlackWorld, user: str) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    for message in reversed(world.api.posts_to(user)):
+        if (found := picker(message)) is not None:
+            return message, *found
+    raise AssertionError("no person picker posted")
+
+
+async def suggest(world: SlackWorld, user: str, block_id: str, typed: str) -> list[Any]:
+    """What Slack sends as someone types in the menu; returns the options the bot answered."""
+    message, _block, _element = newest_picker(world, user)
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": user, "username": "tom", "name": "tom", "team_id": TEAM},
+        "container": {"type": "message", "message_ts": message["_ts"], "channel_id": "D" + user},
+        "api_app_id": "A0APP",
+        "token": "legacy-verification-token",
+        "action_id": PERSON_PICK,
+        "block_id": block_id,
+        "value": typed,
+        "team": {"id": TEAM, "domain": "example"},
+        "channel": {"id": "D" + user, "name": "directmessage"},
+        "message": {"type": "message", "ts": message["_ts"], "blocks": blocks_of(message)},
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    response = await world.post(body, "application/x-www-form-urlencoded")
+    assert response.status == 200, await response.text()
+    options: list[Any] = (await response.json())["options"]
+    return options
+
+
+async def pick(world: SlackWorld, user: str, value: str, label: str) -> None:
+    """Choose an option in the newest menu: a block_actions with `selected_option`."""
+    message, block, element = newest_picker(world, user)
+    payload = world._action_payload(user, message, block, element, state={})
+    payload["actions"] = [
+        {
+            "type": "external_select",
+            "action_id": element["action_id"],
+            "block_id": block["block_id"],
+            "selected_option": {"text": {"type": "plain_text", "text": label}, "value": value},
+            "placeholder": element["placeholder"],
+            "action_ts": f"{time.time():.6f}",
+        }
+    ]
+    response = await world._interact(payload)
+    assert response.status == 200
+    await world.settle()
+
+
+async def test_type_ahead_and_pick_in_slack(world: SlackWorld) -> None:
+    await world.dm(STAFF, "report")
+    await world.settle()
+    await walk_until(world, STAFF, "adult_who")
+
+    message, block, element = newest_picker(world, STAFF)
+    assert block["block_id"] == "person:adult_who"
+    assert element["min_query_length"] == 1
+    assert "Someone not on this list" in text_of(message)
+
+    options = await suggest(world, STAFF, "person:adult_who", "ose")
+    assert options == [
+        {
+            "text": {"type": "plain_text", "text": "Daniel Osei"},
+            "value": "person:d.osei@example.org",
+        }
+    ]
+    options = await suggest(world, STAFF, "person:adult_who", "p")
+    assert [o["text"]["text"] for o in options] == ["Leo Petrakis", "Petra Lindqvist"]
+    # The menu of another question, or a search with nothing typed, names nobody.
+    assert await suggest(world, STAFF, "person:pupils", "ose") == []
+    assert await suggest(world, STAFF, "person:adult_who", "") == []
+
+    # A forged value is refused, nothing stored, the question asked again.
+    await pick(world, STAFF, "person:stranger@elsewhere.example", "Stranger")
+    assert "not on the school" in text_of(world.api.posts_to(STAFF)[-1])
+    assert await step_now(world, STAFF) == "adult_who"
+
+    await pick(world, STAFF, "person:d.osei@example.org", "Daniel Osei")
+    assert await step_now(world, STAFF) == "pupils"
+    # The question has moved on: the old menu names nobody, and a pick on it answers nothing.
+    assert await suggest(world, STAFF, "person:adult_who", "ose") == []
+    await pick(world, STAFF, "person:p.lindqvist@example.org", "Petra Lindqvist")
+    assert await step_now(world, STAFF) == "pupils"
+
+    await walk_until(world, STAFF, "summary")
+    assert "Daniel Osei" in text_of(world.api.posts_to(STAFF)[-1])
+    await world.click(STAFF, "__submit")
+    await world.settle()
+    answers = await answers_of(world.bot, await only_report(world.bot))
+    assert answers["adult_who"] == {"email": "d.osei@example.org", "name": "Daniel Osei"}
+
+
+async def test_someone_not_on_the_list_in_slack(world: SlackWorld) -> None:
+    await world.dm(STAFF, "report")
+    await world.settle()
+    await walk_until(world, STAFF, "adult_who")
+    await world.click(STAFF, "__someone_else")
+    await world.settle()
+    assert "type their name and role" in text_of(world.api.posts_to(STAFF)[-1])
+    await world.dm(STAFF, "Mr Grey, visiting coach")
+    await world.settle()
+    assert await step_now(world, STAFF) == "pupils"
+    await walk_until(world, STAFF, "summary")
+    assert "Mr Grey, visiting coach" in text_of(world.api.posts_to(STAFF)[-1])

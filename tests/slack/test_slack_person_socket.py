@@ -1,0 +1,105 @@
+"""The person picker over Socket Mode: the block_suggestion arrives as an interactive envelope
+that accepts a response payload, and the options go back in its ack, `{"envelope_id",
+"payload"}` (the shape of slack_sdk.socket_mode.response.SocketModeResponse, which bolt sends)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.channels.slack.people import PERSON_PICK
+from tests.slack.conftest import PEOPLE, STAFF
+from tests.slack.test_slack_person import ANSWERS, picker
+from tests.slack.test_socket_mode import (
+    REPORTER,
+    REPORTER_DM,
+    SocketWorld,
+    dm_event,
+    press,
+    socket_world,
+)
+from tests.slack.world import TEAM, text_of
+
+__all__ = ["socket_world"]  # the fixture, shared with the other Socket Mode tests
+
+
+async def step_now(world: SocketWorld) -> str | None:
+    from sqlalchemy import select
+
+    from storage.models import Conversation
+
+    async with world.bot.router.sessions() as session:
+        row = await session.scalar(
+            select(Conversation).where(
+                Conversation.channel == "slack", Conversation.conversation_key == PEOPLE[STAFF][0]
+            )
+        )
+    if row is None or row.state_enc is None:
+        return None
+    dialog = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    return None if dialog is None else (dialog["step"] or "summary")
+
+
+async def walk_to(world: SocketWorld, stop: str) -> None:
+    n = 100
+    seen = len(world.posts())
+    await world.socket.push("events_api", dm_event("report", n))
+    await world.new_post(seen)
+    await world.settle()
+    for _ in range(30):
+        step = await step_now(world)
+        if step == stop:
+            return
+        assert step in ANSWERS, step
+        kind = world.bot.router.dialogs["concern"].spec.step(step).kind
+        seen, n = len(world.posts()), n + 1
+        if kind in {"text", "datetime"}:
+            await world.socket.push("events_api", dm_event(ANSWERS[step], n))
+        else:
+            await world.socket.push("interactive", press(world.posts()[-1], ANSWERS[step]))
+        await world.new_post(seen)
+        await world.settle()
+    raise AssertionError(f"{stop} never asked")
+
+
+def suggestion(message: dict[str, Any], typed: str) -> dict[str, Any]:
+    found = picker(message)
+    assert found is not None, text_of(message)[:300]
+    block, _element = found
+    return {
+        "type": "block_suggestion",
+        "user": {"id": REPORTER, "username": "tom", "name": "tom", "team_id": TEAM},
+        "container": {"type": "message", "message_ts": message["_ts"], "channel_id": REPORTER_DM},
+        "api_app_id": "A0APP",
+        "token": "legacy-verification-token",
+        "action_id": PERSON_PICK,
+        "block_id": block["block_id"],
+        "value": typed,
+        "team": {"id": TEAM, "domain": "example"},
+        "channel": {"id": REPORTER_DM, "name": "directmessage"},
+    }
+
+
+async def test_type_ahead_over_socket_mode(socket_world: SocketWorld) -> None:
+    world = socket_world
+    await walk_to(world, "adult_who")
+    question = world.posts()[-1]
+    envelope_id = await world.socket.push(
+        "interactive", suggestion(question, "har"), accepts_response_payload=True
+    )
+    (ack,) = await world.acked(envelope_id)
+    assert ack == {
+        "envelope_id": envelope_id,
+        "payload": {
+            "options": [
+                {
+                    "text": {"type": "plain_text", "text": "Alice Hartley"},
+                    "value": "person:a.hartley@example.org",
+                }
+            ]
+        },
+    }
+    envelope_id = await world.socket.push(
+        "interactive", suggestion(question, "zzz"), accepts_response_payload=True
+    )
+    (ack,) = await world.acked(envelope_id)
+    assert ack["payload"] == {"options": []}
