@@ -163,7 +163,7 @@ class TeamsChannel:
         options: list[Option] = []
         if item.search is not None:
             try:
-                user = await self.directory.user(context, item, reference)
+                user, _ = await self.directory.user(context, item, reference)
             except UnknownTeamsUser:
                 user = None
             if user is not None:
