@@ -72,6 +72,9 @@ SENTENCES = (
 )
 RARE_YES = {  # how often a seeded report answers yes here (other yes/no steps: half the time)
     "immediate_danger": 0.05,
+    "contact_meeting": 0.05,
+    "self_harm_said": 0.1,
+    "child_self_harm": 0.03,
     "about_adult": 0.03,
     "adult_is_head": 0.1,
     "possibly_illegal": 0.03,
@@ -125,7 +128,8 @@ class Planned:
     answers: dict[str, Any]
     rows: list[AnswerRow]
     signals: list[str]
-    urgent_answers: dict[str, Any] | None  # the answers when "immediate danger: yes" was given
+    urgent_answers: dict[str, Any] | None  # the answers when the first urgent answer was given
+    urgent_reasons: list[str]  # why it is urgent, as the flow said
     closed: bool
     filed: list[int] = field(default_factory=list)  # report ids: the report (and a linked one)
 
@@ -211,7 +215,7 @@ def walk(
                 break
         else:
             raise BenchFailure(f"seeding: no answer accepted at {dialog.spec.id}/{step.id}")
-        if "urgent" in turn.new_signals and urgent_answers is None:
+        if turn.new_urgent_reasons and urgent_answers is None:
             urgent_answers = turn.answers(dialog)
     raise BenchFailure(f"seeding: {dialog.spec.id} did not reach its summary")
 
@@ -256,6 +260,7 @@ def plan_reports(
             rows,
             list(turn.state.signals),
             urgent_answers,
+            list(turn.state.urgent_reasons),
             closed,
         )
         planned.append(report)
@@ -352,6 +357,7 @@ class Seeder:
                 reporter_email=planned.reporter,
                 channel="web",
                 answers=planned.urgent_answers,
+                reasons=planned.urgent_reasons[:1],
                 now=opened,
             )
             await self.desk.raise_alert(session, report=urgent, now=opened)
@@ -365,6 +371,7 @@ class Seeder:
             answers=planned.answers,
             rows=planned.rows,
             signals=planned.signals,
+            urgent_reasons=planned.urgent_reasons,
             report_id=report_id,
             now=now,
         )

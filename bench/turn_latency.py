@@ -2,7 +2,7 @@
 
 Starts the bot on 127.0.0.1 (an ephemeral port) on a fresh SQLite database in a temporary
 folder, or on --database-url; signs in with the demo login; then runs a scripted online-safety
-concern (14 turns, start to reference number) through /api/web/ws many times, timing every turn
+concern (15 turns, start to reference number) through /api/web/ws many times, timing every turn
 from sending the frame to receiving its reply frame. Prints percentiles per turn, per flow and
 per step, and whether the target (p99 per turn < 20 ms on SQLite) is met.
 
@@ -76,7 +76,8 @@ SCRIPT: tuple[Step, ...] = (
     Step("pupils",             "text",   PUPILS,            "what_happened"),
     Step("what_happened",      "text",   WHAT_HAPPENED,     "disclosure"),
     Step("disclosure",         "action", "yes",             "child_words"),
-    Step("child_words",        "text",   CHILD_WORDS,       "happened_at"),
+    Step("child_words",        "text",   CHILD_WORDS,       "child_self_harm"),
+    Step("child_self_harm",    "action", "no",              "happened_at"),
     Step("happened_at",        "text",   "yesterday 15:00", "where"),
     Step("where",              "text",   WHERE,             "actions_taken"),
     Step("actions_taken",      "text",   ACTIONS,           "dsl_told_in_person"),

@@ -31,7 +31,14 @@ from bot.services.conversations import (
     save_conversation,
 )
 from bot.services.recipients import HANDLER_ROLES
-from bot.services.reports import AnswerRow, abandon_report, open_urgent_report, submit_report
+from bot.services.reports import (
+    AnswerRow,
+    abandon_report,
+    add_urgent_reasons,
+    open_urgent_report,
+    submit_report,
+)
+from bot.services.urgency import reasons_text
 from bot.training_commands import TrainingCommands
 from dialogs.datetimes import format_moment
 from dialogs.display import summary_for
@@ -228,20 +235,8 @@ class Router:
                 *replies,
                 *(cases.resume_paused(context.loaded) or self._menu(inbound, again=True)),
             ]
-        if "urgent" in turn.new_signals and doc.report_id is None:
-            report = await open_urgent_report(
-                context.session,
-                cipher=self.cipher,
-                flow=dialog.spec,
-                reporter_email=email,
-                channel=inbound.channel,
-                answers=turn.answers(dialog),
-                now=now,
-            )
-            doc.report_id = report.id
-            await self.desk.raise_alert(context.session, report=report, now=now)
-            context.queued = True
-            log.warning("urgent report opened report_id=%s", report.id)
+        if turn.new_urgent_reasons:
+            await self._mark_urgent(context, dialog, turn)
         if turn.outcome == "cancelled":
             if doc.report_id is not None:
                 await abandon_report(
@@ -255,6 +250,42 @@ class Router:
             return [*filed, *self._menu(inbound, again=True)]
         doc.dialog = turn.state.to_json()
         return [*turn.prompts]
+
+    async def _mark_urgent(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> None:
+        """An answer made the report urgent: store it at once (or add the new reason to the one
+        stored), start its alerts (or refresh the cards already sent), and tell the reporter."""
+        doc, now, email = context.loaded.doc, context.now, context.inbound.user.email
+        report = None
+        if doc.report_id is not None:
+            report = await add_urgent_reasons(
+                context.session,
+                report_id=doc.report_id,
+                reasons=turn.new_urgent_reasons,
+                actor_email=email,
+                now=now,
+            )
+        first = report is None
+        if report is None:
+            report = await open_urgent_report(
+                context.session,
+                cipher=self.cipher,
+                flow=dialog.spec,
+                reporter_email=email,
+                channel=context.inbound.channel,
+                answers=turn.answers(dialog),
+                reasons=turn.state.urgent_reasons,
+                now=now,
+            )
+            doc.report_id = report.id
+            log.warning("urgent report opened report_id=%s", report.id)
+        await self.desk.raise_alert(context.session, report=report, now=now)
+        context.queued = True
+        template = strings.URGENT_NOW if first else strings.URGENT_ALSO
+        reasons = report.urgent_reasons if first else turn.new_urgent_reasons
+        said = Notice(template.format(reasons=reasons_text(reasons or [])), "urgent")
+        # After the flow's advice (what to do now comes first), before the next question.
+        asked = [i for i, prompt in enumerate(turn.prompts) if not isinstance(prompt, Notice)]
+        turn.prompts.insert(asked[0] if asked else len(turn.prompts), said)
 
     async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
         summary = summary_for(dialog, turn.state)
@@ -271,6 +302,7 @@ class Router:
             answers=turn.answers(dialog),
             rows=rows,
             signals=turn.state.signals,
+            urgent_reasons=turn.state.urgent_reasons,
             report_id=context.loaded.doc.report_id,
             now=context.now,
         )

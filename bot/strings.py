@@ -49,6 +49,29 @@ FLOW_GONE = (
 # --- Alerts and cases
 URGENT_LABEL = "URGENT: someone may be in immediate danger, or the material may be illegal"
 NORMAL_LABEL = "Not marked urgent"
+# Why a report is urgent, by the reason code its flow gave (`signal: urgent`, `reason: ...`).
+# A code not listed here (a school's own) is shown as written, underscores as spaces.
+URGENT_REASONS = {
+    "immediate_danger": "immediate danger reported",
+    "child_at_risk": "a child is at immediate risk of harm",
+    "adult_involved": "an adult is involved",
+    "coercion": "coercion, blackmail or grooming",
+    "sextortion": "sextortion",
+    "under_13": "a child under 13 is shown",
+    "violent": "violent acts, or acts unusual for the child's age",
+    "possibly_illegal": "possibly illegal material: do not open",
+    "planned_meeting": "planned meeting with someone met online",
+    "self_harm": "risk of self-harm",
+}
+URGENT_BECAUSE = "URGENT: {reasons}"
+URGENT_TITLE = "URGENT ({reason}): "
+URGENT_TITLE_MORE = "{reason}, +{n} more"
+# What the reporter is told when an answer makes the report urgent (after the flow's advice).
+URGENT_NOW = (
+    "This report is now marked URGENT ({reasons}). The DSL and the safeguarding team are being "
+    "told straight away."
+)
+URGENT_ALSO = "Also marked URGENT: {reasons}. The safeguarding team's alert now says so."
 ALLEGATION_NOTE = (
     "About an adult who works or volunteers at the school. Sent only to the people who handle "
     "allegations, never to the person concerned."
@@ -97,6 +120,7 @@ MINE_SEEN = "Seen by the DSL"
 MINE_STOPPED = "Stopped before it was finished; the DSL has the urgent part"
 EVENT_LABELS = {
     "urgent_opened": "started an urgent report",
+    "urgent_reason_added": "gave another reason it is urgent",
     "submitted": "sent the report",
     "alert_raised": "alerted the safeguarding team",
     "escalated": "escalated (not yet acknowledged)",

@@ -34,6 +34,8 @@ class DialogState:
     answers: dict[str, Any] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)
+    # Why the report is urgent, in the order the answers said so (codes from the flow).
+    urgent_reasons: list[str] = field(default_factory=list)
     confirming_cancel: bool = False
     context: dict[str, str] = field(default_factory=dict)
 
@@ -50,6 +52,7 @@ class DialogState:
             "answers": dict(self.answers),
             "history": list(self.history),
             "signals": list(self.signals),
+            "urgent_reasons": list(self.urgent_reasons),
             "confirming_cancel": self.confirming_cancel,
             "context": dict(self.context),
         }
@@ -63,6 +66,7 @@ class DialogState:
             answers=dict(data["answers"]),
             history=list(data["history"]),
             signals=list(data["signals"]),
+            urgent_reasons=list(data.get("urgent_reasons") or []),  # none in older states
             confirming_cancel=bool(data.get("confirming_cancel", False)),
             context=dict(data.get("context") or {}),
         )
@@ -83,6 +87,7 @@ class Turn:
     prompts: list[Prompt]
     outcome: Outcome = "continue"
     new_signals: list[str] = field(default_factory=list)
+    new_urgent_reasons: list[str] = field(default_factory=list)
 
     def answers(self, dialog: Dialog) -> dict[str, Any]:
         """The answers that count: those of steps that apply given the final answers."""
@@ -183,22 +188,40 @@ class Dialog:
         if step.id in state.history:
             state.history.remove(step.id)
         state.history.append(step.id)
-        prompts, new_signals = self._effects(state, step)
+        prompts, new_signals, new_reasons = self._effects(state, step)
         state.step = self._next_step(state, after=step.id)
-        return Turn(state, [*prompts, *self._ask(state)], new_signals=new_signals)
+        return Turn(
+            state,
+            [*prompts, *self._ask(state)],
+            new_signals=new_signals,
+            new_urgent_reasons=new_reasons,
+        )
 
-    def _effects(self, state: DialogState, step: StepSpec) -> tuple[list[Prompt], list[str]]:
-        prompts: list[Prompt] = []
+    def _effects(
+        self, state: DialogState, step: StepSpec
+    ) -> tuple[list[Notice], list[str], list[str]]:
+        """The notices of the effects this answer matches, and the signals and urgent reasons
+        it raises for the first time.
+
+        A reason, once given, is never taken back: the report became urgent and people were
+        alerted the moment it was answered, so changing the answer later (back, or Change on
+        the summary) keeps the report urgent with that reason. The DSL decides, not an edit.
+        """
+        notices: list[Notice] = []
         new_signals: list[str] = []
+        new_reasons: list[str] = []
         for index, effect in enumerate(step.on_answer):
             if not self.flow.effects[(step.id, index)].evaluate(state.facts()):
                 continue
-            if effect.notice:
-                prompts.append(Notice(effect.notice, effect.tone))
+            if effect.notice and effect.notice not in [n.text for n in notices]:  # said once
+                notices.append(Notice(effect.notice, effect.tone))
             if effect.signal and effect.signal not in state.signals:
                 state.signals.append(effect.signal)
                 new_signals.append(effect.signal)
-        return prompts, new_signals
+            if effect.reason and effect.reason not in state.urgent_reasons:
+                state.urgent_reasons.append(effect.reason)
+                new_reasons.append(effect.reason)
+        return notices, new_signals, new_reasons
 
     def _next_step(self, state: DialogState, *, after: str | None) -> str | None:
         """The first step that applies and is not answered yet, looking forward from `after`.

@@ -21,12 +21,28 @@ class OptionSpec(_Strict):
 
 
 class Effect(_Strict):
-    """Something that happens as soon as an answer matches: a message, a signal to the bot."""
+    """Something that happens as soon as an answer matches: a message, a signal to the bot.
+
+    `signal: urgent` makes the report urgent the moment the answer is given; its `reason` (a
+    code such as `sextortion`) says why, on the alert and in the record, so it is required.
+    """
 
     when: str
     notice: str | None = None
     tone: Literal["info", "guidance", "warning", "urgent"] = "info"
     signal: Literal["urgent", "possibly_illegal"] | None = None
+    reason: str | None = Field(default=None, pattern=_ID_PATTERN)
+
+    @model_validator(mode="after")
+    def _reason_with_urgent(self) -> Effect:
+        if self.signal == "urgent" and self.reason is None:
+            raise ValueError(
+                "signal: urgent needs a reason: a short code saying why, such as "
+                "'reason: immediate_danger' (it is shown on the alert)"
+            )
+        if self.reason is not None and self.signal != "urgent":
+            raise ValueError("a reason is only for signal: urgent")
+        return self
 
 
 class StepSpec(_Strict):

@@ -17,15 +17,14 @@ HELP_COMMANDS = (
 AT_FIRST_QUESTION = "This is the first question, so there is nothing to go back to."
 CANCEL_QUESTION = "Do you want to cancel this report? Your answers so far will be deleted."
 CANCEL_QUESTION_URGENT = (
-    "Do you want to stop here? Because you said someone is in immediate danger, the record of "
-    "that stays with the DSL; only your unfinished answers are discarded."
+    "Do you want to stop here? This report is marked urgent, so the record of that stays with "
+    "the DSL; only your unfinished answers are discarded."
 )
 CANCEL_KEEP = "No, carry on"
 CANCEL_CONFIRM = "Yes, cancel"
 CANCELLED = "Cancelled. Nothing was sent. You can start again at any time."
 CANCELLED_URGENT = (
-    "Stopped. The DSL still has the record that someone may be in immediate danger. "
-    "If they are, call 999 now."
+    "Stopped. The DSL still has the urgent record. If anyone is in immediate danger, call 999 now."
 )
 CARRY_ON = "OK, let's carry on."
 SUMMARY_TEXT = "Please check your answers. You can change any of them before sending."

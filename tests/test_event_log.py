@@ -121,7 +121,12 @@ async def test_a_real_report_leaves_a_log_that_verifies(make_bot):
     chat = Chat(bot, STAFF)
     await start(chat, "concern")
     await chat.click("yes")
-    answers = {"category": "contact", "contact_kind": "exploitation", **CONCERN_TAIL}
+    answers = {
+        "category": "contact",
+        "contact_kind": "exploitation",
+        "contact_meeting": "yes",  # another urgent reason: its own entry in the log
+        **CONCERN_TAIL,
+    }
     await walk_to_summary(chat, answers)
     await chat.click("__submit")
     report = await only_report(bot)

@@ -26,10 +26,12 @@ async def _file_concern(bot) -> None:
         "immediate_danger": "yes",
         "category": "contact",
         "contact_kind": "grooming",
+        "contact_meeting": "yes",  # a second urgent reason, added to the open report
         "pupils": PUPILS,
         "what_happened": SECRET,
         "disclosure": "yes",
         "child_words": "Ottoline said Nightshade told her to keep it secret",
+        "child_self_harm": "no",
     }
     await walk_to_summary(chat, answers)
     await chat.click("__submit")

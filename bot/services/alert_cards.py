@@ -10,6 +10,7 @@ from bot import strings
 from bot.messages import Card, CardField, Notice, Option, Outbound
 from bot.school import Contact, SchoolConfig
 from bot.services.reports import read_answers
+from bot.services.urgency import title_prefix, urgency_label
 from dialogs.datetimes import format_moment
 from dialogs.loader import Flow
 from storage.crypto import Cipher
@@ -49,7 +50,7 @@ class CardMaker:
         fields = [
             CardField("Reference", report.reference or ""),
             CardField("Kind", self.kind_label(report)),
-            CardField("Urgency", strings.URGENT_LABEL if report.urgent else strings.NORMAL_LABEL),
+            CardField("Urgency", urgency_label(report)),
             CardField("Reported by", self.name(report.reporter_email)),
             CardField("Reported", self._when(report.submitted_at or report.created_at)),
             CardField("Status", self.status_label(report)),
@@ -101,8 +102,7 @@ class CardMaker:
 
     def _title(self, report: Report) -> str:
         kind = "Filtering report" if report.kind == "filtering" else "Online-safety concern"
-        prefix = "URGENT: " if report.urgent else ""
-        return f"{prefix}{kind} {report.reference}"
+        return f"{title_prefix(report)}{kind} {report.reference}"
 
     def _actions(self, report: Report) -> tuple[Option, ...]:
         case = f"{report.id}"

@@ -35,7 +35,8 @@ class AlertDesk:
     async def raise_alert(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
         """Queue the first alert; for a case already alerted (urgent), refresh its cards."""
         if report.alerted_at is not None:
-            return await self.refresh(session, report=report, now=now)
+            queued = await self.refresh(session, report=report, now=now)
+            return queued + await self._tell_ict(session, report=report, now=now)
         report.alerted_at, report.case_status = now, "open"
         plan = await self.plan(report)
         first = plan.levels[0].emails if plan.levels else ()
@@ -48,16 +49,7 @@ class AlertDesk:
             level=0,
             now=now,
         )
-        if report.kind == "filtering":
-            queued += await enqueue(
-                session,
-                report_id=report.id,
-                emails=ict_contacts(self.school),
-                channels=self.channels,
-                kind="ict",
-                level=0,
-                now=now,
-            )
+        queued += await self._tell_ict(session, report=report, now=now)
         await record_event(
             session,
             kind="alert_raised",
@@ -67,6 +59,21 @@ class AlertDesk:
             detail={"level": 0, "recipients": len(first), "urgent": report.urgent},
         )
         return queued
+
+    async def _tell_ict(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
+        """ICT's card about a filtering report, once it is complete: an urgent one is alerted
+        before the address is known, and ICT's card is not refreshed (it is sent once)."""
+        if report.kind != "filtering" or report.status == "in_progress":
+            return 0
+        return await enqueue(
+            session,
+            report_id=report.id,
+            emails=ict_contacts(self.school),
+            channels=self.channels,
+            kind="ict",
+            level=0,
+            now=now,
+        )
 
     async def refresh(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
         """Queue an update of the alert card for everyone who was alerted about this report."""

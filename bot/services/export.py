@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot import strings
 from bot.services.alert_cards import CardMaker
 from bot.services.cases import ACTIONS, ChronologyEntry
+from bot.services.urgency import urgency_label
 from dialogs.datetimes import load_moment
 from storage.models import Report
 
@@ -70,7 +71,7 @@ def case_record(
     header = [
         ("Reference", report.reference or ""),
         ("Kind", cards.kind_label(report)),
-        ("Urgency", strings.URGENT_LABEL if report.urgent else strings.NORMAL_LABEL),
+        ("Urgency", urgency_label(report)),
         ("Reported by", _who(cards, report.reporter_email)),
         ("Reported at", _stamp(report.submitted_at or report.created_at, tz)),
         ("Status", cards.status_label(report)),

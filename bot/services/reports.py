@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,16 +42,44 @@ async def open_urgent_report(
     reporter_email: str,
     channel: str,
     answers: dict[str, Any],
+    reasons: list[str],
     now: datetime,
 ) -> Report:
-    """Store an urgent report the moment someone says a person is in immediate danger."""
+    """Store an urgent report the moment an answer makes it urgent (`reasons`: why)."""
     report = _new_report(flow=flow, reporter_email=reporter_email, channel=channel, now=now)
     report.urgent = True
+    _add_reasons(report, reasons)
     report.answers_enc = cipher.encrypt_json({"answers": answers, "rows": []})
     await _assign_reference(session, report)
     await record_event(
-        session, kind="urgent_opened", at=now, actor_email=reporter_email, report_id=report.id
+        session,
+        kind="urgent_opened",
+        at=now,
+        actor_email=reporter_email,
+        report_id=report.id,
+        detail={"reasons": list(reasons)},  # codes from the flow, never the answers themselves
     )
+    return report
+
+
+async def add_urgent_reasons(
+    session: AsyncSession, *, report_id: int, reasons: list[str], actor_email: str, now: datetime
+) -> Report | None:
+    """Add the reasons a later answer gave to a report already stored as urgent."""
+    report = await session.get(Report, report_id)
+    if report is None:
+        return None
+    added = _add_reasons(report, reasons)
+    if added:
+        report.updated_at = now
+        await record_event(
+            session,
+            kind="urgent_reason_added",
+            at=now,
+            actor_email=actor_email,
+            report_id=report.id,
+            detail={"reasons": added},
+        )
     return report
 
 
@@ -66,12 +95,18 @@ async def submit_report(
     signals: list[str],
     report_id: int | None,
     now: datetime,
+    urgent_reasons: Sequence[str] = (),
 ) -> Filed:
-    """Write the finished report (completing the urgent one if there is one), in one go."""
+    """Write the finished report (completing the urgent one if there is one), in one go.
+
+    Every urgent reason the answers gave is kept, also those already stored and those of an
+    answer since changed: the report stays urgent once anyone was alerted (never un-urgent).
+    """
     report = await session.get(Report, report_id) if report_id is not None else None
     if report is None:
         report = _new_report(flow=flow, reporter_email=reporter_email, channel=channel, now=now)
     _apply_records(report, flow, answers)
+    _add_reasons(report, urgent_reasons)
     report.urgent = report.urgent or "urgent" in signals
     report.status, report.submitted_at, report.updated_at = "submitted", now, now
     report.answers_enc = cipher.encrypt_json(
@@ -141,6 +176,16 @@ def _new_report(*, flow: FlowSpec, reporter_email: str, channel: str, now: datet
     )
 
 
+def _add_reasons(report: Report, reasons: Sequence[str]) -> list[str]:
+    """Mark the report urgent with these reasons, keeping the ones it has; return the new."""
+    known = list(report.urgent_reasons or [])
+    added = [reason for reason in dict.fromkeys(reasons) if reason not in known]
+    if added:
+        report.urgent = True
+        report.urgent_reasons = [*known, *added]  # a new list: the JSON column sees the change
+    return added
+
+
 def _apply_records(report: Report, flow: FlowSpec, answers: dict[str, Any]) -> None:
     for step in flow.steps:
         if step.records is None or step.id not in answers:
@@ -179,6 +224,7 @@ async def _file_linked_concern(
         flow_id=source.flow_id,
         flow_version=source.flow_version,
         urgent=True,
+        urgent_reasons=["possibly_illegal"],
         allegation=False,
         allegation_about_head=False,
         answers_enc=source.answers_enc,

@@ -72,11 +72,19 @@ async def test_immediate_danger_alerts_before_the_report_is_finished(make_bot, c
     await bot.dispatcher.deliver_due()
 
     (early,) = channel.cards(DSL)
-    assert early.title.startswith("URGENT: Online-safety concern")
+    assert early.title.startswith("URGENT (immediate danger reported): Online-safety concern")
     assert early.tone == "urgent"
     assert "still answering" in {f.label: f.value for f in early.fields}["Details"]
 
-    await walk_to_summary(chat, {"category": "contact", "contact_kind": "grooming", **CONCERN_TAIL})
+    await walk_to_summary(
+        chat,
+        {
+            "category": "contact",
+            "contact_kind": "grooming",
+            "contact_meeting": "no",
+            **CONCERN_TAIL,
+        },
+    )
     await chat.click("__submit")
     await bot.dispatcher.deliver_due()
     (update,) = channel.to(DSL, "update")
@@ -163,6 +171,39 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
 
     assert channel.recipients() == TEAM
     (ict,) = channel.to(ICT)
+    assert ict.kind == "ict"
+    text = repr(ict.messages)
+    assert "hxxps://bad[.]example[.]com" in text
+    assert "Zebedee" not in text and "Laptop 7" not in text
+
+
+async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    for step, value in [("problem", "harmful_through"), ("pupil_exposed", "yes")]:
+        chat.assert_asked(step)
+        await chat.click(value)
+    chat.assert_asked("possibly_illegal")
+    await chat.click("yes")  # the DSL is alerted at once
+    await bot.dispatcher.deliver_due()
+    assert channel.recipients() == TEAM
+    assert channel.to(ICT) == []  # nothing to act on yet: the address is not known
+
+    await walk_to_summary(
+        chat,
+        {
+            "device": "Laptop 7, login of pupil Zebedee Q",
+            "address": "https://bad.example.com",
+            "happened_at": "today 09:40",
+            "what_seen": "Did not look. Zebedee was upset.",
+            "actions_taken": "Screen off.",
+        },
+    )
+    await chat.click("__submit")
+    await bot.dispatcher.deliver_due()
+
+    (ict,) = channel.to(ICT)  # once, complete, and still without pupil details
     assert ict.kind == "ict"
     text = repr(ict.messages)
     assert "hxxps://bad[.]example[.]com" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,9 @@ URL = "https://example.com/chat"
 
 CONCERN_COMMON = {
     "immediate_danger": "no",
+    "contact_meeting": "no",  # asked in the contact branch
+    "self_harm_said": "no",  # asked about self-harm content
+    "child_self_harm": "no",  # asked after a disclosure
     "about_adult": "no",
     "pupils": "AB (Year 5), CD (Year 6)",
     "what_happened": "Unkind messages in the class group chat.",
@@ -327,9 +331,11 @@ def test_multi_choice_by_values_keeps_the_options_order(concern: Dialog) -> None
     chat.pick("sextortion", "adult_involved", "sextortion")
     assert chat.state.answers["image_indicators"] == ["adult_involved", "sextortion"]
     assert chat.step == "about_adult"
-    guidance = [n for n in chat.notices if n.tone == "guidance"]
-    assert len(guidance) == 1
-    assert "blackmailed" in guidance[0].text
+    advice = [n.text for n in chat.notices if n.tone == "urgent"]  # one notice per indicator
+    assert len(advice) == 2
+    assert "Do not contact the other person" in advice[0]
+    assert "blackmailed" in advice[1]
+    assert chat.turn.new_urgent_reasons == ["adult_involved", "sextortion"]
 
 
 @pytest.mark.parametrize(
@@ -391,7 +397,7 @@ def test_an_optional_multi_choice_with_nothing_chosen(concern: Dialog) -> None:
 
 def at_pupils(concern: Dialog) -> Chat:
     chat = Chat(concern)
-    for value in ["no", "contact", "grooming", "no"]:
+    for value in ["no", "contact", "grooming", "no", "no"]:
         chat.click(value)
     assert chat.step == "pupils"
     return chat
@@ -417,6 +423,7 @@ def test_required_text_left_empty(concern: Dialog, empty: Reply, message: str) -
         "immediate_danger": "no",
         "category": "contact",
         "contact_kind": "grooming",
+        "contact_meeting": "no",
         "about_adult": "no",
     }
     chat.send("AB (Year 5)")
@@ -724,15 +731,64 @@ def test_possibly_illegal_material_raises_its_signal_once_only(filtering: Dialog
     chat.click("no")
     assert chat.step == "possibly_illegal"
     chat.click("yes")
-    assert chat.turn.new_signals == ["possibly_illegal"]
+    assert chat.turn.new_signals == ["possibly_illegal", "urgent"]
+    assert chat.turn.new_urgent_reasons == ["possibly_illegal"]
     assert [n.tone for n in chat.notices] == ["urgent"]
     chat.send("back")
     chat.click("yes")
     assert chat.turn.new_signals == []
-    assert chat.state.signals == ["possibly_illegal"]
-    # not the urgent wording: only immediate danger changes that
+    assert chat.state.signals == ["possibly_illegal", "urgent"]
+    # urgent, so stopping keeps the record with the DSL, and the wording says so
     chat.send("cancel")
-    assert chat.question.text == strings.CANCEL_QUESTION
+    assert chat.question.text == strings.CANCEL_QUESTION_URGENT
+
+
+def test_each_high_risk_answer_gives_its_urgent_reason_once(concern: Dialog) -> None:
+    chat = Chat(concern)
+    chat.click("yes")
+    assert chat.turn.new_urgent_reasons == ["immediate_danger"]
+    for value in ["image", "ok", "secured", "not_seen"]:
+        chat.click(value)
+    chat.pick("under_13", "violent", "risk_of_harm")
+    assert chat.turn.new_urgent_reasons == ["child_at_risk", "under_13", "violent"]
+    assert chat.state.urgent_reasons == ["immediate_danger", "child_at_risk", "under_13", "violent"]
+    advice = [n.text for n in chat.notices]
+    assert len(advice) == len(set(advice)) == 2  # under 13 and violent share their advice
+    assert "call 999" in advice[0]
+    chat.send("back")
+    chat.pick("risk_of_harm", "coercion")  # answered again: only the new reason is new
+    assert chat.turn.new_urgent_reasons == ["coercion"]
+    assert chat.state.signals == ["urgent"]
+
+
+def test_a_changed_answer_does_not_take_its_urgent_reason_back(concern: Dialog) -> None:
+    chat = Chat(concern)
+    chat.click("no")
+    chat.click("content")
+    chat.click("possibly_illegal")
+    assert chat.state.urgent_reasons == ["possibly_illegal"]
+    chat.send("back")
+    chat.click("hate")
+    assert chat.turn.new_urgent_reasons == []
+    chat.walk(concern_answers("content", content_kind="hate"))
+    assert chat.rows["content_kind"] == "Racism, misogyny, antisemitism or other hate"
+    assert chat.state.urgent_reasons == ["possibly_illegal"]  # people were alerted: it stays
+    chat.send("cancel")
+    assert chat.question.text == strings.CANCEL_QUESTION_URGENT
+
+
+def test_urgent_reasons_round_trip_and_older_states_have_none(concern: Dialog) -> None:
+    chat = Chat(concern)
+    for value in ["no", "contact", "grooming", "yes"]:
+        chat.click(value)
+    assert chat.turn.new_urgent_reasons == ["planned_meeting"]
+    data = json.loads(json.dumps(chat.state.to_json()))
+    assert data["urgent_reasons"] == ["planned_meeting"]
+    assert DialogState.from_json(data) == chat.state
+    del data["urgent_reasons"]  # saved before reasons existed
+    older = concern.resume(data)
+    assert older.urgent_reasons == []
+    assert older.step == "about_adult"
 
 
 @pytest.mark.parametrize("answer", ["no", "unsure"])
@@ -749,7 +805,9 @@ def test_possibly_illegal_no_signal_otherwise(filtering: Dialog, answer: str) ->
 
 BRANCHES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("content", {"content_kind": "hate"}, ["content_kind"]),
-    ("contact", {"contact_kind": "grooming"}, ["contact_kind"]),
+    ("content", {"content_kind": "self_harm"}, ["content_kind", "self_harm_said"]),
+    ("contact", {"contact_kind": "grooming"}, ["contact_kind", "contact_meeting"]),
+    ("contact", {"contact_kind": "advertising"}, ["contact_kind"]),
     ("conduct", {"conduct_kind": "abusive_messages"}, ["conduct_kind"]),
     (
         "conduct",
@@ -844,6 +902,7 @@ def test_an_adult_at_school_asks_about_the_head_and_who(concern: Dialog) -> None
     assert asked == [
         *CONCERN_START,
         "contact_kind",
+        "contact_meeting",
         "about_adult",
         "adult_is_head",
         "adult_who",
@@ -860,8 +919,7 @@ def test_a_disclosure_asks_for_the_childs_words(concern: Dialog) -> None:
         )
     )
     index = asked.index("disclosure")
-    assert asked[index + 1] == "child_words"
-    assert asked[index + 2] == "happened_at"
+    assert asked[index + 1 : index + 4] == ["child_words", "child_self_harm", "happened_at"]
     assert chat.rows["child_words"] == "He said keep it secret."
 
 
@@ -1223,7 +1281,8 @@ def changed_concern(tmp_path: Path, old: str, new: str) -> Flow:
     text = (BUILTIN_FLOWS / "concern.yaml").read_text(encoding="utf-8")
     assert old in text
     path = tmp_path / "concern.yaml"
-    path.write_text(text.replace(old, new).replace("version: 1", "version: 2"), encoding="utf-8")
+    newer = re.sub(r"(?m)^version: (\d+)$", lambda m: f"version: {int(m[1]) + 1}", text)
+    path.write_text(newer.replace(old, new), encoding="utf-8")
     return load_flow(path)
 
 
@@ -1248,7 +1307,7 @@ def test_resume_drops_answers_of_steps_the_flow_no_longer_has(
     state = newer.resume(data)
     assert "where" not in state.answers
     assert "where" not in state.history
-    assert state.flow_version == 2
+    assert state.flow_version == concern.spec.version + 1
     assert state.answers["pupils"] == CONCERN_COMMON["pupils"]
     again = Chat(newer, state)
     assert "where" not in again.rows

@@ -116,7 +116,11 @@ def test_a_valid_flow_loads(tmp_path: Path) -> None:
         colour(),
         tags(when="colour == 'red'"),
         step("why", when="'a' in tags or not colour != 'blue'"),
-        step("danger", "yes_no", on_answer=[{"when": "danger == 'yes'", "signal": "urgent"}]),
+        step(
+            "danger",
+            "yes_no",
+            on_answer=[{"when": "danger == 'yes'", "signal": "urgent", "reason": "danger"}],
+        ),
         step("seen", "confirm", when="danger == 'yes'"),
         step("at", "datetime", when="seen == 'ok'", allow_future=True),
     )
@@ -266,6 +270,48 @@ def test_bad_effect_signal(tmp_path: Path) -> None:
         tmp_path,
         flow(colour(on_answer=[effect])),
         "steps[0].on_answer[0].signal (step 'colour'): Input should be 'urgent'",
+    )
+
+
+# --- Urgency declared in the flow: `signal: urgent` with a reason.
+
+
+def test_an_urgent_effect_carries_its_reason(tmp_path: Path) -> None:
+    effect = {"when": "colour == 'red'", "signal": "urgent", "reason": "red_alert"}
+    loaded = load_flow(write(tmp_path, flow(colour(on_answer=[effect]))))
+    (loaded_effect,) = loaded.spec.step("colour").on_answer
+    assert (loaded_effect.signal, loaded_effect.reason) == ("urgent", "red_alert")
+
+
+def test_an_urgent_effect_without_a_reason_is_refused(tmp_path: Path) -> None:
+    effect = {"when": "colour == 'red'", "signal": "urgent", "notice": "Call 999."}
+    assert_refused(
+        tmp_path,
+        flow(colour(on_answer=[effect])),
+        "steps[0].on_answer[0] (step 'colour'): Value error, signal: urgent needs a reason",
+        "reason: immediate_danger",
+    )
+
+
+@pytest.mark.parametrize("reason", ["Red Alert", "red-alert", "9lives", "", "x" * 49])
+def test_a_reason_code_must_look_like_an_id(tmp_path: Path, reason: str) -> None:
+    effect = {"when": "colour == 'red'", "signal": "urgent", "reason": reason}
+    assert_refused(
+        tmp_path,
+        flow(colour(on_answer=[effect])),
+        "steps[0].on_answer[0].reason (step 'colour'): String should match pattern",
+    )
+
+
+@pytest.mark.parametrize("signal", [None, "possibly_illegal"])
+def test_a_reason_is_only_for_an_urgent_signal(tmp_path: Path, signal: str | None) -> None:
+    effect = {"when": "colour == 'red'", "reason": "red", "notice": "Careful."}
+    if signal:
+        effect["signal"] = signal
+    assert_refused(
+        tmp_path,
+        flow(step("why"), colour(on_answer=[effect])),
+        "steps[1].on_answer[0] (step 'colour'): Value error, a reason is only for signal: urgent",
     )
 
 
@@ -467,7 +513,7 @@ def test_on_answer_with_a_bad_condition(
 
 
 def test_on_answer_may_read_its_own_step_and_earlier_ones(tmp_path: Path) -> None:
-    effect = {"when": "colour == 'red' and danger == 'yes'", "signal": "urgent"}
+    effect = {"when": "colour == 'red' and danger == 'yes'", "signal": "urgent", "reason": "red"}
     loaded = load_flow(
         write(tmp_path, flow(colour(), step("danger", "yes_no", on_answer=[effect])))
     )

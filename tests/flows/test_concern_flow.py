@@ -13,8 +13,18 @@ from tests.support.walk import CONCERN_TAIL, STAFF, Answer, start, walk_to_summa
 TAIL_STEPS = list(CONCERN_TAIL)
 BRANCHES: list[tuple[str, dict[str, Answer], list[str], str | None]] = [
     # (category, branch answers, branch steps asked in order, stored subcategory)
-    ("content", {"content_kind": "self_harm"}, ["content_kind"], "self_harm"),
-    ("contact", {"contact_kind": "grooming"}, ["contact_kind"], "grooming"),
+    (
+        "content",
+        {"content_kind": "self_harm", "self_harm_said": "no"},
+        ["content_kind", "self_harm_said"],
+        "self_harm",
+    ),
+    (
+        "contact",
+        {"contact_kind": "grooming", "contact_meeting": "unsure"},
+        ["contact_kind", "contact_meeting"],
+        "grooming",
+    ),
     ("conduct", {"conduct_kind": "abusive_messages"}, ["conduct_kind"], "abusive_messages"),
     (
         "conduct",
@@ -35,7 +45,7 @@ BRANCHES: list[tuple[str, dict[str, Answer], list[str], str | None]] = [
             "image_rules": "ok",
             "image_device": "secured",
             "image_seen": "not_seen",
-            "image_indicators": ("coercion", "under_13"),
+            "image_indicators": "skip",  # each indicator makes it urgent (test_urgent_answers)
         },
         ["image_rules", "image_device", "image_seen", "image_indicators"],
         None,
@@ -87,7 +97,8 @@ async def test_every_category_is_asked_its_own_questions_and_stored(
     assert stored["what_happened"] == CONCERN_TAIL["what_happened"]
     assert stored["happened_at"] == "2026-11-23T15:00:00+00:00"
     for step, value in branch.items():
-        assert stored[step] == (list(value) if isinstance(value, tuple) else value)
+        expected = None if value == "skip" else value
+        assert stored[step] == (list(value) if isinstance(value, tuple) else expected)
     assert await event_kinds(bot, report) == ["submitted", "alert_raised"]
 
 
@@ -118,7 +129,12 @@ async def test_immediate_danger_stores_an_urgent_report_from_the_first_answer(ma
     assert (early.urgent, early.status) == (True, "in_progress")
     assert early.reference and early.reference.startswith("OS-2026-")
 
-    answers = {"category": "contact", "contact_kind": "exploitation", **CONCERN_TAIL}
+    answers = {
+        "category": "contact",
+        "contact_kind": "exploitation",
+        "contact_meeting": "no",
+        **CONCERN_TAIL,
+    }
     await walk_to_summary(chat, answers)
     await chat.click("__submit")
 
@@ -191,12 +207,14 @@ async def test_a_disclosure_records_the_childs_own_words(make_bot):
         "immediate_danger": "no",
         "category": "contact",
         "contact_kind": "grooming",
+        "contact_meeting": "no",
         **CONCERN_TAIL,
         "disclosure": "yes",
         "child_words": words,
+        "child_self_harm": "no",
     }
     asked = await walk_to_summary(chat, answers)
-    assert asked[asked.index("disclosure") + 1] == "child_words"
+    assert asked[asked.index("disclosure") + 1 :][:2] == ["child_words", "child_self_harm"]
     await chat.click("__submit")
     assert (await answers_of(bot, await only_report(bot)))["child_words"] == words
 

@@ -131,7 +131,8 @@ async def test_multi_choice_boxes_are_read_from_the_card(world):
     assert "Is the concern about the behaviour of an adult" in world.texts_to(STAFF)[-1]
     await answer(world, STAFF, "__cancel")
     await answer(world, STAFF, "__cancel_no")
-    assert await reports(world) == []  # not sent yet: the draft holds the ticked boxes
+    (urgent,) = await reports(world)  # the boxes ticked made it urgent at once, with why
+    assert (urgent.status, urgent.urgent_reasons) == ("in_progress", ["coercion", "under_13"])
     async with world.bot.router.sessions() as session:
         row = await session.scalar(select(Conversation))
     draft = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]["answers"]

@@ -480,7 +480,9 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
                 assert step_of(frame) == then, frame
             assert asked(frame)["input"] == "multi_choice"
             frame = await chat.multi("sextortion", "coercion")
-            assert "blackmailed" in notices(frame, "guidance")[0]["text"]
+            urgent = " ".join(n["text"] for n in notices(frame, "urgent"))
+            assert "blackmailed" in urgent  # what to do now, and that the DSL is told at once
+            assert "marked URGENT (coercion, blackmail or grooming; sextortion)" in urgent
             assert step_of(frame) == "about_adult"
             frame = await chat.action("no")
             assert step_of(frame) == "pupils"
@@ -493,6 +495,8 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
             frame = await chat.action("yes")
             assert step_of(frame) == "child_words"
             frame = await chat.text("He said he'd show everyone")
+            assert step_of(frame) == "child_self_harm"
+            frame = await chat.action("no")
             assert step_of(frame) == "happened_at"
             frame = await chat.text("yesterday 15:00")
             assert step_of(frame) == "where"
@@ -524,7 +528,7 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
         assert report.category == "image"
         assert report.channel == "web"
         assert report.reporter_email == STAFF
-        assert report.urgent is False
+        assert (report.urgent, report.urgent_reasons) == (True, ["coercion", "sextortion"])
         answers = await answers_of(bot, report)
         assert answers["image_indicators"] == ["coercion", "sextortion"]
         assert answers["pupils"] == "AB (Year 5), the pupil in the image"
