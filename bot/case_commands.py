@@ -300,7 +300,7 @@ class CaseCommands:
     async def _visible_open_cases(self, session: AsyncSession, email: str) -> list[Report]:
         visible = []
         for report in await cases.open_cases(session):
-            plan = await self.desk.plan(report)
+            plan = await self.desk.plan(session, report)
             if may_handle(self.desk.school, email, report, plan):
                 visible.append(report)
         return visible
