@@ -152,6 +152,7 @@ class SlackChannel:
 
     async def _turn(self, item: SlackInput) -> None:
         user = await self.directory.user(item.team_id, item.user_id)
+        await self.directory.learn_mentions(item.team_id, item.text)
         replies = await self.router.handle(to_inbound(item, user))
         if replies:
             await self._post(item, replies)
