@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage.models import Outbox, Report
 from tests.slack.conftest import HEAD, STAFF
-from tests.slack.world import SlackWorld, blocks_of, text_of
+from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
 from tests.support.walk import CONCERN_TAIL
 
 ANSWERS = {
@@ -29,6 +29,24 @@ def step_asked(world: SlackWorld, message: dict) -> str | None:
     steps = world.bot.router.flows["concern"].spec.steps
     asked = [s.id for s in steps if s.prompt and s.prompt in text]
     return asked[-1] if asked else None
+
+
+async def open_home(world: SlackWorld, user: str) -> str:
+    """What the Home tab says once opened (the app_home_opened event, as Slack sends it:
+    docs.slack.dev/reference/events/app_home_opened)."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home"}
+    envelope = {
+        "type": "event_callback",
+        "team_id": TEAM,
+        "api_app_id": "A0APP",
+        "event_id": f"EvHome{len(world.api.calls)}",
+        "event_time": 1,
+        "event": event,
+    }
+    assert (await world.post(json.dumps(envelope), "application/json")).status == 200
+    await world.settle()
+    (*_, published) = [c for c in world.api.called("views.publish") if c.args["user_id"] == user]
+    return json.dumps(published.args["view"])
 
 
 async def walk(world: SlackWorld, answers: dict[str, str]) -> list[str]:
@@ -65,3 +83,15 @@ async def test_a_mentioned_head_is_left_out_though_they_never_used_the_bot(world
     assert ("j.whitcombe@example.org", "alert") in to  # the chair takes it instead
     assert not [m for m in world.api.posts_to(HEAD) if (report.reference or "?") in text_of(m)]
     assert any(c.args.get("user") == HEAD for c in world.api.called("users.info"))
+
+
+async def test_the_home_tab_counts_only_the_cases_the_head_may_handle(world):
+    """Two allegations wait: one names the head by mention, the other nobody known."""
+    await walk(world, ANSWERS)
+    await world.click(STAFF, "__submit")
+    await world.settle()
+    await walk(world, {**ANSWERS, "adult_who": "someone on supply"})
+    await world.click(STAFF, "__submit")
+    await world.settle()
+    home = await open_home(world, HEAD)
+    assert "1 case(s) are waiting" in home
