@@ -269,3 +269,33 @@ async def test_a_stored_row_for_an_excluded_person_is_never_built_with_details(m
     for card in channel.cards(HEAD):
         assert card.fields == () and card.actions == ()
         assert "Fenwick" not in repr(card)
+
+
+async def test_without_a_head_or_a_chair_the_fallback_takes_it_never_the_dsl(
+    make_bot, channel, clock, school_with
+):
+    """The school file names a governor and the LADO instead: an allegation about the DSL
+    reaches the governor, and never the DSL or the deputies."""
+    bot = await make_bot()
+    people = [
+        {"email": p.email, "name": p.name, "roles": [str(r) for r in p.roles]}
+        for p in bot.school.people
+        if p.email != HEAD
+    ]
+    config = school_with(
+        people=people,
+        chair_of_governors_email=None,
+        allegations={
+            "fallback": [CHAIR],
+            "lado": {"name": "Example LADO", "phone": "01632 960009"},
+        },
+    )
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
+    await file_concern(bot, about_adult="yes", adult_is_head="no", adult_who="the DSL")
+    for _ in range(6):
+        await sweep_alerts(bot.jobs)
+        clock.advance(minutes=30)
+    assert channel.recipients() == {CHAIR}
+    fields = {f.label: f.value for f in channel.cards(CHAIR)[0].fields}
+    assert "Alice Hartley" in fields["Left out"]
+    assert fields[strings.LADO] == "Example LADO: 01632 960009"
