@@ -9,8 +9,7 @@ from typing import Any
 from bot import strings
 from bot.messages import Card, CardField, Notice, Option, Outbound
 from bot.school import Contact, SchoolConfig
-from bot.services import subjects
-from bot.services.recipients import plan_for
+from bot.services import recipients, subjects
 from bot.services.reports import read_answers
 from dialogs.datetimes import format_moment
 from dialogs.loader import Flow
@@ -52,8 +51,7 @@ class CardMaker:
         if not report.allegation:
             return False
         found = subjects.stored(self.cipher, report) or subjects.Subjects(resolved=False)
-        plan = plan_for(self.school, report, found)
-        return email.strip().lower() not in plan.everyone or email in found.emails
+        return recipients.kept_out(report, recipients.plan_for(self.school, report, found), email)
 
     def passed_on(self, report: Report) -> Card:
         """The neutral card that replaces a case's card for someone it must not reach."""

@@ -13,7 +13,7 @@ from bot.school import SchoolConfig
 from bot.services import subjects
 from bot.services.events import record_event
 from bot.services.outbox import alerted_people, enqueue, withdraw_unsent
-from bot.services.recipients import PASSED_ON_LEVEL, AlertPlan, ict_contacts, may_handle, plan_for
+from bot.services.recipients import PASSED_ON_LEVEL, AlertPlan, ict_contacts, kept_out, plan_for
 from bot.services.reports import read_answers
 from bot.services.subjects import Subjects
 from storage.crypto import Cipher
@@ -107,7 +107,7 @@ class AlertDesk:
         was passed on, and nothing more."""
         plan = await self.plan(session, report)
         alerted = await alerted_people(session, report_id=report.id)
-        handlers = [e for e in alerted if may_handle(self.school, e, report, plan)]
+        handlers = [e for e in alerted if not kept_out(report, plan, e)]
         others = [e for e in alerted if e not in handlers]
         queued = 0
         if others:

@@ -65,6 +65,14 @@ def may_handle(school: SchoolConfig, email: str, report: Report, plan: AlertPlan
     return any(person.has_role(role) for role in HANDLER_ROLES)
 
 
+def kept_out(report: Report, plan: AlertPlan, email: str) -> bool:
+    """Whether someone alerted about this report must hear no more of it than that it was
+    passed on: whoever it may be about, and, for an allegation, anyone it is not routed to
+    (the team alerted at once on an urgent report, before it was known to be one)."""
+    email = email.strip().lower()
+    return email in plan.excluded or (report.allegation and email not in plan.everyone)
+
+
 def ict_contacts(school: SchoolConfig) -> tuple[str, ...]:
     return tuple(p.email for p in school.people_with(Role.ICT))
 

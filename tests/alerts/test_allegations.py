@@ -299,3 +299,24 @@ async def test_without_a_head_or_a_chair_the_fallback_takes_it_never_the_dsl(
     fields = {f.label: f.value for f in channel.cards(CHAIR)[0].fields}
     assert "Alice Hartley" in fields["Left out"]
     assert fields[strings.LADO] == "Example LADO: 01632 960009"
+
+
+async def test_a_chain_with_governors_still_updates_their_cards(
+    make_bot, channel, clock, school_with
+):
+    """Only an allegation narrows who hears more: a school that escalates ordinary reports to
+    its governors keeps them informed."""
+    levels = [
+        {"after_minutes": 0, "roles": ["dsl", "deputy_dsl"]},
+        {"after_minutes": 1, "roles": ["governor"]},
+    ]
+    config = school_with(alerts__normal={"levels": levels, "repeat_every_minutes": 15})
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
+    await file_concern(bot)
+    clock.advance(minutes=1)
+    await sweep_alerts(bot.jobs)
+    assert CHAIR in channel.recipients()
+    await Chat(bot, DSL).click(f"case:ack:{(await only_report(bot)).id}")
+    await sweep_alerts(bot.jobs)
+    fields = {f.label: f.value for f in channel.cards(CHAIR)[-1].fields}
+    assert fields["Status"].startswith("Acknowledged by Alice Hartley")
