@@ -305,7 +305,7 @@ class Seeder:
         for report_id in planned.filed:
             report = self.live[report_id]
             if action.kind == "ack":
-                plan = await self.desk.plan(report)
+                plan = await self.desk.plan(session, report)
                 who = self.rng.choice(plan.levels[0].emails) if plan.levels else DSL
                 await cases.acknowledge(session, self.desk, report=report, email=who, now=now)
                 later = now + timedelta(minutes=1)

@@ -288,19 +288,23 @@ class CaseCommands:
 
     async def waiting_notice(self, session: AsyncSession, email: str) -> list[Outbound]:
         """On opening the chat: how many cases this person could acknowledge, if any."""
-        if not self.handles_cases(email):
-            return []
-        waiting = [
-            r for r in await self._visible_open_cases(session, email) if r.case_status == "open"
-        ]
+        waiting = await self.waiting_count(session, email)
         if not waiting:
             return []
-        return [Notice(strings.CASES_WAITING.format(n=len(waiting)), "warning")]
+        return [Notice(strings.CASES_WAITING.format(n=waiting), "warning")]
+
+    async def waiting_count(self, session: AsyncSession, email: str) -> int:
+        """The open cases this person may handle that nobody has acknowledged: never one they
+        may be the subject of."""
+        if not self.handles_cases(email):
+            return 0
+        visible = await self._visible_open_cases(session, email)
+        return sum(1 for r in visible if r.case_status == "open")
 
     async def _visible_open_cases(self, session: AsyncSession, email: str) -> list[Report]:
         visible = []
         for report in await cases.open_cases(session):
-            plan = await self.desk.plan(report)
+            plan = await self.desk.plan(session, report)
             if may_handle(self.desk.school, email, report, plan):
                 visible.append(report)
         return visible

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import time
 import weakref
@@ -237,6 +238,8 @@ class Router:
             ]
         if turn.new_urgent_reasons:
             await self._mark_urgent(context, dialog, turn)
+        if doc.report_id is not None and turn.outcome == "continue":
+            context.queued |= await self._allegation_so_far(context, dialog, turn)
         if turn.outcome == "cancelled":
             if doc.report_id is not None:
                 await abandon_report(
@@ -286,6 +289,24 @@ class Router:
         # After the flow's advice (what to do now comes first), before the next question.
         asked = [i for i, prompt in enumerate(turn.prompts) if not isinstance(prompt, Notice)]
         turn.prompts.insert(asked[0] if asked else len(turn.prompts), said)
+
+    async def _allegation_so_far(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> bool:
+        """An urgent report already alerted the team: the moment it is known to be about an
+        adult at school (and whom), the team's cards are taken back and the head is told."""
+        answers = turn.answers(dialog)
+        said = {k: answers.get(k) for k in ("about_adult", "adult_is_head", "adult_who")}
+        seen = hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
+        extra, report_id = context.loaded.doc.extra, context.loaded.doc.report_id
+        if report_id is None or said["about_adult"] is None or extra.get("allegation_seen") == seen:
+            return False
+        extra["allegation_seen"] = seen
+        queued = await self.desk.allegation_known(
+            context.session,
+            report_id=report_id,
+            answers=answers,
+            now=context.now,
+        )
+        return queued > 0
 
     async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
         summary = summary_for(dialog, turn.state)

@@ -169,6 +169,20 @@ class Alerts(_Model):
     urgent: EscalationPlan = _plan(3, 5)
 
 
+class Allegations(_Model):
+    """Who takes an allegation about an adult when the headteacher or the chair of governors
+    cannot (KCSIE part 4): a school without one of them must name people here."""
+
+    # E-mails of people in the file, tried after the head and the chair, in this order.
+    fallback: tuple[str, ...] = ()
+    lado: Contact | None = None  # the local authority designated officer
+
+    @field_validator("fallback")
+    @classmethod
+    def _check_emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_email(email) for email in value)
+
+
 class Retention(_Model):
     """When a closed case comes up for review. Nothing is ever deleted automatically: the DSL
     is told, and decides (IRMS toolkit: child-protection files are reviewed, typically at the
@@ -205,6 +219,7 @@ class SchoolConfig(_Model):
     filtering_provider: Contact  # policy §3.4
     chair_of_governors_email: str | None = None
     alerts: Alerts = Alerts()
+    allegations: Allegations = Allegations()
     retention: Retention = Retention()
     audit: AuditSettings = AuditSettings()
     training: tuple[TrainingDates, ...] = ()
@@ -258,6 +273,48 @@ class SchoolConfig(_Model):
                 ("chair_of_governors_email",),
                 f"{email!r} is not a person with the governor role; add them to people "
                 "with roles: [governor]",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _someone_takes_allegations(self) -> Self:
+        """Without a head and a chair, an allegation about the DSL would reach the DSL."""
+        for index, email in enumerate(self.allegations.fallback):
+            if self.person(email) is None:
+                raise FieldProblem(
+                    ("allegations", "fallback", index),
+                    f"{email!r} is not one of the people above; add them to people",
+                )
+        missing = [
+            what
+            for what, there in (
+                ("a headteacher", self.people_with(Role.HEADTEACHER)),
+                ("a chair of governors (chair_of_governors_email)", self.chair_of_governors),
+            )
+            if not there
+        ]
+        if not missing:
+            return self
+        why = (
+            f"the file has no {' and no '.join(missing)}, who take allegations about staff "
+            "(KCSIE part 4)"
+        )
+        if not self.allegations.fallback:
+            raise FieldProblem(
+                ("allegations", "fallback"),
+                f"{why}; name who takes them instead: e-mails of people above (a governor), "
+                "and the local authority designated officer under allegations.lado",
+            )
+        governors = [self.person(e) for e in self.allegations.fallback]
+        if not any(p is not None and p.has_role(Role.GOVERNOR) for p in governors):
+            raise FieldProblem(
+                ("allegations", "fallback"),
+                f"{why}; the fallback must name at least one governor (roles: [governor])",
+            )
+        if self.allegations.lado is None:
+            raise FieldProblem(
+                ("allegations", "lado"),
+                f"{why}; give the local authority designated officer (name and phone) here",
             )
         return self
 

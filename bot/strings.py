@@ -76,6 +76,14 @@ ALLEGATION_NOTE = (
     "About an adult who works or volunteers at the school. Sent only to the people who handle "
     "allegations, never to the person concerned."
 )
+# An urgent alert sent while the reporter is still answering says only that it is coming: the
+# report may yet turn out to be about the person it was sent to.
+URGENT_TO_FOLLOW = "Urgent, details to follow"
+PASSED_ON = "This report has been passed to the people who handle it."
+PASSED_ON_TITLE = "Report {reference}"
+LEFT_OUT = "Left out"
+LEFT_OUT_LINE = "{name} ({roles}): {why}"
+LADO = "Local authority designated officer (LADO)"
 STILL_ANSWERING = "The reporter is still answering; this card updates when they send the report."
 DETAILS_ON_VIEW = 'Details are not shown in alerts here: press "View" (every view is recorded).'
 REMINDER = "Not acknowledged yet: reminder {n}. Please acknowledge it as soon as you can."

@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import yaml
+
 from bot.settings import PROJECT_ROOT
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
@@ -117,3 +119,34 @@ def _wait_for(url: str) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def _without_head_and_chair() -> dict:
+    data = yaml.safe_load(EXAMPLE.read_text())
+    data["people"] = [p for p in data["people"] if "headteacher" not in p["roles"]]
+    del data["chair_of_governors_email"]
+    return data
+
+
+def test_check_refuses_a_school_with_nobody_to_take_allegations(tmp_path):
+    """Without a headteacher and a chair, an allegation about the DSL would reach the DSL."""
+    school = tmp_path / "school.yaml"
+    school.write_text(yaml.safe_dump(_without_head_and_chair()))
+    result = _run("check", env=_env(tmp_path, SCHOOL_CONFIG=str(school)))
+    assert result.returncode == 2, result.stdout
+    assert str(school) in result.stderr
+    assert "allegations.fallback" in result.stderr
+    assert "headteacher" in result.stderr and "chair" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_accepts_that_school_with_an_allegations_fallback(tmp_path):
+    data = _without_head_and_chair()
+    data["allegations"] = {
+        "fallback": ["j.whitcombe@example.org"],
+        "lado": {"name": "Example Borough LADO", "phone": "01632 960009"},
+    }
+    school = tmp_path / "school.yaml"
+    school.write_text(yaml.safe_dump(data))
+    result = _run("check", env=_env(tmp_path, SCHOOL_CONFIG=str(school)))
+    assert result.returncode == 0, result.stderr

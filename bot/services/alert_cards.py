@@ -9,6 +9,7 @@ from typing import Any
 from bot import strings
 from bot.messages import Card, CardField, Notice, Option, Outbound
 from bot.school import Contact, SchoolConfig
+from bot.services import recipients, subjects
 from bot.services.reports import read_answers
 from bot.services.urgency import title_prefix, urgency_label
 from dialogs.datetimes import format_moment
@@ -38,26 +39,47 @@ class CardMaker:
             years = self.school.retention.review_after_years
             text = strings.REVIEW_DUE.format(reference=report.reference, closed=closed, years=years)
             return [Notice(text, "warning")]
+        if self.kept_out(report, row.recipient_email):
+            return [self.passed_on(report)]
         rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
         if row.kind == "ict":
             return [self._ict_card(report, rows)]
         return [self.case_card(report, rows, level=row.level if row.kind == "alert" else 0)]
 
+    def kept_out(self, report: Report, email: str) -> bool:
+        """Whether this person may be what the report is about, or it is an allegation that is
+        not theirs to handle: their card says only that it was passed on."""
+        if not report.allegation:
+            return False
+        found = subjects.stored(self.cipher, report) or subjects.Subjects(resolved=False)
+        return recipients.kept_out(report, recipients.plan_for(self.school, report, found), email)
+
+    def passed_on(self, report: Report) -> Card:
+        """The neutral card that replaces a case's card for someone it must not reach."""
+        title = strings.PASSED_ON_TITLE.format(reference=report.reference or "")
+        return Card(card_id=f"case-{report.id}", title=title, text=strings.PASSED_ON)
+
     def case_card(
         self, report: Report, rows: list[dict[str, Any]], *, level: int = 0, details: bool = False
     ) -> Card:
         """The case as the safeguarding team sees it, with the actions open to them."""
+        early = report.status == "in_progress" and not details
         fields = [
             CardField("Reference", report.reference or ""),
-            CardField("Kind", self.kind_label(report)),
+            CardField("Kind", strings.URGENT_TO_FOLLOW if early else self.kind_label(report)),
             CardField("Urgency", urgency_label(report)),
             CardField("Reported by", self.name(report.reporter_email)),
             CardField("Reported", self._when(report.submitted_at or report.created_at)),
             CardField("Status", self.status_label(report)),
         ]
+        if early:  # whom it is about is not known yet: nothing of the report, nor who made it
+            del fields[3]
         if report.allegation:
             fields.append(CardField("Allegation", strings.ALLEGATION_NOTE))
-        if details or self.school.alerts.details_in_alert:
+            fields += self.allegation_fields(report)
+        if early:
+            fields.append(CardField("Details", strings.STILL_ANSWERING))
+        elif details or self.school.alerts.details_in_alert:
             fields += [CardField(r["label"], r["answer"]) for r in rows]
             if report.status == "in_progress":
                 fields.append(CardField("Details", strings.STILL_ANSWERING))
@@ -77,6 +99,24 @@ class CardMaker:
             actions=self._actions(report),
             footer=self._footer(report),
         )
+
+    def allegation_fields(self, report: Report) -> list[CardField]:
+        """For whoever handles an allegation: who was left out of it and why, and the LADO."""
+        found = subjects.stored(self.cipher, report)
+        fields = []
+        if found is not None and (found.left_out or found.notes):
+            lines = [self._left_out_line(email, why) for email, why in found.left_out.items()]
+            fields.append(CardField(strings.LEFT_OUT, "\n".join([*lines, *found.notes])))
+        lado = self.school.allegations.lado
+        if lado is not None:
+            fields.append(CardField(strings.LADO, f"{lado.name}: {lado.phone}"))
+        return fields
+
+    def _left_out_line(self, email: str, why: str) -> str:
+        person = self.school.person(email)
+        roles = ", ".join(str(r) for r in person.roles) if person else "not in the school file"
+        name = person.name if person else email
+        return strings.LEFT_OUT_LINE.format(name=name, roles=roles, why=why)
 
     def kind_label(self, report: Report) -> str:
         flow = self.flows.get(report.flow_id)

@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.school import SchoolConfig
+from bot.services import subjects
 from bot.services.events import record_event
-from bot.services.outbox import alerted_people, enqueue
-from bot.services.recipients import AlertPlan, ict_contacts, plan_for
+from bot.services.outbox import alerted_people, enqueue, withdraw_unsent
+from bot.services.recipients import PASSED_ON_LEVEL, AlertPlan, ict_contacts, kept_out, plan_for
 from bot.services.reports import read_answers
+from bot.services.subjects import Subjects
 from storage.crypto import Cipher
 from storage.models import Outbox, Report
 
@@ -26,19 +28,50 @@ class AlertDesk:
     cipher: Cipher
     channels: tuple[str, ...]
 
-    async def plan(self, report: Report) -> AlertPlan:
-        answers: dict[str, Any] = {}
-        if report.allegation:  # only an allegation's text decides who must not be told
-            answers = (await read_answers(cipher=self.cipher, report=report))["answers"]
-        return plan_for(self.school, report, answers)
+    async def subjects(self, session: AsyncSession, report: Report) -> Subjects:
+        """Who the report may be about: kept with it once known (worked out now if not yet)."""
+        if not report.allegation:
+            return Subjects()
+        known = subjects.stored(self.cipher, report)
+        if known is None:
+            document = await read_answers(cipher=self.cipher, report=report)
+            known = await self.settle(session, report=report, answers=document["answers"])
+        return known
+
+    async def settle(
+        self, session: AsyncSession, *, report: Report, answers: dict[str, Any]
+    ) -> Subjects:
+        """Work out who the allegation may be about and keep it with the report, for good."""
+        rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
+        labels = {str(row["step"]): str(row["label"]) for row in rows}
+        found = subjects.find_subjects(
+            self.school,
+            answers,
+            about_head=report.allegation_about_head,
+            labels=labels,
+            slack=await subjects.slack_ids(session, subjects.texts_of(answers).values()),
+        )
+        before = subjects.stored(self.cipher, report)
+        if before is not None:  # once left out, always: a changed answer lets nobody back in
+            found.left_out = {**before.left_out, **found.left_out}
+            found.resolved = found.resolved or before.resolved
+            found.about_head = found.about_head or before.about_head
+        subjects.store(self.cipher, report, found)
+        return found
+
+    async def plan(self, session: AsyncSession, report: Report) -> AlertPlan:
+        return plan_for(self.school, report, await self.subjects(session, report))
 
     async def raise_alert(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
         """Queue the first alert; for a case already alerted (urgent), refresh its cards."""
+        if report.allegation:  # the whole report is known now: everything it may name
+            answers = (await read_answers(cipher=self.cipher, report=report))["answers"]
+            await self.settle(session, report=report, answers=answers)
         if report.alerted_at is not None:
             queued = await self.refresh(session, report=report, now=now)
             return queued + await self._tell_ict(session, report=report, now=now)
         report.alerted_at, report.case_status = now, "open"
-        plan = await self.plan(report)
+        plan = await self.plan(session, report)
         first = plan.levels[0].emails if plan.levels else ()
         queued = await enqueue(
             session,
@@ -76,21 +109,85 @@ class AlertDesk:
         )
 
     async def refresh(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
-        """Queue an update of the alert card for everyone who was alerted about this report."""
+        """Queue an update of the alert card for everyone alerted who may handle the case; the
+        others (the person concerned, a team the allegation is not for) are told once that it
+        was passed on, and nothing more."""
+        plan = await self.plan(session, report)
+        alerted = await alerted_people(session, report_id=report.id)
+        handlers = [e for e in alerted if not kept_out(report, plan, e)]
+        others = [e for e in alerted if e not in handlers]
+        queued = 0
+        if others:
+            await withdraw_unsent(
+                session,
+                report_id=report.id,
+                emails=others,
+                keep_update_level=PASSED_ON_LEVEL,
+                now=now,
+            )
+            told = await alerted_people(session, report_id=report.id)
+            queued += await enqueue(
+                session,
+                report_id=report.id,
+                emails=[e for e in others if e in told],
+                channels=self.channels,
+                kind="update",
+                level=PASSED_ON_LEVEL,
+                now=now,
+            )
         latest = await session.scalar(
             select(func.max(Outbox.level)).where(
                 Outbox.report_id == report.id, Outbox.kind == "update"
             )
         )
-        return await enqueue(
+        queued += await enqueue(
             session,
             report_id=report.id,
-            emails=await alerted_people(session, report_id=report.id),
+            emails=handlers,
             channels=self.channels,
             kind="update",
-            level=(latest or 0) + 1,
+            level=max(latest or 0, PASSED_ON_LEVEL) + 1,
             now=now,
         )
+        return queued
+
+    async def allegation_known(
+        self, session: AsyncSession, *, report_id: int, answers: dict[str, Any], now: datetime
+    ) -> int:
+        """An urgent report, already alerted, turned out to be about an adult at school: keep
+        who it may be about, take it from anyone who may not handle it, and give it to whoever
+        does."""
+        report = await session.get(Report, report_id)
+        if report is None or report.status != "in_progress" or report.alerted_at is None:
+            return 0
+        report.allegation = answers.get("about_adult") == "yes"
+        report.allegation_about_head = answers.get("adult_is_head") == "yes"
+        if not report.allegation:
+            report.excluded_enc = None
+            return 0
+        await self.settle(session, report=report, answers=answers)
+        queued = await self.refresh(session, report=report, now=now)
+        plan = await self.plan(session, report)
+        first = plan.levels[0].emails if plan.levels else ()
+        queued += await enqueue(
+            session,
+            report_id=report.id,
+            emails=first,
+            channels=self.channels,
+            kind="alert",
+            level=0,
+            now=now,
+        )
+        detail: dict[str, object] = {"level": 0, "recipients": len(first), "allegation": True}
+        await record_event(
+            session,
+            kind="alert_raised",
+            at=now,
+            actor_email=None,
+            report_id=report.id,
+            detail=detail,
+        )
+        return queued
 
     async def escalate_due(self, session: AsyncSession, *, now: datetime) -> int:
         """Queue every level, and the latest repeat, that is due for unacknowledged cases."""
@@ -104,7 +201,7 @@ class AlertDesk:
 
     async def _escalate(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
         assert report.alerted_at is not None
-        plan = await self.plan(report)
+        plan = await self.plan(session, report)
         if not plan.levels:
             return 0
         elapsed = now - report.alerted_at

@@ -51,7 +51,7 @@ async def authorise(
     now: datetime,
 ) -> None:
     """Check on the server, every time, that this person may do this to this case."""
-    plan = await desk.plan(report)
+    plan = await desk.plan(session, report)
     if may_handle(desk.school, email, report, plan):
         return
     await record_event(
@@ -75,10 +75,11 @@ async def acknowledge(
     report.updated_at = now
     await record_event(session, kind="acknowledged", at=now, actor_email=email, report_id=report.id)
     await desk.refresh(session, report=report, now=now)
+    kept_out = (await desk.subjects(session, report)).emails
     await enqueue(
         session,
         report_id=report.id,
-        emails=[report.reporter_email],
+        emails=[e for e in [report.reporter_email] if e.lower() not in kept_out],
         channels=desk.channels,
         kind="seen",
         level=0,

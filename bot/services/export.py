@@ -78,6 +78,7 @@ def case_record(
     ]
     if report.allegation:
         header.append(("Allegation", strings.ALLEGATION_NOTE))
+        header += [(f.label, f.value) for f in cards.allegation_fields(report)]
     answers = tuple((str(r.get("question") or r["label"]), str(r["answer"])) for r in rows)
     lines = tuple(_line(cards, entry, tz) for entry in entries)
     return CaseRecord(

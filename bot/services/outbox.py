@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -95,10 +95,36 @@ async def first_ref(
 
 
 async def alerted_people(session: AsyncSession, *, report_id: int) -> list[str]:
-    """Everyone an alert about this report was queued for, on any channel."""
+    """Everyone an alert about this report was queued for, on any channel (and not withdrawn)."""
     result = await session.scalars(
         select(Outbox.recipient_email)
-        .where(Outbox.report_id == report_id, Outbox.kind == "alert")
+        .where(Outbox.report_id == report_id, Outbox.kind == "alert", Outbox.status != "withdrawn")
         .distinct()
     )
     return list(result)
+
+
+async def withdraw_unsent(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    emails: list[str],
+    keep_update_level: int,
+    now: datetime,
+) -> None:
+    """Take back the alerts and card updates these people were to be sent about this report
+    and never were (a row being sent right now is left: its card is built for who they are),
+    all but the update at `keep_update_level` (the note that the case was passed on)."""
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.report_id == report_id,
+            Outbox.recipient_email.in_(emails),
+            Outbox.status == "pending",
+            Outbox.attempts == 0,
+            Outbox.next_attempt_at <= now,  # later: claimed, being sent right now
+            Outbox.kind.in_(("alert", "update")),
+            ~((Outbox.kind == "update") & (Outbox.level == keep_update_level)),
+        )
+        .values(status="withdrawn")
+    )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from bot.school import EscalationPlan, Role, SchoolConfig
+from bot.services.subjects import Subjects
 from storage.models import Report
 
 HANDLER_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
+# The level of the one card update that tells someone a case was passed on (updates that carry
+# the case count from 1).
+PASSED_ON_LEVEL = 0
 
 
 @dataclass(frozen=True)
@@ -35,34 +38,17 @@ class AlertPlan:
         return tuple(seen)
 
 
-def plan_for(school: SchoolConfig, report: Report, answers: dict[str, Any]) -> AlertPlan:
+def plan_for(school: SchoolConfig, report: Report, subjects: Subjects) -> AlertPlan:
     """The escalation plan for a report: the school's chain, or the allegations route."""
     plan = school.alerts.urgent if report.urgent else school.alerts.normal
-    excluded = people_concerned(school, report, answers)
+    excluded = subjects.emails
     if report.allegation:
-        return _allegation_plan(school, plan, report, excluded)
+        return _allegation_plan(school, plan, subjects)
     levels = tuple(
         Level(i, timedelta(minutes=step.after_minutes), _emails(school, step.roles, excluded))
         for i, step in enumerate(plan.levels)
     )
     return AlertPlan(_non_empty(levels), timedelta(minutes=plan.repeat_every_minutes), excluded)
-
-
-def people_concerned(
-    school: SchoolConfig, report: Report, answers: dict[str, Any]
-) -> frozenset[str]:
-    """The adults an allegation is about, by name or e-mail in the report; they get nothing."""
-    if not report.allegation:
-        return frozenset()
-    named = str(answers.get("adult_who") or "").casefold()
-    concerned = {
-        person.email
-        for person in school.people
-        if person.email in named or _names_match(person.name.casefold(), named)
-    }
-    if report.allegation_about_head:
-        concerned.update(p.email for p in school.people_with(Role.HEADTEACHER))
-    return frozenset(concerned)
 
 
 def may_handle(school: SchoolConfig, email: str, report: Report, plan: AlertPlan) -> bool:
@@ -79,22 +65,36 @@ def may_handle(school: SchoolConfig, email: str, report: Report, plan: AlertPlan
     return any(person.has_role(role) for role in HANDLER_ROLES)
 
 
+def kept_out(report: Report, plan: AlertPlan, email: str) -> bool:
+    """Whether someone alerted about this report must hear no more of it than that it was
+    passed on: whoever it may be about, and, for an allegation, anyone it is not routed to
+    (the team alerted at once on an urgent report, before it was known to be one)."""
+    email = email.strip().lower()
+    return email in plan.excluded or (report.allegation and email not in plan.everyone)
+
+
 def ict_contacts(school: SchoolConfig) -> tuple[str, ...]:
     return tuple(p.email for p in school.people_with(Role.ICT))
 
 
-def _allegation_plan(
-    school: SchoolConfig, plan: EscalationPlan, report: Report, excluded: frozenset[str]
-) -> AlertPlan:
-    """KCSIE part 4: the headteacher, or the chair of governors when it concerns the head."""
+def _allegation_plan(school: SchoolConfig, plan: EscalationPlan, subjects: Subjects) -> AlertPlan:
+    """KCSIE part 4: the headteacher, or the chair of governors when it may concern the head;
+    then the school's named fallback. Whoever may be the subject is never among them, and an
+    allegation whose subject was not identified goes to the first of them alone."""
+    excluded = subjects.emails
     heads = _emails(school, (Role.HEADTEACHER,), excluded)
     chair = school.chair_of_governors
     chairs = (chair.email,) if chair is not None and chair.email not in excluded else ()
-    first, then = (heads, chairs) if heads and not report.allegation_about_head else (chairs, ())
-    if not first:  # nobody at the top to tell: the safeguarding team, never the person concerned
-        first = _emails(school, (Role.DSL, Role.DEPUTY_DSL), excluded)
-    later = timedelta(minutes=plan.levels[1].after_minutes if len(plan.levels) > 1 else 10)
-    levels = (Level(0, timedelta(0), first), Level(1, later, then))
+    fallback = tuple(e for e in school.allegations.fallback if e not in excluded)
+    tiers = [t for t in ((), chairs, fallback) if t]
+    if not subjects.about_head and heads:
+        tiers.insert(0, heads)
+    if not tiers:  # everyone at the top may be concerned: the team, never the person concerned
+        tiers = [_emails(school, (Role.DSL, Role.DEPUTY_DSL), excluded)]
+    if not subjects.resolved:
+        tiers = tiers[:1]
+    later = plan.levels[1].after_minutes if len(plan.levels) > 1 else 10
+    levels = tuple(Level(i, timedelta(minutes=later * i), t) for i, t in enumerate(tiers))
     return AlertPlan(_non_empty(levels), timedelta(minutes=plan.repeat_every_minutes), excluded)
 
 
@@ -107,12 +107,3 @@ def _emails(
 def _non_empty(levels: tuple[Level, ...]) -> tuple[Level, ...]:
     kept = [level for level in levels if level.emails]
     return tuple(Level(i, level.after, level.emails) for i, level in enumerate(kept))
-
-
-def _names_match(name: str, text: str) -> bool:
-    # A full name, or a surname with a title ("Mr Fenwick"), counts as naming the person.
-    if name in text:
-        return True
-    surname = name.split()[-1] if name.split() else ""
-    titles = ("mr ", "mrs ", "ms ", "miss ", "dr ", "mx ")
-    return bool(surname) and any(f"{title}{surname}" in text for title in titles)

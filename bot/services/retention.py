@@ -33,6 +33,8 @@ async def flag_due_for_review(session: AsyncSession, desk: AlertDesk, *, now: da
     for report in due:
         if report.id in flagged:
             continue
+        plan = await desk.plan(session, report)  # an allegation's, for those who handle it
+        told = list(plan.everyone) if report.allegation else team
         years = desk.school.retention.review_after_years
         await record_event(
             session,
@@ -45,7 +47,7 @@ async def flag_due_for_review(session: AsyncSession, desk: AlertDesk, *, now: da
         await enqueue(
             session,
             report_id=report.id,
-            emails=team,
+            emails=[e for e in told if e not in plan.excluded],
             channels=desk.channels,
             kind="review",
             level=0,

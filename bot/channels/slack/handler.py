@@ -159,6 +159,7 @@ class SlackChannel:
 
     async def _turn(self, item: SlackInput) -> None:
         user = await self.directory.user(item.team_id, item.user_id)
+        await self.directory.learn_mentions(item.team_id, item.text)
         replies = await self.router.handle(to_inbound(item, user))
         if replies:
             await self._post(item, replies)
@@ -203,7 +204,11 @@ class SlackChannel:
         person = self.school.person(user.email)
         handles_cases = person is not None and any(person.has_role(r) for r in HANDLER_ROLES)
         flows = [(f"start:{f.id}", f.spec.title) for f in self.router.report_flows.values()]
-        view = home_view(self.school.name, flows, handles_cases=handles_cases)
+        waiting = 0
+        if handles_cases:
+            async with self.router.sessions() as session, session.begin():
+                waiting = await self.router.cases.waiting_count(session, user.email)
+        view = home_view(self.school.name, flows, handles_cases=handles_cases, waiting=waiting)
         await self.client.views_publish(user_id=user_id, view=view)
 
 

@@ -7,6 +7,8 @@ day rather than one per replica an hour.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +25,9 @@ from bot.services.addresses import IDENTITY_FRESH_FOR
 from storage.models import ChannelAddress
 
 CHANNEL = "slack"
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_MAX_MENTIONS = 5
+log = logging.getLogger(__name__)
 
 
 def _utc_now() -> datetime:
@@ -64,6 +69,16 @@ class SlackDirectory:
             email=email or f"slack:{team_id}:{user_id}",
             display_name=name or "there",
         )
+
+    async def learn_mentions(self, team_id: str, text: str | None) -> None:
+        """Look up the people a message mentions (`<@U…>`), so an allegation that names someone
+        by a mention is matched to them (bot/services/subjects.py reads what is stored here).
+        A mention Slack cannot answer for is left unmatched, and the case says so."""
+        for user_id in list(dict.fromkeys(_MENTION.findall(text or "")))[:_MAX_MENTIONS]:
+            try:
+                await self.user(team_id, user_id)
+            except Exception:  # a lookup that fails must not lose the person's answer
+                log.warning("could not look up a mentioned Slack user")
 
     async def user_id_for(self, email: str) -> str | None:
         """The Slack user with this e-mail, or None when the workspace has nobody with it."""

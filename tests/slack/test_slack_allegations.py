@@ -1,0 +1,97 @@
+"""An allegation typed in Slack names the adult with a mention: Slack sends it as `<@U…>`
+(docs.slack.dev/messaging/formatting-message-text, "Mentioning users"), never as the name shown."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from storage.models import Outbox, Report
+from tests.slack.conftest import HEAD, STAFF
+from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
+from tests.support.walk import CONCERN_TAIL
+
+ANSWERS = {
+    "immediate_danger": "no",
+    "category": "commerce",
+    "commerce_kind": "scam",
+    **CONCERN_TAIL,
+    "about_adult": "yes",
+    "adult_is_head": "no",
+    "adult_who": f"<@{HEAD}>",
+}
+
+
+def step_asked(world: SlackWorld, message: dict) -> str | None:
+    """The step whose prompt the bot's newest message asks (Slack messages carry no step id)."""
+    text = text_of(message)
+    steps = world.bot.router.flows["concern"].spec.steps
+    asked = [s.id for s in steps if s.prompt and s.prompt in text]
+    return asked[-1] if asked else None
+
+
+async def open_home(world: SlackWorld, user: str) -> str:
+    """What the Home tab says once opened (the app_home_opened event, as Slack sends it:
+    docs.slack.dev/reference/events/app_home_opened)."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home"}
+    envelope = {
+        "type": "event_callback",
+        "team_id": TEAM,
+        "api_app_id": "A0APP",
+        "event_id": f"EvHome{len(world.api.calls)}",
+        "event_time": 1,
+        "event": event,
+    }
+    assert (await world.post(json.dumps(envelope), "application/json")).status == 200
+    await world.settle()
+    (*_, published) = [c for c in world.api.called("views.publish") if c.args["user_id"] == user]
+    return json.dumps(published.args["view"])
+
+
+async def walk(world: SlackWorld, answers: dict[str, str]) -> list[str]:
+    await world.dm(STAFF, "report")
+    await world.settle()
+    asked: list[str] = []
+    for _ in range(40):
+        newest = world.api.posts_to(STAFF)[-1]
+        if '"value": "__submit"' in json.dumps(blocks_of(newest)):
+            return asked
+        step = step_asked(world, newest)
+        assert step in answers, f"unexpected question {step!r} after {asked}"
+        asked.append(step)
+        value = answers[step]
+        if f'"value": "{value}"' in json.dumps(blocks_of(newest)):
+            await world.click(STAFF, value, message=newest)
+        else:
+            await world.dm(STAFF, value)
+        await world.settle()
+    raise AssertionError(f"no summary: {asked}")
+
+
+async def test_a_mentioned_head_is_left_out_though_they_never_used_the_bot(world):
+    asked = await walk(world, ANSWERS)
+    assert "adult_who" in asked
+    await world.click(STAFF, "__submit")
+    await world.settle()
+    async with world.bot.router.sessions() as session:
+        (report,) = await session.scalars(select(Report))
+        rows = list(await session.scalars(select(Outbox)))
+    assert report.allegation
+    to = {(r.recipient_email, r.kind) for r in rows}
+    assert not {k for e, k in to if e == "m.fenwick@example.org"}
+    assert ("j.whitcombe@example.org", "alert") in to  # the chair takes it instead
+    assert not [m for m in world.api.posts_to(HEAD) if (report.reference or "?") in text_of(m)]
+    assert any(c.args.get("user") == HEAD for c in world.api.called("users.info"))
+
+
+async def test_the_home_tab_counts_only_the_cases_the_head_may_handle(world):
+    """Two allegations wait: one names the head by mention, the other nobody known."""
+    await walk(world, ANSWERS)
+    await world.click(STAFF, "__submit")
+    await world.settle()
+    await walk(world, {**ANSWERS, "adult_who": "someone on supply"})
+    await world.click(STAFF, "__submit")
+    await world.settle()
+    home = await open_home(world, HEAD)
+    assert "1 case(s) are waiting" in home

@@ -1,0 +1,71 @@
+"""An allegation typed in Teams names the adult with an @mention: the text carries
+`<at>Name</at>` and the activity a `mention` entity (learn.microsoft.com/en-us/microsoftteams/
+platform/bots/how-to/conversations/channel-and-group-conversations, "Retrieve mentions")."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Outbox, Report
+from tests.support.walk import CONCERN_TAIL
+from tests.teams.connector import text_of
+from tests.teams.world import DSL, HEAD, STAFF, TeamsWorld, settle
+
+ANSWERS = {
+    "immediate_danger": "no",
+    "category": "commerce",
+    "commerce_kind": "scam",
+    **CONCERN_TAIL,
+    "about_adult": "yes",
+    "adult_is_head": "no",
+    # As Entra often spells a display name, and Teams puts it in the mention.
+    "adult_who": "<at>Fenwick, Martin</at>",
+}
+
+
+def step_asked(world: TeamsWorld) -> str | None:
+    """The step whose prompt the newest card asks (cards carry no step id to read back)."""
+    text = world.texts_to(STAFF)[-1]
+    asked = [s.id for s in world.bot.router.flows["concern"].spec.steps if s.prompt in text]
+    return asked[-1] if asked else None
+
+
+async def say_with_mention(world: TeamsWorld, text: str, mentioned: str) -> None:
+    name = text.removeprefix("<at>").removesuffix("</at>")
+    entity = {
+        "type": "mention",
+        "text": f"<at>{name}</at>",
+        "mentioned": {"id": mentioned, "name": name},
+    }
+    activity = world.activity(STAFF, type="message", text=text, textFormat="plain")
+    activity["entities"] = [*activity["entities"], entity]
+    response = await world.post(activity)
+    assert response.status in (200, 201, 202), await response.text()
+
+
+async def test_a_mentioned_head_is_left_out(world):
+    for user in (DSL, HEAD):
+        await world.install(user)
+    await world.say(STAFF, "report")
+    asked: list[str] = []
+    while not world.offers(STAFF, "__submit"):
+        step = step_asked(world)
+        assert step in ANSWERS and len(asked) < 40, f"unexpected question {step!r} after {asked}"
+        asked.append(step)
+        value = ANSWERS[step]
+        if world.offers(STAFF, value):
+            await world.click(STAFF, value)
+        elif step == "adult_who":
+            await say_with_mention(world, value, HEAD)
+        else:
+            await world.say(STAFF, value)
+    assert "adult_who" in asked
+    await world.click(STAFF, "__submit")
+    await settle(world)
+    async with world.bot.router.sessions() as session:
+        (report,) = await session.scalars(select(Report))
+        rows = list(await session.scalars(select(Outbox)))
+    assert report.allegation
+    assert not [r for r in rows if r.recipient_email == "m.fenwick@example.org"]
+    assert {r.recipient_email for r in rows if r.kind == "alert"} == {"j.whitcombe@example.org"}
+    assert not [s for s in world.sent_to(HEAD) if (report.reference or "?") in text_of(s.body)]
