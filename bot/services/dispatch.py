@@ -62,6 +62,11 @@ class Dispatcher:
         """Deliver now (called after a commit that queued something)."""
         self._wake.set()
 
+    @property
+    def busy(self) -> bool:
+        """Woken and not yet done, or delivering: what a clean stop (or a test) waits out."""
+        return self._wake.is_set() or self._lock.locked()
+
     async def run(self) -> None:
         """The in-process loop: deliver whenever woken, until `stop`. The sweep covers retries."""
         while not self._stopping:

@@ -302,18 +302,16 @@ class SlackWorld:
                 return message
         raise AssertionError(f"no message to {user} offers {value!r}")
 
-    async def settle(self, rounds: int = 100) -> None:
-        """Wait until the bot has stopped calling the Web API (turns run after the ack)."""
-        seen = -1
-        quiet = 0
-        for _ in range(rounds):
-            await asyncio.sleep(0.02)
-            if len(self.api.calls) == seen:
-                quiet += 1
-                if quiet >= 5:
-                    return
-            else:
-                seen, quiet = len(self.api.calls), 0
+    async def settle(self, within: float = 60.0) -> None:
+        """Wait until every turn Slack's requests started has finished, and the outbox rows they
+        queued have been tried: an event to wait for, not a quiet spell (which a loaded machine
+        can outlast). Turns run after the ack, so the HTTP answer alone does not say they ran."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while self.bot.slack.in_flight or self.bot.dispatcher.busy:
+            if loop.time() > deadline:
+                raise AssertionError(f"the bot was still busy after {within:.0f} s")
+            await asyncio.sleep(0.005)
 
     def _action_payload(self, user, message, block, element, *, state):
         ts = message["_ts"]

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -73,6 +74,9 @@ class SlackChannel:
         self._connecting: asyncio.Task[None] | None = None
         self.directory = SlackDirectory(self.client, router.sessions, router.clock)
         self.notifier = SlackNotifier(self.client, self.directory)
+        # Turns that Slack was told were received (acked) and that have not finished yet: a
+        # graceful stop, and the tests, wait for this to reach nought rather than for quiet.
+        self.in_flight = 0
         self._listen()
 
     def add_routes(self, app: web.Application) -> None:
@@ -112,20 +116,23 @@ class SlackChannel:
 
         @app.event("message")
         async def on_message(body: dict[str, Any], ack: AsyncAck, context: Any) -> None:
-            await ack()
-            await self._safely(lambda: parse_event(body, bot_user_id=context.bot_user_id))
+            with self._working():
+                await ack()
+                await self._safely(lambda: parse_event(body, bot_user_id=context.bot_user_id))
 
         @app.event("app_home_opened")
         async def on_home(body: dict[str, Any], ack: AsyncAck) -> None:
-            await ack()
-            event = body.get("event") or {}
-            if event.get("tab") == "home" and event.get("user"):
-                await self._publish_home(str(body.get("team_id") or ""), str(event["user"]))
+            with self._working():
+                await ack()
+                event = body.get("event") or {}
+                if event.get("tab") == "home" and event.get("user"):
+                    await self._publish_home(str(body.get("team_id") or ""), str(event["user"]))
 
         @app.action(re.compile(".*"))
         async def on_action(body: dict[str, Any], ack: AsyncAck) -> None:
-            await ack()
-            await self._safely(lambda: _once_per_button(parse_action(body)))
+            with self._working():
+                await ack()
+                await self._safely(lambda: _once_per_button(parse_action(body)))
 
         @app.options(PERSON_PICK)
         async def on_person_options(body: dict[str, Any], ack: AsyncAck) -> None:
@@ -134,13 +141,25 @@ class SlackChannel:
 
         @app.command(COMMAND)
         async def on_command(body: dict[str, Any], ack: AsyncAck) -> None:
-            await ack()
-            await self._safely(lambda: parse_command(body))
+            with self._working():
+                await ack()
+                await self._safely(lambda: parse_command(body))
 
         @app.shortcut(SHORTCUT)
         async def on_shortcut(body: dict[str, Any], ack: AsyncAck) -> None:
-            await ack()
-            await self._safely(lambda: parse_shortcut(body))
+            with self._working():
+                await ack()
+                await self._safely(lambda: parse_shortcut(body))
+
+    @contextlib.contextmanager
+    def _working(self) -> Iterator[None]:
+        # Counted from before the ack, so that whoever sees Slack's request answered also
+        # sees the turn under way.
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
 
     async def _safely(self, parse: Any) -> None:
         """Run a turn; a failure is logged (without content) and the person told, never lost."""
