@@ -121,6 +121,8 @@ class Inbound:
 
     `message_id` is the platform's id for this delivery; a second delivery of the same id is
     ignored. `attachments` counts files or images the user tried to send: they are never stored.
+    `token` is a click's token, naming the question it was on (see dialogs/prompts.py); None for
+    typed text, for the menu's buttons and for messages sent before tokens existed.
     """
 
     channel: str
@@ -132,3 +134,8 @@ class Inbound:
     message_id: str | None = None
     attachments: int = 0
     session_start: bool = False
+    token: str | None = None
+
+    @property
+    def is_click(self) -> bool:
+        return self.value is not None or self.values is not None

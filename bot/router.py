@@ -179,6 +179,9 @@ class Router:
             doc.dialog = None
             return [*prefix, Notice(strings.FLOW_GONE, "warning"), *self._menu(inbound)]
         state = dialog.resume(doc.dialog)
+        reply = Reply(inbound.text, inbound.value, inbound.values, inbound.token)
+        if not dialog.accepts(state, reply):  # an old message's button: nothing changes
+            return [*prefix, Notice(strings.STALE_CLICK, "info"), *dialog.repeat(state)]
         if inbound.attachments:
             return [Notice(strings.NO_ATTACHMENTS, "error"), *dialog.repeat(state)]
         if inbound.session_start:
@@ -191,7 +194,7 @@ class Router:
             title = dialog.spec.title
             welcome = Notice(strings.WELCOME_BACK.format(title=title), "info", inbound.text)
             return [welcome, *dialog.repeat(state)]
-        turn = dialog.handle(state, Reply(inbound.text, inbound.value, inbound.values))
+        turn = dialog.handle(state, reply)
         if campaign is not None:
             after = await self.audits.after(
                 context.session, context.loaded, campaign, dialog, turn, inbound.user, context.now
@@ -288,8 +291,11 @@ class Router:
         flow_id = self._flow_for(command)
         if inbound.attachments:
             return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
+        if inbound.is_click and (inbound.token is not None or not _menu_value(command)):
+            # A question's button from a dialog that has ended: it must start nothing.
+            return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
         if flow_id is not None:
-            turn = self.dialogs[flow_id].start()
+            turn = self.dialogs[flow_id].start(turn=context.loaded.doc.next_turn())
             context.loaded.doc.dialog = turn.state.to_json()
             return [*turn.prompts]
         audit = await self.audits.command(
@@ -350,6 +356,11 @@ class Router:
         )
         hours = round(self.settings.draft_retention.total_seconds() / 3600)
         return strings.PURGED.format(title=title, started=started, hours=hours)
+
+
+def _menu_value(command: str) -> bool:
+    """A value only the menu's (or App Home's, or the slash command's) buttons send."""
+    return command.startswith(_START) or command in {"__cases", "__mine", "help"}
 
 
 def _show(inbound: Inbound) -> Inbound:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
+from bot.channels.slack.blocks import token_of
 from bot.messages import Inbound, User
 
 CHANNEL = "slack"
@@ -65,6 +66,7 @@ class SlackInput:
     values: tuple[str, ...] | None = None
     message_id: str | None = None
     attachments: int = 0
+    token: str | None = None  # a click's token, from its block_id (dialogs/prompts.py)
     action_id: str | None = None
     message_ts: str | None = None
     ephemeral: bool = False
@@ -164,6 +166,7 @@ def parse_action(body: Mapping[str, Any]) -> SlackInput | None:
         value=value,
         values=values,
         message_id=key,
+        token=token_of(_opt_str(action, "block_id", "action")),
         action_id=action_id,
         message_ts=message_ts,
         ephemeral=container.get("is_ephemeral") is True,
@@ -230,6 +233,7 @@ def to_inbound(item: SlackInput, user: User, *, conversation_key: str | None = N
         message_id=item.message_id,
         attachments=item.attachments,
         session_start=item.kind == "home",
+        token=item.token,
     )
 
 

@@ -47,6 +47,7 @@ from bot.channels.slack.blocks import (
     shorten_escaped,
     size,
     text_size,
+    with_token,
 )
 from bot.messages import Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
@@ -175,7 +176,7 @@ def _question(question: Question) -> list[Json]:
         blocks += _checkboxes(question.options)
     else:
         blocks += context_blocks(notes)
-    return blocks + _buttons(question.actions, "act")
+    return with_token(blocks + _buttons(question.actions, "act"), question.token)
 
 
 def _summary(summary: Summary) -> list[Json]:
@@ -189,7 +190,8 @@ def _summary(summary: Summary) -> list[Json]:
             accessibility_label=shorten(f"{CHANGE} {row.label}", OPTION_TEXT_MAX),
         )
         blocks += sections(labelled(row.label, row.value), accessory=change)
-    return blocks + _options_in_full(summary.options) + _buttons(summary.options, "opt")
+    blocks += _options_in_full(summary.options) + _buttons(summary.options, "opt")
+    return with_token(blocks, summary.token)
 
 
 def _card(card: Card) -> list[Json]:

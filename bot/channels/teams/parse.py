@@ -8,8 +8,10 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
 - a `message` whose `value` carries our marker (`"os": 1`) is a click on one of our cards'
   Action.Submit buttons: `{"os": 1, "v": value}` gives that value; `{"os": 1, "multi": step}`
   (a multi-choice question's Done) gives the values ticked in the card's Input.ChoiceSet, which
-  Teams sends under the input's id as one comma-joined string ("" when none is ticked). A value
-  without the marker is not from our cards (an old card, another app's): None.
+  Teams sends under the input's id as one comma-joined string ("" when none is ticked). A
+  question's or summary's buttons also carry `"t": <click token>` (dialogs/prompts.py): it
+  goes into `Inbound.token`. A value without the marker is not from our cards (an old card,
+  another app's): None.
 - any other `message` is text: the bot's own `<at>` mention is taken out, other people's are
   left as their names, and the rest is kept as sent (length limits are the dialogs' business).
   Files and images the person attached are counted, never kept; the "text/html" copy Teams
@@ -42,6 +44,8 @@ CHANNEL_ID = "msteams"
 MARKER = "os"  # in every Action.Submit `data` we render: its version, 1
 VALUE_KEY = "v"
 MULTI_KEY = "multi"
+CLICK_KEY = "t"  # a question's or summary's click token (dialogs/prompts.py)
+MAX_TOKEN_CHARS = 100
 TICKED_INPUT = "os_ticked"  # the id of a multi-choice question's Input.ChoiceSet
 FILE_CONSENT = "fileConsent/invoke"
 FILE_KEY = "file"  # in a file consent card's context: the FileSource's kind
@@ -114,6 +118,7 @@ class TeamsInput:
     attachments: int = 0
     reply_to_id: str | None = None
     consent: FileConsent | None = None
+    token: str | None = None
 
 
 def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
@@ -164,6 +169,7 @@ def to_inbound(item: TeamsInput, user: User) -> Inbound:
         message_id=item.message_id,
         attachments=item.attachments,
         session_start=item.kind == "install",
+        token=item.token,
     )
 
 
@@ -232,7 +238,12 @@ def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None
         key = _digest("action", conversation, activity_id)
     else:  # one count per button of a card: the clicked card, not the click
         key = _digest("click", conversation, base["reply_to_id"] or activity_id, chosen)
-    return TeamsInput(kind="action", message_id=key, value=button, values=values, **base)
+    token = value.get(CLICK_KEY)
+    if token is not None and (not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS):
+        raise TeamsPayloadError("action token is not a short string")
+    return TeamsInput(
+        kind="action", message_id=key, value=button, values=values, token=token, **base
+    )
 
 
 def file_context(source: FileSource) -> dict[str, Any]:

@@ -22,6 +22,9 @@ Buttons are Action.Submit, their `data` one of (parse.py reads them back):
   summary row's Change (`edit:<step_id>`), a case card's buttons;
 - `{"os": 1, "multi": "<step_id>"}`: a multi-choice question's Done; Teams adds the ticked
   values of the card's Input.ChoiceSet, id TICKED_INPUT, as one comma-joined string.
+
+Every button of a question or a summary also carries its click token (dialogs/prompts.py) as
+`"t": "<token>"`, so that a click on an old card cannot answer the current question.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from bot.channels.teams.cards import (
     text_blocks,
 )
 from bot.channels.teams.files import consent_activity
-from bot.channels.teams.parse import MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
+from bot.channels.teams.parse import CLICK_KEY, MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
 from bot.channels.teams.pictures import picture_activity
 from bot.messages import Attachment, Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
@@ -254,7 +257,7 @@ def _question(question: Question) -> list[_Row]:
         )
         ticks = choice_set(TICKED_INPUT, question.options)
         rows.append(_Row((ticks, *action_sets([done]))))  # Done sends the ticks in its card
-    return rows + _buttons(question.actions, in_full=False)
+    return _with_token(rows + _buttons(question.actions, in_full=False), question.token)
 
 
 def _summary(summary: Summary) -> list[_Row]:
@@ -267,7 +270,7 @@ def _summary(summary: Summary) -> list[_Row]:
         change = Option(f"edit:{row.step_id}", strings.TEAMS_CHANGE)
         tooltip = shorten(f"{strings.TEAMS_CHANGE} {row.label}", 2 * BUTTON_TITLE_MAX)
         rows.append(_Row(tuple(action_sets([submit(change, _data(change), tooltip=tooltip)]))))
-    return rows + _buttons(summary.options)
+    return _with_token(rows + _buttons(summary.options), summary.token)
 
 
 def _card(
@@ -335,6 +338,15 @@ def _data(option: Option) -> Json:
 
 def _multi_data(step_id: str | None) -> Json:
     return {MARKER: 1, MULTI_KEY: step_id or ""}
+
+
+def _with_token(rows: list[_Row], token: str | None) -> list[_Row]:
+    """Put a prompt's click token in the `data` of each of its buttons."""
+    if token is not None:
+        for row in rows:
+            for data in card_values(list(row.elements)):
+                data[CLICK_KEY] = token
+    return rows
 
 
 def _each(elements: Sequence[Json], style: str | None = None) -> list[_Row]:

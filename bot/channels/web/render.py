@@ -29,6 +29,7 @@ def render(message: Outbound) -> dict[str, Any]:
             "progress": list(message.progress) if message.progress else None,
             "current_answer": message.current_answer,
             "actions": [_option(o) for o in message.actions],
+            "token": message.token,
         }
     if isinstance(message, Summary):
         return {
@@ -39,6 +40,7 @@ def render(message: Outbound) -> dict[str, Any]:
                 {"step_id": r.step_id, "label": r.label, "value": r.value} for r in message.rows
             ],
             "options": [_option(o) for o in message.options],
+            "token": message.token,
         }
     if isinstance(message, Card):
         return {

@@ -458,7 +458,8 @@ const ROLE_LABELS = {
   function sendMulti(item) {
     const checked = Array.from(item.querySelectorAll("input[type=checkbox]:checked"));
     const labels = checked.map((box) => box.dataset.label);
-    send({ type: "multi", values: checked.map((box) => box.value) }, labels.length ? labels.join(", ") : "Nothing selected");
+    const frame = { type: "multi", values: checked.map((box) => box.value), token: item.dataset.token };
+    send(frame, labels.length ? labels.join(", ") : "Nothing selected");
   }
 
   function onLogClick(ev) {
@@ -469,10 +470,13 @@ const ROLE_LABELS = {
       if (button.dataset.value !== undefined) send({ type: "action", value: button.dataset.value }, button.textContent, card);
       return;
     }
-    if (!button.closest("[data-interactive]")) return;
-    if (button.dataset.role === "multi-done") sendMulti(button.closest("[data-interactive]"));
+    const item = button.closest("[data-interactive]");
+    if (!item) return;
+    if (button.dataset.role === "multi-done") sendMulti(item);
     else if (button.dataset.value !== undefined) {
-      send({ type: "action", value: button.dataset.value }, button.getAttribute("aria-label") || button.textContent);
+      // The token names the question this button is on; the menu has none (it starts things).
+      const frame = { type: "action", value: button.dataset.value, token: item.dataset.token };
+      send(frame, button.getAttribute("aria-label") || button.textContent);
     }
   }
 
