@@ -87,9 +87,23 @@ class Card:
     attachments: tuple[Attachment, ...] = ()
 
 
-Outbound = Prompt | Card
+@dataclass(frozen=True)
+class Answered:
+    """The message that asked the question with `token` is answered: where the platform lets a
+    bot change a message it sent (Slack, Teams), the clicked message loses its buttons and shows
+    `prompt` (the question as it was asked; None when it is no longer known) with `answer`.
+    Nothing is posted for it; the web chat, which disables old questions itself, ignores it.
+    """
+
+    token: str
+    prompt: Question | Summary | None
+    answer: str | None  # the answer given, as the person reads it; None: answered earlier
+
+
+Outbound = Prompt | Card | Answered
 
 __all__ = [
+    "Answered",
     "Attachment",
     "Card",
     "CardField",

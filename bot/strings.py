@@ -303,3 +303,6 @@ TEAMS_DONE = "Done"
 TEAMS_URGENT = "🚨 Urgent"
 TEAMS_CONTINUED = " (continued)"
 TEAMS_BOT_MESSAGE = "A message from the online-safety bot"
+# A question's message once it is answered (Slack and Teams take its buttons away).
+ANSWER_GIVEN = "Your answer: {answer}"
+ANSWERED_EARLIER = "This question was answered earlier."

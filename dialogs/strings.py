@@ -47,3 +47,4 @@ BAD_DATE = (
 )
 FUTURE_DATE = "That is in the future. Please give the date and time when it happened."
 NO_SUCH_ANSWER = "There is no answer called {name!r} to change. Press a Change button instead."
+CHANGE_ROW = "Change {label}"

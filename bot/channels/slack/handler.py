@@ -32,8 +32,8 @@ from bot.channels.slack.parse import (
     parse_shortcut,
     to_inbound,
 )
-from bot.channels.slack.render import render_turn
-from bot.messages import Notice
+from bot.channels.slack.render import answered_update, render_turn
+from bot.messages import Answered, Notice
 from bot.router import Router
 from bot.school import SchoolConfig
 from bot.services.recipients import HANDLER_ROLES
@@ -153,8 +153,28 @@ class SlackChannel:
     async def _turn(self, item: SlackInput) -> None:
         user = await self.directory.user(item.team_id, item.user_id)
         replies = await self.router.handle(to_inbound(item, user))
-        if replies:
+        for answered in (r for r in replies if isinstance(r, Answered)):
+            await self._take_buttons_away(item, answered)
+        if any(not isinstance(r, Answered) for r in replies):
             await self._post(item, replies)
+
+    async def _take_buttons_away(self, item: SlackInput, answered: Answered) -> None:
+        """The clicked message, its question answered: chat.update (channel and ts from the
+        block_actions payload's `container`) with its buttons replaced by the answer. A failure
+        costs nothing but the tidying: those buttons are refused by their token anyway."""
+        if item.token != answered.token or item.channel_id is None or item.message_ts is None:
+            return
+        if item.ephemeral:
+            return  # only response_url could replace it; the bot never sends ephemeral questions
+        update = answered_update(answered, item.message_blocks, item.message_text)
+        if update is None:
+            return
+        try:
+            await self.client.chat_update(channel=item.channel_id, ts=item.message_ts, **update)
+        except Exception as error:
+            log.warning(
+                "could not take an answered question's buttons away: %s", type(error).__name__
+            )
 
     async def _post(self, item: SlackInput, replies: list[Any]) -> None:
         channel = item.channel_id

@@ -67,6 +67,10 @@ class SlackInput:
     message_id: str | None = None
     attachments: int = 0
     token: str | None = None  # a click's token, from its block_id (dialogs/prompts.py)
+    # The clicked message as Slack sent it back (`message.blocks`, `message.text`): what
+    # chat.update keeps of it once its question is answered.
+    message_blocks: tuple[dict[str, Any], ...] = ()
+    message_text: str | None = None
     action_id: str | None = None
     message_ts: str | None = None
     ephemeral: bool = False
@@ -167,6 +171,8 @@ def parse_action(body: Mapping[str, Any]) -> SlackInput | None:
         values=values,
         message_id=key,
         token=token_of(_opt_str(action, "block_id", "action")),
+        message_blocks=_blocks(message),
+        message_text=_opt_str(message, "text", "message") if message else None,
         action_id=action_id,
         message_ts=message_ts,
         ephemeral=container.get("is_ephemeral") is True,
@@ -241,6 +247,13 @@ def unescape(text: str) -> str:
     """Undo Slack's escaping of message text: `&lt;`, `&gt;`, then `&amp;`, and nothing else, so
     `&amp;lt;` (the person typed "&lt;") stays "&lt;" and `<@U123>` mentions stay as sent."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _blocks(message: Mapping[str, Any] | None) -> tuple[dict[str, Any], ...]:
+    blocks = message.get("blocks") if message is not None else None
+    if not isinstance(blocks, list):
+        return ()
+    return tuple(dict(block) for block in blocks if isinstance(block, Mapping))
 
 
 def _ticked(body: Mapping[str, Any], source: Mapping[str, Any] | None) -> tuple[str, ...]:

@@ -26,7 +26,9 @@ from typing import Any
 from slack_sdk.models.blocks import CheckboxesElement, InteractiveElement
 from slack_sdk.models.blocks import Option as SlackOption
 
+from bot import strings
 from bot.channels.slack.blocks import (
+    ASK_PREFIX,
     BUTTON_TEXT_MAX,
     CHECKBOX_OPTIONS_MAX,
     ELLIPSIS,
@@ -49,10 +51,17 @@ from bot.channels.slack.blocks import (
     text_size,
     with_token,
 )
-from bot.messages import Card, Notice, Option, Outbound, Question, Summary
+from bot.messages import Answered, Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
 
-__all__ = ["CardTooLarge", "escape_mrkdwn", "render_blocks", "render_card_update", "render_turn"]
+__all__ = [
+    "CardTooLarge",
+    "answered_update",
+    "escape_mrkdwn",
+    "render_blocks",
+    "render_card_update",
+    "render_turn",
+]
 
 # The top-level text: Slack's fallback for notifications and screen readers, kept to 3,000
 # characters here (Slack itself truncates at 40,000: api.slack.com/changelog/
@@ -136,7 +145,32 @@ def render_blocks(message: Outbound) -> list[Json]:
         return _summary(message)
     if isinstance(message, Card):
         return _card(message)
+    if isinstance(message, Answered):
+        return []  # not a message: the handler updates the clicked one (answered_update)
     raise TypeError(f"cannot render {type(message).__name__}")
+
+
+def answered_update(answered: Answered, blocks: Sequence[Json], text: str | None) -> Json | None:
+    """The chat.update payload for the clicked message once its question is answered: the same
+    blocks without those of the question's buttons (their block_id holds its token, see
+    with_token), and, where they were, what was answered. None when none of them are here."""
+    prefix = f"{ASK_PREFIX}{answered.token}|"
+    kept: list[Json] = []
+    note: Json | None = None
+    for block in blocks:
+        if not str(block.get("block_id", "")).startswith(prefix):
+            kept.append(dict(block))
+        elif note is None:
+            words = (
+                strings.ANSWER_GIVEN.format(answer=answered.answer)
+                if answered.answer
+                else strings.ANSWERED_EARLIER
+            )
+            note = context_blocks([escape_mrkdwn(words)])[0]
+            kept.append(note)
+    if note is None:
+        return None
+    return {"text": text or BOT_MESSAGE, "blocks": kept}
 
 
 def _notice(notice: Notice) -> list[Json]:
@@ -254,6 +288,8 @@ def _fallback(message: Outbound) -> str:
         return ("Urgent: " if message.tone == "urgent" else "") + message.text
     if isinstance(message, Question):
         return message.text
+    if isinstance(message, Answered):
+        return ""
     return message.title
 
 

@@ -54,13 +54,14 @@ from bot.channels.teams.cards import (
 from bot.channels.teams.files import consent_activity
 from bot.channels.teams.parse import CLICK_KEY, MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
 from bot.channels.teams.pictures import picture_activity
-from bot.messages import Attachment, Card, Notice, Option, Outbound, Question, Summary
+from bot.messages import Answered, Attachment, Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
 
 __all__ = [
     "CardTooLarge",
     "card_values",
     "escape_teams_markdown",
+    "render_answered",
     "render_card_update",
     "render_turn",
 ]
@@ -103,7 +104,14 @@ def render_turn(messages: Sequence[Outbound], *, files: bool = False) -> list[Js
     activities: list[Json] = []
     pending: list[Outbound] = []
     for message in messages:
-        if isinstance(message, Card):
+        if isinstance(message, Answered):
+            continue  # not a message: the handler updates the clicked card (render_answered)
+        if isinstance(message, Question | Summary) and message.token is not None:
+            # A question with buttons is a message of its own, so that once it is answered its
+            # card can be replaced by one without them, losing nothing that came before it.
+            activities += _together(pending)
+            pending = [message]
+        elif isinstance(message, Card):
             activities += _together(pending)
             pending = []
             pictures = [(a, picture_activity(a)) for a in message.attachments]
@@ -123,6 +131,30 @@ def _together(messages: Sequence[Outbound]) -> list[Json]:
     # The notification shows the last: the question to answer, after whatever led to it.
     lines = [line for line in map(_fallback, messages) if line.strip()]
     return _pack(rows, lines[-1] if lines else "")
+
+
+def render_answered(answered: Answered) -> Json:
+    """The activity that replaces an answered question's card: the question, without its
+    buttons, and the answer given."""
+    rows: list[_Row] = []
+    prompt = answered.prompt
+    if isinstance(prompt, Question):
+        if prompt.guidance and prompt.guidance.strip():
+            rows += _toned(prompt.guidance, "guidance")
+        rows += _each(text_blocks(prompt.text, weight="bolder"))
+    elif isinstance(prompt, Summary):
+        rows += _each(text_blocks(prompt.title, weight="bolder", size="medium"))
+        for row in prompt.rows:
+            label = [run(f"{row.label.strip()}\n", weight="bolder")] if row.label.strip() else []
+            rows += _each(text_blocks(row.value, lead=label))
+    words = (
+        strings.ANSWER_GIVEN.format(answer=answered.answer)
+        if answered.answer
+        else strings.ANSWERED_EARLIER
+    )
+    rows += _each(text_blocks(words, isSubtle=True))
+    line = prompt.text if isinstance(prompt, Question) else words
+    return _pack(rows, line)[-1]
 
 
 def render_card_update(card: Card) -> Json:
@@ -359,4 +391,6 @@ def _fallback(message: Outbound) -> str:
         return ("Urgent: " if message.tone == "urgent" else "") + message.text
     if isinstance(message, Question):
         return message.text
+    if isinstance(message, Answered):
+        return ""
     return message.title

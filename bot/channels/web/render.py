@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Card, Link, Notice, Option, Outbound, Question, Summary
+from bot.messages import Answered, Card, Link, Notice, Option, Outbound, Question, Summary
 
 
 def render(message: Outbound) -> dict[str, Any]:
@@ -58,7 +58,8 @@ def render(message: Outbound) -> dict[str, Any]:
 
 
 def render_all(messages: list[Outbound]) -> list[dict[str, Any]]:
-    return [render(m) for m in messages]
+    # Answered: the page disables a question's buttons itself once a newer one is shown.
+    return [render(m) for m in messages if not isinstance(m, Answered)]
 
 
 def _links(card: Card) -> list[Link]:
