@@ -153,10 +153,10 @@ class SlackChannel:
     async def _turn(self, item: SlackInput) -> None:
         user = await self.directory.user(item.team_id, item.user_id)
         replies = await self.router.handle(to_inbound(item, user))
-        for answered in (r for r in replies if isinstance(r, Answered)):
-            await self._take_buttons_away(item, answered)
         if any(not isinstance(r, Answered) for r in replies):
             await self._post(item, replies)
+        for answered in (r for r in replies if isinstance(r, Answered)):  # the reply first
+            await self._take_buttons_away(item, answered)
 
     async def _take_buttons_away(self, item: SlackInput, answered: Answered) -> None:
         """The clicked message, its question answered: chat.update (channel and ts from the

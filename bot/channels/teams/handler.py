@@ -122,10 +122,10 @@ class TeamsChannel:
             log.error("Teams turn failed: %s", type(error).__name__)
             await self._send(context, item, [Notice(strings.TEAMS_FAILED, "error")])
             return
-        for answered in (r for r in replies if isinstance(r, Answered)):
-            await self._take_buttons_away(context, item, answered)
         if any(not isinstance(r, Answered) for r in replies):
             await self._send(context, item, replies)
+        for answered in (r for r in replies if isinstance(r, Answered)):  # the reply first
+            await self._take_buttons_away(context, item, answered)
 
     async def _take_buttons_away(
         self, context: TurnContext, item: TeamsInput, answered: Answered
