@@ -9,7 +9,9 @@ hands the router `to_inbound(...)`. What is parsed, and what is dropped:
   other subtype), and messages outside the bot's DMs give None.
 - `parse_action`: a `block_actions` interaction. A button gives its `value`; the multi-choice
   "Done" button (action_id `multi_done`) gives the values ticked in every checkboxes element of
-  its message, in the order they appear. Ticking a box, selects and other types give None.
+  its message, in the order they appear. Ticking a box, selects and other types give None. The
+  click token of a question's buttons comes from the action's `block_id` (`ask|<token>|<n>`);
+  the clicked message's blocks and text are kept for the update once it is answered.
 - `parse_command`: the `/online-safety` slash command's form, its text mapped to the router's
   words; `parse_shortcut`: the global shortcut `report_concern`.
 

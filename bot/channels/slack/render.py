@@ -15,7 +15,9 @@ Buttons send their option's value. Their action_ids, unique within each rendered
 `opt:<i>` (a question's options, a summary's and a card's buttons), `act:<i>` (Back, Skip, Help,
 Cancel), `edit:<i>` (a summary row's Change, value `edit:<step_id>`), `multi:<k>` (the k-th
 checkboxes element of a multi-choice question) and `multi_done` (its Done button, whose handler
-reads the ticked values from the message's state).
+reads the ticked values from the message's state). Each block that holds a question's or a
+summary's buttons has the block_id `ask|<click token>|<n>` (dialogs/prompts.py), which the parser
+reads back and `answered_update` uses to take those blocks away once the question is answered.
 """
 
 from __future__ import annotations
