@@ -132,7 +132,7 @@ async def test_multi_choice_boxes_are_read_from_the_card(world):
     for value in ["no", "image", "ok", "secured", "not_seen"]:
         await answer(world, STAFF, value)
     await world.tick(STAFF, "coercion", "under_13")
-    assert "Is the concern about the behaviour of an adult" in world.texts_to(STAFF)[-1]
+    assert "Is the concern about the behaviour of an adult" in world.reads(STAFF)[-1]
     await answer(world, STAFF, "__cancel")
     await answer(world, STAFF, "__cancel_no")
     assert await reports(world) == []  # not sent yet: the draft holds the ticked boxes

@@ -118,6 +118,11 @@ class TeamsWorld:
     def texts_to(self, user: str) -> list[str]:
         return [text_of(s.body) for s in self.sent_to(user)]
 
+    def reads(self, user: str) -> list[str]:
+        """What `user` reads in their chat, message by message, each as it is now (an answered
+        question's card is updated after the replies to the click are sent)."""
+        return [text_of(s.body) for s in self.posted_to(user)]
+
     def posted_to(self, user: str) -> list[Sent]:
         """The activities sent to `user`, each as it is now (after any update of it)."""
         return [
