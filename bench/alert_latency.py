@@ -205,14 +205,14 @@ class Reporter:
             assert isinstance(asked, Question)
             answer = ANSWERS[step]
             if any(option.value == answer for option in asked.options):
-                replies = await self.turn(value=answer)
+                replies = await self.turn(value=answer, token=asked.token)  # as a client sends
             else:
                 replies = await self.turn(text=answer)
             if task in self.commits:
                 raise BenchFailure(f"{self.user.email}: an alert was queued before the submit")
         else:
             raise BenchFailure(f"{self.user.email}: no summary after {MAX_TURNS} answers")
-        replies = await self.turn(value="__submit")
+        replies = await self.turn(value="__submit", token=asked.token)
         committed = self.commits.pop(task, None)
         if committed is None:
             raise BenchFailure(f"{self.user.email}: the submit queued no alert")

@@ -109,6 +109,7 @@ class ChatClient:
         self._run_id = run_id
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._token: str | None = None  # the newest question's click token
 
     async def open(self) -> None:
         # unsafe=True: aiohttp's jar otherwise ignores cookies set by a bare IP address.
@@ -152,6 +153,8 @@ class ChatClient:
             frame["text"] = step.payload
         else:
             frame["values"] = list(step.payload)
+        if step.kind != "text" and self._token is not None:
+            frame["token"] = self._token  # the newest question's, as app.js sends it
         raw = json.dumps(frame)
         started = time.perf_counter()
         await self._ws.send_str(raw)
@@ -162,6 +165,11 @@ class ChatClient:
             if reply.get("type") == "error":
                 raise BenchFailure(f"{self.email} at {step.answers!r}: server error: {reply}")
             if reply.get("reply_to") == frame_id:
+                shown = [
+                    i for i in reply.get("items") or [] if i.get("kind") in {"question", "summary"}
+                ]
+                if shown:
+                    self._token = shown[-1].get("token")
                 return elapsed_ms, reply
         raise BenchFailure(f"{self.email} at {step.answers!r}: no reply to frame {frame_id}")
 

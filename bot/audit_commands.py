@@ -97,7 +97,7 @@ class AuditCommands:
         if doc.dialog is not None and doc.extra.get("audit") != campaign.id:
             return [Notice(strings.AUDIT_FINISH_FIRST, "info")]
         dialog = self.dialog_for(campaign)
-        state = _state_from(dialog, campaigns.saved_answers(self.cipher, person))
+        state = _state_from(dialog, campaigns.saved_answers(self.cipher, person), doc.next_turn())
         doc.dialog, doc.extra["audit"] = state.to_json(), campaign.id
         if person.status == "invited":
             person.status, person.started_at, person.updated_at = "started", now, now
@@ -267,7 +267,7 @@ def invitation(
     ]
 
 
-def _state_from(dialog: Dialog, answers: dict[str, Any]) -> DialogState:
+def _state_from(dialog: Dialog, answers: dict[str, Any], turn: int) -> DialogState:
     """Where someone who stopped (or finished) picks up: their answers kept, at the first
     question they have not answered, or at the summary to check and change."""
     spec = dialog.spec
@@ -279,6 +279,7 @@ def _state_from(dialog: Dialog, answers: dict[str, Any]) -> DialogState:
         step=pending[0] if pending else None,
         answers=dict(answers),
         history=answered,
+        turn=turn,
     )
 
 

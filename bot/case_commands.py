@@ -176,7 +176,7 @@ class CaseCommands:
         if dialog.spec.context:
             image = report.category in _IMAGE_CASES or report.subcategory in _IMAGE_CASES
             context = {"image_case": "yes" if image else "no"}
-        turn = dialog.start(context)
+        turn = dialog.start(context, turn=doc.next_turn())
         doc.dialog, doc.extra["case"] = turn.state.to_json(), report.id
         heading = Notice(strings.CASE_FLOW_FOR.format(reference=report.reference), "info")
         return [heading, *turn.prompts]

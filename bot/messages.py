@@ -87,9 +87,23 @@ class Card:
     attachments: tuple[Attachment, ...] = ()
 
 
-Outbound = Prompt | Card
+@dataclass(frozen=True)
+class Answered:
+    """The message that asked the question with `token` is answered: where the platform lets a
+    bot change a message it sent (Slack, Teams), the clicked message loses its buttons and shows
+    `prompt` (the question as it was asked; None when it is no longer known) with `answer`.
+    Nothing is posted for it; the web chat, which disables old questions itself, ignores it.
+    """
+
+    token: str
+    prompt: Question | Summary | None
+    answer: str | None  # the answer given, as the person reads it; None: answered earlier
+
+
+Outbound = Prompt | Card | Answered
 
 __all__ = [
+    "Answered",
     "Attachment",
     "Card",
     "CardField",
@@ -121,6 +135,8 @@ class Inbound:
 
     `message_id` is the platform's id for this delivery; a second delivery of the same id is
     ignored. `attachments` counts files or images the user tried to send: they are never stored.
+    `token` is a click's token, naming the question it was on (see dialogs/prompts.py); None for
+    typed text, for the menu's buttons and for messages sent before tokens existed.
     """
 
     channel: str
@@ -132,3 +148,8 @@ class Inbound:
     message_id: str | None = None
     attachments: int = 0
     session_start: bool = False
+    token: str | None = None
+
+    @property
+    def is_click(self) -> bool:
+        return self.value is not None or self.values is not None

@@ -19,7 +19,7 @@ from bot import strings
 from bot.audit_commands import START as AUDIT_START
 from bot.audit_commands import AuditCommands
 from bot.case_commands import CaseCommands
-from bot.messages import Inbound, Notice, Option, Outbound, Question
+from bot.messages import Answered, Inbound, Notice, Option, Outbound, Question, Summary
 from bot.people_picker import PeoplePicker, names_in
 from bot.school import SchoolConfig
 from bot.services.alert_cards import CardMaker
@@ -42,9 +42,10 @@ from bot.services.reports import (
 from bot.services.urgency import reasons_text
 from bot.training_commands import TrainingCommands
 from dialogs.datetimes import format_moment
-from dialogs.display import summary_for
+from dialogs.display import answer_label, asked_before, summary_for
 from dialogs.engine import Dialog, Reply, Turn
 from dialogs.loader import Flow
+from dialogs.prompts import Prompt
 from storage.crypto import Cipher
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,11 @@ class Router:
             doc.dialog = None
             return [*prefix, Notice(strings.FLOW_GONE, "warning"), *self._menu(inbound)]
         state = dialog.resume(doc.dialog)
+        reply = Reply(inbound.text, inbound.value, inbound.values, inbound.token)
+        if not dialog.accepts(state, reply):  # an old message's button: nothing changes
+            stale = _stale(inbound, asked_before(dialog, state, inbound.token))
+            return [*stale, *prefix, Notice(strings.STALE_CLICK, "info"), *dialog.repeat(state)]
+        asked = dialog.repeat(state)[-1]
         if inbound.attachments:
             return [Notice(strings.NO_ATTACHMENTS, "error"), *dialog.repeat(state)]
         if inbound.session_start:
@@ -205,15 +211,16 @@ class Router:
             title = dialog.spec.title
             welcome = Notice(strings.WELCOME_BACK.format(title=title), "info", inbound.text)
             return [welcome, *dialog.repeat(state)]
-        turn = dialog.handle(state, Reply(inbound.text, inbound.value, inbound.values))
+        turn = dialog.handle(state, reply)
+        done = _answered(asked, reply, turn)
         if campaign is not None:
             after = await self.audits.after(
                 context.session, context.loaded, campaign, dialog, turn, inbound.user, context.now
             )
             if doc.dialog is None:
                 after += self._menu(inbound, again=True)
-            return [*prefix, *after]
-        return [*prefix, *await self._after(context, dialog, turn)]
+            return [*done, *prefix, *after]
+        return [*done, *prefix, *await self._after(context, dialog, turn)]
 
     async def _after(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
         """Act on what the dialog did: open the urgent record, file, or discard the draft."""
@@ -347,8 +354,12 @@ class Router:
         flow_id = self._flow_for(command)
         if inbound.attachments:
             return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
+        if inbound.is_click and (inbound.token is not None or not _menu_value(command)):
+            # A question's button from a dialog that has ended: it must start nothing.
+            stale = _stale(inbound, None)
+            return [*stale, Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
         if flow_id is not None:
-            turn = self.dialogs[flow_id].start()
+            turn = self.dialogs[flow_id].start(turn=context.loaded.doc.next_turn())
             context.loaded.doc.dialog = turn.state.to_json()
             return [*turn.prompts]
         audit = await self.audits.command(
@@ -409,6 +420,28 @@ class Router:
         )
         hours = round(self.settings.draft_retention.total_seconds() / 3600)
         return strings.PURGED.format(title=title, started=started, hours=hours)
+
+
+def _answered(asked: Prompt, reply: Reply, turn: Turn) -> list[Outbound]:
+    """A click that moved the dialog on: its message may lose its buttons and show the answer."""
+    if not isinstance(asked, Question | Summary) or asked.token is None or not reply.is_click:
+        return []
+    if turn.outcome == "continue" and turn.state.token == asked.token:
+        return []  # still the same question (a refused answer, help): its buttons still count
+    return [Answered(asked.token, asked, answer_label(asked, reply.value, reply.values))]
+
+
+def _stale(inbound: Inbound, asked: Question | None) -> list[Outbound]:
+    """An old message's click: it may lose its buttons too. Which answer it had is not known
+    (it may be an earlier report's), so none is shown: only that it was answered."""
+    if inbound.token is None:
+        return []
+    return [Answered(inbound.token, asked, None)]
+
+
+def _menu_value(command: str) -> bool:
+    """A value only the menu's (or App Home's, or the slash command's) buttons send."""
+    return command.startswith(_START) or command in {"__cases", "__mine", "help"}
 
 
 def _show(inbound: Inbound) -> Inbound:

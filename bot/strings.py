@@ -14,6 +14,9 @@ NOT_UNDERSTOOD = "Sorry, I didn't understand that. Please choose one of these:"
 STALE_BUTTON = (
     "That button belongs to a conversation that has finished. Here is what you can do now:"
 )
+STALE_CLICK = (
+    "That question was already answered, so that button did nothing. Here is where you are:"
+)
 NO_ATTACHMENTS = (
     "I can't accept files or images here, and nothing you attached has been saved. Describe what "
     "you saw in words instead. If it might be a nude or semi-nude image of a child, do not send, "
@@ -341,3 +344,6 @@ PERSON_HOW = (
     'Start typing their name in the box and choose them, or choose "Someone not on this '
     'list" and type their name and role as a message.'
 )
+# A question's message once it is answered (Slack and Teams take its buttons away).
+ANSWER_GIVEN = "Your answer: {answer}"
+ANSWERED_EARLIER = "This question was answered earlier."

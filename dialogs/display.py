@@ -67,6 +67,29 @@ def cancel_question(urgent: bool) -> Question:
     return Question(step_id=None, input="confirm", text=text, options=options)
 
 
+def answer_label(
+    prompt: Question | Summary, value: str | None, values: tuple[str, ...] | None
+) -> str:
+    """What a click on `prompt` said, as the person reads it: the labels of the buttons or boxes."""
+    buttons = [*prompt.options, *(prompt.actions if isinstance(prompt, Question) else ())]
+    labels = {o.value: o.label for o in buttons}
+    if values is not None:
+        return ", ".join(labels.get(v, v) for v in values) or strings.NOT_ANSWERED
+    if value is not None and value.startswith("edit:") and isinstance(prompt, Summary):
+        rows = {f"edit:{row.step_id}": row.label for row in prompt.rows}
+        return strings.CHANGE_ROW.format(label=rows.get(value, value.removeprefix("edit:")))
+    return labels.get(value or "", value or "")
+
+
+def asked_before(dialog: Dialog, state: DialogState, token: str | None) -> Question | None:
+    """The question an old click token named, if it is a step of this flow, as it reads now
+    (None when the token names no step here)."""
+    step_id = (token or "").rpartition(".")[0]
+    if not dialog.spec.has_step(step_id):
+        return None
+    return question_for(dialog, state, dialog.spec.step(step_id))
+
+
 def display_value(step: StepSpec, value: Any, tz: ZoneInfo) -> str:
     """An answer as a person reads it: labels not codes, dates in words, links defanged."""
     if value is None or value == []:

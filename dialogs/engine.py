@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from dialogs.answers import SOMEONE_ELSE, AnswerError, People, options_of, parse
 from dialogs.display import cancel_question, question_for, summary_for
 from dialogs.loader import Flow
 from dialogs.model import StepSpec
-from dialogs.prompts import Notice, Prompt
+from dialogs.prompts import Notice, Prompt, Question, Summary
 
 STATE_SCHEMA = 1
 Outcome = Literal["continue", "completed", "cancelled"]
@@ -38,6 +38,19 @@ class DialogState:
     urgent_reasons: list[str] = field(default_factory=list)
     confirming_cancel: bool = False
     context: dict[str, str] = field(default_factory=dict)
+    turn: int = 0  # raised with each new question: the <turn> of its click token
+
+    @property
+    def where(self) -> str:
+        """The <where> of the click token: the step, `_summary` or `_cancel`."""
+        if self.confirming_cancel:
+            return "_cancel"
+        return "_summary" if self.step is None else self.step
+
+    @property
+    def token(self) -> str:
+        """The current question's click token (see dialogs/prompts.py)."""
+        return f"{self.where}.{self.turn}"
 
     def facts(self) -> dict[str, Any]:
         """What conditions read: the context the flow was started with, then the answers."""
@@ -55,6 +68,7 @@ class DialogState:
             "urgent_reasons": list(self.urgent_reasons),
             "confirming_cancel": self.confirming_cancel,
             "context": dict(self.context),
+            "turn": self.turn,
         }
 
     @classmethod
@@ -69,6 +83,7 @@ class DialogState:
             urgent_reasons=list(data.get("urgent_reasons") or []),  # none in older states
             confirming_cancel=bool(data.get("confirming_cancel", False)),
             context=dict(data.get("context") or {}),
+            turn=int(data.get("turn") or 0),
         )
 
 
@@ -79,6 +94,11 @@ class Reply:
     text: str | None = None
     value: str | None = None
     values: tuple[str, ...] | None = None
+    token: str | None = None  # a click's token (see dialogs/prompts.py); None when typed
+
+    @property
+    def is_click(self) -> bool:
+        return self.value is not None or self.values is not None
 
 
 @dataclass
@@ -113,8 +133,13 @@ class Dialog:
         self.clock = clock
         self.people = people
 
-    def start(self, context: dict[str, str] | None = None) -> Turn:
-        """Begin the flow; `context` gives the values its `context` names stand for."""
+    def start(self, context: dict[str, str] | None = None, *, turn: int = 1) -> Turn:
+        """Begin the flow; `context` gives the values its `context` names stand for.
+
+        `turn` numbers its first question: above every token the conversation has given out
+        (bot/services/conversations.py `ConversationDoc.next_turn`), so that no button of an
+        earlier dialog can be taken for one of this one.
+        """
         given = dict(context or {})
         if set(given) != set(self.spec.context):
             raise ValueError(f"flow {self.spec.id!r} needs context {list(self.spec.context)}")
@@ -122,6 +147,7 @@ class Dialog:
             flow_id=self.spec.id, flow_version=self.spec.version, step=None, context=given
         )
         state.step = self._next_step(state, after=None)
+        state.turn = turn
         return Turn(state, [Notice(self.spec.intro, "info"), *self._ask(state)])
 
     def resume(self, data: dict[str, Any]) -> DialogState:
@@ -149,7 +175,26 @@ class Dialog:
         """Show again whatever the user is being asked now."""
         return self._ask(state)
 
+    @staticmethod
+    def accepts(state: DialogState, reply: Reply) -> bool:
+        """Whether `reply` may answer the current question: typed text always; a click only
+        with the current question's token (none at all, from an old message, is not)."""
+        return not reply.is_click or reply.token == state.token
+
     def handle(self, state: DialogState, reply: Reply) -> Turn:
+        """Run one reply; a new question (an answer stored, or another step, the summary or the
+        cancel question shown) gets the next turn, so the buttons shown before it go stale."""
+        before = (state.where, dict(state.answers))
+        turn = self._handle(state, reply)
+        if turn.outcome == "continue" and (state.where, state.answers) != before:
+            state.turn += 1
+            turn.prompts = [
+                replace(p, token=state.token) if isinstance(p, Question | Summary) else p
+                for p in turn.prompts
+            ]
+        return turn
+
+    def _handle(self, state: DialogState, reply: Reply) -> Turn:
         command = _command(reply)
         if state.confirming_cancel:
             return self._answer_cancel(state, reply, command)
@@ -281,10 +326,12 @@ class Dialog:
 
     def _ask(self, state: DialogState) -> list[Prompt]:
         if state.confirming_cancel:
-            return [cancel_question("urgent" in state.signals)]
-        if state.step is None:
-            return [summary_for(self, state)]
-        return [question_for(self, state, self.spec.step(state.step))]
+            prompt: Question | Summary = cancel_question("urgent" in state.signals)
+        elif state.step is None:
+            prompt = summary_for(self, state)
+        else:
+            prompt = question_for(self, state, self.spec.step(state.step))
+        return [replace(prompt, token=state.token)]
 
 
 def _command(reply: Reply) -> str:

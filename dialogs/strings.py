@@ -56,3 +56,4 @@ UNKNOWN_PERSON = (
     "That person is not on the school's list any more. Please start typing their name again, "
     'or choose "Someone not on this list" and type their name and role.'
 )
+CHANGE_ROW = "Change {label}"

@@ -26,13 +26,28 @@ class ConversationDoc:
     report_id: int | None = None
     purged: dict[str, Any] | None = None  # what to tell the user about a draft that was purged
     extra: dict[str, Any] = field(default_factory=dict)
+    # The highest question counter given out in this conversation (the <turn> of the click
+    # tokens, dialogs/prompts.py): a dialog started later numbers its questions above it.
+    turn: int = 0
+
+    def next_turn(self) -> int:
+        """The first turn of a dialog started now: above every token shown so far."""
+        self.note_turns()
+        return self.turn + 1
+
+    def note_turns(self) -> None:
+        """Keep `turn` at the highest counter of the dialogs held (current and paused)."""
+        held = [self.dialog, self.extra.get("paused")]
+        self.turn = max([self.turn, *(int(d.get("turn") or 0) for d in held if d)])
 
     def to_json(self) -> dict[str, Any]:
+        self.note_turns()
         return {
             "dialog": self.dialog,
             "report_id": self.report_id,
             "purged": self.purged,
             "extra": self.extra,
+            "turn": self.turn,
         }
 
     @classmethod
@@ -42,6 +57,7 @@ class ConversationDoc:
             report_id=data.get("report_id"),
             purged=data.get("purged"),
             extra=dict(data.get("extra") or {}),
+            turn=int(data.get("turn") or 0),
         )
 
 

@@ -287,15 +287,17 @@ async def report_concern(bot: BotProcess) -> str:
             step = asked["step_id"]
             assert step in CONCERN, f"unexpected question {step!r}"
             answer = CONCERN[step]
+            token = asked["token"]  # each click names the question it answers
             if isinstance(answer, tuple):
-                reply = await tab.send("multi", values=list(answer))
+                reply = await tab.send("multi", values=list(answer), token=token)
             elif any(option["value"] == answer for option in asked["options"]):
-                reply = await tab.send("action", value=answer)
+                reply = await tab.send("action", value=answer, token=token)
             else:
                 reply = await tab.send("text", text=answer)
         else:
             raise AssertionError("no summary after 40 answers")
-        done = await tab.send("action", value="__submit")
+        (summary,) = [item for item in reply["items"] if item["kind"] == "summary"]
+        done = await tab.send("action", value="__submit", token=summary["token"])
     texts = [item.get("text") or "" for item in done["items"] if item["kind"] == "notice"]
     found = [m.group(0) for text in texts for m in [REFERENCE.search(text)] if m]
     assert found, f"no reference number after submitting: {texts}"

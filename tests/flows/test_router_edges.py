@@ -97,7 +97,9 @@ async def test_a_redelivered_message_counts_once(make_bot):
     chat = Chat(bot, STAFF)
     await start(chat, "concern")
     inbound_id = "platform-event-1"
-    message = Inbound("test", STAFF, chat.user, value="yes", message_id=inbound_id)
+    message = Inbound(
+        "test", STAFF, chat.user, value="yes", message_id=inbound_id, token=chat.question.token
+    )
     first = await bot.router.handle(message)
     second = await bot.router.handle(message)
     third = await bot.router.handle(message)

@@ -216,6 +216,7 @@ def check_block(block: dict[str, Any]) -> None:
     assert rebuilt.to_dict() == block  # validates, and nothing was dropped or added
     kind = block["type"]
     assert kind in {"section", "header", "context", "actions"}, kind
+    assert 1 <= len(block.get("block_id", "x")) <= 255
     for text in text_objects(block):
         assert 1 <= size(text["text"]) <= 3000 and text["text"].strip()
         if text["type"] == "mrkdwn":
@@ -266,6 +267,8 @@ def check_payload(payload: dict[str, Any]) -> None:
     assert text_size(payload["blocks"]) <= MESSAGE_TEXT_BUDGET
     for block in payload["blocks"]:
         check_block(block)
+    block_ids = [block["block_id"] for block in payload["blocks"] if "block_id" in block]
+    assert len(block_ids) == len(set(block_ids)), block_ids  # unique within a message
     for text in mrkdwn_texts(payload):
         assert "<" not in text and ">" not in text
         assert re.fullmatch(r"([^&]|&amp;|&lt;|&gt;)*", text, re.DOTALL), text

@@ -94,8 +94,22 @@ class FakeSlackApi:
         answer = self.answer(method, args)
         if method == "chat.postMessage":
             args["_ts"] = answer["ts"]  # so a test can press buttons on this very message
+        if method == "chat.update" and answer["ok"]:
+            self._replace(args)
         self.calls.append(Call(method, args))
         return web.json_response(answer)
+
+    def _replace(self, args: dict[str, Any]) -> None:
+        """chat.update replaces the text and blocks of the message `ts` in `channel`, as the
+        user sees it from then on (docs.slack.dev/reference/methods/chat.update: "channel",
+        "ts", "text", "blocks"); `posts_to` shows messages as they are now."""
+        for call in self.calls:
+            posted = call.args
+            if call.method != "chat.postMessage" or posted.get("_ts") != args.get("ts"):
+                continue
+            if posted.get("channel") == args.get("channel"):
+                posted["blocks"] = blocks_of(args)
+                posted["text"] = args.get("text", posted.get("text"))
 
     def answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if method == "auth.test":
@@ -123,7 +137,17 @@ class FakeSlackApi:
             if members is None:
                 return {"ok": False, "error": "no_such_subteam"}
             return {"ok": True, "users": list(members)}
-        if method in {"chat.update", "views.publish"}:
+        if method == "chat.update":
+            known = any(
+                c.method == "chat.postMessage"
+                and c.args.get("_ts") == args.get("ts")
+                and c.args.get("channel") == args.get("channel")
+                for c in self.calls
+            )
+            if not known:  # as Slack answers for a ts it does not know in that channel
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+        if method == "views.publish":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method == "files.getUploadURLExternal":
             return self._upload_url(args)
@@ -315,6 +339,7 @@ class SlackWorld:
 
     def _action_payload(self, user, message, block, element, *, state):
         ts = message["_ts"]
+        current = next((m for m in self.api.posts_to(user) if m.get("_ts") == ts), message)
         return {
             "type": "block_actions",
             "user": {"id": user, "team_id": TEAM},
@@ -322,7 +347,16 @@ class SlackWorld:
             "api_app_id": "A0APP",
             "container": {"type": "message", "message_ts": ts, "channel_id": message["channel"]},
             "channel": {"id": message["channel"], "name": "directmessage"},
-            "message": {"type": "message", "ts": ts, "blocks": blocks_of(message)},
+            # "The message where this block action took place"
+            # (docs.slack.dev/reference/interaction-payloads/block_actions-payload): as Slack
+            # holds it now, after any chat.update, even when the click comes from a client
+            # still showing an older copy (`message`, whose button is pressed).
+            "message": {
+                "type": "message",
+                "ts": ts,
+                "text": current.get("text", ""),
+                "blocks": blocks_of(current),
+            },
             "state": {"values": state},
             "trigger_id": "1.2.3",
             "response_url": "https://hooks.slack.com/actions/x",

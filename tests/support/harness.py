@@ -35,11 +35,19 @@ class Chat:
     async def send(self, text: str) -> list[Outbound]:
         return await self._turn(text=text)
 
-    async def click(self, value: str) -> list[Outbound]:
-        return await self._turn(value=value)
+    async def click(self, value: str, *, token: str | bool | None = True) -> list[Outbound]:
+        """Press a button on the newest question shown (its click token goes with it), or, with
+        `token`, on an older message whose token was that (None: a message without one)."""
+        return await self._turn(value=value, token=self._token(token))
 
-    async def tick(self, *values: str) -> list[Outbound]:
-        return await self._turn(values=values)
+    async def tick(self, *values: str, token: str | bool | None = True) -> list[Outbound]:
+        return await self._turn(values=values, token=self._token(token))
+
+    def _token(self, token: str | bool | None) -> str | None:
+        if token is not True:
+            return None if token is False else token  # type: ignore[return-value]
+        asked = [r for r in self.replies if isinstance(r, Question | Summary)]
+        return asked[-1].token if asked else None
 
     async def attach(self) -> list[Outbound]:
         return await self._turn(attachments=1)

@@ -185,6 +185,18 @@ class FakeBotConnector:
     def to(self, conversation_id: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id == conversation_id]
 
+    def now(self, sent: Sent) -> dict[str, Any]:
+        """An activity as the person sees it now: a PUT to its id replaces it ("Update
+        activity", PUT /v3/conversations/{conversationId}/activities/{activityId}:
+        learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-api-reference
+        #update-activity), as the bot does to a card whose question was answered."""
+        body = sent.body
+        for later in self.sent:
+            same = (later.conversation_id, later.activity_id)
+            if later.method == "PUT" and same == (sent.conversation_id, sent.activity_id):
+                body = later.body
+        return body
+
 
 def _error(status: int, headers: dict[str, str]) -> web.Response:
     code, message = ERROR_CODES.get(status, ("ServiceError", "The service is unavailable."))

@@ -66,7 +66,7 @@ async def test_a_whole_audit_in_teams(world: TeamsWorld):
         )
     await world.say(STAFF, "None at the moment, thanks.")
     await answer(world, STAFF, "__submit")
-    assert "your self-audit answers are saved" in " ".join(world.texts_to(STAFF)[-2:])
+    assert "your self-audit answers are saved" in " ".join(world.reads(STAFF)[-2:])
 
     async with world.bot.router.sessions() as session:
         person = await session.scalar(

@@ -101,7 +101,7 @@ class TeamsWorld:
 
     async def tick(self, user: str, *values: str) -> ClientResponse:
         """Tick boxes of the newest multi-choice card and press its Done button."""
-        for sent in reversed(self.sent_to(user)):
+        for sent in reversed(self.posted_to(user)):
             choice = _choice_set(sent.body)
             if choice is not None:
                 data = _submit_data(sent.body, lambda d: _value_of(d) is None)
@@ -118,15 +118,28 @@ class TeamsWorld:
     def texts_to(self, user: str) -> list[str]:
         return [text_of(s.body) for s in self.sent_to(user)]
 
+    def reads(self, user: str) -> list[str]:
+        """What `user` reads in their chat, message by message, each as it is now (an answered
+        question's card is updated after the replies to the click are sent)."""
+        return [text_of(s.body) for s in self.posted_to(user)]
+
+    def posted_to(self, user: str) -> list[Sent]:
+        """The activities sent to `user`, each as it is now (after any update of it)."""
+        return [
+            Sent(s.method, s.conversation_id, s.activity_id, self.connector.now(s), None)
+            for s in self.sent_to(user)
+            if s.method == "POST"
+        ]
+
     def newest_with(self, user: str, value: str) -> Sent:
-        for sent in reversed(self.sent_to(user)):
+        for sent in reversed(self.posted_to(user)):
             for data in _all_submit_data(sent.body):
                 if _value_of(data) == value:
                     return sent
         raise AssertionError(f"no card sent to {user} offers {value!r}")
 
     def offers(self, user: str, value: str) -> bool:
-        sent = self.sent_to(user)
+        sent = self.posted_to(user)
         return bool(sent) and any(_value_of(d) == value for d in _all_submit_data(sent[-1].body))
 
 

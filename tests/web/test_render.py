@@ -15,6 +15,7 @@ import pytest
 
 from bot.channels.web.render import render, render_all
 from bot.messages import (
+    Answered,
     Attachment,
     Card,
     CardField,
@@ -59,6 +60,7 @@ QUESTION = Question(
         Option("__help", "Help"),
         Option("__cancel", "Cancel", "danger"),
     ),
+    token="image_indicators.6",
 )
 
 SUMMARY = Summary(
@@ -75,6 +77,7 @@ SUMMARY = Summary(
         Option("__back", "Back"),
         Option("__cancel", "Cancel", "danger"),
     ),
+    token="_summary.19",
 )
 
 CARD = Card(
@@ -188,3 +191,15 @@ def test_a_cards_files_are_links_to_the_bots_own_pages_never_their_bytes() -> No
 def test_render_refuses_what_it_does_not_know() -> None:
     with pytest.raises(TypeError, match="cannot render str"):
         render("hello")  # type: ignore[arg-type]
+
+
+def test_a_question_and_a_summary_carry_their_click_token_for_the_page_to_send_back() -> None:
+    assert render(QUESTION)["token"] == "image_indicators.6"
+    assert render(SUMMARY)["token"] == "_summary.19"
+
+
+def test_answered_is_not_drawn() -> None:
+    """The page disables an old question's buttons itself: nothing to draw for it."""
+    assert render_all([Answered("category.2", QUESTION, "Cyber-bullying"), NOTICE]) == [
+        render(NOTICE)
+    ]

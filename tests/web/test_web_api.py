@@ -81,11 +81,15 @@ class Socket:
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.ws = ws
+        self.token: str | None = None  # the newest question's, sent with clicks as app.js does
 
     async def next(self) -> dict[str, Any]:
         message = await self.ws.receive(timeout=10)
         assert message.type == WSMsgType.TEXT, f"expected a text frame, got {message!r}"
         frame: dict[str, Any] = json.loads(message.data)
+        shown = [i for i in frame.get("items") or [] if i.get("kind") in {"question", "summary"}]
+        if shown:
+            self.token = shown[-1].get("token")
         return frame
 
     async def raw(self, data: str) -> dict[str, Any]:
@@ -97,14 +101,20 @@ class Socket:
         frame = {"id": uuid.uuid4().hex, **frame}
         return await self.raw(json.dumps(frame))
 
-    async def action(self, value: str) -> dict[str, Any]:
-        return await self.send({"type": "action", "value": value})
+    async def action(self, value: str, *, token: str | bool | None = True) -> dict[str, Any]:
+        """Press a button of the newest question (with its token), or, given `token`, of an
+        older one whose token that was (None: a page from before tokens, which sent none)."""
+        return await self.send({"type": "action", "value": value, **self._token(token)})
 
     async def text(self, typed: str) -> dict[str, Any]:
         return await self.send({"type": "text", "text": typed})
 
-    async def multi(self, *values: str) -> dict[str, Any]:
-        return await self.send({"type": "multi", "values": list(values)})
+    async def multi(self, *values: str, token: str | bool | None = True) -> dict[str, Any]:
+        return await self.send({"type": "multi", "values": list(values), **self._token(token)})
+
+    def _token(self, token: str | bool | None) -> dict[str, Any]:
+        chosen = self.token if token is True else token
+        return {} if chosen is None or chosen is False else {"token": chosen}
 
 
 @asynccontextmanager
@@ -654,7 +664,7 @@ async def test_the_same_message_id_is_applied_once(make_bot: Any) -> None:
         await sign_in(client)
         async with open_chat(client) as (chat, _hello, _first):
             await chat.action("start:concern")
-            frame = {"type": "action", "value": "no", "id": "press-1"}
+            frame = {"type": "action", "value": "no", "id": "press-1", "token": chat.token}
             first = await chat.send(frame)
             assert first["reply_to"] == "press-1"
             assert step_of(first) == "category"

@@ -23,6 +23,9 @@ The limits, as Slack documents them (checked when this file was written):
 - Text object: 1 to 3,000 characters; `emoji` (plain_text) and `verbatim` (mrkdwn; true means
   "URLs will not be auto-converted into links, conversation names will not be link-ified"):
   https://docs.slack.dev/reference/block-kit/composition-objects/text-object
+- block_id: at most 255 characters, unique within a message; block_actions gives it back as
+  `actions[].block_id`: https://docs.slack.dev/reference/block-kit/blocks (and
+  https://docs.slack.dev/reference/interaction-payloads/block_actions-payload)
 - Escaping: "&", "<" and ">" are control characters and must be sent as "&amp;", "&lt;" and
   "&gt;", and nothing else is entity-encoded:
   https://api.slack.com/reference/surfaces/formatting#escaping
@@ -193,6 +196,32 @@ def field_sections(texts: Sequence[str]) -> list[Json]:
             pending.append(text)
     flush()
     return blocks
+
+
+ASK_PREFIX = "ask|"
+BLOCK_ID_MAX = 255
+
+
+def with_token(blocks: list[Json], token: str | None) -> list[Json]:
+    """Put a prompt's click token (dialogs/prompts.py) in the block_id of each of its blocks
+    that holds something to press: `ask|<token>|<n>`, `n` keeping the ids apart in a message."""
+    if token is None:
+        return blocks
+    interactive = [b for b in blocks if b.get("type") == "actions" or "accessory" in b]
+    for n, block in enumerate(interactive):
+        block_id = f"{ASK_PREFIX}{token}|{n}"
+        if size(block_id) > BLOCK_ID_MAX:
+            raise ValueError(f"a block_id must have at most {BLOCK_ID_MAX} characters")
+        block["block_id"] = block_id
+    return blocks
+
+
+def token_of(block_id: str | None) -> str | None:
+    """The click token in a block_id made by `with_token`; None for any other block."""
+    if not block_id or not block_id.startswith(ASK_PREFIX):
+        return None
+    token, _, n = block_id.removeprefix(ASK_PREFIX).rpartition("|")
+    return token if token and n.isdecimal() else None
 
 
 def button(

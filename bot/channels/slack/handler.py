@@ -35,8 +35,8 @@ from bot.channels.slack.parse import (
     to_inbound,
 )
 from bot.channels.slack.people import PERSON_PICK, options_json, parse_suggestion
-from bot.channels.slack.render import render_turn
-from bot.messages import Notice
+from bot.channels.slack.render import answered_update, render_turn
+from bot.messages import Answered, Notice
 from bot.router import Router
 from bot.school import SchoolConfig
 from bot.services.recipients import HANDLER_ROLES
@@ -180,8 +180,28 @@ class SlackChannel:
         user = await self.directory.user(item.team_id, item.user_id)
         await self.directory.learn_mentions(item.team_id, item.text)
         replies = await self.router.handle(to_inbound(item, user))
-        if replies:
+        if any(not isinstance(r, Answered) for r in replies):
             await self._post(item, replies)
+        for answered in (r for r in replies if isinstance(r, Answered)):  # the reply first
+            await self._take_buttons_away(item, answered)
+
+    async def _take_buttons_away(self, item: SlackInput, answered: Answered) -> None:
+        """The clicked message, its question answered: chat.update (channel and ts from the
+        block_actions payload's `container`) with its buttons replaced by the answer. A failure
+        costs nothing but the tidying: those buttons are refused by their token anyway."""
+        if item.token != answered.token or item.channel_id is None or item.message_ts is None:
+            return
+        if item.ephemeral:
+            return  # only response_url could replace it; the bot never sends ephemeral questions
+        update = answered_update(answered, item.message_blocks, item.message_text)
+        if update is None:
+            return
+        try:
+            await self.client.chat_update(channel=item.channel_id, ts=item.message_ts, **update)
+        except Exception as error:
+            log.warning(
+                "could not take an answered question's buttons away: %s", type(error).__name__
+            )
 
     async def _person_options(self, body: dict[str, Any]) -> list[Any]:
         """The person picker's matches: names only for someone at that very person step."""

@@ -11,7 +11,9 @@ hands the router `to_inbound(...)`. What is parsed, and what is dropped:
   "Done" button (action_id `multi_done`) gives the values ticked in every checkboxes element of
   its message, in the order they appear; a name chosen in a person step's menu (action_id
   `person_pick`) gives its `selected_option.value`. Ticking a box, other selects and other types
-  give None.
+  give None. The click token of a question's buttons and menus comes from the action's
+  `block_id` (`ask|<token>|<n>`); the clicked message's blocks and text are kept for the update
+  once it is answered.
 - `parse_command`: the `/online-safety` slash command's form, its text mapped to the router's
   words; `parse_shortcut`: the global shortcut `report_concern`.
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
+from bot.channels.slack.blocks import token_of
 from bot.channels.slack.people import PERSON_PICK, picked_value
 from bot.messages import Inbound, User
 
@@ -68,6 +71,11 @@ class SlackInput:
     values: tuple[str, ...] | None = None
     message_id: str | None = None
     attachments: int = 0
+    token: str | None = None  # a click's token, from its block_id (dialogs/prompts.py)
+    # The clicked message as Slack sent it back (`message.blocks`, `message.text`): what
+    # chat.update keeps of it once its question is answered.
+    message_blocks: tuple[dict[str, Any], ...] = ()
+    message_text: str | None = None
     action_id: str | None = None
     message_ts: str | None = None
     ephemeral: bool = False
@@ -172,6 +180,9 @@ def parse_action(body: Mapping[str, Any]) -> SlackInput | None:
         value=value,
         values=values,
         message_id=key,
+        token=token_of(_opt_str(action, "block_id", "action")),
+        message_blocks=_blocks(message),
+        message_text=_opt_str(message, "text", "message") if message else None,
         action_id=action_id,
         message_ts=message_ts,
         ephemeral=container.get("is_ephemeral") is True,
@@ -238,6 +249,7 @@ def to_inbound(item: SlackInput, user: User, *, conversation_key: str | None = N
         message_id=item.message_id,
         attachments=item.attachments,
         session_start=item.kind == "home",
+        token=item.token,
     )
 
 
@@ -245,6 +257,13 @@ def unescape(text: str) -> str:
     """Undo Slack's escaping of message text: `&lt;`, `&gt;`, then `&amp;`, and nothing else, so
     `&amp;lt;` (the person typed "&lt;") stays "&lt;" and `<@U123>` mentions stay as sent."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _blocks(message: Mapping[str, Any] | None) -> tuple[dict[str, Any], ...]:
+    blocks = message.get("blocks") if message is not None else None
+    if not isinstance(blocks, list):
+        return ()
+    return tuple(dict(block) for block in blocks if isinstance(block, Mapping))
 
 
 def _ticked(body: Mapping[str, Any], source: Mapping[str, Any] | None) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from bot.channels.slack.blocks import (
     plain,
     shorten,
     size,
+    token_of,
 )
 from bot.messages import Option, Question
 
@@ -77,8 +78,18 @@ def options_json(options: Sequence[Option]) -> list[Json]:
 
 
 def step_of_block(block_id: object) -> str | None:
-    """The step id a picker's block names; None if it is not one of ours."""
-    if not isinstance(block_id, str) or not block_id.startswith(BLOCK_PREFIX):
+    """The step id a picker's block names; None if it is not one of ours.
+
+    The renderer gives every block of a question the click token's block_id,
+    `ask|<step>.<turn>|<n>` (blocks.with_token), in place of "person:<step id>".
+    """
+    if not isinstance(block_id, str):
+        return None
+    token = token_of(block_id)
+    if token is not None:
+        step, _, turn = token.rpartition(".")
+        return step if step and turn.isdecimal() else None
+    if not block_id.startswith(BLOCK_PREFIX):
         return None
     return block_id.removeprefix(BLOCK_PREFIX) or None
 

@@ -15,8 +15,10 @@ Buttons send their option's value. Their action_ids, unique within each rendered
 `opt:<i>` (a question's options, a summary's and a card's buttons), `act:<i>` (Back, Skip, Help,
 Cancel), `edit:<i>` (a summary row's Change, value `edit:<step_id>`), `multi:<k>` (the k-th
 checkboxes element of a multi-choice question), `multi_done` (its Done button, whose handler
-reads the ticked values from the message's state) and `person_pick` (a person step's menu, in
-the block "person:<step_id>": bot/channels/slack/people.py).
+reads the ticked values from the message's state) and `person_pick` (a person step's menu:
+bot/channels/slack/people.py). Each block that holds a question's or a summary's buttons or menu
+has the block_id `ask|<click token>|<n>` (dialogs/prompts.py), which the parser reads back and
+`answered_update` uses to take those blocks away once the question is answered.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from slack_sdk.models.blocks import Option as SlackOption
 
 from bot import strings
 from bot.channels.slack.blocks import (
+    ASK_PREFIX,
     BUTTON_TEXT_MAX,
     CHECKBOX_OPTIONS_MAX,
     ELLIPSIS,
@@ -49,12 +52,20 @@ from bot.channels.slack.blocks import (
     shorten_escaped,
     size,
     text_size,
+    with_token,
 )
 from bot.channels.slack.people import picker_blocks
-from bot.messages import Card, Notice, Option, Outbound, Question, Summary
+from bot.messages import Answered, Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
 
-__all__ = ["CardTooLarge", "escape_mrkdwn", "render_blocks", "render_card_update", "render_turn"]
+__all__ = [
+    "CardTooLarge",
+    "answered_update",
+    "escape_mrkdwn",
+    "render_blocks",
+    "render_card_update",
+    "render_turn",
+]
 
 # The top-level text: Slack's fallback for notifications and screen readers, kept to 3,000
 # characters here (Slack itself truncates at 40,000: api.slack.com/changelog/
@@ -138,7 +149,32 @@ def render_blocks(message: Outbound) -> list[Json]:
         return _summary(message)
     if isinstance(message, Card):
         return _card(message)
+    if isinstance(message, Answered):
+        return []  # not a message: the handler updates the clicked one (answered_update)
     raise TypeError(f"cannot render {type(message).__name__}")
+
+
+def answered_update(answered: Answered, blocks: Sequence[Json], text: str | None) -> Json | None:
+    """The chat.update payload for the clicked message once its question is answered: the same
+    blocks without those of the question's buttons (their block_id holds its token, see
+    with_token), and, where they were, what was answered. None when none of them are here."""
+    prefix = f"{ASK_PREFIX}{answered.token}|"
+    kept: list[Json] = []
+    note: Json | None = None
+    for block in blocks:
+        if not str(block.get("block_id", "")).startswith(prefix):
+            kept.append(dict(block))
+        elif note is None:
+            words = (
+                strings.ANSWER_GIVEN.format(answer=answered.answer)
+                if answered.answer
+                else strings.ANSWERED_EARLIER
+            )
+            note = context_blocks([escape_mrkdwn(words)])[0]
+            kept.append(note)
+    if note is None:
+        return None
+    return {"text": text or BOT_MESSAGE, "blocks": kept}
 
 
 def _notice(notice: Notice) -> list[Json]:
@@ -183,7 +219,7 @@ def _question(question: Question) -> list[Json]:
         blocks += picker_blocks(question)
     else:
         blocks += context_blocks(notes)
-    return blocks + _buttons(question.actions, "act")
+    return with_token(blocks + _buttons(question.actions, "act"), question.token)
 
 
 def _summary(summary: Summary) -> list[Json]:
@@ -197,7 +233,8 @@ def _summary(summary: Summary) -> list[Json]:
             accessibility_label=shorten(f"{CHANGE} {row.label}", OPTION_TEXT_MAX),
         )
         blocks += sections(labelled(row.label, row.value), accessory=change)
-    return blocks + _options_in_full(summary.options) + _buttons(summary.options, "opt")
+    blocks += _options_in_full(summary.options) + _buttons(summary.options, "opt")
+    return with_token(blocks, summary.token)
 
 
 def _card(card: Card) -> list[Json]:
@@ -260,6 +297,8 @@ def _fallback(message: Outbound) -> str:
         return ("Urgent: " if message.tone == "urgent" else "") + message.text
     if isinstance(message, Question):
         return message.text
+    if isinstance(message, Answered):
+        return ""
     return message.title
 
 

@@ -36,10 +36,10 @@ from bot.channels.teams.parse import (
     to_inbound,
 )
 from bot.channels.teams.people import search_response
-from bot.channels.teams.render import render_turn
+from bot.channels.teams.render import render_answered, render_turn
 from bot.channels.teams.sdk import auth_configuration, build_adapter, reference_of
 from bot.channels.teams.sending import Sender
-from bot.messages import Notice, Option, Outbound, User
+from bot.messages import Answered, Notice, Option, Outbound, User
 from bot.router import Router
 from bot.school import SchoolConfig
 from bot.services import addresses
@@ -147,13 +147,36 @@ class TeamsChannel:
             log.error("Teams turn failed: %s", type(error).__name__)
             await self._send(context, item, [Notice(strings.TEAMS_FAILED, "error")])
             return
-        if replies:
+        if any(not isinstance(r, Answered) for r in replies):
             await self._send(context, item, replies)
+        for answered in (r for r in replies if isinstance(r, Answered)):  # the reply first
+            await self._take_buttons_away(context, item, answered)
         if came_back and self.on_reachable is not None:
             # In the background: Teams wants this request answered within 15 s.
             task = asyncio.create_task(self.on_reachable(recipient=user.email))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
+
+    async def _take_buttons_away(
+        self, context: TurnContext, item: TeamsInput, answered: Answered
+    ) -> None:
+        """The clicked card, its question answered: updated in place (the click's `replyToId`
+        names it) to the question without buttons and the answer. A failure costs nothing but
+        the tidying: those buttons are refused by their token anyway."""
+        if item.token != answered.token or item.reply_to_id is None:
+            return
+        activity = Activity.model_validate(render_answered(answered))
+        activity.id = item.reply_to_id
+        try:
+            await self.sender.call(
+                partial(context.update_activity, activity),
+                conversation_id=item.conversation_id,
+                tenant_id=item.tenant_id,
+            )
+        except Exception as error:
+            log.warning(
+                "could not take an answered question's buttons away: %s", type(error).__name__
+            )
 
     async def _answer_search(
         self, context: TurnContext, item: TeamsInput, reference: dict[str, Any]

@@ -10,7 +10,9 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
   (a multi-choice question's Done) gives the values ticked in the card's Input.ChoiceSet, which
   Teams sends under the input's id as one comma-joined string ("" when none is ticked);
   `{"os": 1, "person": step}` (a person step's Choose) gives the value chosen in its picker. A
-  value without the marker is not from our cards (an old card, another app's): None.
+  question's or summary's buttons also carry `"t": <click token>` (dialogs/prompts.py): it
+  goes into `Inbound.token`. A value without the marker is not from our cards (an old card,
+  another app's): None.
 - any other `message` is text: the bot's own `<at>` mention is taken out, other people's are
   left as their names, and the rest is kept as sent (length limits are the dialogs' business).
   Files and images the person attached are counted, never kept; the "text/html" copy Teams
@@ -52,6 +54,8 @@ CHANNEL_ID = "msteams"
 MARKER = "os"  # in every Action.Submit `data` we render: its version, 1
 VALUE_KEY = "v"
 MULTI_KEY = "multi"
+CLICK_KEY = "t"  # a question's or summary's click token (dialogs/prompts.py)
+MAX_TOKEN_CHARS = 100
 TICKED_INPUT = "os_ticked"  # the id of a multi-choice question's Input.ChoiceSet
 FILE_CONSENT = "fileConsent/invoke"
 FILE_KEY = "file"  # in a file consent card's context: the FileSource's kind
@@ -125,6 +129,7 @@ class TeamsInput:
     reply_to_id: str | None = None
     consent: FileConsent | None = None
     search: PeopleSearch | None = None
+    token: str | None = None
 
 
 def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
@@ -179,6 +184,7 @@ def to_inbound(item: TeamsInput, user: User) -> Inbound:
         message_id=item.message_id,
         attachments=item.attachments,
         session_start=item.kind == "install",
+        token=item.token,
     )
 
 
@@ -253,7 +259,12 @@ def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None
         key = _digest("action", conversation, activity_id)
     else:  # one count per button of a card: the clicked card, not the click
         key = _digest("click", conversation, base["reply_to_id"] or activity_id, chosen)
-    return TeamsInput(kind="action", message_id=key, value=button, values=values, **base)
+    token = value.get(CLICK_KEY)
+    if token is not None and (not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS):
+        raise TeamsPayloadError("action token is not a short string")
+    return TeamsInput(
+        kind="action", message_id=key, value=button, values=values, token=token, **base
+    )
 
 
 def file_context(source: FileSource) -> dict[str, Any]:

@@ -24,6 +24,9 @@ Buttons are Action.Submit, their `data` one of (parse.py reads them back):
   values of the card's Input.ChoiceSet, id TICKED_INPUT, as one comma-joined string;
 - `{"os": 1, "person": "<step_id>"}`: a person step's Choose; Teams adds the value chosen in its
   type-ahead Input.ChoiceSet, id PERSON_INPUT (bot/channels/teams/people.py).
+
+Every button of a question or a summary also carries its click token (dialogs/prompts.py) as
+`"t": "<token>"`, so that a click on an old card cannot answer the current question.
 """
 
 from __future__ import annotations
@@ -51,16 +54,17 @@ from bot.channels.teams.cards import (
     text_blocks,
 )
 from bot.channels.teams.files import consent_activity
-from bot.channels.teams.parse import MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
+from bot.channels.teams.parse import CLICK_KEY, MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
 from bot.channels.teams.people import PERSON_KEY, picker_elements
 from bot.channels.teams.pictures import picture_activity
-from bot.messages import Attachment, Card, Notice, Option, Outbound, Question, Summary
+from bot.messages import Answered, Attachment, Card, Notice, Option, Outbound, Question, Summary
 from dialogs.prompts import Tone
 
 __all__ = [
     "CardTooLarge",
     "card_values",
     "escape_teams_markdown",
+    "render_answered",
     "render_card_update",
     "render_turn",
 ]
@@ -103,7 +107,14 @@ def render_turn(messages: Sequence[Outbound], *, files: bool = False) -> list[Js
     activities: list[Json] = []
     pending: list[Outbound] = []
     for message in messages:
-        if isinstance(message, Card):
+        if isinstance(message, Answered):
+            continue  # not a message: the handler updates the clicked card (render_answered)
+        if isinstance(message, Question | Summary) and message.token is not None:
+            # A question with buttons is a message of its own, so that once it is answered its
+            # card can be replaced by one without them, losing nothing that came before it.
+            activities += _together(pending)
+            pending = [message]
+        elif isinstance(message, Card):
             activities += _together(pending)
             pending = []
             pictures = [(a, picture_activity(a)) for a in message.attachments]
@@ -123,6 +134,30 @@ def _together(messages: Sequence[Outbound]) -> list[Json]:
     # The notification shows the last: the question to answer, after whatever led to it.
     lines = [line for line in map(_fallback, messages) if line.strip()]
     return _pack(rows, lines[-1] if lines else "")
+
+
+def render_answered(answered: Answered) -> Json:
+    """The activity that replaces an answered question's card: the question, without its
+    buttons, and the answer given."""
+    rows: list[_Row] = []
+    prompt = answered.prompt
+    if isinstance(prompt, Question):
+        if prompt.guidance and prompt.guidance.strip():
+            rows += _toned(prompt.guidance, "guidance")
+        rows += _each(text_blocks(prompt.text, weight="bolder"))
+    elif isinstance(prompt, Summary):
+        rows += _each(text_blocks(prompt.title, weight="bolder", size="medium"))
+        for row in prompt.rows:
+            label = [run(f"{row.label.strip()}\n", weight="bolder")] if row.label.strip() else []
+            rows += _each(text_blocks(row.value, lead=label))
+    words = (
+        strings.ANSWER_GIVEN.format(answer=answered.answer)
+        if answered.answer
+        else strings.ANSWERED_EARLIER
+    )
+    rows += _each(text_blocks(words, isSubtle=True))
+    line = prompt.text if isinstance(prompt, Question) else words
+    return _pack(rows, line)[-1]
 
 
 def render_card_update(card: Card) -> Json:
@@ -261,7 +296,7 @@ def _question(question: Question) -> list[_Row]:
         rows.append(_Row((ticks, *action_sets([done]))))  # Done sends the ticks in its card
     elif question.input == "person":
         rows.append(_Row(tuple(picker_elements(question, _person_data(question.step_id)))))
-    return rows + _buttons(question.actions, in_full=False)
+    return _with_token(rows + _buttons(question.actions, in_full=False), question.token)
 
 
 def _summary(summary: Summary) -> list[_Row]:
@@ -274,7 +309,7 @@ def _summary(summary: Summary) -> list[_Row]:
         change = Option(f"edit:{row.step_id}", strings.TEAMS_CHANGE)
         tooltip = shorten(f"{strings.TEAMS_CHANGE} {row.label}", 2 * BUTTON_TITLE_MAX)
         rows.append(_Row(tuple(action_sets([submit(change, _data(change), tooltip=tooltip)]))))
-    return rows + _buttons(summary.options)
+    return _with_token(rows + _buttons(summary.options), summary.token)
 
 
 def _card(
@@ -348,6 +383,15 @@ def _person_data(step_id: str | None) -> Json:
     return {MARKER: 1, PERSON_KEY: step_id or ""}
 
 
+def _with_token(rows: list[_Row], token: str | None) -> list[_Row]:
+    """Put a prompt's click token in the `data` of each of its buttons."""
+    if token is not None:
+        for row in rows:
+            for data in card_values(list(row.elements)):
+                data[CLICK_KEY] = token
+    return rows
+
+
 def _each(elements: Sequence[Json], style: str | None = None) -> list[_Row]:
     return [_Row((element,), style) for element in elements]
 
@@ -358,4 +402,6 @@ def _fallback(message: Outbound) -> str:
         return ("Urgent: " if message.tone == "urgent" else "") + message.text
     if isinstance(message, Question):
         return message.text
+    if isinstance(message, Answered):
+        return ""
     return message.title

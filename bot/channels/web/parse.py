@@ -15,6 +15,7 @@ CHANNEL = "web"
 MAX_FRAME_BYTES = 1024 * 1024
 MAX_TEXT_CHARS = 20_000  # app.js has the same limit
 MAX_VALUES = 50
+MAX_TOKEN_CHARS = 100
 _TOO_LONG = (
     "That is {length:,} characters; one message can hold at most {limit:,}. Please shorten it. "
     "Your text has been put back in the box so you can edit it."
@@ -85,15 +86,26 @@ def parse_frame(raw: str, *, user: User) -> Inbound:
             raise FrameError(message, restore_text=text)
         return replace(inbound, text=text)
     if kind == "action":
-        return replace(inbound, value=_string(frame.get("value")))
+        return replace(inbound, value=_string(frame.get("value")), token=_token(frame))
     if kind == "multi":
         values = frame.get("values")
         if not isinstance(values, list) or len(values) > MAX_VALUES:
             raise FrameError("Sorry, those choices could not be read. Please try again.")
-        return replace(inbound, values=tuple(_string(v) for v in values))
+        return replace(inbound, values=tuple(_string(v) for v in values), token=_token(frame))
     if kind == "file":
         return replace(inbound, attachments=1)
     raise FrameError("Sorry, that kind of message is not understood here.")
+
+
+def _token(frame: dict[str, object]) -> str | None:
+    """The click token the page copied from the prompt (dialogs/prompts.py); None when absent,
+    which the router treats as an old button."""
+    token = frame.get("token")
+    if token is None:
+        return None
+    if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
+        raise FrameError("Sorry, that message could not be read. Please try again.")
+    return token
 
 
 def _delivery_id(email: str, message_id: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Card, Link, Notice, Option, Outbound, Question, Summary
+from bot.messages import Answered, Card, Link, Notice, Option, Outbound, Question, Summary
 
 
 def render(message: Outbound) -> dict[str, Any]:
@@ -29,6 +29,7 @@ def render(message: Outbound) -> dict[str, Any]:
             "progress": list(message.progress) if message.progress else None,
             "current_answer": message.current_answer,
             "actions": [_option(o) for o in message.actions],
+            "token": message.token,
         }
     if isinstance(message, Summary):
         return {
@@ -39,6 +40,7 @@ def render(message: Outbound) -> dict[str, Any]:
                 {"step_id": r.step_id, "label": r.label, "value": r.value} for r in message.rows
             ],
             "options": [_option(o) for o in message.options],
+            "token": message.token,
         }
     if isinstance(message, Card):
         return {
@@ -56,7 +58,8 @@ def render(message: Outbound) -> dict[str, Any]:
 
 
 def render_all(messages: list[Outbound]) -> list[dict[str, Any]]:
-    return [render(m) for m in messages]
+    # Answered: the page disables a question's buttons itself once a newer one is shown.
+    return [render(m) for m in messages if not isinstance(m, Answered)]
 
 
 def _links(card: Card) -> list[Link]:

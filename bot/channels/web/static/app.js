@@ -464,7 +464,8 @@ const ROLE_LABELS = {
   function sendMulti(item) {
     const checked = Array.from(item.querySelectorAll("input[type=checkbox]:checked"));
     const labels = checked.map((box) => box.dataset.label);
-    send({ type: "multi", values: checked.map((box) => box.value) }, labels.length ? labels.join(", ") : "Nothing selected");
+    const frame = { type: "multi", values: checked.map((box) => box.value), token: item.dataset.token };
+    send(frame, labels.length ? labels.join(", ") : "Nothing selected");
   }
 
   /* ---------- a person step's type-ahead ---------- */
@@ -495,7 +496,10 @@ const ROLE_LABELS = {
   }
 
   function pickPerson(option) {
-    send({ type: "action", value: option.dataset.value }, option.dataset.label);
+    // A pick answers the question its list belongs to: its token goes with it, like a button's.
+    const item = option.closest("[data-interactive]");
+    const frame = { type: "action", value: option.dataset.value, token: item ? item.dataset.token : undefined };
+    send(frame, option.dataset.label);
   }
 
   function onSearchKey(ev) {
@@ -530,10 +534,13 @@ const ROLE_LABELS = {
       if (button.dataset.value !== undefined) send({ type: "action", value: button.dataset.value }, button.textContent, card);
       return;
     }
-    if (!button.closest("[data-interactive]")) return;
-    if (button.dataset.role === "multi-done") sendMulti(button.closest("[data-interactive]"));
+    const item = button.closest("[data-interactive]");
+    if (!item) return;
+    if (button.dataset.role === "multi-done") sendMulti(item);
     else if (button.dataset.value !== undefined) {
-      send({ type: "action", value: button.dataset.value }, button.getAttribute("aria-label") || button.textContent);
+      // The token names the question this button is on; the menu has none (it starts things).
+      const frame = { type: "action", value: button.dataset.value, token: item.dataset.token };
+      send(frame, button.getAttribute("aria-label") || button.textContent);
     }
   }
 

@@ -54,6 +54,7 @@ window.ChatRender = (function () {
     const node = el("div", {
       class: "item item--bot question", "data-kind": "question", "data-input": q.input,
       "data-step-id": q.step_id, "data-max-length": q.max_length, "data-interactive": true,
+      "data-token": q.token, // sent back with each click: which question it answers
       "data-described": `${id}-text${q.hint ? ` ${id}-hint` : ""}`,
     });
     if (q.guidance) node.append(el("div", { class: "notice notice--guidance", text: q.guidance }));
@@ -151,7 +152,9 @@ window.ChatRender = (function () {
   }
 
   function renderSummary(s) {
-    const node = el("div", { class: "item item--bot summary", "data-kind": "summary", "data-interactive": true });
+    const node = el("div", {
+      class: "item item--bot summary", "data-kind": "summary", "data-interactive": true, "data-token": s.token,
+    });
     if (s.title) node.append(el("h2", { class: "summary-title", text: s.title }));
     if (s.text) node.append(el("p", { class: "summary-text", text: s.text }));
     const rows = (s.rows || []).map((row) => el("div", { class: "summary-row" }, [
