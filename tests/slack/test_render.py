@@ -25,6 +25,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.channels.slack.blocks import size, split_text, text_size
+from bot.channels.slack.people import step_of_block
 from bot.channels.slack.render import (
     MESSAGE_TEXT_BUDGET,
     CardTooLarge,
@@ -247,7 +248,9 @@ def check_block(block: dict[str, Any]) -> None:
                 continue
             if element["type"] == "external_select":  # the person picker: names from the bot
                 # docs.slack.dev/reference/block-kit/block-elements/select-menu-element
-                assert block["block_id"].startswith("person:")
+                # its block names the step: "person:<step>", or the click token's
+                # "ask|<step>.<turn>|<n>" once the question carries one
+                assert step_of_block(block["block_id"]) is not None
                 assert element["action_id"] == "person_pick"
                 assert element["min_query_length"] == 1
                 assert 1 <= size(element["placeholder"]["text"]) <= 150
