@@ -9,6 +9,7 @@ from typing import Any
 from bot import strings
 from bot.messages import Card, CardField, Notice, Option, Outbound
 from bot.school import Contact, SchoolConfig
+from bot.services.menu import main_menu
 from bot.services.reports import read_answers
 from dialogs.datetimes import format_moment
 from dialogs.loader import Flow
@@ -25,8 +26,12 @@ class CardMaker:
     cipher: Cipher
     flows: dict[str, Flow]
 
-    async def messages_for(self, row: Outbox, report: Report) -> list[Outbound]:
-        """The messages one outbox row delivers."""
+    async def messages_for(
+        self, row: Outbox, report: Report, *, linked: Report | None = None
+    ) -> list[Outbound]:
+        """The messages one outbox row delivers (`linked`: the concern filed with a report)."""
+        if row.kind == "receipt":
+            return self.receipt(report, linked)
         if row.kind == "seen":
             who = self.name(report.acknowledged_by)
             at = self._when(report.acknowledged_at)
@@ -41,6 +46,16 @@ class CardMaker:
         if row.kind == "ict":
             return [self._ict_card(report, rows)]
         return [self.case_card(report, rows, level=row.level if row.kind == "alert" else 0)]
+
+    def receipt(self, report: Report, linked: Report | None) -> list[Outbound]:
+        """The reporter's confirmation: the reference, what to do now if urgent, then the menu."""
+        template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
+        replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
+        if linked is not None:
+            text = strings.LINKED_CONCERN.format(reference=linked.reference)
+            replies.append(Notice(text, "warning"))
+        menu = main_menu(self.school, self.flows.values(), report.reporter_email, again=True)
+        return [*replies, menu]
 
     def case_card(
         self, report: Report, rows: list[dict[str, Any]], *, level: int = 0, details: bool = False

@@ -26,6 +26,9 @@ class ConversationDoc:
     report_id: int | None = None
     purged: dict[str, Any] | None = None  # what to tell the user about a draft that was purged
     extra: dict[str, Any] = field(default_factory=dict)
+    # The reference of the report this conversation sent last, until a new dialog starts: Send
+    # pressed again on its summary shows it rather than filing anything.
+    last_reference: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -33,6 +36,7 @@ class ConversationDoc:
             "report_id": self.report_id,
             "purged": self.purged,
             "extra": self.extra,
+            "last_reference": self.last_reference,
         }
 
     @classmethod
@@ -42,6 +46,7 @@ class ConversationDoc:
             report_id=data.get("report_id"),
             purged=data.get("purged"),
             extra=dict(data.get("extra") or {}),
+            last_reference=data.get("last_reference"),
         )
 
 

@@ -131,7 +131,10 @@ class Dispatcher:
                 ref = await first_ref(
                     session, report_id=row.report_id, email=row.recipient_email, channel=row.channel
                 )
-            messages = await self.cards.messages_for(row, report)
+            linked = None
+            if row.kind == "receipt" and report.linked_report_id is not None:
+                linked = await session.get(Report, report.linked_report_id)
+            messages = await self.cards.messages_for(row, report, linked=linked)
         except Exception as failure:  # one unreadable row must not stop the others
             log.exception("outbox row %s could not be prepared", row.id)
             return _Job(row.id, row.channel, claim.until, None, error=type(failure).__name__)

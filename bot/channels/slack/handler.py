@@ -145,16 +145,19 @@ class SlackChannel:
         if item is None:
             return
         try:
-            await self._turn(item)
-        except Exception:
+            user = await self.directory.user(item.team_id, item.user_id)
+            replies = await self.router.handle(to_inbound(item, user))
+        except Exception:  # nothing of this message was saved: it can be sent again
             log.exception("Slack turn failed")
             await self._post(item, [Notice(strings.SLACK_FAILED, "error")])
-
-    async def _turn(self, item: SlackInput) -> None:
-        user = await self.directory.user(item.team_id, item.user_id)
-        replies = await self.router.handle(to_inbound(item, user))
-        if replies:
-            await self._post(item, replies)
+            return
+        try:
+            if replies:
+                await self._post(item, replies)
+        except Exception:
+            # The turn is saved: sent again, the same words would answer the next question.
+            log.exception("Slack did not take a turn's replies")
+            await self._post(item, [Notice(strings.SLACK_REPLY_FAILED, "error")])
 
     async def _post(self, item: SlackInput, replies: list[Any]) -> None:
         channel = item.channel_id
@@ -183,8 +186,11 @@ class SlackChannel:
 
 def _once_per_button(item: SlackInput | None) -> SlackInput | None:
     """A double click on a question's button counts once: the id is the message and the button,
-    not the click. Case buttons (View, Acknowledge...) may be pressed again later on purpose."""
+    not the click. Case buttons (View, Acknowledge...) may be pressed again later on purpose,
+    and so may Send: pressed again, it is answered with the reference already given."""
     if item is None or (item.value or "").startswith("case:") or item.message_ts is None:
+        return item
+    if item.value == "__submit":
         return item
     key = f"{item.team_id}:{item.user_id}:{item.message_ts}:{item.action_id}".encode()
     return replace(item, message_id=f"slack:{hashlib.sha256(key).hexdigest()}")
