@@ -60,8 +60,8 @@ async def one_run(number: int, database_url: str) -> tuple[int, int, bool]:
     seconds = time.monotonic() - started_at
     print(
         f"run {number:2d}: {outcome.duplicates} duplicate(s), {outcome.losses} loss(es), "
-        f"take-over {outcome.took_over:.1f} s, {seconds:.0f} s"
-        + (f"  {'; '.join(outcome.problems)}" if outcome.problems else ""),
+        f"{outcome.looks} look(s) before a resend, take-over {outcome.took_over:.1f} s, "
+        f"{seconds:.0f} s" + (f"  {'; '.join(outcome.problems)}" if outcome.problems else ""),
         flush=True,
     )
     return outcome.duplicates, outcome.losses, True

@@ -117,6 +117,7 @@ class Outcome:
     escalation_levels: list[int]
     levels_by_person: dict[str, set[int]]
     receipts: int  # confirmations the reporter was shown
+    looks: int  # DM histories read before a resend (attempts whose outcome was unknown)
 
 
 @asynccontextmanager
@@ -407,6 +408,7 @@ async def _count(
         escalation_levels=levels,
         levels_by_person=levels_by_person,
         receipts=receipts,
+        looks=len(api.called("conversations.history")),
     )
 
 
