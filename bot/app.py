@@ -123,7 +123,10 @@ def build_bot(
     if settings.teams_enabled:
         teams = TeamsChannel(settings=settings, router=router, school=school)
         extra[TEAMS] = teams.notifier
-    dispatcher = Dispatcher(sessions=sessions, notifiers=extra, cards=cards, clock=clock)
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    dispatcher = Dispatcher(
+        sessions=sessions, notifiers=extra, cards=cards, clock=clock, lease=lease
+    )
     router.wake = dispatcher.wake
     if web_chat is not None:
         web_chat.on_connect = dispatcher.deliver_due

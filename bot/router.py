@@ -19,7 +19,7 @@ from bot import strings
 from bot.audit_commands import START as AUDIT_START
 from bot.audit_commands import AuditCommands
 from bot.case_commands import CaseCommands
-from bot.messages import Answered, Inbound, Notice, Option, Outbound, Question, Summary
+from bot.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.people_picker import PeoplePicker, names_in
 from bot.school import SchoolConfig
 from bot.services.alert_cards import CardMaker
@@ -31,7 +31,8 @@ from bot.services.conversations import (
     load_conversation,
     save_conversation,
 )
-from bot.services.recipients import HANDLER_ROLES
+from bot.services.menu import main_menu
+from bot.services.outbox import enqueue
 from bot.services.reports import (
     AnswerRow,
     abandon_report,
@@ -154,6 +155,8 @@ class Router:
             context = _TurnContext(session, loaded, inbound, now)
             idle = now - loaded.row.updated_at if loaded.row.version else timedelta(0)
             replies = await self._turn(context, idle=idle)
+            if loaded.doc.dialog is not None:  # a new dialog: Send now belongs to its summary
+                loaded.doc.last_reference = None
             started = loaded.row.draft_started_at if loaded.doc.dialog else None
             if loaded.doc.dialog and started is None:
                 started = now
@@ -255,9 +258,9 @@ class Router:
             doc.dialog, doc.report_id = None, None
             return [*turn.prompts, *self._menu(inbound, again=True)]
         if turn.outcome == "completed":
-            filed = await self._submit(context, dialog, turn)
+            await self._submit(context, dialog, turn)
             doc.dialog, doc.report_id = None, None
-            return [*filed, *self._menu(inbound, again=True)]
+            return []  # the confirmation, then the menu, come through the outbox
         doc.dialog = turn.state.to_json()
         return [*turn.prompts]
 
@@ -315,7 +318,11 @@ class Router:
         )
         return queued > 0
 
-    async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
+    async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> None:
+        """File the report and queue its alerts and the reporter's confirmation, in the turn's
+        transaction. The confirmation is an outbox row like an alert (retried until the channel
+        has it, delivered once), not a reply of this turn: a reply that fails to arrive after
+        the commit would leave a reporter with no reference, wondering whether to send again."""
         summary = summary_for(dialog, turn.state)
         rows = [
             AnswerRow(row.step_id, dialog.spec.step(row.step_id).prompt, row.label, row.value)
@@ -338,14 +345,18 @@ class Router:
         for filed_report in (report, filed.linked):
             if filed_report is not None:
                 await self.desk.raise_alert(context.session, report=filed_report, now=context.now)
+        await enqueue(
+            context.session,
+            report_id=report.id,
+            emails=[report.reporter_email],
+            channels=[report.channel],
+            kind="receipt",
+            level=0,
+            now=context.now,
+        )
+        context.loaded.doc.last_reference = report.reference
         context.queued = True
         log.info("report submitted report_id=%s kind=%s", report.id, report.kind)
-        template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
-        replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
-        if filed.linked is not None:
-            linked = strings.LINKED_CONCERN.format(reference=filed.linked.reference)
-            replies.append(Notice(linked, "warning"))
-        return replies
 
     async def _idle(self, context: _TurnContext) -> list[Outbound]:
         """No report under way: start one, show help, the cases or my reports, or the menu."""
@@ -354,6 +365,10 @@ class Router:
         flow_id = self._flow_for(command)
         if inbound.attachments:
             return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
+        sent = context.loaded.doc.last_reference
+        if inbound.value == "__submit" and sent:  # Send again: a double click, a retry
+            notice = Notice(strings.ALREADY_SENT.format(reference=sent), "info")
+            return [*_stale(inbound, None), notice, *self._menu(inbound, again=True)]
         if inbound.is_click and (inbound.token is not None or not _menu_value(command)):
             # A question's button from a dialog that has ended: it must start nothing.
             stale = _stale(inbound, None)
@@ -397,17 +412,9 @@ class Router:
         return flow_id if flow_id in self.report_flows else None
 
     def _menu(self, inbound: Inbound, *, again: bool = False) -> list[Outbound]:
-        name = inbound.user.display_name.split(" ")[0] or "there"
-        text = strings.MENU_AGAIN if again else strings.MENU.format(name=name)
-        options = [Option(f"{_START}{f.id}", f.spec.title) for f in self.report_flows.values()]
-        person = self.school.person(inbound.user.email)
-        if person is not None and any(person.has_role(role) for role in HANDLER_ROLES):
-            options.append(Option("__cases", strings.OPEN_CASES_OPTION))
-        options += [
-            Option("__mine", strings.MY_REPORTS_OPTION),
-            Option("help", strings.HELP_OPTION),
-        ]
-        return [Question(step_id=None, input="menu", text=text, options=tuple(options))]
+        name = inbound.user.display_name.split(" ")[0]
+        flows = self.report_flows.values()
+        return [main_menu(self.school, flows, inbound.user.email, again=again, name=name)]
 
     def _purged_text(self, purged: dict[str, Any]) -> str:
         flow = self.flows.get(purged.get("flow_id", ""))

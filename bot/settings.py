@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         le=300,
         description="How often due escalations and alert retries are sent.",
     )
+    outbox_lease_seconds: float = Field(
+        default=60.0,
+        ge=3,
+        le=600,
+        description="How long a process holds an alert it is sending before another may take "
+        "it over (after a crash); a send is given at most a third of it.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as text, or as one JSON object a line."

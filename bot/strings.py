@@ -31,6 +31,10 @@ SUBMITTED_URGENT = (
     "call 999 now."
 )
 LINKED_CONCERN = "Because the material may be illegal, it was also filed as concern {reference}."
+ALREADY_SENT = (
+    "Already sent: your reference is {reference}. Nothing new has been filed, and there is no "
+    "need to send it again."
+)
 UNFINISHED = (
     'You have an unfinished report, "{title}", started {started}. Carry on where you left off, '
     'or type "cancel" to discard it.'
@@ -163,6 +167,10 @@ EXPORT_PAGE_LINK = "Printable chronology"
 SLACK_FAILED = (
     "Sorry, something went wrong on our side. Your answers so far are saved; please try again "
     "in a moment."
+)
+SLACK_REPLY_FAILED = (
+    "What you sent has been saved, but Slack did not show all of my answer just now. There is no "
+    'need to send it again: type "help" to see where you are.'
 )
 SLACK_UPLOAD_FAILED = (
     "Slack did not take a file just now, so this did not arrive: {files}. Everything else above "

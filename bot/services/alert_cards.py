@@ -10,6 +10,7 @@ from bot import strings
 from bot.messages import Card, CardField, Notice, Option, Outbound
 from bot.school import Contact, SchoolConfig
 from bot.services import recipients, subjects
+from bot.services.menu import main_menu
 from bot.services.reports import read_answers
 from bot.services.urgency import title_prefix, urgency_label
 from dialogs.datetimes import format_moment
@@ -27,8 +28,12 @@ class CardMaker:
     cipher: Cipher
     flows: dict[str, Flow]
 
-    async def messages_for(self, row: Outbox, report: Report) -> list[Outbound]:
-        """The messages one outbox row delivers."""
+    async def messages_for(
+        self, row: Outbox, report: Report, *, linked: Report | None = None
+    ) -> list[Outbound]:
+        """The messages one outbox row delivers (`linked`: the concern filed with a report)."""
+        if row.kind == "receipt":
+            return self.receipt(report, linked)
         if row.kind == "seen":
             who = self.name(report.acknowledged_by)
             at = self._when(report.acknowledged_at)
@@ -58,6 +63,16 @@ class CardMaker:
         """The neutral card that replaces a case's card for someone it must not reach."""
         title = strings.PASSED_ON_TITLE.format(reference=report.reference or "")
         return Card(card_id=f"case-{report.id}", title=title, text=strings.PASSED_ON)
+
+    def receipt(self, report: Report, linked: Report | None) -> list[Outbound]:
+        """The reporter's confirmation: the reference, what to do now if urgent, then the menu."""
+        template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
+        replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
+        if linked is not None:
+            text = strings.LINKED_CONCERN.format(reference=linked.reference)
+            replies.append(Notice(text, "warning"))
+        menu = main_menu(self.school, self.flows.values(), report.reporter_email, again=True)
+        return [*replies, menu]
 
     def case_card(
         self, report: Report, rows: list[dict[str, Any]], *, level: int = 0, details: bool = False

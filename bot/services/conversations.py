@@ -40,6 +40,10 @@ class ConversationDoc:
         held = [self.dialog, self.extra.get("paused")]
         self.turn = max([self.turn, *(int(d.get("turn") or 0) for d in held if d)])
 
+    # The reference of the report this conversation sent last, until a new dialog starts: Send
+    # pressed again on its summary shows it rather than filing anything.
+    last_reference: str | None = None
+
     def to_json(self) -> dict[str, Any]:
         self.note_turns()
         return {
@@ -48,6 +52,7 @@ class ConversationDoc:
             "purged": self.purged,
             "extra": self.extra,
             "turn": self.turn,
+            "last_reference": self.last_reference,
         }
 
     @classmethod
@@ -58,6 +63,7 @@ class ConversationDoc:
             purged=data.get("purged"),
             extra=dict(data.get("extra") or {}),
             turn=int(data.get("turn") or 0),
+            last_reference=data.get("last_reference"),
         )
 
 

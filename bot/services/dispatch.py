@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.services.alert_cards import CardMaker
 from bot.services.notifier import Delivery, Notifier, RetryLater
-from bot.services.outbox import backoff, claim_due, first_ref
+from bot.services.outbox import CLAIM_FOR, IN_FLIGHT, Claim, backoff, claim_due, first_ref
 from storage.models import Outbox, Report
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ MAX_BATCHES = 20
 class _Job:
     row_id: int
     channel: str
+    until: datetime  # the row's lease: this dispatcher's to send and record until then
     delivery: Delivery | None  # None: the message could not even be built
     error: str | None = None
     retry_after: float | None = None
@@ -37,6 +38,12 @@ class Dispatcher:
 
     A batch costs two short transactions whatever its size: one to claim the rows and build
     their messages, one to record what happened; the sending happens in between, concurrently.
+
+    Once per row, as far as each platform allows: a send starts only if it can end (by its
+    timeout) within the row's lease, so no other process takes a row while it may be on its
+    way; a result is recorded only by the lease's holder; and a row whose earlier attempt may
+    have arrived (a timeout, a failure half-way, a process killed before it recorded) goes out
+    with `look_since`, so a channel that can read back what it sent looks before sending again.
     """
 
     def __init__(
@@ -47,12 +54,15 @@ class Dispatcher:
         cards: CardMaker,
         clock: Callable[[], datetime],
         send_timeout: float = 10.0,
+        lease: timedelta = CLAIM_FOR,
     ) -> None:
         self.sessions = sessions
         self.notifiers = notifiers
         self.cards = cards
         self.clock = clock
-        self.send_timeout = send_timeout
+        self.lease = lease
+        # Room in every lease for the claim, the send and the record, on a loaded machine too.
+        self.send_timeout = min(send_timeout, lease.total_seconds() / 3)
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._stopping = False
@@ -109,11 +119,15 @@ class Dispatcher:
         async with self.sessions() as session, session.begin():
             if recipient is not None:
                 await _make_due_now(session, recipient=recipient, now=now)
-            for row in await claim_due(session, now=now, recipient=recipient, limit=BATCH):
-                jobs.append(await self._job(session, row))
+            claims = await claim_due(
+                session, now=now, recipient=recipient, limit=BATCH, lease=self.lease
+            )
+            for claim in claims:
+                jobs.append(await self._job(session, claim))
         return jobs
 
-    async def _job(self, session: AsyncSession, row: Outbox) -> _Job:
+    async def _job(self, session: AsyncSession, claim: Claim) -> _Job:
+        row = claim.row
         try:
             report = await session.get(Report, row.report_id)
             assert report is not None
@@ -122,17 +136,27 @@ class Dispatcher:
                 ref = await first_ref(
                     session, report_id=row.report_id, email=row.recipient_email, channel=row.channel
                 )
-            messages = await self.cards.messages_for(row, report)
+            linked = None
+            if row.kind == "receipt" and report.linked_report_id is not None:
+                linked = await session.get(Report, report.linked_report_id)
+            messages = await self.cards.messages_for(row, report, linked=linked)
         except Exception as failure:  # one unreadable row must not stop the others
             log.exception("outbox row %s could not be prepared", row.id)
-            return _Job(row.id, row.channel, None, error=type(failure).__name__)
-        return _Job(row.id, row.channel, Delivery(row.kind, row.recipient_email, messages, ref))
+            return _Job(row.id, row.channel, claim.until, None, error=type(failure).__name__)
+        look_since = row.created_at if claim.attempted else None  # no attempt precedes the row
+        delivery = Delivery(
+            row.kind, row.recipient_email, messages, ref, row_id=row.id, look_since=look_since
+        )
+        return _Job(row.id, row.channel, claim.until, delivery)
 
     async def _send(self, job: _Job) -> None:
         if job.delivery is None:
             return
         notifier = self.notifiers.get(job.channel)
         try:
+            if self.clock() + timedelta(seconds=self.send_timeout) > job.until:
+                # Claimed too long ago (a stalled process): another may take the row any moment.
+                raise RetryLater("its lease ran out before it was sent")
             if notifier is None:
                 raise RetryLater(f"channel {job.channel} is not configured")
             job.platform_ref = await asyncio.wait_for(
@@ -150,8 +174,13 @@ class Dispatcher:
         sent: list[Outbox] = []
         async with self.sessions() as session, session.begin():
             for job in jobs:
-                row = await session.get(Outbox, job.row_id)
+                row = await session.get(Outbox, job.row_id, with_for_update=True)
                 if row is None:
+                    continue
+                if row.status != "pending" or row.next_attempt_at != job.until:
+                    # The lease ran out and another dispatcher holds the row now: its result
+                    # (which looks for this attempt's message first) is the one recorded.
+                    log.warning("outbox row %s was taken over before it was recorded", row.id)
                     continue
                 row.attempts += 1
                 if job.error is None:
@@ -176,8 +205,14 @@ class Dispatcher:
 
 async def _make_due_now(session: AsyncSession, *, recipient: str, now: datetime) -> None:
     # Someone just opened a channel: what waited for them goes now, not at its back-off time.
+    # A row on its way (claimed, not recorded) keeps its lease: making it due would let a second
+    # dispatcher take it while the first may still deliver it.
     await session.execute(
         update(Outbox)
-        .where(Outbox.recipient_email == recipient, Outbox.status == "pending")
+        .where(
+            Outbox.recipient_email == recipient,
+            Outbox.status == "pending",
+            Outbox.last_error.is_distinct_from(IN_FLIGHT),
+        )
         .values(next_attempt_at=now)
     )

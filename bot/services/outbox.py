@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -12,8 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Outbox
 
-CLAIM_FOR = timedelta(seconds=60)
+CLAIM_FOR = timedelta(seconds=60)  # a claimed row's lease: far longer than a send may take
 _MAX_BACKOFF = 300.0
+# Written on a row when it is claimed, replaced by the result when it is recorded. Found on a
+# row claimed again, it says an attempt ended without a record (its process died, or its lease
+# ran out): that attempt may have reached the person.
+IN_FLIGHT = "sending; outcome not recorded yet"
 
 
 async def enqueue(
@@ -50,9 +55,24 @@ async def enqueue(
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A row taken for delivery: it is the claimer's until `until` (its lease). `attempted` when
+    an earlier attempt may have reached the person, so a channel that can should look first."""
+
+    row: Outbox
+    until: datetime
+    attempted: bool
+
+
 async def claim_due(
-    session: AsyncSession, *, now: datetime, recipient: str | None = None, limit: int = 100
-) -> list[Outbox]:
+    session: AsyncSession,
+    *,
+    now: datetime,
+    recipient: str | None = None,
+    limit: int = 100,
+    lease: timedelta = CLAIM_FOR,
+) -> list[Claim]:
     """Take the rows due now for delivery, pushing their next attempt on so no one else does."""
     query = (
         select(Outbox)
@@ -64,10 +84,12 @@ async def claim_due(
         query = query.where(Outbox.recipient_email == recipient)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(await session.scalars(query))
-    for row in rows:
-        row.next_attempt_at = now + CLAIM_FOR
-    return rows
+    claims = []
+    for row in await session.scalars(query):
+        attempted = row.attempts > 0 or row.last_error == IN_FLIGHT
+        row.next_attempt_at, row.last_error = now + lease, IN_FLIGHT
+        claims.append(Claim(row, row.next_attempt_at, attempted))
+    return claims
 
 
 def backoff(attempts: int) -> timedelta:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.messages import Card
+from bot.messages import Card, Notice
 from scheduler.jobs import sweep_alerts
 from storage.models import Outbox
 from tests.support.harness import Chat
@@ -40,12 +40,15 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
     try:
         await file_concern(bot)
         for _ in range(200):  # woken after the commit: no sweep, no polling
-            if len(channel.deliveries) == 3:
+            if len(channel.deliveries) == 4:  # three alerts, and the reporter's confirmation
                 break
             await asyncio.sleep(0.01)
     finally:
         await bot.dispatcher.stop(delivering)
     assert channel.recipients() == TEAM
+    (receipt,) = channel.to(STAFF, "receipt")
+    notice = receipt.messages[0]
+    assert isinstance(notice, Notice) and "Sent. Your reference is OS-2026-" in notice.text
     (card,) = channel.cards(DSL)
     assert card.title.startswith("Online-safety concern OS-2026-")
     fields = {f.label: f.value for f in card.fields}
@@ -58,7 +61,7 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
         "Record action",
         "Close",
     ]
-    rows = await outbox(bot)  # one row per person and channel, level 0
+    rows = [r for r in await outbox(bot) if r.kind == "alert"]  # per person and channel
     assert {(r.recipient_email, r.channel, r.level) for r in rows} == {
         (email, ch, 0) for email in TEAM for ch in ("web", "test")
     }
@@ -129,7 +132,7 @@ async def test_escalation_follows_the_clock_and_stops_when_acknowledged(make_bot
     for email in {*TEAM, HEAD}:  # everyone's alert now says who acknowledged it
         fields = {f.label: f.value for f in channel.cards(email)[-1].fields}
         assert fields["Status"].startswith("Acknowledged by Alice Hartley")
-    (seen,) = channel.notices(STAFF)
+    (seen,) = [n for d in channel.to(STAFF, "seen") for n in d.messages if isinstance(n, Notice)]
     assert "seen by the DSL" in seen.text
 
     clock.advance(hours=3)

@@ -67,14 +67,18 @@ def storage(database_url: str, tmp_path: Path) -> Storage:
     return Storage(data_dir, database_url, database_url)
 
 
-async def outbox_rows(storage: Storage, reference: str) -> list[Outbox]:
-    """The outbox rows of one report, read on a connection of the test's own."""
+async def outbox_rows(storage: Storage, reference: str, kind: str = "alert") -> list[Outbox]:
+    """The outbox rows of one report (its alerts unless told), on a connection of the test's."""
     engine = create_async_engine(storage.url)
     try:
         async with AsyncSession(engine) as session:
             report_id = await session.scalar(select(Report.id).where(Report.reference == reference))
             assert report_id is not None, f"no report {reference} in the database"
-            query = select(Outbox).where(Outbox.report_id == report_id).order_by(Outbox.id)
+            query = (
+                select(Outbox)
+                .where(Outbox.report_id == report_id, Outbox.kind == kind)
+                .order_by(Outbox.id)
+            )
             return list(await session.scalars(query))
     finally:
         await engine.dispose()
@@ -298,10 +302,25 @@ async def report_concern(bot: BotProcess) -> str:
             raise AssertionError("no summary after 40 answers")
         (summary,) = [item for item in reply["items"] if item["kind"] == "summary"]
         done = await tab.send("action", value="__submit", token=summary["token"])
-    texts = [item.get("text") or "" for item in done["items"] if item["kind"] == "notice"]
-    found = [m.group(0) for text in texts for m in [REFERENCE.search(text)] if m]
-    assert found, f"no reference number after submitting: {texts}"
+        assert done["items"] == [], done  # the confirmation comes through the outbox
+        deadline = time.monotonic() + WAIT_S
+        while not (found := _pushed_references(tab)):
+            await tab.next(deadline)
+        await tab.settle()
+        assert len(_pushed_references(tab)) == 1, tab.frames  # once
     return found[0]
+
+
+def _pushed_references(tab: Tab) -> list[str]:
+    """The references in the notices pushed to this tab (not replies to its frames)."""
+    texts = [
+        item.get("text") or ""
+        for frame in tab.frames
+        if frame.get("type") == "messages" and frame.get("reply_to") is None
+        for item in frame.get("items", [])
+        if item.get("kind") == "notice"
+    ]
+    return [m.group(0) for text in texts for m in [REFERENCE.search(text)] if m]
 
 
 # --------------------------------------------------------------------------- the tests

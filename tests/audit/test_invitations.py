@@ -275,8 +275,8 @@ async def test_a_due_alert_is_sent_before_any_invitation(make_bot, clock):
     await bot.dispatcher.deliver_due()  # the alert goes (the web chat's rows wait for a tab)
     assert await sender.deliver_due() == len(PEOPLE)
 
-    kinds = [d.kind for d in channel.deliveries]
-    assert kinds == ["alert"] * 3 + ["audit_invite"] * len(PEOPLE)
+    kinds = [d.kind for d in channel.deliveries]  # the alerts and the reporter's confirmation
+    assert kinds == ["alert"] * 3 + ["receipt"] + ["audit_invite"] * len(PEOPLE)
 
 
 async def test_an_alert_that_comes_due_mid_campaign_holds_the_next_batch(make_bot, clock):

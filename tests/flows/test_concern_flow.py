@@ -84,6 +84,8 @@ async def test_every_category_is_asked_its_own_questions_and_stored(
 
     assert asked == ["immediate_danger", "category", *branch_steps, *TAIL_STEPS]
     await chat.click("__submit")
+    assert chat.replies == []  # the confirmation goes through the outbox
+    await chat.receipt()
     reference = re.search(r"OS-2026-\d{5}", " ".join(chat.texts))
     assert reference, chat.texts
     report = await only_report(bot)
@@ -138,6 +140,7 @@ async def test_immediate_danger_stores_an_urgent_report_from_the_first_answer(ma
     await walk_to_summary(chat, answers)
     await chat.click("__submit")
 
+    await chat.receipt()
     chat.assert_reply("URGENT")
     final = await only_report(bot)  # the same case, completed: not a second report
     assert (final.id, final.reference) == (early.id, early.reference)

@@ -102,6 +102,7 @@ async def test_every_filtering_problem_is_asked_its_questions_and_stored(
 
     assert asked == ["problem", *steps]
     await chat.click("__submit")
+    await chat.receipt()
     reference = re.search(r"FF-2026-\d{5}", " ".join(chat.texts))
     assert reference, chat.texts
     report = await only_report(bot)
@@ -154,6 +155,7 @@ async def test_possibly_illegal_material_is_also_filed_as_an_urgent_concern(make
     )
     await chat.click("__submit")
 
+    await chat.receipt()
     chat.assert_reply("also filed as concern OS-2026-")
     filtering, concern = await all_reports(bot)
     assert (filtering.kind, concern.kind) == ("filtering", "concern")

@@ -27,7 +27,9 @@ PEOPLE = {
 
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[SlackWorld]:
-    api = FakeSlackApi(users=dict(PEOPLE))
+    # Slack's clock agrees with the bot's, as the real ones do, so a look back in a DM's
+    # history "since the alert was queued" finds what was posted then.
+    api = FakeSlackApi(users=dict(PEOPLE), clock=lambda: clock().timestamp())
     api_server = TestServer(api.app())
     await api_server.start_server()
     settings = Settings(

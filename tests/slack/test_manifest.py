@@ -45,6 +45,10 @@ SCOPES_FOR_METHOD: dict[str, frozenset[str]] = {
     "chat.update": frozenset({"chat:write"}),
     # Only ever a 1:1 direct message; a group DM would need mpim:write instead.
     "conversations.open": frozenset({"im:write"}),
+    # Before an alert is sent again, the DM is read back for it (its outbox row is in the
+    # message's metadata): docs.slack.dev/reference/methods/conversations.history, bot token,
+    # "im:history" for a direct message.
+    "conversations.history": frozenset({"im:history"}),
     "users.info": frozenset({"users:read", "users:read.email"}),
     # Finding the DSL's Slack account from the e-mail in the school configuration, for alerts
     # (docs.slack.dev/reference/methods/users.lookupByEmail: "Requires users:read.email").
@@ -358,7 +362,7 @@ def test_users_read_email_comes_with_users_read(manifest: dict[str, Any]) -> Non
 
 
 def test_an_unknown_method_is_reported_rather_than_assumed_to_need_nothing() -> None:
-    with pytest.raises(ValueError, match=r"'conversations\.history'.*SCOPES_FOR_METHOD"):
-        scopes_needed_for(["chat.postMessage", "conversations.history"])
+    with pytest.raises(ValueError, match=r"'conversations\.replies'.*SCOPES_FOR_METHOD"):
+        scopes_needed_for(["chat.postMessage", "conversations.replies"])
     assert scopes_needed_for(["chat.postMessage", "chat.update"]) == {"chat:write"}
     assert scopes_needed_for([]) == set()

@@ -44,7 +44,7 @@ async def participants(world: SlackWorld) -> list[AuditParticipant]:
 
 async def test_a_whole_audit_in_slack(world: SlackWorld):
     await world.dm(DSL, "audit start")
-    await world.settle()
+    await world.until("the answer to audit start", lambda: said(world, DSL))
     assert "self-audit has started" in said(world, DSL)
     asked = {p.email: p.channel for p in await participants(world)}
     assert asked == {email: "slack" for email, _ in PEOPLE.values()}  # no bot, leaver or guest

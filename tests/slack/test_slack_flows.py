@@ -42,12 +42,15 @@ async def file_concern(world: SlackWorld, what_happened: str) -> str:
     steps = cyberbullying_concern(what_happened, "today 09:00")
     for value in steps.values():
         await answer(world, STAFF, value)
-    await answer(world, STAFF, "__submit")
-    found = REFERENCE.search(
-        text_of(world.api.posts_to(STAFF)[-2]) + text_of(world.api.posts_to(STAFF)[-1])
-    )
-    assert found, [text_of(m)[:200] for m in world.api.posts_to(STAFF)[-3:]]
-    return found.group()
+    before = len(world.api.posts_to(STAFF))
+    await world.click(STAFF, "__submit", message=world.api.posts_to(STAFF)[-1])
+
+    def receipt() -> re.Match[str] | None:  # it comes through the outbox, after the turn
+        return REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[before:]))
+
+    found = await world.until("the confirmation with the reference", receipt)
+    await world.settle()
+    return str(found.group())
 
 
 async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_told(world):

@@ -9,6 +9,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -41,6 +42,30 @@ class Upload:
 
 
 @dataclass
+class PostFailure:
+    """chat.postMessage answers HTTP `status` with Slack's error body for the next post whose
+    text holds `containing`. `stored`: Slack kept the message all the same, which its docs allow
+    for `internal_error` and `fatal_error` ("It's possible some aspect of the operation succeeded
+    before the error was raised": docs.slack.dev/reference/methods/chat.postMessage, Errors)."""
+
+    containing: str
+    status: int = 500
+    error: str = "internal_error"
+    stored: bool = False
+    channel: str | None = None  # only a post to this conversation
+
+
+@dataclass
+class SlowPost:
+    """chat.postMessage keeps the next matching message at once but answers only `seconds`
+    later: the network or Slack being slow, so the sender cannot tell whether it arrived."""
+
+    containing: str
+    seconds: float
+    channel: str | None = None
+
+
+@dataclass
 class FakeSlackApi:
     """Answers the Web API methods the bot uses, as Slack documents them, and records them.
 
@@ -48,6 +73,13 @@ class FakeSlackApi:
     files.getUploadURLExternal, .../files.completeUploadExternal): the first method answers an
     upload URL on this same server and a file id, the bytes are POSTed there (answered 200,
     "OK - <length>", text/plain, as files.slack.com does), and the second method shares the ids.
+
+    A message keeps its `metadata` (docs.slack.dev/messaging/message-metadata: an `event_type`
+    and an `event_payload`), and conversations.history reads a conversation back as
+    docs.slack.dev/reference/methods/conversations.history has it: newest first, between
+    `oldest` and `latest` (exclusive unless `inclusive`), `limit` a page, `has_more` and
+    `response_metadata.next_cursor` for the next page, and each message's metadata only with
+    `include_all_metadata`.
     """
 
     users: dict[str, tuple[str, str]]  # user id -> (email, real name)
@@ -61,6 +93,10 @@ class FakeSlackApi:
     upload_refusals: list[int] = field(default_factory=list)  # statuses for the next upload POSTs
     groups: dict[str, list[str]] = field(default_factory=dict)  # user group id -> user ids
     uploads: dict[str, Upload] = field(default_factory=dict)  # file id -> the upload
+    post_failures: list[PostFailure] = field(default_factory=list)
+    slow_posts: list[SlowPost] = field(default_factory=list)
+    clock: Callable[[], float] = time.time  # Slack's clock, for the ts of what is posted
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _files: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -91,12 +127,23 @@ class FakeSlackApi:
             return web.json_response({"ok": False, "error": self.refuse_next.pop(method)})
         if method == "files.getUploadURLExternal":
             args["_origin"] = str(request.url.origin())
+        failure = _first_match(self.post_failures, method, args)
+        if failure is not None:
+            if failure.stored:
+                args["_ts"] = self.answer(method, args)["ts"]
+            args["_failed"] = failure.status
+            self.calls.append(Call(method, args))
+            body = {"ok": False, "error": failure.error}
+            return web.json_response(body, status=failure.status)
         answer = self.answer(method, args)
         if method == "chat.postMessage":
             args["_ts"] = answer["ts"]  # so a test can press buttons on this very message
         if method == "chat.update" and answer["ok"]:
             self._replace(args)
         self.calls.append(Call(method, args))
+        slow = _first_match(self.slow_posts, method, args)
+        if slow is not None:
+            await asyncio.sleep(slow.seconds)  # kept already; the answer is what is late
         return web.json_response(answer)
 
     def _replace(self, args: dict[str, Any]) -> None:
@@ -126,10 +173,13 @@ class FakeSlackApi:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(args["users"])}}
         if method == "chat.postMessage":
-            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            ts = f"{int(self.clock())}.{next(self._ts):06d}"
             for index, block in enumerate(blocks_of(args)):  # as Slack does for blocks with none
                 block.setdefault("block_id", f"b{ts}-{index}")
+            self._keep(args, ts)
             return {"ok": True, "channel": args["channel"], "ts": ts, "message": args}
+        if method == "conversations.history":
+            return self._history(args)
         if method == "users.list":  # paginated as Slack does: cursor in response_metadata
             return self._users_page(int(args.get("cursor") or 0), int(args.get("limit") or 200))
         if method == "usergroups.users.list":
@@ -154,6 +204,43 @@ class FakeSlackApi:
         if method == "files.completeUploadExternal":
             return self._complete_upload(args)
         return {"ok": False, "error": "unknown_method"}
+
+    def _keep(self, args: dict[str, Any], ts: str) -> None:
+        message = {"type": "message", "user": BOT_USER, "bot_id": "B0BOT", "ts": ts}
+        message |= {key: args[key] for key in ("text", "blocks") if key in args}
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):  # a form-encoded call sends it as JSON text
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        self.history.setdefault(str(args["channel"]), []).append(message)
+
+    def _history(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "channel" not in args:
+            return {"ok": False, "error": "invalid_arguments"}
+        inclusive = str(args.get("inclusive")).lower() in {"1", "true"}
+        oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or 9e9)
+        limit, start = int(args.get("limit") or 100), int(args.get("cursor") or 0)
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = [m for m in self.history.get(str(args["channel"]), []) if within(float(m["ts"]))]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        page = found[start : start + limit]
+        if str(args.get("include_all_metadata")).lower() not in {"1", "true"}:
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(found)
+        cursor = str(start + limit) if more else ""
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -229,9 +316,22 @@ class FakeSlackApi:
         """Messages posted in the DM with this user, with the ts Slack gave them."""
         posted = []
         for call in self.calls:
-            if call.method == "chat.postMessage" and call.args["channel"] == "D" + user_id:
+            if call.method != "chat.postMessage" or call.args["channel"] != "D" + user_id:
+                continue
+            if "_ts" in call.args:  # a refused or failed post never reached the conversation
                 posted.append(call.args)
         return posted
+
+
+def _first_match(waiting: list[Any], method: str, args: dict[str, Any]) -> Any:
+    """Take the first PostFailure or SlowPost that applies to this call off its list."""
+    if method != "chat.postMessage":
+        return None
+    for item in waiting:
+        if item.containing in text_of(args) and item.channel in {None, args.get("channel")}:
+            waiting.remove(item)
+            return item
+    return None
 
 
 def blocks_of(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -325,6 +425,16 @@ class SlackWorld:
             if value in json.dumps(blocks_of(message)):
                 return message
         raise AssertionError(f"no message to {user} offers {value!r}")
+
+    async def until(self, what: str, check: Callable[[], Any], within: float = 20.0) -> Any:
+        """Wait for something the bot does (an event, not a quiet spell); its truthy result."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            found = check()
+            if found:
+                return found
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"timed out waiting for {what}")
 
     async def settle(self, within: float = 60.0) -> None:
         """Wait until every turn Slack's requests started has finished, and the outbox rows they

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from itertools import count
 
+from sqlalchemy import select
+
 from bot.app import Bot
 from bot.messages import Inbound, Notice, Outbound, Question, Summary, User
 from bot.school import Person
+from storage.models import Outbox, Report
 
 # Platform message ids are unique across every conversation; so are these.
 _MESSAGE_IDS = count(1)
@@ -61,6 +64,31 @@ class Chat:
             **fields,  # type: ignore[arg-type]
         )
         self.replies = await self.bot.router.handle(inbound)
+        return self.replies
+
+    async def receipt(self) -> list[Outbound]:
+        """The confirmation of this person's last report, as their channel is given it: it goes
+        through the outbox (kind "receipt"), not the Send turn's replies. The test channel has
+        no notifier, so it is read from its queued row and built by the bot's own CardMaker;
+        it becomes the last replies (the reference, then the menu)."""
+        async with self.bot.router.sessions() as session:
+            row = await session.scalar(
+                select(Outbox)
+                .where(
+                    Outbox.kind == "receipt",
+                    Outbox.recipient_email == self.user.email,
+                    Outbox.channel == self.channel,
+                )
+                .order_by(Outbox.id.desc())
+                .limit(1)
+            )
+            assert row is not None, f"no confirmation queued for {self.user.email}"
+            report = await session.get(Report, row.report_id)
+            assert report is not None
+            linked = None
+            if report.linked_report_id is not None:
+                linked = await session.get(Report, report.linked_report_id)
+            self.replies = await self.bot.dispatcher.cards.messages_for(row, report, linked=linked)
         return self.replies
 
     # --- reading the last replies

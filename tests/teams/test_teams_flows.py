@@ -3,6 +3,7 @@ received out. Alerts go to the DSLs proactively, through their stored conversati
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -53,10 +54,15 @@ async def file_concern(world: TeamsWorld, what_happened: str, user: str = STAFF)
     steps = cyberbullying_concern(what_happened, "today 09:00")
     for value in steps.values():
         await answer(world, user, value)
+    before = len(world.sent_to(user))
     await answer(world, user, "__submit")
-    found = REFERENCE.search(" ".join(world.texts_to(user)[-3:]))
-    assert found, [t[:200] for t in world.texts_to(user)[-3:]]
-    return found.group()
+    # The confirmation comes proactively, through the outbox, after the turn.
+    for _ in range(1000):
+        found = REFERENCE.search(" ".join(world.texts_to(user)[before:]))
+        if found:
+            return found.group()
+        await asyncio.sleep(0.02)
+    raise AssertionError([t[:200] for t in world.texts_to(user)[-3:]])
 
 
 async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_told(world):

@@ -171,17 +171,21 @@ class SlackChannel:
         if item is None:
             return
         try:
-            await self._turn(item)
-        except Exception:
+            user = await self.directory.user(item.team_id, item.user_id)
+            await self.directory.learn_mentions(item.team_id, item.text)
+            replies = await self.router.handle(to_inbound(item, user))
+        except Exception:  # nothing of this message was saved: it can be sent again
             log.exception("Slack turn failed")
             await self._post(item, [Notice(strings.SLACK_FAILED, "error")])
-
-    async def _turn(self, item: SlackInput) -> None:
-        user = await self.directory.user(item.team_id, item.user_id)
-        await self.directory.learn_mentions(item.team_id, item.text)
-        replies = await self.router.handle(to_inbound(item, user))
-        if any(not isinstance(r, Answered) for r in replies):
-            await self._post(item, replies)
+            return
+        try:
+            if any(not isinstance(r, Answered) for r in replies):
+                await self._post(item, replies)
+        except Exception:
+            # The turn is saved: sent again, the same words would answer the next question.
+            log.exception("Slack did not take a turn's replies")
+            await self._post(item, [Notice(strings.SLACK_REPLY_FAILED, "error")])
+            return
         for answered in (r for r in replies if isinstance(r, Answered)):  # the reply first
             await self._take_buttons_away(item, answered)
 
@@ -253,10 +257,13 @@ class SlackChannel:
 
 def _once_per_button(item: SlackInput | None) -> SlackInput | None:
     """A double click on a question's button counts once: the id is the message and the button,
-    not the click. Case buttons (View, Acknowledge...) may be pressed again later on purpose."""
+    not the click. Case buttons (View, Acknowledge...) may be pressed again later on purpose,
+    and so may Send: pressed again, it is answered with the reference already given."""
     if item is None or (item.value or "").startswith("case:") or item.message_ts is None:
         return item
-    if item.action_id == PERSON_PICK:  # another name chosen in the same menu is another answer
+    # Another name chosen in the same menu is another answer; Send pressed again is answered
+    # with the reference already given.
+    if item.action_id == PERSON_PICK or item.value == "__submit":
         return item
     key = f"{item.team_id}:{item.user_id}:{item.message_ts}:{item.action_id}".encode()
     return replace(item, message_id=f"slack:{hashlib.sha256(key).hexdigest()}")

@@ -107,7 +107,8 @@ class TeamsInput:
     `message_id` is the delivery's key for deduplication, of fixed length: a digest of the
     conversation and activity ids; for a click on a question's card, of the clicked card
     (`reply_to_id`) and the button, so a double click counts once, but not for case buttons
-    ("case:..."), which may be pressed again on purpose; for an install, of the conversation and
+    ("case:..."), which may be pressed again on purpose, nor for Send, which the router answers
+    with the reference already given; for an install, of the conversation and
     the day, because Teams sends both a conversationUpdate and an installationUpdate for one.
     """
 
@@ -255,7 +256,7 @@ def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None
             return None  # marked as ours, but neither a button nor a Done: not from this bot
         chosen, values = f"v:{button}", None
     conversation, activity_id = base["conversation_id"], base["activity_id"]
-    if (button or "").startswith("case:"):
+    if (button or "").startswith("case:") or button == "__submit":
         key = _digest("action", conversation, activity_id)
     else:  # one count per button of a card: the clicked card, not the click
         key = _digest("click", conversation, base["reply_to_id"] or activity_id, chosen)

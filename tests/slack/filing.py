@@ -1,0 +1,97 @@
+"""Filing a report in the Slack DM, step by step: each answer is given to the question the
+conversation is at (read from its stored state), and each waits for the bot's answer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.models import Conversation, Outbox, Report
+from tests.slack.conftest import PEOPLE
+from tests.slack.world import SlackWorld, blocks_of, text_of
+from tests.support.walk import Answer
+
+
+async def reports(world: SlackWorld) -> list[Report]:
+    async with world.bot.router.sessions() as session:
+        return list(await session.scalars(select(Report)))
+
+
+async def outbox_rows(world: SlackWorld, kind: str) -> list[Outbox]:
+    async with world.bot.router.sessions() as session:
+        found = await session.scalars(select(Outbox).where(Outbox.kind == kind).order_by(Outbox.id))
+        return list(found)
+
+
+async def current_step(world: SlackWorld, user: str) -> str | None:
+    """The step this person's Slack conversation is at; "summary" at the summary."""
+    async with world.bot.router.sessions() as session:
+        row = await session.scalar(
+            select(Conversation).where(
+                Conversation.channel == "slack", Conversation.user_email == PEOPLE[user][0]
+            )
+        )
+    assert row is not None and row.state_enc is not None, "no conversation yet"
+    dialog = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    assert dialog is not None, "no report under way"
+    step: str | None = dialog["step"]
+    return step or "summary"
+
+
+async def say(world: SlackWorld, user: str, value: str) -> None:
+    """Press the button with this value on the newest message, or type it; wait for a reply."""
+    posts = world.api.posts_to(user)
+    newest = posts[-1] if posts else None
+    if newest is not None and f'"value": "{value}"' in json.dumps(blocks_of(newest)):
+        response = await world.click(user, value, message=newest)
+    else:
+        response = await world.dm(user, value)
+    assert response.status == 200
+    await world.until(f"the reply to {value!r}", lambda: len(world.api.posts_to(user)) > len(posts))
+
+
+async def to_summary(world: SlackWorld, user: str, answers: dict[str, Answer]) -> dict[str, Any]:
+    """Start a concern and answer until its summary; returns the summary's message."""
+    await say(world, user, "report")
+    for _ in range(40):
+        step = await current_step(world, user)
+        if step == "summary":
+            summary = world.api.posts_to(user)[-1]
+            assert "__submit" in json.dumps(blocks_of(summary)), text_of(summary)[:300]
+            return summary
+        assert step in answers, f"unexpected question {step!r}"
+        value = answers[step]
+        assert isinstance(value, str), "tick boxes are not needed here"
+        await say(world, user, value)
+    raise AssertionError("no summary after 40 answers")
+
+
+def with_reference(world: SlackWorld, user: str, reference: str) -> list[dict[str, Any]]:
+    """The messages in this person's DM that show this reference."""
+    return [m for m in world.api.posts_to(user) if reference in text_of(m)]
+
+
+async def eventually(what: str, check: Callable[[], Awaitable[Any]], within: float = 20.0) -> Any:
+    """Wait for something the bot does that shows in the database; its truthy result."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        found = await check()
+        if found:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def submitted(world: SlackWorld) -> Report:
+    """The one report, once it is filed."""
+
+    async def filed() -> list[Report]:
+        return [r for r in await reports(world) if r.status == "submitted"]
+
+    (report,) = await eventually("the report to be filed", filed)
+    return report
