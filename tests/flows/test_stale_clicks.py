@@ -88,8 +88,9 @@ async def test_a_finished_reports_buttons_do_nothing_to_the_next(make_bot):
 
     await chat.click("yes", token=first)  # no dialog now: nothing starts, and it says so
     chat.assert_reply(strings.STALE_BUTTON)
-    await chat.click("__submit", token=send)  # pressing Send again files nothing more
-    chat.assert_reply(strings.STALE_BUTTON)
+    await chat.click("__submit", token=send)  # Send again: the reference, nothing filed
+    reference = (await only_report(bot)).reference
+    chat.assert_reply(strings.ALREADY_SENT.format(reference=reference))
     assert len(await all_reports(bot)) == 1
 
     await chat.click("start:concern")

@@ -271,6 +271,7 @@ async def test_changing_a_high_risk_answer_keeps_the_report_urgent(make_bot):
     await walk_to_summary(chat, CONCERN_TAIL)
     await chat.click("__submit")
 
+    await chat.receipt()  # the confirmation, as the reporter's channel is given it
     chat.assert_reply("marked URGENT")
     report = await only_report(bot)
     assert (report.status, report.urgent, report.urgent_reasons) == (

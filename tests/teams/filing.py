@@ -8,7 +8,7 @@ import re
 from tests.support import steps
 from tests.support.steps import SUMMARY
 from tests.support.walk import Answer, cyberbullying_concern
-from tests.teams.world import PEOPLE, STAFF, TeamsWorld
+from tests.teams.world import PEOPLE, STAFF, TeamsWorld, settle
 
 REFERENCE = re.compile(r"OS-2026-\d{5}")
 
@@ -43,6 +43,8 @@ async def file_concern(world: TeamsWorld, what_happened: str, user: str = STAFF)
     else:
         raise AssertionError(f"no summary after {asked}")
     await answer(world, user, "__submit")
-    found = REFERENCE.search(" ".join(world.texts_to(user)[-3:]))
-    assert found, [t[:200] for t in world.texts_to(user)[-3:]]
-    return found.group()
+    # The confirmation comes through the outbox (kind "receipt"), not as the turn's reply.
+    await settle(world)
+    found = [m.group() for text in world.reads(user) for m in REFERENCE.finditer(text)]
+    assert found, [t[:200] for t in world.reads(user)[-3:]]
+    return found[-1]

@@ -157,6 +157,11 @@ class TeamsChannel:
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
+    async def background_done(self) -> None:
+        """Wait for the deliveries started in the background by people coming back."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+
     async def _take_buttons_away(
         self, context: TurnContext, item: TeamsInput, answered: Answered
     ) -> None:
