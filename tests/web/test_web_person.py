@@ -104,7 +104,8 @@ async def test_type_ahead_pick_and_the_summary_shows_the_name(make_bot: Any) -> 
             assert summary["kind"] == "summary"
             rows = {r["step_id"]: r["value"] for r in summary["rows"]}
             assert rows["adult_who"] == "Daniel Osei"
-            frame = await chat.action("__submit")
+            await chat.action("__submit")
+            frame = await chat.push()  # the confirmation comes through the outbox
             assert notices(frame, "success"), frame
 
         report = await only_report(bot)
