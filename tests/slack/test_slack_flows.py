@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from storage.models import Conversation, Outbox, Report
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
+from tests.slack.filing import to_summary
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import SlackWorld, blocks_of, text_of
 from tests.support.walk import cyberbullying_concern
@@ -37,13 +38,10 @@ async def answer(world: SlackWorld, user: str, value: str) -> None:
 
 
 async def file_concern(world: SlackWorld, what_happened: str) -> str:
-    await world.dm(STAFF, "report")
-    await world.settle()
-    steps = cyberbullying_concern(what_happened, "today 09:00")
-    for value in steps.values():
-        await answer(world, STAFF, value)
+    # Each answer to the question the conversation is at, read from its stored state.
+    summary = await to_summary(world, STAFF, cyberbullying_concern(what_happened, "today 09:00"))
     before = len(world.api.posts_to(STAFF))
-    await world.click(STAFF, "__submit", message=world.api.posts_to(STAFF)[-1])
+    await world.click(STAFF, "__submit", message=summary)
 
     def receipt() -> re.Match[str] | None:  # it comes through the outbox, after the turn
         return REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[before:]))

@@ -11,8 +11,10 @@ import re
 from sqlalchemy import select
 
 from storage.models import ChannelAddress, Conversation, Outbox, Report
+from tests.support.steps import SUMMARY
 from tests.support.walk import cyberbullying_concern
 from tests.teams.connector import text_of
+from tests.teams.filing import current_step
 from tests.teams.world import (
     DEPUTY_1,
     DEPUTY_2,
@@ -51,9 +53,12 @@ async def install_for_handlers(world: TeamsWorld) -> None:
 
 async def file_concern(world: TeamsWorld, what_happened: str, user: str = STAFF) -> str:
     await world.say(user, "report")
-    steps = cyberbullying_concern(what_happened, "today 09:00")
-    for value in steps.values():
-        await answer(world, user, value)
+    answers = cyberbullying_concern(what_happened, "today 09:00")
+    asked: list[str] = []
+    while (step := await current_step(world, user)) != SUMMARY:  # from the stored state
+        assert step in answers and len(asked) < 40, f"unexpected question {step!r} after {asked}"
+        asked.append(step)
+        await answer(world, user, answers[step])
     before = len(world.sent_to(user))
     await answer(world, user, "__submit")
     # The confirmation comes proactively, through the outbox, after the turn.
