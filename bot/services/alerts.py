@@ -71,6 +71,15 @@ class AlertDesk:
             queued = await self.refresh(session, report=report, now=now)
             return queued + await self._tell_ict(session, report=report, now=now)
         report.alerted_at, report.case_status = now, "open"
+        queued = await self._alert_first_level(
+            session, report=report, now=now, urgent=report.urgent
+        )
+        return queued + await self._tell_ict(session, report=report, now=now)
+
+    async def _alert_first_level(
+        self, session: AsyncSession, *, report: Report, now: datetime, **detail: object
+    ) -> int:
+        """Queue the plan's first level (rows that exist already are left) and record it."""
         plan = await self.plan(session, report)
         first = plan.levels[0].emails if plan.levels else ()
         queued = await enqueue(
@@ -82,14 +91,13 @@ class AlertDesk:
             level=0,
             now=now,
         )
-        queued += await self._tell_ict(session, report=report, now=now)
         await record_event(
             session,
             kind="alert_raised",
             at=now,
             actor_email=None,
             report_id=report.id,
-            detail={"level": 0, "recipients": len(first), "urgent": report.urgent},
+            detail={"level": 0, "recipients": len(first), **detail},
         )
         return queued
 
@@ -167,27 +175,9 @@ class AlertDesk:
             return 0
         await self.settle(session, report=report, answers=answers)
         queued = await self.refresh(session, report=report, now=now)
-        plan = await self.plan(session, report)
-        first = plan.levels[0].emails if plan.levels else ()
-        queued += await enqueue(
-            session,
-            report_id=report.id,
-            emails=first,
-            channels=self.channels,
-            kind="alert",
-            level=0,
-            now=now,
+        return queued + await self._alert_first_level(
+            session, report=report, now=now, allegation=True
         )
-        detail: dict[str, object] = {"level": 0, "recipients": len(first), "allegation": True}
-        await record_event(
-            session,
-            kind="alert_raised",
-            at=now,
-            actor_email=None,
-            report_id=report.id,
-            detail=detail,
-        )
-        return queued
 
     async def escalate_due(self, session: AsyncSession, *, now: datetime) -> int:
         """Queue every level, and the latest repeat, that is due for unacknowledged cases."""
