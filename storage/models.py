@@ -261,3 +261,31 @@ class TrainingRecord(Base):
     source: Mapped[str] = mapped_column(String(20))  # config | dsl | audit
     recorded_by: Mapped[str | None] = mapped_column(String(320))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebSession(Base):
+    """One sign-in to the web chat. The cookie holds a random token; `id` is its SHA-256, so the
+    database alone gives nobody a usable cookie. Sign-out sets `revoked_at`."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class RefusalTally(Base):
+    """Repeated refusals of one person and action since the first (which is logged as it
+    happens), folded into one `refused` event with a count when the window closes."""
+
+    __tablename__ = "refusal_tallies"
+    __table_args__ = (UniqueConstraint("actor_email", "action"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_email: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(100))
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    repeats: Mapped[int] = mapped_column(Integer)
