@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.app import Bot, build_bot, create_app, prepare_storage
+from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
 from bot.school import SchoolConfigError
 from bot.settings import Settings
@@ -92,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problem is not None:
             return _fail("settings", problem)
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")
+    try:
+        # Before anything is written: the key, the database and backups are born private.
+        secure_data_dir(settings)
+    except DataDirError as error:
+        return _fail("data folder", str(error))
     try:
         bot = build_bot(settings)
     except (SchoolConfigError, FlowError, CipherError) as error:

@@ -28,19 +28,25 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the newest schema."""
+def known_revisions() -> list[str]:
+    """Every revision the migrations know, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the database to the newest schema (or to `revision`, to build an older one)."""
     async with engine.begin() as connection:
         # Replicas starting together on PostgreSQL would race to create the same tables: the
         # first upgrades, the others wait here and then find the schema current.
         await serialise(connection, MIGRATIONS_LOCK)
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(_upgrade, revision)
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

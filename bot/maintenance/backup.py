@@ -7,17 +7,29 @@ commands print the `pg_dump` / `pg_restore` command to use, without the password
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shlex
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
+from bot.maintenance.schema_check import (
+    NotOurSchema,
+    candidate_revision,
+    compare,
+    expected_schema,
+    open_untrusted,
+    read_schema,
+)
 from bot.settings import Settings
 from storage.crypto import Cipher, CipherError
+from storage.db import create_engine
+from storage.migrate import head_revision, upgrade
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BEFORE_RESTORE = ".before-restore"
@@ -102,6 +114,11 @@ def _print_key_advice(settings: Settings) -> None:
 def restore(settings: Settings, cipher: Cipher, backup_file: Path, *, force: bool = False) -> int:
     """Replace the database with `backup_file`, keeping the current one beside it.
 
+    The backup is copied into DATA_DIR first and only that private copy is checked and moved
+    into place, so the file checked is the file restored. A backup at an older schema revision
+    is brought up to date straight away. This lowers SQLite's memory ceiling for the rest of
+    the process (see schema_check): call it from the `restore` command only.
+
     Returns 0 when the database was replaced (the caller then checks the event log)."""
     target = sqlite_path(settings)
     if target is None:
@@ -112,57 +129,102 @@ def restore(settings: Settings, cipher: Cipher, backup_file: Path, *, force: boo
         print("  " + shlex.join(command))
         print("(for a plain-SQL dump use psql -f instead; then run: python -m bot verify-log)")
         return 0
-    _check_backup(backup_file, cipher, force=force)
+    _require_sqlite_file(backup_file)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        kept = target.with_name(target.name + BEFORE_RESTORE)
-        kept.unlink(missing_ok=True)
-        _online_copy(target, kept)
-        print(f"The current database is kept as {kept}.")
     incoming = target.with_name(target.name + ".restoring")
-    incoming.unlink(missing_ok=True)
-    _online_copy(backup_file, incoming)
-    # A stale write-ahead log beside the new file would be replayed into it: remove both first.
-    for suffix in ("-wal", "-shm"):
-        target.with_name(target.name + suffix).unlink(missing_ok=True)
-    os.replace(incoming, target)
+    _remove_with_journals(incoming)
+    try:
+        _private_copy(backup_file, incoming)
+        revision = _check_backup(incoming, cipher, shown=backup_file, force=force)
+        if target.exists():
+            kept = target.with_name(target.name + BEFORE_RESTORE)
+            kept.unlink(missing_ok=True)
+            _online_copy(target, kept)
+            print(f"The current database is kept as {kept}.")
+        # A stale write-ahead log beside the new file would be replayed into it: remove both.
+        for suffix in ("-wal", "-shm"):
+            target.with_name(target.name + suffix).unlink(missing_ok=True)
+        os.replace(incoming, target)
+    finally:
+        _remove_with_journals(incoming)
     print(f"OK: {backup_file} is restored to {target}.")
+    if revision != head_revision():
+        asyncio.run(_bring_up_to_date(settings))
+        print(f"The backup was at schema {revision}: brought up to date ({head_revision()}).")
     return 0
 
 
-def _check_backup(path: Path, cipher: Cipher, *, force: bool) -> None:
+def _require_sqlite_file(path: Path) -> None:
     if not path.is_file():
         raise MaintenanceError(f"there is no backup file at {path}")
     with path.open("rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise MaintenanceError(f"{path} is not a SQLite database, so not a backup of the bot")
+
+
+def _private_copy(source: Path, target: Path) -> None:
+    """A byte copy, 0600, in bounded memory (the backup is not live: no online copy needed)."""
+    with source.open("rb") as reading:
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as writing:
+            shutil.copyfileobj(reading, writing, 1024 * 1024)
+
+
+def _remove_with_journals(path: Path) -> None:
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+async def _bring_up_to_date(settings: Settings) -> None:
+    engine = create_engine(settings.resolved_database_url)
     try:
-        with contextlib.closing(
-            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        ) as db:
-            (version,) = db.execute("SELECT version_num FROM alembic_version").fetchone()
-            tokens = [row[0] for row in db.execute("SELECT answers_enc FROM reports") if row[0]]
-    except (sqlite3.Error, TypeError) as error:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def _check_backup(path: Path, cipher: Cipher, *, shown: Path, force: bool) -> str:
+    """The backup's schema revision, once its schema, integrity and key are checked."""
+    try:
+        with open_untrusted(path) as db:
+            schema = read_schema(db)
+            revision = candidate_revision(db, schema)
+            compare(schema, expected_schema(revision), revision)
+            (check,) = db.execute("PRAGMA quick_check(1)").fetchone()
+            if check != "ok":
+                raise NotOurSchema(f"it is damaged ({check})")
+            readable, unreadable = _key_check(db, cipher)
+    except NotOurSchema as error:
+        raise MaintenanceError(f"{shown} is not restored: {error}") from None
+    except sqlite3.Error as error:
+        reason = " ".join(str(error).split())
         raise MaintenanceError(
-            f"{path} is a SQLite database but not a backup of the bot ({error})"
+            f"{shown} is a SQLite database but not a backup of the bot ({reason})"
         ) from None
-    unreadable = 0
-    for token in tokens:
-        try:
-            cipher.decrypt_json(bytes(token))
-        except CipherError:
-            unreadable += 1
+    total = readable + unreadable
     if unreadable and not force:
         raise MaintenanceError(
-            f"{unreadable} of the {len(tokens)} reports in {path} cannot be read with the "
+            f"{unreadable} of the {total} reports in {shown} cannot be read with the "
             "current key: put back the key that was in use when the backup was made (or add "
             "--force to restore anyway)"
         )
-    readable = len(tokens) - unreadable
     print(
-        f"{path}: a backup of the bot (schema {version}; "
-        f"{readable} of {len(tokens)} reports readable)."
+        f"{shown}: a backup of the bot (schema {revision}; {readable} of {total} reports readable)."
     )
+    return revision
+
+
+def _key_check(db: sqlite3.Connection, cipher: Cipher) -> tuple[int, int]:
+    """How many reports the current key can and cannot read, one row at a time."""
+    readable = unreadable = 0
+    for (token,) in db.execute("SELECT answers_enc FROM reports WHERE answers_enc IS NOT NULL"):
+        try:
+            cipher.decrypt_json(bytes(token))
+        except (CipherError, TypeError):
+            unreadable += 1
+        else:
+            readable += 1
+    return readable, unreadable
 
 
 def fail(error: MaintenanceError) -> int:
