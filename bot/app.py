@@ -20,9 +20,11 @@ from bot.channels.teams.parse import CHANNEL as TEAMS
 from bot.channels.web.audit_routes import add_audit_routes
 from bot.channels.web.auth import load_secret
 from bot.channels.web.export_routes import add_export_routes
+from bot.channels.web.guard import Guard
 from bot.channels.web.handler import WebChat
 from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import CHANNEL
+from bot.channels.web.sessions import WebSessions
 from bot.health import add_health_routes
 from bot.logs import request_ids
 from bot.messages import Outbound
@@ -113,6 +115,15 @@ def build_bot(
             school=school,
             secret=load_secret(settings.data_dir / "web_session.key"),
             allow_remote_login=settings.web_demo_login_remote,
+            demo_login=settings.web_demo_login_enabled,
+            sessions=WebSessions(
+                sessions=sessions,
+                school=school,
+                clock=clock,
+                idle_dsl=timedelta(minutes=settings.web_idle_minutes_dsl),
+                idle_staff=timedelta(minutes=settings.web_idle_minutes_staff),
+            ),
+            guard=Guard(origins=settings.web_origins, port=settings.port),
         )
         extra[CHANNEL] = WebNotifier(web_chat)
     slack = None
@@ -260,6 +271,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
             await bot.teams.report_unreachable()
         if leadership is not None:
             leadership.start()  # leading, its first sweep sends whatever a crash left
+        if serves_chat and bot.web_chat is not None:
+            log.log(*bot.settings.web_demo_login_status())
         log.info(
             "ready: role=%s school=%r flows=%s",
             role,

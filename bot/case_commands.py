@@ -5,6 +5,7 @@ Every action checks the person's role on the server (services.cases.authorise) b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -46,6 +47,17 @@ _IMAGE_CASES = {"image", "sexual_imagery", "sharing_explicit"}
 _VERBS = {"ack", "view", "export", *_FLOWS}
 
 
+# A case is named by its id (a button's value) or its reference (OS-2026-00001, typed).
+_CASE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+
+
+def case_key(text: str) -> str | None:
+    """`text` if it can name a case, else None: anything else (a NUL, a lone surrogate, a
+    20-digit number) could only fail in the database, so it is "no such case" before any
+    query, on every channel."""
+    return text if _CASE_KEY.fullmatch(text) and text.isascii() else None
+
+
 @dataclass
 class CaseCommands:
     desk: AlertDesk
@@ -61,9 +73,10 @@ class CaseCommands:
         now: datetime,
     ) -> tuple[list[Outbound], bool]:
         """Handle `case:<verb>:<id>`. Returns the replies and whether anything was queued."""
-        verb, _, key = value.removeprefix("case:").partition(":")
-        report = await cases.find_case(session, key=key)
-        if report is None or report.case_status is None or verb not in _VERBS:
+        verb, _, raw_key = value.removeprefix("case:").partition(":")
+        key = case_key(raw_key)
+        report = await cases.find_case(session, key=key) if key and verb in _VERBS else None
+        if report is None or report.case_status is None:
             return [Notice(strings.NO_SUCH_CASE, "error")], False
         try:
             await cases.authorise(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +58,28 @@ class Settings(BaseSettings):
     web_demo_login_remote: bool = Field(
         default=False,
         description="Allow the demo sign-in from other machines (never on a real deployment).",
+    )
+    web_demo_login: bool | None = Field(
+        default=None,
+        description="The web chat's demo sign-in (pick a name, no password); empty: on only "
+        "when neither Slack nor Teams is configured. Never through a proxy, whatever this says.",
+    )
+    web_public_origins: str = Field(
+        default="",
+        description="The web chat's public origin(s), comma separated (https://safety.school.uk)"
+        "; empty: http://127.0.0.1:PORT and http://localhost:PORT. Other Host and Origin "
+        "headers are refused on the web chat's routes.",
+    )
+    web_idle_minutes_dsl: float = Field(
+        default=30,
+        gt=0,
+        description="Web chat: minutes without activity after which the DSL's, a deputy's or "
+        "the headteacher's sign-in ends.",
+    )
+    web_idle_minutes_staff: float = Field(
+        default=480,
+        gt=0,
+        description="Web chat: minutes without activity after which anyone else's sign-in ends.",
     )
     role: Literal["all", "web", "scheduler"] = Field(
         default="all",
@@ -116,6 +140,53 @@ class Settings(BaseSettings):
         default=False,
         description="Teams: accept unsigned requests, for local testing only (loopback HOST).",
     )
+
+    @field_validator("web_public_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        for origin in _split_origins(value):
+            if _normal_origin(origin) is None:
+                raise ValueError(
+                    f"{origin!r} is not an origin: write the scheme, host and port only, "
+                    "for example https://safety.school.example or http://192.168.1.5:3978"
+                )
+        return value
+
+    @property
+    def web_origins(self) -> tuple[str, ...]:
+        """The configured public origins of the web chat, normalised; empty: the defaults."""
+        return tuple(o for o in map(_normal_origin, _split_origins(self.web_public_origins)) if o)
+
+    @property
+    def web_demo_login_enabled(self) -> bool:
+        if self.web_demo_login is not None:
+            return self.web_demo_login
+        return not (self.slack_enabled or self.teams_enabled)
+
+    def web_demo_login_status(self) -> tuple[int, str]:
+        """A log level and a line saying whether the demo sign-in is on, and why."""
+        both = (("Slack", self.slack_enabled), ("Teams", self.teams_enabled))
+        configured = [name for name, on in both if on]
+        where = " and ".join(configured)
+        if self.web_demo_login is None:
+            if configured:
+                return logging.INFO, (
+                    f"web chat: the demo sign-in is off because {where} "
+                    f"{'is' if len(configured) == 1 else 'are'} configured "
+                    "(WEB_DEMO_LOGIN=true turns it on)"
+                )
+            scope = "from any machine" if self.web_demo_login_remote else "from this computer only"
+            return logging.INFO, (
+                f"web chat: the demo sign-in is on, {scope}, because neither Slack nor Teams "
+                "is configured (anyone who can open the page can pick any name)"
+            )
+        if not self.web_demo_login:
+            return logging.INFO, "web chat: the demo sign-in is off (WEB_DEMO_LOGIN=false)"
+        level = logging.WARNING if configured or self.web_demo_login_remote else logging.INFO
+        return level, (
+            "web chat: the demo sign-in is on because WEB_DEMO_LOGIN=true: anyone who can "
+            "open the page can sign in as anyone, never use it on a real deployment"
+        )
 
     def slack_problem(self) -> str | None:
         """Why the Slack settings cannot work together, or None (all set, or none set)."""
@@ -180,3 +251,23 @@ class Settings(BaseSettings):
     @property
     def key_file(self) -> Path:
         return self.data_dir / "encryption.key"
+
+
+def _split_origins(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _normal_origin(origin: str) -> str | None:
+    """scheme://host[:port] in lower case, without a default port; None if it is not one."""
+    try:
+        parts = urlsplit(origin.strip().lower())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        return None
+    default = 443 if parts.scheme == "https" else 80
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in {None, default} else "")

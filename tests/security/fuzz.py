@@ -12,8 +12,15 @@ import json
 import random
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 SEED = 20261204
+
+
+def seeded() -> random.Random:
+    """The generator every fuzz test starts from: the same cases, in the same order, each run."""
+    return random.Random(SEED)  # noqa: S311 - reproducible on purpose; nothing secret here
+
 
 # Strings that have broken parsers, databases or renderers somewhere.
 NASTY_STRINGS: tuple[str, ...] = (
@@ -105,3 +112,24 @@ def raw_bodies(rng: random.Random, valid: Any, count: int) -> Iterator[str]:
     yield from fixed[:count]
     for _ in range(max(0, count - len(fixed))):
         yield json.dumps(mutations(valid, rng), allow_nan=True)
+
+
+def url_segment(value: str) -> str:
+    """`value` as one percent-encoded path segment; lone surrogates go as the bytes a careless
+    client would send (%ED%A0%80), which the server must refuse, not choke on."""
+    return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+def segments(rng: random.Random, count: int) -> Iterator[str]:
+    """`count` hostile path segments, percent-encoded: every nasty string first, then numbers
+    and random picks."""
+    pool = [*NASTY_STRINGS, *(str(n) for n in NASTY_NUMBERS), "1", "OS-2026-00001"]
+    for index in range(count):
+        yield url_segment(pool[index] if index < len(pool) else rng.choice(pool))
+
+
+def header_values(rng: random.Random, count: int) -> Iterator[str]:
+    """`count` hostile values a client can put in an HTTP header (no CR, LF or NUL)."""
+    sendable = [s for s in NASTY_STRINGS if s.isascii() and s.isprintable()]
+    for _ in range(count):
+        yield rng.choice(sendable)

@@ -9,7 +9,6 @@ import asyncio
 import base64
 import json
 import re
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -333,7 +332,8 @@ async def test_login_sets_an_httponly_cookie_and_me_returns_the_person(sqlite_bo
 async def test_login_with_an_unknown_person_is_a_friendly_400(sqlite_bot: Bot, body: Any) -> None:
     async with serve(sqlite_bot) as client:
         if isinstance(body, str):
-            response = await client.post("/api/web/login", data=body)
+            json_type = {"Content-Type": "application/json"}
+            response = await client.post("/api/web/login", data=body, headers=json_type)
         else:
             response = await client.post("/api/web/login", json=body)
         assert response.status == 400
@@ -384,6 +384,7 @@ async def test_login_from_another_machine_is_refused(sqlite_bot: Bot) -> None:
         "school": "Example Primary School",
         "login_allowed": False,
         "people": [],
+        "login_message": "Demo sign-in only works on this computer (from 127.0.0.1).",
     }
 
 
@@ -399,6 +400,7 @@ async def test_remote_login_works_when_the_setting_allows_it(
     sqlite_url: str, tmp_path: Path, clock: FakeClock
 ) -> None:
     bot = build_bot(_settings(sqlite_url, tmp_path, web_demo_login_remote=True), clock=clock)
+    await prepare_storage(bot)
     try:
         assert bot.web_chat is not None
         response = await bot.web_chat.login(_remote_login(json.dumps({"email": DSL}).encode()))
@@ -412,23 +414,25 @@ async def test_remote_login_works_when_the_setting_allows_it(
         await bot.engine.dispose()
 
 
-def _forgeries(secret: bytes) -> dict[str, str]:
-    real = base64.urlsafe_b64decode(auth.sign(STAFF, secret=secret))
+def _forgeries(secret: bytes, genuine: str, now: float) -> dict[str, str]:
+    real = base64.urlsafe_b64decode(genuine)
     payload, mac = real[:-32], real[-32:]
+    issued, _, token = payload.partition(b"|")
     flipped = bytearray(real)
     flipped[-1] ^= 0x01
     return {
         "garbage": "not-a-token",
         "padding only": "====",
         "non-ascii": "tok\u00e9n",
-        "signed with another secret": auth.sign(DSL, secret=b"x" * 32),
-        # The real signature, on a payload changed to name the DSL instead.
-        "payload changed": _b64(payload.replace(b"t.brannigan", b"a.hartleyxx") + mac),
+        "signed with another secret": auth.sign(token.decode(), secret=b"x" * 32, now=now),
+        # The real signature, on a payload naming another session.
+        "payload changed": _b64(issued + b"|" + auth.new_token().encode() + mac),
         "signature changed": _b64(bytes(flipped)),
         "truncated": _b64(real[:20]),
         "signature only": _b64(mac),
-        "expired": auth.sign(STAFF, secret=secret, now=time.time() - auth.MAX_AGE_SECONDS - 60),
-        "not a person here": auth.sign("stranger@example.org", secret=secret),
+        "expired": auth.sign(token.decode(), secret=secret, now=now - auth.MAX_AGE_SECONDS - 60),
+        "no such session": auth.sign(auth.new_token(), secret=secret, now=now),
+        "huge": "A" * 100_000,
     }
 
 
@@ -436,10 +440,12 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode()
 
 
-async def test_a_forged_or_tampered_cookie_is_refused(sqlite_bot: Bot) -> None:
+async def test_a_forged_or_tampered_cookie_is_refused(sqlite_bot: Bot, clock: FakeClock) -> None:
     assert sqlite_bot.web_chat is not None
-    forgeries = _forgeries(sqlite_bot.web_chat.secret)
     async with serve(sqlite_bot) as client:
+        await sign_in(client)
+        genuine = next(c.value for c in client.session.cookie_jar if c.key == auth.COOKIE)
+        forgeries = _forgeries(sqlite_bot.web_chat.secret, genuine, clock.now.timestamp())
         for name, token in forgeries.items():
             client.session.cookie_jar.clear()
             client.session.cookie_jar.update_cookies({auth.COOKIE: token})
@@ -451,7 +457,6 @@ async def test_a_forged_or_tampered_cookie_is_refused(sqlite_bot: Bot) -> None:
             assert refused.value.status == 401, name
         # And the genuine article still works, so the checks above are not vacuous.
         client.session.cookie_jar.clear()
-        genuine = auth.sign(STAFF, secret=sqlite_bot.web_chat.secret)
         client.session.cookie_jar.update_cookies({auth.COOKIE: genuine})
         assert (await client.get("/api/web/me")).status == 200
 

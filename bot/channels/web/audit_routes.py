@@ -16,17 +16,18 @@ from bot.services.events import record_event
 
 def add_audit_routes(app: web.Application, chat: WebChat) -> None:
     async def download(request: web.Request) -> web.Response:
-        person = chat._person(request)
+        person = await chat.person(request)
         if person is None:
             return _refusal(401, NOT_SIGNED_IN)
         router = chat.router
         if not router.audits.allowed(person.email, RESULT_ROLES):
             return _refusal(403, strings.AUDIT_NOT_ALLOWED)
         what = request.match_info["file"]
-        try:
-            campaign_id = int(request.match_info["campaign_id"])
-        except ValueError:
+        # Digits that fit the column: a 23-digit id would fail in the database, not be "none".
+        text = request.match_info["campaign_id"]
+        if not (text.isascii() and text.isdigit() and len(text) <= 9):
             return _refusal(404, strings.AUDIT_NONE)
+        campaign_id = int(text)
         now = router.clock()
         async with router.sessions() as session, session.begin():
             try:

@@ -14,6 +14,7 @@ from typing import Literal
 from aiohttp import web
 
 from bot import strings
+from bot.case_commands import case_key
 from bot.channels.web.handler import WebChat
 from bot.services import cases, export
 
@@ -65,14 +66,17 @@ class ExportRoutes:
 
     async def _read(self, request: web.Request, fmt: Format) -> export.CaseRecord | web.Response:
         """The case as a record to export, or the response that refuses it."""
-        person = self.chat._person(request)
+        person = await self.chat.person(request)
         if person is None:
             return _refusal(401, NOT_SIGNED_IN)
+        key = case_key(request.match_info["case_id"])
+        if key is None:
+            return _refusal(404, strings.NO_SUCH_CASE)
         router = self.chat.router
         now = router.clock()
         async with router.sessions() as session, session.begin():
             # A refusal returns normally, so its "refused" entry is committed with the rest.
-            report = await cases.find_case(session, key=request.match_info["case_id"][:40])
+            report = await cases.find_case(session, key=key)
             if report is None or report.case_status is None:
                 return _refusal(404, strings.NO_SUCH_CASE)
             try:

@@ -2,82 +2,135 @@
 
 from __future__ import annotations
 
-import json
+import asyncio
+import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from bot.channels.web import auth
+from bot.channels.web.guard import Guard
 from bot.channels.web.parse import (
     CHANNEL,
     MAX_FRAME_BYTES,
     FrameError,
     Search,
-    parse_frame,
+    decode,
+    inbound_of,
     parse_search,
 )
 from bot.channels.web.render import render_all
+from bot.channels.web.sessions import SignedIn, WebSessions
 from bot.messages import Inbound, Outbound, User
 from bot.router import Router
 from bot.school import Person, SchoolConfig
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+_STATIC_FILES = frozenset(path.name for path in STATIC.iterdir() if path.is_file())
 _ERROR = "Sorry, something went wrong on our side. Your answers so far are saved; please try again."
+NOT_LOCAL = "Demo sign-in only works on this computer (from 127.0.0.1)."
+THROUGH_PROXY = (
+    "The demo sign-in does not work through a proxy (this request came through one). Open the "
+    "chat on the computer that runs the bot, at http://127.0.0.1."
+)
+SWITCHED_OFF = (
+    "The demo sign-in is switched off on this installation: the school uses Slack or Teams. "
+    "Please report a concern there."
+)
+JSON_ONLY = "Please send the sign-in as JSON (Content-Type: application/json)."
+CHOOSE = "Please choose a person from the list."
+ENDED = "You have been signed out. Please sign in again to carry on; your answers are saved."
+# A socket closed because its session ended: 4000-4999 are the application's own codes.
+CLOSE_ENDED = 4001
+# How often every open socket's session is checked, so an idle timeout, or a sign-out in another
+# process, closes a tab that neither sends nor receives anything.
+SWEEP_SECONDS = 60.0
 
 
 class WebChat:
     """Serves the page and one websocket per open tab; pushes messages to a person's tabs."""
 
     def __init__(
-        self, *, router: Router, school: SchoolConfig, secret: bytes, allow_remote_login: bool
+        self,
+        *,
+        router: Router,
+        school: SchoolConfig,
+        secret: bytes,
+        allow_remote_login: bool,
+        sessions: WebSessions,
+        guard: Guard,
+        demo_login: bool = True,
     ) -> None:
         self.router = router
         self.school = school
         self.secret = secret
         self.allow_remote_login = allow_remote_login
-        self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self.demo_login = demo_login
+        self.sessions = sessions
+        self.guard = guard
+        # Every open tab, by person: its socket and the session it was opened with.
+        self.sockets: dict[str, dict[web.WebSocketResponse, str]] = defaultdict(dict)
         # Set by the app: deliver what waited for a person the moment they open the chat.
         self.on_connect: Callable[..., Awaitable[int]] | None = None
 
     def add_routes(self, app: web.Application) -> None:
+        app.middlewares.append(self.guard.middleware)
         app.router.add_get("/", self.page)
-        app.router.add_static("/static/", STATIC, append_version=False)
+        app.router.add_get("/static/{name}", self.static)
         app.router.add_get("/api/web/people", self.people)
         app.router.add_post("/api/web/login", self.login)
         app.router.add_post("/api/web/logout", self.logout)
         app.router.add_get("/api/web/me", self.me)
         app.router.add_get("/api/web/ws", self.websocket)
+        app.cleanup_ctx.append(self._sweeping)
 
     async def page(self, _request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "index.html", headers=_SECURITY_HEADERS)
 
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        """One of the page's own files; any other name is a 404, before the file system is
+        asked (a 5,000-character name would otherwise fail there)."""
+        name = request.match_info["name"]
+        if name not in _STATIC_FILES:
+            raise web.HTTPNotFound(text="Not found.")
+        return web.FileResponse(STATIC / name, headers={"X-Content-Type-Options": "nosniff"})
+
     async def people(self, request: web.Request) -> web.Response:
-        allowed = self._login_allowed(request)
-        people = [_person_json(p) for p in self.school.people] if allowed else []
-        body = {"school": self.school.name, "login_allowed": allowed, "people": people}
-        return web.json_response(body)
+        refusal = self._login_refusal(request)
+        people = [_person_json(p) for p in self.school.people] if refusal is None else []
+        body = {"school": self.school.name, "login_allowed": refusal is None, "people": people}
+        if refusal is not None:
+            body["login_message"] = refusal
+        return web.json_response(body, headers=_NO_STORE)
 
     async def login(self, request: web.Request) -> web.Response:
-        if not self._login_allowed(request):
-            message = "Demo sign-in only works on this computer (from 127.0.0.1)."
-            return web.json_response({"error": message}, status=403)
+        refusal = self._login_refusal(request)
+        if refusal is not None:
+            return web.json_response({"error": refusal}, status=403)
+        # A cross-site <form> can post text/plain or a form without a preflight; JSON it cannot.
+        if request.content_type != "application/json":
+            return web.json_response({"error": JSON_ONLY}, status=415)
         try:
-            body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+            body = decode(await request.text())
+        except (FrameError, UnicodeDecodeError):
             body = None
         email = body.get("email") if isinstance(body, dict) else None
-        person = self.school.person(email) if isinstance(email, str) else None
+        person = self.school.person(email) if isinstance(email, str) and len(email) < 400 else None
         if person is None:
-            return web.json_response({"error": "Please choose a person from the list."}, status=400)
+            return web.json_response({"error": CHOOSE}, status=400)
+        previous = self._session_id(request)
+        token = await self.sessions.start(person, replacing=previous)
+        if previous is not None:
+            await self._end_sockets(lambda _ws, sid: sid == previous)
         response = web.json_response(_person_json(person))
         response.set_cookie(
             auth.COOKIE,
-            auth.sign(person.email, secret=self.secret),
+            auth.sign(token, secret=self.secret, now=self.router.clock().timestamp()),
             httponly=True,
             samesite="Strict",
             max_age=auth.MAX_AGE_SECONDS,
@@ -85,25 +138,33 @@ class WebChat:
         )
         return response
 
-    async def logout(self, _request: web.Request) -> web.Response:
+    async def logout(self, request: web.Request) -> web.Response:
+        """Ends every session of the person, here and in every other web process, and closes
+        their open tabs: nothing stays signed in on a shared computer."""
+        signed_in = await self.signed_in(request, touch=False)
+        if signed_in is not None:
+            email = signed_in.person.email
+            await self.sessions.end_all(email)
+            await self._end_sockets(lambda ws, _sid: ws in self.sockets.get(email, {}))
         response = web.json_response({"ok": True})
         response.del_cookie(auth.COOKIE, path="/")
         return response
 
     async def me(self, request: web.Request) -> web.Response:
-        person = self._person(request)
+        person = await self.person(request)
         if person is None:
-            return web.json_response({"error": "Not signed in."}, status=401)
-        return web.json_response(_person_json(person))
+            return web.json_response({"error": "Not signed in."}, status=401, headers=_NO_STORE)
+        return web.json_response(_person_json(person), headers=_NO_STORE)
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
-        person = self._person(request)
-        if person is None:
+        signed_in = await self.signed_in(request)
+        if signed_in is None:
             return web.json_response({"error": "Not signed in."}, status=401)
+        person, session_id = signed_in.person, signed_in.session_id
         ws = web.WebSocketResponse(heartbeat=30, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
         user = User(platform_id=person.email, email=person.email, display_name=person.name)
-        self.sockets[person.email].add(ws)
+        self.sockets[person.email][ws] = session_id
         try:
             await ws.send_json({"type": "hello", "user": _person_json(person)})
             start = Inbound(CHANNEL, person.email, user, session_start=True)
@@ -114,37 +175,98 @@ class WebChat:
                 except Exception:  # the alerts stay queued; the sweep delivers them
                     log.exception("delivering waiting alerts on connect failed")
             async for message in ws:
+                if message.type not in {WSMsgType.TEXT, WSMsgType.BINARY}:
+                    continue
+                if await self.sessions.check(session_id) is None:
+                    await _end(ws)
+                    break
                 if message.type == WSMsgType.TEXT:
                     await self._frame(ws, message.data, user)
-                elif message.type == WSMsgType.BINARY:
+                else:
                     await self._run(ws, Inbound(CHANNEL, person.email, user, attachments=1), None)
         finally:
-            self.sockets[person.email].discard(ws)
+            tabs = self.sockets.get(person.email, {})
+            tabs.pop(ws, None)
+            if not tabs:
+                self.sockets.pop(person.email, None)
         return ws
 
     async def push(self, email: str, messages: list[Outbound]) -> int:
-        """Send messages to every open tab of a person; returns how many tabs got them."""
+        """Send messages to every open tab of a person whose session is still live (checked in
+        the database: it may have ended in another process); returns how many tabs got them."""
+        tabs = {ws: sid for ws, sid in self.sockets.get(email, {}).items() if not ws.closed}
+        live = await self.sessions.live(set(tabs.values()))
         frame = {"type": "messages", "items": render_all(messages), "reply_to": None}
         sent = 0
-        for ws in list(self.sockets.get(email, ())):
-            if not ws.closed:
+        for ws, session_id in tabs.items():
+            if session_id not in live:
+                await _end(ws)
+            elif not ws.closed:
                 await ws.send_json(frame)
                 sent += 1
         return sent
 
+    async def sweep(self) -> int:
+        """Close every open tab whose session has ended (idle, or signed out elsewhere)."""
+        open_tabs = {ws: sid for tabs in self.sockets.values() for ws, sid in tabs.items()}
+        live = await self.sessions.live(set(open_tabs.values()))
+        return await self._end_sockets(lambda _ws, sid: sid not in live)
+
+    async def person(self, request: web.Request) -> Person | None:
+        """The signed-in person of a request (a live session; this counts as activity)."""
+        signed_in = await self.signed_in(request)
+        return signed_in.person if signed_in is not None else None
+
+    async def signed_in(self, request: web.Request, *, touch: bool = True) -> SignedIn | None:
+        session_id = self._session_id(request)
+        if session_id is None:
+            return None
+        return await self.sessions.check(session_id, touch=touch)
+
+    def _session_id(self, request: web.Request) -> str | None:
+        cookie = request.cookies.get(auth.COOKIE)
+        if not cookie or len(cookie) > 400:
+            return None
+        now = self.router.clock().timestamp()
+        token = auth.verify(cookie, secret=self.secret, now=now)
+        return auth.session_id(token) if token else None
+
+    async def _end_sockets(self, which: Callable[[web.WebSocketResponse, str], bool]) -> int:
+        chosen = [
+            ws for tabs in list(self.sockets.values()) for ws, sid in tabs.items() if which(ws, sid)
+        ]
+        # Together: one tab slow to answer the close must not hold up the others (or sign-out).
+        await asyncio.gather(*(_end(ws) for ws in chosen))
+        return len(chosen)
+
+    async def _sweeping(self, _app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                await asyncio.sleep(SWEEP_SECONDS)
+                try:
+                    await self.sweep()
+                except Exception:  # the next sweep tries again; frames and pushes check anyway
+                    log.exception("checking the web chat's open sessions failed")
+
+        task = asyncio.create_task(loop(), name="web-session-sweep")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
     async def _frame(self, ws: web.WebSocketResponse, raw: str, user: User) -> None:
         try:
-            search = parse_search(raw)
+            frame = decode(raw)
+            search = parse_search(frame)
             if search is not None:
                 await self._search(ws, search, user)
                 return
-            inbound = parse_frame(raw, user=user)
+            inbound = inbound_of(frame, user=user)
         except FrameError as error:
-            frame = {"type": "error", "text": str(error), "restore_text": error.restore_text}
-            await ws.send_json(frame)
+            answer = {"type": "error", "text": str(error), "restore_text": error.restore_text}
+            await ws.send_json(answer)
             return
-        reply_to = _frame_id(raw)
-        await self._run(ws, inbound, reply_to)
+        await self._run(ws, inbound, _frame_id(frame))
 
     async def _run(self, ws: web.WebSocketResponse, inbound: Inbound, reply_to: str | None) -> None:
         try:
@@ -171,13 +293,24 @@ class WebChat:
         frame = {"type": "search_results", "step": search.step_id, "query": search.query}
         await ws.send_json(frame | {"items": items})
 
-    def _person(self, request: web.Request) -> Person | None:
-        token = request.cookies.get(auth.COOKIE)
-        email = auth.verify(token, secret=self.secret) if token else None
-        return self.school.person(email) if email else None
+    def _login_refusal(self, request: web.Request) -> str | None:
+        """Why the demo sign-in is refused to this request, or None."""
+        if not self.demo_login:
+            return SWITCHED_OFF
+        if auth.forwarded(request.headers):
+            return THROUGH_PROXY
+        if self.allow_remote_login or auth.is_loopback(request.remote):
+            return None
+        return NOT_LOCAL
 
-    def _login_allowed(self, request: web.Request) -> bool:
-        return self.allow_remote_login or auth.is_loopback(request.remote)
+
+async def _end(ws: web.WebSocketResponse) -> None:
+    """Tell the tab its session ended (the page shows the sign-in), then close it."""
+    if ws.closed:
+        return
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_json({"type": "ended", "text": ENDED})
+    await ws.close(code=CLOSE_ENDED, message=b"signed out")
 
 
 _SECURITY_HEADERS = {
@@ -188,16 +321,13 @@ _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+_NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _person_json(person: Person) -> dict[str, Any]:
     return {"email": person.email, "name": person.name, "roles": [str(r) for r in person.roles]}
 
 
-def _frame_id(raw: str) -> str | None:
-    try:
-        frame = json.loads(raw)
-    except ValueError:
-        return None
+def _frame_id(frame: Any) -> str | None:
     value = frame.get("id") if isinstance(frame, dict) else None
     return value if isinstance(value, str) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.messages import Inbound, User
 
@@ -33,6 +34,7 @@ class FrameError(ValueError):
         self.restore_text = restore_text
 
 
+_UNREADABLE = "Sorry, that message could not be read. Please try again."
 MAX_SEARCH_CHARS = 100  # a type-ahead query; longer ones are refused, not searched
 
 
@@ -44,12 +46,21 @@ class Search:
     query: str
 
 
-def parse_search(raw: str) -> Search | None:
-    """A {"type": "search", "step": ..., "query": ...} frame; None for any other frame."""
+def decode(raw: str) -> Any:
+    """The JSON in a frame or a request body, or a FrameError that is safe to show.
+
+    Nesting deep enough to exhaust the recursion limit ("[" x 200,000 is well under the size
+    limit) is refused like any other unreadable text, never raised as a RecursionError."""
+    if len(raw) > MAX_FRAME_BYTES:
+        raise FrameError("That message is too long to send. Please shorten it and try again.")
     try:
-        frame = json.loads(raw) if len(raw) <= MAX_FRAME_BYTES else None
-    except ValueError:
-        return None
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise FrameError(_UNREADABLE) from None
+
+
+def parse_search(frame: Any) -> Search | None:
+    """A decoded {"type": "search", "step": ..., "query": ...} frame; None for any other."""
     if not isinstance(frame, dict) or frame.get("type") != "search":
         return None
     step_id, query = frame.get("step"), frame.get("query")
@@ -61,18 +72,17 @@ def parse_search(raw: str) -> Search | None:
 
 
 def parse_frame(raw: str, *, user: User) -> Inbound:
-    if len(raw) > MAX_FRAME_BYTES:
-        raise FrameError("That message is too long to send. Please shorten it and try again.")
-    try:
-        frame = json.loads(raw)
-    except ValueError:
-        raise FrameError("Sorry, that message could not be read. Please try again.") from None
+    return inbound_of(decode(raw), user=user)
+
+
+def inbound_of(frame: Any, *, user: User) -> Inbound:
+    """A decoded frame -> Inbound."""
     if not isinstance(frame, dict):
-        raise FrameError("Sorry, that message could not be read. Please try again.")
+        raise FrameError(_UNREADABLE)
     kind = frame.get("type")
     message_id = frame.get("id")
     if message_id is not None and (not isinstance(message_id, str) or len(message_id) > 100):
-        raise FrameError("Sorry, that message could not be read. Please try again.")
+        raise FrameError(_UNREADABLE)
     inbound = Inbound(
         channel=CHANNEL,
         conversation_key=user.email,
@@ -104,7 +114,7 @@ def _token(frame: dict[str, object]) -> str | None:
     if token is None:
         return None
     if not isinstance(token, str) or len(token) > MAX_TOKEN_CHARS:
-        raise FrameError("Sorry, that message could not be read. Please try again.")
+        raise FrameError(_UNREADABLE)
     return token
 
 
@@ -120,5 +130,5 @@ def _delivery_id(email: str, message_id: str) -> str:
 
 def _string(value: object) -> str:
     if not isinstance(value, str):
-        raise FrameError("Sorry, that message could not be read. Please try again.")
+        raise FrameError(_UNREADABLE)
     return value

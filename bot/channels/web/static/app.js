@@ -111,6 +111,8 @@ const ROLE_LABELS = {
     const allowed = data.login_allowed !== false;
     els.signinIntro.hidden = !allowed;
     els.localOnly.hidden = allowed;
+    // The server says why (switched off, through a proxy, another machine); else the default.
+    if (!allowed && data.login_message) els.localOnly.textContent = data.login_message;
     if (!allowed) return;
     for (const person of data.people || []) {
       const roles = (person.roles || []).map((r) => ROLE_LABELS[r] || r).join(", ");
@@ -169,8 +171,7 @@ const ROLE_LABELS = {
     try {
       const me = await api("GET", "/api/web/me");
       if (me.status === 401 && state.wantSocket) {
-        state.wantSocket = false;
-        return showSignIn("Your session has ended. Please sign in again.");
+        return sessionEnded("Your session has ended. Please sign in again.");
       }
     } catch (e) { /* server unreachable: keep retrying */ }
     if (!state.wantSocket || state.ws) return; // signed out, or a new socket exists meanwhile
@@ -184,11 +185,23 @@ const ROLE_LABELS = {
     clearTimeout(state.retryTimer);
     if (state.ws) state.ws.close(1000);
     state.ws = null;
-    try { await api("POST", "/api/web/logout"); } catch (e) { /* still leave the chat */ }
+    try { await api("POST", "/api/web/logout", {}); } catch (e) { /* still leave the chat */ }
     clearConversation();
     state.lastEmail = null;
     setStatus("");
     showSignIn();
+  }
+
+  // Signed out in another tab, or idle too long: the server closed the socket. Nothing of
+  // the conversation (an alert's text) stays on the screen behind the sign-in.
+  function sessionEnded(message) {
+    state.wantSocket = false;
+    clearTimeout(state.retryTimer);
+    state.ws = null;
+    clearConversation();
+    state.lastEmail = null;
+    setStatus("");
+    return showSignIn(message);
   }
 
   function clearConversation() {
@@ -210,6 +223,8 @@ const ROLE_LABELS = {
       const push = typeof msg.reply_to !== "string";
       if (!push) settle(msg.reply_to);
       renderBatch(Array.isArray(msg.items) ? msg.items : [], push);
+    } else if (msg.type === "ended") {
+      sessionEnded(msg.text || "You have been signed out. Please sign in again.");
     } else if (msg.type === "search_results") {
       onMatches(msg);
     } else if (msg.type === "error") {

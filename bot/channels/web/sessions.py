@@ -1,0 +1,122 @@
+"""Web chat sign-ins kept on the server (`web_sessions`): started by the demo sign-in, ended by
+sign-out, an idle timeout or 12 hours, whichever comes first, in every web process at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.channels.web import auth
+from bot.school import Person, SchoolConfig
+from bot.services.recipients import HANDLER_ROLES
+from storage.models import WebSession
+
+# How stale `last_seen_at` may get before a request writes it again: one write a minute at
+# most, however busy the tab, at the cost of an idle timeout up to a minute late.
+TOUCH_EVERY = timedelta(minutes=1)
+MAX_AGE = timedelta(seconds=auth.MAX_AGE_SECONDS)
+SKEW = timedelta(seconds=auth.CLOCK_SKEW_SECONDS)
+# Rows of ended sessions are kept this long (a sign-in leaves no other trace), then deleted.
+KEEP_ENDED = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A live session: who, and the id of its row."""
+
+    person: Person
+    session_id: str
+
+
+class WebSessions:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        school: SchoolConfig,
+        clock: Callable[[], datetime],
+        idle_dsl: timedelta,
+        idle_staff: timedelta,
+    ) -> None:
+        self.sessions = sessions
+        self.school = school
+        self.clock = clock
+        self.idle_dsl = idle_dsl
+        self.idle_staff = idle_staff
+
+    def idle_limit(self, person: Person) -> timedelta:
+        """The DSL, deputies and head see every case: their sign-in ends sooner."""
+        handles_cases = any(role in person.roles for role in HANDLER_ROLES)
+        return self.idle_dsl if handles_cases else self.idle_staff
+
+    async def start(self, person: Person, *, replacing: str | None = None) -> str:
+        """A new session for `person`; returns the token for the cookie. The browser's previous
+        session (`replacing`) ends: one cookie, one live session."""
+        token = auth.new_token()
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            if replacing is not None:
+                await session.execute(
+                    update(WebSession)
+                    .where(WebSession.id == replacing, WebSession.revoked_at.is_(None))
+                    .values(revoked_at=now)
+                )
+            await session.execute(
+                delete(WebSession).where(WebSession.last_seen_at < now - MAX_AGE - KEEP_ENDED)
+            )
+            session.add(
+                WebSession(
+                    id=auth.session_id(token),
+                    email=person.email,
+                    created_at=now,
+                    last_seen_at=now,
+                    revoked_at=None,
+                )
+            )
+        return token
+
+    async def check(self, session_id: str, *, touch: bool = True) -> SignedIn | None:
+        """The live session with this id, or None; `touch` counts this as activity."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            row = await session.get(WebSession, session_id)
+            person = self._live(row, now)
+            if row is None or person is None:
+                return None
+            if touch and now - row.last_seen_at >= TOUCH_EVERY:
+                row.last_seen_at = now
+        return SignedIn(person, session_id)
+
+    async def live(self, session_ids: Collection[str]) -> set[str]:
+        """Which of these sessions are live (for a push: not activity, so nothing is written)."""
+        if not session_ids:
+            return set()
+        now = self.clock()
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(WebSession).where(WebSession.id.in_(list(session_ids)))
+            )
+            return {row.id for row in rows if self._live(row, now) is not None}
+
+    async def end_all(self, email: str) -> None:
+        """Sign-out: every session of this person ends, in every process."""
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(WebSession)
+                .where(WebSession.email == email, WebSession.revoked_at.is_(None))
+                .values(revoked_at=self.clock())
+            )
+
+    def _live(self, row: WebSession | None, now: datetime) -> Person | None:
+        if row is None or row.revoked_at is not None:
+            return None
+        person = self.school.person(row.email)
+        if person is None or not -SKEW <= now - row.created_at <= MAX_AGE:
+            return None
+        if now - row.last_seen_at > self.idle_limit(person):
+            return None
+        return person
