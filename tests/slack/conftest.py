@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -27,6 +28,15 @@ PEOPLE = {
 
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[SlackWorld]:
+    async with running_world(database_url, tmp_path, clock) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def running_world(
+    database_url: str, tmp_path: Path, clock: FakeClock
+) -> AsyncIterator[SlackWorld]:
+    """A bot with Slack on over HTTP (signed requests), and a fake Web API on loopback."""
     # Slack's clock agrees with the bot's, as the real ones do, so a look back in a DM's
     # history "since the alert was queued" finds what was posted then.
     api = FakeSlackApi(users=dict(PEOPLE), clock=lambda: clock().timestamp())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import time
@@ -162,6 +163,8 @@ class FakeSlackApi:
         if method == "auth.test":
             return {"ok": True, "user_id": BOT_USER, "bot_id": "B0BOT", "team_id": TEAM}
         if method == "users.info":
+            if args.get("user") not in self.users:  # as Slack answers for an unknown id
+                return {"ok": False, "error": "user_not_found"}
             email, name = self.users[args["user"]]
             profile = {"email": email, "real_name": name, "display_name": name}
             return {"ok": True, "user": {"id": args["user"], "profile": profile}}
@@ -356,8 +359,13 @@ class SlackWorld:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def post(self, body: str, content_type: str, **headers: str) -> web.Response:
+        return await self.post_bytes(body.encode(), content_type, **headers)
+
+    async def post_bytes(self, body: bytes, content_type: str, **headers: str) -> web.Response:
+        """`body` as Slack sends it, signed with the signing secret, unless `signature` (or
+        `timestamp`, which is signed) says otherwise."""
         timestamp = headers.pop("timestamp", str(int(time.time())))
-        base = f"v0:{timestamp}:{body}".encode()
+        base = f"v0:{timestamp}:".encode() + body
         signature = "v0=" + hmac.new(self.secret.encode(), base, hashlib.sha256).hexdigest()
         sent = {
             "Content-Type": content_type,
@@ -365,7 +373,8 @@ class SlackWorld:
             "X-Slack-Signature": headers.pop("signature", signature),
             **headers,
         }
-        return await self.client.post("/slack/events", data=body, headers=sent)
+        data = io.BytesIO(body) if len(body) > 1_000_000 else body  # aiohttp: no large bytes
+        return await self.client.post("/slack/events", data=data, headers=sent)
 
     async def dm(self, user: str, text: str, *, event_id: str | None = None, **headers: str):
         n = next(self._ids)

@@ -6,6 +6,7 @@ signing keys or tokens from Microsoft): `no_internet` refuses and records such a
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,13 @@ def _loopback(host: object) -> bool:
 
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    with refusing_internet(monkeypatch) as attempts:
+        yield attempts
+
+
+@contextlib.contextmanager
+def refusing_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Refuse, and record, every connection and name lookup beyond loopback."""
     attempts: list[str] = []
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
@@ -65,6 +73,13 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[tuple[FakeBotConnector, str]]:
+    async with fake_connector() as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def fake_connector() -> AsyncIterator[tuple[FakeBotConnector, str]]:
+    """A fake Bot Connector on loopback that knows the school's people; its service URL."""
     fake = FakeBotConnector(
         members={
             user_id: Member(user_id, name, email, aad)
@@ -106,6 +121,16 @@ async def start_world(
     client = TestClient(TestServer(create_app(bot, run_scheduler=False)))
     await client.start_server()
     return TeamsWorld(connector=fake, service_url=service_url, client=client, bot=bot)
+
+
+@contextlib.asynccontextmanager
+async def running_world(**options: Any) -> AsyncIterator[TeamsWorld]:
+    """`start_world(**options)`, closed on the way out."""
+    world = await start_world(**options)
+    try:
+        yield world
+    finally:
+        await world.close()
 
 
 @pytest.fixture

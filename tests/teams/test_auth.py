@@ -1,79 +1,32 @@
 """With TEAMS_APP_ID set, /api/messages takes only requests with a valid Bot Framework token.
 
-The SDK's JWT validation does the checking. Its signing keys are served here from loopback, in
-the JWKS shape login.botframework.com publishes, so the signature check is real and no test
-reaches the internet."""
+The SDK's JWT validation does the checking. Its signing keys are served here from loopback
+(tests/teams/tokens.py), so the signature check is real and no test reaches the internet."""
 
 from __future__ import annotations
 
-import json
-import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import jwt
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt import PyJWKClient
-from jwt.algorithms import RSAAlgorithm
-from microsoft_agents.hosting.core.authorization import AuthenticationConstants
-from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import (
-    JwtTokenValidator,
-    _JwkClientCacheEntry,
-)
+from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import JwtTokenValidator
 from sqlalchemy import func, select
 
 from bot.settings import Settings
 from storage.models import ChannelAddress, InboundMessage, Report
 from tests.support.clock import FakeClock
 from tests.teams.conftest import start_world
-from tests.teams.connector import TENANT, FakeBotConnector
+from tests.teams.connector import FakeBotConnector
+from tests.teams.tokens import STRANGER_KEY, serving_keys, signed_settings, token
 from tests.teams.world import APP_ID, STAFF, TeamsWorld
-
-ISSUER = "https://api.botframework.com"
-KID = "test-key-1"
-OUR_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-STRANGER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def token(key: rsa.RSAPrivateKey = OUR_KEY, **claims: Any) -> str:
-    now = int(time.time())
-    body = {"iss": ISSUER, "aud": APP_ID, "iat": now, "nbf": now, "exp": now + 600, **claims}
-    return jwt.encode(body, key, algorithm="RS256", headers={"kid": KID})
 
 
 @pytest.fixture
 async def signing_keys() -> AsyncIterator[None]:
-    """Bot Framework's key set, from loopback: the SDK is given a key client for its address."""
-    public = json.loads(RSAAlgorithm.to_jwk(OUR_KEY.public_key()))
-    keys = {"keys": [{**public, "kid": KID, "use": "sig", "alg": "RS256"}]}
-
-    async def serve(_request: web.Request) -> web.Response:
-        return web.json_response(keys)
-
-    app = web.Application()
-    app.router.add_get("/v1/.well-known/keys", serve)
-    server = TestServer(app)
-    await server.start_server()
-    cache = JwtTokenValidator._jwk_client_manager._cache
-    # Bot Framework's keys, and our tenant's (where the SDK looks for any other issuer's).
-    urls = (
-        AuthenticationConstants.PUBLIC_ABS_JWKS_URL,
-        f"https://login.microsoftonline.com/{TENANT}/discovery/v2.0/keys",
-    )
-    for url in urls:
-        client = PyJWKClient(str(server.make_url("/v1/.well-known/keys")))
-        cache[url] = _JwkClientCacheEntry(client, threading.Lock())
-    try:
+    async with serving_keys():
         yield
-    finally:
-        for url in urls:
-            cache.pop(url, None)
-        await server.close()
 
 
 @pytest.fixture
@@ -89,10 +42,7 @@ async def signed_world(
         tmp_path=tmp_path,
         clock=clock,
         connector=connector,
-        teams_allow_anonymous=False,
-        teams_app_id=APP_ID,
-        teams_app_password="not-a-real-secret",
-        teams_tenant_id=TENANT,
+        **signed_settings(),
     )
     try:
         yield world

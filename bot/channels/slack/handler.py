@@ -8,21 +8,24 @@ import contextlib
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import strings
 from bot.channels.slack.files import FileUpload, render_with_files, upload
 from bot.channels.slack.home import home_view
-from bot.channels.slack.identity import SlackDirectory
+from bot.channels.slack.identity import SlackDirectory, UnknownSlackUser
 from bot.channels.slack.notifier import SlackNotifier
 from bot.channels.slack.parse import (
     CHANNEL,
@@ -36,6 +39,7 @@ from bot.channels.slack.parse import (
 )
 from bot.channels.slack.people import PERSON_PICK, options_json, parse_suggestion
 from bot.channels.slack.render import answered_update, render_turn
+from bot.channels.slack.validation import Rejected, parse_body, verify_signature
 from bot.messages import Answered, Notice
 from bot.router import Router
 from bot.school import SchoolConfig
@@ -46,6 +50,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 COMMAND = "/online-safety"
 SHORTCUT = "report_concern"
+TOO_LARGE = "The request is too large for this bot to take."
+NOT_FROM_SLACK = "The request is not signed by Slack."
+NOT_A_SLACK_PAYLOAD = "The request is not a payload Slack sends."
 
 
 class SlackChannel:
@@ -62,12 +69,14 @@ class SlackChannel:
         # Without a signing secret (Socket Mode only) the HTTP route is not mounted at all:
         # nothing unsigned may ever reach the listeners.
         self.http_enabled = secret is not None
+        self.signing_secret = secret.get_secret_value() if secret else None
         self.app = AsyncApp(
             client=self.client,
             signing_secret=secret.get_secret_value() if secret else None,
             request_verification_enabled=self.http_enabled,
             process_before_response=False,
         )
+        self.app.logger.addFilter(_no_unhandled_request_bodies)
         app_token = settings.slack_app_token
         self.app_token = app_token.get_secret_value() if app_token else None
         self.socket_mode: AsyncSocketModeHandler | None = None
@@ -84,8 +93,31 @@ class SlackChannel:
             app.router.add_post(EVENTS_PATH, self.events)
 
     async def events(self, request: web.Request) -> web.Response:
-        """Events, interactivity and the slash command all arrive here, signed by Slack."""
-        response = await self.app.async_dispatch(await to_bolt_request(request))
+        """Events, interactivity and the slash command all arrive here, signed by Slack: the
+        signature and the payload's shape are checked (validation.py) before bolt sees it."""
+        assert self.signing_secret is not None  # the route is mounted only with one
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(Rejected(413, "too large"), TOO_LARGE)
+        try:
+            verify_signature(
+                body,
+                timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                signature=request.headers.get("X-Slack-Signature"),
+                secret=self.signing_secret,
+                now=time.time(),
+            )
+            text, _payload = parse_body(body, request.headers.get("Content-Type"))
+        except Rejected as rejected:
+            message = NOT_FROM_SLACK if rejected.status == 401 else NOT_A_SLACK_PAYLOAD
+            return _refuse(rejected, message)
+        bolt_request = AsyncBoltRequest(
+            body=text,
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
+        )
+        response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     async def start_socket_mode(self) -> None:
@@ -113,6 +145,7 @@ class SlackChannel:
 
     def _listen(self) -> None:
         app = self.app
+        app.error(self._on_bolt_error)
 
         @app.event("message")
         async def on_message(body: dict[str, Any], ack: AsyncAck, context: Any) -> None:
@@ -151,6 +184,19 @@ class SlackChannel:
                 await ack()
                 await self._safely(lambda: parse_shortcut(body))
 
+    async def _on_bolt_error(
+        self, error: Exception, response: BoltResponse | None
+    ) -> BoltResponse | None:
+        """What bolt's middleware or a listener raised: bolt's own handler logs the error's
+        text (which may quote the payload) with a traceback, and answers 500. Here the log has
+        the error's type only. Before the ack Slack hears 400: anything that reaches bolt is
+        signed and shaped as Slack's (validation.py), so what is left is a payload bolt cannot
+        read. After the ack (`response` is None: a listener failed) there is nothing to answer."""
+        log.error("Slack request failed in bolt: %s", type(error).__name__)
+        if response is None:
+            return None
+        return BoltResponse(status=400, body={"error": NOT_A_SLACK_PAYLOAD})
+
     @contextlib.contextmanager
     def _working(self) -> Iterator[None]:
         # Counted from before the ack, so that whoever sees Slack's request answered also
@@ -174,6 +220,9 @@ class SlackChannel:
             user = await self.directory.user(item.team_id, item.user_id)
             await self.directory.learn_mentions(item.team_id, item.text)
             replies = await self.router.handle(to_inbound(item, user))
+        except UnknownSlackUser:
+            log.warning("ignored a Slack payload: a user the workspace does not know")
+            return
         except Exception:  # nothing of this message was saved: it can be sent again
             log.exception("Slack turn failed")
             await self._post(item, [Notice(strings.SLACK_FAILED, "error")])
@@ -221,6 +270,8 @@ class SlackChannel:
                 step_id=suggestion.step_id,
                 query=suggestion.query,
             )
+        except UnknownSlackUser:
+            return []
         except Exception:  # an empty menu, never an error page in Slack
             log.exception("Slack person search failed")
             return []
@@ -243,7 +294,11 @@ class SlackChannel:
                 await self.client.chat_postMessage(channel=channel, **payload)
 
     async def _publish_home(self, team_id: str, user_id: str) -> None:
-        user = await self.directory.user(team_id, user_id)
+        try:
+            user = await self.directory.user(team_id, user_id)
+        except UnknownSlackUser:
+            log.warning("no App Home for a Slack user the workspace does not know")
+            return
         person = self.school.person(user.email)
         handles_cases = person is not None and any(person.has_role(r) for r in HANDLER_ROLES)
         flows = [(f"start:{f.id}", f.spec.title) for f in self.router.report_flows.values()]
@@ -267,3 +322,14 @@ def _once_per_button(item: SlackInput | None) -> SlackInput | None:
         return item
     key = f"{item.team_id}:{item.user_id}:{item.message_ts}:{item.action_id}".encode()
     return replace(item, message_id=f"slack:{hashlib.sha256(key).hexdigest()}")
+
+
+def _refuse(rejected: Rejected, message: str) -> web.Response:
+    log.warning("refused a request to %s: %s", EVENTS_PATH, rejected.reason)
+    return web.json_response({"error": message}, status=rejected.status)
+
+
+def _no_unhandled_request_bodies(record: logging.LogRecord) -> bool:
+    """Bolt warns of a request no listener takes by quoting its payload: a person picker's
+    query is a name being typed. That warning is dropped; nothing else of bolt's is."""
+    return not str(record.msg).startswith("Unhandled request")

@@ -34,6 +34,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class UnknownSlackUser(LookupError):
+    """users.info says the workspace has no such user (`user_not_found`): not a person who can
+    write to the bot, so nothing to answer."""
+
+
 class SlackDirectory:
     """Slack user id <-> e-mail, asked of Slack (users.info, users.lookupByEmail) once a day
     at most, the answers shared through the database.
@@ -58,7 +63,12 @@ class SlackDirectory:
             known = await addresses.find(session, CHANNEL, user_id)
         if known is not None and known.email and known.identity_fresh(self.clock()):
             return User(user_id, known.email, known.display_name or "there")
-        response = await self.client.users_info(user=user_id)
+        try:
+            response = await self.client.users_info(user=user_id)
+        except SlackApiError as error:
+            if error.response.get("error") in {"user_not_found", "users_not_found"}:
+                raise UnknownSlackUser(user_id) from None
+            raise
         profile = (response.get("user") or {}).get("profile") or {}
         email = str(profile.get("email") or "").strip().lower()
         name = str(profile.get("real_name") or profile.get("display_name") or "").strip()

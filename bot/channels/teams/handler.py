@@ -1,4 +1,5 @@
-"""The Teams channel: POST /api/messages, checked by the SDK's JWT validation, around the same
+"""The Teams channel: POST /api/messages, its token checked (auth.py, with the SDK's JWT
+validation) and its activity's shape (validate.py) before the SDK sees it, around the same
 router as every channel. The turn runs within the request (Teams waits up to 15 s; a turn takes
 milliseconds), and its replies go back through the Bot Connector.
 
@@ -12,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextvars import ContextVar
 from functools import partial
-from typing import Any, cast
+from typing import Any
 
 from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
-from microsoft_agents.hosting.aiohttp import jwt_authorization_decorator
 from microsoft_agents.hosting.core import TurnContext
 
 from bot import strings
+from bot.channels.teams.auth import Refused, authenticate
 from bot.channels.teams.cards import Json
 from bot.channels.teams.file_consent import FileConsents, not_saved
 from bot.channels.teams.identity import TeamsDirectory, UnknownTeamsUser
@@ -39,6 +40,7 @@ from bot.channels.teams.people import search_response
 from bot.channels.teams.render import render_answered, render_turn
 from bot.channels.teams.sdk import auth_configuration, build_adapter, reference_of
 from bot.channels.teams.sending import Sender
+from bot.channels.teams.validate import activity_problem, quieten_sdk_validation
 from bot.messages import Answered, Notice, Option, Outbound, User
 from bot.router import Router
 from bot.school import SchoolConfig
@@ -49,7 +51,9 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
 _TOKEN_CLIENT_LOGGER = "microsoft_agents.hosting.core.connector.client.user_token_client"  # noqa: S105
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TOO_LARGE = "The activity is too large for this bot to take."
+NOT_JSON = "The body is not JSON."
+SDK_FAILED = "The bot could not take this activity just now; try again later."
 # What failed in the turn being answered (the SDK reports it through on_turn_error, not to us).
 _TURN_FAILURES: ContextVar[list[str] | None] = ContextVar("teams_turn_failures", default=None)
 
@@ -66,6 +70,7 @@ class TeamsChannel:
         # The SDK's default sends the exception's text to the user; ours says sorry, and the
         # log has the error's type only (its text may quote what someone wrote).
         self.adapter.on_turn_error = self._on_turn_error
+        quieten_sdk_validation()
         self.sender = Sender()
         self.directory = TeamsDirectory(router.sessions, router.clock, self.sender)
         self.files = FileConsents(router)
@@ -91,19 +96,44 @@ class TeamsChannel:
             )
 
     def add_routes(self, app: web.Application) -> None:
-        # The SDK's validation reads its configuration from the application; it guards this one
-        # route, not the web chat's or Slack's (which have their own checks).
-        with warnings.catch_warnings():  # the SDK looks it up by this string key
-            warnings.simplefilter("ignore", web.NotAppKeyWarning)
-            app["agent_configuration"] = self.config
-        guarded = cast(Handler, jwt_authorization_decorator(self.messages))  # type: ignore[no-untyped-call]
-        app.router.add_post(MESSAGES_PATH, guarded)
+        # The token check guards this one route, not the web chat's or Slack's (which have
+        # their own checks).
+        app.router.add_post(MESSAGES_PATH, self.messages)
 
     async def messages(self, request: web.Request) -> web.StreamResponse:
+        """The token, then the body's size and shape, then the SDK's turn: nothing of a request
+        that fails a check reaches the SDK, and no check answers with a traceback."""
+        try:
+            identity = await authenticate(request, self.config)
+        except Refused as refused:
+            log.warning("refused a request to %s: %s", MESSAGES_PATH, refused.reason)
+            return refused.response()
+        with warnings.catch_warnings():  # the SDK looks the claims up by this string key
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            request["claims_identity"] = identity
+        try:
+            # The same read and parse as the SDK's (aiohttp's request.json(), which keeps the
+            # body), so what it parses next is what was checked here.
+            body = await request.json()
+        except web.HTTPRequestEntityTooLarge:
+            return _refuse(413, TOO_LARGE, "too large")
+        except (ValueError, LookupError, RecursionError):  # UnicodeDecodeError is a ValueError
+            return _refuse(400, NOT_JSON, "not JSON")
+        if problem := activity_problem(body):
+            return _refuse(400, problem[:1].upper() + problem[1:] + ".", problem)
+        return await self._turn(request)
+
+    async def _turn(self, request: web.Request) -> web.StreamResponse:
         failures: list[str] = []
         token = _TURN_FAILURES.set(failures)
         try:
             response = await self.adapter.process(request, self)
+        except Exception as error:
+            # Before the turn: the SDK could not get the token it replies with (Microsoft
+            # Entra out of reach) or build its connector. Ours to fix, and the Bot Connector
+            # retries; the log has the error's type only, as for a failed turn.
+            log.error("Teams request failed in the SDK: %s", type(error).__name__)
+            return web.json_response({"error": SDK_FAILED}, status=502)
         finally:
             _TURN_FAILURES.reset(token)
         if failures:
@@ -263,3 +293,8 @@ class TeamsChannel:
                 "them in the Teams admin centre.",
                 "; ".join(names),
             )
+
+
+def _refuse(status: int, message: str, reason: str) -> web.Response:
+    log.warning("refused an activity at %s: %s", MESSAGES_PATH, reason)
+    return web.json_response({"error": message}, status=status)
