@@ -149,7 +149,7 @@ def _check_backup(path: Path, cipher: Cipher, *, force: bool) -> None:
     unreadable = 0
     for token in tokens:
         try:
-            cipher.decrypt_json(bytes(token))
+            cipher.check_key(bytes(token))
         except CipherError:
             unreadable += 1
     if unreadable and not force:
