@@ -158,6 +158,8 @@ STORED_ELSEWHERE = (
     "another record, or altered). Ask whoever runs the bot to check the record with: "
     "python -m bot verify-log"
 )
+REFUSED_TRIED = "Tried: {action}"
+REFUSED_REPEATS = "{action}, {repeats} more times between {first} and {last}"
 OPEN_CASES_OPTION = "Open cases"
 MY_REPORTS_OPTION = "My reports"
 FINISH_CASE_FORM_FIRST = (

@@ -15,6 +15,7 @@ from bot.services.alerts import AlertDesk
 from bot.services.events import events_for_report, open_event, record_event
 from bot.services.outbox import enqueue
 from bot.services.recipients import may_handle
+from bot.services.refusals import record_refusal
 from storage.crypto import Misplaced
 from storage.models import Event, Report
 
@@ -59,14 +60,7 @@ async def authorise(
     plan = await desk.plan(session, report)
     if may_handle(desk.school, email, report, plan):
         return
-    await record_event(
-        session,
-        kind="refused",
-        at=now,
-        actor_email=email,
-        report_id=report.id,
-        detail={"action": action},
-    )
+    await record_refusal(session, email=email, action=action, report_id=report.id, now=now)
     raise NotAllowed(action)
 
 
