@@ -401,20 +401,22 @@ async def add_conversations(bot: Bot, planned: list[Planned]) -> None:
     final = max((r.at for r in planned), default=datetime.now(UTC))
     for person in bot.school.people_with(*HANDLER_ROLES):
         last.setdefault(person.email, (final, 0))
-    idle = bot.cipher.encrypt_json(ConversationDoc().to_json())
     async with bot.router.sessions() as session, session.begin():
-        session.add_all(
+        rows = [
             Conversation(
                 channel="web",
                 conversation_key=email,
                 user_email=email,
-                state_enc=idle,
                 version=turns,
                 draft_started_at=None,
                 updated_at=at,
             )
             for email, (at, turns) in last.items()
-        )
+        ]
+        session.add_all(rows)
+        await session.flush()  # each state is sealed for its own row: the ids first
+        for row in rows:
+            bot.cipher.seal(row, "state_enc", ConversationDoc().to_json())
 
 
 async def seed_store(bot: Bot, args: argparse.Namespace) -> SeedStats:

@@ -44,8 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         choices=["run", "migrate", "check", "verify-log", "backup", "restore", "rotate-key"],
         help="run (default): start the server; migrate: bring the database schema up to date; "
         "check: validate the school configuration and flow files, then exit; "
-        "verify-log: check that no entry of the event log was changed or deleted "
-        "(exit status 1 if one was); "
+        "verify-log: check that no entry of the event log was changed or deleted, and that "
+        "every report (its answers, reporter, reference, kind, category, urgency) is as the log "
+        "recorded it and none was deleted (exit status 1 if not); "
         "backup PATH: copy the SQLite database to PATH while the bot runs (on PostgreSQL: "
         "print the pg_dump command); "
         "restore PATH: replace the SQLite database with the backup PATH (stop the bot first; "
@@ -194,12 +195,28 @@ async def _verify_log(bot: Bot) -> int:
     finally:
         await bot.engine.dispose()
     if not check.ok:
+        if check.report_problem:
+            print(f"BROKEN: {check.reason}.", file=sys.stderr)
+            print(
+                f"The event log's {check.checked} entries are intact; the {check.reports} "
+                "report(s) before that one match it.",
+                file=sys.stderr,
+            )
+            return 1
         print(f"BROKEN: the event log has been altered: {check.reason}.", file=sys.stderr)
         if check.checked:
             print(f"The {check.checked} entries before that are intact.", file=sys.stderr)
         return 1
     entries = "entry is" if check.checked == 1 else "entries are"
-    print(f"OK: the event log's {check.checked} {entries} intact.")
+    if check.reports:
+        matches = (
+            "the report matches" if check.reports == 1 else f"the {check.reports} reports match"
+        )
+        print(
+            f"OK: the event log's {check.checked} {entries} intact, and {matches} what it recorded."
+        )
+    else:
+        print(f"OK: the event log's {check.checked} {entries} intact.")
     if check.unchained:
         older = "older entry" if check.unchained == 1 else "older entries"
         print(f"({check.unchained} {older}, written before the log was chained, not checked.)")

@@ -38,6 +38,7 @@ from bot.services.audit.policy_review import PolicyReviewReminder
 from bot.services.dispatch import Dispatcher
 from bot.services.notifier import Notifier
 from bot.services.people import sync_people
+from bot.services.reports import bind_reports_from_before
 from bot.services.training import sync_from_config as sync_training
 from bot.settings import Settings
 from dialogs.datetimes import format_moment
@@ -224,6 +225,7 @@ async def prepare_storage(bot: Bot) -> None:
         await serialise(session, MIGRATIONS_LOCK)  # replicas starting together sync one at a time
         await sync_people(session, school=bot.school, now=bot.router.clock())
         await sync_training(session, bot.school.training, now=bot.router.clock())
+        await bind_reports_from_before(session, now=bot.router.clock())
 
 
 def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:

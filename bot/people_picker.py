@@ -94,7 +94,7 @@ class PeoplePicker:
             )
         if row is None or row.state_enc is None or row.user_email.lower() != email.lower():
             return None
-        state = ConversationDoc.from_json(self.cipher.decrypt_json(row.state_enc)).dialog
+        state = ConversationDoc.from_json(self.cipher.open(row, "state_enc")).dialog
         if not state or state.get("confirming_cancel") or not state.get("step"):
             return None
         dialog = self.dialogs.get(str(state.get("flow_id")))

@@ -148,7 +148,18 @@ EVENT_LABELS = {
     "refused": "was refused an action",
     "reporter_stopped": "stopped before finishing",
     "exported": "exported the chronology",
+    "report_bound": "recorded the report as it was stored (before the log covered reports)",
+    "report_resealed": "sealed the report again under a new encryption key",
 }
+# Shown in place of a stored value that does not belong to its row (moved or altered).
+STORED_ANSWERS = "The report"
+STORED_ELSEWHERE = (
+    "This cannot be shown: what is stored here does not belong here (it was copied from "
+    "another record, or altered). Ask whoever runs the bot to check the record with: "
+    "python -m bot verify-log"
+)
+REFUSED_TRIED = "Tried: {action}"
+REFUSED_REPEATS = "{action}, {repeats} more times between {first} and {last}"
 OPEN_CASES_OPTION = "Open cases"
 MY_REPORTS_OPTION = "My reports"
 FINISH_CASE_FORM_FIRST = (

@@ -13,6 +13,7 @@ from bot.services.alerts import AlertDesk
 from bot.services.conversations import forget_inbound_ids
 from bot.services.dispatch import Dispatcher
 from bot.services.drafts import purge_abandoned_drafts
+from bot.services.refusals import flush_due
 from bot.services.retention import flag_due_for_review
 from storage.crypto import Cipher
 
@@ -60,3 +61,12 @@ async def purge_drafts(context: JobContext) -> int:
     if purged:
         log.info("purged %d abandoned draft(s)", purged)
     return purged
+
+
+async def flush_refusals(context: JobContext) -> int:
+    """Write the count of repeated refusals whose window has closed, one entry per tally."""
+    async with context.sessions() as session, session.begin():
+        written = await flush_due(session, now=context.clock())
+    if written:
+        log.info("recorded %d count(s) of repeated refusals", written)
+    return written

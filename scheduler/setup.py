@@ -18,9 +18,16 @@ from scheduler.audit_jobs import (
     send_invitations,
     start_audit,
 )
-from scheduler.jobs import JobContext, purge_drafts, review_retention, sweep_alerts
+from scheduler.jobs import (
+    JobContext,
+    flush_refusals,
+    purge_drafts,
+    review_retention,
+    sweep_alerts,
+)
 
 PURGE_EVERY_MINUTES = 15
+REFUSALS_EVERY_MINUTES = 5
 SWEEP_EVERY_SECONDS = 20
 
 
@@ -76,6 +83,7 @@ def build_scheduler(
     scheduler = AsyncIOScheduler(timezone=timezone)
     _add(scheduler, purge_drafts, context, "interval", minutes=PURGE_EVERY_MINUTES)
     _add(scheduler, review_retention, context, "cron", hour=7, minute=0)
+    _add(scheduler, flush_refusals, context, "interval", minutes=REFUSALS_EVERY_MINUTES)
     # At start: deliver what a crash or restart left.
     _add(scheduler, sweep_alerts, context, "interval", seconds=sweep_seconds, at_start=True)
     if audit is not None:

@@ -1,43 +1,163 @@
-"""Encryption at rest with Fernet. The key comes from the environment or a 0600 key file."""
+"""Encryption at rest. The key comes from the environment or a 0600 key file.
+
+Every value is sealed for one place: a table, a row and a column. New values are AES-256-GCM
+with that place as associated data, so a value copied to another row or column does not open
+there (`Misplaced`), where a Fernet token would have opened anywhere. The AES key is derived
+from each configured Fernet key with HKDF-SHA256, so no new key or setting is needed, and
+values written before (Fernet tokens, which start with b"gAAAAA") are still read;
+`python -m bot rotate-key` seals them again in the new format.
+
+Stored layout of the new format: b"G1", a 4-byte key id (from the derived key, so the key a
+value needs is known without trying them all), a 12-byte random nonce, the ciphertext and tag.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from base64 import urlsafe_b64decode
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_VERSION = b"G1"
+_KEY_ID = 4
+_NONCE = 12
+_HEADER = len(_VERSION) + _KEY_ID + _NONCE
+_INFO = b"online-safety-bot: AES-256-GCM at rest, v1"
+_PLACE = "online-safety-bot/place/v1"
 
 
 class CipherError(Exception):
-    """A key that cannot be used; the message says what to do."""
+    """A key that cannot be used, or a value that cannot be read; the message says which."""
+
+
+class Misplaced(CipherError):
+    """A value the key opens, but not in this place: moved from another row or column, or
+    altered."""
+
+
+class Row(Protocol):
+    """A mapped row with an integer `id` (all of ours): where its own values are sealed."""
+
+    __tablename__: str
+    id: int
 
 
 class Cipher:
-    """Encrypts JSON documents. Several keys may be given: the first encrypts, all decrypt."""
+    """Seals JSON documents for a place (table, row, column). Several keys may be given: the
+    first seals, all open."""
 
     def __init__(self, keys: list[bytes]) -> None:
         try:
-            self._fernet = MultiFernet([Fernet(key) for key in keys])
+            fernets = [Fernet(key) for key in keys]
+            self._fernet = MultiFernet(fernets)
         except (ValueError, TypeError):
             raise CipherError(
                 "ENCRYPTION_KEY is not a valid key: it must be 32 url-safe base64-encoded bytes, "
                 'as made by: python -c "from cryptography.fernet import Fernet; '
                 'print(Fernet.generate_key().decode())"'
             ) from None
+        self._aead: dict[bytes, AESGCM] = {}
+        self._newest = b""
+        for key in keys:
+            key_id, aead = _derive(key)
+            self._aead.setdefault(key_id, aead)
+            self._newest = self._newest or key_id
 
-    def encrypt_json(self, document: Any) -> bytes:
-        return self._fernet.encrypt(json.dumps(document, separators=(",", ":")).encode())
+    # --- sealing for a place named in full (the row's id is known)
 
-    def decrypt_json(self, token: bytes) -> Any:
+    def encrypt_json(self, document: Any, *, table: str, row: int | str, column: str) -> bytes:
+        """Seal `document` for `table`.`column` of row `row` under the newest key."""
+        plain = json.dumps(document, separators=(",", ":")).encode()
+        nonce = os.urandom(_NONCE)
+        sealed = self._aead[self._newest].encrypt(nonce, plain, _place(table, row, column))
+        return _VERSION + self._newest + nonce + sealed
+
+    def decrypt_json(self, token: bytes, *, table: str, row: int | str | None, column: str) -> Any:
+        """Open a value stored at `table`.`column` of row `row`; raises CipherError (Misplaced
+        when the value belongs somewhere else). `row` None: only an old Fernet token opens."""
+        token = bytes(token)
+        if not token.startswith(_VERSION):
+            return self._open_fernet(token)
+        key_id = token[len(_VERSION) : len(_VERSION) + _KEY_ID]
+        aead = self._aead.get(key_id)
+        if aead is None or len(token) < _HEADER:
+            raise CipherError(_WRONG_KEY)
+        nonce = token[len(_VERSION) + _KEY_ID : _HEADER]
+        try:
+            if row is None:
+                raise InvalidTag
+            plain = aead.decrypt(nonce, token[_HEADER:], _place(table, row, column))
+        except InvalidTag:
+            raise Misplaced(
+                f"the value stored in {table}.{column} of row {row} does not belong to that row: "
+                "it was moved there from another row or column, or altered"
+            ) from None
+        return json.loads(plain)
+
+    # --- sealing into and opening from a mapped row, its place read from the row itself
+
+    def seal(self, row: Row, column: str, document: Any) -> None:
+        """Seal `document` into `row`.`column` (the row must have its id: flush it first)."""
+        if row.id is None:
+            raise ValueError(f"{row.__tablename__} row has no id yet: flush it before sealing")
+        setattr(row, column, self.encrypt_json(document, **where(row, column)))
+
+    def open(self, row: Row, column: str) -> Any:
+        """The document sealed in `row`.`column` (None when there is none)."""
+        token = getattr(row, column)
+        return None if token is None else self.decrypt_json(token, **where(row, column))
+
+    # --- what key rotation needs
+
+    def is_current(self, token: bytes) -> bool:
+        """Whether a value is in the new format under the newest key: nothing to rotate."""
+        token = bytes(token)
+        return token.startswith(_VERSION) and token[2 : 2 + _KEY_ID] == self._newest
+
+    def check_key(self, token: bytes) -> None:
+        """Raise CipherError unless one of the keys is the one `token` was sealed with."""
+        token = bytes(token)
+        if token.startswith(_VERSION):
+            if token[2 : 2 + _KEY_ID] not in self._aead:
+                raise CipherError(_WRONG_KEY)
+            return
+        self._open_fernet(token)
+
+    def _open_fernet(self, token: bytes) -> Any:
         try:
             return json.loads(self._fernet.decrypt(token))
         except InvalidToken:
-            raise CipherError(
-                "stored data cannot be decrypted with this ENCRYPTION_KEY (or key file): "
-                "the key is not the one the data was written with"
-            ) from None
+            raise CipherError(_WRONG_KEY) from None
+
+
+_WRONG_KEY = (
+    "stored data cannot be decrypted with this ENCRYPTION_KEY (or key file): "
+    "the key is not the one the data was written with"
+)
+
+
+def where(row: Row, column: str) -> dict[str, Any]:
+    """The place of `row`.`column`, as `encrypt_json` and `decrypt_json` take it."""
+    return {"table": row.__tablename__, "row": row.id, "column": column}
+
+
+def _place(table: str, row: int | str, column: str) -> bytes:
+    return json.dumps([_PLACE, table, str(row), column], separators=(",", ":")).encode()
+
+
+def _derive(fernet_key: bytes) -> tuple[bytes, AESGCM]:
+    secret = urlsafe_b64decode(fernet_key)
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret)
+    key_id = hashlib.sha256(b"key id:" + derived).digest()[:_KEY_ID]
+    return key_id, AESGCM(derived)
 
 
 def load_cipher(*, configured: str | None, key_file: Path) -> Cipher:

@@ -289,3 +289,5 @@ class RefusalTally(Base):
     first_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_at: Mapped[datetime] = mapped_column(UtcDateTime())
     repeats: Mapped[int] = mapped_column(Integer)
+    # The case the repeats were about; -1 for several (no foreign key: copied into the entry).
+    report_id: Mapped[int | None] = mapped_column(Integer)

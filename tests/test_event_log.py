@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select, text
 
 from bot.app import Bot
 from bot.services.event_chain import GENESIS, entry_hash
-from bot.services.events import HEAD_RESTORED, LogCheck, record_event, verify_log
+from bot.services.events import HEAD_RESTORED, LogCheck, open_event, record_event, verify_log
 from bot.settings import PROJECT_ROOT
 from storage.models import Event, EventChain
 from storage.types import UtcDateTime
@@ -41,7 +41,8 @@ async def _add(bot: Bot, count: int, *, first: int = 1) -> list[int]:
                     at=START + timedelta(minutes=n, microseconds=n),
                     actor_email=f"person{n}@example.org",
                     detail={"n": n, "zeta": [1, 2], "alpha": {"b": True, "a": None}},
-                    sealed=bot.cipher.encrypt_json({"note": f"note {n}"}),
+                    secret={"note": f"note {n}"},
+                    cipher=bot.cipher,
                 )
                 ids.append(event.id)
     return ids
@@ -92,7 +93,6 @@ async def test_a_chain_of_entries_verifies(make_bot, batch_size):
 
 async def test_each_hash_covers_the_documented_fields(make_bot):
     bot = await make_bot()
-    sealed = bot.cipher.encrypt_json({"note": "a note"})
     async with bot.router.sessions() as session, session.begin():
         event = await record_event(
             session,
@@ -100,8 +100,11 @@ async def test_each_hash_covers_the_documented_fields(make_bot):
             at=START,
             actor_email="a.hartley@example.org",
             detail={"b": 1, "a": [2]},
-            sealed=sealed,
+            secret={"note": "a note"},
+            cipher=bot.cipher,
         )
+    sealed = event.detail_enc
+    assert sealed is not None
     assert event.hash == entry_hash(
         seq=1,
         prev_hash=GENESIS,
@@ -112,8 +115,7 @@ async def test_each_hash_covers_the_documented_fields(make_bot):
         detail={"a": [2], "b": 1},
         sealed=sealed,
     )
-    assert event.detail_enc == sealed
-    assert bot.cipher.decrypt_json(event.detail_enc) == {"note": "a note"}
+    assert open_event(bot.cipher, event) == {"note": "a note"}
 
 
 async def test_a_real_report_leaves_a_log_that_verifies(make_bot):

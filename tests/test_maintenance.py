@@ -4,22 +4,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import stat
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.app import Bot, build_bot, prepare_storage
-from bot.maintenance.rotate import INTERRUPTED, pending_key_file, rotate_key
+from bot.maintenance.rotate import INTERRUPTED, RotateError, pending_key_file, rotate_key
 from bot.services.events import record_event, verify_log
 from bot.settings import PROJECT_ROOT, Settings
-from storage.crypto import Cipher, CipherError
+from storage.crypto import Cipher, CipherError, Misplaced
+from storage.migrate import upgrade
 from storage.models import Conversation, Event, Report
 from tests.alerts.test_alerts import file_concern
 from tests.support.reports import all_reports, answers_of
@@ -67,7 +70,8 @@ async def _note(bot: Bot) -> None:
             kind="note",
             at=bot.router.clock(),
             actor_email="dsl@example.org",
-            sealed=bot.cipher.encrypt_json({"note": "spoke to parents"}),
+            secret={"note": "spoke to parents"},
+            cipher=bot.cipher,
         )
 
 
@@ -83,17 +87,46 @@ async def _read_back(tmp_path: Path) -> dict[str, Any]:
         await bot.engine.dispose()
 
 
-async def _tokens(bot: Bot) -> list[bytes]:
+class Token(NamedTuple):
+    """An encrypted value and where it is stored."""
+
+    table: str
+    row: int | None
+    column: str
+    value: bytes
+
+
+async def _tokens(bot: Bot) -> list[Token]:
     """Every rotated encrypted value, in a fixed order."""
     async with bot.engine.connect() as connection:
-        reports = await connection.execute(select(Report.answers_enc).order_by(Report.id))
-        states = await connection.execute(select(Conversation.state_enc).order_by(Conversation.id))
-        return [bytes(v) for v in [*reports.scalars(), *states.scalars()] if v is not None]
+        reports = await connection.execute(
+            select(Report.id, Report.answers_enc).order_by(Report.id)
+        )
+        states = await connection.execute(
+            select(Conversation.id, Conversation.state_enc).order_by(Conversation.id)
+        )
+        return [
+            Token(table, row, column, bytes(value))
+            for table, column, rows in (
+                ("reports", "answers_enc", reports),
+                ("conversations", "state_enc", states),
+            )
+            for row, value in rows
+            if value is not None
+        ]
 
 
-def _reads(key: bytes, token: bytes) -> bool:
+async def _sealed_entries(bot: Bot) -> list[Token]:
+    async with bot.router.sessions() as session:
+        events = await session.scalars(select(Event).where(Event.detail_enc.is_not(None)))
+        return [Token("events", e.seq, "detail_enc", bytes(e.detail_enc or b"")) for e in events]
+
+
+def _reads(key: bytes, token: Token) -> bool:
     try:
-        Cipher([key]).decrypt_json(token)
+        Cipher([key]).decrypt_json(
+            token.value, table=token.table, row=token.row, column=token.column
+        )
     except CipherError:
         return False
     return True
@@ -255,8 +288,8 @@ async def test_rotation_with_encryption_key_leaves_sealed_log_entries_and_the_ch
     assert all(_reads(new.encode(), t) and not _reads(old.encode(), t) for t in await _tokens(bot))
     async with bot.router.sessions() as session:
         assert (await verify_log(session)).ok
-        sealed = [e.detail_enc for e in await session.scalars(select(Event)) if e.detail_enc]
-    assert sealed and all(_reads(old.encode(), bytes(s)) for s in sealed)
+    sealed = await _sealed_entries(bot)
+    assert sealed and all(_reads(old.encode(), s) for s in sealed)
 
     # Set as told: the new key first, the old after it. The pending key file is then removed.
     moved = await make_bot(encryption_key=f"{new},{old}")
@@ -278,9 +311,88 @@ async def test_rotation_with_a_key_file_keeps_the_old_key_after_the_new_one(make
     restarted = await make_bot()  # reads both keys from the file: the sealed notes still open
     async with restarted.router.sessions() as session:
         assert (await verify_log(session)).ok
-        sealed = [e.detail_enc for e in await session.scalars(select(Event)) if e.detail_enc]
+    sealed = await _sealed_entries(restarted)
     assert sealed
-    assert all(restarted.cipher.decrypt_json(bytes(s)) for s in sealed)
+    assert all(
+        restarted.cipher.decrypt_json(s.value, table=s.table, row=s.row, column=s.column)
+        for s in sealed
+    )
+
+
+async def test_rotation_to_the_key_in_use_seals_old_fernet_values_for_their_rows(
+    make_bot, tmp_path, clock, database_url
+):
+    """Values written before (Fernet, which opens in any row) are sealed again for their own
+    row and column; each report's new bytes are bound in the log, which still verifies."""
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=database_url, school_config=EXAMPLE
+    )
+    old_bot = build_bot(settings, clock=clock)  # the database as an older version left it
+    await upgrade(old_bot.engine)
+    key = old_bot.settings.key_file.read_bytes().split()[0]
+    now = clock()
+    document = {"answers": {"what_happened": "An old report."}, "rows": []}
+    async with old_bot.router.sessions() as session, session.begin():
+        report = Report(
+            reference="OS-2025-00042",
+            kind="concern",
+            category="commerce",
+            status="submitted",
+            reporter_email="t.brannigan@example.org",
+            channel="test",
+            flow_id="concern",
+            flow_version=1,
+            urgent=False,
+            allegation=False,
+            allegation_about_head=False,
+            answers_enc=Fernet(key).encrypt(json.dumps(document).encode()),
+            created_at=now,
+            updated_at=now,
+            submitted_at=now,
+        )
+        session.add(report)
+        await session.flush()
+        await record_event(
+            session,
+            kind="submitted",
+            at=now,
+            actor_email=report.reporter_email,
+            report_id=report.id,
+            detail={"kind": "concern", "category": "commerce"},
+        )
+    await old_bot.engine.dispose()
+    bot = await make_bot()  # binds the old report, as it is
+    (before,) = await _tokens(bot)
+    assert before.value.startswith(b"gAAAAA")
+
+    assert await rotate_key(bot.settings, bot.engine, given=key.decode()) == 0
+    (after,) = await _tokens(bot)
+    assert after.value.startswith(b"G1") and _reads(key, after)
+    with pytest.raises(Misplaced):
+        bot.cipher.decrypt_json(
+            after.value, table="reports", row=after.row + 1, column=after.column
+        )
+    assert await answers_of(bot, (await all_reports(bot))[0]) == document["answers"]
+    async with bot.router.sessions() as session:
+        check = await verify_log(session)
+        kinds = list(await session.scalars(select(Event.kind).order_by(Event.seq)))
+    assert check.ok and check.reports == 1
+    assert kinds == ["submitted", "report_bound", "report_resealed"]
+
+
+async def test_rotation_stops_at_a_report_that_no_longer_matches_the_log(make_bot):
+    """Sealing a changed report again would bind the change: the run stops and names it."""
+    bot = await make_bot()
+    await file_concern(bot)
+    (report,) = await all_reports(bot)
+    async with bot.engine.begin() as connection:
+        await connection.execute(
+            update(Report).where(Report.id == report.id).values(reporter_email="x@example.org")
+        )
+    with pytest.raises(RotateError, match=f"report {report.reference} no longer matches"):
+        await rotate_key(bot.settings, bot.engine, given=Fernet.generate_key().decode())
+    async with bot.router.sessions() as session:
+        assert not (await verify_log(session)).ok  # still found
 
 
 def test_rotate_key_command_interrupted_and_resumed(tmp_path):

@@ -99,7 +99,8 @@ def test_the_key_file_is_private(tmp_path):
     cipher = load_cipher(configured=None, key_file=key_file)
     assert key_file.stat().st_mode & 0o777 == 0o600
     again = load_cipher(configured=None, key_file=key_file)
-    assert again.decrypt_json(cipher.encrypt_json({"a": 1})) == {"a": 1}
+    place = {"table": "reports", "row": 1, "column": "answers_enc"}
+    assert again.decrypt_json(cipher.encrypt_json({"a": 1}, **place), **place) == {"a": 1}
 
 
 def test_a_wrong_key_says_so():
@@ -107,9 +108,10 @@ def test_a_wrong_key_says_so():
 
     from storage.crypto import Cipher, CipherError
 
-    token = Cipher([Fernet.generate_key()]).encrypt_json({"a": 1})
+    place = {"table": "reports", "row": 1, "column": "answers_enc"}
+    token = Cipher([Fernet.generate_key()]).encrypt_json({"a": 1}, **place)
     with pytest.raises(CipherError, match="not the one the data was written with"):
-        Cipher([Fernet.generate_key()]).decrypt_json(token)
+        Cipher([Fernet.generate_key()]).decrypt_json(token, **place)
     with pytest.raises(CipherError, match="not a valid key"):
         Cipher([b"short"])
 

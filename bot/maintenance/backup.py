@@ -219,7 +219,7 @@ def _key_check(db: sqlite3.Connection, cipher: Cipher) -> tuple[int, int]:
     readable = unreadable = 0
     for (token,) in db.execute("SELECT answers_enc FROM reports WHERE answers_enc IS NOT NULL"):
         try:
-            cipher.decrypt_json(bytes(token))
+            cipher.check_key(bytes(token))
         except (CipherError, TypeError):
             unreadable += 1
         else:

@@ -2,14 +2,20 @@
 
 The new key is written to DATA_DIR/encryption.key.new before anything is re-encrypted, so an
 interrupted run is resumed by running the command again: it picks that key up, and every
-batch of rows is its own transaction. A value already under the new key is left alone, so a
-re-run only touches what is left.
+batch of rows is its own transaction. A value already under the new key, in the current format
+(AES-GCM sealed for its row and column, see `storage.crypto`), is left alone, so a re-run only
+touches what is left. Rotating to the key in use (`--new-key` with it) brings values written in
+the old format (Fernet, which opened in any row) to the current one.
 
-What is re-encrypted: reports' answers and conversations' dialog state. Sealed entries of the
-event log (`events.detail_enc`) are NOT: the log's hash chain is computed over those bytes, so
-re-encrypting them would make `verify-log` report every such entry as altered. They stay under
-the key they were written with, which must therefore stay in ENCRYPTION_KEY, after the new one
-(MultiFernet decrypts with any of the keys given).
+What is re-encrypted: reports' answers and who an allegation is about, conversations' dialog
+state and the self-audit's answers. Each report whose answers are sealed again gets a
+`report_resealed` entry in the event log, in the same transaction, binding the new bytes (see
+`bot.services.bindings`); a report that no longer matches the log is not sealed again (that
+would launder the change): the run stops and names it. Sealed entries of the event log
+(`events.detail_enc`) are NOT re-encrypted: the log's hash chain is computed over those bytes,
+so re-encrypting them would make `verify-log` report every such entry as altered. They stay
+under the key they were written with, which must therefore stay in ENCRYPTION_KEY, after the
+new one (any of the keys given opens).
 """
 
 from __future__ import annotations
@@ -19,14 +25,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.fernet import Fernet
 from sqlalchemy import Column, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.services.bindings import BINDING, BOUND_KINDS, binding_of, differences
+from bot.services.events import record_event
 from bot.settings import Settings
-from storage.crypto import read_key_file
-from storage.models import Base
+from storage.crypto import Cipher, CipherError, Misplaced, read_key_file
+from storage.models import Base, Event, Report
 
 BATCH_SIZE = 200
 INTERRUPTED = 3  # the exit status when --stop-after stopped the run
@@ -34,7 +43,9 @@ INTERRUPTED = 3  # the exit status when --stop-after stopped the run
 # (table, encrypted column) pairs re-encrypted, in this order.
 ROTATED: tuple[tuple[str, str], ...] = (
     ("reports", "answers_enc"),
+    ("reports", "excluded_enc"),
     ("conversations", "state_enc"),
+    ("audit_participants", "answers_enc"),
 )
 
 
@@ -91,14 +102,6 @@ def new_key(settings: Settings, given: str | None) -> bytes:
     return key
 
 
-def _under(fernet: Fernet, token: bytes) -> bool:
-    try:
-        fernet.decrypt(token)
-    except InvalidToken:
-        return False
-    return True
-
-
 async def reencrypt(
     engine: AsyncEngine,
     *,
@@ -108,8 +111,7 @@ async def reencrypt(
     stop_after: int | None = None,
 ) -> Progress:
     """Re-encrypt every value not yet under `new`, `batch_size` rows to a transaction."""
-    newest = Fernet(new)
-    every = MultiFernet([newest, *(Fernet(k) for k in old if k != new)])
+    cipher = Cipher([new, *(k for k in old if k != new)])
     progress = Progress()
     for table_name, name in ROTATED:
         table = Base.metadata.tables[table_name]
@@ -125,22 +127,32 @@ async def reencrypt(
                 .order_by(ident)
                 .limit(batch_size)
             )
-            async with engine.begin() as connection:
-                rows = (await connection.execute(query)).all()
+            async with AsyncSession(engine) as session, session.begin():
+                rows = (await session.execute(query)).all()
                 for row_id, value in rows:
                     token = bytes(value)
-                    if _under(newest, token):
+                    if cipher.is_current(token):
                         continue
+                    place: dict[str, Any] = {"table": table.name, "row": row_id, "column": name}
                     try:
-                        rotated = every.rotate(token)
-                    except InvalidToken:
+                        document = cipher.decrypt_json(token, **place)
+                    except Misplaced as error:
+                        raise RotateError(
+                            f"{error}; it is not sealed again (run verify-log to see what else "
+                            "changed)"
+                        ) from None
+                    except CipherError:
                         raise RotateError(
                             f"{table.name} row {row_id} cannot be decrypted with any key given: "
                             "the key it was written with is not in ENCRYPTION_KEY (or the key file)"
                         ) from None
-                    await connection.execute(
-                        update(table).where(ident == row_id).values({name: rotated})
-                    )
+                    rotated = cipher.encrypt_json(document, **place)
+                    if (table.name, name) == ("reports", "answers_enc"):
+                        await _reseal_report(session, row_id, rotated)
+                    else:
+                        await session.execute(
+                            update(table).where(ident == row_id).values({name: rotated})
+                        )
                     progress.changed += 1
             if not rows:
                 break
@@ -150,6 +162,44 @@ async def reencrypt(
                 break
     progress.finished = True
     return progress
+
+
+async def _reseal_report(session: AsyncSession, report_id: int, rotated: bytes) -> None:
+    """Store a report's answers sealed again, and bind the new bytes in the event log; only if
+    the report is still as the log last recorded it."""
+    report = await session.get(Report, report_id)
+    assert report is not None
+    details = await session.scalars(
+        select(Event.detail)
+        .where(Event.report_id == report_id, Event.kind.in_(BOUND_KINDS))
+        .order_by(Event.seq.desc())
+    )
+    recorded: dict[str, object] | None = None
+    for detail in details:
+        binding = detail.get(BINDING)
+        if isinstance(binding, dict):
+            recorded = binding
+            break
+    name = report.reference or f"id {report_id}"
+    if recorded is None:
+        raise RotateError(
+            f"report {name} is not bound in the event log: run python -m bot migrate first"
+        )
+    changed = differences(recorded, binding_of(report))
+    if changed:
+        raise RotateError(
+            f"report {name} no longer matches the event log ({', '.join(changed)} changed): "
+            "it is not sealed again; run python -m bot verify-log"
+        )
+    report.answers_enc = rotated
+    await record_event(
+        session,
+        kind="report_resealed",
+        at=datetime.now(UTC),
+        actor_email=None,
+        report_id=report_id,
+        detail={BINDING: binding_of(report)},
+    )
 
 
 async def rotate_key(

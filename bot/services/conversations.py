@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,8 +11,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import Cipher
+from storage.crypto import Cipher, Misplaced, where
 from storage.models import Conversation, InboundMessage
+
+log = logging.getLogger(__name__)
 
 
 class StaleConversation(Exception):
@@ -97,11 +100,16 @@ async def load_conversation(
         )
         session.add(row)
         await session.flush()
-    doc = (
-        ConversationDoc()
-        if row.state_enc is None
-        else ConversationDoc.from_json(cipher.decrypt_json(row.state_enc))
-    )
+    try:
+        doc = (
+            ConversationDoc()
+            if row.state_enc is None
+            else ConversationDoc.from_json(cipher.open(row, "state_enc"))
+        )
+    except Misplaced:
+        # Someone else's dialog state (copied in the database) is never resumed: start afresh.
+        log.warning("conversation id %s: its stored state does not belong to it", row.id)
+        doc = ConversationDoc()
     return LoadedConversation(row, doc)
 
 
@@ -119,7 +127,7 @@ async def save_conversation(
         update(Conversation)
         .where(Conversation.id == row.id, Conversation.version == row.version)
         .values(
-            state_enc=cipher.encrypt_json(loaded.doc.to_json()),
+            state_enc=cipher.encrypt_json(loaded.doc.to_json(), **where(row, "state_enc")),
             version=row.version + 1,
             draft_started_at=draft_started_at,
             updated_at=now,

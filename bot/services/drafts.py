@@ -25,7 +25,7 @@ async def purge_abandoned_drafts(
     for row in await drafts_started_before(session, cutoff=now - retention):
         if row.state_enc is None:
             continue
-        doc = ConversationDoc.from_json(cipher.decrypt_json(row.state_enc))
+        doc = ConversationDoc.from_json(cipher.open(row, "state_enc"))
         if doc.dialog is None or doc.extra.get("audit"):
             # A self-audit keeps each answer with the campaign as it is given, and stays open
             # until the campaign closes: there is no draft to lose.

@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services.bindings import check_reports
 from storage.models import Event, EventChain
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,9 @@ class LogCheck:
     otherwise). `first_broken_seq` / `first_broken_id` name the first broken entry when it is
     known (an entry that was deleted has no id). `unchained` counts entries written before the
     log was chained (no `seq`): they are not part of the chain and cannot be checked.
-    `head_hash` is the last entry's hash when the log is intact.
+    `head_hash` is the last entry's hash when the log is intact. `reports` counts the reports
+    found as the log recorded them (see `bot.services.bindings`); `reason` names the first that
+    is not, by its reference, and says what changed.
     """
 
     ok: bool
@@ -182,6 +185,8 @@ class LogCheck:
     reason: str | None = None
     unchained: int = 0
     head_hash: str | None = None
+    reports: int = 0
+    report_problem: bool = False
 
 
 _Stored = Row[*tuple[Any, ...]]  # one entry as the database holds it
@@ -208,7 +213,8 @@ _COLUMNS = (
 
 
 async def verify_log(session: AsyncSession, *, batch_size: int = BATCH_SIZE) -> LogCheck:
-    """Walk the whole log in `seq` order, a batch at a time, and report the first break.
+    """Walk the whole log in `seq` order, a batch at a time, and report the first break; then
+    check every report against the content the log recorded for it.
 
     Entries added while this runs are left for the next check: the walk stops at the head
     read first, and entries before it never change (unless someone tampers with them).
@@ -278,7 +284,18 @@ async def verify_log(session: AsyncSession, *, batch_size: int = BATCH_SIZE) -> 
                 f"an entry (id {rogue}) was added outside the chain: it has no place in it",
                 unchained,
             )
-    return LogCheck(True, checked, unchained=unchained, head_hash=prev if checked else None)
+    reports, problem = await check_reports(session, batch_size=batch_size)
+    if problem is not None:
+        return LogCheck(
+            False,
+            checked,
+            reason=problem,
+            unchained=unchained,
+            reports=reports,
+            report_problem=True,
+        )
+    head_hash = prev if checked else None
+    return LogCheck(True, checked, unchained=unchained, head_hash=head_hash, reports=reports)
 
 
 def _check_entry(

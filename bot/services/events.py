@@ -8,15 +8,25 @@ There is deliberately no way here to change or delete an entry.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.event_chain import HEAD_ID, LogCheck, hash_of, lock_head, verify_log
+from storage.crypto import Cipher
 from storage.models import Event, EventChain
 
-__all__ = ["LogCheck", "events_for_report", "record_event", "verify_log"]
+__all__ = [
+    "LogCheck",
+    "events_for_report",
+    "open_event",
+    "record_event",
+    "seal_event",
+    "verify_log",
+]
 
 HEAD_RESTORED = "event_log_head_restored"
 
@@ -29,20 +39,23 @@ async def record_event(
     actor_email: str | None,
     report_id: int | None = None,
     detail: dict[str, object] | None = None,
-    sealed: bytes | None = None,
+    secret: Mapping[str, object] | None = None,
+    cipher: Cipher | None = None,
 ) -> Event:
     """Add one entry to the end of the event log, in the caller's transaction.
 
     `detail` is plain JSON and must not hold report content; content that belongs with the
-    entry (a note's text, a reason) goes in `sealed`, already encrypted by the caller. The
-    chain's head stays locked (on PostgreSQL) until the caller's transaction ends.
+    entry (a note's text, a reason) is `secret`, sealed here with `cipher` for this entry's
+    place in the log (`events`.`detail_enc` at its `seq`, the row's identity in the chain, known
+    before the row is written: the entry's hash covers the sealed bytes). The chain's head
+    stays locked (on PostgreSQL) until the caller's transaction ends.
     """
     if at.tzinfo is None:
         raise ValueError("naive datetime given to the event log")
+    if secret is not None and cipher is None:
+        raise ValueError("a secret for the event log needs the cipher to seal it")
     at = at.astimezone(UTC)
     document = _json_document(detail)
-    if sealed is not None:
-        sealed = bytes(sealed)
     seq, prev_hash, restored = await lock_head(session)
     if restored:
         # Someone deleted the head record: say so in the log itself before carrying on.
@@ -67,7 +80,7 @@ async def record_event(
         actor_email=actor_email,
         report_id=report_id,
         detail=document,
-        sealed=sealed,
+        sealed=None if secret is None or cipher is None else seal_event(cipher, seq + 1, secret),
     )
     await session.flush()
     return event
@@ -103,6 +116,16 @@ async def _append(
         update(EventChain).where(EventChain.id == HEAD_ID).values(seq=seq, hash=digest)
     )
     return event, digest
+
+
+def seal_event(cipher: Cipher, seq: int, secret: Mapping[str, object]) -> bytes:
+    return cipher.encrypt_json(dict(secret), table="events", row=seq, column="detail_enc")
+
+
+def open_event(cipher: Cipher, event: Event) -> Any:
+    """The secret sealed with an entry (raises CipherError, `Misplaced` if it was moved)."""
+    assert event.detail_enc is not None
+    return cipher.decrypt_json(event.detail_enc, table="events", row=event.seq, column="detail_enc")
 
 
 def _json_document(detail: dict[str, object] | None) -> dict[str, object]:

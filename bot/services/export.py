@@ -150,7 +150,15 @@ def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo) -> Line:
     elif entry.what == "closed" and detail.get("decision"):
         what += f": {_option(cards, 'decision', str(detail['decision']))}"
     elif entry.what == "refused" and detail.get("action"):
-        details.append(f"Tried: {str(detail['action']).replace('_', ' ')}")
+        action = str(detail["action"]).replace("_", " ")
+        if detail.get("repeats"):
+            action = strings.REFUSED_REPEATS.format(
+                action=action,
+                repeats=detail["repeats"],
+                first=_moment(str(detail.get("first_at")), tz),
+                last=_moment(str(detail.get("last_at")), tz),
+            )
+        details.append(strings.REFUSED_TRIED.format(action=action))
     if detail.get("done_at"):
         details.append(f"When: {_moment(str(detail['done_at']), tz)}")
     if detail.get("criteria"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,11 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import strings
+from bot.services.bindings import BINDING, BOUND_KINDS, binding_of
 from bot.services.events import record_event
 from dialogs.model import FlowSpec
-from storage.crypto import Cipher
-from storage.models import Report
+from storage.crypto import Cipher, Misplaced
+from storage.models import Event, Report
 
+log = logging.getLogger(__name__)
 _PREFIX = {"concern": "OS", "filtering": "FF"}
 
 
@@ -49,15 +53,16 @@ async def open_urgent_report(
     report = _new_report(flow=flow, reporter_email=reporter_email, channel=channel, now=now)
     report.urgent = True
     _add_reasons(report, reasons)
-    report.answers_enc = cipher.encrypt_json({"answers": answers, "rows": []})
     await _assign_reference(session, report)
+    cipher.seal(report, "answers_enc", {"answers": answers, "rows": []})
     await record_event(
         session,
         kind="urgent_opened",
         at=now,
         actor_email=reporter_email,
         report_id=report.id,
-        detail={"reasons": list(reasons)},  # codes from the flow, never the answers themselves
+        # codes from the flow, never the answers themselves
+        detail={"reasons": list(reasons), BINDING: binding_of(report)},
     )
     return report
 
@@ -78,7 +83,7 @@ async def add_urgent_reasons(
             at=now,
             actor_email=actor_email,
             report_id=report.id,
-            detail={"reasons": added},
+            detail={"reasons": added, BINDING: binding_of(report)},
         )
     return report
 
@@ -109,12 +114,15 @@ async def submit_report(
     _add_reasons(report, urgent_reasons)
     report.urgent = report.urgent or "urgent" in signals
     report.status, report.submitted_at, report.updated_at = "submitted", now, now
-    report.answers_enc = cipher.encrypt_json(
-        {"answers": answers, "rows": [row.__dict__ for row in rows]}
-    )
     if report.id is None:
         await _assign_reference(session, report)
-    detail: dict[str, object] = {"kind": report.kind, "category": report.category}
+    document = {"answers": answers, "rows": [row.__dict__ for row in rows]}
+    cipher.seal(report, "answers_enc", document)
+    detail: dict[str, object] = {
+        "kind": report.kind,
+        "category": report.category,
+        BINDING: binding_of(report),
+    }
     await record_event(
         session,
         kind="submitted",
@@ -125,7 +133,9 @@ async def submit_report(
     )
     linked = None
     if "possibly_illegal" in signals and report.kind == "filtering":
-        linked = await _file_linked_concern(session, cipher=cipher, source=report, now=now)
+        linked = await _file_linked_concern(
+            session, cipher=cipher, source=report, document=document, now=now
+        )
     return Filed(report, linked)
 
 
@@ -143,11 +153,31 @@ async def abandon_report(
 
 
 async def read_answers(*, cipher: Cipher, report: Report) -> dict[str, Any]:
-    """Decrypt a report's stored answers and rows."""
+    """Decrypt a report's stored answers and rows.
+
+    Stored answers that do not belong to this report (copied from another row or column, or
+    altered) are not shown: one row says so instead, and no answers are given, so nothing is
+    worked out from them (an allegation's subjects stay unresolved: only the head handles it).
+    """
     if report.answers_enc is None:
         return {"answers": {}, "rows": []}
-    document: dict[str, Any] = cipher.decrypt_json(report.answers_enc)
+    try:
+        document = cipher.open(report, "answers_enc")
+    except Misplaced:
+        log.warning("report id %s: its stored answers do not belong to it", report.id)
+        return _unreadable(strings.STORED_ELSEWHERE)
+    if not (isinstance(document, dict) and {"answers", "rows"} <= document.keys()):
+        # An old token from another column (a note's) opens anywhere; it is not answers.
+        log.warning("report id %s: its stored answers are not a report's answers", report.id)
+        return _unreadable(strings.STORED_ELSEWHERE)
     return document
+
+
+def _unreadable(why: str) -> dict[str, Any]:
+    row = AnswerRow(
+        step="", question=strings.STORED_ANSWERS, label=strings.STORED_ANSWERS, answer=why
+    )
+    return {"answers": {}, "rows": [row.__dict__], "unreadable": True}
 
 
 async def reports_by(session: AsyncSession, *, reporter_email: str) -> list[Report]:
@@ -211,7 +241,12 @@ async def _assign_reference(session: AsyncSession, report: Report) -> None:
 
 
 async def _file_linked_concern(
-    session: AsyncSession, *, cipher: Cipher, source: Report, now: datetime
+    session: AsyncSession,
+    *,
+    cipher: Cipher,
+    source: Report,
+    document: dict[str, Any],
+    now: datetime,
 ) -> Report:
     """Possibly illegal material behind a filtering failure is a safeguarding concern too."""
     concern = Report(
@@ -227,13 +262,13 @@ async def _file_linked_concern(
         urgent_reasons=["possibly_illegal"],
         allegation=False,
         allegation_about_head=False,
-        answers_enc=source.answers_enc,
         linked_report_id=source.id,
         created_at=now,
         updated_at=now,
         submitted_at=now,
     )
     await _assign_reference(session, concern)
+    cipher.seal(concern, "answers_enc", document)  # its own copy, sealed for its own row
     source.linked_report_id = concern.id
     await record_event(
         session,
@@ -241,6 +276,58 @@ async def _file_linked_concern(
         at=now,
         actor_email=source.reporter_email,
         report_id=concern.id,
-        detail={"kind": "concern", "from_filtering_report": source.id},
+        detail={
+            "kind": "concern",
+            "from_filtering_report": source.id,
+            BINDING: binding_of(concern),
+        },
     )
     return concern
+
+
+async def bind_reports_from_before(session: AsyncSession, *, now: datetime) -> int:
+    """At the first start with bindings: a `report_bound` entry for every report stored
+    before, so each is checked from then on. It vouches only for the report as it is now.
+
+    Only when the latest entry that should carry a binding does not (the log was written by an
+    older version), so a start costs one query, and a report put into the database behind the
+    bot's back later is never bound by a restart: `verify-log` names it instead.
+    """
+    latest = await session.scalar(
+        select(Event.detail)
+        .where(Event.kind.in_(BOUND_KINDS), Event.seq.is_not(None))
+        .order_by(Event.seq.desc())
+        .limit(1)
+    )
+    if latest is None or BINDING in latest:
+        return 0
+    bound, after = 0, 0
+    while True:
+        batch = list(
+            await session.scalars(
+                select(Report).where(Report.id > after).order_by(Report.id).limit(500)
+            )
+        )
+        if not batch:
+            break
+        known = await session.execute(
+            select(Event.report_id, Event.detail).where(
+                Event.report_id.in_([r.id for r in batch]), Event.kind.in_(BOUND_KINDS)
+            )
+        )
+        has_binding = {rid for rid, detail in known if BINDING in (detail or {})}
+        for report in batch:
+            if report.id in has_binding:
+                continue
+            await record_event(
+                session,
+                kind="report_bound",
+                at=now,
+                actor_email=None,
+                report_id=report.id,
+                detail={BINDING: binding_of(report)},
+            )
+            bound += 1
+        after = batch[-1].id
+    log.info("bound %d report(s) from before into the event log", bound)
+    return bound

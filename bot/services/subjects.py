@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import strings
 from bot.school import Person, Role, SchoolConfig
-from storage.crypto import Cipher
+from storage.crypto import Cipher, Misplaced
 from storage.models import ChannelAddress, Report
 
 WHO_STEP = "adult_who"
@@ -69,11 +70,15 @@ def stored(cipher: Cipher, report: Report) -> Subjects | None:
     """The subjects kept with the report, if they were worked out."""
     if report.excluded_enc is None:
         return None
-    return Subjects.from_json(cipher.decrypt_json(report.excluded_enc))
+    try:
+        return Subjects.from_json(cipher.open(report, "excluded_enc"))
+    except Misplaced:
+        # Whom it is about cannot be known: unresolved, so the head (or chair) alone handles it.
+        return Subjects(resolved=False, notes=[strings.STORED_ELSEWHERE])
 
 
 def store(cipher: Cipher, report: Report, subjects: Subjects) -> None:
-    report.excluded_enc = cipher.encrypt_json(subjects.to_json())
+    cipher.seal(report, "excluded_enc", subjects.to_json())
 
 
 async def slack_ids(session: AsyncSession, texts: Iterable[str]) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.messages import Card
+from bot.services.events import open_event
 from storage.models import Event
 from tests.alerts.test_alerts import DSL, file_concern
 from tests.support.harness import Chat
@@ -74,7 +75,7 @@ async def test_the_dsl_records_notes_actions_and_closes_with_reasons(make_bot):
         closed = await session.scalar(select(Event).where(Event.kind == "closed"))
     assert closed.detail == {"decision": "referred_police", "criteria": ["coercion", "under_13"]}
     assert b"Police took" not in closed.detail_enc  # the reasons are sealed
-    assert bot.cipher.decrypt_json(closed.detail_enc)["outcome"].startswith("Police took")
+    assert open_event(bot.cipher, closed)["outcome"].startswith("Police took")
 
     await dsl.click(f"case:view:{case}")
     history = next(r for r in dsl.replies if isinstance(r, Card) and r.title == "Chronology")

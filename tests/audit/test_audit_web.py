@@ -91,7 +91,7 @@ async def test_a_whole_audit_in_the_web_chat(database_url: str, tmp_path: Path, 
     assert campaign.academic_year == "2026-27"
     assert invites == len(bot.school.people)  # each person once, despite two starts
     assert person is not None and person.status == "finished"
-    answers = open_answers(bot.cipher, person.answers_enc)
+    answers = open_answers(bot.cipher, person)
     assert answers["knows_lead"] == "yes" and answers["pupil_concern"] == "no"
     assert answers["pupil_concern_comment"] == "Not sure who to tell out of hours."
     assert b"Not sure" not in (person.answers_enc or b"")  # sealed

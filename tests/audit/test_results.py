@@ -201,7 +201,6 @@ async def seed(bot: Bot, people: list[Any] = PEOPLE, closed: bool = False) -> in
                 display_name=name,
                 channel=channel,
                 status=status,
-                answers_enc=None if answers is None else seal_answers(bot.cipher, answers),
                 invited_at=START,
                 started_at=START + timedelta(days=1) if status != "invited" else None,
                 finished_at=START + timedelta(days=2, hours=k) if status == "finished" else None,
@@ -210,6 +209,8 @@ async def seed(bot: Bot, people: list[Any] = PEOPLE, closed: bool = False) -> in
             )
             session.add(participant)
             await session.flush()
+            if answers is not None:  # sealed for its row: the id first
+                seal_answers(bot.cipher, participant, answers)
             session.add(
                 AuditMessage(
                     participant_id=participant.id,

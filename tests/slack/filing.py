@@ -37,7 +37,7 @@ async def current_step(world: SlackWorld, user: str) -> str | None:
             )
         )
     assert row is not None and row.state_enc is not None, "no conversation yet"
-    dialog = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    dialog = world.bot.cipher.open(row, "state_enc")["dialog"]
     assert dialog is not None, "no report under way"
     step: str | None = dialog["step"]
     return step or "summary"

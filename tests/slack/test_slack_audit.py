@@ -79,7 +79,7 @@ async def test_a_whole_audit_in_slack(world: SlackWorld):
     assert "your self-audit answers are saved" in said(world, STAFF)
 
     (person,) = [p for p in await participants(world) if p.email == PEOPLE[STAFF][0]]
-    answers = open_answers(world.bot.cipher, person.answers_enc)
+    answers = open_answers(world.bot.cipher, person)
     assert person.status == "finished" and answers["filtering_role"] == "no"
     assert answers["training_needs"] == "Spotting grooming in online games."
 

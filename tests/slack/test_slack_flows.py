@@ -205,7 +205,7 @@ async def test_multi_choice_boxes_and_the_shortcut(world):
     assert (urgent.status, urgent.urgent_reasons) == ("in_progress", ["coercion", "under_13"])
     async with world.bot.router.sessions() as session:
         row = await session.scalar(select(Conversation))
-    draft = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]["answers"]
+    draft = world.bot.cipher.open(row, "state_enc")["dialog"]["answers"]
     assert draft["image_indicators"] == ["coercion", "under_13"]
 
 

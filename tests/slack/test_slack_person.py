@@ -49,7 +49,7 @@ async def step_now(world: SlackWorld, user: str) -> str | None:
         )
     if row is None or row.state_enc is None:
         return None
-    dialog = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    dialog = world.bot.cipher.open(row, "state_enc")["dialog"]
     return None if dialog is None else (dialog["step"] or "summary")
 
 

@@ -35,7 +35,7 @@ async def step_now(world: SocketWorld) -> str | None:
         )
     if row is None or row.state_enc is None:
         return None
-    dialog = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    dialog = world.bot.cipher.open(row, "state_enc")["dialog"]
     return None if dialog is None else (dialog["step"] or "summary")
 
 

@@ -198,16 +198,20 @@ async def _stored_step(database_url: str, user: str) -> str | None:
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as connection:
-            state = await connection.scalar(
-                select(Conversation.state_enc).where(
-                    Conversation.channel == "slack", Conversation.user_email == PEOPLE[user][0]
+            stored = (
+                await connection.execute(
+                    select(Conversation.id, Conversation.state_enc).where(
+                        Conversation.channel == "slack",
+                        Conversation.user_email == PEOPLE[user][0],
+                    )
                 )
-            )
+            ).one_or_none()
     finally:
         await engine.dispose()
-    if state is None:
+    if stored is None or stored.state_enc is None:
         return None
-    dialog = Cipher([KEY.encode()]).decrypt_json(state).get("dialog")
+    place = {"table": "conversations", "row": stored.id, "column": "state_enc"}
+    dialog = Cipher([KEY.encode()]).decrypt_json(stored.state_enc, **place).get("dialog")
     return None if not dialog else (dialog.get("step") or "summary")
 
 

@@ -21,7 +21,7 @@ async def current_step(bot: Any, channel: str, email: str) -> str | None:
         )
     if row is None or row.state_enc is None:
         return None
-    dialog = bot.cipher.decrypt_json(row.state_enc).get("dialog")
+    dialog = bot.cipher.open(row, "state_enc").get("dialog")
     if not dialog:
         return None
     step = dialog.get("step")

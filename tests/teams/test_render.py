@@ -60,7 +60,7 @@ from dialogs.display import cancel_question, question_for
 from dialogs.engine import Dialog, DialogState
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from dialogs.strings import HELP_COMMANDS, SUMMARY_TEXT
-from storage.crypto import Cipher
+from storage.crypto import Cipher, where
 from storage.models import Outbox, Report
 from tests.conftest import EXAMPLE_CONFIG
 
@@ -736,7 +736,7 @@ async def _case_messages() -> list[Outbound]:
         {"step": step, "label": step.replace("_", " "), "answer": INJECTION} for step in ICT_STEPS
     ]
     rows.append({"step": "what_happened", "label": "What happened", "answer": _long_answer(6000)})
-    answers = cipher.encrypt_json({"answers": {}, "rows": rows})
+    answers = cipher.encrypt_json({"answers": {}, "rows": rows}, **where(_report(), "answers_enc"))
     acknowledged_at = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
     reports = [
         _report(answers_enc=answers),

@@ -73,7 +73,7 @@ async def test_a_whole_audit_in_teams(world: TeamsWorld):
             select(AuditParticipant).where(AuditParticipant.email == PEOPLE[STAFF][0])
         )
     assert person is not None and person.status == "finished"
-    answers = open_answers(world.bot.cipher, person.answers_enc)
+    answers = open_answers(world.bot.cipher, person)
     assert answers["password_change"] == "no"
     assert answers["password_change_comment"] == "Never been asked to."
 

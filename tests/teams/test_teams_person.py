@@ -46,7 +46,7 @@ async def step_now(world: TeamsWorld, user: str) -> str | None:
             )
         )
     assert row is not None and row.state_enc is not None
-    dialog = world.bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    dialog = world.bot.cipher.open(row, "state_enc")["dialog"]
     return None if dialog is None else (dialog["step"] or "summary")
 
 

@@ -175,7 +175,7 @@ async def draft_answers(bot: Bot, email: str = STAFF) -> dict[str, object]:
             )
         )
     assert row is not None and row.state_enc is not None
-    answers: dict[str, object] = bot.cipher.decrypt_json(row.state_enc)["dialog"]["answers"]
+    answers: dict[str, object] = bot.cipher.open(row, "state_enc")["dialog"]["answers"]
     return answers
 
 

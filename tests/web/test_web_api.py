@@ -179,7 +179,7 @@ async def draft_of(bot: Bot, email: str = STAFF) -> dict[str, Any]:
             )
         )
     assert row is not None and row.state_enc is not None, "no stored conversation"
-    dialog: dict[str, Any] | None = bot.cipher.decrypt_json(row.state_enc)["dialog"]
+    dialog: dict[str, Any] | None = bot.cipher.open(row, "state_enc")["dialog"]
     assert dialog is not None, "no draft under way"
     return dialog
 

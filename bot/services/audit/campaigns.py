@@ -229,7 +229,7 @@ async def save_progress(
 ) -> None:
     """Keep their answers so far (a stop half-way loses nothing, whatever happens to the chat's
     draft); finishing also records the audit as training evidence for §11."""
-    person.answers_enc = seal_answers(cipher, answers)
+    seal_answers(cipher, person, answers)
     person.updated_at = now
     person.started_at = person.started_at or now
     if person.status != "finished":
@@ -240,7 +240,7 @@ async def save_progress(
 
 
 def saved_answers(cipher: Cipher, person: AuditParticipant) -> Answers:
-    return open_answers(cipher, person.answers_enc)
+    return open_answers(cipher, person)
 
 
 async def _record_audit_done(session: AsyncSession, email: str, now: datetime) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.crypto import Cipher
+from storage.models import AuditParticipant
 
 NEEDS_STEP = "training_needs"
 COMMENT_SUFFIX = "_comment"
@@ -57,13 +58,15 @@ def needs_prompt(flow_spec: Mapping[str, Any]) -> str | None:
     return None
 
 
-def seal_answers(cipher: Cipher, answers: Mapping[str, str | None]) -> bytes:
-    return cipher.encrypt_json({"answers": dict(answers)})
+def seal_answers(
+    cipher: Cipher, person: AuditParticipant, answers: Mapping[str, str | None]
+) -> None:
+    cipher.seal(person, "answers_enc", {"answers": dict(answers)})
 
 
-def open_answers(cipher: Cipher, sealed: bytes | None) -> Answers:
-    if sealed is None:
+def open_answers(cipher: Cipher, person: AuditParticipant) -> Answers:
+    if person.answers_enc is None:
         return {}
-    document = cipher.decrypt_json(sealed)
+    document = cipher.open(person, "answers_enc")
     answers = document.get("answers") if isinstance(document, dict) else None
     return dict(answers) if isinstance(answers, dict) else {}

@@ -304,7 +304,7 @@ def percent(part: int, whole: int) -> int:
 
 
 def _respondent(cipher: Cipher, asked: list[AuditQuestion], row: AuditParticipant) -> Respondent:
-    values = open_answers(cipher, row.answers_enc)
+    values = open_answers(cipher, row)
     answers = tuple(
         Answer(
             number=number,

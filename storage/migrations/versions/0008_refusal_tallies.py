@@ -2,7 +2,8 @@
 event with a count, so a probe cannot bury the record under thousands of `refused` entries.
 
 - `refusal_tallies`: the open window of refusals for one person and action: when it began, the
-  last refusal and how many came after the first (which was logged as it happened).
+  last refusal and how many came after the first (which was logged as it happened), and the
+  case they were about (-1 for several; no foreign key: it is only copied into the entry).
 
 Revision ID: 0008
 Revises: 0007
@@ -28,6 +29,7 @@ def upgrade() -> None:
         sa.Column("first_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("repeats", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("actor_email", "action"),
     )
