@@ -111,6 +111,8 @@ async def make_bot(
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say plainly which optional suites did not run here, and why."""
     notes = []
+    if "ok" not in _PG_STATE and terminalreporter.config.pluginmanager.has_plugin("dsession"):
+        _pg_available()  # the xdist controller runs no test: the same server check as its workers
     if not _PG_STATE.get("ok", True):
         notes.append(f"PostgreSQL suite NOT run: nothing reachable at {postgres_url()}")
     elif _PG_STATE.get("ok"):
