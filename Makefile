@@ -51,8 +51,12 @@ migrate: install
 run: install
 	$(PY) -m bot run
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist; most tests wait on loopback I/O, so more
+# than the cores); `make test TEST_WORKERS=0` runs it in this one process.
+TEST_WORKERS ?= 4
+
 test: install-dev playground
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: install-dev
 	$(VENV)/bin/ruff format --check .

@@ -107,10 +107,45 @@ async def make_bot(
         await bot.engine.dispose()
 
 
+# The longest tests (a fresh venv's pip install, processes of the bot, browsers, the Agents
+# Playground), by file: with the suite spread over xdist workers they start first, so that no
+# worker is left with one of them when the others have finished.
+LONG_FIRST = (
+    "tests/test_image_layout.py",
+    "tests/test_multiprocess.py",
+    "tests/test_leader.py",
+    "tests/test_maintenance.py",
+    "tests/security/test_file_permissions.py",
+    "tests/security/test_restore.py",
+    "tests/teams/test_playground.py",
+    "tests/test_main.py",
+    "tests/test_event_log.py",
+    "tests/web/test_browser",
+    "tests/security/test_browser_",
+    "tests/teams/test_refusals.py",
+    "tests/teams/test_teams_audit.py",
+)
+
+
+def _long_rank(item: pytest.Item) -> int:
+    path = item.nodeid.split("::")[0]
+    for rank, prefix in enumerate(LONG_FIRST):
+        if path.startswith(prefix):
+            return rank
+    return len(LONG_FIRST)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if getattr(config.option, "numprocesses", None):  # only when xdist spreads the suite
+        items.sort(key=_long_rank)  # stable: every other test keeps its place
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say plainly which optional suites did not run here, and why."""
     notes = []
+    if "ok" not in _PG_STATE and terminalreporter.config.pluginmanager.has_plugin("dsession"):
+        _pg_available()  # the xdist controller runs no test: the same server check as its workers
     if not _PG_STATE.get("ok", True):
         notes.append(f"PostgreSQL suite NOT run: nothing reachable at {postgres_url()}")
     elif _PG_STATE.get("ok"):

@@ -1,7 +1,8 @@
 """The two databases every storage-touching test runs on: SQLite and PostgreSQL.
 
-A test run gets its own PostgreSQL database (created from TEST_DATABASE_URL's server, dropped at
-the end), so two runs on one server never drop each other's tables.
+Each test process gets its own PostgreSQL database (created from TEST_DATABASE_URL's server,
+dropped at the end): two runs on one server, and the xdist workers of one run, never drop each
+other's tables.
 """
 
 from __future__ import annotations

@@ -7,7 +7,13 @@ from aiohttp import ClientConnectionError, ClientResponseError, RequestInfo
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from bot.channels.teams.sending import RETRY_STATUSES, Sender, TeamsBusy
+from bot.channels.teams.sending import (
+    CONVERSATION_LIMITS,
+    RETRY_STATUSES,
+    TENANT_LIMITS,
+    Sender,
+    TeamsBusy,
+)
 
 
 def refusal(status: int, retry_after: str | None = None) -> ClientResponseError:
@@ -73,3 +79,29 @@ async def test_running_out_of_attempts_says_when_to_come_back(sender):
 def test_backoff_grows_and_is_capped(sender):
     delays = [sender.backoff(n) for n in range(1, 10)]
     assert delays == sorted(delays) and max(delays) <= 8.0
+
+
+async def test_a_burst_to_one_chat_keeps_within_teams_limits_on_the_senders_clock():
+    """Every call waits on the sender's own clock (the one the test worlds run fast): a burst of
+    twenty to one chat stays within 7 in 1 s, 8 in 2 s, and takes as long as those limits say."""
+    now = [1000.0]
+    stamps: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    async def operation() -> str:
+        stamps.append(now[0])
+        return "sent"
+
+    sender = Sender(sleep=sleep, now=lambda: now[0], jitter=lambda: 0.5)
+    assert sender.conversations.limits == CONVERSATION_LIMITS
+    assert sender.tenants.limits == TENANT_LIMITS
+    for _ in range(20):
+        await sender.call(operation, conversation_id="a:1", tenant_id="t")
+
+    def most_within(seconds: float) -> int:
+        return max(sum(1 for t in stamps if start <= t < start + seconds) for start in stamps)
+
+    assert most_within(1.0) <= 7 and most_within(2.0) <= 8
+    assert stamps[-1] - stamps[0] >= 4.0  # twenty at 8 per 2 s: at least two full windows

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -57,18 +58,22 @@ def is_transient(error: BaseException) -> bool:
 
 
 class Sender:
-    """Paces every Bot Connector call and retries the transient failures."""
+    """Paces every Bot Connector call and retries the transient failures.
+
+    `now` and `sleep` are the clock the limits, back-offs and Retry-After waits are measured on
+    (tests run them on a faster clock; the limits themselves do not change)."""
 
     def __init__(
         self,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sleep = sleep
         self.jitter = jitter
-        self.conversations = Pacer(CONVERSATION_LIMITS, sleep=sleep)
-        self.tenants = Pacer(TENANT_LIMITS, sleep=sleep)
+        self.conversations = Pacer(CONVERSATION_LIMITS, now=now, sleep=sleep)
+        self.tenants = Pacer(TENANT_LIMITS, now=now, sleep=sleep)
 
     async def call(
         self,
