@@ -29,8 +29,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.channels.untrusted import text_problem
+
 MAX_SKEW_SECONDS = 5 * 60
-MAX_DEPTH = 64  # Block Kit messages nest a few levels
 # Objects in Slack's payloads that bolt reads as "a string id, or an object with an id".
 _ID_OR_OBJECT = ("user", "team", "enterprise", "channel")
 _OBJECTS = ("view", "message", "container", "state", "event", "previous_message")
@@ -117,7 +118,7 @@ def payload_problem(payload: Mapping[str, Any]) -> str | None:
         for key in ("id", "callback_id", "team_id", "app_installed_team_id"):
             if not _opt(view.get(key), str):
                 return f"view {key} is not a string"
-    return _text_problem(payload)
+    return text_problem(payload, what="the payload")
 
 
 def _as_bolt_parses(text: str, content_type: str | None) -> object:
@@ -175,36 +176,6 @@ def _event_problem(event: object) -> str | None:
         if not _opt(event.get(key), Mapping):
             return f"event {key} is not an object"
     return None
-
-
-def _text_problem(payload: Mapping[str, Any]) -> str | None:
-    """Nesting past MAX_DEPTH, or NUL or a lone surrogate in any string: Slack sends neither,
-    and the database refuses both mid-turn."""
-    pending: list[tuple[object, int]] = [(payload, 0)]
-    while pending:
-        node, depth = pending.pop()
-        if depth > MAX_DEPTH:
-            return "the payload is nested too deeply"
-        if isinstance(node, str):
-            if not _plain(node):
-                return "the payload holds text that is not valid Unicode"
-        elif isinstance(node, Mapping):
-            if not all(_plain(str(key)) for key in node):
-                return "the payload holds text that is not valid Unicode"
-            pending.extend((value, depth + 1) for value in node.values())
-        elif isinstance(node, list):
-            pending.extend((item, depth + 1) for item in node)
-    return None
-
-
-def _plain(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _opt(value: object, kind: type | tuple[type, ...]) -> bool:

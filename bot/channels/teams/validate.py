@@ -25,7 +25,8 @@ from typing import Any
 from microsoft_agents.activity import Activity
 from pydantic import ValidationError
 
-MAX_DEPTH = 64  # an Adaptive Card's submitted data is a few levels deep
+from bot.channels.untrusted import text_problem
+
 _SDK_ACTIVITY_LOGGER = "microsoft_agents.activity.activity"
 _ACCOUNTS = ("from", "recipient", "conversation")
 _STRINGS = ("type", "channelId", "serviceUrl")
@@ -55,7 +56,7 @@ def activity_problem(body: object) -> str | None:
             continue
         if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
             return f"the activity's {key} is not a list of objects"
-    if problem := _text_problem(body):
+    if problem := text_problem(body, what="the activity"):
         return problem
     return _model_problem(body)
 
@@ -76,36 +77,6 @@ def quieten_sdk_validation() -> None:
 
 def _non_empty(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
-
-
-def _text_problem(body: Mapping[str, Any]) -> str | None:
-    """Nesting past MAX_DEPTH, or a string with NUL or a lone surrogate, anywhere in it."""
-    pending: list[tuple[object, int]] = [(body, 0)]
-    while pending:
-        node, depth = pending.pop()
-        if depth > MAX_DEPTH:
-            return "the activity is nested too deeply"
-        if isinstance(node, str):
-            if not _plain_text(node):
-                return "the activity holds text that is not valid Unicode"
-        elif isinstance(node, Mapping):
-            for key, value in node.items():
-                if not _plain_text(key):
-                    return "the activity holds text that is not valid Unicode"
-                pending.append((value, depth + 1))
-        elif isinstance(node, list):
-            pending.extend((item, depth + 1) for item in node)
-    return None
-
-
-def _plain_text(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate, which JSON's \\ud800 escape can carry
-        return False
-    return True
 
 
 def _field_name(part: object) -> bool:
