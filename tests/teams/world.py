@@ -182,29 +182,36 @@ def _choice_set(activity: dict[str, Any]) -> dict[str, Any] | None:
     return walk(activity.get("attachments") or [])
 
 
-async def settle(world: TeamsWorld, seconds: float = 15.0) -> None:
-    """Wait until every outbox row has been tried once and the bot has stopped sending. Alerts go
-    out after the turn; the bot paces each chat under Teams' limits (8 messages in 2 s), so a
-    test answering at machine speed can leave a few seconds of sending behind it."""
+async def settle(world: TeamsWorld, seconds: float = 60.0) -> None:
+    """Wait until every outbox row has been tried once and the bot has stopped sending: events to
+    wait for (the dispatcher woken or delivering, a delivery started in the background, a row
+    due and not yet tried), not a quiet spell, which a loaded machine can outlast. Alerts go out after
+    the turn, paced under Teams' limits, so the turn's HTTP answer alone does not say they went.
+    Raises if the bot is still busy after `seconds`."""
     import asyncio
 
     from sqlalchemy import func, select
 
     from storage.models import Outbox
 
-    seen, quiet = -1, 0
-    deadline = asyncio.get_running_loop().time() + seconds
-    while asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.02)
-        async with world.bot.router.sessions() as session:
-            due = await session.scalar(
+    bot = world.bot
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        if bot.teams is not None:
+            await bot.teams.background_done()
+        async with bot.router.sessions() as session:
+            untried = await session.scalar(
                 select(func.count())
                 .select_from(Outbox)
-                .where(Outbox.status == "pending", Outbox.attempts == 0)  # due, or being sent
+                .where(
+                    Outbox.status == "pending",
+                    Outbox.attempts == 0,
+                    Outbox.next_attempt_at <= bot.router.clock(),  # due (a claim moves it on)
+                )
             )
-        if due or len(world.connector.sent) != seen:
-            seen, quiet = len(world.connector.sent), 0
-            continue
-        quiet += 1
-        if quiet >= 5:
+        if not untried and not bot.dispatcher.busy:
             return
+        if loop.time() > deadline:
+            raise AssertionError(f"the bot was still sending after {seconds:.0f} s")
+        await asyncio.sleep(0.01)
