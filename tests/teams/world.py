@@ -183,11 +183,12 @@ def _choice_set(activity: dict[str, Any]) -> dict[str, Any] | None:
 
 
 async def settle(world: TeamsWorld, seconds: float = 60.0) -> None:
-    """Wait until every outbox row has been tried once and the bot has stopped sending: events to
-    wait for (the dispatcher woken or delivering, a delivery started in the background, a row
-    due and not yet tried), not a quiet spell, which a loaded machine can outlast. Alerts go out after
-    the turn, paced under Teams' limits, so the turn's HTTP answer alone does not say they went.
-    Raises if the bot is still busy after `seconds`."""
+    """Wait until every outbox row due has been tried once and the bot has stopped sending.
+
+    It waits for events (the dispatcher woken or delivering, a delivery started in the
+    background, a row due and not yet tried), not a quiet spell, which a loaded machine can
+    outlast. Alerts go out after the turn, paced under Teams' limits, so the turn's HTTP answer
+    alone does not say they went. Raises if the bot is still busy after `seconds`."""
     import asyncio
 
     from sqlalchemy import func, select
