@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sqlite3
 import stat
@@ -22,9 +21,9 @@ from bot.maintenance.rotate import INTERRUPTED, RotateError, pending_key_file, r
 from bot.services.events import record_event, verify_log
 from bot.settings import PROJECT_ROOT, Settings
 from storage.crypto import Cipher, CipherError, Misplaced
-from storage.migrate import upgrade
 from storage.models import Conversation, Event, Report
 from tests.alerts.test_alerts import file_concern
+from tests.support.legacy import report_from_before_binding
 from tests.support.reports import all_reports, answers_of
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
@@ -324,43 +323,14 @@ async def test_rotation_to_the_key_in_use_seals_old_fernet_values_for_their_rows
 ):
     """Values written before (Fernet, which opens in any row) are sealed again for their own
     row and column; each report's new bytes are bound in the log, which still verifies."""
-    settings = Settings(
-        data_dir=tmp_path / "data", database_url=database_url, school_config=EXAMPLE
-    )
-    old_bot = build_bot(settings, clock=clock)  # the database as an older version left it
-    await upgrade(old_bot.engine)
-    key = old_bot.settings.key_file.read_bytes().split()[0]
-    now = clock()
     document = {"answers": {"what_happened": "An old report."}, "rows": []}
-    async with old_bot.router.sessions() as session, session.begin():
-        report = Report(
-            reference="OS-2025-00042",
-            kind="concern",
-            category="commerce",
-            status="submitted",
-            reporter_email="t.brannigan@example.org",
-            channel="test",
-            flow_id="concern",
-            flow_version=1,
-            urgent=False,
-            allegation=False,
-            allegation_about_head=False,
-            answers_enc=Fernet(key).encrypt(json.dumps(document).encode()),
-            created_at=now,
-            updated_at=now,
-            submitted_at=now,
-        )
-        session.add(report)
-        await session.flush()
-        await record_event(
-            session,
-            kind="submitted",
-            at=now,
-            actor_email=report.reporter_email,
-            report_id=report.id,
-            detail={"kind": "concern", "category": "commerce"},
-        )
-    await old_bot.engine.dispose()
+    _id, key = await report_from_before_binding(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        school_config=EXAMPLE,
+        clock=clock,
+        document=document,
+    )
     bot = await make_bot()  # binds the old report, as it is
     (before,) = await _tokens(bot)
     assert before.value.startswith(b"gAAAAA")

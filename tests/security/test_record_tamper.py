@@ -21,19 +21,17 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from cryptography.fernet import Fernet
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
-from bot.app import Bot, build_bot, create_app
+from bot.app import Bot, create_app
 from bot.messages import Card
-from bot.services.events import record_event
-from bot.settings import PROJECT_ROOT, Settings
-from storage.migrate import upgrade
+from bot.settings import PROJECT_ROOT
 from storage.models import Event, Report
 from tests.alerts.test_alerts import DSL, file_concern
 from tests.conftest import EXAMPLE_CONFIG
 from tests.support.harness import Chat
+from tests.support.legacy import report_from_before_binding
 from tests.support.reports import all_reports
 
 FIRST = "First report: AB was sent threatening messages on a gaming site."
@@ -219,43 +217,16 @@ async def test_reports_from_before_the_binding_are_bound_once_at_start(
     no binding) is vouched for, as it is then, by one entry written when the bot first starts
     with bindings; from then on a change to it is found."""
     url = "" if database_url.startswith("sqlite") else database_url
-    settings = Settings(data_dir=tmp_path / "data", database_url=url, school_config=EXAMPLE_CONFIG)
-    bot = build_bot(settings, clock=clock)  # the database as an older version left it
-    await upgrade(bot.engine)
-    key = bot.settings.key_file.read_bytes().split()[0]
-    now = bot.router.clock()
-    async with bot.router.sessions() as session, session.begin():
-        old = Report(
-            reference="OS-2025-00042",
-            kind="concern",
-            category="commerce",
-            status="submitted",
-            reporter_email="t.brannigan@example.org",
-            channel="test",
-            flow_id="concern",
-            flow_version=1,
-            urgent=False,
-            allegation=False,
-            allegation_about_head=False,
-            answers_enc=Fernet(key).encrypt(b'{"answers":{},"rows":[]}'),
-            created_at=now,
-            updated_at=now,
-            submitted_at=now,
-        )
-        session.add(old)
-        await session.flush()
-        await record_event(
-            session,
-            kind="submitted",
-            at=now,
-            actor_email=old.reporter_email,
-            report_id=old.id,
-            detail={"kind": "concern", "category": "commerce"},
-        )
-    await bot.engine.dispose()
+    old_id, _key = await report_from_before_binding(
+        data_dir=tmp_path / "data",
+        database_url=url,
+        school_config=EXAMPLE_CONFIG,
+        clock=clock,
+        document={"answers": {}, "rows": []},
+    )
     restarted = await make_bot(database_url=url)
     async with restarted.router.sessions() as session:
-        bound = list(await session.scalars(select(Event).where(Event.report_id == old.id)))
+        bound = list(await session.scalars(select(Event).where(Event.report_id == old_id)))
     assert [e.kind for e in bound] == ["submitted", "report_bound"]
     code, out, err = await verify_log_command(restarted, url)
     assert (code, err) == (0, ""), err
@@ -263,10 +234,10 @@ async def test_reports_from_before_the_binding_are_bound_once_at_start(
 
     await make_bot(database_url=url)  # a second start binds nothing more
     async with restarted.router.sessions() as session:
-        again = list(await session.scalars(select(Event).where(Event.report_id == old.id)))
+        again = list(await session.scalars(select(Event).where(Event.report_id == old_id)))
     assert len(again) == 2
 
-    await _edit(restarted, old, category="grooming")
+    await sql(restarted, update(Report).where(Report.id == old_id).values(category="grooming"))
     code, _out, err = await verify_log_command(restarted, url)
     assert code == 1
     assert "report OS-2025-00042 no longer matches the event log: its kind or category" in err
