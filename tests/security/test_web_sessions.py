@@ -3,7 +3,9 @@ working for hours, and a second open tab kept receiving alerts with their full t
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -13,7 +15,8 @@ from sqlalchemy import select
 
 from bot.channels.web import auth
 from bot.messages import Notice
-from storage.models import WebSession
+from storage.models import Outbox, WebSession
+from tests.alerts.test_alerts import file_concern
 from tests.security.web_client import (
     DSL,
     STAFF,
@@ -26,6 +29,7 @@ from tests.security.web_client import (
     web_bot,
 )
 from tests.support.clock import FakeClock
+from tests.support.reports import only_report
 
 ALERT_TEXT = "A new concern: the full text of an alert."
 ALERT: list[Any] = [Notice(ALERT_TEXT, "info")]
@@ -176,3 +180,55 @@ async def test_last_seen_is_written_at_most_once_a_minute(make_bot: Any, clock: 
             clock.advance(minutes=2)
             await tab.action("help")
             assert await last_seen() == [clock.now]
+
+
+async def _dsl_alert_rows(bot: Any) -> list[Outbox]:
+    async with bot.router.sessions() as session:
+        rows = await session.scalars(
+            select(Outbox).where(
+                Outbox.recipient_email == DSL, Outbox.channel == "web", Outbox.kind == "alert"
+            )
+        )
+        return list(rows)
+
+
+async def _until(what: str, check: Callable[[], Awaitable[bool]]) -> None:
+    """Wait for an event the dispatcher records (it runs after the turn), not for quiet."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not await check():
+        assert loop.time() < deadline, f"still waiting for {what}"
+        await asyncio.sleep(0.01)
+
+
+async def test_an_alert_no_live_tab_took_is_not_recorded_as_sent(make_bot: Any) -> None:
+    """Rules of trust: a push that reached no live session is no delivery. The DSL signed out
+    (their tab is still connected, its session ended): the alert stays pending, with the
+    reason, and reaches them once, the moment they sign in again."""
+    bot = await web_bot(make_bot)
+    async with serve(bot) as client:
+        await sign_in(client, DSL)
+        async with open_chat(client) as (tab, _, _):
+            assert (await client.post("/api/web/logout")).status == 200
+            await ended(tab.ws)
+
+        await file_concern(bot)
+
+        async def tried() -> bool:
+            rows = await _dsl_alert_rows(bot)
+            return bool(rows) and all(row.attempts >= 1 for row in rows)
+
+        await _until("an attempt at the DSL's alert", tried)
+        (row,) = await _dsl_alert_rows(bot)
+        assert (row.status, row.sent_at) == ("pending", None)
+        assert row.last_error and "not signed in" in row.last_error
+
+        await sign_in(client, DSL)
+        async with open_chat(client) as (tab, _, _):
+            report = await only_report(bot)
+            assert report.reference and report.reference in json.dumps((await tab.push())["items"])
+
+            async def sent() -> bool:
+                return [r.status for r in await _dsl_alert_rows(bot)] == ["sent"]
+
+            await _until("the alert recorded as sent", sent)
