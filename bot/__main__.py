@@ -175,7 +175,7 @@ async def _check_teams_reach(bot: Bot) -> None:
 async def _verify_log(bot: Bot) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.services.event_chain import verify_log
+    from bot.services.log_check import verify_log
     from storage.migrate import is_current
 
     where = _safe_url(bot.settings)

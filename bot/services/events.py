@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.event_chain import HEAD_ID, LogCheck, hash_of, lock_head, verify_log
+from bot.services.event_chain import HEAD_ID, hash_of, lock_head
+from bot.services.log_check import LogCheck, verify_log
 from storage.crypto import Cipher
 from storage.models import Event, EventChain
 
