@@ -24,6 +24,7 @@ import pytest
 from tests.security import fuzz
 from tests.slack.conftest import STAFF as SLACK_STAFF
 from tests.slack.conftest import running_world as running_slack_world
+from tests.slack.payloads import click, dm, suggestion
 from tests.slack.world import TEAM, SlackWorld
 from tests.support.clock import FakeClock
 from tests.teams.conftest import refusing_internet
@@ -203,55 +204,15 @@ def slack_documents() -> list[tuple[str, dict[str, Any]]]:
     """(how it is sent, the payload): real-shaped requests of every kind the bot acts on."""
     now = int(time.time())
     user = {"id": SLACK_STAFF, "team_id": TEAM}
-    dm_event = {
-        "type": "event_callback",
-        "team_id": TEAM,
-        "api_app_id": "A0APP",
-        "event_id": "Ev1",
-        "event_time": now,
-        "event": {
-            "type": "message",
-            "channel_type": "im",
-            "channel": "D1",
-            "user": SLACK_STAFF,
-            "text": "hello",
-            "ts": f"{now}.000001",
-        },
-    }
+    dm_event = dm(event_id="Ev1", event_time=now)
     home = {**dm_event, "event": {"type": "app_home_opened", "user": SLACK_STAFF, "tab": "home"}}
-    click = {
-        "type": "block_actions",
-        "user": user,
-        "team": {"id": TEAM},
-        "container": {"type": "message", "message_ts": "1.1", "channel_id": "D1"},
-        "channel": {"id": "D1"},
-        "message": {"type": "message", "ts": "1.1", "text": "", "blocks": []},
-        "state": {"values": {}},
-        "trigger_id": "1.2.3",
-        "actions": [
-            {
-                "type": "button",
-                "action_id": "opt:0",
-                "block_id": "ask|x.1|0",
-                "value": "start:concern",
-                "action_ts": "1.2",
-            }
-        ],
-    }
+    button = click()
     done = {
-        **click,
+        **button,
         "state": {
             "values": {"b": {"c": {"type": "checkboxes", "selected_options": [{"value": "a"}]}}}
         },
         "actions": [{"type": "button", "action_id": "multi_done", "action_ts": "1.3"}],
-    }
-    suggestion = {
-        "type": "block_suggestion",
-        "user": user,
-        "team": {"id": TEAM},
-        "action_id": "person_pick",
-        "block_id": "person:who",
-        "value": "Ali",
     }
     shortcut = {
         "type": "shortcut",
@@ -272,9 +233,9 @@ def slack_documents() -> list[tuple[str, dict[str, Any]]]:
         ("json", dm_event),
         ("json", home),
         ("json", {"type": "url_verification", "challenge": "abc", "token": "t"}),
-        ("payload", click),
+        ("payload", button),
         ("payload", done),
-        ("payload", suggestion),
+        ("payload", suggestion()),
         ("payload", shortcut),
         ("payload", {"type": "view_submission", "user": user, "view": {"id": "V1"}}),
         ("form", command),
