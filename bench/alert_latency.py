@@ -44,8 +44,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot, prepare_storage
-from bot.messages import Card, Inbound, Notice, Outbound, Question, Summary, User
-from bot.services.notifier import Delivery
+from bot.delivery.messages import Card, Inbound, Notice, Outbound, Question, Summary, User
+from bot.delivery.notifier import Delivery
 from bot.settings import PROJECT_ROOT, Settings
 from storage.models import Outbox
 

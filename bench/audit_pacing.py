@@ -45,13 +45,13 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
+from bot.audit.invitations import InvitationSender
+from bot.audit.queue import DEFAULT_LIMITS, enqueue_message
 from bot.channels.slack.identity import SlackDirectory
 from bot.channels.slack.notifier import SlackNotifier
-from bot.messages import Card, Option, Outbound
-from bot.services.audit.invitations import InvitationSender
-from bot.services.audit.queue import DEFAULT_LIMITS, enqueue_message
-from bot.services.notifier import Delivery, RetryLater
-from bot.services.pacing import Limit, Pacer
+from bot.delivery.messages import Card, Option, Outbound
+from bot.delivery.notifier import Delivery, RetryLater
+from bot.delivery.pacing import Limit, Pacer
 from bot.settings import PROJECT_ROOT
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade

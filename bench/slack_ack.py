@@ -53,10 +53,10 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import strings
 from bot.app import build_bot, create_app
 from bot.channels.slack.handler import EVENTS_PATH
 from bot.settings import PROJECT_ROOT, Settings
+from bot.words import strings
 
 if str(PROJECT_ROOT) not in sys.path:  # run as a script, only bench/ is on sys.path
     sys.path.insert(0, str(PROJECT_ROOT))

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from bot.app import Bot, build_bot, create_app, prepare_storage
 from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
-from bot.school import SchoolConfigError
+from bot.school.config import SchoolConfigError
 from bot.settings import Settings
 from bot.single_process import AlreadyRunning, ProcessLock
 from dialogs.loader import FlowError
@@ -175,7 +175,7 @@ async def _check_teams_reach(bot: Bot) -> None:
 async def _verify_log(bot: Bot) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.services.log_check import verify_log
+    from bot.record.log_check import verify_log
     from storage.migrate import is_current
 
     where = _safe_url(bot.settings)

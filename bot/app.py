@@ -11,8 +11,13 @@ from datetime import UTC, datetime, timedelta
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.audit_audience import audience_for
-from bot.audit_commands import invitation
+from bot.audit.chat import invitation
+from bot.audit.invitations import InvitationSender
+from bot.audit.policy_review import PolicyReviewReminder
+from bot.audit.scheduled import AuditJobs
+from bot.cases.alerts import AlertDesk
+from bot.cases.cards import CardMaker
+from bot.channels.audience import audience_for
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.slack.notifier import CHANNEL as SLACK
 from bot.channels.teams.handler import TeamsChannel
@@ -25,25 +30,20 @@ from bot.channels.web.handler import WebChat
 from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import CHANNEL
 from bot.channels.web.sessions import WebSessions
+from bot.chat.router import Router, RouterSettings
+from bot.delivery.dispatch import Dispatcher
+from bot.delivery.messages import Outbound
+from bot.delivery.notifier import Notifier
 from bot.health import add_health_routes
 from bot.logs import request_ids
-from bot.messages import Outbound
 from bot.metrics import BotMetrics
-from bot.router import Router, RouterSettings
-from bot.school import SchoolConfig, load_school_config
-from bot.services.alert_cards import CardMaker
-from bot.services.alerts import AlertDesk
-from bot.services.audit.invitations import InvitationSender
-from bot.services.audit.policy_review import PolicyReviewReminder
-from bot.services.dispatch import Dispatcher
-from bot.services.notifier import Notifier
-from bot.services.people import sync_people
-from bot.services.reports import bind_reports_from_before
-from bot.services.training import sync_from_config as sync_training
+from bot.reports.service import bind_reports_from_before
+from bot.school.config import SchoolConfig, load_school_config
+from bot.school.people import sync_people
 from bot.settings import Settings
+from bot.training.service import sync_from_config as sync_training
 from dialogs.datetimes import format_moment
 from dialogs.loader import BUILTIN_FLOWS, load_flows
-from scheduler.audit_jobs import AuditJobs
 from scheduler.jobs import JobContext
 from scheduler.leader import Leadership
 from scheduler.setup import ScheduledJobs

@@ -17,8 +17,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.router import Router
-from bot.services.dispatch import Dispatcher
+from bot.chat.router import Router
+from bot.delivery.dispatch import Dispatcher
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Event, Outbox, Report
 
 PREFIX = "osbot"

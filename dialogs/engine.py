@@ -137,7 +137,7 @@ class Dialog:
         """Begin the flow; `context` gives the values its `context` names stand for.
 
         `turn` numbers its first question: above every token the conversation has given out
-        (bot/services/conversations.py `ConversationDoc.next_turn`), so that no button of an
+        (bot/chat/conversations.py `ConversationDoc.next_turn`), so that no button of an
         earlier dialog can be taken for one of this one.
         """
         given = dict(context or {})

@@ -6,7 +6,7 @@ Every `Question` and `Summary` a dialog asks carries a `token`: which question i
 was asked, `"<where>.<turn>"`. `<where>` is the step id, `_summary` for the summary or `_cancel`
 for "are you sure you want to stop?" (step ids start with a letter, so these cannot clash);
 `<turn>` is the conversation's question counter, raised each time a new question is asked and
-never reused within a conversation, not even by the next report (bot/services/conversations.py
+never reused within a conversation, not even by the next report (bot/chat/conversations.py
 keeps the highest one given). Example: `"immediate_danger.3"`.
 
 A channel sends the token back with every click on that prompt, whatever the element: each of

@@ -9,7 +9,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from scheduler.audit_jobs import (
+from bot.audit.scheduled import (
     HOUSEKEEPING_EVERY_MINUTES,
     SEND_EVERY_SECONDS,
     START_GRACE,
@@ -18,13 +18,10 @@ from scheduler.audit_jobs import (
     send_invitations,
     start_audit,
 )
-from scheduler.jobs import (
-    JobContext,
-    flush_refusals,
-    purge_drafts,
-    review_retention,
-    sweep_alerts,
-)
+from bot.cases.scheduled import review_retention, sweep_alerts
+from bot.chat.scheduled import purge_drafts
+from bot.record.scheduled import flush_refusals
+from scheduler.jobs import JobContext
 
 PURGE_EVERY_MINUTES = 15
 REFUSALS_EVERY_MINUTES = 5

@@ -17,8 +17,8 @@ import pytest
 from sqlalchemy import bindparam, select, text
 
 from bot.app import Bot
-from bot.services.event_chain import GENESIS, entry_hash
-from bot.services.events import HEAD_RESTORED, LogCheck, open_event, record_event, verify_log
+from bot.record.event_chain import GENESIS, entry_hash
+from bot.record.events import HEAD_RESTORED, LogCheck, open_event, record_event, verify_log
 from bot.settings import PROJECT_ROOT
 from storage.models import Event, EventChain
 from storage.types import UtcDateTime

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from bot.app import Bot, build_bot, prepare_storage
 from bot.maintenance.rotate import INTERRUPTED, RotateError, pending_key_file, rotate_key
-from bot.services.events import record_event, verify_log
+from bot.record.events import record_event, verify_log
 from bot.settings import PROJECT_ROOT, Settings
 from storage.crypto import Cipher, CipherError, Misplaced
 from storage.models import Conversation, Event, Report

@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
-from scheduler.jobs import sweep_alerts
+from bot.cases.scheduled import sweep_alerts
 from tests.alerts.test_alerts import file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.notifiers import RecordingChannel

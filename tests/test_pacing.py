@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.services.pacing import Limit, Pacer
+from bot.delivery.pacing import Limit, Pacer
 
 
 class SimulatedTime:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.people_picker import MAX_QUERY_CHARS, MAX_RESULTS, match_people, person_option
-from bot.school import Person, Role
+from bot.chat.people_picker import MAX_QUERY_CHARS, MAX_RESULTS, match_people, person_option
+from bot.school.config import Person, Role
 
 STAFF = tuple(
     Person(email=f"{name.split()[-1].lower()}@school.example", name=name, roles=(Role.STAFF,))

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from bot.school import Person, Role, SchoolConfig, SchoolConfigError, load_school_config
+from bot.school.config import Person, Role, SchoolConfig, SchoolConfigError, load_school_config
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "school.example.yaml"
 LONDON = ZoneInfo("Europe/London")

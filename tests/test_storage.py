@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
-from bot.services.conversations import first_delivery
-from bot.services.people import sync_people
+from bot.chat.conversations import first_delivery
+from bot.school.people import sync_people
 from storage.migrate import current_revision, head_revision, is_current
 from storage.models import Base, Event, Person
 

@@ -10,7 +10,7 @@ the old format (Fernet, which opened in any row) to the current one.
 What is re-encrypted: reports' answers and who an allegation is about, conversations' dialog
 state and the self-audit's answers. Each report whose answers are sealed again gets a
 `report_resealed` entry in the event log, in the same transaction, binding the new bytes (see
-`bot.services.bindings`); a report that no longer matches the log is not sealed again (that
+`bot.record.bindings`); a report that no longer matches the log is not sealed again (that
 would launder the change): the run stops and names it. Sealed entries of the event log
 (`events.detail_enc`) are NOT re-encrypted: the log's hash chain is computed over those bytes,
 so re-encrypting them would make `verify-log` report every such entry as altered. They stay
@@ -31,8 +31,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import Column, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.services.bindings import BINDING, BOUND_KINDS, binding_of, differences
-from bot.services.events import record_event
+from bot.record.bindings import BINDING, BOUND_KINDS, binding_of, differences
+from bot.record.events import record_event
 from bot.settings import Settings
 from storage.crypto import Cipher, CipherError, Misplaced, read_key_file
 from storage.models import Base, Event, Report

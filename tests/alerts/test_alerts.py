@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.messages import Card, Notice
-from scheduler.jobs import sweep_alerts
+from bot.cases.scheduled import sweep_alerts
+from bot.delivery.messages import Card, Notice
 from storage.models import Outbox
 from tests.support.harness import Chat
 from tests.support.notifiers import FlakyChannel

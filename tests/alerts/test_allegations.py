@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot import strings
-from bot.messages import Card
-from bot.services import addresses
-from scheduler.jobs import sweep_alerts
+from bot.cases.scheduled import sweep_alerts
+from bot.delivery import addresses
+from bot.delivery.messages import Card
+from bot.words import strings
 from storage.models import Outbox
 from tests.alerts.test_alerts import CHAIR, DSL, HEAD, file_concern, outbox
 from tests.support.harness import Chat

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.messages import Card
-from bot.services.events import open_event
+from bot.delivery.messages import Card
+from bot.record.events import open_event
 from storage.models import Event
 from tests.alerts.test_alerts import DSL, file_concern
 from tests.support.harness import Chat

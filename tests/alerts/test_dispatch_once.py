@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from bot.services.dispatch import Dispatcher
-from bot.services.notifier import Delivery
+from bot.delivery.dispatch import Dispatcher
+from bot.delivery.notifier import Delivery
 from storage.models import Outbox
 from tests.alerts.test_alerts import DSL, file_concern
 from tests.support.notifiers import RecordingChannel

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import Bot, create_app
-from bot.services.export import safe_cell
-from bot.services.reports import read_answers
+from bot.cases.export import safe_cell
+from bot.reports.service import read_answers
 from storage.models import Event
 from tests.alerts.test_alerts import DSL, file_concern
 from tests.support.harness import Chat

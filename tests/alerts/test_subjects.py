@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.school import load_school_config
-from bot.services.subjects import Subjects, find_subjects
+from bot.reports.subjects import Subjects, find_subjects
+from bot.school.config import load_school_config
 from tests.conftest import EXAMPLE_CONFIG
 
 SCHOOL = load_school_config(EXAMPLE_CONFIG)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
-from scheduler.audit_jobs import audit_housekeeping, start_audit
+from bot.audit.scheduled import audit_housekeeping, start_audit
 from storage.models import AuditCampaign, AuditMessage
 from tests.support.harness import Chat
 

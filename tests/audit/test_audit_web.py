@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.app import build_bot, prepare_storage
-from bot.services.audit.questions import open_answers
+from bot.audit.questions import open_answers
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant
 from tests.support.clock import FakeClock
 from tests.web.test_web_api import DSL, STAFF, _settings, asked, items, open_chat, serve, sign_in

@@ -15,11 +15,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.app import Bot
-from bot.messages import Notice, Outbound
-from bot.services.audit.invitations import CLAIM_FOR, InvitationSender
-from bot.services.audit.queue import enqueue_message
-from bot.services.notifier import Delivery
-from bot.services.pacing import Limit
+from bot.audit.invitations import CLAIM_FOR, InvitationSender
+from bot.audit.queue import enqueue_message
+from bot.delivery.messages import Notice, Outbound
+from bot.delivery.notifier import Delivery
+from bot.delivery.pacing import Limit
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Outbox, Report
 from tests.support.clock import FakeClock
 from tests.support.harness import Chat

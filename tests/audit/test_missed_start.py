@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.audit_jobs import audit_housekeeping
+from bot.audit.scheduled import audit_housekeeping
 from scheduler.setup import ScheduledJobs
 from storage.models import AuditCampaign, AuditMessage
 

@@ -14,23 +14,22 @@ import pytest
 from PIL import Image
 
 from bot.app import Bot
-from bot.messages import Card
-from bot.services.audit import chart
-from bot.services.audit.exports import (
+from bot.audit import chart
+from bot.audit.exports import (
     CSV_COLUMNS,
     OTHER_TOPIC,
     governors_summary,
     results_csv,
 )
-from bot.services.audit.present import (
+from bot.audit.present import (
     MAX_FIELDS,
     chart_attachment,
     governors_card,
     results_messages,
     status_card,
 )
-from bot.services.audit.questions import NEEDS_STEP, questions, seal_answers
-from bot.services.audit.results import (
+from bot.audit.questions import NEEDS_STEP, questions, seal_answers
+from bot.audit.results import (
     Answer,
     AuditResults,
     CampaignNotFound,
@@ -44,6 +43,7 @@ from bot.services.audit.results import (
     percent,
     wants_training,
 )
+from bot.delivery.messages import Card
 from bot.settings import PROJECT_ROOT
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant
 

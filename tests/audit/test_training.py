@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.services.audit.policy_review import PolicyReviewReminder
+from bot.audit.policy_review import PolicyReviewReminder
 from tests.conftest import EXAMPLE_CONFIG
 from tests.support.harness import Chat
 from tests.support.notifiers import RecordingChannel

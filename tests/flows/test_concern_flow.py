@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.messages import Answered
+from bot.delivery.messages import Answered
 from tests.support.harness import Chat
 from tests.support.reports import all_reports, answers_of, event_kinds, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, Answer, start, walk_to_summary

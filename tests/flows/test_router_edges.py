@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.messages import Inbound
-from scheduler.jobs import purge_drafts
+from bot.chat.scheduled import purge_drafts
+from bot.delivery.messages import Inbound
 from tests.support.harness import Chat
 from tests.support.reports import all_reports, answers_of, event_kinds, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary

@@ -7,8 +7,8 @@ stored, no report is opened and the person is shown where they are.
 
 from __future__ import annotations
 
-from bot import strings
-from bot.messages import Summary
+from bot.delivery.messages import Summary
+from bot.words import strings
 from storage.models import AuditParticipant
 from tests.alerts.test_alerts import DSL
 from tests.audit.test_audit_commands import count

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.messages import Card
-from bot.services.reports import submit_report
-from bot.strings import URGENT_REASONS
+from bot.delivery.messages import Card
+from bot.reports.service import submit_report
+from bot.words.strings import URGENT_REASONS
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from storage.models import Outbox, Report
 from tests.support.harness import Chat

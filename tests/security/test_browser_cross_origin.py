@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from playwright.async_api import expect
 
-from bot import strings
+from bot.words import strings
 from tests.web.test_browser import Served, Tab, served, sign_in_by_clicking, tab
 
 __all__ = ["served", "tab"]  # the fixtures, shared with the web chat's browser tests

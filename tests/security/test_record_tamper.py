@@ -25,7 +25,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
 from bot.app import Bot, create_app
-from bot.messages import Card
+from bot.delivery.messages import Card
 from bot.settings import PROJECT_ROOT
 from storage.models import Event, Report
 from tests.alerts.test_alerts import DSL, file_concern

@@ -16,8 +16,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import Bot, create_app
-from bot.services.events import verify_log
-from scheduler import jobs
+from bot.record import scheduled as jobs
+from bot.record.events import verify_log
 from storage.models import Event
 from tests.alerts.test_alerts import DSL, file_concern
 from tests.support.harness import Chat

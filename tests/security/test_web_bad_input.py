@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot import strings
+from bot.words import strings
 from tests.security import fuzz
 from tests.security.web_client import DSL, open_chat, serve, sign_in, tracebacks, web_bot
 from tests.web.test_web_api import assert_friendly, notices

@@ -14,7 +14,7 @@ from aiohttp import WSMsgType
 from sqlalchemy import select
 
 from bot.channels.web import auth
-from bot.messages import Notice
+from bot.delivery.messages import Notice
 from storage.models import Outbox, WebSession
 from tests.alerts.test_alerts import file_concern
 from tests.security.web_client import (

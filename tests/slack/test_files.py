@@ -7,7 +7,7 @@ import json
 
 from bot.channels.slack.files import ALT_TEXT_MAX, FileUpload, render_with_files
 from bot.channels.slack.render import render_turn
-from bot.messages import Attachment, Card, Link, Notice
+from bot.delivery.messages import Attachment, Card, Link, Notice
 
 CHART = Attachment(
     "chart.png",

@@ -19,7 +19,7 @@ from bot.channels.slack.parse import (
     to_inbound,
     unescape,
 )
-from bot.messages import User
+from bot.delivery.messages import User
 
 PAYLOADS = Path(__file__).parent / "payloads"
 TEAM = "T07QB6L2M1A"

@@ -34,7 +34,7 @@ from bot.channels.slack.render import (
     render_card_update,
     render_turn,
 )
-from bot.messages import (
+from bot.delivery.messages import (
     Card,
     CardField,
     Link,

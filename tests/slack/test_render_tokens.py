@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot import strings
 from bot.channels.slack.blocks import token_of
 from bot.channels.slack.parse import parse_action
 from bot.channels.slack.render import answered_update, render_turn
-from bot.messages import Answered, Outbound, Question, Summary
+from bot.delivery.messages import Answered, Outbound, Question, Summary
+from bot.words import strings
 from tests.slack.test_render import (
     CHOICE_QUESTION,
     MULTI_QUESTION,

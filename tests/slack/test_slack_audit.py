@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
+from bot.audit.questions import open_answers
 from bot.channels.slack.identity import workspace_staff
-from bot.services.audit.questions import open_answers
 from storage.models import AuditParticipant, Event
 from tests.slack.conftest import DSL, PEOPLE, STAFF
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for

@@ -10,7 +10,7 @@ import io
 
 from sqlalchemy import select
 
-from bot.services.export import to_csv
+from bot.cases.export import to_csv
 from storage.models import Event, Report
 from tests.slack.conftest import DSL, PEOPLE, STAFF
 from tests.slack.test_slack_audit import until

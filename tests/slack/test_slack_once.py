@@ -4,8 +4,8 @@ taking the row over after the first one stalled. Each time the DSL has the alert
 
 from __future__ import annotations
 
-from bot.services.dispatch import Dispatcher
-from bot.services.outbox import CLAIM_FOR
+from bot.delivery.dispatch import Dispatcher
+from bot.delivery.outbox import CLAIM_FOR
 from tests.slack.conftest import DSL, STAFF
 from tests.slack.filing import eventually, outbox_rows, submitted, to_summary
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for

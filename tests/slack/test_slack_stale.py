@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import strings
+from bot.words import strings
 from storage.models import Report
 from tests.slack.conftest import DSL, STAFF
 from tests.slack.world import SlackWorld, blocks_of, text_of

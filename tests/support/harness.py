@@ -7,8 +7,8 @@ from itertools import count
 from sqlalchemy import select
 
 from bot.app import Bot
-from bot.messages import Inbound, Notice, Outbound, Question, Summary, User
-from bot.school import Person
+from bot.delivery.messages import Inbound, Notice, Outbound, Question, Summary, User
+from bot.school.config import Person
 from storage.models import Outbox, Report
 
 # Platform message ids are unique across every conversation; so are these.

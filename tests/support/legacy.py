@@ -11,7 +11,7 @@ from typing import Any
 from cryptography.fernet import Fernet
 
 from bot.app import build_bot
-from bot.services.events import record_event
+from bot.record.events import record_event
 from bot.settings import Settings
 from storage.migrate import upgrade
 from storage.models import Report

@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from bot.messages import Card, Notice
-from bot.services.notifier import Delivery, RetryLater
+from bot.delivery.messages import Card, Notice
+from bot.delivery.notifier import Delivery, RetryLater
 
 
 @dataclass

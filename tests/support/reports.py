@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import Bot
-from bot.services.reports import read_answers
+from bot.reports.service import read_answers
 from storage.models import Event, Report
 
 

@@ -28,14 +28,14 @@ from aiohttp.test_utils import TestServer
 from microsoft_agents.activity import Activity
 from sqlalchemy import select
 
+from bot.audit.exports import CSV_COLUMNS, results_csv
+from bot.audit.present import chart_attachment, csv_attachment
 from bot.channels.teams.cards import MESSAGE_BYTES_MAX, json_size
 from bot.channels.teams.file_consent import UploadFailed, put_file
 from bot.channels.teams.files import consent_activity, info_activity
 from bot.channels.teams.parse import UploadInfo
 from bot.channels.teams.render import render_turn
-from bot.messages import Attachment, Card, FileSource, Link
-from bot.services.audit.exports import CSV_COLUMNS, results_csv
-from bot.services.audit.present import chart_attachment, csv_attachment
+from bot.delivery.messages import Attachment, Card, FileSource, Link
 from storage.models import Event
 from tests.audit.test_results import (
     BOB_COMMENT,

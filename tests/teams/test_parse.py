@@ -17,7 +17,7 @@ from bot.channels.teams.parse import (
     submitted_value,
     to_inbound,
 )
-from bot.messages import FileSource, User
+from bot.delivery.messages import FileSource, User
 
 PAYLOADS = Path(__file__).parent / "payloads"
 USER = "29:1kXq7bR3tUvW9yZ0aB2cD4eF6gH8iJ0kL2mN4oP6qR8sT0uV2wX4yZ6aB8cD0eF2gH4iJ6kL8mN0oP2qR4sT6uV"

@@ -19,13 +19,13 @@ import io
 from microsoft_agents.activity import Activity
 from PIL import Image
 
+from bot.audit import chart
+from bot.audit.present import chart_attachment, csv_attachment
 from bot.channels.teams.cards import json_size
 from bot.channels.teams.files import CONSENT_CARD
 from bot.channels.teams.pictures import picture_activity
 from bot.channels.teams.render import render_turn
-from bot.messages import Attachment, Card, Link
-from bot.services.audit import chart
-from bot.services.audit.present import chart_attachment, csv_attachment
+from bot.delivery.messages import Attachment, Card, Link
 from bot.settings import PROJECT_ROOT
 from tests.audit.test_results import _synthetic
 

@@ -23,6 +23,7 @@ from cryptography.fernet import Fernet
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from microsoft_agents.activity import Activity
 
+from bot.cases.cards import ICT_STEPS, CardMaker
 from bot.channels.teams.cards import (
     ACTIONS_PER_SET,
     BUTTON_TITLE_MAX,
@@ -41,7 +42,7 @@ from bot.channels.teams.render import (
     render_card_update,
     render_turn,
 )
-from bot.messages import (
+from bot.delivery.messages import (
     Card,
     CardField,
     Inbound,
@@ -54,8 +55,7 @@ from bot.messages import (
     SummaryRow,
     User,
 )
-from bot.school import load_school_config
-from bot.services.alert_cards import ICT_STEPS, CardMaker
+from bot.school.config import load_school_config
 from dialogs.display import cancel_question, question_for
 from dialogs.engine import Dialog, DialogState
 from dialogs.loader import BUILTIN_FLOWS, load_flows
@@ -728,7 +728,7 @@ def _report(**fields: Any) -> Report:
 
 
 async def _case_messages() -> list[Outbound]:
-    """The alerts, updates and notices of bot/services/alert_cards.py, for cases in each state."""
+    """The alerts, updates and notices of bot/cases/cards.py, for cases in each state."""
     cipher = Cipher([Fernet.generate_key()])
     school = load_school_config(EXAMPLE_CONFIG)
     maker = CardMaker(school=school, cipher=cipher, flows=load_flows(BUILTIN_FLOWS))

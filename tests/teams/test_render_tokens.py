@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot import strings
 from bot.channels.teams.render import card_values, render_answered, render_turn
-from bot.messages import Answered, Notice, Outbound, Question, Summary
+from bot.delivery.messages import Answered, Notice, Outbound, Question, Summary
+from bot.words import strings
 from tests.teams.test_render import (
     CHOICE_QUESTION,
     MULTI_QUESTION,

@@ -10,8 +10,8 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import select
 
+from bot.audit.questions import open_answers
 from bot.channels.teams.cards import json_size
-from bot.services.audit.questions import open_answers
 from storage.models import AuditCampaign, AuditParticipant
 from tests.teams.connector import text_of
 from tests.teams.test_teams_flows import HANDLERS, answer, install_for_handlers

@@ -13,7 +13,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.services.export import to_csv
+from bot.cases.export import to_csv
 from storage.models import Event, Report
 from tests.teams.connector import Sent, text_of
 from tests.teams.test_files import INFO, FakeOneDrive, answer, consent_in, onedrive

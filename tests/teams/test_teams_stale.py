@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import strings
 from bot.channels.teams.render import card_values
+from bot.words import strings
 from tests.support.walk import cyberbullying_concern
 from tests.teams.connector import Sent, text_of
 from tests.teams.test_teams_flows import install_for_handlers, reports

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.channels.web.parse import FrameError, parse_frame
-from bot.messages import User
+from bot.delivery.messages import User
 
 USER = User("t.brannigan@example.org", "t.brannigan@example.org", "Tom Brannigan")
 

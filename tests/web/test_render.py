@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.channels.web.render import render, render_all
-from bot.messages import (
+from bot.delivery.messages import (
     Answered,
     Attachment,
     Card,

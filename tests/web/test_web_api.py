@@ -26,8 +26,8 @@ from sqlalchemy import select, text
 
 from bot.app import Bot, build_bot, create_app, prepare_storage
 from bot.channels.web import auth
+from bot.delivery.messages import Notice
 from bot.health import add_health_routes
-from bot.messages import Notice
 from bot.settings import PROJECT_ROOT, Settings
 from storage.models import Conversation
 from tests.support.clock import FakeClock

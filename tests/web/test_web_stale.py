@@ -7,7 +7,7 @@ import json
 import uuid
 from typing import Any
 
-from bot import strings
+from bot.words import strings
 from tests.support.reports import all_reports, only_report
 from tests.support.walk import cyberbullying_concern
 from tests.web.test_web_api import DSL, Socket, open_chat, serve, sign_in

@@ -51,7 +51,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.messages import Option
+from bot.delivery.messages import Option
 
 Json = dict[str, Any]
 

@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack.blocks import Json
 from bot.channels.slack.render import render_turn
-from bot.messages import Attachment, Card, Outbound
+from bot.delivery.messages import Attachment, Card, Outbound
 
 log = logging.getLogger(__name__)
 ALT_TEXT_MAX = 1000  # files.getUploadURLExternal: alt_txt_too_large beyond 1,000 characters

@@ -22,7 +22,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import strings
+from bot.cases.recipients import HANDLER_ROLES
 from bot.channels.slack.files import FileUpload, render_with_files, upload
 from bot.channels.slack.home import home_view
 from bot.channels.slack.identity import SlackDirectory, UnknownSlackUser
@@ -40,11 +40,11 @@ from bot.channels.slack.parse import (
 from bot.channels.slack.people import PERSON_PICK, options_json, parse_suggestion
 from bot.channels.slack.render import answered_update, render_turn
 from bot.channels.slack.validation import Rejected, parse_body, verify_signature
-from bot.messages import Answered, Notice
-from bot.router import Router
-from bot.school import SchoolConfig
-from bot.services.recipients import HANDLER_ROLES
+from bot.chat.router import Router
+from bot.delivery.messages import Answered, Notice
+from bot.school.config import SchoolConfig
 from bot.settings import Settings
+from bot.words import strings
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"

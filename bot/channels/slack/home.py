@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import strings
 from bot.channels.slack.blocks import escape_mrkdwn
+from bot.words import strings
 
 
 def home_view(
     school: str, flows: list[tuple[str, str]], *, handles_cases: bool, waiting: int = 0
 ) -> dict[str, Any]:
     """`waiting`: the open cases this person may handle and nobody has acknowledged (a case
-    they may be the subject of is never counted: bot/case_commands.py)."""
+    they may be the subject of is never counted: bot/cases/chat.py)."""
     buttons = [_button(value, label, i) for i, (value, label) in enumerate(flows)]
     buttons.append(_button("__mine", strings.MY_REPORTS_OPTION, len(buttons)))
     if handles_cases:

@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.messages import User
-from bot.services import addresses
-from bot.services.addresses import IDENTITY_FRESH_FOR
+from bot.delivery import addresses
+from bot.delivery.addresses import IDENTITY_FRESH_FOR
+from bot.delivery.messages import User
 from storage.models import ChannelAddress
 
 CHANNEL = "slack"
@@ -82,7 +82,7 @@ class SlackDirectory:
 
     async def learn_mentions(self, team_id: str, text: str | None) -> None:
         """Look up the people a message mentions (`<@U…>`), so an allegation that names someone
-        by a mention is matched to them (bot/services/subjects.py reads what is stored here).
+        by a mention is matched to them (bot/reports/subjects.py reads what is stored here).
         A mention Slack cannot answer for is left unmatched, and the case says so."""
         for user_id in list(dict.fromkeys(_MENTION.findall(text or "")))[:_MAX_MENTIONS]:
             try:

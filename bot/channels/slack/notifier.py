@@ -20,8 +20,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack.identity import SlackDirectory
 from bot.channels.slack.render import CardTooLarge, render_card_update, render_turn
-from bot.messages import Card
-from bot.services.notifier import Delivery, RetryLater
+from bot.delivery.messages import Card
+from bot.delivery.notifier import Delivery, RetryLater
 
 log = logging.getLogger(__name__)
 CHANNEL = "slack"

@@ -30,7 +30,7 @@ from typing import Any, Literal
 from bot.channels.payload import Fields, digest
 from bot.channels.slack.blocks import token_of
 from bot.channels.slack.people import PERSON_PICK, picked_value
-from bot.messages import Inbound, User
+from bot.delivery.messages import Inbound, User
 
 CHANNEL = "slack"
 MULTI_DONE = "multi_done"  # the action_id of the multi-choice question's "Done" button

@@ -20,7 +20,6 @@ from typing import Any
 
 from slack_sdk.models.blocks import ExternalDataSelectElement, InteractiveElement
 
-from bot import strings
 from bot.channels.slack.blocks import (
     ELLIPSIS,
     OPTION_TEXT_MAX,
@@ -33,7 +32,8 @@ from bot.channels.slack.blocks import (
     size,
     token_of,
 )
-from bot.messages import Option, Question
+from bot.delivery.messages import Option, Question
+from bot.words import strings
 
 PERSON_PICK = "person_pick"  # the external_select's action_id
 BLOCK_PREFIX = "person:"  # its block_id: "person:<step id>"

@@ -29,7 +29,6 @@ from typing import Any
 from slack_sdk.models.blocks import CheckboxesElement, InteractiveElement
 from slack_sdk.models.blocks import Option as SlackOption
 
-from bot import strings
 from bot.channels.slack.blocks import (
     ASK_PREFIX,
     BUTTON_TEXT_MAX,
@@ -55,7 +54,8 @@ from bot.channels.slack.blocks import (
     with_token,
 )
 from bot.channels.slack.people import picker_blocks
-from bot.messages import Answered, Card, Notice, Option, Outbound, Question, Summary
+from bot.delivery.messages import Answered, Card, Notice, Option, Outbound, Question, Summary
+from bot.words import strings
 from dialogs.prompts import Tone
 
 __all__ = [

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from bot.messages import Option
+from bot.delivery.messages import Option
 
 Json = dict[str, Any]
 

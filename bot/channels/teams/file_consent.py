@@ -37,18 +37,18 @@ from urllib.parse import urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout
 
-from bot import strings
-from bot.audit_commands import RESULT_ROLES
+from bot.audit import present, results
+from bot.audit.chat import RESULT_ROLES
+from bot.cases import service as cases
 from bot.channels.teams.cards import Json
 from bot.channels.teams.files import info_activity
 from bot.channels.teams.parse import CHANNEL, FileConsent
 from bot.channels.teams.render import render_turn
-from bot.messages import Attachment, FileSource, Notice, User
-from bot.router import Router
-from bot.services import cases
-from bot.services.audit import present, results
-from bot.services.events import record_event
+from bot.chat.router import Router
+from bot.delivery.messages import Attachment, FileSource, Notice, User
+from bot.record.events import record_event
 from bot.settings import is_loopback
+from bot.words import strings
 from dialogs.prompts import Tone
 
 log = logging.getLogger(__name__)

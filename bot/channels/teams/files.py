@@ -26,10 +26,10 @@ answers given meanwhile change it a little.
 
 from __future__ import annotations
 
-from bot import strings
 from bot.channels.teams.cards import Json, shorten
 from bot.channels.teams.parse import UploadInfo, file_context
-from bot.messages import Attachment
+from bot.delivery.messages import Attachment
+from bot.words import strings
 
 CONSENT_CARD = "application/vnd.microsoft.teams.card.file.consent"
 INFO_CARD = "application/vnd.microsoft.teams.card.file.info"

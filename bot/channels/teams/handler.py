@@ -22,7 +22,7 @@ from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 
-from bot import strings
+from bot.cases.recipients import HANDLER_ROLES
 from bot.channels.teams.auth import Refused, authenticate
 from bot.channels.teams.cards import Json
 from bot.channels.teams.file_consent import FileConsents, not_saved
@@ -41,12 +41,12 @@ from bot.channels.teams.render import render_answered, render_turn
 from bot.channels.teams.sdk import auth_configuration, build_adapter, reference_of
 from bot.channels.teams.sending import Sender
 from bot.channels.teams.validate import activity_problem, quieten_sdk_validation
-from bot.messages import Answered, Notice, Option, Outbound, User
-from bot.router import Router
-from bot.school import SchoolConfig
-from bot.services import addresses
-from bot.services.recipients import HANDLER_ROLES
+from bot.chat.router import Router
+from bot.delivery import addresses
+from bot.delivery.messages import Answered, Notice, Option, Outbound, User
+from bot.school.config import SchoolConfig
 from bot.settings import Settings
+from bot.words import strings
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.teams.parse import CHANNEL, TeamsInput
 from bot.channels.teams.sending import Sender
-from bot.messages import User
-from bot.services import addresses
+from bot.delivery import addresses
+from bot.delivery.messages import User
 
 log = logging.getLogger(__name__)
 

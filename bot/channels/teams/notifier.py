@@ -24,9 +24,9 @@ from bot.channels.teams.parse import CHANNEL
 from bot.channels.teams.render import CardTooLarge, render_card_update, render_turn
 from bot.channels.teams.sdk import continue_conversation, post_new, replace
 from bot.channels.teams.sending import Sender, TeamsBusy, retry_after
-from bot.messages import Card
-from bot.services import addresses
-from bot.services.notifier import Delivery, RetryLater
+from bot.delivery import addresses
+from bot.delivery.messages import Card
+from bot.delivery.notifier import Delivery, RetryLater
 
 # Someone who has not installed the app may do so at any moment (or their admin may push it);
 # look again every so often. Escalation meanwhile goes on on every channel.

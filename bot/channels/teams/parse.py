@@ -47,7 +47,7 @@ from bot.channels.teams.people import (
     PeopleSearch,
     parse_search,
 )
-from bot.messages import FILE_KINDS, FileSource, Inbound, User
+from bot.delivery.messages import FILE_KINDS, FileSource, Inbound, User
 
 CHANNEL = "teams"
 CHANNEL_ID = "msteams"

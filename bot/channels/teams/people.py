@@ -20,9 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot import strings
 from bot.channels.teams.cards import Json, action_sets, nonblank, submit
-from bot.messages import Option, Question
+from bot.delivery.messages import Option, Question
+from bot.words import strings
 
 SEARCH_INVOKE = "application/search"
 SEARCH_RESPONSE = "application/vnd.microsoft.search.searchResponse"

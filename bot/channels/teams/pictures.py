@@ -32,7 +32,7 @@ import math
 from PIL import Image
 
 from bot.channels.teams.cards import Json, json_size, shorten
-from bot.messages import Attachment
+from bot.delivery.messages import Attachment
 
 PICTURE_SIDE_MAX = 1024
 PICTURE_BYTES_MAX = 1_000_000

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from bot import strings
 from bot.channels.teams.cards import (
     ADAPTIVE_CARD,
     MESSAGE_BYTES_MAX,
@@ -60,7 +59,8 @@ from bot.channels.teams.rows import (
     rows_of,
     toned,
 )
-from bot.messages import Answered, Card, Outbound, Question, Summary
+from bot.delivery.messages import Answered, Card, Outbound, Question, Summary
+from bot.words import strings
 
 __all__ = [
     "CardTooLarge",

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot import strings
 from bot.channels.teams.cards import (
     BUTTON_TITLE_MAX,
     Json,
@@ -25,7 +24,17 @@ from bot.channels.teams.cards import (
 )
 from bot.channels.teams.parse import CLICK_KEY, MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
 from bot.channels.teams.people import PERSON_KEY, picker_elements
-from bot.messages import Answered, Attachment, Card, Notice, Option, Outbound, Question, Summary
+from bot.delivery.messages import (
+    Answered,
+    Attachment,
+    Card,
+    Notice,
+    Option,
+    Outbound,
+    Question,
+    Summary,
+)
+from bot.words import strings
 from dialogs.prompts import Tone
 
 CHOICE_INPUTS = {"choice", "yes_no", "confirm", "menu"}

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from aiohttp import ClientConnectionError, ClientResponseError
 
-from bot.services.pacing import Limit, Pacer
+from bot.delivery.pacing import Limit, Pacer
 
 T = TypeVar("T")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot import strings
-from bot.audit_commands import RESULT_ROLES
+from bot.audit import exports, results
+from bot.audit.chart import results_chart_png
+from bot.audit.chat import RESULT_ROLES
 from bot.channels.web.export_routes import _HEADERS, NOT_SIGNED_IN, _refusal
 from bot.channels.web.handler import WebChat
-from bot.services.audit import exports, results
-from bot.services.audit.chart import results_chart_png
-from bot.services.events import record_event
+from bot.record.events import record_event
+from bot.words import strings
 
 
 def add_audit_routes(app: web.Application, chat: WebChat) -> None:

@@ -1,6 +1,6 @@
 """Exporting a case's chronology from the web chat: a CSV and a printable page. (In Slack and
 Teams the chronology card's "Export the chronology" button sends the CSV as a file instead:
-bot/case_commands.py.)
+bot/cases/chat.py.)
 
 Only a signed-in person the case may be shown to gets it (checked on the server, every time, by
 `cases.authorise`, which records a refusal); every export is recorded in the same transaction
@@ -13,10 +13,11 @@ from typing import Literal
 
 from aiohttp import web
 
-from bot import strings
-from bot.case_commands import case_key
+from bot.cases import export
+from bot.cases import service as cases
+from bot.cases.chat import case_key
 from bot.channels.web.handler import WebChat
-from bot.services import cases, export
+from bot.words import strings
 
 Format = Literal["csv", "html"]
 NOT_SIGNED_IN = "Please sign in to the chat first, then open the export again."

@@ -25,9 +25,9 @@ from bot.channels.web.parse import (
 )
 from bot.channels.web.render import render_all
 from bot.channels.web.sessions import SignedIn, WebSessions
-from bot.messages import Inbound, Outbound, User
-from bot.router import Router
-from bot.school import Person, SchoolConfig
+from bot.chat.router import Router
+from bot.delivery.messages import Inbound, Outbound, User
+from bot.school.config import Person, SchoolConfig
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

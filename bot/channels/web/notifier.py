@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.channels.web.parse import CHANNEL
-from bot.services.notifier import Delivery, RetryLater
+from bot.delivery.notifier import Delivery, RetryLater
 
 if TYPE_CHECKING:
     from bot.channels.web.handler import WebChat

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.messages import Inbound, User
+from bot.delivery.messages import Inbound, User
 
 CHANNEL = "web"
 # The most one websocket message may carry. Generous, so that text over MAX_TEXT_CHARS still

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.messages import Answered, Card, Link, Notice, Option, Outbound, Question, Summary
+from bot.delivery.messages import Answered, Card, Link, Notice, Option, Outbound, Question, Summary
 
 
 def render(message: Outbound) -> dict[str, Any]:

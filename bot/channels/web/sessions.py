@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases.recipients import HANDLER_ROLES
 from bot.channels.web import auth
-from bot.school import Person, SchoolConfig
-from bot.services.recipients import HANDLER_ROLES
+from bot.school.config import Person, SchoolConfig
 from storage.models import WebSession
 
 # How stale `last_seen_at` may get before a request writes it again: one write a minute at

@@ -1,0 +1,314 @@
+"""The results as a picture: one horizontal bar per question, split into Yes and No.
+
+Anonymised (counts only), so it may go to governors as well as the DSL. Colour is never the
+only cue: the No part is hatched, every bar has its numbers written beside it, and parts wide
+enough say "Yes" or "No" on them. The size is 1200 x (80 per question + 200) pixels, on white.
+
+Text uses DejaVu Sans or Liberation Sans when the system has them, else the scalable font that
+comes with Pillow (ImageFont.load_default(size=...), Pillow 10.1+, which needs FreeType: Pillow's
+wheels include it), else Pillow's small bitmap font: the layout measures whatever it got.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.audit.results import AuditResults, QuestionCount, percent
+
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+Colour = tuple[int, int, int]
+
+TITLE = "Staff online-safety self-audit {year}"
+TITLE_SO_FAR = "Staff online-safety self-audit {year} (results so far)"
+SUBTITLE = "{finished} of {invited} staff finished ({percent}%)"
+SUBTITLE_UNFINISHED = "; {unfinished} started but had not finished (not counted)"
+LEGEND_YES = "Yes"
+LEGEND_NO = "No (a training need)"
+LEGEND_UNANSWERED = "Not answered"
+LEGEND_NOTE = "Bars: % of the staff who finished"
+BAR_YES = "Yes"
+BAR_NO = "No"
+NUMBERS_YES = "Yes {count} ({percent}%)"
+NUMBERS_NO = "No {count} ({percent}%)"
+NUMBERS_UNANSWERED = "Not answered {count}"
+NOBODY_YET = "Nobody has finished yet"
+NO_QUESTIONS = "This audit has no yes/no questions."
+
+WIDTH = 1200
+ROW = 80
+TOP = 150
+BOTTOM = 50
+MARGIN = 32
+LABEL_RIGHT = 452
+BAR_LEFT = 472
+BAR_RIGHT = 1000
+NUMBERS_LEFT = 1016
+BAR_HEIGHT = 36
+
+WHITE: Colour = (255, 255, 255)
+INK: Colour = (31, 31, 31)
+MUTED: Colour = (90, 90, 90)
+GRID: Colour = (214, 214, 214)
+STRIPE: Colour = (246, 247, 249)
+YES_FILL: Colour = (26, 127, 75)  # a dark green: white text on it passes WCAG AA
+NO_FILL: Colour = (196, 78, 12)  # vermillion: told apart from the green by more than hue
+NO_HATCH: Colour = (240, 170, 120)
+UNANSWERED_FILL: Colour = (200, 200, 200)
+EMPTY_OUTLINE: Colour = (170, 170, 170)
+
+_REGULAR = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
+_BOLD = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
+
+
+def chart_size(results: AuditResults) -> tuple[int, int]:
+    return WIDTH, ROW * len(results.counts) + TOP + BOTTOM
+
+
+def results_chart_png(results: AuditResults) -> bytes:
+    """The chart as PNG bytes."""
+    width, height = chart_size(results)
+    image = Image.new("RGB", (width, height), WHITE)
+    draw = ImageDraw.Draw(image)
+    _heading(image, draw, results)
+    plot_bottom = TOP + ROW * len(results.counts)
+    for index in range(len(results.counts)):
+        if index % 2 == 0:
+            draw.rectangle(
+                (MARGIN - 8, TOP + index * ROW, WIDTH - 8, TOP + (index + 1) * ROW - 1), fill=STRIPE
+            )
+    if results.counts:
+        _grid(draw, plot_bottom)
+    else:
+        _write(draw, (MARGIN, TOP + 10), NO_QUESTIONS, _font(20), MUTED)
+    for index, count in enumerate(results.counts):
+        _row(image, draw, count, results.finished, TOP + index * ROW)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def _heading(image: Image.Image, draw: ImageDraw.ImageDraw, results: AuditResults) -> None:
+    title = (TITLE if results.closed_at is not None else TITLE_SO_FAR).format(
+        year=results.academic_year
+    )
+    subtitle = SUBTITLE.format(
+        finished=results.finished,
+        invited=results.invited,
+        percent=percent(results.finished, results.invited),
+    )
+    if results.unfinished:
+        subtitle += SUBTITLE_UNFINISHED.format(unfinished=results.unfinished)
+    _write(
+        draw,
+        (MARGIN, 36),
+        _fit(title, _font(30, bold=True), WIDTH - 2 * MARGIN),
+        _font(30, bold=True),
+        INK,
+    )
+    _write(draw, (MARGIN, 76), _fit(subtitle, _font(20), WIDTH - 2 * MARGIN), _font(20), MUTED)
+    legend = [(LEGEND_YES, "yes"), (LEGEND_NO, "no")]
+    if any(c.unanswered for c in results.counts):
+        legend.append((LEGEND_UNANSWERED, "unanswered"))
+    font = _font(18)
+    x, middle = MARGIN, 118
+    for text, kind in legend:
+        _swatch(image, draw, (x, middle - 11, x + 34, middle + 11), kind)
+        x += 44
+        _write(draw, (x, middle), text, font, INK)
+        x += int(draw.textlength(text, font=font)) + 32
+    if results.finished:
+        _write(draw, (WIDTH - MARGIN, middle), LEGEND_NOTE, font, MUTED, align="right")
+    else:
+        _write(draw, (WIDTH - MARGIN, middle), NOBODY_YET, _font(18, bold=True), INK, align="right")
+
+
+def _grid(draw: ImageDraw.ImageDraw, plot_bottom: int) -> None:
+    font = _font(16)
+    for tick in (0, 25, 50, 75, 100):
+        x = _x(tick / 100)
+        draw.line((x, TOP, x, plot_bottom), fill=GRID if tick else MUTED, width=1 if tick else 2)
+        _write(draw, (x, plot_bottom + 18), f"{tick}%", font, MUTED, align="center")
+
+
+def _row(
+    image: Image.Image, draw: ImageDraw.ImageDraw, count: QuestionCount, finished: int, top: int
+) -> None:
+    _label(draw, f"{count.number}. {count.question.label}", top)
+    y0 = top + (ROW - BAR_HEIGHT) // 2
+    y1 = y0 + BAR_HEIGHT
+    if finished == 0:
+        draw.rectangle((BAR_LEFT, y0, BAR_RIGHT, y1), outline=EMPTY_OUTLINE, width=1)
+    else:
+        x = BAR_LEFT
+        parts = (
+            (count.yes, "yes", BAR_YES),
+            (count.no, "no", BAR_NO),
+            (count.unanswered, "unanswered", ""),
+        )
+        done = 0
+        for value, kind, word in parts:
+            if not value:
+                continue
+            done += value
+            end = _x(done / finished)
+            _swatch(image, draw, (x, y0, end, y1), kind)
+            _on_bar(draw, word, (x, y0, end, y1), kind)
+            x = end
+    lines = [
+        NUMBERS_YES.format(count=count.yes, percent=percent(count.yes, finished)),
+        NUMBERS_NO.format(count=count.no, percent=percent(count.no, finished)),
+    ]
+    if count.unanswered:
+        lines.append(NUMBERS_UNANSWERED.format(count=count.unanswered))
+    font = _font(17 if len(lines) == 2 else 16)
+    step = _line_height(font)
+    first = top + ROW // 2 - step * (len(lines) - 1) / 2
+    for k, line in enumerate(lines):
+        _write(draw, (NUMBERS_LEFT, int(first + k * step)), line, font, INK)
+
+
+def _label(draw: ImageDraw.ImageDraw, text: str, top: int) -> None:
+    """The question's label, wrapped to the left column; smaller type if it needs it."""
+    width = LABEL_RIGHT - MARGIN
+    for size in (20, 18, 16, 14):
+        font = _font(size)
+        step = _line_height(font)
+        lines = _wrap(text, font, width)
+        if len(lines) * step <= ROW - 8:
+            break
+    else:
+        most = max(1, (ROW - 8) // step)
+        lines = lines[:most]
+        lines[-1] = _fit(lines[-1] + " …", font, width)
+    first = top + ROW // 2 - step * (len(lines) - 1) / 2
+    for k, line in enumerate(lines):
+        _write(draw, (MARGIN, int(first + k * step)), line, font, INK)
+
+
+def _swatch(
+    image: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    box: tuple[int, int, int, int],
+    kind: str,
+) -> None:
+    """A filled part of a bar (or a legend key): green, hatched vermillion, or grey."""
+    x0, y0, x1, y1 = box
+    if x1 <= x0:
+        return
+    if kind == "yes":
+        draw.rectangle(box, fill=YES_FILL)
+    elif kind == "no":
+        draw.rectangle(box, fill=NO_FILL)
+        tile = Image.new("RGB", (x1 - x0, y1 - y0), NO_FILL)
+        hatch = ImageDraw.Draw(tile)
+        height = y1 - y0
+        for k in range(-height, x1 - x0 + height, 9):
+            hatch.line((k, height, k + height, 0), fill=NO_HATCH, width=2)
+        image.paste(tile, (x0, y0))
+    else:
+        draw.rectangle(box, fill=UNANSWERED_FILL)
+
+
+def _on_bar(
+    draw: ImageDraw.ImageDraw, word: str, box: tuple[int, int, int, int], kind: str
+) -> None:
+    """ "Yes" or "No" on a part of a bar, where it fits, on a solid patch so it stays legible."""
+    if not word:
+        return
+    font = _font(17, bold=True)
+    x0, y0, x1, y1 = box
+    width = int(draw.textlength(word, font=font))
+    if x1 - x0 < width + 16:
+        return
+    middle = (y0 + y1) // 2
+    if kind == "no":
+        half = _line_height(font) // 2 + 1
+        draw.rectangle((x0 + 4, middle - half, x0 + 12 + width, middle + half), fill=NO_FILL)
+    _write(draw, (x0 + 8, middle), word, font, WHITE)
+
+
+def _x(fraction: float) -> int:
+    return BAR_LEFT + round((BAR_RIGHT - BAR_LEFT) * max(0.0, min(1.0, fraction)))
+
+
+def _write(
+    draw: ImageDraw.ImageDraw,
+    at: tuple[int, int],
+    text: str,
+    font: Font,
+    fill: Colour,
+    *,
+    align: str = "left",
+    middle: bool = True,
+) -> None:
+    """Text at `at`: its left, centre or right edge there, its middle (or top) at that height.
+
+    Positioned by measuring, not with anchors, which Pillow's bitmap font does not support.
+    """
+    x, y = at
+    width = draw.textlength(text, font=font)
+    if align == "center":
+        x = round(x - width / 2)
+    elif align == "right":
+        x = round(x - width)
+    _, top, _, bottom = draw.textbbox((0, 0), "Hg", font=font)
+    top_y = round(y - top - (bottom - top) / 2) if middle else round(y - top)
+    draw.text((x, top_y), text, font=font, fill=fill)
+
+
+def _wrap(text: str, font: Font, width: int) -> list[str]:
+    """Words to lines no wider than `width` pixels; a word too long alone is cut."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        trial = f"{line} {word}" if line else word
+        if font.getlength(trial) <= width:
+            line = trial
+            continue
+        if line:
+            lines.append(line)
+        while font.getlength(word) > width and len(word) > 1:
+            cut = len(word)
+            while cut > 1 and font.getlength(word[:cut]) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    if line:
+        lines.append(line)
+    return lines or [""]
+
+
+def _fit(text: str, font: Font, width: int) -> str:
+    """The text, shortened with an ellipsis if it is wider than `width` pixels."""
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _line_height(font: Font) -> int:
+    _, top, _, bottom = font.getbbox("Hg")
+    return int((bottom - top) * 1.35) + 2
+
+
+@lru_cache(maxsize=32)
+def _font(size: int, *, bold: bool = False) -> Font:
+    return _first_font(_BOLD if bold else _REGULAR, size)
+
+
+def _first_font(names: Sequence[str], size: int) -> Font:
+    for name in names:
+        try:
+            return ImageFont.truetype(name, size)
+        except OSError:
+            continue
+    try:
+        return ImageFont.load_default(size=size)
+    except (OSError, ImportError):  # Pillow built without FreeType: its bitmap font
+        return ImageFont.load_default()

@@ -1,0 +1,290 @@
+"""The self-audit in chat: the invitation's button, answering (and stopping, resuming, changing
+answers until the campaign closes), and the DSL's commands: audit start, status, results,
+summary (for governors).
+
+A campaign's questions are the flow spec it stored when it started, so a school editing its
+flow file mid-campaign changes nothing for the people already asked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import campaigns, exports, present, results
+from bot.audit.campaigns import StaffMember
+from bot.chat.conversations import LoadedConversation
+from bot.delivery.messages import Card, Notice, Option, Outbound, User
+from bot.record.events import record_event
+from bot.school.config import Role, SchoolConfig
+from bot.words import strings
+from dialogs.datetimes import format_moment
+from dialogs.engine import Dialog, DialogState, Turn
+from dialogs.loader import Flow, flow_from_spec
+from storage.crypto import Cipher
+from storage.models import AuditCampaign, AuditParticipant
+
+log = logging.getLogger(__name__)
+START = "audit:start:"
+# Everyone to ask, read in the caller's transaction (SQLite has one connection: a second
+# session inside a turn would wait for the turn's own).
+Audience = Callable[[AsyncSession], Awaitable[list[StaffMember]]]
+AUDIT_ROLES = (Role.DSL, Role.DEPUTY_DSL)
+RESULT_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
+
+
+class AuditCommands:
+    def __init__(
+        self,
+        *,
+        school: SchoolConfig,
+        cipher: Cipher,
+        flows: dict[str, Flow],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.school = school
+        self.cipher = cipher
+        self.flows = flows
+        self.clock = clock
+        self._dialogs: dict[int, Dialog] = {}
+        # Set by the app: everyone to ask, from every configured channel (see bot/app.py).
+        self.audience: Audience = self._school_people
+
+    async def _school_people(self, _session: AsyncSession) -> list[StaffMember]:
+        return [StaffMember(p.email, p.name, "web") for p in self.school.people]
+
+    def dialog_for(self, campaign: AuditCampaign) -> Dialog:
+        dialog = self._dialogs.get(campaign.id)
+        if dialog is None:
+            flow = flow_from_spec(campaign.flow_spec)
+            dialog = self._dialogs[campaign.id] = Dialog(flow, tz=self.school.tz, clock=self.clock)
+        return dialog
+
+    def allowed(self, email: str, roles: Sequence[Role]) -> bool:
+        person = self.school.person(email)
+        return person is not None and any(person.has_role(role) for role in roles)
+
+    # --- the person answering
+
+    async def on_button(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        value: str,
+        user: User,
+        now: datetime,
+    ) -> list[Outbound]:
+        """The invitation's (or reminder's) button: start, resume, or review one's answers."""
+        try:
+            campaign_id = int(value.removeprefix(START))
+        except ValueError:
+            return [Notice(strings.STALE_BUTTON, "info")]
+        campaign = await session.get(AuditCampaign, campaign_id)
+        if campaign is None:
+            return [Notice(strings.STALE_BUTTON, "info")]
+        if campaign.closed_at is not None or campaign.closes_at <= now:
+            closed = format_moment(campaign.closed_at or campaign.closes_at, self.school.tz)
+            return [Notice(strings.AUDIT_CLOSED.format(closed=closed), "info")]
+        person = await campaigns.participant(session, campaign.id, user.email)
+        if person is None:
+            return [Notice(strings.AUDIT_NOT_INVITED, "info")]
+        doc = loaded.doc
+        if doc.dialog is not None and doc.extra.get("audit") != campaign.id:
+            return [Notice(strings.AUDIT_FINISH_FIRST, "info")]
+        dialog = self.dialog_for(campaign)
+        state = _state_from(dialog, campaigns.saved_answers(self.cipher, person), doc.next_turn())
+        doc.dialog, doc.extra["audit"] = state.to_json(), campaign.id
+        if person.status == "invited":
+            person.status, person.started_at, person.updated_at = "started", now, now
+        intro = [Notice(dialog.spec.intro, "guidance")] if not state.answers else []
+        return [*intro, *dialog.repeat(state)]
+
+    async def campaign_of(
+        self, session: AsyncSession, loaded: LoadedConversation
+    ) -> AuditCampaign | None:
+        campaign_id = loaded.doc.extra.get("audit")
+        return await session.get(AuditCampaign, int(campaign_id)) if campaign_id else None
+
+    async def after(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        campaign: AuditCampaign,
+        dialog: Dialog,
+        turn: Turn,
+        user: User,
+        now: datetime,
+    ) -> list[Outbound]:
+        """Keep every answer as it is given; finishing thanks them, stopping says how to resume."""
+        doc = loaded.doc
+        person = await campaigns.participant(session, campaign.id, user.email)
+        if person is None or campaign.closed_at is not None:
+            doc.dialog = None
+            doc.extra.pop("audit", None)
+            return [Notice(strings.AUDIT_NOT_INVITED, "info")]
+        answers: dict[str, Any] = turn.answers(dialog) if turn.outcome == "completed" else {}
+        answers = answers or dict(turn.state.answers)
+        if turn.outcome == "continue":
+            await campaigns.save_progress(
+                session, self.cipher, person, answers, finished=False, now=now
+            )
+            doc.dialog = turn.state.to_json()
+            return [*turn.prompts]
+        doc.dialog = None
+        doc.extra.pop("audit", None)
+        closes = format_moment(campaign.closes_at, self.school.tz)
+        again = Option(f"{START}{campaign.id}", strings.AUDIT_CHANGE_OPTION)
+        if turn.outcome == "completed":
+            await campaigns.save_progress(
+                session, self.cipher, person, answers, finished=True, now=now
+            )
+            log.info("audit answers saved campaign_id=%s", campaign.id)
+            thanks = Card(
+                card_id=f"audit-{campaign.id}-done",
+                title=strings.AUDIT_THANKS_TITLE,
+                tone="success",
+                text=strings.AUDIT_THANKS.format(closes=closes),
+                actions=(again,),
+            )
+            return [*turn.prompts, thanks]
+        # Cancelled: nothing given so far is lost; they can pick it up again.
+        paused = Card(
+            card_id=f"audit-{campaign.id}-paused",
+            title=strings.AUDIT_PAUSED_TITLE,
+            text=strings.AUDIT_PAUSED.format(closes=closes),
+            actions=(Option(f"{START}{campaign.id}", strings.AUDIT_RESUME_OPTION),),
+        )
+        return [paused]
+
+    # --- the DSL's commands
+
+    async def command(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        words: list[str],
+        user: User,
+        now: datetime,
+    ) -> list[Outbound] | None:
+        """`audit start|status|results|summary`; None if `words` is not an audit command."""
+        if not words or words[0] != "audit":
+            return None
+        if len(words) == 1 and not self.allowed(user.email, RESULT_ROLES):
+            # A member of staff typing "audit": their own self-audit, as its button would.
+            campaign = await campaigns.current_campaign(session, now=now, tz=self.school.tz)
+            if campaign is None:
+                return [Notice(strings.AUDIT_NONE_OPEN, "info")]
+            return await self.on_button(session, loaded, f"{START}{campaign.id}", user, now)
+        verb = words[1] if len(words) > 1 else "status"
+        if verb not in {"start", "status", "results", "summary"}:
+            return [Notice(strings.AUDIT_COMMANDS, "guidance")]
+        roles = AUDIT_ROLES if verb == "start" else RESULT_ROLES
+        if not self.allowed(user.email, roles):
+            log.warning("audit command refused verb=%s", verb)
+            return [Notice(strings.AUDIT_NOT_ALLOWED, "error")]
+        if verb == "start":
+            return await self.start(session, started_by=user.email, now=now)
+        campaign = await campaigns.current_campaign(session, now=now, tz=self.school.tz)
+        if campaign is None:
+            campaign = await session.scalar(
+                select(AuditCampaign).order_by(AuditCampaign.started_at.desc()).limit(1)
+            )
+        if campaign is None:
+            return [Notice(strings.AUDIT_NONE, "info")]
+        replies = await self.report(session, campaign, verb)
+        if verb != "status":
+            # The files go out with the results (into Slack's storage, for one): recorded, as
+            # a download from the web chat is (bot/channels/web/audit_routes.py).
+            files = [a.filename for r in replies if isinstance(r, Card) for a in r.attachments]
+            await record_event(
+                session,
+                kind="audit_results_shown",
+                at=now,
+                actor_email=user.email,
+                detail={
+                    "campaign_id": campaign.id,
+                    "view": verb,
+                    "channel": loaded.row.channel,
+                    "files": files,
+                },
+            )
+        return replies
+
+    async def start(
+        self, session: AsyncSession, *, started_by: str, now: datetime
+    ) -> list[Outbound]:
+        flow = self.flows.get(self.school.audit.flow)
+        if flow is None or flow.spec.purpose != "audit":
+            return [Notice(strings.AUDIT_NO_FLOW.format(flow=self.school.audit.flow), "error")]
+        audience = await self.audience(session)
+        campaign, created = await campaigns.start_campaign(
+            session,
+            flow_id=flow.spec.id,
+            flow_spec=flow.spec.model_dump(mode="json"),
+            audience=audience,
+            started_by=started_by,
+            open_days=self.school.audit.open_days,
+            now=now,
+            tz=self.school.tz,
+        )
+        count = await _count(session, campaign.id)
+        closes = format_moment(campaign.closes_at, self.school.tz)
+        template = strings.AUDIT_STARTED if created else strings.AUDIT_ALREADY
+        text = template.format(year=campaign.academic_year, n=count, closes=closes)
+        return [Notice(text, "success" if created else "info")]
+
+    async def report(
+        self, session: AsyncSession, campaign: AuditCampaign, verb: str
+    ) -> list[Outbound]:
+        if verb == "status":
+            status = await results.campaign_status(session, campaign.id)
+            return [present.status_card(status)]
+        found = await results.campaign_results(session, self.cipher, campaign.id)
+        if verb == "summary":
+            summary = exports.governors_summary(found)
+            return [present.governors_card(summary, chart=present.chart_attachment(found))]
+        return present.results_messages(found, tz=self.school.tz)
+
+
+def invitation(
+    campaign: AuditCampaign, *, reminder: int, closes: str, flow: Dialog
+) -> list[Outbound]:
+    """The message that asks someone to do the audit (or reminds them), with its button."""
+    title = strings.AUDIT_INVITE_TITLE.format(year=campaign.academic_year)
+    text = strings.AUDIT_REMINDER if reminder else strings.AUDIT_INVITE
+    return [
+        Card(
+            card_id=f"audit-{campaign.id}-invite-{reminder}",
+            title=title,
+            text=text.format(closes=closes, title=flow.spec.title),
+            actions=(Option(f"{START}{campaign.id}", strings.AUDIT_START_OPTION, "primary"),),
+        )
+    ]
+
+
+def _state_from(dialog: Dialog, answers: dict[str, Any], turn: int) -> DialogState:
+    """Where someone who stopped (or finished) picks up: their answers kept, at the first
+    question they have not answered, or at the summary to check and change."""
+    spec = dialog.spec
+    answered = [s.id for s in spec.steps if s.id in answers]
+    pending = [s.id for s in spec.steps if s.id not in answers]
+    return DialogState(
+        flow_id=spec.id,
+        flow_version=spec.version,
+        step=pending[0] if pending else None,
+        answers=dict(answers),
+        history=answered,
+        turn=turn,
+    )
+
+
+async def _count(session: AsyncSession, campaign_id: int) -> int:
+    rows = await session.scalars(
+        select(AuditParticipant.id).where(AuditParticipant.campaign_id == campaign_id)
+    )
+    return len(list(rows))

@@ -1,0 +1,208 @@
+"""What an alert says: built when it is sent, from the case as it is then."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.cases import recipients
+from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
+from bot.reports import subjects
+from bot.reports.menu import main_menu
+from bot.reports.service import read_answers
+from bot.reports.urgency import title_prefix, urgency_label
+from bot.school.config import Contact, SchoolConfig
+from bot.words import strings
+from dialogs.datetimes import format_moment
+from dialogs.loader import Flow
+from storage.crypto import Cipher
+from storage.models import Outbox, Report
+
+# Steps whose answers may go to ICT: nothing that names or identifies a pupil.
+ICT_STEPS = ("problem", "address", "needed_for", "topic", "teaching_at", "happened_at")
+
+
+@dataclass(frozen=True)
+class CardMaker:
+    school: SchoolConfig
+    cipher: Cipher
+    flows: dict[str, Flow]
+
+    async def messages_for(
+        self, row: Outbox, report: Report, *, linked: Report | None = None
+    ) -> list[Outbound]:
+        """The messages one outbox row delivers (`linked`: the concern filed with a report)."""
+        if row.kind == "receipt":
+            return self.receipt(report, linked)
+        if row.kind == "seen":
+            who = self.name(report.acknowledged_by)
+            at = self._when(report.acknowledged_at)
+            text = strings.SEEN_BY_DSL.format(reference=report.reference, who=who, at=at)
+            return [Notice(text, "success")]
+        if row.kind == "review":
+            closed = self._when(report.closed_at)
+            years = self.school.retention.review_after_years
+            text = strings.REVIEW_DUE.format(reference=report.reference, closed=closed, years=years)
+            return [Notice(text, "warning")]
+        if self.kept_out(report, row.recipient_email):
+            return [self.passed_on(report)]
+        rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
+        if row.kind == "ict":
+            return [self._ict_card(report, rows)]
+        return [self.case_card(report, rows, level=row.level if row.kind == "alert" else 0)]
+
+    def kept_out(self, report: Report, email: str) -> bool:
+        """Whether this person may be what the report is about, or it is an allegation that is
+        not theirs to handle: their card says only that it was passed on."""
+        if not report.allegation:
+            return False
+        found = subjects.stored(self.cipher, report) or subjects.Subjects(resolved=False)
+        return recipients.kept_out(report, recipients.plan_for(self.school, report, found), email)
+
+    def passed_on(self, report: Report) -> Card:
+        """The neutral card that replaces a case's card for someone it must not reach."""
+        title = strings.PASSED_ON_TITLE.format(reference=report.reference or "")
+        return Card(card_id=f"case-{report.id}", title=title, text=strings.PASSED_ON)
+
+    def receipt(self, report: Report, linked: Report | None) -> list[Outbound]:
+        """The reporter's confirmation: the reference, what to do now if urgent, then the menu."""
+        template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
+        replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
+        if linked is not None:
+            text = strings.LINKED_CONCERN.format(reference=linked.reference)
+            replies.append(Notice(text, "warning"))
+        menu = main_menu(self.school, self.flows.values(), report.reporter_email, again=True)
+        return [*replies, menu]
+
+    def case_card(
+        self, report: Report, rows: list[dict[str, Any]], *, level: int = 0, details: bool = False
+    ) -> Card:
+        """The case as the safeguarding team sees it, with the actions open to them."""
+        early = report.status == "in_progress" and not details
+        fields = [
+            CardField("Reference", report.reference or ""),
+            CardField("Kind", strings.URGENT_TO_FOLLOW if early else self.kind_label(report)),
+            CardField("Urgency", urgency_label(report)),
+            CardField("Reported by", self.name(report.reporter_email)),
+            CardField("Reported", self._when(report.submitted_at or report.created_at)),
+            CardField("Status", self.status_label(report)),
+        ]
+        if early:  # whom it is about is not known yet: nothing of the report, nor who made it
+            del fields[3]
+        if report.allegation:
+            fields.append(CardField("Allegation", strings.ALLEGATION_NOTE))
+            fields += self.allegation_fields(report)
+        if early:
+            fields.append(CardField("Details", strings.STILL_ANSWERING))
+        elif details or self.school.alerts.details_in_alert:
+            fields += [CardField(r["label"], r["answer"]) for r in rows]
+            if report.status == "in_progress":
+                fields.append(CardField("Details", strings.STILL_ANSWERING))
+        else:
+            fields.append(CardField("Details", strings.DETAILS_ON_VIEW))
+        texts = []
+        if level > 0 and report.case_status == "open":
+            texts.append(strings.REMINDER.format(n=level))
+        if not self.school.is_school_hours(report.created_at):
+            texts.append(self._out_of_hours())
+        return Card(
+            card_id=f"case-{report.id}",
+            title=self._title(report),
+            tone="urgent" if report.urgent and report.case_status == "open" else "warning",
+            text="\n\n".join(texts) or None,
+            fields=tuple(fields),
+            actions=self._actions(report),
+            footer=self._footer(report),
+        )
+
+    def allegation_fields(self, report: Report) -> list[CardField]:
+        """For whoever handles an allegation: who was left out of it and why, and the LADO."""
+        found = subjects.stored(self.cipher, report)
+        fields = []
+        if found is not None and (found.left_out or found.notes):
+            lines = [self._left_out_line(email, why) for email, why in found.left_out.items()]
+            fields.append(CardField(strings.LEFT_OUT, "\n".join([*lines, *found.notes])))
+        lado = self.school.allegations.lado
+        if lado is not None:
+            fields.append(CardField(strings.LADO, f"{lado.name}: {lado.phone}"))
+        return fields
+
+    def _left_out_line(self, email: str, why: str) -> str:
+        person = self.school.person(email)
+        roles = ", ".join(str(r) for r in person.roles) if person else "not in the school file"
+        name = person.name if person else email
+        return strings.LEFT_OUT_LINE.format(name=name, roles=roles, why=why)
+
+    def kind_label(self, report: Report) -> str:
+        flow = self.flows.get(report.flow_id)
+        label = report.category or ""
+        if flow is not None:
+            for step in flow.spec.steps:
+                if step.records == "category":
+                    label = {o.value: o.label for o in step.options}.get(label, label)
+        if report.subcategory == "possibly_illegal":
+            label = strings.POSSIBLY_ILLEGAL
+        prefix = strings.KIND_LABELS.get(report.kind, report.kind)
+        return f"{prefix}: {label}" if label else prefix
+
+    def status_label(self, report: Report) -> str:
+        if report.case_status == "closed":
+            return f"Closed {self._when(report.closed_at)}"
+        if report.case_status == "acknowledged":
+            who = self.name(report.acknowledged_by)
+            return f"Acknowledged by {who}, {self._when(report.acknowledged_at)}"
+        if report.status == "abandoned":
+            return strings.STATUS_STOPPED
+        return strings.STATUS_WAITING
+
+    def _title(self, report: Report) -> str:
+        kind = "Filtering report" if report.kind == "filtering" else "Online-safety concern"
+        return f"{title_prefix(report)}{kind} {report.reference}"
+
+    def _actions(self, report: Report) -> tuple[Option, ...]:
+        case = f"{report.id}"
+        actions = []
+        if report.case_status == "open":
+            actions.append(Option(f"case:ack:{case}", "Acknowledge", "primary"))
+        actions += [
+            Option(f"case:view:{case}", "View"),
+            Option(f"case:note:{case}", "Add note"),
+            Option(f"case:action:{case}", "Record action"),
+        ]
+        if report.case_status == "closed":
+            actions.append(Option(f"case:reopen:{case}", "Reopen"))
+        else:
+            actions.append(Option(f"case:close:{case}", "Close", "danger"))
+        return tuple(actions)
+
+    def _footer(self, report: Report) -> str | None:
+        if report.case_status == "acknowledged":
+            return f"Acknowledged by {self.name(report.acknowledged_by)}"
+        return None
+
+    def _ict_card(self, report: Report, rows: list[dict[str, Any]]) -> Card:
+        fields = [CardField("Reference", report.reference or "")]
+        fields += [CardField(r["label"], r["answer"]) for r in rows if r["step"] in ICT_STEPS]
+        return Card(
+            card_id=f"ict-{report.id}",
+            title=f"Filtering report {report.reference}",
+            text=strings.ICT_NOTE,
+            fields=tuple(fields),
+        )
+
+    def _out_of_hours(self) -> str:
+        contacts = self.school.emergency_contacts
+        listed = [contacts.police, contacts.local_authority, *contacts.out_of_hours]
+        return strings.OUT_OF_HOURS + "\n" + "\n".join(_contact(c) for c in listed)
+
+    def name(self, email: str | None) -> str:
+        person = self.school.person(email) if email else None
+        return person.name if person else (email or "someone")
+
+    def _when(self, moment: datetime | None) -> str:
+        return format_moment(moment, self.school.tz) if moment else ""
+
+
+def _contact(contact: Contact) -> str:
+    return f"• {contact.name}: {contact.phone}"

@@ -1,0 +1,367 @@
+"""The case commands of the chat: alert buttons, case flows, the case list and "my reports".
+
+Every action checks the person's role on the server (services.cases.authorise) before it runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import export
+from bot.cases import service as cases
+from bot.cases.alerts import AlertDesk
+from bot.cases.cards import CardMaker
+from bot.cases.recipients import HANDLER_ROLES, may_handle
+from bot.chat.conversations import LoadedConversation
+from bot.delivery import addresses
+from bot.delivery.addresses import ADDRESSED_CHANNELS
+from bot.delivery.messages import (
+    FILES_WITH_REPLIES,
+    Attachment,
+    Card,
+    CardField,
+    FileSource,
+    Link,
+    Notice,
+    Option,
+    Outbound,
+)
+from bot.reports.service import read_answers, reports_by
+from bot.words import strings
+from dialogs.datetimes import format_moment
+from dialogs.engine import Dialog, Turn
+from storage.models import Report
+
+_FLOWS = {
+    "note": "case_note",
+    "action": "case_action",
+    "close": "case_close",
+    "reopen": "case_reopen",
+}
+_IMAGE_CASES = {"image", "sexual_imagery", "sharing_explicit"}
+# Every verb is checked by cases.authorise, which allows a case to exactly those who may view
+# it: "export" included, so whoever may view a case may export its chronology, and nobody else.
+_VERBS = {"ack", "view", "export", *_FLOWS}
+
+
+# A case is named by its id (a button's value) or its reference (OS-2026-00001, typed).
+_CASE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+
+
+def case_key(text: str) -> str | None:
+    """`text` if it can name a case, else None: anything else (a NUL, a lone surrogate, a
+    20-digit number) could only fail in the database, so it is "no such case" before any
+    query, on every channel."""
+    return text if _CASE_KEY.fullmatch(text) and text.isascii() else None
+
+
+@dataclass
+class CaseCommands:
+    desk: AlertDesk
+    cards: CardMaker
+    dialogs: dict[str, Dialog]
+
+    async def on_button(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        value: str,
+        email: str,
+        now: datetime,
+    ) -> tuple[list[Outbound], bool]:
+        """Handle `case:<verb>:<id>`. Returns the replies and whether anything was queued."""
+        verb, _, raw_key = value.removeprefix("case:").partition(":")
+        key = case_key(raw_key)
+        report = await cases.find_case(session, key=key) if key and verb in _VERBS else None
+        if report is None or report.case_status is None:
+            return [Notice(strings.NO_SUCH_CASE, "error")], False
+        try:
+            await cases.authorise(
+                session, self.desk, report=report, email=email, action=verb, now=now
+            )
+        except cases.NotAllowed:
+            return [Notice(strings.NOT_ALLOWED, "error")], False
+        if verb == "ack":
+            done = await cases.acknowledge(session, self.desk, report=report, email=email, now=now)
+            if not done:
+                who = self.cards.status_label(report)
+                return [Notice(strings.ALREADY_ACKNOWLEDGED.format(status=who), "info")], False
+            return [
+                Notice(strings.ACKNOWLEDGED.format(reference=report.reference), "success")
+            ], True
+        if verb == "view":
+            return await self.view(session, report, email, now), False
+        if verb == "export":
+            return await self.export_chronology(
+                session, report, email, loaded.row.channel, now
+            ), False
+        if verb == "reopen" and report.case_status != "closed":
+            return [Notice(strings.NOT_CLOSED, "info")], False
+        if verb == "close" and report.case_status == "closed":
+            return [Notice(strings.ALREADY_CLOSED, "info")], False
+        return self._start_flow(loaded, verb, report), False
+
+    async def view(
+        self, session: AsyncSession, report: Report, email: str, now: datetime
+    ) -> list[Outbound]:
+        """The whole case: its details and its chronology. The view itself is recorded."""
+        rows = (await read_answers(cipher=self.desk.cipher, report=report))["rows"]
+        await cases.record_view(session, report=report, email=email, now=now)
+        entries = await cases.chronology(session, self.desk, report=report)
+        card = self.cards.case_card(report, rows, details=True)
+        lines = tuple(CardField(self._when(e.at), self._describe(e)) for e in entries)
+        # The file only when asked for: a view must never put a copy into Slack by itself.
+        export_button = Option(f"case:export:{report.id}", strings.EXPORT_OPTION)
+        history = Card(
+            card_id=f"history-{report.id}",
+            title=strings.CHRONOLOGY,
+            fields=lines,
+            actions=(export_button,),
+        )
+        return [card, history]
+
+    async def export_chronology(
+        self, session: AsyncSession, report: Report, email: str, channel: str, now: datetime
+    ) -> list[Outbound]:
+        """The chronology as a CSV file, for someone already authorised, who asked for it.
+
+        Where the file leaves with this turn's replies (Slack uploads it), its export is
+        recorded now, in the transaction that reads the case, as the web chat's download is:
+        never a copy the record does not know of, and the file lists its own export. Elsewhere
+        it is made again, and recorded, when the web chat's link is opened or Teams' Allow
+        pressed.
+        """
+        if channel in FILES_WITH_REPLIES:
+            await cases.record_export(
+                session, report_id=report.id, email=email, fmt="csv", now=now, channel=channel
+            )
+        file = await self.chronology_file(session, report, email, now)
+        page = export.CHRONOLOGY_PATH.format(case_id=report.id, extension="html")
+        card = Card(
+            card_id=f"export-{report.id}",
+            title=strings.EXPORT_TITLE.format(reference=report.reference or report.id),
+            text=strings.EXPORT_TEXT,
+            # A page only the web chat can open (it needs its sign-in); elsewhere, the file.
+            links=(Link(strings.EXPORT_PAGE_LINK, page),),
+            attachments=(file,),
+        )
+        return [card]
+
+    async def chronology_record(
+        self, session: AsyncSession, report: Report, email: str, now: datetime
+    ) -> export.CaseRecord:
+        """The case as it is exported now, for `email`; check and record before calling."""
+        rows = (await read_answers(cipher=self.desk.cipher, report=report))["rows"]
+        entries = await cases.chronology(session, self.desk, report=report)
+        return export.case_record(self.cards, report, rows, entries, exported_by=email, now=now)
+
+    async def chronology_file(
+        self, session: AsyncSession, report: Report, email: str, now: datetime
+    ) -> Attachment:
+        """The chronology as a CSV attachment: the web chat shows its link instead, and Teams
+        makes it again from its `source` (the case's id, nothing of what it holds)."""
+        record = await self.chronology_record(session, report, email, now)
+        return Attachment(
+            filename=export.filename(record, "csv"),
+            media_type=export.CSV_MEDIA_TYPE,
+            data=export.to_csv(record),
+            title=strings.EXPORT_FILE_TITLE.format(reference=record.reference),
+            link=Link(
+                strings.EXPORT_CSV_LINK,
+                export.CHRONOLOGY_PATH.format(case_id=report.id, extension="csv"),
+            ),
+            source=FileSource("case_chronology", report.id),
+        )
+
+    def _start_flow(self, loaded: LoadedConversation, verb: str, report: Report) -> list[Outbound]:
+        doc = loaded.doc
+        if doc.dialog is not None and doc.dialog["flow_id"] in _FLOWS.values():
+            current = self.dialogs[doc.dialog["flow_id"]]
+            busy = Notice(strings.FINISH_CASE_FORM_FIRST.format(title=current.spec.title), "info")
+            return [busy, *current.repeat(current.resume(doc.dialog))]
+        if doc.dialog is not None:
+            doc.extra["paused"] = doc.dialog  # their own report waits; nothing is lost
+        dialog = self.dialogs[_FLOWS[verb]]
+        context = {}
+        if dialog.spec.context:
+            image = report.category in _IMAGE_CASES or report.subcategory in _IMAGE_CASES
+            context = {"image_case": "yes" if image else "no"}
+        turn = dialog.start(context, turn=doc.next_turn())
+        doc.dialog, doc.extra["case"] = turn.state.to_json(), report.id
+        heading = Notice(strings.CASE_FLOW_FOR.format(reference=report.reference), "info")
+        return [heading, *turn.prompts]
+
+    async def finish(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        dialog: Dialog,
+        turn: Turn,
+        email: str,
+        now: datetime,
+    ) -> list[Outbound]:
+        """A case flow was completed: record it, if the person may still act on the case."""
+        report = await cases.find_case(session, key=str(loaded.doc.extra.pop("case", "")))
+        if report is None:
+            return [Notice(strings.NO_SUCH_CASE, "error")]
+        flow_id = dialog.spec.id
+        try:
+            await cases.authorise(
+                session, self.desk, report=report, email=email, action=flow_id, now=now
+            )
+        except cases.NotAllowed:
+            return [Notice(strings.NOT_ALLOWED, "error")]
+        answers: dict[str, Any] = turn.answers(dialog)
+        if flow_id == "case_note":
+            await cases.add_note(
+                session, self.desk, report=report, email=email, text=answers["note"], now=now
+            )
+        elif flow_id == "case_action":
+            await cases.record_action(
+                session,
+                self.desk,
+                report=report,
+                email=email,
+                action=answers["action"],
+                details=answers["details"],
+                done_at=answers["done_at"],
+                now=now,
+            )
+        elif flow_id == "case_close":
+            await cases.close_case(
+                session,
+                self.desk,
+                report=report,
+                email=email,
+                decision=answers["decision"],
+                outcome=answers["outcome"],
+                reasons=answers["reasons"],
+                criteria=list(answers.get("referral_criteria") or []),
+                now=now,
+            )
+        elif flow_id == "case_reopen":
+            await cases.reopen_case(
+                session, self.desk, report=report, email=email, reason=answers["reason"], now=now
+            )
+        text = strings.CASE_RECORDED.format(
+            what=dialog.spec.title.lower(), reference=report.reference
+        )
+        return [Notice(text, "success")]
+
+    def resume_paused(self, loaded: LoadedConversation) -> list[Outbound]:
+        """Put back the report the person was writing before a case flow interrupted it."""
+        paused = loaded.doc.extra.pop("paused", None)
+        if paused is None:
+            return []
+        dialog = self.dialogs.get(paused["flow_id"])
+        if dialog is None:
+            return []
+        loaded.doc.dialog = paused
+        return [Notice(strings.BACK_TO_REPORT, "info"), *dialog.repeat(dialog.resume(paused))]
+
+    async def list_open(self, session: AsyncSession, email: str, now: datetime) -> list[Outbound]:
+        if not self.handles_cases(email):
+            return [Notice(strings.NOT_ALLOWED, "error")]
+        visible = await self._visible_open_cases(session, email)
+        unreachable = await self._unreachable_handlers(session)
+        if not visible:
+            return [Notice(strings.NO_OPEN_CASES, "success"), *unreachable]
+        fields = tuple(CardField(r.reference or "", self._summary_line(r, now)) for r in visible)
+        actions = tuple(Option(f"case:view:{r.id}", f"View {r.reference}") for r in visible[:20])
+        return [
+            Card(
+                card_id="open-cases",
+                title=strings.OPEN_CASES.format(n=len(visible)),
+                fields=fields,
+                actions=actions,
+            ),
+            *unreachable,
+        ]
+
+    async def _unreachable_handlers(self, session: AsyncSession) -> list[Outbound]:
+        """On a channel that can message only people who installed the app (Teams), the DSLs
+        it cannot reach: they would miss alerts there, and whoever reads the list can act."""
+        handlers = self.desk.school.people_with(*HANDLER_ROLES)
+        names = []
+        for channel in ADDRESSED_CHANNELS.intersection(self.desk.channels):
+            missing = set(
+                await addresses.unreachable(session, channel, [p.email for p in handlers])
+            )
+            names += [p.name for p in handlers if p.email.lower() in missing]
+        if not names:
+            return []
+        return [Notice(strings.NOT_ON_TEAMS.format(names=", ".join(names)), "warning")]
+
+    def handles_cases(self, email: str) -> bool:
+        person = self.desk.school.person(email)
+        return person is not None and any(person.has_role(role) for role in HANDLER_ROLES)
+
+    async def waiting_notice(self, session: AsyncSession, email: str) -> list[Outbound]:
+        """On opening the chat: how many cases this person could acknowledge, if any."""
+        waiting = await self.waiting_count(session, email)
+        if not waiting:
+            return []
+        return [Notice(strings.CASES_WAITING.format(n=waiting), "warning")]
+
+    async def waiting_count(self, session: AsyncSession, email: str) -> int:
+        """The open cases this person may handle that nobody has acknowledged: never one they
+        may be the subject of."""
+        if not self.handles_cases(email):
+            return 0
+        visible = await self._visible_open_cases(session, email)
+        return sum(1 for r in visible if r.case_status == "open")
+
+    async def _visible_open_cases(self, session: AsyncSession, email: str) -> list[Report]:
+        visible = []
+        for report in await cases.open_cases(session):
+            plan = await self.desk.plan(session, report)
+            if may_handle(self.desk.school, email, report, plan):
+                visible.append(report)
+        return visible
+
+    async def my_reports(self, session: AsyncSession, email: str) -> list[Outbound]:
+        """A reporter's own reports and their status; nothing of what the DSL did or wrote."""
+        mine = [r for r in await reports_by(session, reporter_email=email) if r.reference]
+        if not mine:
+            return [Notice(strings.NO_REPORTS, "info")]
+        fields = tuple(CardField(r.reference or "", self._mine_line(r)) for r in mine[:25])
+        return [Card(card_id="my-reports", title=strings.MY_REPORTS, fields=fields)]
+
+    def _mine_line(self, report: Report) -> str:
+        kind, when = self.cards.kind_label(report), self._when(report.created_at)
+        return f"{kind}. {when}. {self._reporter_status(report)}"
+
+    def _reporter_status(self, report: Report) -> str:
+        if report.status == "abandoned":
+            return strings.MINE_STOPPED
+        if report.case_status in {"acknowledged", "closed"}:
+            return strings.MINE_SEEN
+        return strings.MINE_SENT
+
+    def _summary_line(self, report: Report, now: datetime) -> str:
+        started = report.alerted_at or report.created_at
+        hours = (now - started).total_seconds() / 3600
+        age = f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+        urgency = "URGENT. " if report.urgent else ""
+        kind, status = self.cards.kind_label(report), self.cards.status_label(report)
+        return f"{urgency}{kind}. Open {age}. {status}."
+
+    def _describe(self, entry: cases.ChronologyEntry) -> str:
+        who = self.cards.name(entry.who) if entry.who else "The bot"
+        what = strings.EVENT_LABELS.get(entry.what, entry.what)
+        extra = ""
+        if entry.what == "action":
+            extra = f": {cases.ACTIONS.get(str(entry.detail.get('action')), '')}"
+        if entry.text:
+            extra += " — " + " / ".join(f"{k}: {v}" for k, v in entry.text.items())
+        if entry.what == "closed":
+            extra = f" ({entry.detail.get('decision')})" + extra
+        return f"{who}: {what}{extra}"
+
+    def _when(self, moment: datetime | None) -> str:
+        return format_moment(moment, self.desk.school.tz) if moment else ""

@@ -1,0 +1,109 @@
+"""Who is alerted about a report, at which level, and who must never be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.reports.subjects import Subjects
+from bot.school.config import EscalationPlan, Role, SchoolConfig
+from storage.models import Report
+
+HANDLER_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
+# The level of the one card update that tells someone a case was passed on (updates that carry
+# the case count from 1).
+PASSED_ON_LEVEL = 0
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    after: timedelta
+    emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlertPlan:
+    """The levels in order, the repeat interval after the last, and who is kept out of it."""
+
+    levels: tuple[Level, ...]
+    repeat_every: timedelta
+    excluded: frozenset[str]
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for level in self.levels:
+            seen.update(dict.fromkeys(level.emails))
+        return tuple(seen)
+
+
+def plan_for(school: SchoolConfig, report: Report, subjects: Subjects) -> AlertPlan:
+    """The escalation plan for a report: the school's chain, or the allegations route."""
+    plan = school.alerts.urgent if report.urgent else school.alerts.normal
+    excluded = subjects.emails
+    if report.allegation:
+        return _allegation_plan(school, plan, subjects)
+    levels = tuple(
+        Level(i, timedelta(minutes=step.after_minutes), _emails(school, step.roles, excluded))
+        for i, step in enumerate(plan.levels)
+    )
+    return AlertPlan(_non_empty(levels), timedelta(minutes=plan.repeat_every_minutes), excluded)
+
+
+def may_handle(school: SchoolConfig, email: str, report: Report, plan: AlertPlan) -> bool:
+    """Whether this person may act on this case: checked on the server for every action.
+
+    The DSL, deputies and headteacher handle cases; an allegation about an adult only those it
+    is routed to (never the person it concerns).
+    """
+    person = school.person(email)
+    if person is None or person.email in plan.excluded:
+        return False
+    if report.allegation:
+        return person.email in plan.everyone
+    return any(person.has_role(role) for role in HANDLER_ROLES)
+
+
+def kept_out(report: Report, plan: AlertPlan, email: str) -> bool:
+    """Whether someone alerted about this report must hear no more of it than that it was
+    passed on: whoever it may be about, and, for an allegation, anyone it is not routed to
+    (the team alerted at once on an urgent report, before it was known to be one)."""
+    email = email.strip().lower()
+    return email in plan.excluded or (report.allegation and email not in plan.everyone)
+
+
+def ict_contacts(school: SchoolConfig) -> tuple[str, ...]:
+    return tuple(p.email for p in school.people_with(Role.ICT))
+
+
+def _allegation_plan(school: SchoolConfig, plan: EscalationPlan, subjects: Subjects) -> AlertPlan:
+    """KCSIE part 4: the headteacher, or the chair of governors when it may concern the head;
+    then the school's named fallback. Whoever may be the subject is never among them, and an
+    allegation whose subject was not identified goes to the first of them alone."""
+    excluded = subjects.emails
+    heads = _emails(school, (Role.HEADTEACHER,), excluded)
+    chair = school.chair_of_governors
+    chairs = (chair.email,) if chair is not None and chair.email not in excluded else ()
+    fallback = tuple(e for e in school.allegations.fallback if e not in excluded)
+    tiers = [t for t in ((), chairs, fallback) if t]
+    if not subjects.about_head and heads:
+        tiers.insert(0, heads)
+    if not tiers:  # everyone at the top may be concerned: the team, never the person concerned
+        tiers = [_emails(school, (Role.DSL, Role.DEPUTY_DSL), excluded)]
+    if not subjects.resolved:
+        tiers = tiers[:1]
+    later = plan.levels[1].after_minutes if len(plan.levels) > 1 else 10
+    levels = tuple(Level(i, timedelta(minutes=later * i), t) for i, t in enumerate(tiers))
+    return AlertPlan(_non_empty(levels), timedelta(minutes=plan.repeat_every_minutes), excluded)
+
+
+def _emails(
+    school: SchoolConfig, roles: tuple[Role, ...], excluded: frozenset[str]
+) -> tuple[str, ...]:
+    return tuple(p.email for p in school.people_with(*roles) if p.email not in excluded)
+
+
+def _non_empty(levels: tuple[Level, ...]) -> tuple[Level, ...]:
+    kept = [level for level in levels if level.emails]
+    return tuple(Level(i, level.after, level.emails) for i, level in enumerate(kept))

@@ -1,0 +1,49 @@
+"""The cases' scheduled jobs: escalate unacknowledged alerts, flag closed cases for their
+retention review. When they run is `scheduler.setup`'s business; what they do is here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cases.alerts import AlertDesk
+from bot.cases.retention import flag_due_for_review
+from bot.delivery.dispatch import Dispatcher
+
+log = logging.getLogger(__name__)
+
+
+class CaseJobContext(Protocol):
+    """What the cases' jobs need from the scheduler's context."""
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def clock(self) -> Callable[[], datetime]: ...
+    @property
+    def desk(self) -> AlertDesk: ...
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+
+
+async def sweep_alerts(context: CaseJobContext) -> int:
+    """Queue the escalations that are due, then deliver everything due (retries included)."""
+    async with context.sessions() as session, session.begin():
+        queued = await context.desk.escalate_due(session, now=context.clock())
+    if queued:
+        log.info("queued %d escalation message(s)", queued)
+    return await context.dispatcher.deliver_due()
+
+
+async def review_retention(context: CaseJobContext) -> int:
+    """Flag closed cases whose retention review is due (never deletes), then deliver the notes."""
+    async with context.sessions() as session, session.begin():
+        flagged = await flag_due_for_review(session, context.desk, now=context.clock())
+    if flagged:
+        log.info("flagged %d case(s) for retention review", flagged)
+        await context.dispatcher.deliver_due()
+    return flagged

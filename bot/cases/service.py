@@ -1,0 +1,254 @@
+"""Handling a case: acknowledge, view, notes, actions, close and reopen; every step recorded."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases.alerts import AlertDesk
+from bot.cases.recipients import may_handle
+from bot.delivery.outbox import enqueue
+from bot.record.events import events_for_report, open_event, record_event
+from bot.record.refusals import record_refusal
+from bot.words import strings
+from storage.crypto import Misplaced
+from storage.models import Event, Report
+
+log = logging.getLogger(__name__)
+
+ACTIONS = {
+    "spoke_to_pupil": "Spoke to the pupil",
+    "informed_parents": "Informed parents or carers",
+    "police": "Referred to the police",
+    "social_care": "Referred to children's social care",
+    "prevent": "Prevent referral",
+    "lado": "Referred to the LADO",
+    "filtering_provider": "Contacted the filtering provider",
+    "device_to_police": "Device handed to the police (§6.3)",
+    "other": "Other action",
+}
+
+
+class NotAllowed(Exception):
+    """The person may not act on this case; the attempt has been recorded."""
+
+
+@dataclass(frozen=True)
+class ChronologyEntry:
+    at: datetime
+    who: str | None
+    what: str
+    detail: dict[str, Any]
+    text: dict[str, Any] | None
+
+
+async def authorise(
+    session: AsyncSession,
+    desk: AlertDesk,
+    *,
+    report: Report,
+    email: str,
+    action: str,
+    now: datetime,
+) -> None:
+    """Check on the server, every time, that this person may do this to this case."""
+    plan = await desk.plan(session, report)
+    if may_handle(desk.school, email, report, plan):
+        return
+    await record_refusal(session, email=email, action=action, report_id=report.id, now=now)
+    raise NotAllowed(action)
+
+
+async def acknowledge(
+    session: AsyncSession, desk: AlertDesk, *, report: Report, email: str, now: datetime
+) -> bool:
+    """Stop the escalation for everyone, update their alerts, and tell the reporter."""
+    if report.case_status != "open":
+        return False
+    report.case_status, report.acknowledged_by, report.acknowledged_at = "acknowledged", email, now
+    report.updated_at = now
+    await record_event(session, kind="acknowledged", at=now, actor_email=email, report_id=report.id)
+    await desk.refresh(session, report=report, now=now)
+    kept_out = (await desk.subjects(session, report)).emails
+    await enqueue(
+        session,
+        report_id=report.id,
+        emails=[e for e in [report.reporter_email] if e.lower() not in kept_out],
+        channels=desk.channels,
+        kind="seen",
+        level=0,
+        now=now,
+    )
+    return True
+
+
+async def record_view(
+    session: AsyncSession, *, report: Report, email: str, now: datetime, what: str = "details"
+) -> None:
+    await record_event(
+        session, kind="viewed", at=now, actor_email=email, report_id=report.id, detail={"of": what}
+    )
+
+
+async def record_export(
+    session: AsyncSession,
+    *,
+    report_id: int,
+    email: str,
+    fmt: str,
+    now: datetime,
+    channel: str | None = None,
+) -> None:
+    """A copy of the chronology left the bot: `fmt` "csv" or "html"; `channel` when a chat
+    delivered it (not the web chat's own download)."""
+    detail: dict[str, object] = {"format": fmt}
+    if channel is not None:
+        detail["channel"] = channel
+    await record_event(
+        session, kind="exported", at=now, actor_email=email, report_id=report_id, detail=detail
+    )
+
+
+async def add_note(
+    session: AsyncSession, desk: AlertDesk, *, report: Report, email: str, text: str, now: datetime
+) -> None:
+    await record_event(
+        session,
+        kind="note",
+        at=now,
+        actor_email=email,
+        report_id=report.id,
+        secret={"note": text},
+        cipher=desk.cipher,
+    )
+
+
+async def record_action(
+    session: AsyncSession,
+    desk: AlertDesk,
+    *,
+    report: Report,
+    email: str,
+    action: str,
+    details: str,
+    done_at: str,
+    now: datetime,
+) -> None:
+    detail: dict[str, object] = {"action": action, "done_at": done_at}
+    await record_event(
+        session,
+        kind="action",
+        at=now,
+        actor_email=email,
+        report_id=report.id,
+        detail=detail,
+        secret={"details": details},
+        cipher=desk.cipher,
+    )
+
+
+async def close_case(
+    session: AsyncSession,
+    desk: AlertDesk,
+    *,
+    report: Report,
+    email: str,
+    decision: str,
+    outcome: str,
+    reasons: str,
+    criteria: list[str],
+    now: datetime,
+) -> None:
+    """Close with the outcome, the decision and its reasons (KCSIE's written record)."""
+    if report.case_status == "open":  # closing acknowledges too: the escalation must stop
+        report.acknowledged_by, report.acknowledged_at = email, now
+    report.case_status, report.closed_at, report.updated_at = "closed", now, now
+    detail: dict[str, object] = {"decision": decision, "criteria": criteria}
+    await record_event(
+        session,
+        kind="closed",
+        at=now,
+        actor_email=email,
+        report_id=report.id,
+        detail=detail,
+        secret={"outcome": outcome, "reasons": reasons},
+        cipher=desk.cipher,
+    )
+    await desk.refresh(session, report=report, now=now)
+
+
+async def reopen_case(
+    session: AsyncSession,
+    desk: AlertDesk,
+    *,
+    report: Report,
+    email: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    report.case_status, report.closed_at, report.updated_at = "acknowledged", None, now
+    await record_event(
+        session,
+        kind="reopened",
+        at=now,
+        actor_email=email,
+        report_id=report.id,
+        secret={"reason": reason},
+        cipher=desk.cipher,
+    )
+    await desk.refresh(session, report=report, now=now)
+
+
+async def open_cases(session: AsyncSession) -> list[Report]:
+    """Cases not closed, urgent first, then oldest first."""
+    result = await session.scalars(
+        select(Report)
+        .where(Report.case_status.in_(("open", "acknowledged")))
+        .order_by(Report.urgent.desc(), Report.alerted_at, Report.id)
+    )
+    return list(result)
+
+
+async def find_case(session: AsyncSession, *, key: str) -> Report | None:
+    """A case by its id (from a button) or its reference (typed)."""
+    if key.isdecimal() and len(key) < 10:
+        return await session.get(Report, int(key))
+    return await session.scalar(select(Report).where(Report.reference == key.upper()))
+
+
+async def chronology(
+    session: AsyncSession, desk: AlertDesk, *, report: Report
+) -> list[ChronologyEntry]:
+    """Everything recorded about a case, oldest first, with notes and reasons decrypted."""
+    events: list[Event] = await events_for_report(session, report_id=report.id)
+    return [
+        ChronologyEntry(
+            at=event.at,
+            who=event.actor_email,
+            what=event.kind,
+            detail=dict(event.detail or {}),
+            text=_sealed_text(desk, event),
+        )
+        for event in events
+    ]
+
+
+def _sealed_text(desk: AlertDesk, event: Event) -> dict[str, Any] | None:
+    """An entry's note or reason; a line saying so when what is stored is not its own."""
+    if event.detail_enc is None:
+        return None
+    try:
+        text = open_event(desk.cipher, event)
+    except Misplaced:
+        log.warning("event id %s: its sealed text does not belong to it", event.id)
+        return {"unreadable": strings.STORED_ELSEWHERE}
+    if not isinstance(text, dict) or "answers" in text or "rows" in text:
+        # An old token from another column (a report's answers) opens anywhere: not a note.
+        log.warning("event id %s: its sealed text is not an entry's", event.id)
+        return {"unreadable": strings.STORED_ELSEWHERE}
+    return text

@@ -1,0 +1,460 @@
+"""The turn router: one inbound message in, the conversation moved on, neutral replies out."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.audit.chat import START as AUDIT_START
+from bot.audit.chat import AuditCommands
+from bot.cases.alerts import AlertDesk
+from bot.cases.cards import CardMaker
+from bot.cases.chat import CaseCommands
+from bot.chat.conversations import (
+    LoadedConversation,
+    StaleConversation,
+    first_delivery,
+    load_conversation,
+    save_conversation,
+)
+from bot.chat.people_picker import PeoplePicker, names_in
+from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
+from bot.delivery.outbox import enqueue
+from bot.reports.menu import main_menu
+from bot.reports.service import (
+    AnswerRow,
+    abandon_report,
+    add_urgent_reasons,
+    open_urgent_report,
+    submit_report,
+)
+from bot.reports.urgency import reasons_text
+from bot.school.config import SchoolConfig
+from bot.training.chat import TrainingCommands
+from bot.words import strings
+from dialogs.datetimes import format_moment
+from dialogs.display import answer_label, asked_before, summary_for
+from dialogs.engine import Dialog, Reply, Turn
+from dialogs.loader import Flow
+from dialogs.prompts import Prompt
+from storage.crypto import Cipher
+
+log = logging.getLogger(__name__)
+_START = "start:"
+_HELP = {"help", "__help", "?"}
+_CASES = {"cases", "open cases", "__cases"}
+_MINE = {"my reports", "reports", "__mine"}
+
+
+@dataclass
+class _TurnContext:
+    """What one turn works with: its transaction, the conversation, the message and the time."""
+
+    session: AsyncSession
+    loaded: LoadedConversation
+    inbound: Inbound
+    now: datetime
+    queued: bool = False  # something for the outbox: wake the dispatcher after the commit
+
+
+@dataclass(frozen=True)
+class RouterSettings:
+    draft_retention: timedelta = timedelta(hours=72)
+    welcome_back_after: timedelta = timedelta(minutes=30)
+
+
+class Router:
+    """Runs turns: load the state, run one step, write everything in one transaction."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        school: SchoolConfig,
+        flows: dict[str, Flow],
+        clock: Callable[[], datetime],
+        desk: AlertDesk,
+        cards: CardMaker,
+        settings: RouterSettings | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+        self.school = school
+        self.flows = flows
+        self.clock = clock
+        self.settings = settings or RouterSettings()
+        self.dialogs = {
+            flow_id: Dialog(flow, tz=school.tz, clock=clock, people=names_in(school))
+            for flow_id, flow in flows.items()
+        }
+        # The type-ahead of person steps, which every channel asks as the reporter types.
+        self.people = PeoplePicker(
+            sessions=sessions, cipher=cipher, school=school, dialogs=self.dialogs
+        )
+        self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
+        self.desk = desk
+        self.cases = CaseCommands(desk, cards, self.dialogs)
+        self.audits = AuditCommands(school=school, cipher=cipher, flows=flows, clock=clock)
+        self.training = TrainingCommands(school, clock)
+        # Set by the app to the dispatcher's wake-up: called after a commit that queued alerts.
+        self.wake: Callable[[], None] = lambda: None
+        # Set by the app to the metrics' turn histogram: called with each turn's seconds.
+        self.turn_timed: Callable[[float], None] = lambda seconds: None
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Handle one inbound message; a duplicate delivery returns nothing."""
+        key = (inbound.channel, inbound.conversation_key)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        started = time.perf_counter()
+        async with lock:
+            try:
+                replies = await self._handle_once(inbound)
+            except StaleConversation:
+                replies = [Notice(strings.BUSY, "info"), *await self._handle_once(_show(inbound))]
+        self.turn_timed(time.perf_counter() - started)
+        log.info(
+            "turn channel=%s conversation=%s replies=%d ms=%.1f",
+            inbound.channel,
+            _short(inbound.conversation_key),
+            len(replies),
+            (time.perf_counter() - started) * 1000,
+        )
+        return replies
+
+    async def _handle_once(self, inbound: Inbound) -> list[Outbound]:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            if inbound.message_id and not await first_delivery(
+                session, channel=inbound.channel, message_id=inbound.message_id, now=now
+            ):
+                return []
+            loaded = await load_conversation(
+                session,
+                cipher=self.cipher,
+                channel=inbound.channel,
+                conversation_key=inbound.conversation_key,
+                user_email=inbound.user.email,
+                now=now,
+            )
+            context = _TurnContext(session, loaded, inbound, now)
+            idle = now - loaded.row.updated_at if loaded.row.version else timedelta(0)
+            replies = await self._turn(context, idle=idle)
+            if loaded.doc.dialog is not None:  # a new dialog: Send now belongs to its summary
+                loaded.doc.last_reference = None
+            started = loaded.row.draft_started_at if loaded.doc.dialog else None
+            if loaded.doc.dialog and started is None:
+                started = now
+            await save_conversation(
+                session, cipher=self.cipher, loaded=loaded, draft_started_at=started, now=now
+            )
+        if context.queued:
+            self.wake()
+        return replies
+
+    async def _turn(self, context: _TurnContext, *, idle: timedelta) -> list[Outbound]:
+        doc, inbound = context.loaded.doc, context.inbound
+        if inbound.value and inbound.value.startswith("case:"):
+            replies, queued = await self.cases.on_button(
+                context.session, context.loaded, inbound.value, inbound.user.email, context.now
+            )
+            context.queued |= queued
+            return replies
+        if inbound.value and inbound.value.startswith(AUDIT_START):
+            replies = await self.audits.on_button(
+                context.session, context.loaded, inbound.value, inbound.user, context.now
+            )
+            if doc.dialog is None:  # refused (closed, not invited): no dead end
+                replies += self._menu(inbound, again=True)
+            return replies
+        prefix: list[Outbound] = []
+        if doc.purged is not None:
+            prefix.append(Notice(self._purged_text(doc.purged), "warning"))
+            doc.purged = None
+        if doc.dialog is None:
+            return [*prefix, *await self._idle(context)]
+        campaign = await self.audits.campaign_of(context.session, context.loaded)
+        if campaign is not None:  # an audit keeps the questions its campaign started with
+            dialog: Dialog | None = self.audits.dialog_for(campaign)
+        else:
+            dialog = self.dialogs.get(doc.dialog["flow_id"])
+        if dialog is None:
+            doc.dialog = None
+            return [*prefix, Notice(strings.FLOW_GONE, "warning"), *self._menu(inbound)]
+        state = dialog.resume(doc.dialog)
+        reply = Reply(inbound.text, inbound.value, inbound.values, inbound.token)
+        if not dialog.accepts(state, reply):  # an old message's button: nothing changes
+            stale = _stale(inbound, asked_before(dialog, state, inbound.token))
+            return [*stale, *prefix, Notice(strings.STALE_CLICK, "info"), *dialog.repeat(state)]
+        asked = dialog.repeat(state)[-1]
+        if inbound.attachments:
+            return [Notice(strings.NO_ATTACHMENTS, "error"), *dialog.repeat(state)]
+        if inbound.session_start:
+            started = format_moment(
+                context.loaded.row.draft_started_at or context.now, self.school.tz
+            )
+            text = strings.UNFINISHED.format(title=dialog.spec.title, started=started)
+            return [Notice(text, "info"), *dialog.repeat(state)]
+        if idle >= self.settings.welcome_back_after and inbound.text:
+            title = dialog.spec.title
+            welcome = Notice(strings.WELCOME_BACK.format(title=title), "info", inbound.text)
+            return [welcome, *dialog.repeat(state)]
+        turn = dialog.handle(state, reply)
+        done = _answered(asked, reply, turn)
+        if campaign is not None:
+            after = await self.audits.after(
+                context.session, context.loaded, campaign, dialog, turn, inbound.user, context.now
+            )
+            if doc.dialog is None:
+                after += self._menu(inbound, again=True)
+            return [*done, *prefix, *after]
+        return [*done, *prefix, *await self._after(context, dialog, turn)]
+
+    async def _after(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
+        """Act on what the dialog did: open the urgent record, file, or discard the draft."""
+        doc, inbound, now = context.loaded.doc, context.inbound, context.now
+        email = inbound.user.email
+        cases = self.cases
+        if dialog.spec.purpose == "case":
+            if turn.outcome == "continue":
+                doc.dialog = turn.state.to_json()
+                return [*turn.prompts]
+            doc.dialog = None
+            replies: list[Outbound] = [*turn.prompts]
+            if turn.outcome == "completed":
+                replies = await cases.finish(
+                    context.session, context.loaded, dialog, turn, email, now
+                )
+                context.queued = True
+            doc.extra.pop("case", None)
+            return [
+                *replies,
+                *(cases.resume_paused(context.loaded) or self._menu(inbound, again=True)),
+            ]
+        if turn.new_urgent_reasons:
+            await self._mark_urgent(context, dialog, turn)
+        if doc.report_id is not None and turn.outcome == "continue":
+            context.queued |= await self._allegation_so_far(context, dialog, turn)
+        if turn.outcome == "cancelled":
+            if doc.report_id is not None:
+                await abandon_report(
+                    context.session, report_id=doc.report_id, actor_email=email, now=now
+                )
+            doc.dialog, doc.report_id = None, None
+            return [*turn.prompts, *self._menu(inbound, again=True)]
+        if turn.outcome == "completed":
+            await self._submit(context, dialog, turn)
+            doc.dialog, doc.report_id = None, None
+            return []  # the confirmation, then the menu, come through the outbox
+        doc.dialog = turn.state.to_json()
+        return [*turn.prompts]
+
+    async def _mark_urgent(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> None:
+        """An answer made the report urgent: store it at once (or add the new reason to the one
+        stored), start its alerts (or refresh the cards already sent), and tell the reporter."""
+        doc, now, email = context.loaded.doc, context.now, context.inbound.user.email
+        report = None
+        if doc.report_id is not None:
+            report = await add_urgent_reasons(
+                context.session,
+                report_id=doc.report_id,
+                reasons=turn.new_urgent_reasons,
+                actor_email=email,
+                now=now,
+            )
+        first = report is None
+        if report is None:
+            report = await open_urgent_report(
+                context.session,
+                cipher=self.cipher,
+                flow=dialog.spec,
+                reporter_email=email,
+                channel=context.inbound.channel,
+                answers=turn.answers(dialog),
+                reasons=turn.state.urgent_reasons,
+                now=now,
+            )
+            doc.report_id = report.id
+            log.warning("urgent report opened report_id=%s", report.id)
+        await self.desk.raise_alert(context.session, report=report, now=now)
+        context.queued = True
+        template = strings.URGENT_NOW if first else strings.URGENT_ALSO
+        reasons = report.urgent_reasons if first else turn.new_urgent_reasons
+        said = Notice(template.format(reasons=reasons_text(reasons or [])), "urgent")
+        # After the flow's advice (what to do now comes first), before the next question.
+        asked = [i for i, prompt in enumerate(turn.prompts) if not isinstance(prompt, Notice)]
+        turn.prompts.insert(asked[0] if asked else len(turn.prompts), said)
+
+    async def _allegation_so_far(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> bool:
+        """An urgent report already alerted the team: the moment it is known to be about an
+        adult at school (and whom), the team's cards are taken back and the head is told."""
+        answers = turn.answers(dialog)
+        said = {k: answers.get(k) for k in ("about_adult", "adult_is_head", "adult_who")}
+        seen = hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
+        extra, report_id = context.loaded.doc.extra, context.loaded.doc.report_id
+        if report_id is None or said["about_adult"] is None or extra.get("allegation_seen") == seen:
+            return False
+        extra["allegation_seen"] = seen
+        queued = await self.desk.allegation_known(
+            context.session,
+            report_id=report_id,
+            answers=answers,
+            now=context.now,
+        )
+        return queued > 0
+
+    async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> None:
+        """File the report and queue its alerts and the reporter's confirmation, in the turn's
+        transaction. The confirmation is an outbox row like an alert (retried until the channel
+        has it, delivered once), not a reply of this turn: a reply that fails to arrive after
+        the commit would leave a reporter with no reference, wondering whether to send again."""
+        summary = summary_for(dialog, turn.state)
+        rows = [
+            AnswerRow(row.step_id, dialog.spec.step(row.step_id).prompt, row.label, row.value)
+            for row in summary.rows
+        ]
+        filed = await submit_report(
+            context.session,
+            cipher=self.cipher,
+            flow=dialog.spec,
+            reporter_email=context.inbound.user.email,
+            channel=context.inbound.channel,
+            answers=turn.answers(dialog),
+            rows=rows,
+            signals=turn.state.signals,
+            urgent_reasons=turn.state.urgent_reasons,
+            report_id=context.loaded.doc.report_id,
+            now=context.now,
+        )
+        report = filed.report
+        for filed_report in (report, filed.linked):
+            if filed_report is not None:
+                await self.desk.raise_alert(context.session, report=filed_report, now=context.now)
+        await enqueue(
+            context.session,
+            report_id=report.id,
+            emails=[report.reporter_email],
+            channels=[report.channel],
+            kind="receipt",
+            level=0,
+            now=context.now,
+        )
+        context.loaded.doc.last_reference = report.reference
+        context.queued = True
+        log.info("report submitted report_id=%s kind=%s", report.id, report.kind)
+
+    async def _idle(self, context: _TurnContext) -> list[Outbound]:
+        """No report under way: start one, show help, the cases or my reports, or the menu."""
+        inbound = context.inbound
+        command = " ".join((inbound.value or inbound.text or "").strip().casefold().split())
+        flow_id = self._flow_for(command)
+        if inbound.attachments:
+            return [Notice(strings.NO_ATTACHMENTS, "error"), *self._menu(inbound)]
+        sent = context.loaded.doc.last_reference
+        if inbound.value == "__submit" and sent:  # Send again: a double click, a retry
+            notice = Notice(strings.ALREADY_SENT.format(reference=sent), "info")
+            return [*_stale(inbound, None), notice, *self._menu(inbound, again=True)]
+        if inbound.is_click and (inbound.token is not None or not _menu_value(command)):
+            # A question's button from a dialog that has ended: it must start nothing.
+            stale = _stale(inbound, None)
+            return [*stale, Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
+        if flow_id is not None:
+            turn = self.dialogs[flow_id].start(turn=context.loaded.doc.next_turn())
+            context.loaded.doc.dialog = turn.state.to_json()
+            return [*turn.prompts]
+        audit = await self.audits.command(
+            context.session, context.loaded, command.split(), inbound.user, context.now
+        )
+        if audit is None:
+            audit = await self.training.command(
+                context.session, command.split(), inbound.user, context.now
+            )
+        if audit is not None:  # the menu follows, unless it opened their own self-audit
+            menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)
+            return [*audit, *menu]
+        cases = self.cases
+        if command in _CASES:
+            listed = await cases.list_open(context.session, inbound.user.email, context.now)
+            return [*listed, *self._menu(inbound, again=True)]
+        if command in _MINE:
+            mine = await cases.my_reports(context.session, inbound.user.email)
+            return [*mine, *self._menu(inbound, again=True)]
+        if command in _HELP:
+            return [Notice(strings.HELP, "guidance"), *self._menu(inbound)]
+        if inbound.value is not None:
+            return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
+        if inbound.session_start:
+            waiting = await cases.waiting_notice(context.session, inbound.user.email)
+            return [*waiting, *self._menu(inbound)]
+        return self._menu(inbound)
+
+    def _flow_for(self, command: str) -> str | None:
+        if command.startswith(_START) and command[len(_START) :] in self.report_flows:
+            return command[len(_START) :]
+        words = {"report": "concern", "concern": "concern", "filtering": "filtering"}
+        words |= {"filter": "filtering", "monitoring": "filtering"}
+        flow_id = words.get(command)
+        return flow_id if flow_id in self.report_flows else None
+
+    def _menu(self, inbound: Inbound, *, again: bool = False) -> list[Outbound]:
+        name = inbound.user.display_name.split(" ")[0]
+        flows = self.report_flows.values()
+        return [main_menu(self.school, flows, inbound.user.email, again=again, name=name)]
+
+    def _purged_text(self, purged: dict[str, Any]) -> str:
+        flow = self.flows.get(purged.get("flow_id", ""))
+        title = flow.spec.title if flow else "report"
+        started_at = purged.get("started_at")
+        started = (
+            format_moment(datetime.fromisoformat(started_at), self.school.tz)
+            if started_at
+            else "earlier"
+        )
+        hours = round(self.settings.draft_retention.total_seconds() / 3600)
+        return strings.PURGED.format(title=title, started=started, hours=hours)
+
+
+def _answered(asked: Prompt, reply: Reply, turn: Turn) -> list[Outbound]:
+    """A click that moved the dialog on: its message may lose its buttons and show the answer."""
+    if not isinstance(asked, Question | Summary) or asked.token is None or not reply.is_click:
+        return []
+    if turn.outcome == "continue" and turn.state.token == asked.token:
+        return []  # still the same question (a refused answer, help): its buttons still count
+    return [Answered(asked.token, asked, answer_label(asked, reply.value, reply.values))]
+
+
+def _stale(inbound: Inbound, asked: Question | None) -> list[Outbound]:
+    """An old message's click: it may lose its buttons too. Which answer it had is not known
+    (it may be an earlier report's), so none is shown: only that it was answered."""
+    if inbound.token is None:
+        return []
+    return [Answered(inbound.token, asked, None)]
+
+
+def _menu_value(command: str) -> bool:
+    """A value only the menu's (or App Home's, or the slash command's) buttons send."""
+    return command.startswith(_START) or command in {"__cases", "__mine", "help"}
+
+
+def _show(inbound: Inbound) -> Inbound:
+    return Inbound(inbound.channel, inbound.conversation_key, inbound.user, session_start=True)
+
+
+def _short(key: str) -> str:
+    # Conversation keys can contain e-mail addresses; logs get a stable, anonymous stand-in.
+    return hashlib.sha256(key.encode()).hexdigest()[:10]

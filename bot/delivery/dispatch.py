@@ -1,0 +1,218 @@
+"""Delivering the outbox: woken right after a commit, swept on a schedule, retried with back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.cases.cards import CardMaker
+from bot.delivery.notifier import Delivery, Notifier, RetryLater
+from bot.delivery.outbox import CLAIM_FOR, IN_FLIGHT, Claim, backoff, claim_due, first_ref
+from storage.models import Outbox, Report
+
+log = logging.getLogger(__name__)
+BATCH = 100
+MAX_BATCHES = 20
+
+
+@dataclass
+class _Job:
+    row_id: int
+    channel: str
+    until: datetime  # the row's lease: this dispatcher's to send and record until then
+    delivery: Delivery | None  # None: the message could not even be built
+    error: str | None = None
+    retry_after: float | None = None
+    platform_ref: str | None = None
+
+
+class Dispatcher:
+    """Sends due outbox rows through the channel notifiers; one slow or failing recipient never
+    holds up the others, and a row stays pending until its channel has taken it.
+
+    A batch costs two short transactions whatever its size: one to claim the rows and build
+    their messages, one to record what happened; the sending happens in between, concurrently.
+
+    Once per row, as far as each platform allows: a send starts only if it can end (by its
+    timeout) within the row's lease, so no other process takes a row while it may be on its
+    way; a result is recorded only by the lease's holder; and a row whose earlier attempt may
+    have arrived (a timeout, a failure half-way, a process killed before it recorded) goes out
+    with `look_since`, so a channel that can read back what it sent looks before sending again.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        notifiers: Mapping[str, Notifier],
+        cards: CardMaker,
+        clock: Callable[[], datetime],
+        send_timeout: float = 10.0,
+        lease: timedelta = CLAIM_FOR,
+    ) -> None:
+        self.sessions = sessions
+        self.notifiers = notifiers
+        self.cards = cards
+        self.clock = clock
+        self.lease = lease
+        # Room in every lease for the claim, the send and the record, on a loaded machine too.
+        self.send_timeout = min(send_timeout, lease.total_seconds() / 3)
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self.delivered: Callable[[Outbox], None] = lambda row: None  # for metrics and benchmarks
+
+    def wake(self) -> None:
+        """Deliver now (called after a commit that queued something)."""
+        self._wake.set()
+
+    @property
+    def busy(self) -> bool:
+        """Woken and not yet done, or delivering: what a clean stop (or a test) waits out."""
+        return self._wake.is_set() or self._lock.locked()
+
+    async def run(self) -> None:
+        """The in-process loop: deliver whenever woken, until `stop`. The sweep covers retries."""
+        while not self._stopping:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                break
+            try:
+                await self.deliver_due()
+            except Exception:  # a broken database must not end the loop for good
+                log.exception("outbox delivery failed; the sweep will try again")
+
+    async def stop(self, runner: asyncio.Task[None]) -> None:
+        """End the loop between batches: cancelling a transaction half-way is avoided, because
+        SQLite would keep its write lock until the abandoned connection is collected."""
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(runner), timeout=self.send_timeout + 5)
+        except TimeoutError:
+            runner.cancel()
+
+    async def deliver_due(self, *, recipient: str | None = None) -> int:
+        """Deliver every row that is due (for one recipient, if given); returns how many went."""
+        sent = 0
+        async with self._lock:
+            for _ in range(MAX_BATCHES):
+                jobs = await self._claim(recipient)
+                if not jobs:
+                    break
+                await asyncio.gather(*(self._send(job) for job in jobs))
+                sent += await self._record(jobs)
+                if len(jobs) < BATCH:
+                    break
+        return sent
+
+    async def _claim(self, recipient: str | None) -> list[_Job]:
+        now = self.clock()
+        jobs: list[_Job] = []
+        async with self.sessions() as session, session.begin():
+            if recipient is not None:
+                await _make_due_now(session, recipient=recipient, now=now)
+            claims = await claim_due(
+                session, now=now, recipient=recipient, limit=BATCH, lease=self.lease
+            )
+            for claim in claims:
+                jobs.append(await self._job(session, claim))
+        return jobs
+
+    async def _job(self, session: AsyncSession, claim: Claim) -> _Job:
+        row = claim.row
+        try:
+            report = await session.get(Report, row.report_id)
+            assert report is not None
+            ref = None
+            if row.kind == "update":
+                ref = await first_ref(
+                    session, report_id=row.report_id, email=row.recipient_email, channel=row.channel
+                )
+            linked = None
+            if row.kind == "receipt" and report.linked_report_id is not None:
+                linked = await session.get(Report, report.linked_report_id)
+            messages = await self.cards.messages_for(row, report, linked=linked)
+        except Exception as failure:  # one unreadable row must not stop the others
+            log.exception("outbox row %s could not be prepared", row.id)
+            return _Job(row.id, row.channel, claim.until, None, error=type(failure).__name__)
+        look_since = row.created_at if claim.attempted else None  # no attempt precedes the row
+        delivery = Delivery(
+            row.kind, row.recipient_email, messages, ref, row_id=row.id, look_since=look_since
+        )
+        return _Job(row.id, row.channel, claim.until, delivery)
+
+    async def _send(self, job: _Job) -> None:
+        if job.delivery is None:
+            return
+        notifier = self.notifiers.get(job.channel)
+        try:
+            if self.clock() + timedelta(seconds=self.send_timeout) > job.until:
+                # Claimed too long ago (a stalled process): another may take the row any moment.
+                raise RetryLater("its lease ran out before it was sent")
+            if notifier is None:
+                raise RetryLater(f"channel {job.channel} is not configured")
+            job.platform_ref = await asyncio.wait_for(
+                notifier.deliver(job.delivery), self.send_timeout
+            )
+        except RetryLater as later:
+            job.error, job.retry_after = later.reason, later.after_seconds
+        except TimeoutError:
+            job.error = "timed out"
+        except Exception as failure:  # any channel failure is retried; never dropped
+            job.error = type(failure).__name__
+
+    async def _record(self, jobs: list[_Job]) -> int:
+        now = self.clock()
+        sent: list[Outbox] = []
+        async with self.sessions() as session, session.begin():
+            for job in jobs:
+                row = await session.get(Outbox, job.row_id, with_for_update=True)
+                if row is None:
+                    continue
+                if row.status != "pending" or row.next_attempt_at != job.until:
+                    # The lease ran out and another dispatcher holds the row now: its result
+                    # (which looks for this attempt's message first) is the one recorded.
+                    log.warning("outbox row %s was taken over before it was recorded", row.id)
+                    continue
+                row.attempts += 1
+                if job.error is None:
+                    row.status, row.sent_at, row.platform_ref = "sent", now, job.platform_ref
+                    row.last_error = None
+                    sent.append(row)
+                    continue
+                wait = timedelta(seconds=job.retry_after) if job.retry_after else None
+                wait = wait or backoff(row.attempts)
+                row.next_attempt_at, row.last_error = now + wait, job.error[:200]
+                log.info(
+                    "outbox row %s (%s) not delivered: %s; retry in %.0f s",
+                    row.id,
+                    row.channel,
+                    job.error,
+                    wait.total_seconds(),
+                )
+        for row in sent:
+            self.delivered(row)
+        return len(sent)
+
+
+async def _make_due_now(session: AsyncSession, *, recipient: str, now: datetime) -> None:
+    # Someone just opened a channel: what waited for them goes now, not at its back-off time.
+    # A row on its way (claimed, not recorded) keeps its lease: making it due would let a second
+    # dispatcher take it while the first may still deliver it.
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.recipient_email == recipient,
+            Outbox.status == "pending",
+            Outbox.last_error.is_distinct_from(IN_FLIGHT),
+        )
+        .values(next_attempt_at=now)
+    )

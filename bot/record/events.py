@@ -1,0 +1,148 @@
+"""The record of events. Entries are only ever added, and never carry report content.
+
+Each entry is chained to the one before it by hash (see `bot.record.event_chain`), so a
+changed, deleted or reordered entry is found by `verify_log` (`python -m bot verify-log`).
+There is deliberately no way here to change or delete an entry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.record.event_chain import HEAD_ID, hash_of, lock_head
+from bot.record.log_check import LogCheck, verify_log
+from storage.crypto import Cipher
+from storage.models import Event, EventChain
+
+__all__ = [
+    "LogCheck",
+    "events_for_report",
+    "open_event",
+    "record_event",
+    "seal_event",
+    "verify_log",
+]
+
+HEAD_RESTORED = "event_log_head_restored"
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    kind: str,
+    at: datetime,
+    actor_email: str | None,
+    report_id: int | None = None,
+    detail: dict[str, object] | None = None,
+    secret: Mapping[str, object] | None = None,
+    cipher: Cipher | None = None,
+) -> Event:
+    """Add one entry to the end of the event log, in the caller's transaction.
+
+    `detail` is plain JSON and must not hold report content; content that belongs with the
+    entry (a note's text, a reason) is `secret`, sealed here with `cipher` for this entry's
+    place in the log (`events`.`detail_enc` at its `seq`, the row's identity in the chain, known
+    before the row is written: the entry's hash covers the sealed bytes). The chain's head
+    stays locked (on PostgreSQL) until the caller's transaction ends.
+    """
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to the event log")
+    if secret is not None and cipher is None:
+        raise ValueError("a secret for the event log needs the cipher to seal it")
+    at = at.astimezone(UTC)
+    document = _json_document(detail)
+    seq, prev_hash, restored = await lock_head(session)
+    if restored:
+        # Someone deleted the head record: say so in the log itself before carrying on.
+        _marker, prev_hash = await _append(
+            session,
+            seq=seq + 1,
+            prev_hash=prev_hash,
+            kind=HEAD_RESTORED,
+            at=at,
+            actor_email=None,
+            report_id=None,
+            detail={"from_entry": seq},
+            sealed=None,
+        )
+        seq += 1
+    event, _digest = await _append(
+        session,
+        seq=seq + 1,
+        prev_hash=prev_hash,
+        kind=kind,
+        at=at,
+        actor_email=actor_email,
+        report_id=report_id,
+        detail=document,
+        sealed=None if secret is None or cipher is None else seal_event(cipher, seq + 1, secret),
+    )
+    await session.flush()
+    return event
+
+
+async def _append(
+    session: AsyncSession,
+    *,
+    seq: int,
+    prev_hash: str,
+    kind: str,
+    at: datetime,
+    actor_email: str | None,
+    report_id: int | None,
+    detail: dict[str, object],
+    sealed: bytes | None,
+) -> tuple[Event, str]:
+    """Add the entry after `seq - 1` and move the head to it (the head is already locked)."""
+    event = Event(
+        seq=seq,
+        prev_hash=prev_hash,
+        report_id=report_id,
+        kind=kind,
+        actor_email=actor_email,
+        detail=detail,
+        detail_enc=sealed,
+        at=at,
+    )
+    digest = hash_of(event)
+    event.hash = digest
+    session.add(event)
+    await session.execute(
+        update(EventChain).where(EventChain.id == HEAD_ID).values(seq=seq, hash=digest)
+    )
+    return event, digest
+
+
+def seal_event(cipher: Cipher, seq: int, secret: Mapping[str, object]) -> bytes:
+    return cipher.encrypt_json(dict(secret), table="events", row=seq, column="detail_enc")
+
+
+def open_event(cipher: Cipher, event: Event) -> Any:
+    """The secret sealed with an entry (raises CipherError, `Misplaced` if it was moved)."""
+    assert event.detail_enc is not None
+    return cipher.decrypt_json(event.detail_enc, table="events", row=event.seq, column="detail_enc")
+
+
+def _json_document(detail: dict[str, object] | None) -> dict[str, object]:
+    """`detail` exactly as the JSON column will give it back, so its hash still matches."""
+    try:
+        document = json.loads(json.dumps(detail or {}, allow_nan=False))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"event detail must be plain JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise ValueError("event detail must be a JSON object")
+    return document
+
+
+async def events_for_report(session: AsyncSession, *, report_id: int) -> list[Event]:
+    """A report's events, oldest first."""
+    result = await session.scalars(
+        select(Event).where(Event.report_id == report_id).order_by(Event.at, Event.id)
+    )
+    return list(result)

@@ -1,0 +1,374 @@
+"""The school's configuration (config/school.yaml): the school, its hours, people and contacts.
+
+Loaded once at start with `load_school_config`; a bad file raises `SchoolConfigError`, whose
+message names the file, the field and the problem, and should be shown as-is before exiting.
+E-mail (lower case) is the key for people across chat platforms.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.school.audit_settings import AuditSettings, TrainingDates
+from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
+from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    DSL = "dsl"  # designated safeguarding lead (policy §3.3)
+    DEPUTY_DSL = "deputy_dsl"
+    HEADTEACHER = "headteacher"
+    ICT = "ict"  # ICT manager / technical support (policy §3.4)
+    GOVERNOR = "governor"
+
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+_HH_MM = re.compile(r"(\d{1,2}):(\d\d)")
+
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        raise ValueError(f"{value!r} does not look like an e-mail address (name@example.org)")
+    return email
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Contact(_Model):
+    name: NonEmptyStr
+    phone: NonEmptyStr
+    email: str | None = None
+    notes: str | None = None
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_is_text(cls, value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(f'put the number in quotes, e.g. "01632 960000" (YAML read {value})')
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        return None if value is None else _email(value)
+
+
+class Person(_Model):
+    email: str
+    name: NonEmptyStr
+    roles: Annotated[tuple[Role, ...], Field(min_length=1)]
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str) -> str:
+        return _email(value)
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(role) in self.roles
+
+    @property
+    def is_safeguarding_lead(self) -> bool:
+        """DSL or deputy DSL."""
+        return Role.DSL in self.roles or Role.DEPUTY_DSL in self.roles
+
+
+class SchoolHours(_Model):
+    days: Annotated[tuple[Day, ...], Field(min_length=1)] = ("mon", "tue", "wed", "thu", "fri")
+    start: time
+    end: time
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _parse_hh_mm(cls, value: object) -> object:
+        if isinstance(value, time):
+            return value
+        found = _HH_MM.fullmatch(value.strip()) if isinstance(value, str) else None
+        if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+            raise ValueError(f"{value!r} is not a time; write it as HH:MM (24-hour), e.g. 08:30")
+        return time(int(found[1]), int(found[2]))
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Self:
+        if self.end <= self.start:
+            raise FieldProblem(
+                ("end",), f"{self.end:%H:%M} must be after the start ({self.start:%H:%M})"
+            )
+        return self
+
+
+class EmergencyContacts(_Model):
+    police: Contact
+    local_authority: Contact
+    out_of_hours: tuple[Contact, ...] = ()  # policy §10.1
+
+
+class EscalationLevel(_Model):
+    """Who is alerted, and how long after the report if nobody has acknowledged it."""
+
+    after_minutes: Annotated[float, Field(ge=0)]
+    roles: Annotated[tuple[Role, ...], Field(min_length=1)]
+
+
+class EscalationPlan(_Model):
+    levels: Annotated[tuple[EscalationLevel, ...], Field(min_length=1)]
+    repeat_every_minutes: Annotated[float, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Self:
+        if self.levels[0].after_minutes != 0:
+            raise FieldProblem(
+                ("levels", 0, "after_minutes"), "the first level must be alerted at once (0)"
+            )
+        for index in range(1, len(self.levels)):
+            if self.levels[index].after_minutes <= self.levels[index - 1].after_minutes:
+                raise FieldProblem(
+                    ("levels", index, "after_minutes"),
+                    "each level must come later than the one before it",
+                )
+        return self
+
+
+def _plan(head_after: float, repeat: float) -> EscalationPlan:
+    return EscalationPlan(
+        levels=(
+            EscalationLevel(after_minutes=0, roles=(Role.DSL, Role.DEPUTY_DSL)),
+            EscalationLevel(after_minutes=head_after, roles=(Role.HEADTEACHER,)),
+        ),
+        repeat_every_minutes=repeat,
+    )
+
+
+class Alerts(_Model):
+    """How reports reach the safeguarding team (the defaults suit most schools)."""
+
+    # False: alerts carry only reference, category and urgency; details are shown on "View".
+    details_in_alert: bool = True
+    normal: EscalationPlan = _plan(10, 15)
+    urgent: EscalationPlan = _plan(3, 5)
+
+
+class Allegations(_Model):
+    """Who takes an allegation about an adult when the headteacher or the chair of governors
+    cannot (KCSIE part 4): a school without one of them must name people here."""
+
+    # E-mails of people in the file, tried after the head and the chair, in this order.
+    fallback: tuple[str, ...] = ()
+    lado: Contact | None = None  # the local authority designated officer
+
+    @field_validator("fallback")
+    @classmethod
+    def _check_emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_email(email) for email in value)
+
+
+class Retention(_Model):
+    """When a closed case comes up for review. Nothing is ever deleted automatically: the DSL
+    is told, and decides (IRMS toolkit: child-protection files are reviewed, typically at the
+    pupil's 25th birthday; the bot does not hold birthdays, so it counts from the closing)."""
+
+    review_after_years: Annotated[int, Field(ge=1, le=100)] = 25
+
+
+@dataclass(frozen=True)
+class _PeopleIndex:
+    people: tuple[Person, ...]
+    by_email: dict[str, Person]
+    by_role: dict[Role, tuple[Person, ...]]
+
+    @classmethod
+    def of(cls, people: tuple[Person, ...]) -> Self:
+        by_role: dict[Role, list[Person]] = {}
+        for person in people:
+            for role in person.roles:
+                by_role.setdefault(role, []).append(person)
+        return cls(
+            people,
+            {person.email: person for person in people},
+            {role: tuple(found) for role, found in by_role.items()},
+        )
+
+
+class SchoolConfig(_Model):
+    name: NonEmptyStr
+    timezone: str
+    school_hours: SchoolHours
+    people: tuple[Person, ...]
+    emergency_contacts: EmergencyContacts
+    filtering_provider: Contact  # policy §3.4
+    chair_of_governors_email: str | None = None
+    alerts: Alerts = Alerts()
+    allegations: Allegations = Allegations()
+    retention: Retention = Retention()
+    audit: AuditSettings = AuditSettings()
+    training: tuple[TrainingDates, ...] = ()
+    _people_index: _PeopleIndex | None = PrivateAttr(default=None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a known timezone; use an IANA name such as Europe/London"
+            ) from None
+        return value
+
+    @field_validator("people")
+    @classmethod
+    def _check_people(cls, people: tuple[Person, ...]) -> tuple[Person, ...]:
+        first: dict[str, int] = {}
+        for index, person in enumerate(people):
+            if person.email in first:
+                raise FieldProblem(
+                    (index, "email"),
+                    f"{person.email!r} is already used by people[{first[person.email]}]; "
+                    "each person needs their own e-mail address",
+                )
+            first[person.email] = index
+        heads = [i for i, person in enumerate(people) if Role.HEADTEACHER in person.roles]
+        if len(heads) > 1:
+            raise FieldProblem(
+                (heads[1], "roles"),
+                f"people[{heads[0]}] is already the headteacher; only one person can be",
+            )
+        if not any(Role.DSL in person.roles for person in people):
+            raise FieldProblem(
+                (), "nobody has the dsl role; give the designated safeguarding lead the role dsl"
+            )
+        return people
+
+    @field_validator("chair_of_governors_email")
+    @classmethod
+    def _check_chair_email(cls, value: str | None) -> str | None:
+        return None if value is None else _email(value)
+
+    @model_validator(mode="after")
+    def _chair_is_a_governor(self) -> Self:
+        email, chair = self.chair_of_governors_email, self.chair_of_governors
+        if email is not None and (chair is None or not chair.has_role(Role.GOVERNOR)):
+            raise FieldProblem(
+                ("chair_of_governors_email",),
+                f"{email!r} is not a person with the governor role; add them to people "
+                "with roles: [governor]",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _someone_takes_allegations(self) -> Self:
+        """Without a head and a chair, an allegation about the DSL would reach the DSL."""
+        for index, email in enumerate(self.allegations.fallback):
+            if self.person(email) is None:
+                raise FieldProblem(
+                    ("allegations", "fallback", index),
+                    f"{email!r} is not one of the people above; add them to people",
+                )
+        missing = [
+            what
+            for what, there in (
+                ("a headteacher", self.people_with(Role.HEADTEACHER)),
+                ("a chair of governors (chair_of_governors_email)", self.chair_of_governors),
+            )
+            if not there
+        ]
+        if not missing:
+            return self
+        why = (
+            f"the file has no {' and no '.join(missing)}, who take allegations about staff "
+            "(KCSIE part 4)"
+        )
+        if not self.allegations.fallback:
+            raise FieldProblem(
+                ("allegations", "fallback"),
+                f"{why}; name who takes them instead: e-mails of people above (a governor), "
+                "and the local authority designated officer under allegations.lado",
+            )
+        governors = [self.person(e) for e in self.allegations.fallback]
+        if not any(p is not None and p.has_role(Role.GOVERNOR) for p in governors):
+            raise FieldProblem(
+                ("allegations", "fallback"),
+                f"{why}; the fallback must name at least one governor (roles: [governor])",
+            )
+        if self.allegations.lado is None:
+            raise FieldProblem(
+                ("allegations", "lado"),
+                f"{why}; give the local authority designated officer (name and phone) here",
+            )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def chair_of_governors(self) -> Person | None:
+        email = self.chair_of_governors_email
+        return None if email is None else self.person(email)
+
+    def person(self, email: str) -> Person | None:
+        """The person with this e-mail address (any case), if any."""
+        return self._by_email.get(email.strip().lower())
+
+    def people_with(self, *roles: Role | str) -> list[Person]:
+        """Everyone with at least one of `roles`, in file order."""
+        wanted = {Role(role) for role in roles}
+        if len(wanted) == 1:
+            return list(self._by_role.get(wanted.pop(), ()))
+        return [person for person in self.people if wanted.intersection(person.roles)]
+
+    # A trust's file can name thousands of staff, and these are asked on every turn and for
+    # every case listed: looked up, not scanned. Built once per `people` (a copy of the config
+    # with other people builds its own).
+    @property
+    def _by_email(self) -> dict[str, Person]:
+        return self._index().by_email
+
+    @property
+    def _by_role(self) -> dict[Role, tuple[Person, ...]]:
+        return self._index().by_role
+
+    def _index(self) -> _PeopleIndex:
+        index = self._people_index
+        if index is None or index.people is not self.people:
+            index = self._people_index = _PeopleIndex.of(self.people)
+        return index
+
+    def is_school_hours(self, moment: datetime) -> bool:
+        """Whether an aware `moment` falls on a school day, from start up to (not including) end,
+        in the school's timezone."""
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("is_school_hours needs a timezone-aware datetime")
+        local = moment.astimezone(self.tz)
+        hours = self.school_hours
+        return _WEEKDAYS[local.weekday()] in hours.days and hours.start <= local.time() < hours.end
+
+
+def load_school_config(path: Path) -> SchoolConfig:
+    """Read and check the school configuration file; raises `SchoolConfigError`."""
+    data = read_yaml_mapping(path)
+    try:
+        return SchoolConfig.model_validate(data)
+    except ValidationError as error:
+        raise describe_validation_error(path, error, SchoolConfig) from None

@@ -1,1 +1,0 @@
-"""Domain services: take a session and keyword arguments, return typed values, know no channel."""

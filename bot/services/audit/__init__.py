@@ -1,1 +1,0 @@
-"""The staff online-safety self-audit (policy Appendix 1), run in chat once a year."""

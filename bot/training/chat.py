@@ -1,0 +1,102 @@
+"""The DSL's training commands (policy §11): `training` shows who is overdue, with everyone's
+last dates; `training record <e-mail> <induction|refresher|dsl> <date>` adds a record."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.messages import Card, CardField, Notice, Outbound, User
+from bot.school.config import Role, SchoolConfig
+from bot.training import service as training
+from bot.words import strings
+
+log = logging.getLogger(__name__)
+ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
+MAX_FIELDS = 40
+
+
+class TrainingCommands:
+    def __init__(self, school: SchoolConfig, clock: Callable[[], datetime]) -> None:
+        self.school = school
+        self.clock = clock
+
+    async def command(
+        self, session: AsyncSession, words: list[str], user: User, now: datetime
+    ) -> list[Outbound] | None:
+        """None if `words` is not a training command."""
+        if not words or words[0] != "training":
+            return None
+        person = self.school.person(user.email)
+        if person is None or not any(person.has_role(role) for role in ROLES):
+            log.warning("training command refused")
+            return [Notice(strings.TRAINING_NOT_ALLOWED, "error")]
+        if len(words) == 1 or words[1] in {"overdue", "status"}:
+            return await self.overdue(session, now)
+        if words[1] == "record":
+            return await self.record(session, words[2:], user, now)
+        return [Notice(strings.TRAINING_COMMANDS, "guidance")]
+
+    async def overdue(self, session: AsyncSession, now: datetime) -> list[Outbound]:
+        today = now.astimezone(self.school.tz).date()
+        everyone = await training.overview(session, self.school.people, today=today)
+        late = [p for p in everyone if p.overdue]
+        if not late:
+            return [Notice(strings.TRAINING_ALL_CURRENT, "success")]
+        cards: list[Outbound] = []
+        for start in range(0, len(late), MAX_FIELDS):
+            chunk = late[start : start + MAX_FIELDS]
+            fields = tuple(CardField(p.name, _line(p)) for p in chunk)
+            title = strings.TRAINING_OVERDUE.format(n=len(late), of=len(everyone))
+            cards.append(Card(card_id=f"training-{start}", title=title, fields=fields))
+        return cards
+
+    async def record(
+        self, session: AsyncSession, args: list[str], user: User, now: datetime
+    ) -> list[Outbound]:
+        if len(args) != 3 or args[1] not in training.KINDS:
+            return [Notice(strings.TRAINING_RECORD_USAGE, "error")]
+        email, kind, when = args
+        if self.school.person(email) is None:
+            return [Notice(strings.TRAINING_UNKNOWN_PERSON.format(email=email), "error")]
+        day = _parse_date(when)
+        if day is None or day > now.astimezone(self.school.tz).date():
+            return [Notice(strings.TRAINING_BAD_DATE.format(given=when), "error")]
+        added = await training.add_record(
+            session,
+            email=email,
+            kind=kind,
+            completed_on=day,
+            source="dsl",
+            recorded_by=user.email,
+            now=now,
+        )
+        template = strings.TRAINING_RECORDED if added else strings.TRAINING_ALREADY
+        label = training.KINDS[kind]
+        return [Notice(template.format(kind=label, email=email, day=day.strftime("%d/%m/%Y")))]
+
+
+def _line(person: training.PersonTraining) -> str:
+    seen = [
+        f"{label} {person.latest[kind].strftime('%d/%m/%Y')}"
+        for kind, label in (*training.KINDS.items(), ("audit", "Self-audit"))
+        if kind in person.latest
+    ]
+    return "; ".join(person.overdue) + (" (last: " + ", ".join(seen) + ")" if seen else "")
+
+
+def _parse_date(text: str) -> date | None:
+    for parse in (date.fromisoformat, _uk_date):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _uk_date(text: str) -> date:
+    day, month, year = (int(part) for part in text.split("/"))
+    return date(year, month, day)
