@@ -37,6 +37,7 @@ from bot.delivery.notifier import Notifier
 from bot.health import add_health_routes
 from bot.logs import request_ids
 from bot.metrics import BotMetrics
+from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
 from bot.school.people import sync_people
@@ -87,6 +88,7 @@ def build_bot(
     # The data folder holds the key and the database: nobody else on the machine needs it.
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     flows = load_flows(BUILTIN_FLOWS, settings.flows_dir)
+    check_report_kinds(flows.values())
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = load_cipher(configured=key, key_file=settings.key_file)
     engine = create_engine(settings.resolved_database_url)

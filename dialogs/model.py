@@ -78,7 +78,7 @@ class FlowSpec(_Strict):
     # report: a concern filed with the DSL; case: a DSL action on one; audit: the staff
     # training self-audit (its rules are checked by the loader).
     purpose: Literal["report", "case", "audit"] = "report"
-    report_kind: Literal["concern", "filtering"] | None = None
+    report_kind: str | None = Field(default=None, pattern=_ID_PATTERN)  # checked at start
     context: tuple[Annotated[str, Field(pattern=_ID_PATTERN)], ...] = ()
     intro: str = Field(min_length=1)
     help: str = Field(min_length=1)

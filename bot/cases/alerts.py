@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases.recipients import PASSED_ON_LEVEL, AlertPlan, ict_contacts, kept_out, plan_for
 from bot.delivery.outbox import alerted_people, enqueue, withdraw_unsent
 from bot.record.events import record_event
-from bot.reports import subjects
+from bot.reports import kinds, subjects
 from bot.reports.service import read_answers
 from bot.reports.subjects import Subjects
 from bot.school.config import SchoolConfig
@@ -102,9 +102,11 @@ class AlertDesk:
         return queued
 
     async def _tell_ict(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
-        """ICT's card about a filtering report, once it is complete: an urgent one is alerted
-        before the address is known, and ICT's card is not refreshed (it is sent once)."""
-        if report.kind != "filtering" or report.status == "in_progress":
+        """ICT's card about a report whose kind tells ICT (filtering), once it is complete: an
+        urgent one is alerted before the address is known, and ICT's card is not refreshed (it
+        is sent once)."""
+        known = kinds.find(report.kind)
+        if known is None or not known.tells_ict or report.status == "in_progress":
             return 0
         return await enqueue(
             session,

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.cases import recipients
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
-from bot.reports import subjects
+from bot.reports import kinds, subjects
 from bot.reports.menu import main_menu
 from bot.reports.service import read_answers
 from bot.reports.urgency import title_prefix, urgency_label
@@ -143,7 +143,8 @@ class CardMaker:
                     label = {o.value: o.label for o in step.options}.get(label, label)
         if report.subcategory == "possibly_illegal":
             label = strings.POSSIBLY_ILLEGAL
-        prefix = strings.KIND_LABELS.get(report.kind, report.kind)
+        known = kinds.find(report.kind)
+        prefix = known.label if known else report.kind
         return f"{prefix}: {label}" if label else prefix
 
     def status_label(self, report: Report) -> str:
@@ -157,7 +158,7 @@ class CardMaker:
         return strings.STATUS_WAITING
 
     def _title(self, report: Report) -> str:
-        kind = "Filtering report" if report.kind == "filtering" else "Online-safety concern"
+        kind = (kinds.find(report.kind) or kinds.default_kind()).alert_title
         return f"{title_prefix(report)}{kind} {report.reference}"
 
     def _actions(self, report: Report) -> tuple[Option, ...]:

@@ -30,6 +30,7 @@ from bot.chat.conversations import (
 from bot.chat.people_picker import PeoplePicker, names_in
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.delivery.outbox import enqueue
+from bot.reports import kinds
 from bot.reports.menu import main_menu
 from bot.reports.service import (
     AnswerRow,
@@ -395,7 +396,8 @@ class Router:
             mine = await cases.my_reports(context.session, inbound.user.email)
             return [*mine, *self._menu(inbound, again=True)]
         if command in _HELP:
-            return [Notice(strings.HELP, "guidance"), *self._menu(inbound)]
+            help_text = strings.HELP.format(commands=kinds.command_hint())
+            return [Notice(help_text, "guidance"), *self._menu(inbound)]
         if inbound.value is not None:
             return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
         if inbound.session_start:
@@ -404,12 +406,21 @@ class Router:
         return self._menu(inbound)
 
     def _flow_for(self, command: str) -> str | None:
-        if command.startswith(_START) and command[len(_START) :] in self.report_flows:
-            return command[len(_START) :]
-        words = {"report": "concern", "concern": "concern", "filtering": "filtering"}
-        words |= {"filter": "filtering", "monitoring": "filtering"}
-        flow_id = words.get(command)
-        return flow_id if flow_id in self.report_flows else None
+        """The report flow a command starts: a menu button's `start:<flow id>`, a Slack
+        command's `start:<kind id>`, or a kind's command word such as report or monitoring."""
+        if command.startswith(_START):
+            wanted = command[len(_START) :]
+            if wanted in self.report_flows:
+                return wanted
+            kind = kinds.find(wanted)
+        else:
+            kind = kinds.kind_for_command(command)
+        if kind is None:
+            return None
+        # The flow with the kind's own id (a school's copy replaces the built-in one by id),
+        # else the first report flow that files this kind.
+        filing = [f.id for f in self.report_flows.values() if f.spec.report_kind == kind.id]
+        return kind.id if kind.id in filing else next(iter(filing), None)
 
     def _menu(self, inbound: Inbound, *, again: bool = False) -> list[Outbound]:
         name = inbound.user.display_name.split(" ")[0]

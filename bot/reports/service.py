@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.record.bindings import BINDING, BOUND_KINDS, binding_of
 from bot.record.events import record_event
+from bot.reports import kinds
 from bot.words import strings
 from dialogs.model import FlowSpec
 from storage.crypto import Cipher, Misplaced
 from storage.models import Event, Report
 
 log = logging.getLogger(__name__)
-_PREFIX = {"concern": "OS", "filtering": "FF"}
+_UNKNOWN_KIND_PREFIX = "RP"
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,11 @@ async def submit_report(
         detail=detail,
     )
     linked = None
-    if "possibly_illegal" in signals and report.kind == "filtering":
+    known = kinds.find(report.kind)
+    also_filed_as = known.possibly_illegal_also_filed_as if known else None
+    if "possibly_illegal" in signals and also_filed_as is not None:
         linked = await _file_linked_concern(
-            session, cipher=cipher, source=report, document=document, now=now
+            session, cipher=cipher, source=report, kind=also_filed_as, document=document, now=now
         )
     return Filed(report, linked)
 
@@ -236,7 +239,9 @@ async def _assign_reference(session: AsyncSession, report: Report) -> None:
     session.add(report)
     await session.flush()
     year = report.created_at.year
-    report.reference = f"{_PREFIX.get(report.kind, 'RP')}-{year}-{report.id:05d}"
+    known = kinds.find(report.kind)
+    prefix = known.reference_prefix if known else _UNKNOWN_KIND_PREFIX
+    report.reference = f"{prefix}-{year}-{report.id:05d}"
     await session.flush()
 
 
@@ -245,12 +250,14 @@ async def _file_linked_concern(
     *,
     cipher: Cipher,
     source: Report,
+    kind: str,
     document: dict[str, Any],
     now: datetime,
 ) -> Report:
-    """Possibly illegal material behind a filtering failure is a safeguarding concern too."""
+    """Possibly illegal material behind a filtering failure is a safeguarding concern too
+    (`kind`: the kind it is filed as, from the source's kind)."""
     concern = Report(
-        kind="concern",
+        kind=kind,
         category="content",
         subcategory="possibly_illegal",
         status="submitted",
@@ -277,7 +284,7 @@ async def _file_linked_concern(
         actor_email=source.reporter_email,
         report_id=concern.id,
         detail={
-            "kind": "concern",
+            "kind": concern.kind,
             "from_filtering_report": source.id,
             BINDING: binding_of(concern),
         },

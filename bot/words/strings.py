@@ -3,12 +3,13 @@
 MENU = "Hello {name}. What would you like to do?"
 MENU_AGAIN = "Is there anything else?"
 HELP_OPTION = "Help"
+# {commands}: each report kind's first command word and what it is for, from its entry in
+# bot/reports/kinds.py: '"report" to report a concern, ...'.
 HELP = (
     "I help staff, volunteers and contractors tell the Designated Safeguarding Lead (DSL) about "
     "an online-safety concern or a problem with web filtering or monitoring, step by step. "
     "If a child is in immediate danger, call 999 first.\n\n"
-    'Type "report" to report a concern, "filtering" for a filtering or monitoring problem, or '
-    "press a button below."
+    "Type {commands}, or press a button below."
 )
 NOT_UNDERSTOOD = "Sorry, I didn't understand that. Please choose one of these:"
 STALE_BUTTON = (
@@ -98,7 +99,6 @@ OUT_OF_HOURS = (
     "Sent outside school hours. If a child is in immediate danger, call 999. Other contacts:"
 )
 POSSIBLY_ILLEGAL = "possibly illegal material (from a filtering report)"
-KIND_LABELS = {"concern": "Online-safety concern", "filtering": "Filtering or monitoring"}
 STATUS_STOPPED = "The reporter stopped before finishing; awaiting acknowledgement"
 STATUS_WAITING = "Awaiting acknowledgement"
 ICT_NOTE = (

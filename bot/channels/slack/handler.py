@@ -29,6 +29,7 @@ from bot.channels.slack.identity import SlackDirectory, UnknownSlackUser
 from bot.channels.slack.notifier import SlackNotifier
 from bot.channels.slack.parse import (
     CHANNEL,
+    REPORT_SHORTCUT,
     SlackInput,
     SlackPayloadError,
     parse_action,
@@ -49,7 +50,6 @@ from bot.words import strings
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 COMMAND = "/online-safety"
-SHORTCUT = "report_concern"
 TOO_LARGE = "The request is too large for this bot to take."
 NOT_FROM_SLACK = "The request is not signed by Slack."
 NOT_A_SLACK_PAYLOAD = "The request is not a payload Slack sends."
@@ -178,7 +178,7 @@ class SlackChannel:
                 await ack()
                 await self._safely(lambda: parse_command(body))
 
-        @app.shortcut(SHORTCUT)
+        @app.shortcut(REPORT_SHORTCUT)
         async def on_shortcut(body: dict[str, Any], ack: AsyncAck) -> None:
             with self._working():
                 await ack()

@@ -15,7 +15,8 @@ hands the router `to_inbound(...)`. What is parsed, and what is dropped:
   `block_id` (`ask|<token>|<n>`); the clicked message's blocks and text are kept for the update
   once it is answered.
 - `parse_command`: the `/online-safety` slash command's form, its text mapped to the router's
-  words; `parse_shortcut`: the global shortcut `report_concern`.
+  words (a report kind's command word starts that kind); `parse_shortcut`: the global shortcut
+  `report_concern`, which starts the default kind.
 
 A payload missing what Slack always sends raises `SlackPayloadError`, whose message is a short
 reason that never quotes the payload, so the handler can log it and ack.
@@ -31,14 +32,16 @@ from bot.channels.payload import Fields, digest
 from bot.channels.slack.blocks import token_of
 from bot.channels.slack.people import PERSON_PICK, picked_value
 from bot.delivery.messages import Inbound, User
+from bot.reports import kinds
+from bot.reports.menu import START
 
 CHANNEL = "slack"
 MULTI_DONE = "multi_done"  # the action_id of the multi-choice question's "Done" button
 REPORT_SHORTCUT = "report_concern"  # the callback_id of the global shortcut
 _MAX_ID_CHARS = 100
 
-# `/online-safety <text>`: what the router is given for each subcommand.
-_COMMAND_VALUES = {"report": "start:concern", "filtering": "start:filtering"}
+# `/online-safety <text>`: what the router is given for each subcommand other than a report
+# kind's command word (which gives `start:<kind id>`).
 _COMMAND_TEXTS = {"": "help", "help": "help", "cases": "cases", "my reports": "my reports"}
 
 Kind = Literal["message", "action", "command", "shortcut", "home"]
@@ -198,7 +201,8 @@ def parse_command(form: Mapping[str, Any]) -> SlackInput:
     if not _str(form, "command", "command").startswith("/"):
         raise SlackPayloadError("command name does not start with /")
     words = " ".join(unescape(_opt_str(form, "text", "command") or "").split()).casefold()
-    value = _COMMAND_VALUES.get(words)
+    kind = kinds.kind_for_command(words)
+    value = f"{START}{kind.id}" if kind else None
     trigger_id = _opt_str(form, "trigger_id", "command")
     return SlackInput(
         kind="command",
@@ -215,7 +219,7 @@ def parse_command(form: Mapping[str, Any]) -> SlackInput:
 
 
 def parse_shortcut(body: Mapping[str, Any]) -> SlackInput:
-    """A global shortcut -> "start:concern" for `report_concern`; any other one -> help."""
+    """A global shortcut -> "start:<default kind>" for `report_concern`; any other -> help."""
     if body.get("type") != "shortcut":
         raise SlackPayloadError("not a global shortcut")
     user = _obj(body, "user", "shortcut")
@@ -223,7 +227,7 @@ def parse_shortcut(body: Mapping[str, Any]) -> SlackInput:
     team_id = _team_id(body, user)
     callback_id = _str(body, "callback_id", "shortcut")
     trigger_id = _opt_str(body, "trigger_id", "shortcut")
-    value = "start:concern" if callback_id == REPORT_SHORTCUT else None
+    value = f"{START}{kinds.default_kind().id}" if callback_id == REPORT_SHORTCUT else None
     return SlackInput(
         kind="shortcut",
         team_id=team_id,
