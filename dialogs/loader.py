@@ -201,6 +201,27 @@ def extend(path: Path, raw: dict[str, Any], bases: Mapping[str, Flow]) -> dict[s
     return {**base.spec.model_dump(mode="json"), **own, "steps": steps}
 
 
+def flow_yaml(flow: Flow) -> str:
+    """The flow as YAML, as the bot runs it (an `extends:` resolved), fields left at their
+    defaults left out: a flow file that loads as this flow."""
+    head = f"# The flow {flow.id!r} as the bot runs it, from {flow.source}.\n"
+    spec = flow.spec.model_dump(mode="json", exclude_defaults=True)
+    return head + yaml.dump(
+        spec, Dumper=_FlowDumper, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+class _FlowDumper(yaml.SafeDumper):
+    """Text of several lines (guidance, notices) as a block, as the flow files write it."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in data else None
+        return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_FlowDumper.add_representer(str, _FlowDumper.represent_str)
+
+
 def flow_from_spec(spec: Mapping[str, Any], *, source: Path | None = None) -> Flow:
     """Rebuild a flow from a stored `FlowSpec.model_dump(mode="json")`, checked as a file is.
 
@@ -290,11 +311,12 @@ def _check_image_cases(path: Path, spec: FlowSpec) -> None:
             key = (step.records, option.value)
             earlier = flags.setdefault(key, (option.image_case, step.id))
             if earlier[0] != option.image_case:
+                here, there = ("marked", "is not") if option.image_case else ("not marked", "is")
                 raise FlowError(
                     f"{path}: steps[{position}] (step {step.id!r}): the option {option.value!r} "
-                    f"is {'' if option.image_case else 'not '}an image_case here but "
-                    f"{'' if earlier[0] else 'not '}in step {earlier[1]!r}, which records the "
-                    f"same {step.records}: make them agree"
+                    f"is {here} image_case here but {there} in step {earlier[1]!r}, which "
+                    f"records the same {step.records}: a report keeps only the value, so mark "
+                    "both or neither"
                 )
 
 
