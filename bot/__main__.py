@@ -1,5 +1,5 @@
 """`python -m bot`: start the bot, migrate the database, check the configuration or the log,
-back up or restore the database, rotate the encryption key."""
+back up or restore the database, rotate the encryption key, show a flow as the bot runs it."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.logs import configure as configure_logging
 from bot.school.config import SchoolConfigError
 from bot.settings import Settings
 from bot.single_process import AlreadyRunning, ProcessLock
-from dialogs.loader import FlowError
+from dialogs.loader import BUILTIN_FLOWS, FlowError, flow_yaml, load_flows
 from storage.crypto import CipherError
 
 _EPILOG = "environment variables (also read from a .env file):\n" + "\n".join(
@@ -41,7 +41,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate", "check", "verify-log", "backup", "restore", "rotate-key"],
+        choices=[
+            "run",
+            "migrate",
+            "check",
+            "verify-log",
+            "backup",
+            "restore",
+            "rotate-key",
+            "flows",
+        ],
         help="run (default): start the server; migrate: bring the database schema up to date; "
         "check: validate the school configuration and flow files, then exit; "
         "verify-log: check that no entry of the event log was changed or deleted, and that "
@@ -52,9 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "restore PATH: replace the SQLite database with the backup PATH (stop the bot first; "
         "the current file is kept as bot.db.before-restore), then verify the event log; "
         "rotate-key: re-encrypt stored report text under a new key (stop the bot first; "
-        "safe to interrupt: run it again to finish)",
+        "safe to interrupt: run it again to finish); "
+        "flows show FLOW_ID: print the flow as the bot runs it (a school's own file from "
+        "FLOWS_DIR, with what it extends resolved) as YAML",
     )
-    parser.add_argument("path", nargs="?", type=Path, help="the backup file (backup, restore)")
+    parser.add_argument("path", nargs="?", help="the backup file (backup, restore); show (flows)")
+    parser.add_argument("flow_id", nargs="?", help="flows show: the id of the flow to print")
     parser.add_argument(
         "--force",
         action="store_true",
@@ -81,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in {"backup", "restore"} and args.path is None:
         parser.error(f"{args.command} needs a PATH: python -m bot {args.command} PATH")
+    if args.command == "flows" and (args.path != "show" or args.flow_id is None):
+        parser.error("flows needs a FLOW_ID to show: python -m bot flows show FLOW_ID")
+    if args.path is not None:
+        args.path = Path(args.path)
     if args.batch_size < 1:
         parser.error("--batch-size must be at least 1")
 
@@ -88,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
     except ValidationError as error:
         return _fail("settings", str(error))
+    if args.command == "flows":
+        return _show_flow(settings, args.flow_id)
     overrides = {"host": args.host, "port": args.port, "role": args.role}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     for problem in (settings.slack_problem(), settings.teams_problem(), settings.role_problem()):
@@ -129,6 +147,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"http://{settings.host}:{settings.port}/"
     )
     web.run_app(create_app(bot), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _show_flow(settings: Settings, flow_id: str) -> int:
+    """Print one flow as the bot would run it: the built-in flows and FLOWS_DIR, resolved."""
+    try:
+        flows = load_flows(BUILTIN_FLOWS, settings.flows_dir)
+    except FlowError as error:
+        return _fail("configuration", str(error))
+    flow = flows.get(flow_id)
+    if flow is None:
+        known = ", ".join(sorted(flows))
+        print(f"There is no flow {flow_id!r}; the flows are: {known}.", file=sys.stderr)
+        return 2
+    print(flow_yaml(flow), end="")
     return 0
 
 

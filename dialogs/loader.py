@@ -11,17 +11,34 @@ import yaml
 from pydantic import ValidationError
 
 from dialogs.conditions import Answers, Condition, ConditionError, parse_condition
-from dialogs.model import FlowSpec, StepSpec
+from dialogs.effective import extend, spec_yaml
+from dialogs.errors import FlowError as FlowError
+from dialogs.model import CaseAction, FlowSpec, StepKind, StepSpec
 
 BUILTIN_FLOWS = Path(__file__).parent / "flows"
 _VALUED_KINDS = {"choice", "multi_choice", "yes_no", "confirm"}
 # The shape of an audit flow (purpose: audit), which the audit's results are read by.
 AUDIT_COMMENT_SUFFIX = "_comment"
 AUDIT_NEEDS_STEP = "training_needs"
-
-
-class FlowError(Exception):
-    """A flow file the bot will not start with; the message names the file and the place."""
+# What the bot reads from the answers of each case flow (purpose: case), by its action: step id
+# -> (kind, whether the bot needs its answer, so it is asked every time and must be answered).
+CASE_ACTION_STEPS: dict[CaseAction, dict[str, tuple[StepKind, bool]]] = {
+    "note": {"note": ("text", True)},
+    "action": {
+        "action": ("choice", True),
+        "details": ("text", True),
+        "done_at": ("datetime", True),
+    },
+    "close": {
+        "referral_criteria": ("multi_choice", False),
+        "decision": ("choice", True),
+        "outcome": ("text", True),
+        "reasons": ("text", True),
+    },
+    "reopen": {"reason": ("text", True)},
+}
+# The context a case flow is started with: whether the case is a nude or semi-nude image case.
+CASE_CONTEXT = {"image_case"}
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,8 @@ def load_flows(*folders: Path | None) -> dict[str, Flow]:
     """Load every `*.yaml`/`*.yml` flow in order; a later folder replaces a flow by its id.
 
     Two files with the same id in one folder are refused: which one counts would be an accident.
+    A file may extend (`extends: <id>`) a flow of an earlier folder. Each case action has one
+    flow, and a later folder may replace it but not take it away.
     """
     flows: dict[str, Flow] = {}
     for folder in folders:
@@ -49,19 +68,53 @@ def load_flows(*folders: Path | None) -> dict[str, Flow]:
             continue
         if not folder.is_dir():
             raise FlowError(f"{folder}: flow folder not found")
+        earlier = dict(flows)
         here: dict[str, Path] = {}
         for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-            flow = load_flow(path)
+            flow = load_flow(path, bases=earlier)
             if flow.id in here:
                 raise FlowError(
                     f"{path}: the flow id {flow.id!r} is already used by {here[flow.id]}"
                 )
             here[flow.id] = path
             flows[flow.id] = flow
+        _check_case_actions(earlier, flows)
     return flows
 
 
-def load_flow(path: Path) -> Flow:
+def _check_case_actions(earlier: Mapping[str, Flow], flows: Mapping[str, Flow]) -> None:
+    """One flow per case action (the bot starts it by its action), none lost to a later file."""
+    by_action: dict[str, Flow] = {}
+    # The flows of earlier folders first, so that a clash names the file that caused it.
+    kept = [f for f in flows.values() if earlier.get(f.id) is f]
+    for flow in [*kept, *(f for f in flows.values() if earlier.get(f.id) is not f)]:
+        action = flow.spec.action
+        if action is None:
+            continue
+        if action in by_action:
+            raise FlowError(
+                f"{flow.source}: action: {action!r} is already the action of the flow "
+                f"{by_action[action].id!r} ({by_action[action].source}); each case action has "
+                "one flow"
+            )
+        by_action[action] = flow
+    for old in earlier.values():
+        action = old.spec.action
+        if action is not None and action not in by_action:
+            new = flows[old.id]
+            raise FlowError(
+                f"{new.source}: it replaces the flow {old.id!r}, the case flow for {action!r}, "
+                f"but is not a case flow with action: {action}; the bot needs one"
+            )
+
+
+def case_flow(flows: Mapping[str, Flow], action: CaseAction) -> Flow | None:
+    """The case flow that declares `action`, if any."""
+    return next((f for f in flows.values() if f.spec.action == action), None)
+
+
+def load_flow(path: Path, *, bases: Mapping[str, Flow] | None = None) -> Flow:
+    """Load one flow file; `bases` are the flows an `extends:` in it may name."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -74,11 +127,18 @@ def load_flow(path: Path) -> Flow:
         raise FlowError(f"{path}: not valid YAML{where}") from None
     if not isinstance(raw, dict):
         raise FlowError(f"{path}: a flow file must be a mapping with id, title and steps")
+    if "extends" in raw:
+        raw = extend(path, raw, {flow_id: flow.spec for flow_id, flow in (bases or {}).items()})
     try:
         spec = FlowSpec.model_validate(raw)
     except ValidationError as error:
         raise FlowError(_describe(path, raw, error)) from None
     return _check(path, spec)
+
+
+def flow_yaml(flow: Flow) -> str:
+    """The flow as YAML, as the bot runs it: a flow file that loads as this flow."""
+    return spec_yaml(flow.spec, source=flow.source)
 
 
 def flow_from_spec(spec: Mapping[str, Any], *, source: Path | None = None) -> Flow:
@@ -132,6 +192,7 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
         if step.id in seen:
             raise FlowError(f"{where}: the id {step.id!r} is used by an earlier step")
         _check_options(where, step)
+        _check_meaning(where, spec, step)
         if step.when is not None:
             condition = _condition(f"{where}: when", step.when, seen)
             conditions[step.id] = _live_answers_only(condition, conditions)
@@ -140,9 +201,79 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
             condition = _condition(f"{where}: on_answer[{index}].when", effect.when, own)
             effects[(step.id, index)] = _live_answers_only(condition, conditions)
         seen[step.id] = step
+    _check_image_cases(path, spec)
     if spec.purpose == "audit":
         _check_audit(path, spec)
+    if spec.purpose == "case":
+        _check_case(path, spec)
     return Flow(spec=spec, source=path, conditions=conditions, effects=effects)
+
+
+def _check_meaning(where: str, spec: FlowSpec, step: StepSpec) -> None:
+    if step.share_with and spec.purpose != "report":
+        raise FlowError(f"{where}: share_with is only for the steps of a report flow")
+    if any(o.image_case for o in step.options) and step.records not in {"category", "subcategory"}:
+        raise FlowError(
+            f"{where}: image_case is only for the options of a step with records: category "
+            "or records: subcategory (the case is known by the value it records)"
+        )
+
+
+def _check_image_cases(path: Path, spec: FlowSpec) -> None:
+    """A report keeps only the value of its category and subcategory, so one value cannot be an
+    image case in one step and not in another that records the same."""
+    flags: dict[tuple[str, str], tuple[bool, str]] = {}
+    for position, step in enumerate(spec.steps):
+        if step.records not in {"category", "subcategory"}:
+            continue
+        for option in step.options:
+            key = (step.records, option.value)
+            earlier = flags.setdefault(key, (option.image_case, step.id))
+            if earlier[0] != option.image_case:
+                here, there = ("marked", "is not") if option.image_case else ("not marked", "is")
+                raise FlowError(
+                    f"{path}: steps[{position}] (step {step.id!r}): the option {option.value!r} "
+                    f"is {here} image_case here but {there} in step {earlier[1]!r}, which "
+                    f"records the same {step.records}: a report keeps only the value, so mark "
+                    "both or neither"
+                )
+
+
+def _check_case(path: Path, spec: FlowSpec) -> None:
+    """A case flow asks what the bot reads for its action (CASE_ACTION_STEPS), and its context
+    is only what the bot gives a case flow."""
+    assert spec.action is not None  # FlowSpec requires it of a case flow
+    unknown = [name for name in spec.context if name not in CASE_CONTEXT]
+    if unknown:
+        raise FlowError(
+            f"{path}: context: a case flow is given only {', '.join(sorted(CASE_CONTEXT))}, "
+            f"not {', '.join(unknown)}"
+        )
+    for step_id, (kind, needed) in CASE_ACTION_STEPS[spec.action].items():
+        if not spec.has_step(step_id):
+            if not needed:
+                continue
+            raise FlowError(
+                f"{path}: steps: a case flow with action: {spec.action} needs the {kind} step "
+                f"{step_id!r} (the bot records its answer)"
+            )
+        step, position = spec.step(step_id), spec.index(step_id)
+        where = f"{path}: steps[{position}].{{field}} (step {step_id!r})"
+        if step.kind != kind:
+            raise FlowError(
+                where.format(field="kind")
+                + f": for action: {spec.action} it must be a {kind} step, not {step.kind}"
+            )
+        if needed and not step.required:
+            raise FlowError(
+                where.format(field="required")
+                + f": for action: {spec.action} it must be answered (required: true)"
+            )
+        if needed and step.when is not None:
+            raise FlowError(
+                where.format(field="when")
+                + f": for action: {spec.action} it must be asked every time (no when)"
+            )
 
 
 def _check_audit(path: Path, spec: FlowSpec) -> None:

@@ -8,6 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 StepKind = Literal["choice", "multi_choice", "yes_no", "text", "datetime", "confirm", "person"]
 Record = Literal["category", "subcategory", "allegation", "allegation_about_head"]
+# Who else a report step's answer goes to, beyond the DSL: `ict`, the ICT contacts of a
+# filtering report (so only steps that cannot name or identify a pupil).
+Audience = Literal["ict"]
+# What a case flow does when it is completed (purpose: case); the loader checks that the flow
+# asks what the bot reads for it.
+CaseAction = Literal["close", "note", "action", "reopen"]
 _ID_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 
 
@@ -18,6 +24,9 @@ class _Strict(BaseModel):
 class OptionSpec(_Strict):
     value: str = Field(pattern=_ID_PATTERN)
     label: str = Field(min_length=1, max_length=75)
+    # On a `records: category` or `subcategory` step: a report with this answer is a nude or
+    # semi-nude image case (UKCIS advice), whose case is closed with the referral criteria.
+    image_case: bool = False
 
 
 class Effect(_Strict):
@@ -59,6 +68,7 @@ class StepSpec(_Strict):
     allow_future: bool = False
     defang: bool = False
     records: Record | None = None
+    share_with: tuple[Audience, ...] = ()
     on_answer: tuple[Effect, ...] = ()
 
     @field_validator("options")
@@ -84,12 +94,22 @@ class FlowSpec(_Strict):
     help: str = Field(min_length=1)
     summary_title: str = Field(min_length=1)
     submit_label: str = Field(default="Send report", max_length=75)
+    # A case flow's action (purpose: case only): what completing it does to the case.
+    action: CaseAction | None = None
     steps: tuple[StepSpec, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _kind_for_reports(self) -> FlowSpec:
         if self.purpose == "report" and self.report_kind is None:
             raise ValueError("a report flow needs report_kind: concern or filtering")
+        return self
+
+    @model_validator(mode="after")
+    def _action_for_cases(self) -> FlowSpec:
+        if self.purpose == "case" and self.action is None:
+            raise ValueError("a case flow needs action: close, note, action or reopen")
+        if self.purpose != "case" and self.action is not None:
+            raise ValueError("action is only for case flows (purpose: case)")
         return self
 
     def step(self, step_id: str) -> StepSpec:
@@ -103,3 +123,23 @@ class FlowSpec(_Strict):
 
     def index(self, step_id: str) -> int:
         return [step.id for step in self.steps].index(step_id)
+
+    def shared_with(self, audience: Audience) -> tuple[str, ...]:
+        """The ids of the steps whose answers go to `audience` (`share_with`), in order."""
+        return tuple(step.id for step in self.steps if audience in step.share_with)
+
+    def recorded_option(self, records: Record, value: str | None) -> OptionSpec | None:
+        """The option a report's recorded `category` or `subcategory` value was chosen from."""
+        for step in self.steps:
+            if step.records == records:
+                for option in step.options:
+                    if option.value == value:
+                        return option
+        return None
+
+    def option_label(self, step_id: str, value: str) -> str | None:
+        """The label of one of a step's options, None if the step or the value is unknown."""
+        for step in self.steps:
+            if step.id == step_id:
+                return next((o.label for o in step.options if o.value == value), None)
+        return None

@@ -19,9 +19,6 @@ from dialogs.loader import Flow
 from storage.crypto import Cipher
 from storage.models import Outbox, Report
 
-# Steps whose answers may go to ICT: nothing that names or identifies a pupil.
-ICT_STEPS = ("problem", "address", "needed_for", "topic", "teaching_at", "happened_at")
-
 
 @dataclass(frozen=True)
 class CardMaker:
@@ -183,8 +180,12 @@ class CardMaker:
         return None
 
     def _ict_card(self, report: Report, rows: list[dict[str, Any]]) -> Card:
+        # Only the steps the report's flow marks `share_with: [ict]`: nothing that names or
+        # identifies a pupil. A flow no longer loaded shares nothing.
+        flow = self.flows.get(report.flow_id)
+        shared = flow.spec.shared_with("ict") if flow is not None else ()
         fields = [CardField("Reference", report.reference or "")]
-        fields += [CardField(r["label"], r["answer"]) for r in rows if r["step"] in ICT_STEPS]
+        fields += [CardField(r["label"], r["answer"]) for r in rows if r["step"] in shared]
         return Card(
             card_id=f"ict-{report.id}",
             title=f"Filtering report {report.reference}",

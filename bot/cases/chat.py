@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,18 +35,15 @@ from bot.reports.service import read_answers, reports_by
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from dialogs.engine import Dialog, Turn
+from dialogs.loader import case_flow
+from dialogs.model import CaseAction
 from storage.models import Report
 
-_FLOWS = {
-    "note": "case_note",
-    "action": "case_action",
-    "close": "case_close",
-    "reopen": "case_reopen",
-}
-_IMAGE_CASES = {"image", "sexual_imagery", "sharing_explicit"}
+# The case flows' actions (their `action:`), each also the verb of its button.
+_CASE_ACTIONS: tuple[CaseAction, ...] = get_args(CaseAction)
 # Every verb is checked by cases.authorise, which allows a case to exactly those who may view
 # it: "export" included, so whoever may view a case may export its chronology, and nobody else.
-_VERBS = {"ack", "view", "export", *_FLOWS}
+_VERBS = {"ack", "view", "export", *_CASE_ACTIONS}
 
 
 # A case is named by its id (a button's value) or its reference (OS-2026-00001, typed).
@@ -180,21 +177,39 @@ class CaseCommands:
 
     def _start_flow(self, loaded: LoadedConversation, verb: str, report: Report) -> list[Outbound]:
         doc = loaded.doc
-        if doc.dialog is not None and doc.dialog["flow_id"] in _FLOWS.values():
-            current = self.dialogs[doc.dialog["flow_id"]]
+        current = self.dialogs.get(doc.dialog["flow_id"]) if doc.dialog is not None else None
+        if doc.dialog is not None and current is not None and current.spec.purpose == "case":
             busy = Notice(strings.FINISH_CASE_FORM_FIRST.format(title=current.spec.title), "info")
             return [busy, *current.repeat(current.resume(doc.dialog))]
         if doc.dialog is not None:
             doc.extra["paused"] = doc.dialog  # their own report waits; nothing is lost
-        dialog = self.dialogs[_FLOWS[verb]]
+        dialog = self._case_dialog(cast(CaseAction, verb))
         context = {}
         if dialog.spec.context:
-            image = report.category in _IMAGE_CASES or report.subcategory in _IMAGE_CASES
-            context = {"image_case": "yes" if image else "no"}
+            context = {"image_case": "yes" if self._image_case(report) else "no"}
         turn = dialog.start(context, turn=doc.next_turn())
         doc.dialog, doc.extra["case"] = turn.state.to_json(), report.id
         heading = Notice(strings.CASE_FLOW_FOR.format(reference=report.reference), "info")
         return [heading, *turn.prompts]
+
+    def _case_dialog(self, action: CaseAction) -> Dialog:
+        """The case flow with this action (the loader makes sure there is exactly one)."""
+        flow = case_flow({d.spec.id: d.flow for d in self.dialogs.values()}, action)
+        if flow is None:
+            raise LookupError(f"no case flow has action: {action}")
+        return self.dialogs[flow.id]
+
+    def _image_case(self, report: Report) -> bool:
+        """Whether the report's answers are options its flow marks `image_case: true`."""
+        dialog = self.dialogs.get(report.flow_id)
+        if dialog is None:
+            return False
+        spec = dialog.spec
+        options = (
+            spec.recorded_option("category", report.category),
+            spec.recorded_option("subcategory", report.subcategory),
+        )
+        return any(option is not None and option.image_case for option in options)
 
     async def finish(
         self,
@@ -216,12 +231,14 @@ class CaseCommands:
             )
         except cases.NotAllowed:
             return [Notice(strings.NOT_ALLOWED, "error")]
+        # The steps read here are checked by the loader for each action (CASE_ACTION_STEPS).
         answers: dict[str, Any] = turn.answers(dialog)
-        if flow_id == "case_note":
+        action = dialog.spec.action
+        if action == "note":
             await cases.add_note(
                 session, self.desk, report=report, email=email, text=answers["note"], now=now
             )
-        elif flow_id == "case_action":
+        elif action == "action":
             await cases.record_action(
                 session,
                 self.desk,
@@ -232,7 +249,7 @@ class CaseCommands:
                 done_at=answers["done_at"],
                 now=now,
             )
-        elif flow_id == "case_close":
+        elif action == "close":
             await cases.close_case(
                 session,
                 self.desk,
@@ -244,7 +261,7 @@ class CaseCommands:
                 criteria=list(answers.get("referral_criteria") or []),
                 now=now,
             )
-        elif flow_id == "case_reopen":
+        elif action == "reopen":
             await cases.reopen_case(
                 session, self.desk, report=report, email=email, reason=answers["reason"], now=now
             )
@@ -356,12 +373,18 @@ class CaseCommands:
         what = strings.EVENT_LABELS.get(entry.what, entry.what)
         extra = ""
         if entry.what == "action":
-            extra = f": {cases.ACTIONS.get(str(entry.detail.get('action')), '')}"
+            extra = f": {self._action_label(str(entry.detail.get('action')))}"
         if entry.text:
             extra += " — " + " / ".join(f"{k}: {v}" for k, v in entry.text.items())
         if entry.what == "closed":
             extra = f" ({entry.detail.get('decision')})" + extra
         return f"{who}: {what}{extra}"
+
+    def _action_label(self, value: str) -> str:
+        """What the case flow for actions calls one of its answers."""
+        flow = case_flow({d.spec.id: d.flow for d in self.dialogs.values()}, "action")
+        label = flow.spec.option_label("action", value) if flow is not None else None
+        return label or ""
 
     def _when(self, moment: datetime | None) -> str:
         return format_moment(moment, self.desk.school.tz) if moment else ""

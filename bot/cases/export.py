@@ -18,10 +18,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.cases.cards import CardMaker
-from bot.cases.service import ACTIONS, ChronologyEntry
+from bot.cases.service import ChronologyEntry
 from bot.reports.urgency import urgency_label
 from bot.words import strings
 from dialogs.datetimes import load_moment
+from dialogs.loader import case_flow
 from storage.models import Report
 
 BANNER = "Confidential: safeguarding record"
@@ -146,7 +147,7 @@ def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo) -> Line:
     what = strings.EVENT_LABELS.get(entry.what, entry.what.replace("_", " "))
     detail, details = entry.detail, []
     if entry.what == "action":
-        what += f": {ACTIONS.get(str(detail.get('action')), str(detail.get('action')))}"
+        what += f": {_action_label(cards, str(detail.get('action')))}"
     elif entry.what == "closed" and detail.get("decision"):
         what += f": {_option(cards, 'decision', str(detail['decision']))}"
     elif entry.what == "refused" and detail.get("action"):
@@ -183,6 +184,12 @@ def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo) -> Line:
 def _who(cards: CardMaker, email: str) -> str:
     name = cards.name(email)
     return email if name == email else f"{name} ({email})"
+
+
+def _action_label(cards: CardMaker, value: str) -> str:
+    """An action as the case flow for actions words it (its `action` step's options)."""
+    flow = case_flow(cards.flows, "action")
+    return (flow.spec.option_label("action", value) if flow is not None else None) or value
 
 
 def _option(cards: CardMaker, step_id: str, value: str) -> str:

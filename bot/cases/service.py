@@ -21,18 +21,6 @@ from storage.models import Event, Report
 
 log = logging.getLogger(__name__)
 
-ACTIONS = {
-    "spoke_to_pupil": "Spoke to the pupil",
-    "informed_parents": "Informed parents or carers",
-    "police": "Referred to the police",
-    "social_care": "Referred to children's social care",
-    "prevent": "Prevent referral",
-    "lado": "Referred to the LADO",
-    "filtering_provider": "Contacted the filtering provider",
-    "device_to_police": "Device handed to the police (§6.3)",
-    "other": "Other action",
-}
-
 
 class NotAllowed(Exception):
     """The person may not act on this case; the attempt has been recorded."""

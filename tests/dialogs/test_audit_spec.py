@@ -201,7 +201,7 @@ def test_a_report_flow_still_needs_its_report_kind(tmp_path: Path) -> None:
 
 
 def test_comment_steps_of_other_flows_are_not_audit_steps(tmp_path: Path) -> None:
-    data = audit_flow(step("free_comment", "yes_no"), purpose="case")
+    data = audit_flow(step("free_comment", "yes_no"), step("note"), purpose="case", action="note")
     assert load_flow(write(tmp_path, data)).spec.purpose == "case"
 
 

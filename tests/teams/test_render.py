@@ -23,7 +23,7 @@ from cryptography.fernet import Fernet
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from microsoft_agents.activity import Activity
 
-from bot.cases.cards import ICT_STEPS, CardMaker
+from bot.cases.cards import CardMaker
 from bot.channels.teams.cards import (
     ACTIONS_PER_SET,
     BUTTON_TITLE_MAX,
@@ -731,9 +731,11 @@ async def _case_messages() -> list[Outbound]:
     """The alerts, updates and notices of bot/cases/cards.py, for cases in each state."""
     cipher = Cipher([Fernet.generate_key()])
     school = load_school_config(EXAMPLE_CONFIG)
-    maker = CardMaker(school=school, cipher=cipher, flows=load_flows(BUILTIN_FLOWS))
+    flows = load_flows(BUILTIN_FLOWS)
+    maker = CardMaker(school=school, cipher=cipher, flows=flows)
+    ict_steps = flows["filtering"].spec.shared_with("ict")
     rows = [
-        {"step": step, "label": step.replace("_", " "), "answer": INJECTION} for step in ICT_STEPS
+        {"step": step, "label": step.replace("_", " "), "answer": INJECTION} for step in ict_steps
     ]
     rows.append({"step": "what_happened", "label": "What happened", "answer": _long_answer(6000)})
     answers = cipher.encrypt_json({"answers": {}, "rows": rows}, **where(_report(), "answers_enc"))
