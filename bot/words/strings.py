@@ -22,6 +22,8 @@ EVENT_LABELS: Mapping[str, str] = ENGLISH.table("EVENT_LABELS")
 TEAMS_FILE_AGAIN: Mapping[str, str] = ENGLISH.table("TEAMS_FILE_AGAIN")
 TEAMS_FILE_GONE: Mapping[str, str] = ENGLISH.table("TEAMS_FILE_GONE")
 AUDIT_CHANNEL_NAMES: Mapping[str, str] = ENGLISH.table("AUDIT_CHANNEL_NAMES")
+TRAINING_KINDS: Mapping[str, str] = ENGLISH.table("TRAINING_KINDS")
+TRAINING_MISSING: Mapping[str, str] = ENGLISH.table("TRAINING_MISSING")
 
 
 def __getattr__(name: str) -> str:
