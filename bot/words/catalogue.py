@@ -22,6 +22,7 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 
@@ -106,7 +107,7 @@ def _entry(path: Path, name: object, value: object) -> Entry:
     if isinstance(value, dict) and all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        return dict(value)
+        return MappingProxyType(dict(value))
     if isinstance(value, list) and all(isinstance(word, str) for word in value):
         return tuple(value)
     raise CatalogueError(f"{path.name}: {name} should be a text, a table of texts or a word list")

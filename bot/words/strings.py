@@ -24,6 +24,19 @@ TEAMS_FILE_GONE: Mapping[str, str] = ENGLISH.table("TEAMS_FILE_GONE")
 AUDIT_CHANNEL_NAMES: Mapping[str, str] = ENGLISH.table("AUDIT_CHANNEL_NAMES")
 TRAINING_KINDS: Mapping[str, str] = ENGLISH.table("TRAINING_KINDS")
 TRAINING_MISSING: Mapping[str, str] = ENGLISH.table("TRAINING_MISSING")
+DIALOG_WORDS: Mapping[str, str] = ENGLISH.table("DIALOG_WORDS")
+# What someone may type for a command, lower case.
+HELP_WORDS: frozenset[str] = ENGLISH.words("HELP_WORDS")
+CASES_WORDS: frozenset[str] = ENGLISH.words("CASES_WORDS")
+MINE_WORDS: frozenset[str] = ENGLISH.words("MINE_WORDS")
+BACK_WORDS: frozenset[str] = ENGLISH.words("BACK_WORDS")
+CANCEL_WORDS: frozenset[str] = ENGLISH.words("CANCEL_WORDS")
+SKIP_WORDS: frozenset[str] = ENGLISH.words("SKIP_WORDS")
+SUBMIT_WORDS: frozenset[str] = ENGLISH.words("SUBMIT_WORDS")
+CANCEL_YES_WORDS: frozenset[str] = ENGLISH.words("CANCEL_YES_WORDS")
+CANCEL_NO_WORDS: frozenset[str] = ENGLISH.words("CANCEL_NO_WORDS")
+YES_WORDS: frozenset[str] = ENGLISH.words("YES_WORDS")
+NO_WORDS: frozenset[str] = ENGLISH.words("NO_WORDS")
 
 
 def __getattr__(name: str) -> str:

@@ -4,15 +4,18 @@ en.yaml has, with the fields its templates name."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+from bot.chat.vocabulary import DIALOG_WORDS, dialog_words
 from bot.settings import PROJECT_ROOT
 from bot.words import catalogue, strings
 from bot.words.catalogue import CatalogueError, entry_fields, fields
+from dialogs.strings import ENGLISH, Words
 
 SOURCES = ("bot", "dialogs", "scheduler", "storage", "tests", "bench")
 
@@ -128,3 +131,11 @@ def test_a_language_file_that_is_not_words_is_refused(tmp_path, monkeypatch) -> 
     (tmp_path / "xx.yaml").write_text("CONFIRM_WORDS: [yes, no]\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"xx\.yaml: CONFIRM_WORDS"):
         catalogue.load("xx")
+
+
+def test_the_dialog_engine_is_given_the_catalogues_words_which_are_its_own_english() -> None:
+    texts = {f.name for f in dataclasses.fields(Words) if isinstance(getattr(ENGLISH, f.name), str)}
+    assert set(strings.DIALOG_WORDS) == texts
+    assert dialog_words() == ENGLISH  # the English in en.yaml is the engine's, word for word
+    assert DIALOG_WORDS.help_words == strings.HELP_WORDS == {"help", "?"}
+    assert sorted(strings.CANCEL_WORDS) == ["cancel", "stop"]
