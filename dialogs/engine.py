@@ -135,6 +135,8 @@ class Dialog:
         self._help_commands = {"__help", *words.help_words}
         self._skip_commands = {"__skip", *words.skip_words}
         self._submit_commands = {"__submit", *words.submit_words}
+        # "change 2", "change what happened": one word, then the row's number or label
+        self._change_prefixes = tuple(f"{word} " for word in sorted(words.change_words))
 
     def start(self, context: dict[str, str] | None = None, *, turn: int = 1) -> Turn:
         """Begin the flow; `context` gives the values its `context` names stand for.
@@ -297,7 +299,7 @@ class Dialog:
     def _at_summary(self, state: DialogState, reply: Reply, command: str) -> Turn:
         if command in self._submit_commands:
             return Turn(state, [], outcome="completed")
-        if command.startswith(("edit:", "edit ", "change ")):
+        if command.startswith(("edit:", *self._change_prefixes)):
             target = self._edit_target(state, command.split(":", 1)[-1].split(" ", 1)[-1])
             if target is None:
                 name = command.split(":", 1)[-1].split(" ", 1)[-1]

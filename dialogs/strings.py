@@ -109,6 +109,8 @@ class Words:
     help_words: frozenset[str] = frozenset({"help", "?"})
     skip_words: frozenset[str] = frozenset({"skip"})
     submit_words: frozenset[str] = frozenset({"send", "send report", "submit", "confirm"})
+    # At the summary, before a row's number or label (one word each)
+    change_words: frozenset[str] = frozenset({"change", "edit"})
     # "Do you want to cancel this report?" (cancel_words and back_words also answer it)
     cancel_yes_words: frozenset[str] = frozenset({"yes", "y"})
     cancel_no_words: frozenset[str] = frozenset({"no", "n"})

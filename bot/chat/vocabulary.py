@@ -18,6 +18,7 @@ def dialog_words() -> Words:
         help_words=strings.HELP_WORDS,
         skip_words=strings.SKIP_WORDS,
         submit_words=strings.SUBMIT_WORDS,
+        change_words=strings.CHANGE_WORDS,
         cancel_yes_words=strings.CANCEL_YES_WORDS,
         cancel_no_words=strings.CANCEL_NO_WORDS,
         yes_words=strings.YES_WORDS,
