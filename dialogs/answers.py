@@ -7,16 +7,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from dialogs import strings
 from dialogs.datetimes import DateTimeError, parse_moment, store_moment
 from dialogs.model import OptionSpec, StepSpec
+from dialogs.strings import ENGLISH, Words
 from dialogs.text import clean_typed_text
 
 if TYPE_CHECKING:
     from dialogs.engine import Reply
 
-_YES = {"yes", "y", "yeah", "yep"}
-_NO = {"no", "n", "nope"}
 _FUTURE_SLACK = timedelta(minutes=5)
 # A person step's answer picked from the list arrives as "person:<e-mail>"; the button
 # "Someone not on this list" sends SOMEONE_ELSE (the engine then asks for their name in words).
@@ -35,71 +33,79 @@ class AnswerError(Exception):
         self.restore_text = restore_text
 
 
-def options_of(step: StepSpec) -> tuple[OptionSpec, ...]:
+def options_of(step: StepSpec, words: Words = ENGLISH) -> tuple[OptionSpec, ...]:
     if step.kind == "yes_no":
         return (
-            OptionSpec(value="yes", label=strings.YES),
-            OptionSpec(value="no", label=strings.NO),
+            OptionSpec(value="yes", label=words.yes),
+            OptionSpec(value="no", label=words.no),
         )
     if step.kind == "confirm" and not step.options:
-        return (OptionSpec(value="ok", label=strings.UNDERSTOOD),)
+        return (OptionSpec(value="ok", label=words.understood),)
     return step.options
 
 
 def parse_answer(
-    step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo, people: People | None = None
+    step: StepSpec,
+    reply: Reply,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    people: People | None = None,
+    words: Words = ENGLISH,
 ) -> Any:
     if step.kind == "text":
-        return _text(step, reply)
+        return _text(step, reply, words)
     if step.kind == "person":
-        return _person(step, reply, people)
+        return _person(step, reply, people, words)
     if step.kind == "datetime":
-        return _moment(step, reply, now=now, tz=tz)
+        return _moment(step, reply, now=now, tz=tz, words=words)
     if step.kind == "multi_choice":
-        return _many(step, reply)
-    return _one(step, reply)
+        return _many(step, reply, words)
+    return _one(step, reply, words)
 
 
-def _text(step: StepSpec, reply: Reply) -> str | None:
+def _text(step: StepSpec, reply: Reply, words: Words) -> str | None:
     typed = reply.text if reply.text is not None else ""
     text = clean_typed_text(typed)
     if not text:
         if step.required:
-            raise AnswerError(strings.NEED_ANSWER)
+            raise AnswerError(words.need_answer)
         return None
     if step.max_length is not None and len(text) > step.max_length:
-        message = strings.TOO_LONG.format(length=len(text), limit=step.max_length)
+        message = words.too_long.format(length=len(text), limit=step.max_length)
         raise AnswerError(message, restore_text=typed)
     return text
 
 
-def _person(step: StepSpec, reply: Reply, people: People | None) -> dict[str, str] | str | None:
+def _person(
+    step: StepSpec, reply: Reply, people: People | None, words: Words
+) -> dict[str, str] | str | None:
     """Someone picked from the list ({"email", "name"}), or the words typed for someone else.
 
     A picked e-mail is checked against the list here, so an answer never names someone the
     school file does not (a forged or outdated value is refused, not stored).
     """
     if reply.value is None:
-        return _text(step, reply)
+        return _text(step, reply, words)
     if not reply.value.startswith(PERSON_PREFIX):
-        raise AnswerError(strings.UNKNOWN_CHOICE.format(value=reply.value))
+        raise AnswerError(words.unknown_choice.format(value=reply.value))
     email = reply.value.removeprefix(PERSON_PREFIX).strip().lower()
     name = people(email) if people is not None and email else None
     if name is None:
-        raise AnswerError(strings.UNKNOWN_PERSON)
+        raise AnswerError(words.unknown_person)
     return {"email": email, "name": name}
 
 
-def _moment(step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo) -> str:
+def _moment(step: StepSpec, reply: Reply, *, now: datetime, tz: ZoneInfo, words: Words) -> str:
     typed = (reply.text or reply.value or "").strip()
     if not typed:
-        raise AnswerError(strings.NEED_ANSWER)
+        raise AnswerError(words.need_answer)
     try:
         moment = parse_moment(typed, now=now, tz=tz)
     except DateTimeError:
-        raise AnswerError(strings.BAD_DATE.format(text=typed), restore_text=typed) from None
+        raise AnswerError(words.bad_date.format(text=typed), restore_text=typed) from None
     if not step.allow_future and _is_future(moment, now=now, tz=tz):
-        raise AnswerError(strings.FUTURE_DATE, restore_text=typed)
+        raise AnswerError(words.future_date, restore_text=typed)
     return store_moment(moment)
 
 
@@ -109,39 +115,39 @@ def _is_future(moment: datetime | date, *, now: datetime, tz: ZoneInfo) -> bool:
     return moment > now.astimezone(tz).date()
 
 
-def _one(step: StepSpec, reply: Reply) -> str:
-    options = options_of(step)
+def _one(step: StepSpec, reply: Reply, words: Words) -> str:
+    options = options_of(step, words)
     if reply.value is not None:
         if any(option.value == reply.value for option in options):
             return reply.value
-        raise AnswerError(strings.UNKNOWN_CHOICE.format(value=reply.value))
+        raise AnswerError(words.unknown_choice.format(value=reply.value))
     typed = " ".join((reply.text or "").split()).casefold()
     if not typed:
-        raise AnswerError(strings.NEED_YES_NO if step.kind == "yes_no" else strings.NEED_CHOICE)
-    if step.kind == "yes_no" and (typed in _YES or typed in _NO):
-        return "yes" if typed in _YES else "no"
+        raise AnswerError(words.need_yes_no if step.kind == "yes_no" else words.need_choice)
+    if step.kind == "yes_no" and (typed in words.yes_words or typed in words.no_words):
+        return "yes" if typed in words.yes_words else "no"
     match = _match(options, typed)
     if match is None:
-        message = strings.NEED_YES_NO if step.kind == "yes_no" else strings.NEED_CHOICE
+        message = words.need_yes_no if step.kind == "yes_no" else words.need_choice
         raise AnswerError(message, restore_text=reply.text)
     return match
 
 
-def _many(step: StepSpec, reply: Reply) -> list[str]:
-    options = options_of(step)
+def _many(step: StepSpec, reply: Reply, words: Words) -> list[str]:
+    options = options_of(step, words)
     if reply.values is not None:
         chosen = list(dict.fromkeys(reply.values))
         unknown = [v for v in chosen if all(option.value != v for option in options)]
         if unknown:
-            raise AnswerError(strings.UNKNOWN_CHOICE.format(value=unknown[0]))
+            raise AnswerError(words.unknown_choice.format(value=unknown[0]))
     else:
         parts = [p.strip().casefold() for p in (reply.text or reply.value or "").split(",")]
         matches = [_match(options, part) for part in parts if part]
         if any(m is None for m in matches):
-            raise AnswerError(strings.NEED_CHOICES, restore_text=reply.text)
+            raise AnswerError(words.need_choices, restore_text=reply.text)
         chosen = list(dict.fromkeys(m for m in matches if m is not None))
     if not chosen and step.required:
-        raise AnswerError(strings.NEED_CHOICES)
+        raise AnswerError(words.need_choices)
     order = [option.value for option in options]
     return sorted(chosen, key=order.index)
 

@@ -8,20 +8,15 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from dialogs import strings
 from dialogs.answers import SOMEONE_ELSE, AnswerError, People, options_of, parse_answer
 from dialogs.display import cancel_question, question_for, summary_for
 from dialogs.loader import Flow
 from dialogs.model import StepSpec
 from dialogs.prompts import Notice, Prompt, Question, Summary
+from dialogs.strings import ENGLISH, Words
 
 STATE_SCHEMA = 1
 Outcome = Literal["continue", "completed", "cancelled"]
-_BACK = {"back", "__back"}
-_CANCEL = {"cancel", "__cancel", "stop"}
-_HELP = {"help", "__help", "?"}
-_SKIP = {"skip", "__skip"}
-_SUBMIT = {"__submit", "send", "send report", "submit", "confirm"}
 
 
 @dataclass
@@ -124,14 +119,24 @@ class Dialog:
         tz: ZoneInfo,
         clock: Callable[[], datetime],
         people: People | None = None,
+        words: Words = ENGLISH,
     ) -> None:
         """`people` looks up the school's list for person steps (e-mail -> name); without it,
-        only typed answers are accepted there."""
+        only typed answers are accepted there. `words`: what it says and the commands it
+        takes (typed, or the value of its own buttons)."""
         self.flow = flow
         self.spec = flow.spec
         self.tz = tz
         self.clock = clock
         self.people = people
+        self.words = words
+        self._back_commands = {"__back", *words.back_words}
+        self._cancel_commands = {"__cancel", *words.cancel_words}
+        self._help_commands = {"__help", *words.help_words}
+        self._skip_commands = {"__skip", *words.skip_words}
+        self._submit_commands = {"__submit", *words.submit_words}
+        # "change 2", "change what happened": one word, then the row's number or label
+        self._change_prefixes = tuple(f"{word} " for word in sorted(words.change_words))
 
     def start(self, context: dict[str, str] | None = None, *, turn: int = 1) -> Turn:
         """Begin the flow; `context` gives the values its `context` names stand for.
@@ -167,7 +172,7 @@ class Dialog:
         step = self.spec.step(step_id)
         if step.kind not in {"choice", "multi_choice", "yes_no", "confirm"} or value is None:
             return True
-        allowed = {option.value for option in options_of(step)}
+        allowed = {option.value for option in options_of(step, self.words)}
         values = value if isinstance(value, list) else [value]
         return all(v in allowed for v in values)
 
@@ -198,13 +203,13 @@ class Dialog:
         command = _command(reply)
         if state.confirming_cancel:
             return self._answer_cancel(state, reply, command)
-        if command in _CANCEL:
+        if command in self._cancel_commands:
             state.confirming_cancel = True
             return Turn(state, self._ask(state))
-        if command in _HELP:
-            help_text = f"{self.spec.help}\n\n{strings.HELP_COMMANDS}"
+        if command in self._help_commands:
+            help_text = f"{self.spec.help}\n\n{self.words.help_commands}"
             return Turn(state, [Notice(help_text, "guidance"), *self._ask(state)])
-        if command in _BACK:
+        if command in self._back_commands:
             return self._back(state)
         if state.step is None:
             return self._at_summary(state, reply, command)
@@ -215,17 +220,19 @@ class Dialog:
         return condition is None or condition.evaluate(state.facts())
 
     def _answer(self, state: DialogState, step: StepSpec, reply: Reply, command: str) -> Turn:
-        if command in _SKIP and not step.required:
+        if command in self._skip_commands and not step.required:
             value: Any = None
-        elif command in _SKIP:
-            notice = Notice(strings.CANNOT_SKIP, "error")
+        elif command in self._skip_commands:
+            notice = Notice(self.words.cannot_skip, "error")
             return Turn(state, [notice, *self._ask(state)])
         elif step.kind == "person" and reply.value == SOMEONE_ELSE:
             # Nothing to store yet: the next typed message is the answer.
-            return Turn(state, [Notice(strings.TYPE_THE_PERSON, "info")])
+            return Turn(state, [Notice(self.words.type_the_person, "info")])
         else:
             try:
-                value = parse_answer(step, reply, now=self.clock(), tz=self.tz, people=self.people)
+                value = parse_answer(
+                    step, reply, now=self.clock(), tz=self.tz, people=self.people, words=self.words
+                )
             except AnswerError as error:
                 notice = Notice(error.message, "error", restore_text=error.restore_text)
                 return Turn(state, [notice, *self._ask(state)])
@@ -284,23 +291,23 @@ class Dialog:
     def _back(self, state: DialogState) -> Turn:
         previous = [s for s in state.history if s != state.step and self.applies(s, state)]
         if not previous:
-            return Turn(state, [Notice(strings.AT_FIRST_QUESTION, "info"), *self._ask(state)])
+            return Turn(state, [Notice(self.words.at_first_question, "info"), *self._ask(state)])
         state.step = previous[-1]
         state.history.remove(state.step)
         return Turn(state, self._ask(state))
 
     def _at_summary(self, state: DialogState, reply: Reply, command: str) -> Turn:
-        if command in _SUBMIT:
+        if command in self._submit_commands:
             return Turn(state, [], outcome="completed")
-        if command.startswith(("edit:", "edit ", "change ")):
+        if command.startswith(("edit:", *self._change_prefixes)):
             target = self._edit_target(state, command.split(":", 1)[-1].split(" ", 1)[-1])
             if target is None:
                 name = command.split(":", 1)[-1].split(" ", 1)[-1]
-                notice = Notice(strings.NO_SUCH_ANSWER.format(name=name), "error")
+                notice = Notice(self.words.no_such_answer.format(name=name), "error")
                 return Turn(state, [notice, *self._ask(state)])
             state.step = target
             return Turn(state, self._ask(state))
-        nudge = strings.SUMMARY_NUDGE.format(submit=self.spec.submit_label)
+        nudge = self.words.summary_nudge.format(submit=self.spec.submit_label)
         return Turn(state, [Notice(nudge, "error", restore_text=reply.text), *self._ask(state)])
 
     def _edit_target(self, state: DialogState, name: str) -> str | None:
@@ -315,18 +322,18 @@ class Dialog:
         return None
 
     def _answer_cancel(self, state: DialogState, reply: Reply, command: str) -> Turn:
-        if command in {"yes", "y", "__cancel_yes", *_CANCEL}:
+        if command in {"__cancel_yes", *self.words.cancel_yes_words, *self._cancel_commands}:
             urgent = "urgent" in state.signals
-            text = strings.CANCELLED_URGENT if urgent else strings.CANCELLED
+            text = self.words.cancelled_urgent if urgent else self.words.cancelled
             return Turn(state, [Notice(text, "warning" if urgent else "info")], "cancelled")
-        if command in {"no", "n", "__cancel_no", *_BACK}:
+        if command in {"__cancel_no", *self.words.cancel_no_words, *self._back_commands}:
             state.confirming_cancel = False
-            return Turn(state, [Notice(strings.CARRY_ON, "info"), *self._ask(state)])
-        return Turn(state, [Notice(strings.NEED_YES_NO, "error"), *self._ask(state)])
+            return Turn(state, [Notice(self.words.carry_on, "info"), *self._ask(state)])
+        return Turn(state, [Notice(self.words.need_yes_no, "error"), *self._ask(state)])
 
     def _ask(self, state: DialogState) -> list[Prompt]:
         if state.confirming_cancel:
-            prompt: Question | Summary = cancel_question("urgent" in state.signals)
+            prompt: Question | Summary = cancel_question("urgent" in state.signals, self.words)
         elif state.step is None:
             prompt = summary_for(self, state)
         else:

@@ -1,4 +1,8 @@
-"""The engine's own words (the flows bring everything else)."""
+"""The engine's own words (the flows bring everything else): English here, as the constants and
+as `ENGLISH`; a Dialog takes a `Words` in another language (the bot builds one from its catalogue,
+bot/chat/vocabulary.py), since nothing in dialogs/ reads the bot's files."""
+
+from dataclasses import dataclass
 
 BACK = "Back"
 SKIP = "Skip"
@@ -57,3 +61,62 @@ UNKNOWN_PERSON = (
     'or choose "Someone not on this list" and type their name and role.'
 )
 CHANGE_ROW = "Change {label}"
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the engine says, and the words it takes as commands, in one language.
+
+    A button sends its own value (`__back`, `__cancel`, ...); these are what someone may type.
+    """
+
+    back: str = BACK
+    skip: str = SKIP
+    cancel: str = CANCEL
+    help: str = HELP
+    change: str = CHANGE
+    not_answered: str = NOT_ANSWERED
+    yes: str = YES
+    no: str = NO
+    understood: str = UNDERSTOOD
+    help_commands: str = HELP_COMMANDS
+    at_first_question: str = AT_FIRST_QUESTION
+    cancel_question: str = CANCEL_QUESTION
+    cancel_question_urgent: str = CANCEL_QUESTION_URGENT
+    cancel_keep: str = CANCEL_KEEP
+    cancel_confirm: str = CANCEL_CONFIRM
+    cancelled: str = CANCELLED
+    cancelled_urgent: str = CANCELLED_URGENT
+    carry_on: str = CARRY_ON
+    summary_text: str = SUMMARY_TEXT
+    summary_nudge: str = SUMMARY_NUDGE
+    cannot_skip: str = CANNOT_SKIP
+    need_answer: str = NEED_ANSWER
+    need_choice: str = NEED_CHOICE
+    need_choices: str = NEED_CHOICES
+    unknown_choice: str = UNKNOWN_CHOICE
+    need_yes_no: str = NEED_YES_NO
+    too_long: str = TOO_LONG
+    bad_date: str = BAD_DATE
+    future_date: str = FUTURE_DATE
+    no_such_answer: str = NO_SUCH_ANSWER
+    someone_else: str = SOMEONE_ELSE
+    type_the_person: str = TYPE_THE_PERSON
+    unknown_person: str = UNKNOWN_PERSON
+    change_row: str = CHANGE_ROW
+    back_words: frozenset[str] = frozenset({"back"})
+    cancel_words: frozenset[str] = frozenset({"cancel", "stop"})
+    help_words: frozenset[str] = frozenset({"help", "?"})
+    skip_words: frozenset[str] = frozenset({"skip"})
+    submit_words: frozenset[str] = frozenset({"send", "send report", "submit", "confirm"})
+    # At the summary, before a row's number or label (one word each)
+    change_words: frozenset[str] = frozenset({"change", "edit"})
+    # "Do you want to cancel this report?" (cancel_words and back_words also answer it)
+    cancel_yes_words: frozenset[str] = frozenset({"yes", "y"})
+    cancel_no_words: frozenset[str] = frozenset({"no", "n"})
+    # A yes/no question's answer, typed
+    yes_words: frozenset[str] = frozenset({"yes", "y", "yeah", "yep"})
+    no_words: frozenset[str] = frozenset({"no", "n", "nope"})
+
+
+ENGLISH = Words()

@@ -18,25 +18,10 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.audit.results import AuditResults, QuestionCount, percent
+from bot.words import strings
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 Colour = tuple[int, int, int]
-
-TITLE = "Staff online-safety self-audit {year}"
-TITLE_SO_FAR = "Staff online-safety self-audit {year} (results so far)"
-SUBTITLE = "{finished} of {invited} staff finished ({percent}%)"
-SUBTITLE_UNFINISHED = "; {unfinished} started but had not finished (not counted)"
-LEGEND_YES = "Yes"
-LEGEND_NO = "No (a training need)"
-LEGEND_UNANSWERED = "Not answered"
-LEGEND_NOTE = "Bars: % of the staff who finished"
-BAR_YES = "Yes"
-BAR_NO = "No"
-NUMBERS_YES = "Yes {count} ({percent}%)"
-NUMBERS_NO = "No {count} ({percent}%)"
-NUMBERS_UNANSWERED = "Not answered {count}"
-NOBODY_YET = "Nobody has finished yet"
-NO_QUESTIONS = "This audit has no yes/no questions."
 
 WIDTH = 1200
 ROW = 80
@@ -83,7 +68,7 @@ def results_chart_png(results: AuditResults) -> bytes:
     if results.counts:
         _grid(draw, plot_bottom)
     else:
-        _write(draw, (MARGIN, TOP + 10), NO_QUESTIONS, _font(20), MUTED)
+        _write(draw, (MARGIN, TOP + 10), strings.CHART_NO_QUESTIONS, _font(20), MUTED)
     for index, count in enumerate(results.counts):
         _row(image, draw, count, results.finished, TOP + index * ROW)
     buffer = io.BytesIO()
@@ -92,16 +77,16 @@ def results_chart_png(results: AuditResults) -> bytes:
 
 
 def _heading(image: Image.Image, draw: ImageDraw.ImageDraw, results: AuditResults) -> None:
-    title = (TITLE if results.closed_at is not None else TITLE_SO_FAR).format(
-        year=results.academic_year
-    )
-    subtitle = SUBTITLE.format(
+    title = (
+        strings.CHART_HEADING if results.closed_at is not None else strings.CHART_HEADING_SO_FAR
+    ).format(year=results.academic_year)
+    subtitle = strings.CHART_SUBTITLE.format(
         finished=results.finished,
         invited=results.invited,
         percent=percent(results.finished, results.invited),
     )
     if results.unfinished:
-        subtitle += SUBTITLE_UNFINISHED.format(unfinished=results.unfinished)
+        subtitle += strings.CHART_SUBTITLE_UNFINISHED.format(unfinished=results.unfinished)
     _write(
         draw,
         (MARGIN, 36),
@@ -110,9 +95,9 @@ def _heading(image: Image.Image, draw: ImageDraw.ImageDraw, results: AuditResult
         INK,
     )
     _write(draw, (MARGIN, 76), _fit(subtitle, _font(20), WIDTH - 2 * MARGIN), _font(20), MUTED)
-    legend = [(LEGEND_YES, "yes"), (LEGEND_NO, "no")]
+    legend = [(strings.CHART_LEGEND_YES, "yes"), (strings.CHART_LEGEND_NO, "no")]
     if any(c.unanswered for c in results.counts):
-        legend.append((LEGEND_UNANSWERED, "unanswered"))
+        legend.append((strings.CHART_LEGEND_UNANSWERED, "unanswered"))
     font = _font(18)
     x, middle = MARGIN, 118
     for text, kind in legend:
@@ -121,9 +106,18 @@ def _heading(image: Image.Image, draw: ImageDraw.ImageDraw, results: AuditResult
         _write(draw, (x, middle), text, font, INK)
         x += int(draw.textlength(text, font=font)) + 32
     if results.finished:
-        _write(draw, (WIDTH - MARGIN, middle), LEGEND_NOTE, font, MUTED, align="right")
+        _write(
+            draw, (WIDTH - MARGIN, middle), strings.CHART_LEGEND_NOTE, font, MUTED, align="right"
+        )
     else:
-        _write(draw, (WIDTH - MARGIN, middle), NOBODY_YET, _font(18, bold=True), INK, align="right")
+        _write(
+            draw,
+            (WIDTH - MARGIN, middle),
+            strings.CHART_NOBODY_YET,
+            _font(18, bold=True),
+            INK,
+            align="right",
+        )
 
 
 def _grid(draw: ImageDraw.ImageDraw, plot_bottom: int) -> None:
@@ -145,8 +139,8 @@ def _row(
     else:
         x = BAR_LEFT
         parts = (
-            (count.yes, "yes", BAR_YES),
-            (count.no, "no", BAR_NO),
+            (count.yes, "yes", strings.CHART_BAR_YES),
+            (count.no, "no", strings.CHART_BAR_NO),
             (count.unanswered, "unanswered", ""),
         )
         done = 0
@@ -159,11 +153,11 @@ def _row(
             _on_bar(draw, word, (x, y0, end, y1), kind)
             x = end
     lines = [
-        NUMBERS_YES.format(count=count.yes, percent=percent(count.yes, finished)),
-        NUMBERS_NO.format(count=count.no, percent=percent(count.no, finished)),
+        strings.CHART_NUMBERS_YES.format(count=count.yes, percent=percent(count.yes, finished)),
+        strings.CHART_NUMBERS_NO.format(count=count.no, percent=percent(count.no, finished)),
     ]
     if count.unanswered:
-        lines.append(NUMBERS_UNANSWERED.format(count=count.unanswered))
+        lines.append(strings.CHART_NUMBERS_UNANSWERED.format(count=count.unanswered))
     font = _font(17 if len(lines) == 2 else 16)
     step = _line_height(font)
     first = top + ROW // 2 - step * (len(lines) - 1) / 2

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import campaigns, exports, present, results
 from bot.audit.campaigns import StaffMember
 from bot.chat.conversations import LoadedConversation
+from bot.chat.vocabulary import DIALOG_WORDS
 from bot.delivery.messages import Card, Notice, Option, Outbound, User
 from bot.record.events import record_event
 from bot.school.config import Role, SchoolConfig
@@ -62,7 +63,8 @@ class AuditCommands:
         dialog = self._dialogs.get(campaign.id)
         if dialog is None:
             flow = flow_from_spec(campaign.flow_spec)
-            dialog = self._dialogs[campaign.id] = Dialog(flow, tz=self.school.tz, clock=self.clock)
+            dialog = Dialog(flow, tz=self.school.tz, clock=self.clock, words=DIALOG_WORDS)
+            self._dialogs[campaign.id] = dialog
         return dialog
 
     def allowed(self, email: str, roles: Sequence[Role]) -> bool:

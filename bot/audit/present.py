@@ -19,64 +19,11 @@ from bot.audit.chart import results_chart_png
 from bot.audit.exports import GovernorsSummary
 from bot.audit.results import AuditResults, AuditStatus, Progress, percent
 from bot.delivery.messages import Attachment, Card, CardField, FileSource, Link, Outbound
+from bot.words import strings
 from dialogs.datetimes import format_moment
 
-STATUS_TITLE = "Staff online-safety self-audit {year}: progress"
-STATUS_ASKED = "Asked"
-STATUS_SENT = "Invitation delivered"
-STATUS_UNDELIVERED = "{count} could not be delivered"
-STATUS_STARTED = "Started"
-STATUS_FINISHED = "Finished"
-STATUS_NOT_STARTED = "Not started yet"
-STATUS_CHANNEL = "{asked} asked, {sent} delivered, {started} started, {finished} finished"
-STATUS_CLOSES = "Open until {when}"
-STATUS_CLOSED = "Closed {when}"
-CHANNEL_NAMES = {"web": "Web chat", "slack": "Slack", "teams": "Microsoft Teams"}
-
-RESULTS_TITLE = "Staff online-safety self-audit {year}: results"
-RESULTS_TITLE_SO_FAR = "Staff online-safety self-audit {year}: results so far"
-RESULTS_TEXT = (
-    "{finished} of {invited} staff finished ({percent}%). Only finished audits are counted."
-)
-RESULTS_UNFINISHED = " {count} started but had not finished: their answers are not counted."
-RESULTS_COUNTS = "Yes {yes} ({yes_percent}%) · No {no} ({no_percent}%)"
-RESULTS_UNANSWERED = " · not answered {count}"
-RESULTS_FOOTER = "The CSV names everyone and holds their comments: keep it as you would a record."
-CSV_LINK = "Download everyone's answers (CSV)"
-CHART_LINK = "Download the chart (PNG)"
 CSV_PATH = "/api/audit/{campaign_id}/results.csv"
 CHART_PATH = "/api/audit/{campaign_id}/chart.png"
-CHART_TITLE = "Chart: staff online-safety self-audit {year}"
-CHART_ALT = (
-    "Bar chart: for each question, the share of the staff who finished who answered Yes, No "
-    "(a training need) or did not answer. The same numbers are in the message above."
-)
-CSV_TITLE = "Everyone's answers: staff online-safety self-audit {year} (CSV)"
-
-NEEDS_TITLE = "Training needs"
-NEEDS_TEXT = (
-    'Every "No" is a training need, named by its question; '
-    "what people asked for in their own words follows."
-)
-NEEDS_NONE = "Nobody answered No or asked for training."
-NEEDS_ASKED = "Asked for: {text}"
-COMMENTS_TITLE = "Comments"
-COMMENTS_NONE = "Nobody added a comment."
-COMMENT_LABEL = "{name}, question {number} ({label})"
-PART = "{title} ({n} of {total})"
-BULLET = "• "
-
-GOVERNORS_TITLE = "Staff online-safety self-audit {year}: summary for governors"
-GOVERNORS_TITLE_SO_FAR = "Staff online-safety self-audit {year}: summary so far, for governors"
-GOVERNORS_TEXT = (
-    "{finished} of {invited} staff finished ({percent}%). Numbers only: no names, "
-    "comments or written answers, which could identify someone."
-)
-GOVERNORS_NEEDS = "Training needs: staff per topic"
-GOVERNORS_NEEDS_VALUE = "{staff} ({percent}% of those who finished)"
-GOVERNORS_WITH_NEEDS = "Staff with at least one training need"
-GOVERNORS_NO_NEEDS = "None"
-
 LONDON = ZoneInfo("Europe/London")
 # One card's share of a message: Slack takes 50 blocks (fields go ten to a block, a field over
 # 2,000 characters takes blocks of its own) and Teams about 28 KB (UTF-16, so twice the text).
@@ -89,27 +36,27 @@ def status_card(status: AuditStatus, *, tz: ZoneInfo = LONDON) -> Card:
     total = status.total
     sent = str(total.sent)
     if total.undelivered:
-        sent += " (" + STATUS_UNDELIVERED.format(count=total.undelivered) + ")"
+        sent += " (" + strings.AUDIT_STATUS_UNDELIVERED.format(count=total.undelivered) + ")"
     finished = f"{total.finished} ({percent(total.finished, total.invited)}%)"
     fields = [
-        CardField(STATUS_ASKED, str(total.invited)),
-        CardField(STATUS_SENT, sent),
-        CardField(STATUS_STARTED, str(total.started)),
-        CardField(STATUS_FINISHED, finished),
-        CardField(STATUS_NOT_STARTED, str(total.not_started)),
+        CardField(strings.AUDIT_STATUS_ASKED, str(total.invited)),
+        CardField(strings.AUDIT_STATUS_SENT, sent),
+        CardField(strings.AUDIT_STATUS_STARTED, str(total.started)),
+        CardField(strings.AUDIT_STATUS_FINISHED, finished),
+        CardField(strings.AUDIT_STATUS_NOT_STARTED, str(total.not_started)),
     ]
     if len(status.by_channel) > 1:
         fields += [
-            CardField(CHANNEL_NAMES.get(channel, channel), _channel_line(progress))
+            CardField(strings.AUDIT_CHANNEL_NAMES.get(channel, channel), _channel_line(progress))
             for channel, progress in status.by_channel.items()
         ]
     if status.closed_at is not None:
-        footer = STATUS_CLOSED.format(when=_when(status.closed_at, tz))
+        footer = strings.AUDIT_STATUS_CLOSED.format(when=_when(status.closed_at, tz))
     else:
-        footer = STATUS_CLOSES.format(when=_when(status.closes_at, tz))
+        footer = strings.AUDIT_STATUS_CLOSES.format(when=_when(status.closes_at, tz))
     return Card(
         card_id=f"audit-status-{status.campaign_id}",
-        title=STATUS_TITLE.format(year=status.academic_year),
+        title=strings.AUDIT_STATUS_TITLE.format(year=status.academic_year),
         fields=tuple(fields),
         footer=footer,
     )
@@ -120,48 +67,67 @@ def results_messages(results: AuditResults, *, tz: ZoneInfo = LONDON) -> list[Ou
     person's training needs, and the comments; long lists over several cards. Pass the
     school's timezone (the CSV's dates are in it)."""
     campaign = results.campaign_id
-    text = RESULTS_TEXT.format(
+    text = strings.AUDIT_RESULTS_TEXT.format(
         finished=results.finished,
         invited=results.invited,
         percent=percent(results.finished, results.invited),
     )
     if results.unfinished:
-        text += RESULTS_UNFINISHED.format(count=results.unfinished)
+        text += strings.AUDIT_RESULTS_UNFINISHED.format(count=results.unfinished)
     counts = []
     for count in results.counts:
-        value = RESULTS_COUNTS.format(
+        value = strings.AUDIT_RESULTS_COUNTS.format(
             yes=count.yes,
             yes_percent=percent(count.yes, results.finished),
             no=count.no,
             no_percent=percent(count.no, results.finished),
         )
         if count.unanswered:
-            value += RESULTS_UNANSWERED.format(count=count.unanswered)
+            value += strings.AUDIT_RESULTS_UNANSWERED.format(count=count.unanswered)
         counts.append(CardField(f"{count.number}. {count.question.label}", value))
-    title = RESULTS_TITLE if results.closed_at is not None else RESULTS_TITLE_SO_FAR
+    title = (
+        strings.AUDIT_RESULTS_TITLE
+        if results.closed_at is not None
+        else strings.AUDIT_RESULTS_TITLE_SO_FAR
+    )
     summary = Card(
         card_id=f"audit-results-{campaign}",
         title=title.format(year=results.academic_year),
         text=text,
         fields=tuple(counts),
-        footer=RESULTS_FOOTER,
+        footer=strings.AUDIT_RESULTS_FOOTER,
         attachments=(chart_attachment(results), csv_attachment(results, tz=tz)),
     )
     names = _names([(p.name, p.email) for p in results.respondents])
     needs = []
     for person in results.training_needs:
-        lines = [BULLET + topic for topic in person.topics]
+        lines = [strings.AUDIT_BULLET + topic for topic in person.topics]
         if person.request:
-            lines.append(NEEDS_ASKED.format(text=person.request))
+            lines.append(strings.AUDIT_NEEDS_ASKED.format(text=person.request))
         needs.append(CardField(names[person.email], "\n".join(lines)))
     comments = [
-        CardField(COMMENT_LABEL.format(name=names[c.email], number=c.number, label=c.label), c.text)
+        CardField(
+            strings.AUDIT_COMMENT_LABEL.format(name=names[c.email], number=c.number, label=c.label),
+            c.text,
+        )
         for c in results.comments
     ]
     return [
         summary,
-        *_cards(f"audit-needs-{campaign}", NEEDS_TITLE, needs, NEEDS_TEXT, NEEDS_NONE),
-        *_cards(f"audit-comments-{campaign}", COMMENTS_TITLE, comments, None, COMMENTS_NONE),
+        *_cards(
+            f"audit-needs-{campaign}",
+            strings.AUDIT_NEEDS_TITLE,
+            needs,
+            strings.AUDIT_NEEDS_TEXT,
+            strings.AUDIT_NEEDS_NONE,
+        ),
+        *_cards(
+            f"audit-comments-{campaign}",
+            strings.AUDIT_COMMENTS_TITLE,
+            comments,
+            None,
+            strings.AUDIT_COMMENTS_NONE,
+        ),
     ]
 
 
@@ -170,25 +136,31 @@ def governors_card(summary: GovernorsSummary, *, chart: Attachment | None = None
     never the CSV, which names people."""
     fields = []
     for q in summary.questions:
-        value = RESULTS_COUNTS.format(
+        value = strings.AUDIT_RESULTS_COUNTS.format(
             yes=q.yes, yes_percent=q.yes_percent, no=q.no, no_percent=q.no_percent
         )
         if q.unanswered:
-            value += RESULTS_UNANSWERED.format(count=q.unanswered)
+            value += strings.AUDIT_RESULTS_UNANSWERED.format(count=q.unanswered)
         fields.append(CardField(f"{q.number}. {q.label}", value))
-    fields.append(CardField(GOVERNORS_WITH_NEEDS, str(summary.staff_with_needs)))
+    fields.append(CardField(strings.AUDIT_GOVERNORS_WITH_NEEDS, str(summary.staff_with_needs)))
     topics = [
-        BULLET
+        strings.AUDIT_BULLET
         + f"{t.topic}: "
-        + GOVERNORS_NEEDS_VALUE.format(staff=t.staff, percent=percent(t.staff, summary.finished))
+        + strings.AUDIT_GOVERNORS_NEEDS_VALUE.format(
+            staff=t.staff, percent=percent(t.staff, summary.finished)
+        )
         for t in summary.needs_by_topic
     ]
-    fields.append(CardField(GOVERNORS_NEEDS, "\n".join(topics) or GOVERNORS_NO_NEEDS))
-    title = GOVERNORS_TITLE if summary.final else GOVERNORS_TITLE_SO_FAR
+    fields.append(
+        CardField(
+            strings.AUDIT_GOVERNORS_NEEDS, "\n".join(topics) or strings.AUDIT_GOVERNORS_NO_NEEDS
+        )
+    )
+    title = strings.AUDIT_GOVERNORS_TITLE if summary.final else strings.AUDIT_GOVERNORS_TITLE_SO_FAR
     return Card(
         card_id=f"audit-governors-{summary.campaign_id}",
         title=title.format(year=summary.academic_year),
-        text=GOVERNORS_TEXT.format(
+        text=strings.AUDIT_GOVERNORS_TEXT.format(
             finished=summary.finished,
             invited=summary.invited,
             percent=summary.finished_percent,
@@ -204,9 +176,9 @@ def chart_attachment(results: AuditResults) -> Attachment:
         filename=exports.results_filename(results, "png"),
         media_type="image/png",
         data=results_chart_png(results),
-        title=CHART_TITLE.format(year=results.academic_year),
-        alt_text=CHART_ALT,
-        link=Link(CHART_LINK, CHART_PATH.format(campaign_id=results.campaign_id)),
+        title=strings.AUDIT_CHART_TITLE.format(year=results.academic_year),
+        alt_text=strings.AUDIT_CHART_ALT,
+        link=Link(strings.AUDIT_CHART_LINK, CHART_PATH.format(campaign_id=results.campaign_id)),
     )
 
 
@@ -216,14 +188,14 @@ def csv_attachment(results: AuditResults, *, tz: ZoneInfo = LONDON) -> Attachmen
         filename=exports.results_filename(results, "csv"),
         media_type=exports.CSV_MEDIA_TYPE,
         data=exports.results_csv(results, tz=tz).encode("utf-8"),
-        title=CSV_TITLE.format(year=results.academic_year),
-        link=Link(CSV_LINK, CSV_PATH.format(campaign_id=results.campaign_id)),
+        title=strings.AUDIT_CSV_TITLE.format(year=results.academic_year),
+        link=Link(strings.AUDIT_CSV_LINK, CSV_PATH.format(campaign_id=results.campaign_id)),
         source=FileSource("audit_csv", results.campaign_id),
     )
 
 
 def _channel_line(progress: Progress) -> str:
-    return STATUS_CHANNEL.format(
+    return strings.AUDIT_STATUS_CHANNEL.format(
         asked=progress.invited,
         sent=progress.sent,
         started=progress.started,
@@ -259,7 +231,7 @@ def _cards(
     return [
         Card(
             card_id=f"{card_id}-{n}",
-            title=PART.format(title=title, n=n, total=len(groups)),
+            title=strings.AUDIT_PART.format(title=title, n=n, total=len(groups)),
             text=text if n == 1 else None,
             fields=tuple(group),
         )

@@ -78,26 +78,28 @@ class CardMaker:
         """The case as the safeguarding team sees it, with the actions open to them."""
         early = report.status == "in_progress" and not details
         fields = [
-            CardField("Reference", report.reference or ""),
-            CardField("Kind", strings.URGENT_TO_FOLLOW if early else self.kind_label(report)),
-            CardField("Urgency", urgency_label(report)),
-            CardField("Reported by", self.name(report.reporter_email)),
-            CardField("Reported", self._when(report.submitted_at or report.created_at)),
-            CardField("Status", self.status_label(report)),
+            CardField(strings.CARD_REFERENCE, report.reference or ""),
+            CardField(
+                strings.CARD_KIND, strings.URGENT_TO_FOLLOW if early else self.kind_label(report)
+            ),
+            CardField(strings.CARD_URGENCY, urgency_label(report)),
+            CardField(strings.CARD_REPORTED_BY, self.name(report.reporter_email)),
+            CardField(strings.CARD_REPORTED, self._when(report.submitted_at or report.created_at)),
+            CardField(strings.CARD_STATUS, self.status_label(report)),
         ]
         if early:  # whom it is about is not known yet: nothing of the report, nor who made it
             del fields[3]
         if report.allegation:
-            fields.append(CardField("Allegation", strings.ALLEGATION_NOTE))
+            fields.append(CardField(strings.CARD_ALLEGATION, strings.ALLEGATION_NOTE))
             fields += self.allegation_fields(report)
         if early:
-            fields.append(CardField("Details", strings.STILL_ANSWERING))
+            fields.append(CardField(strings.CARD_DETAILS, strings.STILL_ANSWERING))
         elif details or self.school.alerts.details_in_alert:
             fields += [CardField(r["label"], r["answer"]) for r in rows]
             if report.status == "in_progress":
-                fields.append(CardField("Details", strings.STILL_ANSWERING))
+                fields.append(CardField(strings.CARD_DETAILS, strings.STILL_ANSWERING))
         else:
-            fields.append(CardField("Details", strings.DETAILS_ON_VIEW))
+            fields.append(CardField(strings.CARD_DETAILS, strings.DETAILS_ON_VIEW))
         texts = []
         if level > 0 and report.case_status == "open":
             texts.append(strings.REMINDER.format(n=level))
@@ -122,12 +124,13 @@ class CardMaker:
             fields.append(CardField(strings.LEFT_OUT, "\n".join([*lines, *found.notes])))
         lado = self.school.allegations.lado
         if lado is not None:
-            fields.append(CardField(strings.LADO, f"{lado.name}: {lado.phone}"))
+            contact = strings.LADO_CONTACT.format(name=lado.name, phone=lado.phone)
+            fields.append(CardField(strings.LADO, contact))
         return fields
 
     def _left_out_line(self, email: str, why: str) -> str:
         person = self.school.person(email)
-        roles = ", ".join(str(r) for r in person.roles) if person else "not in the school file"
+        roles = ", ".join(str(r) for r in person.roles) if person else strings.NOT_IN_SCHOOL_FILE
         name = person.name if person else email
         return strings.LEFT_OUT_LINE.format(name=name, roles=roles, why=why)
 
@@ -146,10 +149,11 @@ class CardMaker:
 
     def status_label(self, report: Report) -> str:
         if report.case_status == "closed":
-            return f"Closed {self._when(report.closed_at)}"
+            return strings.CASE_CLOSED_ON.format(when=self._when(report.closed_at))
         if report.case_status == "acknowledged":
             who = self.name(report.acknowledged_by)
-            return f"Acknowledged by {who}, {self._when(report.acknowledged_at)}"
+            when = self._when(report.acknowledged_at)
+            return strings.CASE_ACKNOWLEDGED_BY_ON.format(who=who, when=when)
         if report.status == "abandoned":
             return strings.STATUS_STOPPED
         return strings.STATUS_WAITING
@@ -162,21 +166,21 @@ class CardMaker:
         case = f"{report.id}"
         actions = []
         if report.case_status == "open":
-            actions.append(Option(f"case:ack:{case}", "Acknowledge", "primary"))
+            actions.append(Option(f"case:ack:{case}", strings.CASE_ACKNOWLEDGE, "primary"))
         actions += [
-            Option(f"case:view:{case}", "View"),
-            Option(f"case:note:{case}", "Add note"),
-            Option(f"case:action:{case}", "Record action"),
+            Option(f"case:view:{case}", strings.CASE_VIEW),
+            Option(f"case:note:{case}", strings.CASE_ADD_NOTE),
+            Option(f"case:action:{case}", strings.CASE_RECORD_ACTION),
         ]
         if report.case_status == "closed":
-            actions.append(Option(f"case:reopen:{case}", "Reopen"))
+            actions.append(Option(f"case:reopen:{case}", strings.CASE_REOPEN))
         else:
-            actions.append(Option(f"case:close:{case}", "Close", "danger"))
+            actions.append(Option(f"case:close:{case}", strings.CASE_CLOSE, "danger"))
         return tuple(actions)
 
     def _footer(self, report: Report) -> str | None:
         if report.case_status == "acknowledged":
-            return f"Acknowledged by {self.name(report.acknowledged_by)}"
+            return strings.CASE_ACKNOWLEDGED_BY.format(who=self.name(report.acknowledged_by))
         return None
 
     def _ict_card(self, report: Report, rows: list[dict[str, Any]]) -> Card:
@@ -200,11 +204,11 @@ class CardMaker:
 
     def name(self, email: str | None) -> str:
         person = self.school.person(email) if email else None
-        return person.name if person else (email or "someone")
+        return person.name if person else (email or strings.SOMEONE)
 
     def _when(self, moment: datetime | None) -> str:
         return format_moment(moment, self.school.tz) if moment else ""
 
 
 def _contact(contact: Contact) -> str:
-    return f"• {contact.name}: {contact.phone}"
+    return strings.CONTACT_LINE.format(name=contact.name, phone=contact.phone)

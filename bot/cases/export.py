@@ -25,7 +25,7 @@ from dialogs.datetimes import load_moment
 from dialogs.loader import case_flow
 from storage.models import Report
 
-BANNER = "Confidential: safeguarding record"
+BANNER = strings.EXPORT_BANNER
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 # The web chat's download of a case's chronology (bot/channels/web/export_routes.py).
 CHRONOLOGY_PATH = "/api/web/cases/{case_id}/chronology.{extension}"
@@ -70,15 +70,15 @@ def case_record(
     """The case as it will be exported: its header, the report's own answers, its chronology."""
     tz = cards.school.tz
     header = [
-        ("Reference", report.reference or ""),
-        ("Kind", cards.kind_label(report)),
-        ("Urgency", urgency_label(report)),
-        ("Reported by", _who(cards, report.reporter_email)),
-        ("Reported at", _stamp(report.submitted_at or report.created_at, tz)),
-        ("Status", cards.status_label(report)),
+        (strings.CARD_REFERENCE, report.reference or ""),
+        (strings.CARD_KIND, cards.kind_label(report)),
+        (strings.CARD_URGENCY, urgency_label(report)),
+        (strings.CARD_REPORTED_BY, _who(cards, report.reporter_email)),
+        (strings.CARD_REPORTED_AT, _stamp(report.submitted_at or report.created_at, tz)),
+        (strings.CARD_STATUS, cards.status_label(report)),
     ]
     if report.allegation:
-        header.append(("Allegation", strings.ALLEGATION_NOTE))
+        header.append((strings.CARD_ALLEGATION, strings.ALLEGATION_NOTE))
         header += [(f.label, f.value) for f in cards.allegation_fields(report)]
     answers = tuple((str(r.get("question") or r["label"]), str(r["answer"])) for r in rows)
     lines = tuple(_line(cards, entry, tz) for entry in entries)
@@ -107,9 +107,14 @@ def to_csv(record: CaseRecord) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     table: list[tuple[str, ...]] = [(BANNER,), *record.header]
-    table += [("Exported by", record.exported_by), ("Exported at", record.exported_at), ()]
-    table += [("Question", "Answer"), *record.answers, ()]
-    table.append((f"Date and time ({record.timezone})", "Who", "What", "Details"))
+    table += [
+        (strings.EXPORT_EXPORTED_BY, record.exported_by),
+        (strings.EXPORT_EXPORTED_AT, record.exported_at),
+        (),
+    ]
+    table += [(strings.EXPORT_QUESTION, strings.EXPORT_ANSWER), *record.answers, ()]
+    when = strings.EXPORT_WHEN_IN.format(timezone=record.timezone)
+    table.append((when, strings.EXPORT_WHO, strings.EXPORT_WHAT, strings.EXPORT_DETAILS))
     table += [(line.when, line.who, line.what, line.details) for line in record.lines]
     writer.writerows([safe_cell(cell) for cell in row] for row in table)
     return out.getvalue().encode("utf-8-sig")
@@ -120,26 +125,30 @@ def to_html(record: CaseRecord) -> str:
     header = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in record.header)
     answers = (
         "".join(f"<tr><th>{escape(q)}</th><td>{escape(a)}</td></tr>" for q, a in record.answers)
-        or '<tr><td colspan="2">No answers recorded.</td></tr>'
+        or f'<tr><td colspan="2">{escape(strings.EXPORT_NO_ANSWERS)}</td></tr>'
     )
     lines = "".join(
         f"<tr><td>{escape(x.when)}</td><td>{escape(x.name)}<small>{escape(x.email)}</small>"
         f"</td><td>{escape(x.what)}</td><td>{escape(x.details)}</td></tr>"
         for x in record.lines
     )
-    title = escape(f"Case chronology {record.reference}")
-    exported = escape(f"Exported by {record.exported_by} on {record.exported_at}")
+    title = escape(strings.EXPORT_PAGE_TITLE.format(reference=record.reference))
+    exported = escape(strings.EXPORT_EXPORTED.format(who=record.exported_by, at=record.exported_at))
+    keep = escape(strings.EXPORT_KEEP_SECURE.format(banner=BANNER))
+    column = "".join(
+        f"<th>{escape(name)}</th>"
+        for name in (strings.EXPORT_WHO, strings.EXPORT_WHAT, strings.EXPORT_DETAILS)
+    )
     return (
-        f'<!doctype html>\n<html lang="en-GB"><head><meta charset="utf-8">'
+        f'<!doctype html>\n<html lang="{strings.LANGUAGE_TAG}"><head><meta charset="utf-8">'
         f"<title>{title}</title><style>{_CSS}</style></head><body>"
         f'<p class="banner">{escape(BANNER)}</p><h1>{title}</h1>'
         f'<table class="facts">{header}</table>'
-        f'<h2>The report</h2><table class="facts">{answers}</table>'
-        f'<h2>Chronology</h2><table class="log"><thead><tr>'
-        f"<th>Date and time<small>{escape(record.timezone)}</small></th><th>Who</th><th>What</th>"
-        f"<th>Details</th></tr></thead><tbody>{lines}</tbody></table>"
-        f"<footer>{exported}. {escape(BANNER)}: keep it secure, share it only as "
-        f"safeguarding requires.</footer></body></html>\n"
+        f'<h2>{escape(strings.EXPORT_THE_REPORT)}</h2><table class="facts">{answers}</table>'
+        f'<h2>{escape(strings.EXPORT_CHRONOLOGY)}</h2><table class="log"><thead><tr>'
+        f"<th>{escape(strings.EXPORT_WHEN)}<small>{escape(record.timezone)}</small></th>{column}"
+        f"</tr></thead><tbody>{lines}</tbody></table>"
+        f"<footer>{exported}. {keep}</footer></body></html>\n"
     )
 
 
@@ -161,21 +170,24 @@ def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo) -> Line:
             )
         details.append(strings.REFUSED_TRIED.format(action=action))
     if detail.get("done_at"):
-        details.append(f"When: {_moment(str(detail['done_at']), tz)}")
+        details.append(strings.EXPORT_DONE_AT.format(when=_moment(str(detail["done_at"]), tz)))
     if detail.get("criteria"):
         named = [_option(cards, "referral_criteria", str(c)) for c in detail["criteria"]]
-        details.append(f"Referral criteria: {'; '.join(named)}")
+        details.append(strings.EXPORT_CRITERIA.format(criteria="; ".join(named)))
     if detail.get("format"):
-        details.append(f"Format: {str(detail['format']).upper()}")
+        details.append(strings.EXPORT_FORMAT.format(format=str(detail["format"]).upper()))
     if detail.get("recipients"):
-        reminder = f"Reminder {detail['level']}: s" if detail.get("level") else "S"
-        details.append(f"{reminder}ent to {detail['recipients']} people")
+        n = detail["recipients"]
+        if detail.get("level"):
+            details.append(strings.EXPORT_REMINDER_SENT_TO.format(level=detail["level"], n=n))
+        else:
+            details.append(strings.EXPORT_SENT_TO.format(n=n))
     texts = entry.text or {}
     if len(texts) == 1 and not details:  # a note or a reason on its own needs no label
         details.append(str(*texts.values()))
     else:
         details += [f"{key.capitalize()}: {value}" for key, value in texts.items()]
-    name, email = (cards.name(entry.who), entry.who) if entry.who else ("The bot", "")
+    name, email = (cards.name(entry.who), entry.who) if entry.who else (strings.THE_BOT, "")
     email = "" if name == email else email
     what = what[:1].upper() + what[1:]
     return Line(_stamp(entry.at, tz), name, email, what, "\n".join(details))

@@ -28,6 +28,7 @@ from bot.chat.conversations import (
     save_conversation,
 )
 from bot.chat.people_picker import PeoplePicker, names_in
+from bot.chat.vocabulary import DIALOG_WORDS
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.delivery.outbox import enqueue
 from bot.reports import kinds
@@ -52,9 +53,9 @@ from storage.crypto import Cipher
 
 log = logging.getLogger(__name__)
 _START = "start:"
-_HELP = {"help", "__help", "?"}
-_CASES = {"cases", "open cases", "__cases"}
-_MINE = {"my reports", "reports", "__mine"}
+_HELP = {"__help", *strings.HELP_WORDS}
+_CASES = {"__cases", *strings.CASES_WORDS}
+_MINE = {"__mine", *strings.MINE_WORDS}
 
 
 @dataclass
@@ -96,7 +97,9 @@ class Router:
         self.clock = clock
         self.settings = settings or RouterSettings()
         self.dialogs = {
-            flow_id: Dialog(flow, tz=school.tz, clock=clock, people=names_in(school))
+            flow_id: Dialog(
+                flow, tz=school.tz, clock=clock, people=names_in(school), words=DIALOG_WORDS
+            )
             for flow_id, flow in flows.items()
         }
         # The type-ahead of person steps, which every channel asks as the reporter types.

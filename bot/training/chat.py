@@ -75,17 +75,24 @@ class TrainingCommands:
             now=now,
         )
         template = strings.TRAINING_RECORDED if added else strings.TRAINING_ALREADY
-        label = training.KINDS[kind]
+        label = strings.TRAINING_KINDS[kind]
         return [Notice(template.format(kind=label, email=email, day=day.strftime("%d/%m/%Y")))]
 
 
 def _line(person: training.PersonTraining) -> str:
     seen = [
-        f"{label} {person.latest[kind].strftime('%d/%m/%Y')}"
-        for kind, label in (*training.KINDS.items(), ("audit", "Self-audit"))
+        strings.TRAINING_DONE_ON.format(kind=label, day=person.latest[kind].strftime("%d/%m/%Y"))
+        for kind, label in strings.TRAINING_KINDS.items()
         if kind in person.latest
     ]
-    return "; ".join(person.overdue) + (" (last: " + ", ".join(seen) + ")" if seen else "")
+    missing = [
+        strings.TRAINING_MISSING[kind].format(
+            year=person.academic_year, years=training.DSL_TRAINING_EVERY_YEARS
+        )
+        for kind in person.overdue
+    ]
+    last = strings.TRAINING_LAST.format(dates=", ".join(seen)) if seen else ""
+    return "; ".join(missing) + last
 
 
 def _parse_date(text: str) -> date | None:

@@ -17,7 +17,8 @@ from bot.school.audit_settings import TrainingDates
 from bot.school.config import Person, Role
 from storage.models import TrainingRecord
 
-KINDS = {"induction": "Induction", "refresher": "Annual refresher", "dsl": "DSL training"}
+# What a record may be (their names: strings.TRAINING_KINDS, which also names "audit").
+KINDS = ("induction", "refresher", "dsl")
 DSL_TRAINING_EVERY_YEARS = 2  # §11: the DSL and deputies every two years
 
 
@@ -26,7 +27,10 @@ class PersonTraining:
     name: str
     email: str
     latest: dict[str, date]  # kind -> the most recent date (kinds: KINDS and "audit")
-    overdue: tuple[str, ...]  # what is missing or out of date, in words
+    # What is missing or out of date, by kind: "induction" (none recorded), "refresher" (none
+    # in `academic_year`), "dsl" (DSL training more than DSL_TRAINING_EVERY_YEARS ago).
+    overdue: tuple[str, ...]
+    academic_year: str
 
 
 async def add_record(
@@ -107,15 +111,15 @@ async def overview(
         dates = latest.get(person.email, {})
         overdue = []
         if "induction" not in dates:
-            overdue.append("no induction recorded")
+            overdue.append("induction")
         refresher = dates.get("refresher")
         if refresher is None or academic_year(refresher) != this_year:
-            overdue.append(f"no online-safety refresher in {this_year}")
+            overdue.append("refresher")
         if person.has_role(Role.DSL) or person.has_role(Role.DEPUTY_DSL):
             dsl = dates.get("dsl")
             if dsl is None or _years_between(dsl, today) >= DSL_TRAINING_EVERY_YEARS:
-                overdue.append(f"DSL training more than {DSL_TRAINING_EVERY_YEARS} years ago")
-        found.append(PersonTraining(person.name, person.email, dates, tuple(overdue)))
+                overdue.append("dsl")
+        found.append(PersonTraining(person.name, person.email, dates, tuple(overdue), this_year))
     return found
 
 
