@@ -103,8 +103,14 @@ def build_bot(
     desk = AlertDesk(school=school, cipher=cipher, channels=(*alert_channels(settings), *by_name))
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
     lease = timedelta(seconds=settings.outbox_lease_seconds)
+    metrics = BotMetrics(sessions)
     dispatcher = Dispatcher(
-        sessions=sessions, notifiers=by_name, cards=cards, clock=clock, lease=lease
+        sessions=sessions,
+        notifiers=by_name,
+        cards=cards,
+        clock=clock,
+        lease=lease,
+        delivered=metrics.delivered,
     )
     # The channels the self-audit asks, in order of preference (filled with the channels).
     asked: list[Channel] = []
@@ -124,6 +130,7 @@ def build_bot(
         ),
         training=TrainingCommands(school, clock),
         wake=dispatcher.wake,
+        turn_timed=metrics.turn_timed,
         settings=RouterSettings(
             draft_retention=retention,
             welcome_back_after=timedelta(minutes=settings.welcome_back_after_minutes),
@@ -156,8 +163,6 @@ def build_bot(
         desk=desk,
         dispatcher=dispatcher,
     )
-    metrics = BotMetrics(sessions)
-    metrics.instrument(router, dispatcher)
     sender = InvitationSender(sessions=sessions, notifiers=by_name, clock=clock, tz=school.tz)
     review = PolicyReviewReminder(
         school=school, sessions=sessions, notifiers=by_name, channels=desk.channels, clock=clock

@@ -87,7 +87,7 @@ class Router:
 
     Its features (the case, audit and training commands) and `wake` (called after a commit
     that queued something for the outbox: the dispatcher's wake-up) come in its constructor:
-    bot/app.py composes them, and nothing is set on it afterwards but the metrics' timer."""
+    bot/app.py composes them, and nothing is set on it afterwards."""
 
     def __init__(
         self,
@@ -103,6 +103,7 @@ class Router:
         audits: AuditCommands,
         training: TrainingCommands,
         wake: Callable[[], None],
+        turn_timed: Callable[[float], None] | None = None,
         settings: RouterSettings | None = None,
     ) -> None:
         self.sessions = sessions
@@ -122,9 +123,8 @@ class Router:
         self.audits = audits
         self.training = training
         self.wake = wake
-        # Set by the metrics (bot/metrics.py) to the turn histogram: called with each turn's
-        # seconds.
-        self.turn_timed: Callable[[float], None] = lambda seconds: None
+        # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
+        self.turn_timed: Callable[[float], None] = turn_timed or (lambda seconds: None)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )

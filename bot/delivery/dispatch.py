@@ -65,6 +65,7 @@ class Dispatcher:
         clock: Callable[[], datetime],
         send_timeout: float = 10.0,
         lease: timedelta = CLAIM_FOR,
+        delivered: Callable[[Outbox], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.notifiers = notifiers
@@ -76,7 +77,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._stopping = False
-        self.delivered: Callable[[Outbox], None] = lambda row: None  # for metrics and benchmarks
+        # Called with every row marked sent: the metrics (benchmarks may set their own).
+        self.delivered: Callable[[Outbox], None] = delivered or (lambda row: None)
 
     def wake(self) -> None:
         """Deliver now (called after a commit that queued something)."""
