@@ -125,9 +125,7 @@ def build_bot(
         clock=clock,
         desk=desk,
         cases=CaseCommands(desk, cards, dialogs, capabilities=CAPABILITIES),
-        audits=AuditCommands(
-            school=school, cipher=cipher, flows=flows, clock=clock, starter=starter
-        ),
+        audits=AuditCommands(school=school, cipher=cipher, clock=clock, starter=starter),
         training=TrainingCommands(school, clock),
         wake=dispatcher.wake,
         turn_timed=metrics.turn_timed,

@@ -27,7 +27,7 @@ from bot.school.config import Role, SchoolConfig
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from dialogs.engine import Dialog, DialogState, Turn
-from dialogs.loader import Flow, flow_from_spec
+from dialogs.loader import flow_from_spec
 from storage.crypto import Cipher
 from storage.models import AuditCampaign
 
@@ -41,13 +41,11 @@ class AuditCommands:
         *,
         school: SchoolConfig,
         cipher: Cipher,
-        flows: dict[str, Flow],
         clock: Callable[[], datetime],
         starter: AuditStarter,
     ) -> None:
         self.school = school
         self.cipher = cipher
-        self.flows = flows
         self.clock = clock
         self.starter = starter  # the domain's start, which the scheduler's cron calls too
         self._dialogs: dict[int, Dialog] = {}
