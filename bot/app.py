@@ -9,30 +9,27 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.audit.chat import invitation
+from bot.audit.chat import AuditCommands
 from bot.audit.invitations import InvitationSender
 from bot.audit.policy_review import PolicyReviewReminder
 from bot.audit.scheduled import AuditJobs
+from bot.audit.use_cases import AuditStarter, AuditUseCases, staff_audience
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
-from bot.channels.audience import audience_for
+from bot.cases.chat import CaseCommands
+from bot.cases.use_cases import CaseUseCases
+from bot.channels.services import Services
 from bot.channels.slack.handler import SlackChannel
-from bot.channels.slack.notifier import CHANNEL as SLACK
 from bot.channels.teams.handler import TeamsChannel
-from bot.channels.teams.parse import CHANNEL as TEAMS
-from bot.channels.web.audit_routes import add_audit_routes
 from bot.channels.web.auth import load_secret
-from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.guard import Guard
 from bot.channels.web.handler import WebChat
-from bot.channels.web.notifier import WebNotifier
-from bot.channels.web.parse import CHANNEL
 from bot.channels.web.sessions import WebSessions
-from bot.chat.router import Router, RouterSettings
+from bot.chat.router import Router, RouterSettings, build_dialogs
+from bot.delivery.channel import Capabilities, Channel
 from bot.delivery.dispatch import Dispatcher
-from bot.delivery.messages import Outbound
 from bot.delivery.notifier import Notifier
 from bot.health import add_health_routes
 from bot.logs import request_ids
@@ -42,8 +39,8 @@ from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
 from bot.school.people import sync_people
 from bot.settings import Settings
+from bot.training.chat import TrainingCommands
 from bot.training.service import sync_from_config as sync_training
-from dialogs.datetimes import format_moment
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from scheduler.jobs import JobContext
 from scheduler.leader import Leadership
@@ -52,7 +49,6 @@ from storage.crypto import Cipher, load_cipher
 from storage.db import create_engine, session_factory
 from storage.locks import MIGRATIONS_LOCK, serialise
 from storage.migrate import head_revision, upgrade
-from storage.models import AuditCampaign, AuditMessage
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -60,6 +56,13 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+# What each kind of channel can do, known before any is made: the case commands need it (a
+# file that leaves with a turn's replies is recorded then), and the channels need the router.
+CAPABILITIES: dict[str, Capabilities] = {
+    channel.name: channel.capabilities for channel in (SlackChannel, TeamsChannel, WebChat)
+}
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Bot:
     metrics: BotMetrics | None = None
     teams: TeamsChannel | None = None
     audit: AuditJobs | None = None
+    channels: tuple[Channel, ...] = ()
 
 
 def build_bot(
@@ -94,58 +98,63 @@ def build_bot(
     engine = create_engine(settings.resolved_database_url)
     sessions = session_factory(engine)
     retention = timedelta(hours=settings.draft_retention_hours)
-    extra = dict(notifiers or {})
-    channels = (*alert_channels(settings), *extra)
-    desk = AlertDesk(school=school, cipher=cipher, channels=channels)
+    # Every channel's notifier, by name: those given (tests), then the channels' (below). The
+    # dispatcher and the senders are made with this mapping before the channels that fill it,
+    # since the channels are made with the turn entry point that wakes the dispatcher.
+    by_name: dict[str, Notifier] = dict(notifiers or {})
+    desk = AlertDesk(school=school, cipher=cipher, channels=(*alert_channels(settings), *by_name))
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
+    lease = timedelta(seconds=settings.outbox_lease_seconds)
+    metrics = BotMetrics(sessions)
+    dispatcher = Dispatcher(
+        sessions=sessions,
+        notifiers=by_name,
+        cards=cards,
+        clock=clock,
+        lease=lease,
+        delivered=metrics.delivered,
+    )
+    # The channels the self-audit asks, in order of preference (filled with the channels).
+    asked: list[Channel] = []
+    starter = AuditStarter(school=school, flows=flows, audience=staff_audience(asked))
+    dialogs = build_dialogs(flows, school=school, clock=clock)
     router = Router(
         sessions=sessions,
         cipher=cipher,
         school=school,
         flows=flows,
+        dialogs=dialogs,
         clock=clock,
         desk=desk,
-        cards=cards,
+        cases=CaseCommands(desk, cards, dialogs, capabilities=CAPABILITIES),
+        audits=AuditCommands(school=school, cipher=cipher, clock=clock, starter=starter),
+        training=TrainingCommands(school, clock),
+        wake=dispatcher.wake,
+        turn_timed=metrics.turn_timed,
         settings=RouterSettings(
             draft_retention=retention,
             welcome_back_after=timedelta(minutes=settings.welcome_back_after_minutes),
         ),
     )
-    web_chat = None
-    if settings.web_chat_enabled:
-        web_chat = WebChat(
-            router=router,
-            school=school,
-            secret=load_secret(settings.data_dir / "web_session.key"),
-            allow_remote_login=settings.web_demo_login_remote,
-            demo_login=settings.web_demo_login_enabled,
-            sessions=WebSessions(
-                sessions=sessions,
-                school=school,
-                clock=clock,
-                idle_dsl=timedelta(minutes=settings.web_idle_minutes_dsl),
-                idle_staff=timedelta(minutes=settings.web_idle_minutes_staff),
-            ),
-            guard=Guard(origins=settings.web_origins, port=settings.port),
-        )
-        extra[CHANNEL] = WebNotifier(web_chat)
-    slack = None
-    if settings.slack_enabled:
-        slack = SlackChannel(settings=settings, router=router, school=school)
-        extra[SLACK] = slack.notifier
-    teams = None
-    if settings.teams_enabled:
-        teams = TeamsChannel(settings=settings, router=router, school=school)
-        extra[TEAMS] = teams.notifier
-    lease = timedelta(seconds=settings.outbox_lease_seconds)
-    dispatcher = Dispatcher(
-        sessions=sessions, notifiers=extra, cards=cards, clock=clock, lease=lease
+    services = Services(
+        handle=router.handle,
+        people=router.people,
+        cases=CaseUseCases(desk, cards),
+        audits=AuditUseCases(school=school, cipher=cipher),
+        deliver_due=dispatcher.deliver_due,
+        sessions=sessions,
+        clock=clock,
+        school=school,
+        report_menu=tuple((f"start:{f.id}", f.spec.title) for f in router.report_flows.values()),
     )
-    router.wake = dispatcher.wake
-    if web_chat is not None:
-        web_chat.on_connect = dispatcher.deliver_due
-    if teams is not None:
-        teams.on_reachable = dispatcher.deliver_due
+    teams = TeamsChannel(settings=settings, services=services) if settings.teams_enabled else None
+    slack = SlackChannel(settings=settings, services=services) if settings.slack_enabled else None
+    web_chat = _web_chat(settings, services) if settings.web_chat_enabled else None
+    # Teams first, then Slack: someone on both is asked the self-audit on Teams.
+    channels: tuple[Channel, ...] = tuple(c for c in (teams, slack, web_chat) if c is not None)
+    by_name.update({channel.name: channel.notifier for channel in channels})
+    platforms = [c for c in channels if not c.capabilities.stand_in]
+    asked += platforms or list(channels)
     jobs = JobContext(
         sessions=sessions,
         cipher=cipher,
@@ -154,9 +163,19 @@ def build_bot(
         desk=desk,
         dispatcher=dispatcher,
     )
-    metrics = BotMetrics(sessions)
-    metrics.instrument(router, dispatcher)
-    audit = _audit_jobs(router, sessions, extra, slack, teams, web=web_chat is not None)
+    sender = InvitationSender(sessions=sessions, notifiers=by_name, clock=clock, tz=school.tz)
+    review = PolicyReviewReminder(
+        school=school, sessions=sessions, notifiers=by_name, channels=desk.channels, clock=clock
+    )
+    audit = AuditJobs(
+        sessions=sessions,
+        clock=clock,
+        settings=school.audit,
+        starter=starter,
+        sender=sender,
+        policy_review_reminder=review,
+        timezone=school.timezone,
+    )
     return Bot(
         settings,
         school,
@@ -170,43 +189,24 @@ def build_bot(
         metrics,
         teams,
         audit,
+        channels,
     )
 
 
-def _audit_jobs(
-    router: Router,
-    sessions: async_sessionmaker[AsyncSession],
-    notifiers: Mapping[str, Notifier],
-    slack: SlackChannel | None,
-    teams: TeamsChannel | None,
-    *,
-    web: bool,
-) -> AuditJobs:
-    audits, school = router.audits, router.school
-    audits.audience = audience_for(school=school, slack=slack, teams=teams, web=web)
-
-    async def compose(row: AuditMessage) -> list[Outbound]:
-        async with sessions() as session:
-            campaign = await session.get(AuditCampaign, row.campaign_id)
-        assert campaign is not None
-        closes = format_moment(campaign.closes_at, school.tz)
-        return invitation(campaign, reminder=row.n, closes=closes, flow=audits.dialog_for(campaign))
-
-    async def start(session: AsyncSession, now: datetime) -> object:
-        return await audits.start(session, started_by="scheduler", now=now)
-
-    sender = InvitationSender(
-        sessions=sessions, notifiers=notifiers, compose=compose, clock=router.clock
-    )
-    review = PolicyReviewReminder(
-        school=school,
-        sessions=sessions,
-        notifiers=notifiers,
-        channels=router.desk.channels,
-        clock=router.clock,
-    )
-    return AuditJobs(
-        sessions, router.clock, school.audit, start, sender, review, timezone=school.timezone
+def _web_chat(settings: Settings, services: Services) -> WebChat:
+    return WebChat(
+        services=services,
+        secret=load_secret(settings.data_dir / "web_session.key"),
+        allow_remote_login=settings.web_demo_login_remote,
+        demo_login=settings.web_demo_login_enabled,
+        sessions=WebSessions(
+            sessions=services.sessions,
+            school=services.school,
+            clock=services.clock,
+            idle_dsl=timedelta(minutes=settings.web_idle_minutes_dsl),
+            idle_staff=timedelta(minutes=settings.web_idle_minutes_staff),
+        ),
+        guard=Guard(origins=settings.web_origins, port=settings.port),
     )
 
 
@@ -241,14 +241,9 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     add_health_routes(app, bot.engine)
     if bot.metrics is not None:
         bot.metrics.add_routes(app)
-    if serves_chat and bot.web_chat is not None:
-        bot.web_chat.add_routes(app)
-        add_export_routes(app, bot.web_chat)
-        add_audit_routes(app, bot.web_chat)
-    if serves_chat and bot.slack is not None:
-        bot.slack.add_routes(app)
-    if serves_chat and bot.teams is not None:
-        bot.teams.add_routes(app)
+    if serves_chat:
+        for channel in bot.channels:
+            channel.add_routes(app)
     leadership = None
     if run_scheduler and role in {"all", "scheduler"}:
         jobs = ScheduledJobs(
@@ -269,10 +264,9 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
         delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
-        if serves_chat and bot.slack is not None:
-            await bot.slack.start_socket_mode()
-        if serves_chat and bot.teams is not None:
-            await bot.teams.report_unreachable()
+        if serves_chat:
+            for channel in bot.channels:
+                await channel.start()
         if leadership is not None:
             leadership.start()  # leading, its first sweep sends whatever a crash left
         if serves_chat and bot.web_chat is not None:
@@ -287,8 +281,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         if leadership is not None:
             await leadership.stop()
         await bot.dispatcher.stop(delivering)
-        if bot.slack is not None:
-            await bot.slack.stop()
+        for channel in bot.channels:
+            await channel.stop()
         await bot.engine.dispose()
 
     app.cleanup_ctx.append(lifecycle)

@@ -17,8 +17,6 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.chat.router import Router
-from bot.delivery.dispatch import Dispatcher
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Event, Outbox, Report
 
 PREFIX = "osbot"
@@ -123,12 +121,12 @@ class BotMetrics:
         """Show whether this process runs the scheduled jobs (only roles that may)."""
         self._database.leading = leading
 
-    def instrument(self, router: Router, dispatcher: Dispatcher) -> None:
-        """Time every turn, and observe every outbox row the dispatcher marks sent."""
-        router.turn_timed = self.turn_seconds.observe
-        dispatcher.delivered = self._delivered
+    def turn_timed(self, seconds: float) -> None:
+        """A turn took `seconds` (the router calls it with every turn)."""
+        self.turn_seconds.observe(seconds)
 
-    def _delivered(self, row: Outbox) -> None:
+    def delivered(self, row: Outbox) -> None:
+        """The dispatcher marked `row` sent."""
         if row.sent_at is None:
             return
         latency = (row.sent_at - row.created_at).total_seconds()

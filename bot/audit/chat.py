@@ -9,7 +9,7 @@ flow file mid-campaign changes nothing for the people already asked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import campaigns, exports, present, results
-from bot.audit.campaigns import StaffMember
+from bot.audit.invitations import START
+from bot.audit.start import AuditStarter, NoAuditFlow
+from bot.audit.use_cases import AUDIT_ROLES, RESULT_ROLES
 from bot.chat.conversations import LoadedConversation
 from bot.chat.vocabulary import DIALOG_WORDS
 from bot.delivery.messages import Card, Notice, Option, Outbound, User
@@ -26,17 +28,12 @@ from bot.school.config import Role, SchoolConfig
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from dialogs.engine import Dialog, DialogState, Turn
-from dialogs.loader import Flow, flow_from_spec
+from dialogs.loader import flow_from_spec
 from storage.crypto import Cipher
-from storage.models import AuditCampaign, AuditParticipant
+from storage.models import AuditCampaign
 
 log = logging.getLogger(__name__)
-START = "audit:start:"
-# Everyone to ask, read in the caller's transaction (SQLite has one connection: a second
-# session inside a turn would wait for the turn's own).
-Audience = Callable[[AsyncSession], Awaitable[list[StaffMember]]]
-AUDIT_ROLES = (Role.DSL, Role.DEPUTY_DSL)
-RESULT_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
+__all__ = ["AUDIT_ROLES", "RESULT_ROLES", "START", "AuditCommands"]
 
 
 class AuditCommands:
@@ -45,19 +42,14 @@ class AuditCommands:
         *,
         school: SchoolConfig,
         cipher: Cipher,
-        flows: dict[str, Flow],
         clock: Callable[[], datetime],
+        starter: AuditStarter,
     ) -> None:
         self.school = school
         self.cipher = cipher
-        self.flows = flows
         self.clock = clock
+        self.starter = starter  # the domain's start, which the scheduler's cron calls too
         self._dialogs: dict[int, Dialog] = {}
-        # Set by the app: everyone to ask, from every configured channel (see bot/app.py).
-        self.audience: Audience = self._school_people
-
-    async def _school_people(self, _session: AsyncSession) -> list[StaffMember]:
-        return [StaffMember(p.email, p.name, "web") for p in self.school.people]
 
     def dialog_for(self, campaign: AuditCampaign) -> Dialog:
         dialog = self._dialogs.get(campaign.id)
@@ -220,25 +212,14 @@ class AuditCommands:
     async def start(
         self, session: AsyncSession, *, started_by: str, now: datetime
     ) -> list[Outbound]:
-        flow = self.flows.get(self.school.audit.flow)
-        if flow is None or flow.spec.purpose != "audit":
-            return [Notice(strings.AUDIT_NO_FLOW.format(flow=self.school.audit.flow), "error")]
-        audience = await self.audience(session)
-        campaign, created = await campaigns.start_campaign(
-            session,
-            flow_id=flow.spec.id,
-            flow_spec=flow.spec.model_dump(mode="json"),
-            audience=audience,
-            started_by=started_by,
-            open_days=self.school.audit.open_days,
-            now=now,
-            tz=self.school.tz,
-        )
-        count = await _count(session, campaign.id)
+        started = await self.starter.start(session, started_by=started_by, now=now)
+        if isinstance(started, NoAuditFlow):
+            return [Notice(strings.AUDIT_NO_FLOW.format(flow=started.flow), "error")]
+        campaign = started.campaign
         closes = format_moment(campaign.closes_at, self.school.tz)
-        template = strings.AUDIT_STARTED if created else strings.AUDIT_ALREADY
-        text = template.format(year=campaign.academic_year, n=count, closes=closes)
-        return [Notice(text, "success" if created else "info")]
+        template = strings.AUDIT_STARTED if started.created else strings.AUDIT_ALREADY
+        text = template.format(year=campaign.academic_year, n=started.invited, closes=closes)
+        return [Notice(text, "success" if started.created else "info")]
 
     async def report(
         self, session: AsyncSession, campaign: AuditCampaign, verb: str
@@ -251,22 +232,6 @@ class AuditCommands:
             summary = exports.governors_summary(found)
             return [present.governors_card(summary, chart=present.chart_attachment(found))]
         return present.results_messages(found, tz=self.school.tz)
-
-
-def invitation(
-    campaign: AuditCampaign, *, reminder: int, closes: str, flow: Dialog
-) -> list[Outbound]:
-    """The message that asks someone to do the audit (or reminds them), with its button."""
-    title = strings.AUDIT_INVITE_TITLE.format(year=campaign.academic_year)
-    text = strings.AUDIT_REMINDER if reminder else strings.AUDIT_INVITE
-    return [
-        Card(
-            card_id=f"audit-{campaign.id}-invite-{reminder}",
-            title=title,
-            text=text.format(closes=closes, title=flow.spec.title),
-            actions=(Option(f"{START}{campaign.id}", strings.AUDIT_START_OPTION, "primary"),),
-        )
-    ]
 
 
 def _state_from(dialog: Dialog, answers: dict[str, Any], turn: int) -> DialogState:
@@ -283,10 +248,3 @@ def _state_from(dialog: Dialog, answers: dict[str, Any], turn: int) -> DialogSta
         history=answered,
         turn=turn,
     )
-
-
-async def _count(session: AsyncSession, campaign_id: int) -> int:
-    rows = await session.scalars(
-        select(AuditParticipant.id).where(AuditParticipant.campaign_id == campaign_id)
-    )
-    return len(list(rows))

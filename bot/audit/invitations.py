@@ -43,6 +43,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -55,11 +56,13 @@ from bot.audit.queue import (
     mark_participant,
     retire,
 )
-from bot.delivery.messages import Outbound
+from bot.delivery.messages import Card, Option, Outbound
 from bot.delivery.notifier import Delivery, Notifier, RetryLater
 from bot.delivery.outbox import backoff
 from bot.delivery.pacing import Limit, Pacer
-from storage.models import AuditMessage, Outbox
+from bot.words import strings
+from dialogs.datetimes import format_moment
+from storage.models import AuditCampaign, AuditMessage, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,24 @@ MIN_RETRY_SECONDS = 1.0  # a platform's "retry after 0" still waits this long (n
 MAX_SECONDS = 8.0  # deliver_due's budget for starting batches: the scheduler calls it every 10 s
 
 Compose = Callable[[AuditMessage], Awaitable[list[Outbound]]]
+START = "audit:start:"  # the invitation's button: bot/audit/chat.py answers it
+
+
+def invitation(campaign: AuditCampaign, *, reminder: int, tz: ZoneInfo) -> list[Outbound]:
+    """The message that asks someone to do the audit (or reminds them), with its button."""
+    title = strings.AUDIT_INVITE_TITLE.format(year=campaign.academic_year)
+    text = strings.AUDIT_REMINDER if reminder else strings.AUDIT_INVITE
+    closes = format_moment(campaign.closes_at, tz)
+    # The questions' title as the campaign started with them (its stored flow spec).
+    flow_title = str(campaign.flow_spec.get("title") or "")
+    return [
+        Card(
+            card_id=f"audit-{campaign.id}-invite-{reminder}",
+            title=title,
+            text=text.format(closes=closes, title=flow_title),
+            actions=(Option(f"{START}{campaign.id}", strings.AUDIT_START_OPTION, "primary"),),
+        )
+    ]
 
 
 class _Pacer(Pacer):
@@ -114,8 +135,9 @@ class InvitationSender:
         *,
         sessions: async_sessionmaker[AsyncSession],
         notifiers: Mapping[str, Notifier],
-        compose: Compose,
         clock: Callable[[], datetime],
+        tz: ZoneInfo | None = None,
+        compose: Compose | None = None,
         limits: Mapping[str, Sequence[Limit]] = DEFAULT_LIMITS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
@@ -126,7 +148,9 @@ class InvitationSender:
     ) -> None:
         self.sessions = sessions
         self.notifiers = notifiers
-        self.compose = compose
+        self.tz = tz or ZoneInfo("Europe/London")
+        # The invitation as the audit words it (tests and benchmarks may give their own).
+        self.compose: Compose = compose or self.invitation
         self.clock = clock
         self.limits = limits
         self.sleep = sleep
@@ -142,6 +166,13 @@ class InvitationSender:
         self._held = False  # last look found a due alert (logged once per hold, not per call)
 
     # ------------------------------------------------------------------ the public calls
+
+    async def invitation(self, row: AuditMessage) -> list[Outbound]:
+        """The invitation (or reminder) a queued row sends."""
+        async with self.sessions() as session:
+            campaign = await session.get(AuditCampaign, row.campaign_id)
+        assert campaign is not None
+        return invitation(campaign, reminder=row.n, tz=self.tz)
 
     async def deliver_due(self) -> int:
         """One scheduler tick: send what is due, as fast as the pacers allow, for at most

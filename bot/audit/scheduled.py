@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit import campaigns
 from bot.audit.invitations import InvitationSender
+from bot.audit.start import AuditStarter
 from bot.school.audit_settings import AuditSettings
 
 log = logging.getLogger(__name__)
 SEND_EVERY_SECONDS = 10
 HOUSEKEEPING_EVERY_MINUTES = 30
 START_GRACE = timedelta(hours=24)  # as the cron job's misfire grace time
+STARTED_BY = "scheduler"  # recorded as the campaign's starter (no e-mail: no actor)
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class AuditJobs:
     sessions: async_sessionmaker[AsyncSession]
     clock: Callable[[], datetime]
     settings: AuditSettings
-    start: Callable[[AsyncSession, datetime], Awaitable[object]]  # the campaign, once a year
+    starter: AuditStarter  # the year's campaign, on its date (the domain's start)
     sender: InvitationSender
     policy_review_reminder: Callable[[], Awaitable[int]] | None = None
     timezone: str = "Europe/London"  # the school's: the start cron is in its local time
@@ -36,7 +38,7 @@ class AuditJobs:
 async def start_audit(jobs: AuditJobs) -> None:
     """The cron's start: a second firing, or another scheduler's, finds the campaign there."""
     async with jobs.sessions() as session, session.begin():
-        await jobs.start(session, jobs.clock())
+        await jobs.starter.start(session, started_by=STARTED_BY, now=jobs.clock())
     await jobs.sender.deliver_due()
 
 
@@ -57,7 +59,7 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
             tz = ZoneInfo(jobs.timezone)
             if await campaigns.current_campaign(session, now=now, tz=tz) is None:
                 log.info("audit: the start was missed while no scheduler ran; starting now")
-                await jobs.start(session, now)
+                await jobs.starter.start(session, started_by=STARTED_BY, now=now)
         closed = await campaigns.close_due(session, now=now)
         queued = await campaigns.due_reminders(
             session,

@@ -5,27 +5,26 @@ Every action checks the person's role on the server (services.cases.authorise) b
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import export
+from bot.cases import export, use_cases
 from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
-from bot.cases.recipients import HANDLER_ROLES, may_handle
+from bot.cases.keys import case_key
+from bot.cases.recipients import HANDLER_ROLES
 from bot.chat.conversations import LoadedConversation
 from bot.delivery import addresses
 from bot.delivery.addresses import ADDRESSED_CHANNELS
+from bot.delivery.channel import Capabilities
 from bot.delivery.messages import (
-    FILES_WITH_REPLIES,
-    Attachment,
     Card,
     CardField,
-    FileSource,
     Link,
     Notice,
     Option,
@@ -45,16 +44,7 @@ _CASE_ACTIONS: tuple[CaseAction, ...] = get_args(CaseAction)
 # it: "export" included, so whoever may view a case may export its chronology, and nobody else.
 _VERBS = {"ack", "view", "export", *_CASE_ACTIONS}
 
-
-# A case is named by its id (a button's value) or its reference (OS-2026-00001, typed).
-_CASE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
-
-
-def case_key(text: str) -> str | None:
-    """`text` if it can name a case, else None: anything else (a NUL, a lone surrogate, a
-    20-digit number) could only fail in the database, so it is "no such case" before any
-    query, on every channel."""
-    return text if _CASE_KEY.fullmatch(text) and text.isascii() else None
+__all__ = ["CaseCommands", "case_key"]
 
 
 @dataclass
@@ -62,6 +52,8 @@ class CaseCommands:
     desk: AlertDesk
     cards: CardMaker
     dialogs: dict[str, Dialog]
+    # What each channel can do, by name: whether a file leaves with a turn's replies.
+    capabilities: Mapping[str, Capabilities] = field(default_factory=dict)
 
     async def on_button(
         self,
@@ -73,6 +65,8 @@ class CaseCommands:
     ) -> tuple[list[Outbound], bool]:
         """Handle `case:<verb>:<id>`. Returns the replies and whether anything was queued."""
         verb, _, raw_key = value.removeprefix("case:").partition(":")
+        if verb == "export":
+            return await self.export_chronology(session, raw_key, email, loaded.row.channel, now)
         key = case_key(raw_key)
         report = await cases.find_case(session, key=key) if key and verb in _VERBS else None
         if report is None or report.case_status is None:
@@ -93,10 +87,6 @@ class CaseCommands:
             ], True
         if verb == "view":
             return await self.view(session, report, email, now), False
-        if verb == "export":
-            return await self.export_chronology(
-                session, report, email, loaded.row.channel, now
-            ), False
         if verb == "reopen" and report.case_status != "closed":
             return [Notice(strings.NOT_CLOSED, "info")], False
         if verb == "close" and report.case_status == "closed":
@@ -123,9 +113,9 @@ class CaseCommands:
         return [card, history]
 
     async def export_chronology(
-        self, session: AsyncSession, report: Report, email: str, channel: str, now: datetime
-    ) -> list[Outbound]:
-        """The chronology as a CSV file, for someone already authorised, who asked for it.
+        self, session: AsyncSession, raw_key: str, email: str, channel: str, now: datetime
+    ) -> tuple[list[Outbound], bool]:
+        """The chronology as a CSV file, for someone who may view the case and asked for it.
 
         Where the file leaves with this turn's replies (Slack uploads it), its export is
         recorded now, in the transaction that reads the case, as the web chat's download is:
@@ -133,47 +123,31 @@ class CaseCommands:
         it is made again, and recorded, when the web chat's link is opened or Teams' Allow
         pressed.
         """
-        if channel in FILES_WITH_REPLIES:
-            await cases.record_export(
-                session, report_id=report.id, email=email, fmt="csv", now=now, channel=channel
-            )
-        file = await self.chronology_file(session, report, email, now)
-        page = export.CHRONOLOGY_PATH.format(case_id=report.id, extension="html")
+        sends_files = self.capabilities.get(channel, Capabilities()).files_with_replies
+        made = await export.export_chronology(
+            session,
+            desk=self.desk,
+            cards=self.cards,
+            case_id=raw_key,
+            actor=email,
+            channel=channel,
+            fmt="csv",
+            now=now,
+            record=sends_files,
+        )
+        if isinstance(made, export.Refused):
+            text = strings.NO_SUCH_CASE if made.reason == "no_such_case" else strings.NOT_ALLOWED
+            return [Notice(text, "error")], False
+        page = export.CHRONOLOGY_PATH.format(case_id=made.case_id, extension="html")
         card = Card(
-            card_id=f"export-{report.id}",
-            title=strings.EXPORT_TITLE.format(reference=report.reference or report.id),
+            card_id=f"export-{made.case_id}",
+            title=strings.EXPORT_TITLE.format(reference=made.reference),
             text=strings.EXPORT_TEXT,
             # A page only the web chat can open (it needs its sign-in); elsewhere, the file.
             links=(Link(strings.EXPORT_PAGE_LINK, page),),
-            attachments=(file,),
+            attachments=(export.chronology_attachment(made),),
         )
-        return [card]
-
-    async def chronology_record(
-        self, session: AsyncSession, report: Report, email: str, now: datetime
-    ) -> export.CaseRecord:
-        """The case as it is exported now, for `email`; check and record before calling."""
-        rows = (await read_answers(cipher=self.desk.cipher, report=report))["rows"]
-        entries = await cases.chronology(session, self.desk, report=report)
-        return export.case_record(self.cards, report, rows, entries, exported_by=email, now=now)
-
-    async def chronology_file(
-        self, session: AsyncSession, report: Report, email: str, now: datetime
-    ) -> Attachment:
-        """The chronology as a CSV attachment: the web chat shows its link instead, and Teams
-        makes it again from its `source` (the case's id, nothing of what it holds)."""
-        record = await self.chronology_record(session, report, email, now)
-        return Attachment(
-            filename=export.filename(record, "csv"),
-            media_type=export.CSV_MEDIA_TYPE,
-            data=export.to_csv(record),
-            title=strings.EXPORT_FILE_TITLE.format(reference=record.reference),
-            link=Link(
-                strings.EXPORT_CSV_LINK,
-                export.CHRONOLOGY_PATH.format(case_id=report.id, extension="csv"),
-            ),
-            source=FileSource("case_chronology", report.id),
-        )
+        return [card], False
 
     def _start_flow(self, loaded: LoadedConversation, verb: str, report: Report) -> list[Outbound]:
         doc = loaded.doc
@@ -315,8 +289,7 @@ class CaseCommands:
         return [Notice(strings.NOT_ON_TEAMS.format(names=", ".join(names)), "warning")]
 
     def handles_cases(self, email: str) -> bool:
-        person = self.desk.school.person(email)
-        return person is not None and any(person.has_role(role) for role in HANDLER_ROLES)
+        return use_cases.handles_cases(self.desk.school, email)
 
     async def waiting_notice(self, session: AsyncSession, email: str) -> list[Outbound]:
         """On opening the chat: how many cases this person could acknowledge, if any."""
@@ -326,20 +299,10 @@ class CaseCommands:
         return [Notice(strings.CASES_WAITING.format(n=waiting), "warning")]
 
     async def waiting_count(self, session: AsyncSession, email: str) -> int:
-        """The open cases this person may handle that nobody has acknowledged: never one they
-        may be the subject of."""
-        if not self.handles_cases(email):
-            return 0
-        visible = await self._visible_open_cases(session, email)
-        return sum(1 for r in visible if r.case_status == "open")
+        return await use_cases.CaseUseCases(self.desk, self.cards).waiting_count(session, email)
 
     async def _visible_open_cases(self, session: AsyncSession, email: str) -> list[Report]:
-        visible = []
-        for report in await cases.open_cases(session):
-            plan = await self.desk.plan(session, report)
-            if may_handle(self.desk.school, email, report, plan):
-                visible.append(report)
-        return visible
+        return await use_cases.visible_open_cases(session, self.desk, email)
 
     async def my_reports(self, session: AsyncSession, email: str) -> list[Outbound]:
         """A reporter's own reports and their status; nothing of what the DSL did or wrote."""

@@ -1,9 +1,9 @@
-"""A case's chronology for the record: a CSV for Excel and a printable, self-contained HTML page.
+"""A case's chronology for the record: a CSV for Excel and a printable, self-contained HTML page,
+and the one use case that exports it (`export_chronology`), which every channel calls alike: the
+chat's "Export the chronology" button, the web chat's download and Teams' file consent.
 
-Pure functions over data: whoever exports (the web route, the chat's "Export the chronology"
-button, Teams' file consent) reads the case, checks the person and records the export;
-everything here only turns what was read into text. Every piece of text from a report or
-a note is untrusted: cells are guarded against spreadsheet formulas, and the page escapes it all.
+The rendering is pure functions over data. Every piece of text from a report or a note is
+untrusted: cells are guarded against spreadsheet formulas, and the page escapes it all.
 """
 
 from __future__ import annotations
@@ -14,11 +14,18 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import service as cases
+from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
+from bot.cases.keys import case_key
 from bot.cases.service import ChronologyEntry
+from bot.delivery.messages import Attachment, FileSource, Link
+from bot.reports.service import read_answers
 from bot.reports.urgency import urgency_label
 from bot.words import strings
 from dialogs.datetimes import load_moment
@@ -90,6 +97,107 @@ def case_record(
         lines=lines,
         exported_by=_who(cards, exported_by),
         exported_at=_stamp(now, tz),
+    )
+
+
+Format = Literal["csv", "html"]
+
+
+@dataclass(frozen=True)
+class Chronology:
+    """A case's chronology as exported now, for the person who asked."""
+
+    case_id: int
+    reference: str  # the case's reference (its id if it has none)
+    record: CaseRecord
+
+
+@dataclass(frozen=True)
+class Refused:
+    """No chronology: `no_such_case` (or not a case), or `not_allowed` (the refusal recorded)."""
+
+    reason: Literal["no_such_case", "not_allowed"]
+
+
+async def export_chronology(
+    session: AsyncSession,
+    *,
+    desk: AlertDesk,
+    cards: CardMaker,
+    case_id: str | int,
+    actor: str,
+    channel: str | None,
+    fmt: Format,
+    now: datetime,
+    record: bool = True,
+) -> Chronology | Refused:
+    """Find the case, check that `actor` may export it (whoever may view a case may export
+    it, by `cases.authorise`, which records a refusal), record the export, build the record.
+
+    `channel` is the chat that delivers the file, recorded with the export; None for the web
+    chat's own download. `record=False` when the file does not leave now: the chat of a channel
+    that does not send files with its replies (the file is made again, and recorded, when it is
+    fetched), and Teams' consent, which records it with `record_chronology_export` once OneDrive
+    took the file, so a failed upload leaves no false entry. Run it in a transaction that
+    commits on a refusal too: the "refused" entry is kept.
+    """
+    key = case_key(str(case_id))
+    report = await cases.find_case(session, key=key) if key else None
+    if report is None or report.case_status is None:
+        return Refused("no_such_case")
+    try:
+        await cases.authorise(session, desk, report=report, email=actor, action="export", now=now)
+    except cases.NotAllowed:
+        return Refused("not_allowed")
+    if record:
+        await cases.record_export(
+            session, report_id=report.id, email=actor, fmt=fmt, now=now, channel=channel
+        )
+    made = await chronology_record(
+        session, desk=desk, cards=cards, report=report, exported_by=actor, now=now
+    )
+    return Chronology(report.id, report.reference or str(report.id), made)
+
+
+async def chronology_record(
+    session: AsyncSession,
+    *,
+    desk: AlertDesk,
+    cards: CardMaker,
+    report: Report,
+    exported_by: str,
+    now: datetime,
+) -> CaseRecord:
+    """The case as it is exported now, for `exported_by`: its answers and its chronology read
+    from the database (check and record before calling: `export_chronology` does)."""
+    rows = (await read_answers(cipher=desk.cipher, report=report))["rows"]
+    entries = await cases.chronology(session, desk, report=report)
+    return case_record(cards, report, rows, entries, exported_by=exported_by, now=now)
+
+
+async def record_chronology_export(
+    session: AsyncSession, *, case_id: int, actor: str, channel: str, fmt: Format, now: datetime
+) -> None:
+    """A chronology made with `record=False` reached the person later (Teams: OneDrive took
+    it): recorded now, with the channel."""
+    await cases.record_export(
+        session, report_id=case_id, email=actor, fmt=fmt, now=now, channel=channel
+    )
+
+
+def chronology_attachment(chronology: Chronology) -> Attachment:
+    """The chronology as a CSV attachment: the web chat shows its link instead, and Teams
+    makes it again from its `source` (the case's id, nothing of what it holds)."""
+    record, case_id = chronology.record, chronology.case_id
+    return Attachment(
+        filename=filename(record, "csv"),
+        media_type=CSV_MEDIA_TYPE,
+        data=to_csv(record),
+        title=strings.EXPORT_FILE_TITLE.format(reference=record.reference),
+        link=Link(
+            strings.EXPORT_CSV_LINK, CHRONOLOGY_PATH.format(case_id=case_id, extension="csv")
+        ),
+        source=FileSource("case_chronology", case_id),
     )
 
 

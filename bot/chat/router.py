@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
 from bot.cases.alerts import AlertDesk
-from bot.cases.cards import CardMaker
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
     LoadedConversation,
@@ -75,8 +74,24 @@ class RouterSettings:
     welcome_back_after: timedelta = timedelta(minutes=30)
 
 
+def build_dialogs(
+    flows: dict[str, Flow], *, school: SchoolConfig, clock: Callable[[], datetime]
+) -> dict[str, Dialog]:
+    """A dialog per flow: the router runs them, and the case commands start the case flows."""
+    return {
+        flow_id: Dialog(
+            flow, tz=school.tz, clock=clock, people=names_in(school), words=DIALOG_WORDS
+        )
+        for flow_id, flow in flows.items()
+    }
+
+
 class Router:
-    """Runs turns: load the state, run one step, write everything in one transaction."""
+    """Runs turns: load the state, run one step, write everything in one transaction.
+
+    Its features (the case, audit and training commands) and `wake` (called after a commit
+    that queued something for the outbox: the dispatcher's wake-up) come in its constructor:
+    bot/app.py composes them, and nothing is set on it afterwards."""
 
     def __init__(
         self,
@@ -85,9 +100,14 @@ class Router:
         cipher: Cipher,
         school: SchoolConfig,
         flows: dict[str, Flow],
+        dialogs: dict[str, Dialog],
         clock: Callable[[], datetime],
         desk: AlertDesk,
-        cards: CardMaker,
+        cases: CaseCommands,
+        audits: AuditCommands,
+        training: TrainingCommands,
+        wake: Callable[[], None],
+        turn_timed: Callable[[float], None] | None = None,
         settings: RouterSettings | None = None,
     ) -> None:
         self.sessions = sessions
@@ -96,25 +116,19 @@ class Router:
         self.flows = flows
         self.clock = clock
         self.settings = settings or RouterSettings()
-        self.dialogs = {
-            flow_id: Dialog(
-                flow, tz=school.tz, clock=clock, people=names_in(school), words=DIALOG_WORDS
-            )
-            for flow_id, flow in flows.items()
-        }
+        self.dialogs = dialogs
         # The type-ahead of person steps, which every channel asks as the reporter types.
         self.people = PeoplePicker(
             sessions=sessions, cipher=cipher, school=school, dialogs=self.dialogs
         )
         self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
         self.desk = desk
-        self.cases = CaseCommands(desk, cards, self.dialogs)
-        self.audits = AuditCommands(school=school, cipher=cipher, flows=flows, clock=clock)
-        self.training = TrainingCommands(school, clock)
-        # Set by the app to the dispatcher's wake-up: called after a commit that queued alerts.
-        self.wake: Callable[[], None] = lambda: None
-        # Set by the app to the metrics' turn histogram: called with each turn's seconds.
-        self.turn_timed: Callable[[float], None] = lambda seconds: None
+        self.cases = cases
+        self.audits = audits
+        self.training = training
+        self.wake = wake
+        # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
+        self.turn_timed: Callable[[float], None] = turn_timed or (lambda seconds: None)
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )

@@ -7,11 +7,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases.cards import CardMaker
+from bot.delivery.messages import Outbound
 from bot.delivery.notifier import Delivery, Notifier, RetryLater
 from bot.delivery.outbox import CLAIM_FOR, IN_FLIGHT, Claim, backoff, claim_due, first_ref
 from storage.models import Outbox, Report
@@ -19,6 +20,15 @@ from storage.models import Outbox, Report
 log = logging.getLogger(__name__)
 BATCH = 100
 MAX_BATCHES = 20
+
+
+class Composer(Protocol):
+    """What words an outbox row: the messages it delivers, made when it is sent (the cases'
+    CardMaker is the one the app gives)."""
+
+    async def messages_for(
+        self, row: Outbox, report: Report, *, linked: Report | None = None
+    ) -> list[Outbound]: ...
 
 
 @dataclass
@@ -51,10 +61,11 @@ class Dispatcher:
         *,
         sessions: async_sessionmaker[AsyncSession],
         notifiers: Mapping[str, Notifier],
-        cards: CardMaker,
+        cards: Composer,
         clock: Callable[[], datetime],
         send_timeout: float = 10.0,
         lease: timedelta = CLAIM_FOR,
+        delivered: Callable[[Outbox], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.notifiers = notifiers
@@ -66,7 +77,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._stopping = False
-        self.delivered: Callable[[Outbox], None] = lambda row: None  # for metrics and benchmarks
+        # Called with every row marked sent: the metrics (benchmarks may set their own).
+        self.delivered: Callable[[Outbox], None] = delivered or (lambda row: None)
 
     def wake(self) -> None:
         """Deliver now (called after a commit that queued something)."""

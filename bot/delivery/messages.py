@@ -30,10 +30,6 @@ class Link:
 # chronology as CSV (its `id` the case's).
 FileKind = Literal["audit_csv", "case_chronology"]
 FILE_KINDS: frozenset[str] = frozenset(get_args(FileKind))
-# The channels that send a card's files with the turn's replies (Slack uploads them), so the
-# file leaves when the turn does. Elsewhere it is made again when it is fetched (the web chat's
-# link) or allowed (Teams), and its export recorded then, not twice.
-FILES_WITH_REPLIES: frozenset[str] = frozenset({"slack"})
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import io
 
 from sqlalchemy import select
 
-from bot.cases.export import to_csv
+from bot.cases.export import chronology_record, to_csv
 from storage.models import Event, Report
 from tests.slack.conftest import DSL, PEOPLE, STAFF
 from tests.slack.test_slack_audit import until
@@ -41,8 +41,13 @@ async def expected_csv(world: SlackWorld, case: int) -> bytes:
     async with router.sessions() as session:
         report = await session.get(Report, case)
         assert report is not None
-        record = await router.cases.chronology_record(
-            session, report, PEOPLE[DSL][0], router.clock()
+        record = await chronology_record(
+            session,
+            desk=router.desk,
+            cards=router.cases.cards,
+            report=report,
+            exported_by=PEOPLE[DSL][0],
+            now=router.clock(),
         )
     return to_csv(record)
 

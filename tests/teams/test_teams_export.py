@@ -13,7 +13,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.cases.export import to_csv
+from bot.cases.export import chronology_record, to_csv
 from storage.models import Event, Report
 from tests.teams.connector import Sent, text_of
 from tests.teams.test_files import INFO, FakeOneDrive, answer, consent_in, onedrive
@@ -53,8 +53,13 @@ async def expected_csv(world: TeamsWorld, report: Report) -> bytes:
     async with router.sessions() as session:
         found = await session.get(Report, report.id)
         assert found is not None
-        record = await router.cases.chronology_record(
-            session, found, PEOPLE[DSL][0], router.clock()
+        record = await chronology_record(
+            session,
+            desk=router.desk,
+            cards=router.cases.cards,
+            report=found,
+            exported_by=PEOPLE[DSL][0],
+            now=router.clock(),
         )
     return to_csv(record)
 

@@ -11,7 +11,7 @@ from storage.models import Outbox
 from tests.support.walk import cyberbullying_concern
 from tests.teams.connector import text_of
 from tests.teams.test_teams_flows import REFERENCE, answer, reports
-from tests.teams.world import STAFF, TeamsWorld, conversation_of
+from tests.teams.world import STAFF, TeamsWorld, conversation_of, settle
 
 
 async def until(what: str, check, within: float = 20.0):
@@ -45,6 +45,8 @@ async def test_the_confirmation_comes_once_in_their_chat_and_send_again_shows_it
     assert found.group() in text_of(again.body)
     assert len(await reports(world)) == 1
     assert len(said(world, "Sent. Your reference is")) == 1
+    # The connector has the message before the dispatcher records it: wait for the record.
+    await settle(world)
     async with world.bot.router.sessions() as session:
         (row,) = await session.scalars(select(Outbox).where(Outbox.kind == "receipt"))
     assert (row.channel, row.status, row.platform_ref) == ("teams", "sent", receipt.activity_id)

@@ -1,5 +1,5 @@
 """The Slack channel: slack-bolt's AsyncApp on our aiohttp server (or Socket Mode), around the
-same router as every channel. Listeners ack at once; the turn runs after the ack."""
+same turn entry point as every channel. Listeners ack at once; the turn runs after the ack."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.recipients import HANDLER_ROLES
+from bot.channels.services import Services
 from bot.channels.slack.files import FileUpload, render_with_files, upload
 from bot.channels.slack.home import home_view
-from bot.channels.slack.identity import SlackDirectory, UnknownSlackUser
+from bot.channels.slack.identity import SlackDirectory, UnknownSlackUser, workspace_staff
 from bot.channels.slack.notifier import SlackNotifier
 from bot.channels.slack.parse import (
     CHANNEL,
@@ -41,9 +42,8 @@ from bot.channels.slack.parse import (
 from bot.channels.slack.people import PERSON_PICK, options_json, parse_suggestion
 from bot.channels.slack.render import answered_update, render_turn
 from bot.channels.slack.validation import Rejected, parse_body, verify_signature
-from bot.chat.router import Router
+from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Answered, Notice
-from bot.school.config import SchoolConfig
 from bot.settings import Settings
 from bot.words import strings
 
@@ -56,10 +56,14 @@ NOT_A_SLACK_PAYLOAD = "The request is not a payload Slack sends."
 
 
 class SlackChannel:
-    def __init__(self, *, settings: Settings, router: Router, school: SchoolConfig) -> None:
+    name = CHANNEL
+    # Files go with the turn's replies: Slack uploads them, so an export leaves with the turn.
+    capabilities = Capabilities(files_with_replies=True)
+
+    def __init__(self, *, settings: Settings, services: Services) -> None:
         assert settings.slack_bot_token is not None
-        self.router = router
-        self.school = school
+        self.services = services
+        self.school = services.school
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
@@ -81,12 +85,18 @@ class SlackChannel:
         self.app_token = app_token.get_secret_value() if app_token else None
         self.socket_mode: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
-        self.directory = SlackDirectory(self.client, router.sessions, router.clock)
+        self.directory = SlackDirectory(self.client, services.sessions, services.clock)
         self.notifier = SlackNotifier(self.client, self.directory)
         # Turns that Slack was told were received (acked) and that have not finished yet: a
         # graceful stop, and the tests, wait for this to reach nought rather than for quiet.
         self.in_flight = 0
         self._listen()
+
+    async def staff(self, _session: AsyncSession) -> list[StaffContact]:
+        """The workspace's members (or the audit's user group's): whom the self-audit asks."""
+        group = self.school.audit.slack_user_group
+        members = await workspace_staff(self.client, user_group=group)
+        return [StaffContact(u.email, u.display_name, CHANNEL) for u in members]
 
     def add_routes(self, app: web.Application) -> None:
         if self.http_enabled:
@@ -119,6 +129,9 @@ class SlackChannel:
         )
         response = await self.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
+
+    async def start(self) -> None:
+        await self.start_socket_mode()
 
     async def start_socket_mode(self) -> None:
         """Connect in the background: if Slack is unreachable or the token wrong, slack-sdk keeps
@@ -219,7 +232,7 @@ class SlackChannel:
         try:
             user = await self.directory.user(item.team_id, item.user_id)
             await self.directory.learn_mentions(item.team_id, item.text)
-            replies = await self.router.handle(to_inbound(item, user))
+            replies = await self.services.handle(to_inbound(item, user))
         except UnknownSlackUser:
             log.warning("ignored a Slack payload: a user the workspace does not know")
             return
@@ -263,7 +276,7 @@ class SlackChannel:
             return []
         try:
             user = await self.directory.user(suggestion.team_id, suggestion.user_id)
-            found = await self.router.people.choices(
+            found = await self.services.people.choices(
                 channel=CHANNEL,
                 conversation_key=user.email,
                 email=user.email,
@@ -299,13 +312,13 @@ class SlackChannel:
         except UnknownSlackUser:
             log.warning("no App Home for a Slack user the workspace does not know")
             return
-        person = self.school.person(user.email)
-        handles_cases = person is not None and any(person.has_role(r) for r in HANDLER_ROLES)
-        flows = [(f"start:{f.id}", f.spec.title) for f in self.router.report_flows.values()]
+        services = self.services
+        handles_cases = services.cases.handles_cases(user.email)
+        flows = list(services.report_menu)
         waiting = 0
         if handles_cases:
-            async with self.router.sessions() as session, session.begin():
-                waiting = await self.router.cases.waiting_count(session, user.email)
+            async with services.sessions() as session, session.begin():
+                waiting = await services.cases.waiting_count(session, user.email)
         view = home_view(self.school.name, flows, handles_cases=handles_cases, waiting=waiting)
         await self.client.views_publish(user_id=user_id, view=view)
 

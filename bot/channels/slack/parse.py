@@ -32,8 +32,7 @@ from bot.channels.payload import Fields, digest
 from bot.channels.slack.blocks import token_of
 from bot.channels.slack.people import PERSON_PICK, picked_value
 from bot.delivery.messages import Inbound, User
-from bot.reports import kinds
-from bot.reports.menu import START
+from bot.reports.use_cases import default_start_value, start_value_for_command
 
 CHANNEL = "slack"
 MULTI_DONE = "multi_done"  # the action_id of the multi-choice question's "Done" button
@@ -201,8 +200,7 @@ def parse_command(form: Mapping[str, Any]) -> SlackInput:
     if not _str(form, "command", "command").startswith("/"):
         raise SlackPayloadError("command name does not start with /")
     words = " ".join(unescape(_opt_str(form, "text", "command") or "").split()).casefold()
-    kind = kinds.kind_for_command(words)
-    value = f"{START}{kind.id}" if kind else None
+    value = start_value_for_command(words)
     trigger_id = _opt_str(form, "trigger_id", "command")
     return SlackInput(
         kind="command",
@@ -227,7 +225,7 @@ def parse_shortcut(body: Mapping[str, Any]) -> SlackInput:
     team_id = _team_id(body, user)
     callback_id = _str(body, "callback_id", "shortcut")
     trigger_id = _opt_str(body, "trigger_id", "shortcut")
-    value = f"{START}{kinds.default_kind().id}" if callback_id == REPORT_SHORTCUT else None
+    value = default_start_value() if callback_id == REPORT_SHORTCUT else None
     return SlackInput(
         kind="shortcut",
         team_id=team_id,

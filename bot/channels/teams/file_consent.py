@@ -3,16 +3,15 @@ afresh and PUT into the person's OneDrive, then shown with a file info card; on 
 short word to say so and how to get it again.
 
 Nothing in the card's context is trusted: it names a kind of file and an id, nothing more. On
-Allow the person is checked on the server, as things are now, with the rule of the web chat's
-download of that file, and the file is made from the database, as it is now, for them:
+Allow the person is checked on the server, as things are now, and the file is made from the
+database, as it is now, for them, by the same use case as the web chat's download of that file:
 
-- a self-audit's answers (`audit_csv`): the DSL, deputies and headteacher only, as for the web
-  chat's download (bot/channels/web/audit_routes.py) and the "audit results" command; recorded
-  as `audit_exported`, as a download from the web chat is;
-- a case's chronology (`case_chronology`): whoever may view that case, by `cases.authorise`, as
-  for every case action and the web chat's download (bot/channels/web/export_routes.py); a
-  refusal is recorded by it, as that download's is, and the export as `exported`, with the
-  channel.
+- a self-audit's answers (`audit_csv`): the audit's results file (bot/audit/use_cases.py), the
+  DSL, deputies and headteacher only, as for the web chat's download and the "audit results"
+  command; recorded as `audit_exported`, as a download from the web chat is;
+- a case's chronology (`case_chronology`): the chronology export (bot/cases/export.py), whoever
+  may view that case, as for every case action and the web chat's download; a refusal is
+  recorded by it, as that download's is, and the export as `exported`, with the channel.
 
 The export is recorded after the upload succeeded, so a failed one leaves no false entry.
 
@@ -32,21 +31,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout
 
-from bot.audit import present, results
-from bot.audit.chat import RESULT_ROLES
-from bot.cases import service as cases
+from bot.audit import use_cases as audits
+from bot.cases import use_cases as cases
+from bot.channels.services import Services
 from bot.channels.teams.cards import Json
 from bot.channels.teams.files import info_activity
 from bot.channels.teams.parse import CHANNEL, FileConsent
 from bot.channels.teams.render import render_turn
-from bot.chat.router import Router
 from bot.delivery.messages import Attachment, FileSource, Notice, User
-from bot.record.events import record_event
 from bot.settings import is_loopback
 from bot.words import strings
 from dialogs.prompts import Tone
@@ -54,7 +50,6 @@ from dialogs.prompts import Tone
 log = logging.getLogger(__name__)
 UPLOAD_TIMEOUT = 8.0  # seconds, the whole PUT: the CSV is a few hundred KB at most
 UPLOADED = frozenset({200, 201})
-EXPORTED_FILE = {"audit_csv": "results.csv"}  # as the web chat's download records it
 
 
 class UploadFailed(Exception):
@@ -73,8 +68,8 @@ class _Refused:
 
 
 class FileConsents:
-    def __init__(self, router: Router, *, timeout: float = UPLOAD_TIMEOUT) -> None:
-        self.router = router
+    def __init__(self, services: Services, *, timeout: float = UPLOAD_TIMEOUT) -> None:
+        self.services = services
         self.timeout = timeout
 
     async def answer(self, consent: FileConsent, user: User) -> list[Json]:
@@ -100,58 +95,61 @@ class FileConsents:
 
     async def _made(self, source: FileSource, email: str) -> Attachment | _Refused | None:
         """The file `source` names, made from the database now for `email` if they may have
-        it; None if it is gone."""
-        router = self.router
-        if source.kind == "case_chronology":
-            return await self._chronology(source.id, email, router.clock())
-        if not router.audits.allowed(email, RESULT_ROLES):
-            log.warning("Teams file consent refused: not one of the results' readers")
-            return _Refused(strings.TEAMS_FILE_NOT_ALLOWED)
-        async with router.sessions() as session:
-            try:
-                found = await results.campaign_results(session, router.cipher, source.id)
-            except results.CampaignNotFound:
-                return None
-        return present.csv_attachment(found, tz=router.school.tz)
-
-    async def _chronology(
-        self, case_id: int, email: str, now: datetime
-    ) -> Attachment | _Refused | None:
-        router = self.router
-        async with router.sessions() as session, session.begin():
+        it; None if it is gone. Nothing is recorded yet but a refusal: the export is recorded
+        once OneDrive took the file (`_record`)."""
+        services = self.services
+        async with services.sessions() as session, session.begin():
             # A refusal returns normally, so its "refused" entry is committed.
-            report = await cases.find_case(session, key=str(case_id))
-            if report is None or report.case_status is None:
-                return None
-            try:
-                await cases.authorise(
-                    session, router.desk, report=report, email=email, action="export", now=now
+            if source.kind == "case_chronology":
+                chronology = await services.cases.export_chronology(
+                    session,
+                    case_id=source.id,
+                    actor=email,
+                    channel=CHANNEL,
+                    fmt="csv",
+                    now=services.clock(),
+                    record=False,
                 )
-            except cases.NotAllowed:
+                if isinstance(chronology, cases.Chronology):
+                    return cases.chronology_attachment(chronology)
+                if chronology.reason == "no_such_case":
+                    return None
                 log.warning("Teams file consent refused: may not view the case")
                 return _Refused(strings.TEAMS_CASE_FILE_NOT_ALLOWED)
-            return await router.cases.chronology_file(session, report, email, now)
+            found = await services.audits.results_file(
+                session,
+                campaign_id=source.id,
+                actor=email,
+                file="results.csv",
+                channel=CHANNEL,
+                now=services.clock(),
+                record=False,
+            )
+        if isinstance(found, audits.ResultsFile):
+            return found.csv_attachment()
+        if found.reason == "no_such_campaign":
+            return None
+        log.warning("Teams file consent refused: not one of the results' readers")
+        return _Refused(strings.TEAMS_FILE_NOT_ALLOWED)
 
     async def _record(self, source: FileSource, email: str) -> None:
         """The file reached the person's OneDrive: recorded as its download from the web chat
         is, with the channel."""
-        now = self.router.clock()
-        async with self.router.sessions() as session, session.begin():
+        services = self.services
+        now = services.clock()
+        async with services.sessions() as session, session.begin():
             if source.kind == "case_chronology":
-                await cases.record_export(
-                    session, report_id=source.id, email=email, fmt="csv", now=now, channel=CHANNEL
+                await services.cases.record_chronology_export(
+                    session, case_id=source.id, actor=email, channel=CHANNEL, fmt="csv", now=now
                 )
                 return
-            await record_event(
+            await services.audits.record_results_export(
                 session,
-                kind="audit_exported",
-                at=now,
-                actor_email=email,
-                detail={
-                    "campaign_id": source.id,
-                    "file": EXPORTED_FILE[source.kind],
-                    "channel": CHANNEL,
-                },
+                campaign_id=source.id,
+                actor=email,
+                file="results.csv",
+                channel=CHANNEL,
+                now=now,
             )
 
 

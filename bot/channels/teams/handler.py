@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
@@ -21,8 +21,9 @@ from typing import Any
 from aiohttp import web
 from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.recipients import HANDLER_ROLES
+from bot.channels.services import Services
 from bot.channels.teams.auth import Refused, authenticate
 from bot.channels.teams.cards import Json
 from bot.channels.teams.file_consent import FileConsents, not_saved
@@ -41,10 +42,9 @@ from bot.channels.teams.render import render_answered, render_turn
 from bot.channels.teams.sdk import auth_configuration, build_adapter, reference_of
 from bot.channels.teams.sending import Sender
 from bot.channels.teams.validate import activity_problem, quieten_sdk_validation
-from bot.chat.router import Router
 from bot.delivery import addresses
+from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Answered, Notice, Option, Outbound, User
-from bot.school.config import SchoolConfig
 from bot.settings import Settings
 from bot.words import strings
 
@@ -59,9 +59,13 @@ _TURN_FAILURES: ContextVar[list[str] | None] = ContextVar("teams_turn_failures",
 
 
 class TeamsChannel:
-    def __init__(self, *, settings: Settings, router: Router, school: SchoolConfig) -> None:
-        self.router = router
-        self.school = school
+    name = CHANNEL
+    # A file is offered with a consent card and made again when allowed: not with the replies.
+    capabilities = Capabilities(files_with_replies=False)
+
+    def __init__(self, *, settings: Settings, services: Services) -> None:
+        self.services = services
+        self.school = services.school
         self.app_id = settings.teams_app_id
         # Files only when the app package says supportsFiles (TEAMS_FILES=true make teams-package)
         self.send_files = settings.teams_files
@@ -72,17 +76,15 @@ class TeamsChannel:
         self.adapter.on_turn_error = self._on_turn_error
         quieten_sdk_validation()
         self.sender = Sender()
-        self.directory = TeamsDirectory(router.sessions, router.clock, self.sender)
-        self.files = FileConsents(router)
+        self.directory = TeamsDirectory(services.sessions, services.clock, self.sender)
+        self.files = FileConsents(services)
         self.notifier = TeamsNotifier(
             adapter=self.adapter,
             app_id=self.app_id,
-            sessions=router.sessions,
+            sessions=services.sessions,
             sender=self.sender,
-            clock=router.clock,
+            clock=services.clock,
         )
-        # Set by the app: deliver at once what waited for someone who became reachable again.
-        self.on_reachable: Callable[..., Coroutine[object, object, int]] | None = None
         self._background: set[asyncio.Task[int]] = set()
         if not self.app_id:
             # Without an app id (the Playground) the SDK warns on every turn that it has none.
@@ -94,6 +96,13 @@ class TeamsChannel:
                 MESSAGES_PATH,
                 settings.host,
             )
+
+    async def staff(self, session: AsyncSession) -> list[StaffContact]:
+        """Everyone Teams can reach (who installed the app): whom the self-audit asks."""
+        reachable = await addresses.everyone_reachable(session, CHANNEL)
+        return [
+            StaffContact(a.email or "", a.display_name or a.email or "", CHANNEL) for a in reachable
+        ]
 
     def add_routes(self, app: web.Application) -> None:
         # The token check guards this one route, not the web chat's or Slack's (which have
@@ -172,7 +181,7 @@ class TeamsChannel:
             await self._answer_consent(context, item, item.consent, user)
             return
         try:
-            replies = await self.router.handle(to_inbound(item, user))
+            replies = await self.services.handle(to_inbound(item, user))
         except Exception as error:
             log.error("Teams turn failed: %s", type(error).__name__)
             await self._send(context, item, [Notice(strings.TEAMS_FAILED, "error")])
@@ -181,9 +190,10 @@ class TeamsChannel:
             await self._send(context, item, replies)
         for answered in (r for r in replies if isinstance(r, Answered)):  # the reply first
             await self._take_buttons_away(context, item, answered)
-        if came_back and self.on_reachable is not None:
-            # In the background: Teams wants this request answered within 15 s.
-            task = asyncio.create_task(self.on_reachable(recipient=user.email))
+        if came_back:
+            # Deliver at once what waited for someone who became reachable again, in the
+            # background: Teams wants this request answered within 15 s.
+            task = asyncio.create_task(_deliver(self.services, user.email))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
@@ -225,7 +235,7 @@ class TeamsChannel:
             except UnknownTeamsUser:
                 user = None
             if user is not None:
-                found = await self.router.people.choices(
+                found = await self.services.people.choices(
                     channel=CHANNEL,
                     conversation_key=user.email,
                     email=user.email,
@@ -276,14 +286,20 @@ class TeamsChannel:
     async def unreachable_handlers(self) -> list[str]:
         """The DSLs, deputies and headteacher Teams cannot alert, and why: they never installed
         the app, or Teams refused to deliver to them (the app removed or blocked)."""
-        handlers = self.school.people_with(*HANDLER_ROLES)
-        async with self.router.sessions() as session:
+        handlers = self.services.cases.handlers()
+        async with self.services.sessions() as session:
             why = await addresses.why_unreachable(session, "teams", [p.email for p in handlers])
         return [
             f"{p.name} <{p.email}> ({why[p.email.lower()] or 'the app is not installed'})"
             for p in handlers
             if p.email.lower() in why
         ]
+
+    async def start(self) -> None:
+        await self.report_unreachable()
+
+    async def stop(self) -> None:
+        """Nothing to close: the SDK's connections end with the server."""
 
     async def report_unreachable(self) -> None:
         if names := await self.unreachable_handlers():
@@ -293,6 +309,10 @@ class TeamsChannel:
                 "them in the Teams admin centre.",
                 "; ".join(names),
             )
+
+
+async def _deliver(services: Services, email: str) -> int:
+    return await services.deliver_due(recipient=email)
 
 
 def _refuse(status: int, message: str, reason: str) -> web.Response:

@@ -2,26 +2,26 @@
 Teams the chronology card's "Export the chronology" button sends the CSV as a file instead:
 bot/cases/chat.py.)
 
-Only a signed-in person the case may be shown to gets it (checked on the server, every time, by
-`cases.authorise`, which records a refusal); every export is recorded in the same transaction
-that reads the case, so there is never a copy the record does not know about.
+Only a signed-in person the case may be shown to gets it: the export use case
+(bot/cases/export.py, the one every channel calls) checks them on the server, every time, and
+records a refusal; every export is recorded in the same transaction that reads the case, so
+there is never a copy the record does not know about.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.cases import export
-from bot.cases import service as cases
-from bot.cases.chat import case_key
-from bot.channels.web.handler import WebChat
+from bot.cases.use_cases import CaseRecord, Format, Refused, filename, to_csv, to_html
+from bot.channels.services import Services
+from bot.school.config import Person
 from bot.words import strings
 
-Format = Literal["csv", "html"]
+PersonOf = Callable[[web.Request], Awaitable[Person | None]]
 NOT_SIGNED_IN = "Please sign in to the chat first, then open the export again."
-_HEADERS = {
+HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -30,72 +30,64 @@ _HEADERS = {
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
 
 
-def add_export_routes(app: web.Application, chat: WebChat) -> None:
-    routes = ExportRoutes(chat)
+def add_export_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
+    routes = ExportRoutes(services, person_of)
     app.router.add_get("/api/web/cases/{case_id}/chronology.csv", routes.csv)
     app.router.add_get("/api/web/cases/{case_id}/chronology.html", routes.html)
 
 
 class ExportRoutes:
-    def __init__(self, chat: WebChat) -> None:
-        self.chat = chat
+    def __init__(self, services: Services, person_of: PersonOf) -> None:
+        self.services = services
+        self.person_of = person_of
 
     async def csv(self, request: web.Request) -> web.Response:
         record = await self._read(request, "csv")
         if isinstance(record, web.Response):
             return record
-        disposition = f'attachment; filename="{export.filename(record, "csv")}"'
+        disposition = f'attachment; filename="{filename(record, "csv")}"'
         return web.Response(
-            body=export.to_csv(record),
+            body=to_csv(record),
             content_type="text/csv",
             charset="utf-8",
-            headers={**_HEADERS, "Content-Disposition": disposition},
+            headers={**HEADERS, "Content-Disposition": disposition},
         )
 
     async def html(self, request: web.Request) -> web.Response:
         record = await self._read(request, "html")
         if isinstance(record, web.Response):
             return record
-        disposition = f'inline; filename="{export.filename(record, "html")}"'
-        headers = {**_HEADERS, "Content-Security-Policy": PAGE_CSP}
+        disposition = f'inline; filename="{filename(record, "html")}"'
+        headers = {**HEADERS, "Content-Security-Policy": PAGE_CSP}
         return web.Response(
-            text=export.to_html(record),
+            text=to_html(record),
             content_type="text/html",
             charset="utf-8",
             headers={**headers, "Content-Disposition": disposition},
         )
 
-    async def _read(self, request: web.Request, fmt: Format) -> export.CaseRecord | web.Response:
+    async def _read(self, request: web.Request, fmt: Format) -> CaseRecord | web.Response:
         """The case as a record to export, or the response that refuses it."""
-        person = await self.chat.person(request)
+        person = await self.person_of(request)
         if person is None:
-            return _refusal(401, NOT_SIGNED_IN)
-        key = case_key(request.match_info["case_id"])
-        if key is None:
-            return _refusal(404, strings.NO_SUCH_CASE)
-        router = self.chat.router
-        now = router.clock()
-        async with router.sessions() as session, session.begin():
+            return refusal(401, NOT_SIGNED_IN)
+        services = self.services
+        async with services.sessions() as session, session.begin():
             # A refusal returns normally, so its "refused" entry is committed with the rest.
-            report = await cases.find_case(session, key=key)
-            if report is None or report.case_status is None:
-                return _refusal(404, strings.NO_SUCH_CASE)
-            try:
-                await cases.authorise(
-                    session,
-                    router.desk,
-                    report=report,
-                    email=person.email,
-                    action="export",
-                    now=now,
-                )
-            except cases.NotAllowed:
-                return _refusal(403, strings.NOT_ALLOWED)
-            await cases.record_export(
-                session, report_id=report.id, email=person.email, fmt=fmt, now=now
+            made = await services.cases.export_chronology(
+                session,
+                case_id=request.match_info["case_id"],
+                actor=person.email,
+                channel=None,  # the web chat's own download: recorded without a channel
+                fmt=fmt,
+                now=services.clock(),
             )
-            return await router.cases.chronology_record(session, report, person.email, now)
+        if isinstance(made, Refused):
+            if made.reason == "not_allowed":
+                return refusal(403, strings.NOT_ALLOWED)
+            return refusal(404, strings.NO_SUCH_CASE)
+        return made.record
 
 
-def _refusal(status: int, message: str) -> web.Response:
-    return web.Response(status=status, text=message, content_type="text/plain", headers=_HEADERS)
+def refusal(status: int, message: str) -> web.Response:
+    return web.Response(status=status, text=message, content_type="text/plain", headers=HEADERS)

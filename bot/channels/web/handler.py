@@ -1,4 +1,5 @@
-"""The web chat's routes: the page, the demo sign-in and the websocket, around the router."""
+"""The web chat: the page, the demo sign-in, the websocket, and the downloads (a case's
+chronology, the audit's results), around the same turn entry point as every channel."""
 
 from __future__ import annotations
 
@@ -6,14 +7,19 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.services import Services
 from bot.channels.web import auth
+from bot.channels.web.audit_routes import add_audit_routes
+from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.guard import Guard
+from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import (
     CHANNEL,
     MAX_FRAME_BYTES,
@@ -25,9 +31,9 @@ from bot.channels.web.parse import (
 )
 from bot.channels.web.render import render_all
 from bot.channels.web.sessions import SignedIn, WebSessions
-from bot.chat.router import Router
+from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Inbound, Outbound, User
-from bot.school.config import Person, SchoolConfig
+from bot.school.config import Person
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -55,19 +61,23 @@ SWEEP_SECONDS = 60.0
 class WebChat:
     """Serves the page and one websocket per open tab; pushes messages to a person's tabs."""
 
+    name = CHANNEL
+    # The try-it-out channel: it asks the self-audit only when no platform is configured.
+    capabilities = Capabilities(files_with_replies=False, stand_in=True)
+
     def __init__(
         self,
         *,
-        router: Router,
-        school: SchoolConfig,
+        services: Services,
         secret: bytes,
         allow_remote_login: bool,
         sessions: WebSessions,
         guard: Guard,
         demo_login: bool = True,
     ) -> None:
-        self.router = router
-        self.school = school
+        self.services = services
+        self.school = services.school
+        self.clock = services.clock
         self.secret = secret
         self.allow_remote_login = allow_remote_login
         self.demo_login = demo_login
@@ -75,8 +85,17 @@ class WebChat:
         self.guard = guard
         # Every open tab, by person: its socket and the session it was opened with.
         self.sockets: dict[str, dict[web.WebSocketResponse, str]] = defaultdict(dict)
-        # Set by the app: deliver what waited for a person the moment they open the chat.
-        self.on_connect: Callable[..., Awaitable[int]] | None = None
+        self.notifier = WebNotifier(self)
+
+    async def staff(self, _session: AsyncSession) -> list[StaffContact]:
+        """The people in the school's file: the web chat knows nobody else."""
+        return [StaffContact(p.email, p.name, CHANNEL) for p in self.school.people]
+
+    async def start(self) -> None:
+        """Nothing to connect: the page and its sockets are served by the one server."""
+
+    async def stop(self) -> None:
+        """The open tabs close with the server."""
 
     def add_routes(self, app: web.Application) -> None:
         app.middlewares.append(self.guard.middleware)
@@ -87,6 +106,8 @@ class WebChat:
         app.router.add_post("/api/web/logout", self.logout)
         app.router.add_get("/api/web/me", self.me)
         app.router.add_get("/api/web/ws", self.websocket)
+        add_export_routes(app, self.services, self.person)
+        add_audit_routes(app, self.services, self.person)
         app.cleanup_ctx.append(self._sweeping)
 
     async def page(self, _request: web.Request) -> web.StreamResponse:
@@ -130,7 +151,7 @@ class WebChat:
         response = web.json_response(_person_json(person))
         response.set_cookie(
             auth.COOKIE,
-            auth.sign(token, secret=self.secret, now=self.router.clock().timestamp()),
+            auth.sign(token, secret=self.secret, now=self.clock().timestamp()),
             httponly=True,
             samesite="Strict",
             max_age=auth.MAX_AGE_SECONDS,
@@ -169,11 +190,10 @@ class WebChat:
             await ws.send_json({"type": "hello", "user": _person_json(person)})
             start = Inbound(CHANNEL, person.email, user, session_start=True)
             await self._run(ws, start, reply_to=None)
-            if self.on_connect is not None:
-                try:
-                    await self.on_connect(recipient=person.email)
-                except Exception:  # the alerts stay queued; the sweep delivers them
-                    log.exception("delivering waiting alerts on connect failed")
+            try:  # what waited for them, the moment they open the chat
+                await self.services.deliver_due(recipient=person.email)
+            except Exception:  # the alerts stay queued; the sweep delivers them
+                log.exception("delivering waiting alerts on connect failed")
             async for message in ws:
                 if message.type not in {WSMsgType.TEXT, WSMsgType.BINARY}:
                     continue
@@ -227,7 +247,7 @@ class WebChat:
         cookie = request.cookies.get(auth.COOKIE)
         if not cookie or len(cookie) > 400:
             return None
-        now = self.router.clock().timestamp()
+        now = self.clock().timestamp()
         token = auth.verify(cookie, secret=self.secret, now=now)
         return auth.session_id(token) if token else None
 
@@ -270,7 +290,7 @@ class WebChat:
 
     async def _run(self, ws: web.WebSocketResponse, inbound: Inbound, reply_to: str | None) -> None:
         try:
-            replies = await self.router.handle(inbound)
+            replies = await self.services.handle(inbound)
         except Exception:
             log.exception("web turn failed")
             await ws.send_json({"type": "error", "text": _ERROR})
@@ -282,7 +302,7 @@ class WebChat:
 
     async def _search(self, ws: web.WebSocketResponse, search: Search, user: User) -> None:
         """The type-ahead of a person step: names only while that step is the current one."""
-        choices = await self.router.people.choices(
+        choices = await self.services.people.choices(
             channel=CHANNEL,
             conversation_key=user.email,
             email=user.email,

@@ -26,7 +26,7 @@ class WebNotifier:
     async def deliver(self, delivery: Delivery) -> str | None:
         tabs = await self.web_chat.push(delivery.recipient_email, delivery.messages)
         if tabs == 0 and delivery.kind != "update":
-            # Opening the chat delivers at once (WebChat.on_connect); the long wait is only a
+            # Opening the chat delivers at once (Services.deliver_due); the long wait is only a
             # safety net, so rows for people who are away do not crowd out fresh alerts.
             raise RetryLater("not signed in to the web chat", after_seconds=WAIT_FOR_SIGN_IN)
         return None

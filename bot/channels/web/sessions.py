@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases.recipients import HANDLER_ROLES
+from bot.cases.use_cases import HANDLER_ROLES
 from bot.channels.web import auth
 from bot.school.config import Person, SchoolConfig
 from storage.models import WebSession

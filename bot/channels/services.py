@@ -1,0 +1,48 @@
+"""What a channel is given by the app (bot/app.py): the turn entry point and the use cases it
+triggers, never the router or a domain package's internals. Every channel calls the same
+ones: the chronology export, the audit's results file and the count of cases waiting are each
+written once, in their domain package's `use_cases` module."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.audit.use_cases import AuditUseCases
+from bot.cases.use_cases import CaseUseCases
+from bot.delivery.messages import Inbound, Option, Outbound
+from bot.school.config import SchoolConfig
+
+
+class PeopleSearch(Protocol):
+    """The type-ahead of a person step (bot/chat/people_picker.py)."""
+
+    async def choices(
+        self, *, channel: str, conversation_key: str, email: str, step_id: str | None, query: str
+    ) -> list[Option] | None: ...
+
+
+class DeliverDue(Protocol):
+    """Deliver at once what waited for `recipient` (they opened the chat, or came back)."""
+
+    def __call__(self, *, recipient: str | None = None) -> Awaitable[int]: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    # One turn: an inbound message in, the conversation moved on, neutral replies out.
+    handle: Callable[[Inbound], Awaitable[list[Outbound]]]
+    people: PeopleSearch
+    cases: CaseUseCases
+    audits: AuditUseCases
+    deliver_due: DeliverDue
+    # For the channel's own stores (its address directory, the web chat's sessions).
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Callable[[], datetime]
+    school: SchoolConfig
+    # The report flows' menu entries: the value that starts each, and its title.
+    report_menu: tuple[tuple[str, str], ...] = ()
