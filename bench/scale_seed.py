@@ -25,9 +25,9 @@ from turn_latency import (  # the same web chat client and script as the turn-la
 
 from bot.app import Bot, prepare_storage
 from bot.cases import service as cases
-from bot.cases.recipients import HANDLER_ROLES
 from bot.chat.conversations import ConversationDoc
 from bot.reports.service import AnswerRow, open_urgent_report, submit_report
+from bot.school.config import HANDLER_ROLES
 from bot.settings import PROJECT_ROOT
 from dialogs.answers import options_of
 from dialogs.datetimes import store_moment

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit.questions import Answers, open_answers, seal_answers
 from bot.audit.queue import enqueue_message
 from bot.record.events import record_event
+from bot.school.calendar import academic_year
 from storage.crypto import Cipher
 from storage.models import AuditCampaign, AuditParticipant, TrainingRecord
 
@@ -35,12 +36,6 @@ class StaffMember:
     email: str
     name: str
     channel: str
-
-
-def academic_year(day: date) -> str:
-    """English schools' academic year, September to August: 1 Sept 2026 is in "2026-27"."""
-    first = day.year if day.month >= 9 else day.year - 1
-    return f"{first}-{(first + 1) % 100:02d}"
 
 
 def one_per_person(candidates: Sequence[StaffMember]) -> list[StaffMember]:

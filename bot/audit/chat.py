@@ -21,11 +21,11 @@ from bot.audit.invitations import START
 from bot.audit.start import AuditStarter, NoAuditFlow
 from bot.audit.use_cases import AUDIT_ROLES, RESULT_ROLES
 from bot.chat.conversations import LoadedConversation
-from bot.chat.vocabulary import DIALOG_WORDS
 from bot.delivery.messages import Card, Notice, Option, Outbound, User
 from bot.record.events import record_event
 from bot.school.config import Role, SchoolConfig
 from bot.words import strings
+from bot.words.vocabulary import DIALOG_WORDS
 from dialogs.datetimes import format_moment
 from dialogs.engine import Dialog, DialogState, Turn
 from dialogs.loader import flow_from_spec

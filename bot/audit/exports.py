@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, tzinfo
 
 from bot.audit.results import NO, YES, AuditResults, percent
-from bot.cases.export import safe_cell
+from bot.delivery.spreadsheets import safe_cell
 
 # The CSV, for the DSL (it names people: never for governors).
 CSV_COLUMNS = (

@@ -188,11 +188,12 @@ class CardMaker:
         # identifies a pupil. A flow no longer loaded shares nothing.
         flow = self.flows.get(report.flow_id)
         shared = flow.spec.shared_with("ict") if flow is not None else ()
-        fields = [CardField("Reference", report.reference or "")]
+        fields = [CardField(strings.CARD_REFERENCE, report.reference or "")]
         fields += [CardField(r["label"], r["answer"]) for r in rows if r["step"] in shared]
+        kind = (kinds.find(report.kind) or kinds.default_kind()).alert_title
         return Card(
             card_id=f"ict-{report.id}",
-            title=f"Filtering report {report.reference}",
+            title=f"{kind} {report.reference}",
             text=strings.ICT_NOTE,
             fields=tuple(fields),
         )

@@ -17,7 +17,6 @@ from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
 from bot.cases.keys import case_key
-from bot.cases.recipients import HANDLER_ROLES
 from bot.chat.conversations import LoadedConversation
 from bot.delivery import addresses
 from bot.delivery.addresses import ADDRESSED_CHANNELS
@@ -31,6 +30,7 @@ from bot.delivery.messages import (
     Outbound,
 )
 from bot.reports.service import read_answers, reports_by
+from bot.school.config import HANDLER_ROLES
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from dialogs.engine import Dialog, Turn

@@ -25,6 +25,7 @@ from bot.cases.cards import CardMaker
 from bot.cases.keys import case_key
 from bot.cases.service import ChronologyEntry
 from bot.delivery.messages import Attachment, FileSource, Link
+from bot.delivery.spreadsheets import safe_cell
 from bot.reports.service import read_answers
 from bot.reports.urgency import urgency_label
 from bot.words import strings
@@ -36,7 +37,6 @@ BANNER = strings.EXPORT_BANNER
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 # The web chat's download of a case's chronology (bot/channels/web/export_routes.py).
 CHRONOLOGY_PATH = "/api/web/cases/{case_id}/chronology.{extension}"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -203,11 +203,6 @@ def chronology_attachment(chronology: Chronology) -> Attachment:
 
 def filename(record: CaseRecord, extension: str) -> str:
     return f"{re.sub(r'[^A-Za-z0-9-]', '', record.reference) or 'case'}-chronology.{extension}"
-
-
-def safe_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: never run as a formula (CSV injection)."""
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
 
 
 def to_csv(record: CaseRecord) -> bytes:

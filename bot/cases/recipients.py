@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.reports.subjects import Subjects
-from bot.school.config import EscalationPlan, Role, SchoolConfig
+from bot.school.config import HANDLER_ROLES, EscalationPlan, Role, SchoolConfig
 from storage.models import Report
 
-HANDLER_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
 # The level of the one card update that tells someone a case was passed on (updates that carry
 # the case count from 1).
 PASSED_ON_LEVEL = 0

@@ -29,8 +29,8 @@ from bot.cases.export import (
     to_html,
 )
 from bot.cases.keys import case_key
-from bot.cases.recipients import HANDLER_ROLES, may_handle
-from bot.school.config import Person, SchoolConfig
+from bot.cases.recipients import may_handle
+from bot.school.config import HANDLER_ROLES, Person, SchoolConfig
 from storage.models import Report
 
 __all__ = [

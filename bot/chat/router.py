@@ -27,7 +27,6 @@ from bot.chat.conversations import (
     save_conversation,
 )
 from bot.chat.people_picker import PeoplePicker, names_in
-from bot.chat.vocabulary import DIALOG_WORDS
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.delivery.outbox import enqueue
 from bot.reports import kinds
@@ -43,6 +42,7 @@ from bot.reports.urgency import reasons_text
 from bot.school.config import SchoolConfig
 from bot.training.chat import TrainingCommands
 from bot.words import strings
+from bot.words.vocabulary import DIALOG_WORDS
 from dialogs.datetimes import format_moment
 from dialogs.display import answer_label, asked_before, summary_for
 from dialogs.engine import Dialog, Reply, Turn

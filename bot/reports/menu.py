@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.cases.recipients import HANDLER_ROLES
 from bot.delivery.messages import Option, Question
-from bot.school.config import SchoolConfig
+from bot.school.config import HANDLER_ROLES, SchoolConfig
 from bot.words import strings
 from dialogs.loader import Flow
 

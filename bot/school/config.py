@@ -37,6 +37,9 @@ class Role(StrEnum):
     GOVERNOR = "governor"
 
 
+# Who handles safeguarding cases: alerted first, may acknowledge, view and close them.
+HANDLER_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
+
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")

@@ -11,9 +11,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.audit.campaigns import academic_year
 from bot.record.events import record_event
 from bot.school.audit_settings import TrainingDates
+from bot.school.calendar import academic_year
 from bot.school.config import Person, Role
 from storage.models import TrainingRecord
 

@@ -178,6 +178,9 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
     text = repr(ict.messages)
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
+    (card,) = ict.messages
+    assert card.title.startswith("Filtering report FF-")  # the kind's alert title
+    assert card.fields[0].label == "Reference"
 
 
 async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot, channel):

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.app import Bot, create_app
-from bot.cases.export import safe_cell
+from bot.delivery.spreadsheets import safe_cell
 from bot.reports.service import read_answers
 from storage.models import Event
 from tests.alerts.test_alerts import DSL, file_concern

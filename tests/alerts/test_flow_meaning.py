@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.cases.export import chronology_record
 from bot.delivery.messages import Card
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from tests.support.harness import Chat
@@ -111,5 +112,13 @@ async def test_the_chronology_words_an_action_as_the_case_action_flow_does(
     history = next(r for r in dsl.replies if isinstance(r, Card) and r.title == "Chronology")
     assert f"recorded an action: {label} —" in repr(history.fields)
     async with bot.router.sessions() as session:
-        record = await bot.router.cases.chronology_record(session, report, DSL, bot.router.clock())
+        router = bot.router
+        record = await chronology_record(
+            session,
+            desk=router.desk,
+            cards=router.cases.cards,
+            report=report,
+            exported_by=DSL,
+            now=router.clock(),
+        )
     assert f"Recorded an action: {label}" in [line.what for line in record.lines]

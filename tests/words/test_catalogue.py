@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.vocabulary import DIALOG_WORDS, dialog_words
 from bot.settings import PROJECT_ROOT
 from bot.words import catalogue, strings
 from bot.words.catalogue import CatalogueError, entry_fields, fields
+from bot.words.vocabulary import DIALOG_WORDS, dialog_words
 from dialogs.strings import ENGLISH, Words
 
 SOURCES = ("bot", "dialogs", "scheduler", "storage", "tests", "bench")
