@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox, Report
 from tests.slack.conftest import HEAD, STAFF
 from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
 from tests.support.walk import CONCERN_TAIL
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 ANSWERS = {
     "immediate_danger": "no",

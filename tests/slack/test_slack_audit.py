@@ -20,6 +20,8 @@ from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_f
 from tests.slack.test_slack_flows import answer
 from tests.slack.world import SlackWorld, text_of
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 QUESTIONS = (
     "knows_lead",
     "pupil_concern",

@@ -9,6 +9,7 @@ import re
 import time
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Conversation, Outbox, Report
@@ -17,6 +18,8 @@ from tests.slack.filing import to_summary
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import SlackWorld, blocks_of, text_of
 from tests.support.walk import cyberbullying_concern
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 REFERENCE = re.compile(r"OS-2026-\d{5}")
 

@@ -16,6 +16,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.slack.people import PERSON_PICK, step_of_block
@@ -23,6 +24,8 @@ from storage.models import Conversation
 from tests.slack.conftest import PEOPLE, STAFF
 from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
 from tests.support.reports import answers_of, only_report
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 ANSWERS: dict[str, str] = {
     "immediate_danger": "no",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.channels.slack.people import PERSON_PICK
 from tests.slack.conftest import PEOPLE, STAFF
 from tests.slack.test_slack_person import ANSWERS, picker
@@ -18,6 +20,8 @@ from tests.slack.test_socket_mode import (
     socket_world,
 )
 from tests.slack.world import TEAM, text_of
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 __all__ = ["socket_world"]  # the fixture, shared with the other Socket Mode tests
 

@@ -30,6 +30,8 @@ from tests.slack.fake_socket_mode import (
 from tests.slack.world import blocks_of, text_of
 from tests.support.clock import FakeClock
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 PAYLOADS = Path(__file__).parent / "payloads"
 APP_TOKEN = "xapp-1-A07QD1M4K2P-7881234567890-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 BOT_TOKEN = "xoxb-test-token"

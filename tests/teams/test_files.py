@@ -50,6 +50,8 @@ from tests.audit.test_results import (
 from tests.teams.connector import Sent, text_of
 from tests.teams.world import DSL, HEAD, PEOPLE, STAFF, TeamsWorld
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 INFO = "application/vnd.microsoft.teams.card.file.info"
 FILENAME = "online-safety-audit-2026-27.csv"

@@ -4,6 +4,7 @@ platform/bots/how-to/conversations/channel-and-group-conversations, "Retrieve me
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox, Report
@@ -11,6 +12,8 @@ from tests.support.steps import SUMMARY, current_step
 from tests.support.walk import CONCERN_TAIL
 from tests.teams.connector import text_of
 from tests.teams.world import DSL, HEAD, PEOPLE, STAFF, TeamsWorld, settle
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 ANSWERS = {
     "immediate_danger": "no",

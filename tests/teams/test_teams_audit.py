@@ -7,6 +7,7 @@ import base64
 import io
 from typing import Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
@@ -16,6 +17,8 @@ from storage.models import AuditCampaign, AuditParticipant
 from tests.teams.connector import text_of
 from tests.teams.test_teams_flows import HANDLERS, answer, install_for_handlers
 from tests.teams.world import DSL, PEOPLE, STAFF, TeamsWorld, settle
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 QUESTIONS = (
     "knows_lead",

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import ChannelAddress, Conversation, Outbox, Report
@@ -26,6 +27,8 @@ from tests.teams.world import (
     conversation_of,
     settle,
 )
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 REFERENCE = re.compile(r"OS-2026-\d{5}")
 HANDLERS = (DSL, DEPUTY_1, DEPUTY_2, HEAD)

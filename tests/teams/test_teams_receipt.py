@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox
@@ -12,6 +13,8 @@ from tests.support.walk import cyberbullying_concern
 from tests.teams.connector import text_of
 from tests.teams.test_teams_flows import REFERENCE, answer, reports
 from tests.teams.world import STAFF, TeamsWorld, conversation_of
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 
 async def until(what: str, check, within: float = 20.0):

@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox
@@ -23,6 +24,8 @@ from tests.web.test_web_api import (
     sign_in,
     step_of,
 )
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 
 async def dsl_alert(bot: Any) -> Outbox:

@@ -464,6 +464,7 @@ async def test_a_forged_or_tampered_cookie_is_refused(sqlite_bot: Bot, clock: Fa
 # --------------------------------------------------------------------------- the websocket
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_the_websocket_says_hello_then_shows_the_menu(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -489,6 +490,7 @@ async def test_the_websocket_refuses_a_visitor_who_has_not_signed_in(sqlite_bot:
         assert refused.value.status == 401
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -569,6 +571,7 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
         assert answers["dsl_told_in_person"] == "yes"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_bad_input_gets_a_friendly_answer_and_loses_nothing(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -702,6 +705,7 @@ async def test_the_same_message_id_is_applied_once(make_bot: Any) -> None:
             assert (await draft_of(bot))["step"] == "bullying_repeated"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_ids_belong_to_one_person(make_bot: Any) -> None:
     """Two people who happen to send the same client id are both heard."""
     bot = await make_bot()
@@ -714,6 +718,7 @@ async def test_ids_belong_to_one_person(make_bot: Any) -> None:
             assert step_of(await two.send(frame)) == "immediate_danger"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_a_file_is_refused_politely(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -807,6 +812,7 @@ async def test_a_lone_surrogate_in_text_is_stored_and_shown(make_bot: Any) -> No
             assert (await draft_of(bot))["answers"]["other_kind"] == "broken \ud83d emoji"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_push_reaches_every_open_tab_of_that_person_only(make_bot: Any) -> None:
     bot = await make_bot()
     assert bot.web_chat is not None

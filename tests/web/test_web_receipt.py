@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox
 from tests.support.reports import all_reports
 from tests.support.walk import cyberbullying_concern
 from tests.web.test_web_api import Socket, asked, items, notices, open_chat, serve, sign_in
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 REFERENCE = re.compile(r"\bOS-2026-\d{5}\b")
 ANSWERS = cyberbullying_concern("Name-calling in the class group chat.", "today 09:00")

@@ -7,10 +7,14 @@ import json
 import uuid
 from typing import Any
 
+import pytest
+
 from bot.words import strings
 from tests.support.reports import all_reports, only_report
 from tests.support.walk import cyberbullying_concern
 from tests.web.test_web_api import DSL, Socket, open_chat, serve, sign_in
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 CONCERN = cyberbullying_concern("Names called in the class group chat.", "today 09:00")
 
