@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import re
@@ -14,10 +13,10 @@ from sqlalchemy import select
 
 from storage.models import Conversation, Outbox, Report
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
-from tests.slack.filing import to_summary
+from tests.slack.filing import to_summary, walk_dm
 from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import SlackWorld, blocks_of, text_of
-from tests.support.walk import cyberbullying_concern
+from tests.support.walk import Answer, cyberbullying_concern
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
@@ -162,16 +161,15 @@ async def test_the_slash_command_runs_a_filtering_report_in_the_dm(world):
     await world.settle()
     opened = world.api.called("conversations.open")  # the command came from a channel
     assert opened and opened[-1].args["users"] == STAFF
-    steps = [
-        "over_blocked",
-        "Laptop 7",
-        "https://science.example.org/cells",
-        "Year 6 science.",
-        "today 09:00",
-        "skip",
-    ]
-    for value in steps:
-        await answer(world, STAFF, value)
+    answers = {
+        "problem": "over_blocked",
+        "device": "Laptop 7",
+        "address": "https://science.example.org/cells",
+        "needed_for": "Year 6 science.",
+        "happened_at": "today 09:00",
+        "actions_taken": "skip",
+    }
+    await walk_dm(world, STAFF, answers)  # each answer to its own question
     summary = world.api.posts_to(STAFF)[-1]
     assert "hxxps://science[.]example[.]org/cells" in text_of(summary)  # shown defanged
     await answer(world, STAFF, "__submit")
@@ -195,10 +193,15 @@ async def test_multi_choice_boxes_and_the_shortcut(world):
     body = urlencode({"payload": json.dumps(payload)})
     assert (await world.post(body, "application/x-www-form-urlencoded")).status == 200
     await world.settle()
-    for value in ["no", "image", "ok", "secured", "not_seen"]:
-        await answer(world, STAFF, value)
-    await world.tick(STAFF, "coercion", "under_13")
-    await world.settle()
+    answers: dict[str, Answer] = {
+        "immediate_danger": "no",
+        "category": "image",
+        "image_rules": "ok",
+        "image_device": "secured",
+        "image_seen": "not_seen",
+        "image_indicators": ("coercion", "under_13"),
+    }
+    await walk_dm(world, STAFF, answers, until="about_adult")
     assert "Is the concern about the behaviour of an adult" in text_of(
         world.api.posts_to(STAFF)[-1]
     )
@@ -232,10 +235,10 @@ async def test_someone_not_in_the_school_config_can_report_but_never_act(world):
 async def test_a_rate_limited_post_is_retried_not_dropped(world):
     world.api.fail_next["chat.postMessage"] = 1  # Slack answers 429 with Retry-After: 1
     await world.dm(STAFF, "report")
-    for _ in range(150):  # slack-sdk's retry handler waits the second Slack asked for
-        if world.api.posts_to(STAFF):
-            break
-        await asyncio.sleep(0.02)
+    # slack-sdk's retry handler waits the second Slack asked for, then posts again
+    await world.until(
+        "the question posted after the Retry-After", lambda: world.api.posts_to(STAFF)
+    )
     assert "immediate danger" in text_of(world.api.posts_to(STAFF)[-1])
 
 

@@ -12,10 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import ChannelAddress, Conversation, Outbox, Report
-from tests.support.steps import SUMMARY
-from tests.support.walk import cyberbullying_concern
+from tests.support.walk import Answer, cyberbullying_concern
 from tests.teams.connector import text_of
-from tests.teams.filing import current_step
+from tests.teams.filing import walk_chat
 from tests.teams.world import (
     DEPUTY_1,
     DEPUTY_2,
@@ -56,12 +55,8 @@ async def install_for_handlers(world: TeamsWorld) -> None:
 
 async def file_concern(world: TeamsWorld, what_happened: str, user: str = STAFF) -> str:
     await world.say(user, "report")
-    answers = cyberbullying_concern(what_happened, "today 09:00")
-    asked: list[str] = []
-    while (step := await current_step(world, user)) != SUMMARY:  # from the stored state
-        assert step in answers and len(asked) < 40, f"unexpected question {step!r} after {asked}"
-        asked.append(step)
-        await answer(world, user, answers[step])
+    # Each answer to its own question, read from the card and checked against the stored state.
+    await walk_chat(world, user, cyberbullying_concern(what_happened, "today 09:00"))
     before = len(world.sent_to(user))
     await answer(world, user, "__submit")
     # The confirmation comes proactively, through the outbox, after the turn.
@@ -118,16 +113,15 @@ async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_to
 
 async def test_the_filtering_report_with_its_url_defanged(world):
     await world.say(STAFF, "filtering")
-    steps = [
-        "over_blocked",
-        "Laptop 7",
-        "https://science.example.org/cells",
-        "Year 6 science.",
-        "today 09:00",
-        "skip",
-    ]
-    for value in steps:
-        await answer(world, STAFF, value)
+    answers: dict[str, Answer] = {
+        "problem": "over_blocked",
+        "device": "Laptop 7",
+        "address": "https://science.example.org/cells",
+        "needed_for": "Year 6 science.",
+        "happened_at": "today 09:00",
+        "actions_taken": "skip",
+    }
+    await walk_chat(world, STAFF, answers)  # each answer to its own question
     summary = world.texts_to(STAFF)[-1]
     assert "hxxps://science[.]example[.]org/cells" in summary
     assert "https://science.example.org" not in summary
@@ -143,9 +137,15 @@ async def test_the_filtering_report_with_its_url_defanged(world):
 
 async def test_multi_choice_boxes_are_read_from_the_card(world):
     await world.say(STAFF, "report")
-    for value in ["no", "image", "ok", "secured", "not_seen"]:
-        await answer(world, STAFF, value)
-    await world.tick(STAFF, "coercion", "under_13")
+    answers: dict[str, Answer] = {
+        "immediate_danger": "no",
+        "category": "image",
+        "image_rules": "ok",
+        "image_device": "secured",
+        "image_seen": "not_seen",
+        "image_indicators": ("coercion", "under_13"),
+    }
+    await walk_chat(world, STAFF, answers, until="about_adult")
     assert "Is the concern about the behaviour of an adult" in world.reads(STAFF)[-1]
     await answer(world, STAFF, "__cancel")
     await answer(world, STAFF, "__cancel_no")
