@@ -39,10 +39,8 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
     delivering = asyncio.create_task(bot.dispatcher.run())
     try:
         await file_concern(bot)
-        for _ in range(200):  # woken after the commit: no sweep, no polling
-            if len(channel.deliveries) == 4:  # three alerts, and the reporter's confirmation
-                break
-            await asyncio.sleep(0.01)
+        # Woken after the commit: no sweep, no polling. Three alerts, and the confirmation.
+        await channel.delivered(4, within=2.0)
     finally:
         await bot.dispatcher.stop(delivering)
     assert channel.recipients() == TEAM

@@ -69,12 +69,16 @@ class SocketWorld:
         )
 
     async def settle(self) -> None:
-        """Until the bot has stopped calling the Web API (a turn runs after its ack)."""
-        seen, quiet, deadline = -1, 0, time.monotonic() + WAIT
-        while quiet < 5 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-            quiet = quiet + 1 if len(self.api.calls) == seen else 0
-            seen = len(self.api.calls)
+        """Until every turn the bot was given has finished and the outbox rows they queued have
+        been tried (a turn runs after its ack, and is counted from before it): an event, not a
+        quiet spell, which a loaded machine can outlast."""
+        slack = self.bot.slack
+        assert slack is not None
+
+        def idle() -> bool:
+            return not (slack.in_flight or self.bot.dispatcher.busy)
+
+        await wait_until("the bot's turns to finish", idle)
 
 
 def dm_event(text: str, n: int) -> dict[str, Any]:

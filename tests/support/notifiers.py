@@ -17,9 +17,26 @@ class RecordingChannel:
     channel: str = "test"
     deliveries: list[Delivery] = field(default_factory=list)
 
+    _changed: asyncio.Condition | None = field(default=None, repr=False, compare=False)
+
     async def deliver(self, delivery: Delivery) -> str | None:
         self.deliveries.append(delivery)
+        if self._changed is not None:
+            async with self._changed:
+                self._changed.notify_all()
         return f"msg-{len(self.deliveries)}"
+
+    async def delivered(self, count: int, within: float = 5.0) -> None:
+        """Until `count` deliveries have been made: woken by each delivery, not polled."""
+        self._changed = self._changed or asyncio.Condition()
+        async with self._changed:
+            try:
+                async with asyncio.timeout(within):
+                    await self._changed.wait_for(lambda: len(self.deliveries) >= count)
+            except TimeoutError:
+                raise AssertionError(
+                    f"{len(self.deliveries)} deliveries after {within} s, not {count}"
+                ) from None
 
     def to(self, email: str, kind: str | None = None) -> list[Delivery]:
         return [
