@@ -63,6 +63,16 @@ from dialogs.strings import HELP_COMMANDS, SUMMARY_TEXT
 from storage.crypto import Cipher, where
 from storage.models import Outbox, Report
 from tests.conftest import EXAMPLE_CONFIG
+from tests.support.samples import (
+    ACTIONS,
+    CARD,
+    CHOICE_QUESTION,
+    MULTI_QUESTION,
+    NOTICE,
+    PERSON_QUESTION,
+    SUMMARY,
+    TEXT_QUESTION,
+)
 
 HERE = Path(__file__).parent
 SCHEMA = json.loads((HERE / "adaptive_card_1_5.schema.json").read_text(encoding="utf-8"))
@@ -71,96 +81,6 @@ ACTION = json.loads((HERE / "payloads" / "action_button.json").read_text(encodin
 TZ = ZoneInfo("Europe/London")
 PERSON = User("29:1abc", "t.brannigan@example.org", "Tom Brannigan")
 
-ACTIONS = (
-    Option("__back", "Back"),
-    Option("__skip", "Skip"),
-    Option("__help", "Help"),
-    Option("__cancel", "Cancel", "danger"),
-)
-NOTICE = Notice(
-    text="That is 501 characters; the limit here is 500. Please shorten it.",
-    tone="error",
-    restore_text='AB <b>(Year 5)</b> & CD said "stop" <at>Head</at>',
-)
-CHOICE_QUESTION = Question(
-    step_id="category",
-    input="choice",
-    text="What kind of concern is it?",
-    options=(
-        Option("bullying", "Cyber-bullying"),
-        Option("images", "Sharing nude or semi-nude images"),
-        Option("other", "Something else"),
-    ),
-    hint="Choose the closest; you can describe it in your own words later.",
-    progress=(2, 17),
-    current_answer="Cyber-bullying",
-    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
-)
-MULTI_QUESTION = Question(
-    step_id="image_indicators",
-    input="multi_choice",
-    text="Do you know or suspect any of these? Choose all that apply, or skip.",
-    options=(
-        Option("adult_involved", "An adult is involved"),
-        Option("coercion", "Coercion, blackmail or grooming"),
-        Option("sextortion", "Someone is demanding money or more images"),
-    ),
-    guidance="Do not view, copy or forward the image.\n• Keep the device secure.",
-    required=False,
-    progress=(6, 17),
-    actions=ACTIONS,
-)
-TEXT_QUESTION = Question(
-    step_id="what_happened",
-    input="text",
-    text="What happened? Please use the pupils' own words where you can.",
-    hint="Facts, not opinions: who, what, when.",
-    max_length=4000,
-    progress=(9, 17),
-    current_answer="AB showed me messages calling her names & worse.",
-    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
-)
-PERSON_QUESTION = Question(
-    step_id="adult_who",
-    input="person",
-    text="Who is it about? Start typing their name.",
-    options=(Option("__someone_else", "Someone not on this list"),),
-    guidance="It goes to the right person only, never to the person it is about.",
-    max_length=200,
-    progress=(7, 17),
-    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
-)
-SUMMARY = Summary(
-    title="Your online-safety concern",
-    rows=(
-        SummaryRow("immediate_danger", "Immediate danger", "No"),
-        SummaryRow("pupils", "Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
-        SummaryRow("where", "Where (platform, app or device)", "hxxps://example[.]com/chat"),
-    ),
-    text="Please check your answers. You can change any of them before sending.",
-    options=(
-        Option("__submit", "Send to the DSL", "primary"),
-        Option("__back", "Back"),
-        Option("__cancel", "Cancel", "danger"),
-    ),
-)
-CARD = Card(
-    card_id="case-42",
-    title="URGENT: Online-safety concern OS-2026-00042",
-    tone="urgent",
-    text="Tom Brannigan reported a concern at 10:31. The police may need to be involved.",
-    fields=(
-        CardField("Reference", "OS-2026-00042"),
-        CardField("What happened", 'AB said "stop" <b>twice</b> & left.\nThen CD laughed.'),
-    ),
-    actions=(
-        Option("case:ack:42", "Acknowledge", "primary"),
-        Option("case:view:42", "View"),
-        Option("case:close:42", "Close", "danger"),
-    ),
-    footer="Sent to the DSL and the deputy DSL",
-    links=(Link("Printable chronology", "/api/web/cases/42/chronology.html"),),
-)
 CASES: dict[str, Outbound] = {
     "card": CARD,
     "notice": NOTICE,
@@ -449,7 +369,7 @@ def test_a_summary_row_has_a_change_button_for_its_step() -> None:
     changes = [n for n in walk(activity) if n.get("data", {}).get("v", "").startswith("edit:")]
     assert [c["data"]["v"] for c in changes] == [f"edit:{r.step_id}" for r in SUMMARY.rows]
     assert all(c["title"] == "Change" for c in changes)
-    assert changes[1]["tooltip"] == "Change Pupils involved"
+    assert changes[2]["tooltip"] == "Change Pupils involved"
     assert "Pupils involved\nAB (Year 5), victim\nCD (Year 6)" in shown([activity])
 
 
