@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from sqlalchemy import select
 
 from bot.channels.slack.blocks import token_of
 from storage.models import Conversation, Outbox, Report
-from tests.slack.conftest import PEOPLE
+from tests.slack.conftest import PEOPLE, STAFF
 from tests.slack.world import SlackWorld, blocks_of, text_of
-from tests.support.walk import SUMMARY, Answer, step_of_token, walk
+from tests.support.walk import SUMMARY, Answer, cyberbullying_concern, step_of_token, walk
 
 
 async def reports(world: SlackWorld) -> list[Report]:
@@ -146,3 +147,39 @@ async def submitted(world: SlackWorld) -> Report:
 
     (report,) = await eventually("the report to be filed", filed)
     return report
+
+
+REFERENCE = re.compile(r"OS-2026-\d{5}")
+
+
+async def answer(world: SlackWorld, user: str, value: str) -> None:
+    """Press the button if the newest question offers it, otherwise type it as a DM."""
+    newest = world.api.posts_to(user)[-1]
+    if f'"value": "{value}"' in json.dumps(blocks_of(newest)):
+        response = await world.click(user, value, message=newest)
+    else:
+        response = await world.dm(user, value)
+    assert response.status == 200
+    await world.settle()
+
+
+async def file_concern(world: SlackWorld, what_happened: str) -> str:
+    # Each answer to the question the conversation is at, read from its stored state.
+    summary = await to_summary(world, STAFF, cyberbullying_concern(what_happened, "today 09:00"))
+    before = len(world.api.posts_to(STAFF))
+    await world.click(STAFF, "__submit", message=summary)
+
+    def receipt() -> re.Match[str] | None:  # it comes through the outbox, after the turn
+        return REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[before:]))
+
+    found = await world.until("the confirmation with the reference", receipt)
+    await world.settle()
+    return str(found.group())
+
+
+async def until(condition, seconds: float = 10.0) -> None:
+    """Wait for `condition` (the bot's turn runs after the ack, and may wait out a 429)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the bot never got there"
+        await asyncio.sleep(0.02)

@@ -14,8 +14,7 @@ from sqlalchemy import select
 from bot.cases.export import to_csv
 from storage.models import Event, Report
 from tests.slack.conftest import DSL, PEOPLE, STAFF
-from tests.slack.test_slack_audit import until
-from tests.slack.test_slack_flows import file_concern, reports
+from tests.slack.filing import file_concern, reports, until
 from tests.slack.world import SlackWorld, text_of
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it

@@ -4,53 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import time
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
 
-from storage.models import Conversation, Outbox, Report
+from storage.models import Conversation, Outbox
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
-from tests.slack.filing import to_summary, walk_dm
-from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
-from tests.slack.world import SlackWorld, blocks_of, text_of
-from tests.support.walk import Answer, cyberbullying_concern
+from tests.slack.filing import answer, file_concern, reports, walk_dm
+from tests.slack.manifest import bot_scopes, load_manifest, scopes_needed_for
+from tests.slack.world import blocks_of, text_of
+from tests.support.walk import Answer
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
-
-REFERENCE = re.compile(r"OS-2026-\d{5}")
-
-
-async def reports(world: SlackWorld) -> list[Report]:
-    async with world.bot.router.sessions() as session:
-        return list(await session.scalars(select(Report)))
-
-
-async def answer(world: SlackWorld, user: str, value: str) -> None:
-    """Press the button if the newest question offers it, otherwise type it as a DM."""
-    newest = world.api.posts_to(user)[-1]
-    if f'"value": "{value}"' in json.dumps(blocks_of(newest)):
-        response = await world.click(user, value, message=newest)
-    else:
-        response = await world.dm(user, value)
-    assert response.status == 200
-    await world.settle()
-
-
-async def file_concern(world: SlackWorld, what_happened: str) -> str:
-    # Each answer to the question the conversation is at, read from its stored state.
-    summary = await to_summary(world, STAFF, cyberbullying_concern(what_happened, "today 09:00"))
-    before = len(world.api.posts_to(STAFF))
-    await world.click(STAFF, "__submit", message=summary)
-
-    def receipt() -> re.Match[str] | None:  # it comes through the outbox, after the turn
-        return REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[before:]))
-
-    found = await world.until("the confirmation with the reference", receipt)
-    await world.settle()
-    return str(found.group())
 
 
 async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_told(world):

@@ -10,8 +10,8 @@ import pytest
 
 from bot.channels.slack.people import PERSON_PICK
 from tests.slack.conftest import PEOPLE, STAFF
-from tests.slack.test_slack_person import ANSWERS, picker
-from tests.slack.test_socket_mode import (
+from tests.slack.person_picker import ANSWERS, picker
+from tests.slack.socket_world import (
     REPORTER,
     REPORTER_DM,
     SocketWorld,
