@@ -14,8 +14,8 @@ from sqlalchemy import select
 from bot.audit.questions import open_answers
 from bot.channels.teams.cards import json_size
 from storage.models import AuditCampaign, AuditParticipant
+from tests.teams.concerns import HANDLERS, answer, install_for_handlers
 from tests.teams.connector import text_of
-from tests.teams.test_teams_flows import HANDLERS, answer, install_for_handlers
 from tests.teams.world import DSL, PEOPLE, STAFF, TeamsWorld, settle
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it

@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from bot.cases.export import to_csv
 from storage.models import Event, Report
+from tests.teams.concerns import file_concern, install_for_handlers, reports
 from tests.teams.connector import Sent, text_of
-from tests.teams.test_files import INFO, FakeOneDrive, answer, consent_in, onedrive
-from tests.teams.test_teams_flows import file_concern, install_for_handlers, reports
+from tests.teams.onedrive import INFO, FakeOneDrive, answer, consent_in, onedrive
 from tests.teams.world import DSL, PEOPLE, STAFF, TeamsWorld, settle
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from storage.models import Outbox
 from tests.support.walk import cyberbullying_concern
+from tests.teams.concerns import REFERENCE, answer, reports
 from tests.teams.connector import text_of
-from tests.teams.test_teams_flows import REFERENCE, answer, reports
 from tests.teams.world import STAFF, TeamsWorld, conversation_of
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it

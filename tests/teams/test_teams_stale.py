@@ -14,8 +14,8 @@ import pytest
 from bot.channels.teams.render import card_values
 from bot.words import strings
 from tests.support.walk import cyberbullying_concern
+from tests.teams.concerns import install_for_handlers, reports
 from tests.teams.connector import Sent, text_of
-from tests.teams.test_teams_flows import install_for_handlers, reports
 from tests.teams.world import DSL, STAFF, TeamsWorld, settle
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
