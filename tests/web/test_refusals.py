@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from storage.models import Outbox
 from tests.support.walk import cyberbullying_concern
-from tests.web.test_web_api import (
+from tests.web.chat import (
     DSL,
     REFERENCE,
     STAFF,

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import Bot
 from tests.support.reports import answers_of, only_report
-from tests.web.test_web_api import (
+from tests.web.chat import (
     Socket,
     asked,
     notices,

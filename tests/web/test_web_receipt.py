@@ -12,7 +12,7 @@ from sqlalchemy import select
 from storage.models import Outbox
 from tests.support.reports import all_reports
 from tests.support.walk import cyberbullying_concern
-from tests.web.test_web_api import Socket, asked, items, notices, open_chat, serve, sign_in
+from tests.web.chat import Socket, asked, items, notices, open_chat, serve, sign_in
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 

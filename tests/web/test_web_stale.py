@@ -12,7 +12,7 @@ import pytest
 from bot.words import strings
 from tests.support.reports import all_reports, only_report
 from tests.support.walk import cyberbullying_concern
-from tests.web.test_web_api import DSL, Socket, open_chat, serve, sign_in
+from tests.web.chat import DSL, Socket, open_chat, serve, sign_in
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
