@@ -20,7 +20,7 @@ from bot.app import Bot, create_app
 from bot.cases.export import safe_cell
 from bot.reports.service import read_answers
 from storage.models import Event
-from tests.alerts.test_alerts import DSL, file_concern
+from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import STAFF
