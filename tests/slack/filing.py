@@ -103,15 +103,21 @@ class SlackDm:
 
 
 async def walk_dm(
-    world: SlackWorld, user: str, answers: dict[str, Answer], *, until: str = SUMMARY
+    world: SlackWorld,
+    user: str,
+    answers: dict[str, Answer],
+    *,
+    until: str = SUMMARY,
+    in_order: bool = True,
 ) -> list[str]:
-    """Answer `answers` in the DM, in order, each to its own question (tests/support/walk.py),
+    """Answer `answers` in the DM, each to its own question (tests/support/walk.py), in order
+    unless `in_order` is False,
     the step shown checked against the stored conversation's at every answer."""
 
     async def stored() -> str | None:
         return await current_step(world, user)
 
-    return await walk(SlackDm(world, user), answers, until=until, stored=stored)
+    return await walk(SlackDm(world, user), answers, until=until, stored=stored, in_order=in_order)
 
 
 async def to_summary(world: SlackWorld, user: str, answers: dict[str, Answer]) -> dict[str, Any]:

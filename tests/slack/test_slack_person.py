@@ -22,6 +22,7 @@ from sqlalchemy import select
 from bot.channels.slack.people import PERSON_PICK, step_of_block
 from storage.models import Conversation
 from tests.slack.conftest import PEOPLE, STAFF
+from tests.slack.filing import walk_dm
 from tests.slack.person_picker import ANSWERS, picker
 from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
 from tests.support.reports import answers_of, only_report
@@ -43,21 +44,8 @@ async def step_now(world: SlackWorld, user: str) -> str | None:
 
 
 async def walk_until(world: SlackWorld, user: str, stop: str) -> None:
-    """Answer by step id (buttons for choices, DMs for text) until `stop` is asked."""
-    for _ in range(30):
-        step = await step_now(world, user)
-        if step == stop:
-            return
-        assert step in ANSWERS, step
-        kind = world.bot.router.dialogs["concern"].spec.step(step).kind
-        value = ANSWERS[step]
-        if kind in {"text", "datetime"}:
-            response = await world.dm(user, value)
-        else:
-            response = await world.click(user, value)
-        assert response.status == 200
-        await world.settle()
-    raise AssertionError(f"{stop} never asked")
+    """Answer each question from ANSWERS, read from the DM, until `stop` is asked."""
+    await walk_dm(world, user, dict(ANSWERS), until=stop, in_order=False)
 
 
 def newest_picker(world: SlackWorld, user: str) -> tuple[dict[str, Any], dict[str, Any], Any]:

@@ -81,15 +81,23 @@ def _buttons(sent: Sent) -> list[dict[str, Any]]:
 
 
 async def walk_chat(
-    world: TeamsWorld, user: str, answers: dict[str, Answer], *, until: str = SUMMARY
+    world: TeamsWorld,
+    user: str,
+    answers: dict[str, Answer],
+    *,
+    until: str = SUMMARY,
+    in_order: bool = True,
 ) -> list[str]:
-    """Answer `answers` in the chat, in order, each to its own question (tests/support/walk.py),
+    """Answer `answers` in the chat, each to its own question (tests/support/walk.py), in order
+    unless `in_order` is False,
     the step shown checked against the stored conversation's at every answer."""
 
     async def stored() -> str | None:
         return await current_step(world, user)
 
-    return await walk(TeamsChat(world, user), answers, until=until, stored=stored)
+    return await walk(
+        TeamsChat(world, user), answers, until=until, stored=stored, in_order=in_order
+    )
 
 
 async def file_concern(world: TeamsWorld, what_happened: str, user: str = STAFF) -> str:
