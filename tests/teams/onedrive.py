@@ -19,8 +19,6 @@ FILENAME = "online-safety-audit-2026-27.csv"
 UNIQUE_ID = "8E1C2D3F-4A5B-4C6D-8E7F-9A0B1C2D3E4F"
 CONTENT_URL = "https://example-school-my.sharepoint.com/personal/a_hartley/Documents/" + FILENAME
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
-
-
 INFO = "application/vnd.microsoft.teams.card.file.info"
 
 

@@ -33,17 +33,9 @@ from bot.delivery.messages import (
 )
 
 HERE = Path(__file__).parent
-
-
 SCHEMA = json.loads((HERE / "adaptive_card_1_5.schema.json").read_text(encoding="utf-8"))
-
-
 VALIDATOR = Draft202012Validator(SCHEMA)
-
-
 ACTION = json.loads((HERE / "payloads" / "action_button.json").read_text(encoding="utf-8"))
-
-
 PERSON = User("29:1abc", "t.brannigan@example.org", "Tom Brannigan")
 
 

@@ -19,11 +19,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from tests.support.clock import FakeClock
 
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
-
-
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-
-
 STAFF = "t.brannigan@example.org"
 
 

@@ -20,14 +20,8 @@ from bot.app import Bot, create_app
 from bot.settings import PROJECT_ROOT, Settings
 
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
-
-
 STAFF = "t.brannigan@example.org"
-
-
 DSL = "a.hartley@example.org"
-
-
 REFERENCE = re.compile(r"\bOS-2026-\d{5}\b")  # the fake clock is in November 2026
 
 
