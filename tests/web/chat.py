@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Bot, create_app
 from bot.settings import PROJECT_ROOT, Settings
+from tests.support.walk import Answer, step_of_token
 
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
 STAFF = "t.brannigan@example.org"
@@ -144,3 +145,27 @@ def assert_friendly(frame: dict[str, Any]) -> None:
     shown = json.dumps(frame)
     for word in INTERNALS:
         assert word not in shown, f"{word!r} shown to the user: {frame}"
+
+
+class WebTab:
+    """The walker's view (tests/support/walk.py) of a web chat tab: the step asked is read from
+    the click token of the newest question in the page's JSON; an answer is a button pressed
+    (with that token, as app.js sends it), boxes ticked, or text typed. `frame` is the reply."""
+
+    def __init__(self, socket: Socket, frame: dict[str, Any]) -> None:
+        self.socket, self.frame = socket, frame
+
+    async def asked(self) -> str | None:
+        question = asked(self.frame)
+        step = step_of_token(question.get("token"))
+        assert step == step_of(self.frame), f"token {question.get('token')!r} on {question}"
+        return step
+
+    async def answer(self, value: Answer) -> None:
+        question = asked(self.frame)
+        if isinstance(value, tuple):
+            self.frame = await self.socket.multi(*value, token=question.get("token"))
+        elif any(option["value"] == value for option in question.get("options") or []):
+            self.frame = await self.socket.action(value, token=question.get("token"))
+        else:
+            self.frame = await self.socket.text(value)
