@@ -44,11 +44,33 @@ def private_postgres() -> Iterator[str | None]:
     asyncio.run(drop_private_database(base, url))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+DATABASES = ("sqlite", "postgresql")
+ONE_DATABASE = "one_database"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{ONE_DATABASE}: what the test checks does not depend on the database (a channel's "
+        "requests, replies and rendering); it runs on SQLite only. The storage beneath it runs "
+        "on both databases in the tests of the storage, the flows, the alerts and the audits.",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test with a database runs on both, unless it is marked `one_database`."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    one = metafunc.definition.get_closest_marker(ONE_DATABASE) is not None
+    metafunc.parametrize("database_url", DATABASES[:1] if one else DATABASES, indirect=True)
+
+
+@pytest.fixture
 async def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, private_postgres: str | None
 ) -> str:
-    """A fresh, empty database of each kind for every test that asks for one."""
+    """A fresh, empty database of each kind for every test that asks for one (see
+    pytest_generate_tests: SQLite only for a test marked `one_database`)."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     return await _fresh_postgres(private_postgres)

@@ -56,6 +56,31 @@ def _candidate(engines: list[AsyncEngine], url: str, seat: Seat, key: int) -> Le
     )
 
 
+class Tries:
+    """Counts a candidate's attempts to lead (each `pg_try_advisory_lock` of its campaign), so
+    that a test waits for "it has tried several times", not for a fixed time."""
+
+    def __init__(self, candidate: Leadership) -> None:
+        self.count = 0
+        attempt = candidate._try_to_lead
+
+        async def counted() -> None:
+            try:
+                await attempt()
+            finally:
+                self.count += 1
+
+        candidate._try_to_lead = counted  # type: ignore[method-assign]
+
+    async def more(self, n: int, within: float = 10.0) -> None:
+        """Until it has tried `n` more times from now."""
+        goal = self.count + n
+        try:
+            await _until(lambda: self.count >= goal, within)
+        except AssertionError:
+            raise AssertionError(f"{n} more attempts to lead not made within {within} s") from None
+
+
 async def _until(condition: object, within: float = 5.0) -> float:
     started = time.monotonic()
     while time.monotonic() - started < within:
@@ -74,8 +99,9 @@ async def test_one_leads_and_the_other_takes_over_when_it_stops(
     b = _candidate(postgres, postgres_only, second, key)
     a.start()
     await _until(lambda: first.leading)
+    b_tries = Tries(b)
     b.start()
-    await asyncio.sleep(RETRY * 5)  # b has tried several times by now
+    await b_tries.more(3)  # b has tried several times by now
     assert first.events == ["lead"] and second.events == []
     assert a.leading and not b.leading
 
@@ -94,6 +120,7 @@ async def test_a_leader_whose_connection_is_cut_steps_down_and_another_leads(
     first, second = Seat(), Seat()
     a = _candidate(postgres, postgres_only, first, key)
     b = _candidate(postgres, postgres_only, second, key)
+    a_tries = Tries(a)
     a.start()
     await _until(lambda: first.leading)
     b.start()
@@ -109,7 +136,7 @@ async def test_a_leader_whose_connection_is_cut_steps_down_and_another_leads(
     await _until(lambda: second.leading)
     await _until(lambda: first.events[-1:] == ["follow"])
     # Never two at once: a leads again only after b has given up.
-    await asyncio.sleep(RETRY * 5)
+    await a_tries.more(3)  # a, following, has tried again several times
     assert not (first.leading and second.leading)
     await a.stop()
     await b.stop()

@@ -22,7 +22,7 @@ from bot.record.events import record_event, verify_log
 from bot.settings import PROJECT_ROOT, Settings
 from storage.crypto import Cipher, CipherError, Misplaced
 from storage.models import Conversation, Event, Report
-from tests.alerts.test_alerts import file_concern
+from tests.support.alerts import file_concern
 from tests.support.legacy import report_from_before_binding
 from tests.support.reports import all_reports, answers_of
 

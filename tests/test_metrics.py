@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import create_app
 from bot.cases.scheduled import sweep_alerts
-from tests.alerts.test_alerts import file_concern, outbox
+from tests.support.alerts import file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.notifiers import RecordingChannel
 from tests.support.reports import all_reports
@@ -96,7 +96,7 @@ async def test_audit_invitations_sent_and_finished_are_counted(make_bot, clock):
     from sqlalchemy import update
 
     from storage.models import AuditParticipant
-    from tests.audit.test_invitations import PEOPLE, sender_for, start_campaign
+    from tests.support.invitations import PEOPLE, sender_for, start_campaign
 
     bot = await make_bot()
     channel = RecordingChannel()

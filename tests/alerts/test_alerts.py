@@ -5,33 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from bot.cases.scheduled import sweep_alerts
 from bot.delivery.messages import Card, Notice
-from storage.models import Outbox
+from tests.support.alerts import CHAIR, DSL, HEAD, ICT, TEAM, file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.notifiers import FlakyChannel
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
-
-DSL, DEPUTIES = "a.hartley@example.org", {"d.osei@example.org", "p.lindqvist@example.org"}
-HEAD, CHAIR, ICT = "m.fenwick@example.org", "j.whitcombe@example.org", "r.adeyemi@example.org"
-TEAM = {DSL, *DEPUTIES}
-
-
-async def file_concern(bot, *, danger: str = "no", **extra) -> Chat:
-    chat = Chat(bot, STAFF)
-    await start(chat, "concern")
-    answers = {"immediate_danger": danger, "category": "commerce", "commerce_kind": "scam"}
-    await walk_to_summary(chat, {**answers, **CONCERN_TAIL, **extra})
-    await chat.click("__submit")
-    return chat
-
-
-async def outbox(bot) -> list[Outbox]:
-    async with bot.router.sessions() as session:
-        return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
 
 
 async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
@@ -39,10 +19,8 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
     delivering = asyncio.create_task(bot.dispatcher.run())
     try:
         await file_concern(bot)
-        for _ in range(200):  # woken after the commit: no sweep, no polling
-            if len(channel.deliveries) == 4:  # three alerts, and the reporter's confirmation
-                break
-            await asyncio.sleep(0.01)
+        # Woken after the commit: no sweep, no polling. Three alerts, and the confirmation.
+        await channel.delivered(4, within=2.0)
     finally:
         await bot.dispatcher.stop(delivering)
     assert channel.recipients() == TEAM

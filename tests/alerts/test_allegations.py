@@ -16,7 +16,7 @@ from bot.delivery import addresses
 from bot.delivery.messages import Card
 from bot.words import strings
 from storage.models import Outbox
-from tests.alerts.test_alerts import CHAIR, DSL, HEAD, file_concern, outbox
+from tests.support.alerts import CHAIR, DSL, HEAD, file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 

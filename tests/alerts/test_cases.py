@@ -7,7 +7,7 @@ from sqlalchemy import select
 from bot.delivery.messages import Card
 from bot.record.events import open_event
 from storage.models import Event
-from tests.alerts.test_alerts import DSL, file_concern
+from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary

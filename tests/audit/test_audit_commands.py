@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.audit.scheduled import audit_housekeeping, start_audit
 from storage.models import AuditCampaign, AuditMessage
 from tests.support.harness import Chat
+from tests.support.reports import count
 
 STAFF, DSL = "t.brannigan@example.org", "a.hartley@example.org"
 
@@ -19,11 +20,6 @@ def shown(chat: Chat) -> str:
         str(getattr(m, "text", "") or "") + " " + str(getattr(m, "title", "") or "")
         for m in chat.replies
     )
-
-
-async def count(bot, model, *where) -> int:
-    async with bot.router.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
 
 
 async def test_only_the_dsl_can_start_and_read_it(make_bot):

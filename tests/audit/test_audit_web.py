@@ -14,7 +14,7 @@ from bot.app import build_bot, prepare_storage
 from bot.audit.questions import open_answers
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant
 from tests.support.clock import FakeClock
-from tests.web.test_web_api import DSL, STAFF, _settings, asked, items, open_chat, serve, sign_in
+from tests.web.chat import DSL, STAFF, asked, items, open_chat, serve, sign_in, web_settings
 
 QUESTIONS = (
     "knows_lead",
@@ -33,7 +33,7 @@ def text_of(frame: dict[str, Any]) -> str:
 
 
 async def test_a_whole_audit_in_the_web_chat(database_url: str, tmp_path: Path, clock: FakeClock):
-    bot = build_bot(_settings(database_url, tmp_path), clock=clock)
+    bot = build_bot(web_settings(database_url, tmp_path), clock=clock)
     await prepare_storage(bot)
     assert bot.audit is not None
     async with serve(bot) as client:

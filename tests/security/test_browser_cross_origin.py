@@ -15,7 +15,7 @@ from aiohttp import web
 from playwright.async_api import expect
 
 from bot.words import strings
-from tests.web.test_browser import Served, Tab, served, sign_in_by_clicking, tab
+from tests.web.browser import Served, Tab, served, sign_in_by_clicking, tab
 
 __all__ = ["served", "tab"]  # the fixtures, shared with the web chat's browser tests
 DSL = "a.hartley@example.org"

@@ -32,6 +32,8 @@ from tests.teams.security_support import teams_world
 from tests.teams.tokens import KID, OUR_KEY, serving_keys, signed_settings, token
 from tests.teams.world import BOT, STAFF, TeamsWorld
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 TEAMS_CASES = 160
 TOKEN_CASES = 80
 SLACK_CASES = 200

@@ -29,6 +29,8 @@ from tests.security.web_client import (
     web_bot,
 )
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 FRAMES = 150  # websocket frames per database
 SEGMENTS = 24  # hostile values per path parameter
 HEADERS = 12  # requests with hostile headers per route

@@ -28,8 +28,8 @@ from bot.app import Bot, create_app
 from bot.delivery.messages import Card
 from bot.settings import PROJECT_ROOT
 from storage.models import Event, Report
-from tests.alerts.test_alerts import DSL, file_concern
 from tests.conftest import EXAMPLE_CONFIG
+from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.legacy import report_from_before_binding
 from tests.support.reports import all_reports

@@ -19,7 +19,7 @@ from bot.app import Bot, create_app
 from bot.record import scheduled as jobs
 from bot.record.events import verify_log
 from storage.models import Event
-from tests.alerts.test_alerts import DSL, file_concern
+from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import only_report
 

@@ -23,7 +23,7 @@ from alembic import command
 from bot.app import build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings
 from storage.migrate import alembic_config
-from tests.alerts.test_alerts import file_concern
+from tests.support.alerts import file_concern
 from tests.support.reports import all_reports, answers_of
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"

@@ -34,6 +34,8 @@ from tests.slack.payloads import click, dm, suggestion
 from tests.slack.world import TEAM, SlackWorld
 from tests.support.clock import FakeClock
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 

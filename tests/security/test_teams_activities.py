@@ -24,6 +24,8 @@ from tests.teams.conftest import refusing_internet
 from tests.teams.security_support import no_errors, nothing_happened, teams_world
 from tests.teams.world import STAFF, TeamsWorld
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

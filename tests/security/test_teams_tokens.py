@@ -31,6 +31,8 @@ from tests.teams.tokens import (
 )
 from tests.teams.world import APP_ID, STAFF, TeamsWorld
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:

@@ -10,7 +10,9 @@ import pytest
 from bot.words import strings
 from tests.security import fuzz
 from tests.security.web_client import DSL, open_chat, serve, sign_in, tracebacks, web_bot
-from tests.web.test_web_api import assert_friendly, notices
+from tests.web.chat import assert_friendly, notices
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 SORRY = "Sorry, something went wrong"
 

@@ -21,6 +21,8 @@ from tests.security.web_client import (
     web_bot,
 )
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 
 def other_port(client: Client) -> str:
     """Another port of the same machine: the same *site*, so SameSite=Strict still sends the

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from bot.channels.web import auth
 from bot.delivery.messages import Notice
 from storage.models import Outbox, WebSession
-from tests.alerts.test_alerts import file_concern
 from tests.security.web_client import (
     DSL,
     STAFF,
@@ -28,6 +27,7 @@ from tests.security.web_client import (
     sign_in,
     web_bot,
 )
+from tests.support.alerts import file_concern
 from tests.support.clock import FakeClock
 from tests.support.reports import only_report
 

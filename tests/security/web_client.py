@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import Bot
 from bot.channels.web import auth
-from tests.web.test_web_api import DSL, STAFF, Socket, open_chat, serve, sign_in
+from tests.web.chat import DSL, STAFF, Socket, open_chat, serve, sign_in
 
 __all__ = [
     "DSL",

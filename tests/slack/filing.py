@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.channels.slack.blocks import token_of
 from storage.models import Conversation, Outbox, Report
-from tests.slack.conftest import PEOPLE
+from tests.slack.conftest import PEOPLE, STAFF
 from tests.slack.world import SlackWorld, blocks_of, text_of
-from tests.support.walk import Answer
+from tests.support.walk import SUMMARY, Answer, cyberbullying_concern, step_of_token, walk
 
 
 async def reports(world: SlackWorld) -> list[Report]:
@@ -55,20 +58,80 @@ async def say(world: SlackWorld, user: str, value: str) -> None:
     await world.until(f"the reply to {value!r}", lambda: len(world.api.posts_to(user)) > len(posts))
 
 
+def newest_question(world: SlackWorld, user: str) -> tuple[dict[str, Any], str] | None:
+    """The newest message in this person's DM that asks a question (or shows a summary), and
+    the click token its buttons carry in their blocks' block_id; None if there is none."""
+    return question_in(world.api.posts_to(user))
+
+
+def question_in(messages: list[dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
+    """The newest of these messages that asks a question (or shows a summary), and its token."""
+    for message in reversed(messages):
+        tokens = [token_of(block.get("block_id")) for block in blocks_of(message)]
+        found = [token for token in tokens if token is not None]
+        if found:
+            return message, found[-1]
+    return None
+
+
+@dataclass
+class SlackDm:
+    """The walker's view of one person's DM with the bot (tests/support/walk.py): the step asked
+    is read from the newest question's block_id; an answer presses that message's button with
+    the value, ticks its boxes, or is typed, and waits for the bot's reply."""
+
+    world: SlackWorld
+    user: str
+
+    async def asked(self) -> str | None:
+        found = newest_question(self.world, self.user)
+        return None if found is None else step_of_token(found[1])
+
+    async def answer(self, value: Answer) -> None:
+        found = newest_question(self.world, self.user)
+        assert found is not None, f"no question in the DM of {self.user}"
+        message = found[0]
+        before = len(self.world.api.posts_to(self.user))
+        if isinstance(value, tuple):
+            response = await self.world.tick(self.user, *value)
+        elif f'"value": "{value}"' in json.dumps(blocks_of(message)):
+            response = await self.world.click(self.user, value, message=message)
+        else:
+            response = await self.world.dm(self.user, value)
+        assert response.status == 200
+
+        def replied() -> bool:
+            return len(self.world.api.posts_to(self.user)) > before
+
+        await self.world.until(f"the reply to {value!r}", replied)
+        await self.world.settle()
+
+
+async def walk_dm(
+    world: SlackWorld,
+    user: str,
+    answers: dict[str, Answer],
+    *,
+    until: str = SUMMARY,
+    in_order: bool = True,
+) -> list[str]:
+    """Answer `answers` in the DM, each to its own question (tests/support/walk.py), in order
+    unless `in_order` is False,
+    the step shown checked against the stored conversation's at every answer."""
+
+    async def stored() -> str | None:
+        return await current_step(world, user)
+
+    return await walk(SlackDm(world, user), answers, until=until, stored=stored, in_order=in_order)
+
+
 async def to_summary(world: SlackWorld, user: str, answers: dict[str, Answer]) -> dict[str, Any]:
     """Start a concern and answer until its summary; returns the summary's message."""
     await say(world, user, "report")
-    for _ in range(40):
-        step = await current_step(world, user)
-        if step == "summary":
-            summary = world.api.posts_to(user)[-1]
-            assert "__submit" in json.dumps(blocks_of(summary)), text_of(summary)[:300]
-            return summary
-        assert step in answers, f"unexpected question {step!r}"
-        value = answers[step]
-        assert isinstance(value, str), "tick boxes are not needed here"
-        await say(world, user, value)
-    raise AssertionError("no summary after 40 answers")
+    await walk_dm(world, user, answers)
+    summary = world.api.posts_to(user)[-1]
+    assert "__submit" in json.dumps(blocks_of(summary)), text_of(summary)[:300]
+    return summary
 
 
 def with_reference(world: SlackWorld, user: str, reference: str) -> list[dict[str, Any]]:
@@ -95,3 +158,39 @@ async def submitted(world: SlackWorld) -> Report:
 
     (report,) = await eventually("the report to be filed", filed)
     return report
+
+
+REFERENCE = re.compile(r"OS-2026-\d{5}")
+
+
+async def answer(world: SlackWorld, user: str, value: str) -> None:
+    """Press the button if the newest question offers it, otherwise type it as a DM."""
+    newest = world.api.posts_to(user)[-1]
+    if f'"value": "{value}"' in json.dumps(blocks_of(newest)):
+        response = await world.click(user, value, message=newest)
+    else:
+        response = await world.dm(user, value)
+    assert response.status == 200
+    await world.settle()
+
+
+async def file_concern(world: SlackWorld, what_happened: str) -> str:
+    # Each answer to the question the conversation is at, read from its stored state.
+    summary = await to_summary(world, STAFF, cyberbullying_concern(what_happened, "today 09:00"))
+    before = len(world.api.posts_to(STAFF))
+    await world.click(STAFF, "__submit", message=summary)
+
+    def receipt() -> re.Match[str] | None:  # it comes through the outbox, after the turn
+        return REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[before:]))
+
+    found = await world.until("the confirmation with the reference", receipt)
+    await world.settle()
+    return str(found.group())
+
+
+async def until(condition, seconds: float = 10.0) -> None:
+    """Wait for `condition` (the bot's turn runs after the ack, and may wait out a 429)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the bot never got there"
+        await asyncio.sleep(0.02)

@@ -3,7 +3,6 @@ or an HTTP 500, leaves the row pending with its error, and it goes out once when
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -11,8 +10,8 @@ from sqlalchemy import select
 
 from storage.models import Outbox
 from tests.slack.conftest import DSL, PEOPLE, STAFF
-from tests.slack.world import SlackWorld, blocks_of, text_of
-from tests.support.steps import SUMMARY, current_step
+from tests.slack.filing import walk_dm
+from tests.slack.world import SlackWorld, text_of
 from tests.support.walk import cyberbullying_concern
 
 REFERENCE = re.compile(r"OS-2026-\d{5}")
@@ -22,19 +21,8 @@ async def file_concern(world: SlackWorld, what_happened: str) -> str:
     """A whole concern, each answer given to the question it belongs to."""
     await world.dm(STAFF, "report")
     await world.settle()
-    answers = cyberbullying_concern(what_happened, "today 09:00")
-    while (step := await current_step(world.bot, "slack", PEOPLE[STAFF][0])) != SUMMARY:
-        assert step in answers, f"unexpected question {step!r}"
-        value = answers[step]
-        newest = world.api.posts_to(STAFF)[-1]
-        if isinstance(value, tuple):
-            response = await world.tick(STAFF, *value)
-        elif f'"value": "{value}"' in json.dumps(blocks_of(newest)):
-            response = await world.click(STAFF, value, message=newest)
-        else:
-            response = await world.dm(STAFF, value)
-        assert response.status == 200
-        await world.settle()
+    # Each answer to the question the DM asks, checked against the stored step.
+    await walk_dm(world, STAFF, cyberbullying_concern(what_happened, "today 09:00"))
     await world.click(STAFF, "__submit", message=world.api.posts_to(STAFF)[-1])
     await world.settle()
     found = REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[-3:]))

@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk.models.blocks import Block
 
-from bot.channels.slack.blocks import size, split_text, text_size
-from bot.channels.slack.people import step_of_block
+from bot.channels.slack.blocks import size, split_text
 from bot.channels.slack.render import (
-    MESSAGE_TEXT_BUDGET,
     CardTooLarge,
     escape_mrkdwn,
     render_blocks,
@@ -45,110 +39,27 @@ from bot.delivery.messages import (
     Summary,
     SummaryRow,
 )
-from dialogs.display import cancel_question, question_for
-from dialogs.engine import Dialog, DialogState
-from dialogs.loader import BUILTIN_FLOWS, load_flows
-from dialogs.strings import HELP_COMMANDS
+from tests.slack.render_checks import (
+    builtin_messages,
+    check_block,
+    check_turn,
+    large_messages,
+    long_answer,
+    mrkdwn_texts,
+    section_texts,
+    unescape,
+)
+from tests.support.samples import (
+    ACTIONS,
+    CARD,
+    CHOICE_QUESTION,
+    MULTI_QUESTION,
+    NOTICE,
+    SUMMARY,
+    TEXT_QUESTION,
+)
 
 EXPECTED = Path(__file__).parent / "expected"
-TZ = ZoneInfo("Europe/London")
-
-ACTIONS = (
-    Option("__back", "Back"),
-    Option("__skip", "Skip"),
-    Option("__help", "Help"),
-    Option("__cancel", "Cancel", "danger"),
-)
-
-NOTICE = Notice(
-    text=(
-        "That is 501 characters; the limit here is 500. Please shorten it. Your text has been "
-        "put back in the box so you can edit it."
-    ),
-    tone="error",
-    restore_text='AB <b>(Year 5)</b> & CD said "stop" <!here>',
-)
-
-CHOICE_QUESTION = Question(
-    step_id="category",
-    input="choice",
-    text="What kind of concern is it?",
-    options=(
-        Option("bullying", "Cyber-bullying"),
-        Option("images", "Sharing nude or semi-nude images"),
-        Option("other", "Something else"),
-    ),
-    hint="Choose the closest; you can describe it in your own words later.",
-    progress=(2, 17),
-    current_answer="Cyber-bullying",
-    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
-)
-
-MULTI_QUESTION = Question(
-    step_id="image_indicators",
-    input="multi_choice",
-    text="Do you know or suspect any of these? Choose all that apply, or skip.",
-    options=(
-        Option("adult_involved", "An adult is involved"),
-        Option("coercion", "Coercion, blackmail or grooming"),
-        Option("sextortion", "Someone is demanding money or more images"),
-    ),
-    hint="These help the DSL decide at once whether the police must be involved.",
-    guidance="Do not view, copy or forward the image.\n• Keep the device secure.",
-    required=False,
-    progress=(6, 17),
-    actions=ACTIONS,
-)
-
-TEXT_QUESTION = Question(
-    step_id="what_happened",
-    input="text",
-    text="What happened? Please use the pupils' own words where you can.",
-    hint="Facts, not opinions: who, what, when.",
-    max_length=4000,
-    progress=(9, 17),
-    current_answer="AB showed me messages calling her names & worse.",
-    actions=(Option("__back", "Back"), Option("__help", "Help"), ACTIONS[3]),
-)
-
-SUMMARY = Summary(
-    title="Your online-safety concern",
-    rows=(
-        SummaryRow("immediate_danger", "Immediate danger", "No"),
-        SummaryRow("category", "Kind of concern", "Cyber-bullying"),
-        SummaryRow("pupils", "Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
-        SummaryRow("where", "Where (platform, app or device)", "hxxps://example[.]com"),
-    ),
-    text="Please check your answers. You can change any of them before sending.",
-    options=(
-        Option("__submit", "Send to the DSL", "primary"),
-        Option("__back", "Back"),
-        Option("__cancel", "Cancel", "danger"),
-    ),
-)
-
-CARD = Card(
-    card_id="case-42",
-    title="URGENT: Online-safety concern OS-2026-00042",
-    tone="urgent",
-    text="Tom Brannigan reported a concern at 10:31. The police may need to be involved.",
-    fields=(
-        CardField("Reference", "OS-2026-00042"),
-        CardField("Kind", "Online-safety concern: Sharing nude or semi-nude images"),
-        CardField("Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
-        CardField(
-            "What happened",
-            'An older pupil asked AB for more pictures.\nAB said "stop" <b>twice</b> & left.',
-        ),
-    ),
-    actions=(
-        Option("case:ack:42", "Acknowledge", "primary"),
-        Option("case:view:42", "View"),
-        Option("case:close:42", "Close", "danger"),
-    ),
-    footer="Sent to the DSL and the deputy DSL",
-    links=(Link("Printable chronology", "/api/web/cases/42/chronology.html"),),
-)
 
 CASES: dict[str, Outbound] = {
     "card": CARD,
@@ -166,131 +77,6 @@ INJECTION = (
 
 
 # --- checking a payload ------------------------------------------------------------------------
-
-
-def text_objects(value: Any) -> Iterator[dict[str, Any]]:
-    """Every text object (plain_text or mrkdwn) anywhere in a block, a payload or a list."""
-    if isinstance(value, dict):
-        if value.get("type") in {"plain_text", "mrkdwn"} and isinstance(value.get("text"), str):
-            yield value
-        for item in value.values():
-            yield from text_objects(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from text_objects(item)
-
-
-def mrkdwn_texts(payload: dict[str, Any]) -> list[str]:
-    """What Slack parses as mrkdwn: the fallback text and every mrkdwn text object."""
-    texts = [payload["text"]]
-    return texts + [t["text"] for t in text_objects(payload["blocks"]) if t["type"] == "mrkdwn"]
-
-
-def section_texts(payloads: list[dict[str, Any]]) -> str:
-    """Every section's text and fields, in order, joined: what the reader sees as body text."""
-    parts = []
-    for payload in payloads:
-        for block in payload["blocks"]:
-            if block["type"] == "section":
-                if "text" in block:
-                    parts.append(block["text"]["text"])
-                parts += [field["text"] for field in block.get("fields", [])]
-    return "".join(parts)
-
-
-def unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def check_button(element: dict[str, Any]) -> None:
-    assert 1 <= size(element["text"]["text"]) <= 75
-    assert element["text"]["type"] == "plain_text"
-    assert 1 <= size(element["value"]) <= 2000
-    assert 1 <= len(element["action_id"]) <= 255
-    assert element.get("style") in {None, "primary", "danger"}
-    assert "url" not in element
-
-
-def check_block(block: dict[str, Any]) -> None:
-    rebuilt = Block.parse(block)
-    assert rebuilt is not None, block["type"]
-    assert rebuilt.to_dict() == block  # validates, and nothing was dropped or added
-    kind = block["type"]
-    assert kind in {"section", "header", "context", "actions"}, kind
-    assert 1 <= len(block.get("block_id", "x")) <= 255
-    for text in text_objects(block):
-        assert 1 <= size(text["text"]) <= 3000 and text["text"].strip()
-        if text["type"] == "mrkdwn":
-            assert text.get("verbatim") is True
-        else:
-            assert text.get("emoji") is True
-    if kind == "section":
-        assert "text" in block or block.get("fields")
-        if "text" in block:
-            assert size(block["text"]["text"]) <= 3000
-        assert len(block.get("fields", [])) <= 10
-        assert all(size(f["text"]) <= 2000 for f in block.get("fields", []))
-        if "accessory" in block:
-            check_button(block["accessory"])
-    elif kind == "header":
-        assert block["text"]["type"] == "plain_text"
-        assert size(block["text"]["text"]) <= 150
-    elif kind == "context":
-        assert 1 <= len(block["elements"]) <= 10
-    else:
-        elements = block["elements"]
-        assert 1 <= len(elements) <= 25
-        ids = [element["action_id"] for element in elements]
-        assert len(ids) == len(set(ids))
-        for element in elements:
-            if element["type"] == "button":
-                check_button(element)
-                continue
-            if element["type"] == "external_select":  # the person picker: names from the bot
-                # docs.slack.dev/reference/block-kit/block-elements/select-menu-element
-                # its block names the step: "person:<step>", or the click token's
-                # "ask|<step>.<turn>|<n>" once the question carries one
-                assert step_of_block(block["block_id"]) is not None
-                assert element["action_id"] == "person_pick"
-                assert element["min_query_length"] == 1
-                assert 1 <= size(element["placeholder"]["text"]) <= 150
-                continue
-            assert element["type"] == "checkboxes"
-            assert 1 <= len(element["options"]) <= 10
-            for option in element["options"]:
-                assert 1 <= size(option["text"]["text"]) <= 75
-                assert 1 <= size(option["value"]) <= 150
-
-
-def check_payload(payload: dict[str, Any]) -> None:
-    assert set(payload) == {"text", "blocks", "unfurl_links", "unfurl_media"}
-    assert payload["unfurl_links"] is False and payload["unfurl_media"] is False
-    assert 1 <= size(payload["text"]) <= 3000 and payload["text"].strip()
-    assert 1 <= len(payload["blocks"]) <= 50
-    assert text_size(payload["blocks"]) <= MESSAGE_TEXT_BUDGET
-    for block in payload["blocks"]:
-        check_block(block)
-    block_ids = [block["block_id"] for block in payload["blocks"] if "block_id" in block]
-    assert len(block_ids) == len(set(block_ids)), block_ids  # unique within a message
-    for text in mrkdwn_texts(payload):
-        assert "<" not in text and ">" not in text
-        assert re.fullmatch(r"([^&]|&amp;|&lt;|&gt;)*", text, re.DOTALL), text
-
-
-def check_turn(messages: list[Outbound]) -> list[dict[str, Any]]:
-    payloads = render_turn(messages)
-    assert payloads or not messages
-    for payload in payloads:
-        check_payload(payload)
-    for message in messages:
-        ids = [
-            element["action_id"]
-            for block in render_blocks(message)
-            for element in [*block.get("elements", []), block.get("accessory") or {}]
-            if "action_id" in element
-        ]
-        assert len(ids) == len(set(ids)), ids
-    return payloads
 
 
 # --- the stored JSON ---------------------------------------------------------------------------
@@ -400,14 +186,9 @@ def test_plain_text_is_only_used_for_labels_headers_and_buttons() -> None:
 # --- nothing is lost ---------------------------------------------------------------------------
 
 
-def _long_answer(length: int) -> str:
-    words = "AB said <stop> & ran off 😀 then CD wrote *it* in the group chat. \n"
-    return (words * (length // len(words) + 1))[:length]
-
-
 @pytest.mark.parametrize("where", ["summary", "card", "notice", "restore"])
 def test_a_12000_character_answer_arrives_whole(where: str) -> None:
-    answer = _long_answer(12_000)
+    answer = long_answer(12_000)
     message: Outbound = {
         "summary": Summary("Check", (SummaryRow("what", "What happened", answer),), "Check."),
         "card": replace(CARD, fields=(CardField("What happened", answer),)),
@@ -420,7 +201,7 @@ def test_a_12000_character_answer_arrives_whole(where: str) -> None:
 
 
 def test_a_long_current_answer_is_kept_whole_in_the_context() -> None:
-    answer = _long_answer(10_000)
+    answer = long_answer(10_000)
     payloads = check_turn([replace(TEXT_QUESTION, current_answer=answer)])
     contexts = [
         element["text"]
@@ -440,7 +221,7 @@ def test_split_text_never_cuts_an_entity_or_an_emoji_and_loses_nothing() -> None
     emoji = "😀" * 2000  # 4,000 UTF-16 code units
     pieces = split_text(emoji, 3000)
     assert "".join(pieces) == emoji and all(size(piece) <= 3000 for piece in pieces)
-    prose = escape_mrkdwn(_long_answer(7000))
+    prose = escape_mrkdwn(long_answer(7000))
     pieces = split_text(prose, 3000)
     assert "".join(pieces) == prose
     assert all(piece.endswith(("\n", " ")) for piece in pieces[:-1])  # cut at a break
@@ -542,44 +323,8 @@ def test_render_refuses_what_it_does_not_know() -> None:
 # --- every payload of a large set is valid -----------------------------------------------------
 
 
-def _builtin_messages() -> list[Outbound]:
-    """The intro, help and every step's question of each built-in flow, also with a long
-    current answer, and the cancel questions."""
-    messages: list[Outbound] = [cancel_question(False), cancel_question(True)]
-    for flow in load_flows(BUILTIN_FLOWS).values():
-        dialog = Dialog(flow, tz=TZ, clock=lambda: datetime(2026, 3, 2, 10, tzinfo=UTC))
-        context = {name: "yes" for name in flow.spec.context}
-        messages += dialog.start(context).prompts
-        messages.append(Notice(f"{flow.spec.help}\n\n{HELP_COMMANDS}", "guidance"))
-        for step in flow.spec.steps:
-            state = DialogState(flow.id, flow.spec.version, step.id, context=context)
-            state.history = ["earlier"]
-            question = question_for(dialog, state, step)
-            messages += [question, replace(question, current_answer=_long_answer(4000))]
-    return messages
-
-
-def _large_messages() -> list[Outbound]:
-    rows = tuple(SummaryRow(f"step_{i}", f"Answer {i}", _long_answer(4000)) for i in range(30))
-    fields = tuple(CardField(f"Field {i}", f"Value {i}") for i in range(25))
-    long_fields = tuple(CardField(f"Field {i}", _long_answer(2500)) for i in range(25))
-    chronology = tuple(CardField(f"2 March 2026 {i:02}:00", f"Note {i}") for i in range(200))
-    many = tuple(Option(f"v{i}", f"Option number {i} " * 6) for i in range(60))
-    return [
-        replace(SUMMARY, rows=rows),
-        replace(CARD, fields=fields),
-        replace(CARD, fields=long_fields, text=_long_answer(5000)),
-        Card("history-42", "Chronology", fields=chronology, links=CARD.links * 12),
-        replace(CHOICE_QUESTION, options=many),
-        replace(
-            MULTI_QUESTION, options=tuple(Option(f"v{i}", o.label) for i, o in enumerate(many))
-        ),
-        Notice(_long_answer(40_000), "warning"),
-    ]
-
-
 def test_every_builtin_flow_question_renders_within_slacks_limits() -> None:
-    messages = _builtin_messages()
+    messages = builtin_messages()
     assert len(messages) > 100
     for message in messages:
         check_turn([message])
@@ -588,7 +333,7 @@ def test_every_builtin_flow_question_renders_within_slacks_limits() -> None:
 
 @pytest.mark.parametrize("index", range(7))
 def test_large_messages_render_within_slacks_limits(index: int) -> None:
-    message = _large_messages()[index]
+    message = large_messages()[index]
     payloads = check_turn([message])
     if isinstance(message, Card):
         card_fields = message.fields
@@ -597,6 +342,6 @@ def test_large_messages_render_within_slacks_limits(index: int) -> None:
 
 
 def test_a_large_turn_is_spread_over_messages_within_the_limits() -> None:
-    payloads = check_turn(_large_messages() + _injected())
+    payloads = check_turn(large_messages() + _injected())
     assert len(payloads) > 5
     assert any(p["text"].endswith("(continued)") for p in payloads)

@@ -13,14 +13,8 @@ from bot.channels.slack.parse import parse_action
 from bot.channels.slack.render import answered_update, render_turn
 from bot.delivery.messages import Answered, Outbound, Question, Summary
 from bot.words import strings
-from tests.slack.test_render import (
-    CHOICE_QUESTION,
-    MULTI_QUESTION,
-    SUMMARY,
-    _builtin_messages,
-    _large_messages,
-    check_turn,
-)
+from tests.slack.render_checks import builtin_messages, check_turn, large_messages
+from tests.support.samples import CHOICE_QUESTION, MULTI_QUESTION, SUMMARY
 
 # The longest a token can be: a step id of 48 characters and a turn in the billions.
 LONG = "a" * 48 + ".9999999999"
@@ -52,11 +46,11 @@ def test_the_menu_and_a_question_without_a_token_have_no_block_ids() -> None:
 
 def test_every_builtin_question_with_the_longest_token_is_within_the_limits() -> None:
     # check_turn asserts Slack's limits on every block; here, that the token survived them.
-    for message in [*_builtin_messages(), *_large_messages()]:
+    for message in [*builtin_messages(), *large_messages()]:
         interactive = _interactive(check_turn([_tokened(message)]))
         if isinstance(message, Question | Summary):  # a case card's buttons carry no token
             assert interactive and all(token_of(b["block_id"]) == LONG for b in interactive)
-    several = _builtin_messages()[:12]  # several questions in one message, each its own
+    several = builtin_messages()[:12]  # several questions in one message, each its own
     tokens = [f"{'a' * 48}.{i}" for i in range(len(several))]
     payloads = check_turn([_tokened(m, t) for m, t in zip(several, tokens, strict=True)])
     found = {token_of(b.get("block_id")) for b in _interactive(payloads)} - {None}

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox, Report
 from tests.slack.conftest import HEAD, STAFF
-from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
-from tests.support.walk import CONCERN_TAIL
+from tests.slack.filing import walk_dm
+from tests.slack.world import TEAM, SlackWorld, text_of
+from tests.support.walk import CONCERN_TAIL, Answer
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 ANSWERS = {
     "immediate_danger": "no",
@@ -21,14 +25,6 @@ ANSWERS = {
     "adult_is_head": "no",
     "adult_who": f"<@{HEAD}>",
 }
-
-
-def step_asked(world: SlackWorld, message: dict) -> str | None:
-    """The step whose prompt the bot's newest message asks (Slack messages carry no step id)."""
-    text = text_of(message)
-    steps = world.bot.router.flows["concern"].spec.steps
-    asked = [s.id for s in steps if s.prompt and s.prompt in text]
-    return asked[-1] if asked else None
 
 
 async def open_home(world: SlackWorld, user: str) -> str:
@@ -49,24 +45,11 @@ async def open_home(world: SlackWorld, user: str) -> str:
     return json.dumps(published.args["view"])
 
 
-async def walk(world: SlackWorld, answers: dict[str, str]) -> list[str]:
+async def walk(world: SlackWorld, answers: dict[str, Answer]) -> list[str]:
+    """Start a concern and answer each question from `answers` until the summary."""
     await world.dm(STAFF, "report")
     await world.settle()
-    asked: list[str] = []
-    for _ in range(40):
-        newest = world.api.posts_to(STAFF)[-1]
-        if '"value": "__submit"' in json.dumps(blocks_of(newest)):
-            return asked
-        step = step_asked(world, newest)
-        assert step in answers, f"unexpected question {step!r} after {asked}"
-        asked.append(step)
-        value = answers[step]
-        if f'"value": "{value}"' in json.dumps(blocks_of(newest)):
-            await world.click(STAFF, value, message=newest)
-        else:
-            await world.dm(STAFF, value)
-        await world.settle()
-    raise AssertionError(f"no summary: {asked}")
+    return await walk_dm(world, STAFF, answers, in_order=False)
 
 
 async def test_a_mentioned_head_is_left_out_though_they_never_used_the_bot(world):

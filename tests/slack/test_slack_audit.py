@@ -3,7 +3,6 @@ each, by DM; a member of staff answers with buttons and typed comments; the DSL 
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import logging
@@ -16,9 +15,11 @@ from bot.audit.questions import open_answers
 from bot.channels.slack.identity import workspace_staff
 from storage.models import AuditParticipant, Event
 from tests.slack.conftest import DSL, PEOPLE, STAFF
-from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
-from tests.slack.test_slack_flows import answer
+from tests.slack.filing import answer, until
+from tests.slack.manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import SlackWorld, text_of
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 QUESTIONS = (
     "knows_lead",
@@ -172,14 +173,6 @@ async def test_a_failed_upload_is_said_and_nothing_else_is_lost(
     assert "Slack file upload" in caplog.text
     for contents in ("Finished on", "Question number", "IHDR", "\\x89PNG", "iVBORw0KGgo"):
         assert contents not in caplog.text
-
-
-async def until(condition, seconds: float = 10.0) -> None:
-    """Wait for `condition` (the bot's turn runs after the ack, and may wait out a 429)."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "the bot never got there"
-        await asyncio.sleep(0.02)
 
 
 async def test_a_user_group_limits_who_is_asked(world: SlackWorld):

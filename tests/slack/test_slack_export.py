@@ -8,14 +8,16 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import select
 
 from bot.cases.export import chronology_record, to_csv
 from storage.models import Event, Report
 from tests.slack.conftest import DSL, PEOPLE, STAFF
-from tests.slack.test_slack_audit import until
-from tests.slack.test_slack_flows import file_concern, reports
+from tests.slack.filing import file_concern, reports, until
 from tests.slack.world import SlackWorld, text_of
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 WRITTEN = "Name-calling in the class group chat, then a threat."
 DM_OF_DSL = "D" + DSL

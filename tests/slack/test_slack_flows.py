@@ -2,53 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
-import re
 import time
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import select
 
-from storage.models import Conversation, Outbox, Report
+from storage.models import Conversation, Outbox
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
-from tests.slack.filing import to_summary
-from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
-from tests.slack.world import SlackWorld, blocks_of, text_of
-from tests.support.walk import cyberbullying_concern
+from tests.slack.filing import answer, file_concern, reports, walk_dm
+from tests.slack.manifest import bot_scopes, load_manifest, scopes_needed_for
+from tests.slack.world import blocks_of, text_of
+from tests.support.walk import Answer
 
-REFERENCE = re.compile(r"OS-2026-\d{5}")
-
-
-async def reports(world: SlackWorld) -> list[Report]:
-    async with world.bot.router.sessions() as session:
-        return list(await session.scalars(select(Report)))
-
-
-async def answer(world: SlackWorld, user: str, value: str) -> None:
-    """Press the button if the newest question offers it, otherwise type it as a DM."""
-    newest = world.api.posts_to(user)[-1]
-    if f'"value": "{value}"' in json.dumps(blocks_of(newest)):
-        response = await world.click(user, value, message=newest)
-    else:
-        response = await world.dm(user, value)
-    assert response.status == 200
-    await world.settle()
-
-
-async def file_concern(world: SlackWorld, what_happened: str) -> str:
-    # Each answer to the question the conversation is at, read from its stored state.
-    summary = await to_summary(world, STAFF, cyberbullying_concern(what_happened, "today 09:00"))
-    before = len(world.api.posts_to(STAFF))
-    await world.click(STAFF, "__submit", message=summary)
-
-    def receipt() -> re.Match[str] | None:  # it comes through the outbox, after the turn
-        return REFERENCE.search(" ".join(text_of(m) for m in world.api.posts_to(STAFF)[before:]))
-
-    found = await world.until("the confirmation with the reference", receipt)
-    await world.settle()
-    return str(found.group())
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 
 async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_told(world):
@@ -159,16 +128,15 @@ async def test_the_slash_command_runs_a_filtering_report_in_the_dm(world):
     await world.settle()
     opened = world.api.called("conversations.open")  # the command came from a channel
     assert opened and opened[-1].args["users"] == STAFF
-    steps = [
-        "over_blocked",
-        "Laptop 7",
-        "https://science.example.org/cells",
-        "Year 6 science.",
-        "today 09:00",
-        "skip",
-    ]
-    for value in steps:
-        await answer(world, STAFF, value)
+    answers = {
+        "problem": "over_blocked",
+        "device": "Laptop 7",
+        "address": "https://science.example.org/cells",
+        "needed_for": "Year 6 science.",
+        "happened_at": "today 09:00",
+        "actions_taken": "skip",
+    }
+    await walk_dm(world, STAFF, answers)  # each answer to its own question
     summary = world.api.posts_to(STAFF)[-1]
     assert "hxxps://science[.]example[.]org/cells" in text_of(summary)  # shown defanged
     await answer(world, STAFF, "__submit")
@@ -192,10 +160,15 @@ async def test_multi_choice_boxes_and_the_shortcut(world):
     body = urlencode({"payload": json.dumps(payload)})
     assert (await world.post(body, "application/x-www-form-urlencoded")).status == 200
     await world.settle()
-    for value in ["no", "image", "ok", "secured", "not_seen"]:
-        await answer(world, STAFF, value)
-    await world.tick(STAFF, "coercion", "under_13")
-    await world.settle()
+    answers: dict[str, Answer] = {
+        "immediate_danger": "no",
+        "category": "image",
+        "image_rules": "ok",
+        "image_device": "secured",
+        "image_seen": "not_seen",
+        "image_indicators": ("coercion", "under_13"),
+    }
+    await walk_dm(world, STAFF, answers, until="about_adult")
     assert "Is the concern about the behaviour of an adult" in text_of(
         world.api.posts_to(STAFF)[-1]
     )
@@ -229,10 +202,10 @@ async def test_someone_not_in_the_school_config_can_report_but_never_act(world):
 async def test_a_rate_limited_post_is_retried_not_dropped(world):
     world.api.fail_next["chat.postMessage"] = 1  # Slack answers 429 with Retry-After: 1
     await world.dm(STAFF, "report")
-    for _ in range(150):  # slack-sdk's retry handler waits the second Slack asked for
-        if world.api.posts_to(STAFF):
-            break
-        await asyncio.sleep(0.02)
+    # slack-sdk's retry handler waits the second Slack asked for, then posts again
+    await world.until(
+        "the question posted after the Retry-After", lambda: world.api.posts_to(STAFF)
+    )
     assert "immediate danger" in text_of(world.api.posts_to(STAFF)[-1])
 
 

@@ -8,7 +8,7 @@ from bot.delivery.dispatch import Dispatcher
 from bot.delivery.outbox import CLAIM_FOR
 from tests.slack.conftest import DSL, STAFF
 from tests.slack.filing import eventually, outbox_rows, submitted, to_summary
-from tests.slack.test_manifest import bot_scopes, load_manifest, scopes_needed_for
+from tests.slack.manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import PostFailure, SlackWorld, SlowPost, text_of
 from tests.support.walk import cyberbullying_concern
 

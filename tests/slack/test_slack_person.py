@@ -16,28 +16,18 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import select
 
 from bot.channels.slack.people import PERSON_PICK, step_of_block
 from storage.models import Conversation
 from tests.slack.conftest import PEOPLE, STAFF
+from tests.slack.filing import walk_dm
+from tests.slack.person_picker import ANSWERS, picker
 from tests.slack.world import TEAM, SlackWorld, blocks_of, text_of
 from tests.support.reports import answers_of, only_report
 
-ANSWERS: dict[str, str] = {
-    "immediate_danger": "no",
-    "category": "other",
-    "other_kind": "A worry about an adult",
-    "about_adult": "yes",
-    "adult_is_head": "no",
-    "pupils": "AB (Year 5)",
-    "what_happened": "Messages to a pupil on a personal account.",
-    "disclosure": "no",
-    "happened_at": "yesterday 15:00",
-    "where": "Instagram",
-    "actions_taken": "None yet",
-    "dsl_told_in_person": "no",
-}
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 
 async def step_now(world: SlackWorld, user: str) -> str | None:
@@ -54,29 +44,8 @@ async def step_now(world: SlackWorld, user: str) -> str | None:
 
 
 async def walk_until(world: SlackWorld, user: str, stop: str) -> None:
-    """Answer by step id (buttons for choices, DMs for text) until `stop` is asked."""
-    for _ in range(30):
-        step = await step_now(world, user)
-        if step == stop:
-            return
-        assert step in ANSWERS, step
-        kind = world.bot.router.dialogs["concern"].spec.step(step).kind
-        value = ANSWERS[step]
-        if kind in {"text", "datetime"}:
-            response = await world.dm(user, value)
-        else:
-            response = await world.click(user, value)
-        assert response.status == 200
-        await world.settle()
-    raise AssertionError(f"{stop} never asked")
-
-
-def picker(message: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    for block in blocks_of(message):
-        for element in block.get("elements", []):
-            if element.get("type") == "external_select":
-                return block, element
-    return None
+    """Answer each question from ANSWERS, read from the DM, until `stop` is asked."""
+    await walk_dm(world, user, dict(ANSWERS), until=stop, in_order=False)
 
 
 def newest_picker(world: SlackWorld, user: str) -> tuple[dict[str, Any], dict[str, Any], Any]:

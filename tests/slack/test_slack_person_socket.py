@@ -6,18 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.channels.slack.people import PERSON_PICK
 from tests.slack.conftest import PEOPLE, STAFF
-from tests.slack.test_slack_person import ANSWERS, picker
-from tests.slack.test_socket_mode import (
+from tests.slack.person_picker import ANSWERS, picker
+from tests.slack.socket_world import (
     REPORTER,
     REPORTER_DM,
+    SocketDm,
     SocketWorld,
     dm_event,
-    press,
     socket_world,
 )
 from tests.slack.world import TEAM, text_of
+from tests.support.walk import walk
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 __all__ = ["socket_world"]  # the fixture, shared with the other Socket Mode tests
 
@@ -40,25 +45,16 @@ async def step_now(world: SocketWorld) -> str | None:
 
 
 async def walk_to(world: SocketWorld, stop: str) -> None:
-    n = 100
+    """Start a concern and answer each question from ANSWERS, as the DM asks it, until `stop`."""
     seen = len(world.posts())
-    await world.socket.push("events_api", dm_event("report", n))
+    await world.socket.push("events_api", dm_event("report", 100))
     await world.new_post(seen)
     await world.settle()
-    for _ in range(30):
-        step = await step_now(world)
-        if step == stop:
-            return
-        assert step in ANSWERS, step
-        kind = world.bot.router.dialogs["concern"].spec.step(step).kind
-        seen, n = len(world.posts()), n + 1
-        if kind in {"text", "datetime"}:
-            await world.socket.push("events_api", dm_event(ANSWERS[step], n))
-        else:
-            await world.socket.push("interactive", press(world.posts()[-1], ANSWERS[step]))
-        await world.new_post(seen)
-        await world.settle()
-    raise AssertionError(f"{stop} never asked")
+
+    async def stored() -> str | None:
+        return await step_now(world)
+
+    await walk(SocketDm(world), dict(ANSWERS), until=stop, stored=stored, in_order=False)
 
 
 def suggestion(message: dict[str, Any], typed: str) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from tests.slack.filing import (
 from tests.slack.world import PostFailure, SlackWorld, text_of
 from tests.support.walk import cyberbullying_concern
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 REFERENCE = re.compile(r"OS-2026-\d{5}")
 ANSWERS = cyberbullying_concern("Name-calling in the class group chat.", "today 09:00")
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.words import strings
@@ -21,6 +22,8 @@ from storage.models import Report
 from tests.slack.conftest import DSL, STAFF
 from tests.slack.world import SlackWorld, blocks_of, text_of
 from tests.support.walk import cyberbullying_concern
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 CONCERN = cyberbullying_concern("Names called in the class group chat.", "today 09:00")
 

@@ -38,9 +38,10 @@ from storage.crypto import Cipher
 from storage.models import Conversation, Event, Outbox, Report
 from tests.conftest import EXAMPLE_CONFIG
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, HEAD, PEOPLE, STAFF
+from tests.slack.filing import newest_question
 from tests.slack.world import SIGNING_SECRET, FakeSlackApi, SlackWorld, blocks_of, text_of
 from tests.support.net import free_port
-from tests.support.walk import cyberbullying_concern
+from tests.support.walk import Answer, cyberbullying_concern, step_of_token, walk
 
 LEADER_RETRY_SECONDS = 2.0
 # Fast escalation so the scenario sees three levels in seconds: the DSL and deputies at once,
@@ -236,15 +237,23 @@ async def _until(what: str, check: Any, within: float, processes: list[Process])
     raise AssertionError(f"timed out waiting for {what}\n{logs}")
 
 
-async def _step(world: SlackWorld, user: str, value: str, processes: list[Process]) -> None:
-    """Answer as a person would: press the button if the newest question offers it, otherwise
-    type it; then wait for the bot's answer (from whichever process it was), however long a
-    loaded machine takes, rather than for a fixed quiet spell."""
+async def _step(
+    world: SlackWorld,
+    user: str,
+    value: str,
+    processes: list[Process],
+    *,
+    message: dict[str, Any] | None = None,
+) -> None:
+    """Answer as a person would: press the button with this value if the question `message`
+    (else the newest message) offers it, otherwise type it; then wait for the bot's answer (from
+    whichever process it was), however long a loaded machine takes."""
     before = _answers_to(world.api, user)
-    posts = world.api.posts_to(user)
-    newest = posts[-1] if posts else None
-    if newest is not None and f'"value": "{value}"' in json.dumps(blocks_of(newest)):
-        response = await world.click(user, value, message=newest)
+    if message is None:
+        posts = world.api.posts_to(user)
+        message = posts[-1] if posts else None
+    if message is not None and f'"value": "{value}"' in json.dumps(blocks_of(message)):
+        response = await world.click(user, value, message=message)
     else:
         response = await world.dm(user, value)
     assert response.status == 200
@@ -253,7 +262,33 @@ async def _step(world: SlackWorld, user: str, value: str, processes: list[Proces
         return _answers_to(world.api, user) > before
 
     await _until(f"the answer to {value!r}", answered, 30, processes)
-    await world.settle()
+
+
+@dataclass
+class Reporter:
+    """The walker's view (tests/support/walk.py) of the reporter's DM, each request to the next
+    web process: the step asked is read from the newest question's block_id, and is the step
+    the conversation was stored at before it is answered (the turn that asked it is over)."""
+
+    world: SlackWorld
+    user: str
+    processes: list[Process]
+    database_url: str
+
+    async def asked(self) -> str | None:
+        found = newest_question(self.world, self.user)
+        step = None if found is None else step_of_token(found[1])
+
+        async def stored_there() -> bool:
+            return await _stored_step(self.database_url, self.user) == step
+
+        await _until(f"the conversation stored at {step!r}", stored_there, 30, self.processes)
+        return step
+
+    async def answer(self, value: Answer) -> None:
+        found = newest_question(self.world, self.user)
+        assert found is not None and isinstance(value, str), (found, value)
+        await _step(self.world, self.user, value, self.processes, message=found[0])
 
 
 async def _leader_flag(session: aiohttp.ClientSession, process: Process) -> float | None:
@@ -301,11 +336,8 @@ async def run_scenario(api: FakeSlackApi, processes: list[Process], database_url
         world = SlackWorld(api=api, client=cast(TestClient, balancer), bot=None)
         answers = cyberbullying_concern("Messages were posted about a pupil overnight.", "now")
         await _step(world, STAFF, "report", processes)  # "now": the bots' real clock
-        asked: list[str] = []
-        while (step := await _stored_step(database_url, STAFF)) != "summary":
-            assert step in answers and len(asked) < 40, f"unexpected {step!r} after {asked}"
-            asked.append(step)
-            await _step(world, STAFF, str(answers[step]), processes)
+        reporter = Reporter(world, STAFF, processes, database_url)
+        await walk(reporter, answers)  # each answer to its own question, in order
         await _step(world, STAFF, "__submit", processes)
 
         async def confirmed() -> str | None:

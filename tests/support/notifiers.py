@@ -6,6 +6,7 @@ They stand in for a chat platform (the far side of the Notifier port), not for o
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.delivery.messages import Card, Notice
@@ -17,9 +18,37 @@ class RecordingChannel:
     channel: str = "test"
     deliveries: list[Delivery] = field(default_factory=list)
 
+    _changed: asyncio.Condition | None = field(default=None, repr=False, compare=False)
+
     async def deliver(self, delivery: Delivery) -> str | None:
         self.deliveries.append(delivery)
+        await self.changed()
         return f"msg-{len(self.deliveries)}"
+
+    async def changed(self) -> None:
+        """Wake whoever waits in `until`: something was delivered, or tried."""
+        if self._changed is not None:
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def until(self, what: str, check: Callable[[], bool], within: float = 5.0) -> None:
+        """Until `check()` holds, tested again each time the channel is called (not polled);
+        a clear error naming `what` after `within` seconds."""
+        self._changed = self._changed or asyncio.Condition()
+        async with self._changed:
+            try:
+                async with asyncio.timeout(within):
+                    await self._changed.wait_for(check)
+            except TimeoutError:
+                raise AssertionError(f"{what}: not after {within} s") from None
+
+    async def delivered(self, count: int, within: float = 5.0) -> None:
+        """Until `count` deliveries have been made."""
+        await self.until(
+            f"{count} deliveries (now {len(self.deliveries)})",
+            lambda: len(self.deliveries) >= count,
+            within,
+        )
 
     def to(self, email: str, kind: str | None = None) -> list[Delivery]:
         return [

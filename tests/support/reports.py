@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import Bot
 from bot.reports.service import read_answers
@@ -34,3 +34,8 @@ async def event_kinds(bot: Bot, report: Report | None = None) -> list[str]:
         if report is not None:
             query = query.where(Event.report_id == report.id)
         return [e.kind for e in await session.scalars(query)]
+
+
+async def count(bot, model, *where) -> int:
+    async with bot.router.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))

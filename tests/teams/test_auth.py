@@ -22,6 +22,8 @@ from tests.teams.connector import FakeBotConnector
 from tests.teams.tokens import STRANGER_KEY, serving_keys, signed_settings, token
 from tests.teams.world import APP_ID, STAFF, TeamsWorld
 
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
 
 @pytest.fixture
 async def signing_keys() -> AsyncIterator[None]:

@@ -13,18 +13,13 @@ fileType}}; they are not Adaptive Cards, so they get these checks rather than th
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp import ClientResponse, web
-from aiohttp.test_utils import TestServer
 from microsoft_agents.activity import Activity
 from sqlalchemy import select
 
@@ -37,31 +32,40 @@ from bot.channels.teams.parse import UploadInfo
 from bot.channels.teams.render import render_turn
 from bot.delivery.messages import Attachment, Card, FileSource, Link
 from storage.models import Event
-from tests.audit.test_results import (
+from tests.support.audit_results import (
     BOB_COMMENT,
     BOB_REQUEST,
     EMAILS,
     NAMES,
     QUESTIONS,
-    _synthetic,
     results_of,
     seed,
+    synthetic,
 )
 from tests.teams.connector import Sent, text_of
+from tests.teams.onedrive import (
+    CONSENT,
+    CONTENT_URL,
+    FILENAME,
+    INFO,
+    UNIQUE_ID,
+    FakeOneDrive,
+    answer,
+    consent_in,
+    onedrive,
+)
 from tests.teams.world import DSL, HEAD, PEOPLE, STAFF, TeamsWorld
 
-CONSENT = "application/vnd.microsoft.teams.card.file.consent"
-INFO = "application/vnd.microsoft.teams.card.file.info"
-FILENAME = "online-safety-audit-2026-27.csv"
-UNIQUE_ID = "8E1C2D3F-4A5B-4C6D-8E7F-9A0B1C2D3E4F"
-CONTENT_URL = "https://example-school-my.sharepoint.com/personal/a_hartley/Documents/" + FILENAME
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
+__all__ = ["onedrive"]  # the fake OneDrive fixture (tests/teams/onedrive.py)
 
 
 # --- the cards, on their own --------------------------------------------------------------------
 
 
 def test_the_consent_card_offers_the_file_by_name_and_size_and_holds_nothing_of_it():
-    sheet = csv_attachment(_synthetic(finished=5))
+    sheet = csv_attachment(synthetic(finished=5))
     activity = consent_activity(sheet)
     assert activity is not None
     assert set(activity) == {"type", "summary", "attachments"} and activity["type"] == "message"
@@ -85,7 +89,7 @@ def test_the_consent_card_offers_the_file_by_name_and_size_and_holds_nothing_of_
 
 
 def test_only_a_file_that_can_be_made_again_is_offered():
-    results = _synthetic(finished=5)
+    results = synthetic(finished=5)
     assert consent_activity(chart_attachment(results)) is None  # a picture: shown, not offered
     unsourced = Attachment(
         "notes.csv", "text/csv", b"a,b", "Notes", link=Link("The notes", "/api/notes.csv")
@@ -132,58 +136,10 @@ async def test_the_file_goes_only_to_https_or_loopback(url: str):
 # --- through the real adapter, with a fake OneDrive -----------------------------------------------
 
 
-@dataclass
-class Put:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class FakeOneDrive:
-    """OneDrive's upload sessions: a PUT of the whole file is answered 201 with the new item."""
-
-    status: int = 201
-    delay: float = 0.0
-    puts: list[Put] = field(default_factory=list)
-
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_put("/upload/{session}", self.put)
-        return app
-
-    async def put(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        self.puts.append(Put(request.path_qs, dict(request.headers), body))
-        await asyncio.sleep(self.delay)
-        if self.status in (200, 201):
-            item = {"id": "01ABCDEF", "name": FILENAME, "size": len(body), "file": {}}
-            return web.json_response(item, status=self.status)
-        return web.json_response({"error": {"code": "generalException"}}, status=self.status)
-
-
 @pytest.fixture
 def world(files_world: TeamsWorld) -> TeamsWorld:
     """These tests' world sends files (conftest's files_world)."""
     return files_world
-
-
-@pytest.fixture
-async def onedrive() -> AsyncIterator[tuple[FakeOneDrive, str]]:
-    fake = FakeOneDrive()
-    server = TestServer(fake.app())
-    await server.start_server()
-    try:
-        yield fake, str(server.make_url("/upload/5d0e6f7a?tempauth=SECRET-TEMPAUTH"))
-    finally:
-        await server.close()
-
-
-def consent_in(activity: dict[str, Any]) -> dict[str, Any] | None:
-    for attachment in activity.get("attachments") or []:
-        if attachment.get("contentType") == CONSENT:
-            return dict(attachment)
-    return None
 
 
 async def offered(world: TeamsWorld, user: str = DSL) -> tuple[Sent, dict[str, Any]]:
@@ -193,38 +149,6 @@ async def offered(world: TeamsWorld, user: str = DSL) -> tuple[Sent, dict[str, A
     found = [(s, c) for s in world.sent_to(user)[before:] if (c := consent_in(s.body))]
     assert len(found) == 1, [text_of(s.body)[:200] for s in world.sent_to(user)[before:]]
     return found[0]
-
-
-async def answer(
-    world: TeamsWorld,
-    user: str,
-    offer: Sent,
-    action: str,
-    upload_url: str,
-    context: dict[str, Any] | None = None,
-) -> ClientResponse:
-    """Press Allow ("accept") or Decline on `offer`, as Teams tells the bot: an invoke."""
-    card = consent_in(offer.body)
-    assert card is not None
-    key = "acceptContext" if action == "accept" else "declineContext"
-    value: dict[str, Any] = {
-        "type": "fileUpload",
-        "action": action,
-        "context": card["content"][key] if context is None else context,
-    }
-    if action == "accept":
-        value["uploadInfo"] = {
-            "contentUrl": CONTENT_URL,
-            "name": FILENAME,
-            "uploadUrl": upload_url,
-            "uniqueId": UNIQUE_ID,
-            "fileType": "csv",
-            "etag": '"{' + UNIQUE_ID + '},1"',
-        }
-    activity = world.activity(
-        user, type="invoke", name="fileConsent/invoke", value=value, replyToId=offer.activity_id
-    )
-    return await world.post(activity)
 
 
 async def exports(world: TeamsWorld) -> list[Event]:

@@ -27,7 +27,7 @@ from bot.channels.teams.pictures import picture_activity
 from bot.channels.teams.render import render_turn
 from bot.delivery.messages import Attachment, Card, Link
 from bot.settings import PROJECT_ROOT
-from tests.audit.test_results import _synthetic
+from tests.support.audit_results import synthetic
 
 SIDE_MAX = 1024
 PICTURE_BYTES_MAX = 1_000_000
@@ -46,7 +46,7 @@ def picture_of(activity: dict) -> tuple[Image.Image, bytes]:
 
 
 def test_the_chart_fits_teams_and_keeps_every_colour():
-    results = _synthetic(finished=37, unanswered=True)
+    results = synthetic(finished=37, unanswered=True)
     attachment = chart_attachment(results)
     activity = picture_activity(attachment)
     assert activity is not None
@@ -71,7 +71,7 @@ def test_the_chart_fits_teams_and_keeps_every_colour():
 
 
 def test_a_tall_chart_is_scaled_to_fit_its_height_too():
-    results = _synthetic(finished=12)
+    results = synthetic(finished=12)
     many = tuple(
         dataclasses.replace(count, number=n) for n, count in enumerate(results.counts * 2, start=1)
     )
@@ -101,7 +101,7 @@ def test_a_picture_that_cannot_fit_says_so():
 
 
 def test_a_card_is_followed_by_its_picture_then_the_offer_of_its_csv():
-    results = _synthetic(finished=5)
+    results = synthetic(finished=5)
     chart_file, sheet = chart_attachment(results), csv_attachment(results)
     card = Card("audit-results-7", "Results", attachments=(chart_file, sheet))
     after = Card("audit-needs-7", "Training needs")

@@ -11,15 +11,8 @@ import pytest
 from bot.channels.teams.render import card_values, render_answered, render_turn
 from bot.delivery.messages import Answered, Notice, Outbound, Question, Summary
 from bot.words import strings
-from tests.teams.test_render import (
-    CHOICE_QUESTION,
-    MULTI_QUESTION,
-    SUMMARY,
-    check_activity,
-    check_round_trips,
-    check_turn,
-    runs,
-)
+from tests.support.samples import CHOICE_QUESTION, MULTI_QUESTION, SUMMARY
+from tests.teams.render_checks import check_activity, check_round_trips, check_turn, runs
 
 LONG = "a" * 48 + ".9999999999"
 

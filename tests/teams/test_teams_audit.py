@@ -7,15 +7,18 @@ import base64
 import io
 from typing import Any
 
+import pytest
 from PIL import Image
 from sqlalchemy import select
 
 from bot.audit.questions import open_answers
 from bot.channels.teams.cards import json_size
 from storage.models import AuditCampaign, AuditParticipant
+from tests.teams.concerns import HANDLERS, answer, install_for_handlers
 from tests.teams.connector import text_of
-from tests.teams.test_teams_flows import HANDLERS, answer, install_for_handlers
 from tests.teams.world import DSL, PEOPLE, STAFF, TeamsWorld, settle
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 QUESTIONS = (
     "knows_lead",

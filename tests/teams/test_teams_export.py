@@ -11,14 +11,17 @@ import csv
 import io
 import json
 
+import pytest
 from sqlalchemy import select
 
 from bot.cases.export import chronology_record, to_csv
 from storage.models import Event, Report
+from tests.teams.concerns import file_concern, install_for_handlers, reports
 from tests.teams.connector import Sent, text_of
-from tests.teams.test_files import INFO, FakeOneDrive, answer, consent_in, onedrive
-from tests.teams.test_teams_flows import file_concern, install_for_handlers, reports
+from tests.teams.onedrive import INFO, FakeOneDrive, answer, consent_in, onedrive
 from tests.teams.world import DSL, PEOPLE, STAFF, TeamsWorld, settle
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 __all__ = ["onedrive"]  # the fake OneDrive fixture, shared with the self-audit's file tests
 PUPIL_TEXT = "Ottoline said Zebedee sent the photo to the whole class."

@@ -3,71 +3,33 @@ received out. Alerts go to the DSLs proactively, through their stored conversati
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-import re
 
+import pytest
 from sqlalchemy import select
 
-from storage.models import ChannelAddress, Conversation, Outbox, Report
-from tests.support.steps import SUMMARY
-from tests.support.walk import cyberbullying_concern
+from storage.models import Conversation, Outbox
+from tests.support.walk import Answer
+from tests.teams.concerns import (
+    answer,
+    file_concern,
+    install_for_handlers,
+    reports,
+)
 from tests.teams.connector import text_of
-from tests.teams.filing import current_step
+from tests.teams.filing import walk_chat
 from tests.teams.world import (
     DEPUTY_1,
     DEPUTY_2,
     DSL,
     GUEST,
-    HEAD,
     STAFF,
-    TeamsWorld,
     conversation_of,
     settle,
 )
 
-REFERENCE = re.compile(r"OS-2026-\d{5}")
-HANDLERS = (DSL, DEPUTY_1, DEPUTY_2, HEAD)
-
-
-async def reports(world: TeamsWorld) -> list[Report]:
-    async with world.bot.router.sessions() as session:
-        return list(await session.scalars(select(Report)))
-
-
-async def answer(world: TeamsWorld, user: str, value: str) -> None:
-    """Press the button if the newest card offers it, otherwise type it as a message."""
-    if world.offers(user, value):
-        response = await world.click(user, value)
-    else:
-        response = await world.say(user, value)
-    assert response.status in (200, 201, 202), await response.text()
-
-
-async def install_for_handlers(world: TeamsWorld) -> None:
-    for user in HANDLERS:
-        assert (await world.install(user)).status in (200, 202)
-    await settle(world)
-
-
-async def file_concern(world: TeamsWorld, what_happened: str, user: str = STAFF) -> str:
-    await world.say(user, "report")
-    answers = cyberbullying_concern(what_happened, "today 09:00")
-    asked: list[str] = []
-    while (step := await current_step(world, user)) != SUMMARY:  # from the stored state
-        assert step in answers and len(asked) < 40, f"unexpected question {step!r} after {asked}"
-        asked.append(step)
-        await answer(world, user, answers[step])
-    before = len(world.sent_to(user))
-    await answer(world, user, "__submit")
-    # The confirmation comes proactively, through the outbox, after the turn.
-    for _ in range(1000):
-        found = REFERENCE.search(" ".join(world.texts_to(user)[before:]))
-        if found:
-            return found.group()
-        await asyncio.sleep(0.02)
-    raise AssertionError([t[:200] for t in world.texts_to(user)[-3:]])
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 
 async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_told(world):
@@ -115,16 +77,15 @@ async def test_a_concern_reaches_the_dsl_who_acknowledges_and_the_reporter_is_to
 
 async def test_the_filtering_report_with_its_url_defanged(world):
     await world.say(STAFF, "filtering")
-    steps = [
-        "over_blocked",
-        "Laptop 7",
-        "https://science.example.org/cells",
-        "Year 6 science.",
-        "today 09:00",
-        "skip",
-    ]
-    for value in steps:
-        await answer(world, STAFF, value)
+    answers: dict[str, Answer] = {
+        "problem": "over_blocked",
+        "device": "Laptop 7",
+        "address": "https://science.example.org/cells",
+        "needed_for": "Year 6 science.",
+        "happened_at": "today 09:00",
+        "actions_taken": "skip",
+    }
+    await walk_chat(world, STAFF, answers)  # each answer to its own question
     summary = world.texts_to(STAFF)[-1]
     assert "hxxps://science[.]example[.]org/cells" in summary
     assert "https://science.example.org" not in summary
@@ -140,9 +101,15 @@ async def test_the_filtering_report_with_its_url_defanged(world):
 
 async def test_multi_choice_boxes_are_read_from_the_card(world):
     await world.say(STAFF, "report")
-    for value in ["no", "image", "ok", "secured", "not_seen"]:
-        await answer(world, STAFF, value)
-    await world.tick(STAFF, "coercion", "under_13")
+    answers: dict[str, Answer] = {
+        "immediate_danger": "no",
+        "category": "image",
+        "image_rules": "ok",
+        "image_device": "secured",
+        "image_seen": "not_seen",
+        "image_indicators": ("coercion", "under_13"),
+    }
+    await walk_chat(world, STAFF, answers, until="about_adult")
     assert "Is the concern about the behaviour of an adult" in world.reads(STAFF)[-1]
     await answer(world, STAFF, "__cancel")
     await answer(world, STAFF, "__cancel_no")
@@ -263,18 +230,6 @@ async def test_a_throttled_reply_is_retried_not_dropped(world):
     await world.say(STAFF, "report")
     assert [status for _, status in world.connector.refused] == [429, 502]
     assert "immediate danger" in world.texts_to(STAFF)[-1]
-
-
-async def test_uninstalling_stops_proactive_messages_and_the_reference_is_kept_in_the_db(world):
-    await install_for_handlers(world)
-    async with world.bot.router.sessions() as session:
-        rows = {r.platform_user_id: r for r in await session.scalars(select(ChannelAddress))}
-    assert rows[DSL].email == "a.hartley@example.org" and rows[DSL].reachable
-    assert rows[DSL].address["serviceUrl"] == world.service_url
-    assert rows[DSL].address["conversation"]["id"] == conversation_of(DSL)
-    await world.uninstall(DEPUTY_2)
-    assert world.bot.teams is not None
-    assert any("Petra" in n for n in await world.bot.teams.unreachable_handlers())
 
 
 async def test_no_report_content_or_name_reaches_the_logs_through_teams(world, caplog):

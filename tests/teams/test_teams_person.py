@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from aiohttp import ClientResponse
 from sqlalchemy import select
 
@@ -20,6 +21,8 @@ from storage.models import Conversation
 from tests.support.reports import answers_of, only_report
 from tests.teams.connector import Sent, text_of
 from tests.teams.world import PEOPLE, STAFF, TeamsWorld
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 ANSWERS: dict[str, str] = {
     "immediate_danger": "no",

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox
 from tests.support.walk import cyberbullying_concern
+from tests.teams.concerns import REFERENCE, answer, reports
 from tests.teams.connector import text_of
-from tests.teams.test_teams_flows import REFERENCE, answer, reports
 from tests.teams.world import STAFF, TeamsWorld, conversation_of, settle
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 
 async def until(what: str, check, within: float = 20.0):

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.channels.teams.render import card_values
 from bot.words import strings
 from tests.support.walk import cyberbullying_concern
+from tests.teams.concerns import install_for_handlers, reports
 from tests.teams.connector import Sent, text_of
-from tests.teams.test_teams_flows import install_for_handlers, reports
 from tests.teams.world import DSL, STAFF, TeamsWorld, settle
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 CONCERN = cyberbullying_concern("Names called in the class group chat.", "today 09:00")
 

@@ -9,12 +9,12 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.support.reports import event_kinds, only_report
-from tests.web.test_browser import (
+from tests.web.browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     REFERENCE,
     Served,
-    _chromium,
+    chromium_path,
     click,
     expect_step,
     served,
@@ -29,7 +29,9 @@ __all__ = ["served"]  # the fixture, shared with the single-person browser tests
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
+        )
         try:
             yield launched
         finally:

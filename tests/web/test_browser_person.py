@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.async_api import Page, expect
 
 from tests.support.reports import answers_of, only_report
-from tests.web.test_browser import (
+from tests.web.browser import (
     Served,
     Tab,
     click,

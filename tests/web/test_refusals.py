@@ -7,22 +7,24 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox
-from tests.support.walk import cyberbullying_concern
-from tests.web.test_web_api import (
+from tests.support.walk import cyberbullying_concern, walk
+from tests.web.chat import (
     DSL,
     REFERENCE,
     STAFF,
-    asked,
+    WebTab,
     items,
     notices,
     open_chat,
     serve,
     sign_in,
-    step_of,
 )
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 
 async def dsl_alert(bot: Any) -> Outbox:
@@ -52,16 +54,8 @@ async def test_an_alert_with_no_tab_open_waits_then_is_shown_once(make_bot: Any,
     async with serve(bot) as staff, serve(bot) as dsl:
         await sign_in(staff, STAFF)
         async with open_chat(staff) as (chat, _hello, _first):
-            frame = await chat.action("start:concern")
-            while (step := step_of(frame)) != "summary":
-                assert step in answers, f"unexpected question {step!r}"
-                value = answers[step]
-                if isinstance(value, tuple):
-                    frame = await chat.multi(*value)
-                elif any(o["value"] == value for o in asked(frame).get("options") or []):
-                    frame = await chat.action(value)
-                else:
-                    frame = await chat.text(value)
+            # Each answer to the question the page asks, checked by its click token.
+            await walk(WebTab(chat, await chat.action("start:concern")), answers)
             assert items(await chat.action("__submit")) == []  # it comes through the outbox
             frame = await chat.push()
             found = REFERENCE.search(json.dumps(notices(frame, "success")))

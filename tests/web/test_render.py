@@ -14,94 +14,16 @@ from typing import Any
 import pytest
 
 from bot.channels.web.render import render, render_all
-from bot.delivery.messages import (
-    Answered,
-    Attachment,
-    Card,
-    CardField,
-    Link,
-    Notice,
-    Option,
-    Outbound,
-    Question,
-    Summary,
-    SummaryRow,
-)
+from bot.delivery.messages import Answered, Attachment, Card, Link, Outbound, Question
+from tests.support.samples import CARD, MULTI_QUESTION, NOTICE, SUMMARY
 
 EXPECTED = Path(__file__).parent / "expected"
 
-NOTICE = Notice(
-    text=(
-        "That is 501 characters; the limit here is 500. Please shorten it. Your text has been "
-        "put back in the box so you can edit it."
-    ),
-    tone="error",
-    restore_text='AB <b>(Year 5)</b> & CD said "stop" <script>alert(1)</script>',
+# The page sends back the click token of the question and the summary it shows.
+QUESTION = replace(
+    MULTI_QUESTION, current_answer="Coercion, blackmail or grooming", token="image_indicators.6"
 )
-
-QUESTION = Question(
-    step_id="image_indicators",
-    input="multi_choice",
-    text="Do you know or suspect any of these? Choose all that apply, or skip.",
-    options=(
-        Option("adult_involved", "An adult is involved"),
-        Option("coercion", "Coercion, blackmail or grooming"),
-        Option("sextortion", "Someone is demanding money or more images"),
-    ),
-    hint="These help the DSL decide at once whether the police must be involved.",
-    guidance="Do not view, copy or forward the image.\n• Keep the device secure.",
-    max_length=None,
-    required=False,
-    progress=(6, 17),
-    current_answer="Coercion, blackmail or grooming",
-    actions=(
-        Option("__back", "Back"),
-        Option("__skip", "Skip"),
-        Option("__help", "Help"),
-        Option("__cancel", "Cancel", "danger"),
-    ),
-    token="image_indicators.6",
-)
-
-SUMMARY = Summary(
-    title="Your online-safety concern",
-    rows=(
-        SummaryRow("immediate_danger", "Immediate danger", "No"),
-        SummaryRow("category", "Kind of concern", "Cyber-bullying"),
-        SummaryRow("pupils", "Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
-        SummaryRow("where", "Where (platform, app or device)", "hxxps://example[.]com"),
-    ),
-    text="Please check your answers. You can change any of them before sending.",
-    options=(
-        Option("__submit", "Send to the DSL", "primary"),
-        Option("__back", "Back"),
-        Option("__cancel", "Cancel", "danger"),
-    ),
-    token="_summary.19",
-)
-
-CARD = Card(
-    card_id="case:OS-2026-00042",
-    title="New report: OS-2026-00042 – Sharing images",
-    tone="urgent",
-    text="Tom Brannigan reported a concern at 10:31. The police may need to be involved.",
-    fields=(
-        CardField("Reference", "OS-2026-00042"),
-        CardField("Kind of concern", "Sharing nude or semi-nude images"),
-        CardField("Pupils involved", "AB (Year 5), victim\nCD (Year 6)"),
-        CardField("Indicators", "Coercion, blackmail or grooming"),
-        CardField(
-            "What happened",
-            'An older pupil asked AB for more pictures.\nAB said "stop" <b>twice</b> & left.',
-        ),
-    ),
-    actions=(
-        Option("ack:OS-2026-00042", "Acknowledge", "primary"),
-        Option("view:OS-2026-00042", "View case"),
-    ),
-    footer=None,
-    links=(Link("Printable chronology", "/api/web/cases/42/chronology.html"),),
-)
+SUMMARY = replace(SUMMARY, token="_summary.19")
 
 CASES: dict[str, Outbound] = {
     "card": CARD,

@@ -8,10 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import re
-import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -19,27 +16,33 @@ from unittest import mock
 import aiohttp
 import pytest
 import yaml
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from aiohttp.streams import StreamReader
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from sqlalchemy import select, text
 
-from bot.app import Bot, build_bot, create_app, prepare_storage
+from bot.app import Bot, build_bot, prepare_storage
 from bot.channels.web import auth
 from bot.delivery.messages import Notice
 from bot.health import add_health_routes
-from bot.settings import PROJECT_ROOT, Settings
 from storage.models import Conversation
 from tests.support.clock import FakeClock
 from tests.support.reports import all_reports, answers_of, only_report
-
-EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
-STAFF = "t.brannigan@example.org"
-DSL = "a.hartley@example.org"
-REFERENCE = re.compile(r"\bOS-2026-\d{5}\b")  # the fake clock is in November 2026
-# What a friendly message never shows: the insides of the program.
-INTERNALS = ("Traceback", "Error:", "Exception", 'File "', "FrameError", "AnswerError", "None")
-
+from tests.web.chat import (
+    DSL,
+    EXAMPLE_CONFIG,
+    REFERENCE,
+    STAFF,
+    asked,
+    assert_friendly,
+    items,
+    notices,
+    open_chat,
+    serve,
+    sign_in,
+    step_of,
+    web_settings,
+)
 
 # --------------------------------------------------------------------------- helpers
 
@@ -47,127 +50,10 @@ INTERNALS = ("Traceback", "Error:", "Exception", 'File "', "FrameError", "Answer
 @pytest.fixture
 async def sqlite_bot(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Bot]:
     """A bot on a fresh, migrated SQLite database, for checks that only speak HTTP."""
-    bot = build_bot(_settings(sqlite_url, tmp_path), clock=clock)
+    bot = build_bot(web_settings(sqlite_url, tmp_path), clock=clock)
     await prepare_storage(bot)
     yield bot
     await bot.engine.dispose()
-
-
-def _settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "data_dir": tmp_path / "data",
-        "database_url": database_url,
-        "school_config": EXAMPLE_CONFIG,
-    }
-    values.update(overrides)
-    return Settings(**values)
-
-
-@asynccontextmanager
-async def serve(bot: Bot) -> AsyncIterator[TestClient[web.Request, web.Application]]:
-    """The real application on a loopback port, and a client that keeps its cookies."""
-    async with TestClient(TestServer(create_app(bot, run_scheduler=False))) as client:
-        yield client
-
-
-async def sign_in(client: TestClient[web.Request, web.Application], email: str = STAFF) -> None:
-    response = await client.post("/api/web/login", json={"email": email})
-    assert response.status == 200, await response.text()
-
-
-class Socket:
-    """One open tab's websocket: send a frame, read the server's answer to it. Pushes (an
-    alert, a report's confirmation) may come between; they wait in `pushed` for `push`."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.token: str | None = None  # the newest question's, sent with clicks as app.js does
-        self.pushed: list[dict[str, Any]] = []
-
-    async def next(self) -> dict[str, Any]:
-        message = await self.ws.receive(timeout=10)
-        assert message.type == WSMsgType.TEXT, f"expected a text frame, got {message!r}"
-        frame: dict[str, Any] = json.loads(message.data)
-        shown = [i for i in frame.get("items") or [] if i.get("kind") in {"question", "summary"}]
-        if shown:
-            self.token = shown[-1].get("token")
-        return frame
-
-    async def raw(self, data: str) -> dict[str, Any]:
-        await self.ws.send_str(data)
-        return await self.next()
-
-    async def send(self, frame: dict[str, Any]) -> dict[str, Any]:
-        # Ids must be unique across reconnections, as the page's are (crypto.randomUUID).
-        frame = {"id": uuid.uuid4().hex, **frame}
-        answer = await self.raw(json.dumps(frame))
-        while answer.get("type") == "messages" and answer.get("reply_to") is None:
-            self.pushed.append(answer)
-            answer = await self.next()
-        return answer
-
-    async def push(self) -> dict[str, Any]:
-        """The next frame the server pushed (not a reply), waiting for it if need be."""
-        if self.pushed:
-            return self.pushed.pop(0)
-        frame = await self.next()
-        assert frame.get("reply_to") is None, f"a reply, not a push: {frame}"
-        return frame
-
-    async def action(self, value: str, *, token: str | bool | None = True) -> dict[str, Any]:
-        """Press a button of the newest question (with its token), or, given `token`, of an
-        older one whose token that was (None: a page from before tokens, which sent none)."""
-        return await self.send({"type": "action", "value": value, **self._token(token)})
-
-    async def text(self, typed: str) -> dict[str, Any]:
-        return await self.send({"type": "text", "text": typed})
-
-    async def multi(self, *values: str, token: str | bool | None = True) -> dict[str, Any]:
-        return await self.send({"type": "multi", "values": list(values), **self._token(token)})
-
-    def _token(self, token: str | bool | None) -> dict[str, Any]:
-        chosen = self.token if token is True else token
-        return {} if chosen is None or chosen is False else {"token": chosen}
-
-
-@asynccontextmanager
-async def open_chat(
-    client: TestClient[web.Request, web.Application],
-) -> AsyncIterator[tuple[Socket, dict[str, Any], dict[str, Any]]]:
-    """Connect a tab; yields the socket, the `hello` frame and the first `messages` frame."""
-    async with client.ws_connect("/api/web/ws") as ws:
-        socket = Socket(ws)
-        hello = await socket.next()
-        first = await socket.next()
-        yield socket, hello, first
-
-
-def items(frame: dict[str, Any]) -> list[dict[str, Any]]:
-    assert frame["type"] == "messages", f"expected a messages frame, got {frame}"
-    found: list[dict[str, Any]] = frame["items"]
-    return found
-
-
-def asked(frame: dict[str, Any]) -> dict[str, Any]:
-    """The question (or summary) the user is being asked now."""
-    questions = [i for i in items(frame) if i["kind"] in {"question", "summary"}]
-    assert questions, f"no question in {frame}"
-    return questions[-1]
-
-
-def step_of(frame: dict[str, Any]) -> str | None:
-    question = asked(frame)
-    return question["step_id"] if question["kind"] == "question" else "summary"
-
-
-def notices(frame: dict[str, Any], tone: str | None = None) -> list[dict[str, Any]]:
-    return [i for i in items(frame) if i["kind"] == "notice" and tone in {None, i["tone"]}]
-
-
-def assert_friendly(frame: dict[str, Any]) -> None:
-    shown = json.dumps(frame)
-    for word in INTERNALS:
-        assert word not in shown, f"{word!r} shown to the user: {frame}"
 
 
 async def draft_of(bot: Bot, email: str = STAFF) -> dict[str, Any]:
@@ -208,7 +94,7 @@ async def test_readyz_on_an_unmigrated_database_is_503(
 ) -> None:
     # create_app migrates at start-up, so serve only the health routes, as a bot started
     # against a database nobody has migrated yet would see it.
-    bot = build_bot(_settings(database_url, tmp_path), clock=clock)
+    bot = build_bot(web_settings(database_url, tmp_path), clock=clock)
     app = web.Application()
     add_health_routes(app, bot.engine)
     try:
@@ -239,7 +125,7 @@ async def test_readyz_when_the_database_cannot_be_opened_is_503(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     missing = f"sqlite+aiosqlite:///{tmp_path / 'no-such-folder' / 'bot.db'}"
-    bot = build_bot(_settings(missing, tmp_path), clock=clock)
+    bot = build_bot(web_settings(missing, tmp_path), clock=clock)
     app = web.Application()
     add_health_routes(app, bot.engine)
     try:
@@ -399,7 +285,7 @@ async def test_login_from_loopback_addresses_is_allowed(sqlite_bot: Bot) -> None
 async def test_remote_login_works_when_the_setting_allows_it(
     sqlite_url: str, tmp_path: Path, clock: FakeClock
 ) -> None:
-    bot = build_bot(_settings(sqlite_url, tmp_path, web_demo_login_remote=True), clock=clock)
+    bot = build_bot(web_settings(sqlite_url, tmp_path, web_demo_login_remote=True), clock=clock)
     await prepare_storage(bot)
     try:
         assert bot.web_chat is not None
@@ -464,6 +350,7 @@ async def test_a_forged_or_tampered_cookie_is_refused(sqlite_bot: Bot, clock: Fa
 # --------------------------------------------------------------------------- the websocket
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_the_websocket_says_hello_then_shows_the_menu(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -489,6 +376,7 @@ async def test_the_websocket_refuses_a_visitor_who_has_not_signed_in(sqlite_bot:
         assert refused.value.status == 401
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -569,6 +457,7 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
         assert answers["dsl_told_in_person"] == "yes"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_bad_input_gets_a_friendly_answer_and_loses_nothing(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -702,6 +591,7 @@ async def test_the_same_message_id_is_applied_once(make_bot: Any) -> None:
             assert (await draft_of(bot))["step"] == "bullying_repeated"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_ids_belong_to_one_person(make_bot: Any) -> None:
     """Two people who happen to send the same client id are both heard."""
     bot = await make_bot()
@@ -714,6 +604,7 @@ async def test_ids_belong_to_one_person(make_bot: Any) -> None:
             assert step_of(await two.send(frame)) == "immediate_danger"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_a_file_is_refused_politely(make_bot: Any) -> None:
     bot = await make_bot()
     async with serve(bot) as client:
@@ -807,6 +698,7 @@ async def test_a_lone_surrogate_in_text_is_stored_and_shown(make_bot: Any) -> No
             assert (await draft_of(bot))["answers"]["other_kind"] == "broken \ud83d emoji"
 
 
+@pytest.mark.one_database  # the channel, not the storage beneath it
 async def test_push_reaches_every_open_tab_of_that_person_only(make_bot: Any) -> None:
     bot = await make_bot()
     assert bot.web_chat is not None

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from bot.app import Bot
 from tests.support.reports import answers_of, only_report
-from tests.web.test_web_api import (
+from tests.web.chat import (
     Socket,
     asked,
     notices,
@@ -16,6 +18,8 @@ from tests.web.test_web_api import (
     sign_in,
     step_of,
 )
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 UP_TO_ADULT_WHO = {
     "immediate_danger": ("action", "no"),

@@ -6,33 +6,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Outbox
 from tests.support.reports import all_reports
-from tests.support.walk import cyberbullying_concern
-from tests.web.test_web_api import Socket, asked, items, notices, open_chat, serve, sign_in
+from tests.support.walk import cyberbullying_concern, walk
+from tests.web.chat import Socket, WebTab, asked, items, notices, open_chat, serve, sign_in
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 REFERENCE = re.compile(r"\bOS-2026-\d{5}\b")
 ANSWERS = cyberbullying_concern("Name-calling in the class group chat.", "today 09:00")
 
 
 async def to_summary(chat: Socket) -> dict[str, Any]:
-    """Answer each question by its step id until the summary."""
-    frame = await chat.action("start:concern")
-    for _ in range(40):
-        question = asked(frame)
-        if question["kind"] == "summary":
-            return frame
-        step = question["step_id"]
-        assert step in ANSWERS, f"unexpected question {step!r}"
-        value = ANSWERS[step]
-        assert isinstance(value, str)
-        if any(option["value"] == value for option in question["options"]):
-            frame = await chat.action(value)
-        else:
-            frame = await chat.text(value)
-    raise AssertionError("no summary after 40 answers")
+    """Answer each question, as the page asks it, until the summary; the summary's frame."""
+    tab = WebTab(chat, await chat.action("start:concern"))
+    await walk(tab, ANSWERS)
+    return tab.frame
 
 
 async def test_the_confirmation_is_pushed_once_and_send_again_shows_the_reference(make_bot):

@@ -7,10 +7,14 @@ import json
 import uuid
 from typing import Any
 
+import pytest
+
 from bot.words import strings
 from tests.support.reports import all_reports, only_report
-from tests.support.walk import cyberbullying_concern
-from tests.web.test_web_api import DSL, Socket, open_chat, serve, sign_in
+from tests.support.walk import Answer, cyberbullying_concern, step_of_token, walk
+from tests.web.chat import DSL, Socket, open_chat, serve, sign_in
+
+pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 
 CONCERN = cyberbullying_concern("Names called in the class group chat.", "today 09:00")
 
@@ -53,15 +57,26 @@ class Tab:
         return (self.asked or {}).get("token")
 
     async def walk_until(self, step: str, answers: dict[str, Any] = CONCERN) -> None:
-        """Answer from `answers`, by step id, until `step` is asked."""
-        for _ in range(20):
-            if self.step == step:
-                return
-            assert self.step in answers, f"unexpected question {self.step!r}"
-            value = str(answers[str(self.step)])
-            options = {o["value"] for o in (self.asked or {}).get("options", [])}
-            await (self.click(value) if value in options else self.type(value))
-        raise AssertionError(f"{step} never asked")
+        """Answer from `answers`, each to the question the page asks, until `step` is asked."""
+        await walk(Walking(self), answers, until=step, in_order=False)
+
+
+class Walking:
+    """The walker's view of a Tab (tests/support/walk.py): the step is read from the click
+    token of the newest question shown."""
+
+    def __init__(self, tab: Tab) -> None:
+        self.tab = tab
+
+    async def asked(self) -> str | None:
+        step = step_of_token(self.tab.token)
+        assert step == self.tab.step, f"token {self.tab.token!r} at {self.tab.step!r}"
+        return step
+
+    async def answer(self, value: Answer) -> None:
+        options = {o["value"] for o in (self.tab.asked or {}).get("options", [])}
+        text = str(value)
+        await (self.tab.click(text) if text in options else self.tab.type(text))
 
 
 def _text(frame: dict[str, Any]) -> str:

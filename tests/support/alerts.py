@@ -1,0 +1,28 @@
+"""Who is alerted in the example school, a concern filed on the test channel (tests/support/
+harness.py) for the alert, case, record and maintenance tests, and the outbox it queues."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Outbox
+from tests.support.harness import Chat
+from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
+
+DSL, DEPUTIES = "a.hartley@example.org", {"d.osei@example.org", "p.lindqvist@example.org"}
+HEAD, CHAIR, ICT = "m.fenwick@example.org", "j.whitcombe@example.org", "r.adeyemi@example.org"
+TEAM = {DSL, *DEPUTIES}
+
+
+async def file_concern(bot, *, danger: str = "no", **extra) -> Chat:
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    answers = {"immediate_danger": danger, "category": "commerce", "commerce_kind": "scam"}
+    await walk_to_summary(chat, {**answers, **CONCERN_TAIL, **extra})
+    await chat.click("__submit")
+    return chat
+
+
+async def outbox(bot) -> list[Outbox]:
+    async with bot.router.sessions() as session:
+        return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
