@@ -159,7 +159,10 @@ def hostile_tokens(rng: random.Random, count: int) -> Iterator[str]:
             text = f"{parts[0]}.{segment(mutated(rng, claims))}.{parts[2]}"
         elif roll == 3:  # a good token cut or with a byte changed
             cut = rng.randrange(len(good))
-            text = good[:cut] + rng.choice("A.-_=!") + good[cut + 1 :]
+            # Never the character already there: that "changed" token would be the good one
+            # (the signature, and so its characters, differ from run to run).
+            changed = [c for c in "A.-_=!" if c != good[cut]]
+            text = good[:cut] + rng.choice(changed) + good[cut + 1 :]
         elif roll == 4:
             text = ".".join(segment(bytes(rng.randrange(256) for _ in range(9))) for _ in range(3))
         else:
