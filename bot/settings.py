@@ -40,7 +40,11 @@ class Settings(BaseSettings):
         description="The school's YAML configuration.",
     )
     flows_dir: Path | None = Field(
-        default=None, description="A folder of the school's own flow files (replace built-ins)."
+        default=None,
+        description=(
+            "A folder of the school's own flow files: a file replaces the built-in flow with "
+            "its id, or changes it by step id (`extends:`)."
+        ),
     )
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=3978, ge=1, le=65535, description="Port to listen on.")

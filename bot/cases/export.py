@@ -308,7 +308,8 @@ def _action_label(cards: CardMaker, value: str) -> str:
 
 
 def _option(cards: CardMaker, step_id: str, value: str) -> str:
-    flow = cards.flows.get("case_close")
+    """A closing decision or referral criterion as the case flow for closing words it."""
+    flow = case_flow(cards.flows, "close")
     for step in flow.spec.steps if flow else ():
         if step.id == step_id:
             return {o.value: o.label for o in step.options}.get(value, value)
