@@ -280,6 +280,9 @@ def test_an_org_install_without_a_team_uses_the_users_team() -> None:
         ("Report", None, "start:concern"),
         ("delete everything", "help", None),
         ("report now", "help", None),
+        ("open cases", "open cases", None),  # the words a DM accepts, from the catalogue
+        ("reports", "reports", None),
+        ("?", "help", None),
     ],
 )
 def test_slash_command_subcommands_map_to_the_routers_words(

@@ -33,15 +33,17 @@ from bot.channels.slack.blocks import token_of
 from bot.channels.slack.people import PERSON_PICK, picked_value
 from bot.delivery.messages import Inbound, User
 from bot.reports.use_cases import default_start_value, start_value_for_command
+from bot.words import strings
 
 CHANNEL = "slack"
 MULTI_DONE = "multi_done"  # the action_id of the multi-choice question's "Done" button
 REPORT_SHORTCUT = "report_concern"  # the callback_id of the global shortcut
 _MAX_ID_CHARS = 100
 
-# `/online-safety <text>`: what the router is given for each subcommand other than a report
-# kind's command word (which gives `start:<kind id>`).
-_COMMAND_TEXTS = {"": "help", "help": "help", "cases": "cases", "my reports": "my reports"}
+# `/online-safety <text>`: a report kind's command word gives `start:<kind id>`; the words for
+# the open cases and for my reports (the catalogue's, as typed in a DM) go to the router as
+# they are; anything else, or nothing, is help.
+_PASSED_ON = strings.CASES_WORDS | strings.MINE_WORDS
 
 Kind = Literal["message", "action", "command", "shortcut", "home"]
 
@@ -207,7 +209,7 @@ def parse_command(form: Mapping[str, Any]) -> SlackInput:
         team_id=team_id,
         user_id=user_id,
         channel_id=None,
-        text=None if value else _COMMAND_TEXTS.get(words, "help"),
+        text=None if value else (words if words in _PASSED_ON else "help"),
         value=value,
         message_id=_digest("command", team_id, user_id, trigger_id) if trigger_id else None,
         response_url=_opt_str(form, "response_url", "command"),
