@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import weakref
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from bot.delivery.dispatch import Dispatcher
 from storage.models import ChannelAddress, Outbox
 from tests.teams.connector import text_of
 from tests.teams.filing import file_concern
@@ -49,9 +51,17 @@ async def install_for_handlers(world: TeamsWorld) -> None:
     await settle(world)
 
 
+# The dispatcher's own send timeout, put back once the connector answers again: a retry that
+# goes through must not race a shortened timeout on a loaded machine (it would be retried, and
+# an update put twice).
+_NORMAL_SEND_TIMEOUT: weakref.WeakKeyDictionary[Dispatcher, float] = weakref.WeakKeyDictionary()
+
+
 def break_chat(world: TeamsWorld, user: str, fault: int | str) -> None:
     if fault == "timeout":
-        world.bot.dispatcher.send_timeout = SEND_TIMEOUT
+        dispatcher = world.bot.dispatcher
+        _NORMAL_SEND_TIMEOUT.setdefault(dispatcher, dispatcher.send_timeout)
+        dispatcher.send_timeout = SEND_TIMEOUT
         world.connector.hang(conversation_of(user))
     elif fault == "dropped":  # the connection closed before any answer
         world.connector.drop(conversation_of(user))
@@ -113,6 +123,8 @@ async def mend(world: TeamsWorld, clock: Any, user: str, fault: int | str) -> No
     """The connector accepts again (and someone whose app was gone writes again); then the
     row's back-off passes and the dispatcher sweeps."""
     world.connector.accept(conversation_of(user))
+    dispatcher = world.bot.dispatcher
+    dispatcher.send_timeout = _NORMAL_SEND_TIMEOUT.pop(dispatcher, dispatcher.send_timeout)
     if fault in GONE:
         assert (await world.say(user, "hello")).status in (200, 202)
         assert (await address(world, user)).reachable is True
