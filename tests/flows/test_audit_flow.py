@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dialogs import strings
-from dialogs.engine import Dialog, DialogState, Reply, Turn
+from dialogs.engine import Dialog, Turn
 from dialogs.loader import BUILTIN_FLOWS, Flow, flow_from_spec, load_flows
-from dialogs.prompts import Notice, Prompt, Question, Summary
+from dialogs.prompts import Notice, Question, Summary
+from tests.support.dialog_chat import Chat as DialogChat
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 9, 3, 10, 30, tzinfo=UTC)
@@ -46,50 +47,8 @@ def audit(flow: Flow) -> Dialog:
     return Dialog(flow, tz=LONDON, clock=lambda: NOW)
 
 
-class Chat:
+class Chat(DialogChat):
     """One person doing the self-audit."""
-
-    def __init__(self, dialog: Dialog, state: DialogState | None = None) -> None:
-        self.dialog = dialog
-        self.turn = dialog.start() if state is None else Turn(state, dialog.repeat(state))
-        self.state = self.turn.state
-
-    def send(self, text: str) -> Turn:
-        return self.reply(Reply(text=text))
-
-    def click(self, value: str) -> Turn:
-        return self.reply(Reply(value=value))
-
-    def reply(self, reply: Reply) -> Turn:
-        self.turn = self.dialog.handle(self.state, reply)
-        assert self.turn.state is self.state
-        return self.turn
-
-    @property
-    def step(self) -> str | None:
-        return self.state.step
-
-    @property
-    def last(self) -> Prompt:
-        return self.turn.prompts[-1]
-
-    @property
-    def question(self) -> Question:
-        assert isinstance(self.last, Question), self.turn.prompts
-        return self.last
-
-    @property
-    def summary(self) -> Summary:
-        assert isinstance(self.last, Summary), self.turn.prompts
-        return self.last
-
-    @property
-    def rows(self) -> dict[str, str]:
-        return {row.step_id: row.value for row in self.summary.rows}
-
-    @property
-    def errors(self) -> list[Notice]:
-        return [p for p in self.turn.prompts if isinstance(p, Notice) and p.tone == "error"]
 
     def answer(self, given: str | None) -> Turn:
         """A yes/no by its button, a comment by typing it, None by pressing Skip."""

@@ -21,23 +21,14 @@ from bot.channels.slack.render import (
     render_turn,
 )
 from bot.delivery.messages import (
-    Card,
-    CardField,
     Notice,
-    Option,
     Outbound,
-    SummaryRow,
 )
 from dialogs.display import cancel_question, question_for
 from dialogs.engine import Dialog, DialogState
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from dialogs.strings import HELP_COMMANDS
-from tests.support.samples import (
-    CARD,
-    CHOICE_QUESTION,
-    MULTI_QUESTION,
-    SUMMARY,
-)
+from tests.support import samples
 
 TZ = ZoneInfo("Europe/London")
 
@@ -190,19 +181,4 @@ def builtin_messages() -> list[Outbound]:
 
 
 def large_messages() -> list[Outbound]:
-    rows = tuple(SummaryRow(f"step_{i}", f"Answer {i}", long_answer(4000)) for i in range(30))
-    fields = tuple(CardField(f"Field {i}", f"Value {i}") for i in range(25))
-    long_fields = tuple(CardField(f"Field {i}", long_answer(2500)) for i in range(25))
-    chronology = tuple(CardField(f"2 March 2026 {i:02}:00", f"Note {i}") for i in range(200))
-    many = tuple(Option(f"v{i}", f"Option number {i} " * 6) for i in range(60))
-    return [
-        replace(SUMMARY, rows=rows),
-        replace(CARD, fields=fields),
-        replace(CARD, fields=long_fields, text=long_answer(5000)),
-        Card("history-42", "Chronology", fields=chronology, links=CARD.links * 12),
-        replace(CHOICE_QUESTION, options=many),
-        replace(
-            MULTI_QUESTION, options=tuple(Option(f"v{i}", o.label) for i, o in enumerate(many))
-        ),
-        Notice(long_answer(40_000), "warning"),
-    ]
+    return samples.large_messages(long_answer)

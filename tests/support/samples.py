@@ -9,12 +9,16 @@ the token tests add their own to); the web chat's samples add the ones its page 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from bot.delivery.messages import (
     Card,
     CardField,
     Link,
     Notice,
     Option,
+    Outbound,
     Question,
     Summary,
     SummaryRow,
@@ -131,3 +135,25 @@ CARD = Card(
     footer="Sent to the DSL and the deputy DSL",
     links=(Link("Printable chronology", "/api/web/cases/42/chronology.html"),),
 )
+
+
+def large_messages(long_answer: Callable[[int], str]) -> list[Outbound]:
+    """The samples at their largest (30 summary rows, 200 chronology lines, 60 options, a
+    40,000-character notice), with `long_answer(n)`: n characters of the channel's own filler,
+    hostile to that channel."""
+    rows = tuple(SummaryRow(f"step_{i}", f"Answer {i}", long_answer(4000)) for i in range(30))
+    fields = tuple(CardField(f"Field {i}", f"Value {i}") for i in range(25))
+    long_fields = tuple(CardField(f"Field {i}", long_answer(2500)) for i in range(25))
+    chronology = tuple(CardField(f"2 March 2026 {i:02}:00", f"Note {i}") for i in range(200))
+    many = tuple(Option(f"v{i}", f"Option number {i} " * 6) for i in range(60))
+    return [
+        replace(SUMMARY, rows=rows),
+        replace(CARD, fields=fields),
+        replace(CARD, fields=long_fields, text=long_answer(5000)),
+        Card("history-42", "Chronology", fields=chronology, links=CARD.links * 12),
+        replace(CHOICE_QUESTION, options=many),
+        replace(
+            MULTI_QUESTION, options=tuple(Option(f"v{i}", o.label) for i, o in enumerate(many))
+        ),
+        Notice(long_answer(40_000), "warning"),
+    ]

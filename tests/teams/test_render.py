@@ -55,6 +55,7 @@ from dialogs.strings import HELP_COMMANDS, SUMMARY_TEXT
 from storage.crypto import Cipher, where
 from storage.models import Outbox, Report
 from tests.conftest import EXAMPLE_CONFIG
+from tests.support import samples
 from tests.support.samples import (
     ACTIONS,
     CARD,
@@ -585,22 +586,7 @@ async def test_every_case_card_renders_within_teams_limits_and_round_trips() -> 
 
 
 def _large_messages() -> list[Outbound]:
-    rows = tuple(SummaryRow(f"step_{i}", f"Answer {i}", _long_answer(4000)) for i in range(30))
-    fields = tuple(CardField(f"Field {i}", f"Value {i}") for i in range(25))
-    long_fields = tuple(CardField(f"Field {i}", _long_answer(2500)) for i in range(25))
-    chronology = tuple(CardField(f"2 March 2026 {i:02}:00", f"Note {i}") for i in range(200))
-    many = tuple(Option(f"v{i}", f"Option number {i} " * 6) for i in range(60))
-    return [
-        replace(SUMMARY, rows=rows),
-        replace(CARD, fields=fields),
-        replace(CARD, fields=long_fields, text=_long_answer(5000)),
-        Card("history-42", "Chronology", fields=chronology, links=CARD.links * 12),
-        replace(CHOICE_QUESTION, options=many),
-        replace(
-            MULTI_QUESTION, options=tuple(Option(f"v{i}", o.label) for i, o in enumerate(many))
-        ),
-        Notice(_long_answer(40_000), "warning"),
-    ]
+    return samples.large_messages(_long_answer)
 
 
 @pytest.mark.parametrize("index", range(7))
