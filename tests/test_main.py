@@ -68,6 +68,23 @@ def test_a_bad_flow_file_stops_the_bot_naming_file_and_step(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_case_close_flow_without_the_decision_stops_the_bot_naming_the_step(tmp_path):
+    # A school's own closing form that lost the step the bot reads when a case is closed: it is
+    # refused at start, not after the DSL has filled in the whole form.
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    source = yaml.safe_load((PROJECT_ROOT / "dialogs" / "flows" / "case_close.yaml").read_text())
+    source["steps"] = [s for s in source["steps"] if s["id"] != "decision"]
+    for s in source["steps"]:  # nothing else may name it, or that would be the error
+        s.pop("when", None)
+    (flows / "case_close.yaml").write_text(yaml.safe_dump(source, sort_keys=False))
+    result = _run("check", env=_env(tmp_path, FLOWS_DIR=str(flows)))
+    assert result.returncode == 2, result.stdout
+    assert str(flows / "case_close.yaml") in result.stderr
+    assert "action: close needs the choice step 'decision'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_bad_encryption_key_stops_the_bot_with_what_to_do(tmp_path):
     result = _run("check", env=_env(tmp_path, ENCRYPTION_KEY="not-a-key"))
     assert result.returncode == 2
