@@ -192,6 +192,13 @@ async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot
     text = repr(ict.messages)
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
+    # ICT sees that it may be illegal, and is told not to open it: the DSL reports it.
+    (card,) = ict.messages
+    shown = {f.label: f.value for f in card.fields}
+    assert shown["Possibly illegal"] == "Yes, it could be"
+    assert card.text is not None and "Do not open or test this address" in card.text
+    assert "the DSL will report it to the IWF or the police" in card.text
+    assert "please check" not in card.text
 
 
 async def test_an_allegation_goes_to_the_head_never_to_the_person_concerned(
