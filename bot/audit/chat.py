@@ -33,6 +33,8 @@ from storage.crypto import Cipher
 from storage.models import AuditCampaign
 
 log = logging.getLogger(__name__)
+# Appendix 1's questions whose "No" is answered at once with the DSL's name and how to report.
+TELL_ON_NO = ("knows_lead", "pupil_concern")
 __all__ = ["AUDIT_ROLES", "RESULT_ROLES", "START", "AuditCommands"]
 
 
@@ -123,12 +125,13 @@ class AuditCommands:
             return [Notice(strings.AUDIT_NOT_INVITED, "info")]
         answers: dict[str, Any] = turn.answers(dialog) if turn.outcome == "completed" else {}
         answers = answers or dict(turn.state.answers)
+        told = self.who_to_tell(campaigns.saved_answers(self.cipher, person), answers)
         if turn.outcome == "continue":
             await campaigns.save_progress(
                 session, self.cipher, person, answers, finished=False, now=now
             )
             doc.dialog = turn.state.to_json()
-            return [*turn.prompts]
+            return [*told, *turn.prompts]
         doc.dialog = None
         doc.extra.pop("audit", None)
         closes = format_moment(campaign.closes_at, self.school.tz)
@@ -145,7 +148,7 @@ class AuditCommands:
                 text=strings.AUDIT_THANKS.format(closes=closes),
                 actions=(again,),
             )
-            return [*turn.prompts, thanks]
+            return [*told, *turn.prompts, thanks]
         # Cancelled: nothing given so far is lost; they can pick it up again.
         paused = Card(
             card_id=f"audit-{campaign.id}-paused",
@@ -154,6 +157,18 @@ class AuditCommands:
             actions=(Option(f"{START}{campaign.id}", strings.AUDIT_RESUME_OPTION),),
         )
         return [paused]
+
+    def who_to_tell(self, before: dict[str, Any], after: dict[str, Any]) -> list[Outbound]:
+        """A new "No" to knowing the online safety lead or what to do when a pupil raises a
+        concern: told at once who the DSL and deputies are and how to report (Appendix 1)."""
+        if not any(after.get(q) == "no" != before.get(q) for q in TELL_ON_NO):
+            return []
+        dsl = ", ".join(p.name for p in self.school.people_with(Role.DSL))
+        deputies = ", ".join(p.name for p in self.school.people_with(Role.DEPUTY_DSL))
+        text = strings.AUDIT_WHO_IS_DSL.format(dsl=dsl)
+        if deputies:
+            text += strings.AUDIT_WHO_ARE_DEPUTIES.format(deputies=deputies)
+        return [Notice(f"{text} {strings.AUDIT_HOW_TO_REPORT}", "guidance")]
 
     # --- the DSL's commands
 
