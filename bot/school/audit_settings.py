@@ -52,3 +52,4 @@ class TrainingDates(_Model):
     induction: date | None = None
     refresher: date | None = None  # the last annual online-safety refresher
     dsl: date | None = None  # the last DSL training (every two years, for DSL and deputies)
+    dsl_update: date | None = None  # their last update (at least annually; DSL training counts)

@@ -1,5 +1,6 @@
-"""The DSL's training commands (policy §11): `training` shows who is overdue, with everyone's
-last dates; `training record <e-mail> <induction|refresher|dsl> <date>` adds a record."""
+"""The DSL's training commands (policy §11): `training` shows who is overdue and, apart, whose
+training falls due before this academic year ends, with their last dates; `training record
+<e-mail> <induction|refresher|dsl|dsl_update> <date>` adds a record."""
 
 from __future__ import annotations
 
@@ -44,14 +45,19 @@ class TrainingCommands:
         today = now.astimezone(self.school.tz).date()
         everyone = await training.overview(session, self.school.people, today=today)
         late = [p for p in everyone if p.overdue]
-        if not late:
+        soon = [p for p in everyone if p.due]
+        if not late and not soon:
             return [Notice(strings.TRAINING_ALL_CURRENT, "success")]
         cards: list[Outbound] = []
-        for start in range(0, len(late), MAX_FIELDS):
-            chunk = late[start : start + MAX_FIELDS]
-            fields = tuple(CardField(p.name, _line(p)) for p in chunk)
-            title = strings.TRAINING_OVERDUE.format(n=len(late), of=len(everyone))
-            cards.append(Card(card_id=f"training-{start}", title=title, fields=fields))
+        for group, people in (("overdue", late), ("due", soon)):
+            for start in range(0, len(people), MAX_FIELDS):
+                chunk = people[start : start + MAX_FIELDS]
+                fields = tuple(CardField(p.name, _line(p, group)) for p in chunk)
+                template = strings.TRAINING_OVERDUE if group == "overdue" else strings.TRAINING_DUE
+                title = template.format(
+                    n=len(people), of=len(everyone), year=everyone[0].academic_year
+                )
+                cards.append(Card(card_id=f"training-{group}-{start}", title=title, fields=fields))
         return cards
 
     async def record(
@@ -79,17 +85,21 @@ class TrainingCommands:
         return [Notice(template.format(kind=label, email=email, day=day.strftime("%d/%m/%Y")))]
 
 
-def _line(person: training.PersonTraining) -> str:
+def _line(person: training.PersonTraining, group: str) -> str:
+    """What is overdue (or, for the "due" group, due this year), then the last dates."""
     seen = [
         strings.TRAINING_DONE_ON.format(kind=label, day=person.latest[kind].strftime("%d/%m/%Y"))
         for kind, label in strings.TRAINING_KINDS.items()
         if kind in person.latest
     ]
+    kinds, texts = (
+        (person.overdue, strings.TRAINING_MISSING)
+        if group == "overdue"
+        else (person.due, strings.TRAINING_DUE_KINDS)
+    )
     missing = [
-        strings.TRAINING_MISSING[kind].format(
-            year=person.academic_year, years=training.DSL_TRAINING_EVERY_YEARS
-        )
-        for kind in person.overdue
+        texts[kind].format(year=person.academic_year, years=training.DSL_TRAINING_EVERY_YEARS)
+        for kind in kinds
     ]
     last = strings.TRAINING_LAST.format(dates=", ".join(seen)) if seen else ""
     return "; ".join(missing) + last

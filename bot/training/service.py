@@ -1,6 +1,8 @@
-"""Training records (policy §11): everyone's induction and annual online-safety refresher, and the
-two-yearly DSL training for the DSL and deputies; the self-audit adds its own date. Who is
-overdue is worked out from these, against the academic year."""
+"""Training records (policy §11): everyone's induction and annual online-safety refresher, and for
+the DSL and deputies the two-yearly DSL training and the update at least once a year (KCSIE); the
+self-audit adds its own date. What is overdue, and what falls due before this academic year ends,
+is worked out from these. Governors are not staff here: their safeguarding training is the
+governing board's, so someone whose only role is governor is not checked."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from bot.school.config import Person, Role
 from storage.models import TrainingRecord
 
 # What a record may be (their names: strings.TRAINING_KINDS, which also names "audit").
-KINDS = ("induction", "refresher", "dsl")
+KINDS = ("induction", "refresher", "dsl", "dsl_update")
 DSL_TRAINING_EVERY_YEARS = 2  # §11: the DSL and deputies every two years
+DSL_UPDATE_EVERY_YEARS = 1  # §11: and an update of their knowledge at least annually
 
 
 @dataclass(frozen=True)
@@ -28,9 +31,13 @@ class PersonTraining:
     email: str
     latest: dict[str, date]  # kind -> the most recent date (kinds: KINDS and "audit")
     # What is missing or out of date, by kind: "induction" (none recorded), "refresher" (none
-    # in `academic_year`), "dsl" (DSL training more than DSL_TRAINING_EVERY_YEARS ago).
+    # this academic year or last), "dsl" (DSL training DSL_TRAINING_EVERY_YEARS or more ago),
+    # "dsl_update" (neither an update nor DSL training in the last year).
     overdue: tuple[str, ...]
     academic_year: str
+    # Not late yet, but due before `academic_year` ends: "refresher" (the last was last academic
+    # year), "dsl" and "dsl_update" (their interval runs out by 31 August).
+    due: tuple[str, ...] = ()
 
 
 async def add_record(
@@ -106,21 +113,48 @@ async def overview(
         if record.kind not in mine or record.completed_on > mine[record.kind]:
             mine[record.kind] = record.completed_on
     this_year = academic_year(today)
+    last_year = academic_year(date(today.year - 1, today.month, min(today.day, 28)))
+    year_ends = _end_of_academic_year(today)
     found = []
     for person in people:
+        if not is_staff(person):
+            continue
         dates = latest.get(person.email, {})
-        overdue = []
+        overdue, due = [], []
         if "induction" not in dates:
             overdue.append("induction")
         refresher = dates.get("refresher")
-        if refresher is None or academic_year(refresher) != this_year:
+        if refresher is None or academic_year(refresher) not in {this_year, last_year}:
             overdue.append("refresher")
-        if person.has_role(Role.DSL) or person.has_role(Role.DEPUTY_DSL):
+        elif academic_year(refresher) == last_year:
+            due.append("refresher")
+        if person.is_safeguarding_lead:
             dsl = dates.get("dsl")
-            if dsl is None or _years_between(dsl, today) >= DSL_TRAINING_EVERY_YEARS:
-                overdue.append("dsl")
-        found.append(PersonTraining(person.name, person.email, dates, tuple(overdue), this_year))
+            updated = max(
+                (d for d in (dsl, dates.get("dsl_update")) if d is not None), default=None
+            )
+            for kind, last, every in (
+                ("dsl", dsl, DSL_TRAINING_EVERY_YEARS),
+                ("dsl_update", updated, DSL_UPDATE_EVERY_YEARS),
+            ):
+                if last is None or _years_between(last, today) >= every:
+                    overdue.append(kind)
+                elif _years_between(last, year_ends) >= every:
+                    due.append(kind)
+        found.append(
+            PersonTraining(person.name, person.email, dates, tuple(overdue), this_year, tuple(due))
+        )
     return found
+
+
+def is_staff(person: Person) -> bool:
+    """Checked for staff training: anyone with a role besides governor."""
+    return any(role != Role.GOVERNOR for role in person.roles)
+
+
+def _end_of_academic_year(today: date) -> date:
+    """31 August at the end of today's academic year."""
+    return date(today.year + (today.month >= 9), 8, 31)
 
 
 def _years_between(earlier: date, later: date) -> int:

@@ -14,6 +14,7 @@ TEAMS_FILE_GONE: Mapping[str, str] = ENGLISH.table("TEAMS_FILE_GONE")
 AUDIT_CHANNEL_NAMES: Mapping[str, str] = ENGLISH.table("AUDIT_CHANNEL_NAMES")
 TRAINING_KINDS: Mapping[str, str] = ENGLISH.table("TRAINING_KINDS")
 TRAINING_MISSING: Mapping[str, str] = ENGLISH.table("TRAINING_MISSING")
+TRAINING_DUE_KINDS: Mapping[str, str] = ENGLISH.table("TRAINING_DUE_KINDS")
 DIALOG_WORDS: Mapping[str, str] = ENGLISH.table("DIALOG_WORDS")
 # What someone may type for a command, lower case.
 HELP_WORDS: frozenset[str] = ENGLISH.words("HELP_WORDS")
