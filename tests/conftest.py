@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot, prepare_storage
@@ -23,6 +24,25 @@ from tests.support.databases import (
 )
 
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
+# What a test that checks the report's words in an alert sets (details_in_alert is off by default).
+DETAILS_IN_ALERTS = {"alerts__details_in_alert": True}
+
+
+def example_config_with(directory: Path, **changes: Any) -> Path:
+    """Write a copy of the example school config with some settings changed; `a__b=value` sets
+    `b` in the section `a`."""
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    for dotted, value in changes.items():
+        target = data
+        *path, last = dotted.split("__")
+        for key in path:
+            target = target.setdefault(key, {})
+        target[last] = value
+    written = directory / "school.yaml"
+    written.write_text(yaml.safe_dump(data))
+    return written
+
+
 _PG_STATE: dict[str, bool] = {}
 
 

@@ -79,6 +79,19 @@ def test_example_has_the_roles_the_brief_asks_for(config: SchoolConfig) -> None:
     assert 4 <= len(only_staff) <= 5
 
 
+def test_alerts_keep_the_report_out_unless_a_school_asks(
+    config: SchoolConfig, tmp_path: Path
+) -> None:
+    """A child's words do not belong on a phone's lock screen: off in the example, and off for
+    a school that says nothing about it."""
+    assert config.alerts.details_in_alert is False
+    data = example_data()
+    del data["alerts"]["details_in_alert"]
+    assert load_school_config(write(tmp_path, data)).alerts.details_in_alert is False
+    data["alerts"]["details_in_alert"] = True
+    assert load_school_config(write(tmp_path, data)).alerts.details_in_alert is True
+
+
 def test_config_is_frozen(config: SchoolConfig) -> None:
     with pytest.raises(ValidationError):
         config.name = "Other School"  # type: ignore[misc]

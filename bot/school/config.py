@@ -166,8 +166,10 @@ def _plan(head_after: float, repeat: float) -> EscalationPlan:
 class Alerts(_Model):
     """How reports reach the safeguarding team (the defaults suit most schools)."""
 
-    # False: alerts carry only reference, category and urgency; details are shown on "View".
-    details_in_alert: bool = True
+    # False (the default): alerts carry only the reference, kind, urgency and who reported it, as
+    # a child's words do not belong on a phone's lock screen; the details are shown on "View",
+    # and every view is recorded. True: alerts carry the whole report.
+    details_in_alert: bool = False
     normal: EscalationPlan = _plan(10, 15)
     urgent: EscalationPlan = _plan(3, 5)
 

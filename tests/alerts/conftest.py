@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.conftest import EXAMPLE_CONFIG
+from tests.conftest import example_config_with
 from tests.support.notifiers import RecordingChannel
 
 
@@ -22,15 +21,6 @@ def school_with(tmp_path: Path):
     """Write a copy of the example school config with some settings changed."""
 
     def write(**changes: Any) -> Path:
-        data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
-        for dotted, value in changes.items():
-            target = data
-            *path, last = dotted.split("__")
-            for key in path:
-                target = target.setdefault(key, {})
-            target[last] = value
-        path = tmp_path / "school.yaml"
-        path.write_text(yaml.safe_dump(data))
-        return path
+        return example_config_with(tmp_path, **changes)
 
     return write

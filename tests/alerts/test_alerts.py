@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
+from pathlib import Path
+
+import yaml
 
 from bot.cases.scheduled import sweep_alerts
 from bot.delivery.messages import Card, Notice
+from tests.conftest import DETAILS_IN_ALERTS, EXAMPLE_CONFIG
 from tests.support.alerts import CHAIR, DSL, HEAD, ICT, TEAM, file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.notifiers import FlakyChannel
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
+from tests.web.chat import items, open_chat, serve, sign_in
 
 
-async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
-    bot = await make_bot(notifiers={"test": channel})
+async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel, school_with):
+    config = school_with(**DETAILS_IN_ALERTS)
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
     delivering = asyncio.create_task(bot.dispatcher.run())
     try:
         await file_concern(bot)
@@ -31,7 +38,7 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
     assert card.title.startswith("Online-safety concern OS-2026-")
     fields = {f.label: f.value for f in card.fields}
     assert fields["Status"] == "Awaiting acknowledgement"
-    assert fields["Pupils involved"] == CONCERN_TAIL["pupils"]  # details are on by default
+    assert fields["Pupils involved"] == CONCERN_TAIL["pupils"]  # details in alerts are on here
     assert [a.label for a in card.actions] == [
         "Acknowledge",
         "View",
@@ -45,8 +52,11 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel):
     }
 
 
-async def test_immediate_danger_alerts_before_the_report_is_finished(make_bot, channel):
-    bot = await make_bot(notifiers={"test": channel})
+async def test_immediate_danger_alerts_before_the_report_is_finished(
+    make_bot, channel, school_with
+):
+    config = school_with(**DETAILS_IN_ALERTS)
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
     chat = Chat(bot, STAFF)
     await start(chat, "concern")
     await chat.click("yes")
@@ -258,6 +268,47 @@ async def test_alerts_without_details_show_them_on_view_and_record_it(
     await dsl.click(f"case:view:{report.id}")
     assert CONCERN_TAIL["what_happened"] in repr(dsl.replies)
     assert "viewed" in await event_kinds(bot, report)
+
+
+# Words that appear only in what the reporter typed, so an alert that carries them is found.
+PUPIL, PHRASE = "Zebedee Quillfeather (Year 4)", "he told me the stranger said mauve lanterns"
+
+
+async def test_by_default_an_alert_names_the_case_but_carries_none_of_the_report(
+    make_bot, channel, tmp_path: Path
+):
+    """A school that says nothing about it: no child's words on a phone's lock screen."""
+    data = yaml.safe_load(EXAMPLE_CONFIG.read_text())
+    data.get("alerts", {}).pop("details_in_alert", None)
+    config = tmp_path / "school.yaml"
+    config.write_text(yaml.safe_dump(data))
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
+    await file_concern(bot, pupils=PUPIL, what_happened=PHRASE)
+    await bot.dispatcher.deliver_due()
+    report = await only_report(bot)
+
+    (card,) = channel.cards(DSL)  # the neutral card the dispatcher composes
+    fields = {f.label: f.value for f in card.fields}
+    assert fields["Reference"] == report.reference
+    assert fields["Kind"].startswith("Online-safety concern")
+    assert fields["Urgency"] == "Not marked urgent"
+    assert fields["Reported by"] == "Tom Brannigan"
+    assert 'press "View"' in fields["Details"]
+    assert PUPIL not in repr(card) and PHRASE not in repr(card)
+
+    async with serve(bot) as dsl:  # the same alert in the DSL's web chat
+        await sign_in(dsl, DSL)
+        async with open_chat(dsl) as (tab, _hello, first):
+            frame = first
+            shown = [i for i in items(frame) if str(report.reference) in json.dumps(i)]
+            while not shown:  # opening the chat delivers the alert that waited for a tab
+                frame = await tab.next()
+                shown = [i for i in items(frame) if str(report.reference) in json.dumps(i)]
+    (alert,) = shown
+    web = json.dumps(alert)
+    for words in ("Not marked urgent", "Tom Brannigan", "Details are not shown in alerts here"):
+        assert words in web
+    assert PUPIL not in web and PHRASE not in web
 
 
 async def test_failing_channels_are_retried_and_hold_nobody_up(make_bot, clock):

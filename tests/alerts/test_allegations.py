@@ -16,6 +16,7 @@ from bot.delivery import addresses
 from bot.delivery.messages import Card
 from bot.words import strings
 from storage.models import Outbox
+from tests.conftest import DETAILS_IN_ALERTS
 from tests.support.alerts import CHAIR, DSL, HEAD, file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
@@ -180,12 +181,14 @@ async def test_who_is_left_out_is_fixed_when_the_report_is_filed(
     dsl.assert_reply(strings.NOT_ALLOWED[:30])
 
 
-async def test_urgent_then_an_allegation_about_the_dsl(make_bot, channel, clock):
+async def test_urgent_then_an_allegation_about_the_dsl(make_bot, channel, clock, school_with):
     """The team is told at once, with no details; once the DSL is named, their card becomes a
-    neutral note without buttons, they get nothing more, and the head has the case."""
+    neutral note without buttons, they get nothing more, and the head has the case (with the
+    report's words in the alert, where the school has asked for them)."""
     from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
 
-    bot = await make_bot(notifiers={"test": channel})
+    config = school_with(**DETAILS_IN_ALERTS)
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
     chat = Chat(bot, STAFF)
     await start(chat, "concern")
     await chat.click("yes")

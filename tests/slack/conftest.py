@@ -34,7 +34,7 @@ async def world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIte
 
 @contextlib.asynccontextmanager
 async def running_world(
-    database_url: str, tmp_path: Path, clock: FakeClock
+    database_url: str, tmp_path: Path, clock: FakeClock, school_config: Path = EXAMPLE_CONFIG
 ) -> AsyncIterator[SlackWorld]:
     """A bot with Slack on over HTTP (signed requests), and a fake Web API on loopback."""
     # Slack's clock agrees with the bot's, as the real ones do, so a look back in a DM's
@@ -45,7 +45,7 @@ async def running_world(
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
-        school_config=EXAMPLE_CONFIG,
+        school_config=school_config,
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=str(api_server.make_url("/api/")),

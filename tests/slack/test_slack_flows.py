@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Conversation, Outbox
-from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF
+from tests.conftest import DETAILS_IN_ALERTS, example_config_with
+from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF, running_world
 from tests.slack.filing import answer, file_concern, reports, walk_dm
 from tests.slack.manifest import bot_scopes, load_manifest, scopes_needed_for
 from tests.slack.world import blocks_of, text_of
@@ -96,17 +97,21 @@ async def test_a_double_click_on_a_question_counts_once(world):
     assert len([m for m in world.api.posts_to(STAFF) if "What is the concern" in text_of(m)]) == 1
 
 
-async def test_report_text_cannot_ping_anyone_or_make_links(world):
-    hostile = "<!channel> <!here> <@U123> <https://evil.example|click> &amp; done"
-    reference = await file_concern(world, hostile)
-    sent = [c.args for c in world.api.calls if c.method in {"chat.postMessage", "chat.update"}]
-    assert any(reference in text_of(m) for m in sent)
-    for message in sent:
-        for text in [*_mrkdwn_texts(blocks_of(message)), str(message.get("text", ""))]:
-            assert "<!channel>" not in text and "<!here>" not in text
-            assert "<@U123>" not in text and "<https://evil" not in text
-    alert = world.newest_with(DSL, "case:ack:")
-    assert "&lt;!channel&gt;" in json.dumps(blocks_of(alert))
+async def test_report_text_cannot_ping_anyone_or_make_links(database_url, tmp_path, clock):
+    # The report's words in the alert, so the alert is among what is checked.
+    school = example_config_with(tmp_path, **DETAILS_IN_ALERTS)
+    async with running_world(database_url, tmp_path, clock, school) as world:
+        hostile = "<!channel> <!here> <@U123> <https://evil.example|click> &amp; done"
+        reference = await file_concern(world, hostile)
+        calls = world.api.calls
+        sent = [c.args for c in calls if c.method in {"chat.postMessage", "chat.update"}]
+        assert any(reference in text_of(m) for m in sent)
+        for message in sent:
+            for text in [*_mrkdwn_texts(blocks_of(message)), str(message.get("text", ""))]:
+                assert "<!channel>" not in text and "<!here>" not in text
+                assert "<@U123>" not in text and "<https://evil" not in text
+        alert = world.newest_with(DSL, "case:ack:")
+        assert "&lt;!channel&gt;" in json.dumps(blocks_of(alert))
 
 
 def _mrkdwn_texts(node: object) -> list[str]:

@@ -69,10 +69,18 @@ class Tab:
 
 
 @pytest.fixture
-async def served(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Served]:
+def served_school() -> Path:
+    """The school config `served` runs with (a test module may override this fixture)."""
+    return EXAMPLE_CONFIG
+
+
+@pytest.fixture
+async def served(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock, served_school: Path
+) -> AsyncIterator[Served]:
     """The real application on 127.0.0.1 (a free port), on a fresh SQLite database."""
     settings = Settings(
-        data_dir=tmp_path / "data", database_url=sqlite_url, school_config=EXAMPLE_CONFIG
+        data_dir=tmp_path / "data", database_url=sqlite_url, school_config=served_school
     )
     bot = build_bot(settings, clock=clock)
     await prepare_storage(bot)

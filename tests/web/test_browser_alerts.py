@@ -4,10 +4,12 @@ acknowledges it, and the staff member's chat says the DSL has seen the report.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from tests.conftest import DETAILS_IN_ALERTS, example_config_with
 from tests.support.reports import event_kinds, only_report
 from tests.web.browser import (
     ARTIFACTS,
@@ -24,6 +26,12 @@ from tests.web.browser import (
 DSL = "a.hartley@example.org"
 STAFF = "t.brannigan@example.org"
 __all__ = ["served"]  # the fixture, shared with the single-person browser tests
+
+
+@pytest.fixture
+def served_school(tmp_path: Path) -> Path:
+    """The report's words in the alert: the DSL's card is checked for them."""
+    return example_config_with(tmp_path, **DETAILS_IN_ALERTS)
 
 
 @pytest.fixture
