@@ -863,6 +863,7 @@ INCIDENT = ["pupil_exposed", "possibly_illegal", "device", "address", "happened_
         ("harmful_through", INCIDENT),
         ("monitoring", INCIDENT),
         ("bypass", INCIDENT),
+        ("ai_output", INCIDENT),
         ("over_blocked", ["device", "address", "needed_for", "happened_at"]),
         ("advance_notice", ["topic", "teaching_at", "device"]),
     ],

@@ -78,6 +78,24 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         ],
     ),
     (
+        "ai_output",
+        {
+            **EXPOSURE,
+            **PLACE,
+            "what_seen": "A chatbot described ways to self-harm.",
+            "actions_taken": "Closed the tab.",
+        },
+        [
+            "pupil_exposed",
+            "possibly_illegal",
+            "device",
+            "address",
+            "happened_at",
+            "what_seen",
+            "actions_taken",
+        ],
+    ),
+    (
         "advance_notice",
         {
             "topic": "Year 6 PSHE: online gambling risks; searches for betting odds.",
