@@ -140,7 +140,8 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
             "problem": "harmful_through",
             "pupil_exposed": "yes",
             "possibly_illegal": "no",
-            "device": "Laptop 7, login of pupil Zebedee Q",
+            "device_room": "PC 12, ICT suite",
+            "user_account": "Laptop 7, login of pupil Zebedee Q",
             "address": "https://bad.example.com",
             "happened_at": "today 09:40",
             "what_seen": "A video. Zebedee was upset.",
@@ -156,6 +157,7 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
     text = repr(ict.messages)
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
+    assert "PC 12, ICT suite" in text  # the device and room, to find the log entry
     (card,) = ict.messages
     assert card.title.startswith("Filtering report FF-")  # the kind's alert title
     assert card.fields[0].label == "Reference"
@@ -177,7 +179,8 @@ async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot
     await walk_to_summary(
         chat,
         {
-            "device": "Laptop 7, login of pupil Zebedee Q",
+            "device_room": "PC 12, ICT suite",
+            "user_account": "Laptop 7, login of pupil Zebedee Q",
             "address": "https://bad.example.com",
             "happened_at": "today 09:40",
             "what_seen": "Did not look. Zebedee was upset.",
@@ -192,6 +195,7 @@ async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot
     text = repr(ict.messages)
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
+    assert "PC 12, ICT suite" in text  # the device and room, to find the log entry
     # ICT sees that it may be illegal, and is told not to open it: the DSL reports it.
     (card,) = ict.messages
     shown = {f.label: f.value for f in card.fields}

@@ -13,7 +13,8 @@ from tests.support.walk import STAFF, Answer, start, walk_to_summary
 URL = "https://bad.example.com/page?q=1"
 EXPOSURE: dict[str, Answer] = {"pupil_exposed": "yes", "possibly_illegal": "no"}
 PLACE: dict[str, Answer] = {
-    "device": "Laptop 7, ICT suite, login Y5-shared",
+    "device_room": "Laptop 7, ICT suite",
+    "user_account": "login Y5-shared",
     "address": URL,
     "happened_at": "today 09:40",
 }
@@ -29,7 +30,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
-            "device",
+            "device_room",
+            "user_account",
             "address",
             "happened_at",
             "what_seen",
@@ -39,7 +41,7 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
     (
         "over_blocked",
         {**PLACE, "needed_for": "Year 6 history research, this week.", "actions_taken": "skip"},
-        ["device", "address", "needed_for", "happened_at", "actions_taken"],
+        ["device_room", "user_account", "address", "needed_for", "happened_at", "actions_taken"],
     ),
     (
         "monitoring",
@@ -52,7 +54,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
-            "device",
+            "device_room",
+            "user_account",
             "address",
             "happened_at",
             "what_seen",
@@ -70,7 +73,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
-            "device",
+            "device_room",
+            "user_account",
             "address",
             "happened_at",
             "what_seen",
@@ -88,7 +92,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
-            "device",
+            "device_room",
+            "user_account",
             "address",
             "happened_at",
             "what_seen",
@@ -100,10 +105,10 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         {
             "topic": "Year 6 PSHE: online gambling risks; searches for betting odds.",
             "teaching_at": "tomorrow 10:15",
-            "device": "Year 6 laptops",
+            "device_room": "Year 6 laptops",
             "actions_taken": "skip",
         },
-        ["topic", "teaching_at", "device", "actions_taken"],
+        ["topic", "teaching_at", "device_room", "actions_taken"],
     ),
 ]
 
@@ -127,7 +132,9 @@ async def test_every_filtering_problem_is_asked_its_questions_and_stored(
     assert (report.kind, report.category, report.status) == ("filtering", problem, "submitted")
     assert report.reference == reference.group(0)
     stored = await answers_of(bot, report)
-    assert stored["device"] == branch["device"]
+    assert stored["device_room"] == branch["device_room"]
+    if "user_account" in branch:
+        assert stored["user_account"] == branch["user_account"]
     if "address" in branch:
         assert stored["address"] == URL  # stored as given, shown defanged
     assert await event_kinds(bot, report) == ["submitted", "alert_raised"]
@@ -152,6 +159,8 @@ async def test_advance_notice_accepts_a_future_date_but_incidents_do_not(make_bo
     await start(chat, "filtering")
     await chat.click("over_blocked")
     await chat.send("Laptop 7")
+    chat.assert_asked("user_account")
+    await chat.send("skip")
     await chat.send(URL)
     await chat.send("Science")
     chat.assert_asked("happened_at")
@@ -183,4 +192,4 @@ async def test_possibly_illegal_material_is_also_filed_as_an_urgent_concern(make
         True,
     )
     assert filtering.linked_report_id == concern.id and concern.linked_report_id == filtering.id
-    assert (await answers_of(bot, concern))["device"] == PLACE["device"]
+    assert (await answers_of(bot, concern))["device_room"] == PLACE["device_room"]
