@@ -41,6 +41,8 @@ async def file_filtering_report(bot) -> None:
             "problem": "harmful_through",
             "pupil_exposed": "no",
             "possibly_illegal": "no",
+            "used_by": "pupil",
+            "connection": "guest_wifi",
             "device_room": "PC 12, ICT suite",
             "user_account": "Laptop 7, login of pupil Zebedee Q",
             "address": "https://bad.example.com",
@@ -75,6 +77,7 @@ async def test_ict_is_sent_the_steps_the_flow_shares_with_it(make_bot, channel, 
     assert shown["Problem"] == "Harmful or unsuitable content got through"
     assert "When" in shown and "Device, room and account" not in shown
     assert shown["Device and room"] == "PC 12, ICT suite" and "User account" not in shown
+    assert shown["Connection"] == "Guest Wi-Fi" and "Who was using it" not in shown
     assert ("Web address or search term" in shown) is not own
 
 

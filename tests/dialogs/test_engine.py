@@ -467,6 +467,7 @@ def test_a_date_in_summer_is_stored_in_bst(flows: dict[str, Flow]) -> None:
     chat.walk(
         {
             "problem": "over_blocked",
+            "connection": "school_wifi",
             "device_room": "Laptop 7",
             "user_account": "skip",
             "address": URL,
@@ -850,6 +851,8 @@ def test_every_concern_step_is_reachable(concern: Dialog) -> None:
 
 
 FILTERING_COMMON = {
+    "used_by": "pupil",
+    "connection": "school_wifi",
     "device_room": "Laptop 7, ICT suite",
     "user_account": "Y5-shared",
     "address": URL,
@@ -859,6 +862,8 @@ FILTERING_COMMON = {
 INCIDENT = [
     "pupil_exposed",
     "possibly_illegal",
+    "used_by",
+    "connection",
     "device_room",
     "user_account",
     "address",
@@ -874,7 +879,10 @@ INCIDENT = [
         ("monitoring", INCIDENT),
         ("bypass", INCIDENT),
         ("ai_output", INCIDENT),
-        ("over_blocked", ["device_room", "user_account", "address", "needed_for", "happened_at"]),
+        (
+            "over_blocked",
+            ["connection", "device_room", "user_account", "address", "needed_for", "happened_at"],
+        ),
         ("advance_notice", ["topic", "teaching_at", "device_room"]),
     ],
 )

@@ -11,8 +11,9 @@ from tests.support.reports import all_reports, answers_of, event_kinds, only_rep
 from tests.support.walk import STAFF, Answer, start, walk_to_summary
 
 URL = "https://bad.example.com/page?q=1"
-EXPOSURE: dict[str, Answer] = {"pupil_exposed": "yes", "possibly_illegal": "no"}
+EXPOSURE: dict[str, Answer] = {"pupil_exposed": "yes", "possibly_illegal": "no", "used_by": "pupil"}
 PLACE: dict[str, Answer] = {
+    "connection": "school_wifi",
     "device_room": "Laptop 7, ICT suite",
     "user_account": "login Y5-shared",
     "address": URL,
@@ -30,6 +31,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "used_by",
+            "connection",
             "device_room",
             "user_account",
             "address",
@@ -41,7 +44,15 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
     (
         "over_blocked",
         {**PLACE, "needed_for": "Year 6 history research, this week.", "actions_taken": "skip"},
-        ["device_room", "user_account", "address", "needed_for", "happened_at", "actions_taken"],
+        [
+            "connection",
+            "device_room",
+            "user_account",
+            "address",
+            "needed_for",
+            "happened_at",
+            "actions_taken",
+        ],
     ),
     (
         "monitoring",
@@ -54,6 +65,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "used_by",
+            "connection",
             "device_room",
             "user_account",
             "address",
@@ -73,6 +86,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "used_by",
+            "connection",
             "device_room",
             "user_account",
             "address",
@@ -92,6 +107,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "used_by",
+            "connection",
             "device_room",
             "user_account",
             "address",
@@ -158,6 +175,7 @@ async def test_advance_notice_accepts_a_future_date_but_incidents_do_not(make_bo
     chat = Chat(bot, STAFF)
     await start(chat, "filtering")
     await chat.click("over_blocked")
+    await chat.click("guest_wifi")
     await chat.send("Laptop 7")
     chat.assert_asked("user_account")
     await chat.send("skip")
@@ -178,7 +196,13 @@ async def test_possibly_illegal_material_is_also_filed_as_an_urgent_concern(make
     await chat.click("yes")
     chat.assert_reply("Do not investigate, open or screenshot it")
     await walk_to_summary(
-        chat, {**PLACE, "what_seen": "Images I did not look at closely.", "actions_taken": "Off."}
+        chat,
+        {
+            **PLACE,
+            "used_by": "unsure",
+            "what_seen": "Images I did not look at closely.",
+            "actions_taken": "Off.",
+        },
     )
     await chat.click("__submit")
 
@@ -193,3 +217,60 @@ async def test_possibly_illegal_material_is_also_filed_as_an_urgent_concern(make
     )
     assert filtering.linked_report_id == concern.id and concern.linked_report_id == filtering.id
     assert (await answers_of(bot, concern))["device_room"] == PLACE["device_room"]
+
+
+ADULT_ROUTE = "that is a concern about an adult at school"
+
+
+@pytest.mark.parametrize(
+    ("used_by", "connection"),
+    [("staff", "mobile_data"), ("pupil", "school_device_home"), ("visitor", "guest_wifi")],
+)
+async def test_who_was_using_it_and_the_connection_are_asked_and_stored(
+    make_bot, used_by, connection
+):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    for step, value in [
+        ("problem", "ai_output"),
+        ("pupil_exposed", "no"),
+        ("possibly_illegal", "no"),
+        ("used_by", used_by),
+    ]:
+        chat.assert_asked(step)
+        await chat.click(value)
+    guidance = " ".join(n.text for n in chat.notices("guidance"))
+    # A member of staff is pointed to the allegations route: a concern about an adult, which
+    # goes to the right person, never to the one it is about. Nothing else is filed for it.
+    assert (ADULT_ROUTE in guidance) is (used_by == "staff"), guidance
+    if used_by == "staff":
+        chat.assert_reply('answer "Yes" when asked whether it is about an adult')
+        chat.assert_reply("never to the person it is about")
+    chat.assert_asked("connection")
+    await chat.click(connection)
+    chat.assert_asked("device_room")
+
+    place = {"device_room": "Library PC 3", "user_account": "staff login jsmith"}
+    rest = {"address": "https://chat.example.ai", "happened_at": "today 09:40"}
+    await walk_to_summary(
+        chat, {**place, **rest, "what_seen": "Harmful advice.", "actions_taken": "skip"}
+    )
+    await chat.click("__submit")
+    await chat.receipt()
+
+    report = await only_report(bot)  # no concern is filed on its own
+    assert (report.category, report.linked_report_id) == ("ai_output", None)
+    stored = await answers_of(bot, report)
+    assert (stored["used_by"], stored["connection"]) == (used_by, connection)
+    assert (stored["device_room"], stored["user_account"]) == ("Library PC 3", "staff login jsmith")
+
+
+async def test_a_blocked_site_asks_the_connection_but_not_who_was_using_it(make_bot):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    await chat.click("over_blocked")
+    chat.assert_asked("connection")  # not used_by: a blocked site concerns nobody's conduct
+    await chat.click("school_wifi")
+    chat.assert_asked("device_room")

@@ -130,6 +130,7 @@ async def test_the_slash_command_runs_a_filtering_report_in_the_dm(world):
     assert opened and opened[-1].args["users"] == STAFF
     answers = {
         "problem": "over_blocked",
+        "connection": "school_wifi",
         "device_room": "Laptop 7",
         "user_account": "skip",
         "address": "https://science.example.org/cells",

@@ -79,6 +79,7 @@ async def test_the_filtering_report_with_its_url_defanged(world):
     await world.say(STAFF, "filtering")
     answers: dict[str, Answer] = {
         "problem": "over_blocked",
+        "connection": "school_wifi",
         "device_room": "Laptop 7",
         "user_account": "skip",
         "address": "https://science.example.org/cells",
