@@ -140,6 +140,8 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
             "problem": "harmful_through",
             "pupil_exposed": "yes",
             "possibly_illegal": "no",
+            "pupils_saw": "Zebedee Q (Year 6)",
+            "exposure_content": "violence",
             "used_by": "pupil",
             "connection": "school_wifi",
             "device_room": "PC 12, ICT suite",
@@ -160,6 +162,7 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
     assert "PC 12, ICT suite" in text  # the device and room, to find the log entry
+    assert "Pupils who saw it" not in text and "What the pupils saw" not in text
     (card,) = ict.messages
     assert card.title.startswith("Filtering report FF-")  # the kind's alert title
     assert card.fields[0].label == "Reference"
@@ -217,6 +220,8 @@ async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot
     await walk_to_summary(
         chat,
         {
+            "pupils_saw": "Zebedee Q (Year 6)",
+            "exposure_content": "self_harm",
             "used_by": "pupil",
             "connection": "school_wifi",
             "device_room": "PC 12, ICT suite",
@@ -236,6 +241,7 @@ async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
     assert "PC 12, ICT suite" in text  # the device and room, to find the log entry
+    assert "Pupils who saw it" not in text and "What the pupils saw" not in text
     # ICT sees that it may be illegal, and is told not to open it: the DSL reports it.
     (card,) = ict.messages
     shown = {f.label: f.value for f in card.fields}

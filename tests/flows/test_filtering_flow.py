@@ -11,7 +11,13 @@ from tests.support.reports import all_reports, answers_of, event_kinds, only_rep
 from tests.support.walk import STAFF, Answer, start, walk_to_summary
 
 URL = "https://bad.example.com/page?q=1"
-EXPOSURE: dict[str, Answer] = {"pupil_exposed": "yes", "possibly_illegal": "no", "used_by": "pupil"}
+EXPOSURE: dict[str, Answer] = {
+    "pupil_exposed": "yes",
+    "possibly_illegal": "no",
+    "pupils_saw": "AB (Year 5)",
+    "exposure_content": "other",
+    "used_by": "pupil",
+}
 PLACE: dict[str, Answer] = {
     "connection": "school_wifi",
     "device_room": "Laptop 7, ICT suite",
@@ -31,6 +37,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "pupils_saw",
+            "exposure_content",
             "used_by",
             "connection",
             "device_room",
@@ -65,6 +73,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "pupils_saw",
+            "exposure_content",
             "used_by",
             "connection",
             "device_room",
@@ -86,6 +96,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "pupils_saw",
+            "exposure_content",
             "used_by",
             "connection",
             "device_room",
@@ -107,6 +119,8 @@ CASES: list[tuple[str, dict[str, Answer], list[str]]] = [
         [
             "pupil_exposed",
             "possibly_illegal",
+            "pupils_saw",
+            "exposure_content",
             "used_by",
             "connection",
             "device_room",
@@ -199,6 +213,8 @@ async def test_possibly_illegal_material_is_also_filed_as_an_urgent_concern(make
         chat,
         {
             **PLACE,
+            "pupils_saw": "CD (Year 8)",
+            "exposure_content": "pornography",
             "used_by": "unsure",
             "what_seen": "Images I did not look at closely.",
             "actions_taken": "Off.",
@@ -274,3 +290,67 @@ async def test_a_blocked_site_asks_the_connection_but_not_who_was_using_it(make_
     chat.assert_asked("connection")  # not used_by: a blocked site concerns nobody's conduct
     await chat.click("school_wifi")
     chat.assert_asked("device_room")
+
+
+CONCERN_OF_ITS_OWN = "a safeguarding concern in its own right"
+
+
+@pytest.mark.parametrize(
+    ("content", "possibly_illegal", "told"),
+    [
+        ("pornography", "no", True),
+        ("self_harm", "unsure", True),
+        ("violence", "no", True),
+        ("other", "no", False),
+        ("pornography", "yes", False),  # the linked concern is filed already
+    ],
+)
+async def test_pupils_who_saw_it_are_asked_and_harmful_content_is_a_concern_of_its_own(
+    make_bot, content, possibly_illegal, told
+):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    for step, value in [
+        ("problem", "harmful_through"),
+        ("pupil_exposed", "yes"),
+        ("possibly_illegal", possibly_illegal),
+    ]:
+        chat.assert_asked(step)
+        await chat.click(value)
+    chat.assert_asked("pupils_saw")
+    await chat.send("AB (Year 5), CD (Year 5)")
+    chat.assert_asked("exposure_content")
+    await chat.click(content)
+    guidance = " ".join(n.text for n in chat.notices("guidance"))
+    assert (CONCERN_OF_ITS_OWN in guidance) is told, guidance
+    if told:
+        chat.assert_reply('choose "Report an online-safety concern" for the pupils who saw it')
+    chat.assert_asked("used_by")
+
+    await walk_to_summary(
+        chat,
+        {
+            "used_by": "pupil",
+            **PLACE,
+            "what_seen": "A video.",
+            "actions_taken": "Screen off.",
+        },
+    )
+    await chat.click("__submit")
+    await chat.receipt()
+    filtering = (await all_reports(bot))[0]
+    stored = await answers_of(bot, filtering)
+    assert (stored["pupils_saw"], stored["exposure_content"]) == (
+        "AB (Year 5), CD (Year 5)",
+        content,
+    )
+
+
+async def test_no_pupil_exposed_asks_no_pupils_or_content(make_bot):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    for value in ["harmful_through", "unsure", "no"]:
+        await chat.click(value)
+    chat.assert_asked("used_by")
