@@ -150,7 +150,12 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
             "problem": "harmful_through",
             "pupil_exposed": "yes",
             "possibly_illegal": "no",
-            "device": "Laptop 7, login of pupil Zebedee Q",
+            "pupils_saw": "Zebedee Q (Year 6)",
+            "exposure_content": "violence",
+            "used_by": "pupil",
+            "connection": "school_wifi",
+            "device_room": "PC 12, ICT suite",
+            "user_account": "Laptop 7, login of pupil Zebedee Q",
             "address": "https://bad.example.com",
             "happened_at": "today 09:40",
             "what_seen": "A video. Zebedee was upset.",
@@ -166,9 +171,47 @@ async def test_filtering_failures_tell_ict_without_pupil_details(make_bot, chann
     text = repr(ict.messages)
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
+    assert "PC 12, ICT suite" in text  # the device and room, to find the log entry
+    assert "Pupils who saw it" not in text and "What the pupils saw" not in text
     (card,) = ict.messages
     assert card.title.startswith("Filtering report FF-")  # the kind's alert title
     assert card.fields[0].label == "Reference"
+
+
+async def test_ict_sees_the_connection_and_device_never_who_used_it_or_the_account(
+    make_bot, channel
+):
+    bot = await make_bot(notifiers={"test": channel})
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    await walk_to_summary(
+        chat,
+        {
+            "problem": "ai_output",
+            "pupil_exposed": "no",
+            "possibly_illegal": "no",
+            "used_by": "staff",
+            "connection": "mobile_data",
+            "device_room": "PC 12, ICT suite",
+            "user_account": "login of Mr Quill",
+            "address": "https://chat.example.ai",
+            "happened_at": "today 09:40",
+            "what_seen": "Harmful advice.",
+            "actions_taken": "skip",
+        },
+    )
+    await chat.click("__submit")
+    await bot.dispatcher.deliver_due()
+
+    (ict,) = channel.to(ICT)
+    (card,) = ict.messages
+    shown = {f.label: f.value for f in card.fields}
+    assert shown["Problem"] == "An AI tool produced harmful output"
+    assert shown["Connection"] == "Mobile data (4G or 5G)"
+    assert shown["Device and room"] == "PC 12, ICT suite"
+    assert "Who was using it" not in shown and "User account" not in shown
+    text = repr(ict.messages)
+    assert "Quill" not in text and "A member of staff" not in text
 
 
 async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot, channel):
@@ -187,7 +230,12 @@ async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot
     await walk_to_summary(
         chat,
         {
-            "device": "Laptop 7, login of pupil Zebedee Q",
+            "pupils_saw": "Zebedee Q (Year 6)",
+            "exposure_content": "self_harm",
+            "used_by": "pupil",
+            "connection": "school_wifi",
+            "device_room": "PC 12, ICT suite",
+            "user_account": "Laptop 7, login of pupil Zebedee Q",
             "address": "https://bad.example.com",
             "happened_at": "today 09:40",
             "what_seen": "Did not look. Zebedee was upset.",
@@ -202,6 +250,8 @@ async def test_an_urgent_filtering_report_tells_ict_once_it_is_complete(make_bot
     text = repr(ict.messages)
     assert "hxxps://bad[.]example[.]com" in text
     assert "Zebedee" not in text and "Laptop 7" not in text
+    assert "PC 12, ICT suite" in text  # the device and room, to find the log entry
+    assert "Pupils who saw it" not in text and "What the pupils saw" not in text
     # ICT sees that it may be illegal, and is told not to open it: the DSL reports it.
     (card,) = ict.messages
     shown = {f.label: f.value for f in card.fields}

@@ -96,14 +96,14 @@ async def test_a_case_flow_pauses_the_dsls_own_report_and_returns_to_it(make_bot
     dsl = Chat(bot, DSL)
     await start(dsl, "filtering")
     await dsl.click("over_blocked")
-    dsl.assert_asked("device")
+    dsl.assert_asked("connection")
 
     await dsl.click(f"case:note:{case}")
     await dsl.send("Checked with the class teacher.")
     await dsl.click("__submit")
 
     dsl.assert_reply("Back to the report you were writing")
-    dsl.assert_asked("device")  # nothing of their own report was lost
+    dsl.assert_asked("connection")  # nothing of their own report was lost
 
 
 async def test_closing_a_non_image_case_asks_no_referral_criteria(make_bot):

@@ -41,7 +41,10 @@ async def file_filtering_report(bot) -> None:
             "problem": "harmful_through",
             "pupil_exposed": "no",
             "possibly_illegal": "no",
-            "device": "Laptop 7, login of pupil Zebedee Q",
+            "used_by": "pupil",
+            "connection": "guest_wifi",
+            "device_room": "PC 12, ICT suite",
+            "user_account": "Laptop 7, login of pupil Zebedee Q",
             "address": "https://bad.example.com",
             "happened_at": "today 09:40",
             "what_seen": "A video.",
@@ -73,6 +76,8 @@ async def test_ict_is_sent_the_steps_the_flow_shares_with_it(make_bot, channel, 
     shown = {f.label: f.value for f in card.fields}
     assert shown["Problem"] == "Harmful or unsuitable content got through"
     assert "When" in shown and "Device, room and account" not in shown
+    assert shown["Device and room"] == "PC 12, ICT suite" and "User account" not in shown
+    assert shown["Connection"] == "Guest Wi-Fi" and "Who was using it" not in shown
     assert ("Web address or search term" in shown) is not own
 
 

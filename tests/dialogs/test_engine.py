@@ -458,7 +458,7 @@ def test_a_future_date_is_allowed_where_the_flow_says_so(filtering: Dialog) -> N
     chat.send("tomorrow 9:00")
     assert not chat.errors
     assert chat.state.answers["teaching_at"] == "2026-11-25T09:00:00+00:00"
-    assert chat.step == "device"
+    assert chat.step == "device_room"
 
 
 def test_a_date_in_summer_is_stored_in_bst(flows: dict[str, Flow]) -> None:
@@ -467,7 +467,9 @@ def test_a_date_in_summer_is_stored_in_bst(flows: dict[str, Flow]) -> None:
     chat.walk(
         {
             "problem": "over_blocked",
-            "device": "Laptop 7",
+            "connection": "school_wifi",
+            "device_room": "Laptop 7",
+            "user_account": "skip",
             "address": URL,
             "needed_for": "Science",
             "happened_at": "now",
@@ -849,12 +851,25 @@ def test_every_concern_step_is_reachable(concern: Dialog) -> None:
 
 
 FILTERING_COMMON = {
-    "device": "Laptop 7, ICT suite",
+    "used_by": "pupil",
+    "connection": "school_wifi",
+    "device_room": "Laptop 7, ICT suite",
+    "user_account": "Y5-shared",
     "address": URL,
     "happened_at": "today 9:15",
     "actions_taken": "Closed the lid.",
 }
-INCIDENT = ["pupil_exposed", "possibly_illegal", "device", "address", "happened_at", "what_seen"]
+INCIDENT = [
+    "pupil_exposed",
+    "possibly_illegal",
+    "used_by",
+    "connection",
+    "device_room",
+    "user_account",
+    "address",
+    "happened_at",
+    "what_seen",
+]
 
 
 @pytest.mark.parametrize(
@@ -863,8 +878,12 @@ INCIDENT = ["pupil_exposed", "possibly_illegal", "device", "address", "happened_
         ("harmful_through", INCIDENT),
         ("monitoring", INCIDENT),
         ("bypass", INCIDENT),
-        ("over_blocked", ["device", "address", "needed_for", "happened_at"]),
-        ("advance_notice", ["topic", "teaching_at", "device"]),
+        ("ai_output", INCIDENT),
+        (
+            "over_blocked",
+            ["connection", "device_room", "user_account", "address", "needed_for", "happened_at"],
+        ),
+        ("advance_notice", ["topic", "teaching_at", "device_room"]),
     ],
 )
 def test_each_filtering_problem_asks_its_own_questions(

@@ -59,7 +59,12 @@ def test_the_filtering_flow_shares_with_ict_only_what_names_no_pupil() -> None:
         "topic",
         "teaching_at",
         "happened_at",
+        "device_room",
+        "connection",
     }
+    assert "device" not in shared and "user_account" not in shared  # may name a pupil
+    assert "used_by" not in shared  # a member of staff may be the one a concern is about
+    assert "pupils_saw" not in shared and "exposure_content" not in shared  # about pupils
     assert "device" not in shared and "what_seen" not in shared  # may name a pupil or show it
     assert all(f.spec.shared_with("ict") == () for f in flows.values() if f.id != "filtering")
 

@@ -135,7 +135,9 @@ async def test_the_slash_command_runs_a_filtering_report_in_the_dm(world):
     assert opened and opened[-1].args["users"] == STAFF
     answers = {
         "problem": "over_blocked",
-        "device": "Laptop 7",
+        "connection": "school_wifi",
+        "device_room": "Laptop 7",
+        "user_account": "skip",
         "address": "https://science.example.org/cells",
         "needed_for": "Year 6 science.",
         "happened_at": "today 09:00",

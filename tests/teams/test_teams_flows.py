@@ -79,7 +79,9 @@ async def test_the_filtering_report_with_its_url_defanged(world):
     await world.say(STAFF, "filtering")
     answers: dict[str, Answer] = {
         "problem": "over_blocked",
-        "device": "Laptop 7",
+        "connection": "school_wifi",
+        "device_room": "Laptop 7",
+        "user_account": "skip",
         "address": "https://science.example.org/cells",
         "needed_for": "Year 6 science.",
         "happened_at": "today 09:00",
