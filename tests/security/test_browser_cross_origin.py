@@ -15,9 +15,13 @@ from aiohttp import web
 from playwright.async_api import expect
 
 from bot.words import strings
-from tests.web.browser import Served, Tab, served, sign_in_by_clicking, tab
+from tests.web.browser import Served, Tab, served, served_school, sign_in_by_clicking, tab
 
-__all__ = ["served", "tab"]  # the fixtures, shared with the web chat's browser tests
+__all__ = [
+    "served",
+    "served_school",
+    "tab",
+]  # the fixtures, shared with the web chat's browser tests
 DSL = "a.hartley@example.org"
 
 # The attacker's page: open the bot's socket, ask for the cases, report what came back. It

@@ -5,9 +5,21 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.web.browser import Served, Tab, expect_step, served, sign_in_by_clicking, tab
+from tests.web.browser import (
+    Served,
+    Tab,
+    expect_step,
+    served,
+    served_school,
+    sign_in_by_clicking,
+    tab,
+)
 
-__all__ = ["served", "tab"]  # the fixtures, shared with the web chat's browser tests
+__all__ = [
+    "served",
+    "served_school",
+    "tab",
+]  # the fixtures, shared with the web chat's browser tests
 DSL = "a.hartley@example.org"
 
 

@@ -24,12 +24,13 @@ from tests.web.browser import (
     focused_attribute,
     newest,
     served,
+    served_school,
     sign_in_by_clicking,
     tab,
     type_answer,
 )
 
-__all__ = ["served", "tab"]  # the fixtures (tests/web/browser.py)
+__all__ = ["served", "served_school", "tab"]  # the fixtures (tests/web/browser.py)
 
 # --------------------------------------------------------------------------- helpers
 

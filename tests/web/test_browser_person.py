@@ -13,12 +13,13 @@ from tests.web.browser import (
     focused_attribute,
     newest,
     served,
+    served_school,
     sign_in_by_clicking,
     tab,
     type_answer,
 )
 
-__all__ = ["served", "tab"]  # the fixtures, shared with the other browser tests
+__all__ = ["served", "served_school", "tab"]  # the fixtures, shared with the other browser tests
 
 
 async def to_adult_who(page: Page) -> None:
