@@ -9,7 +9,15 @@ import pytest
 from bot.delivery.messages import Answered
 from tests.support.harness import Chat
 from tests.support.reports import all_reports, answers_of, event_kinds, only_report
-from tests.support.walk import CONCERN_TAIL, STAFF, Answer, start, walk_to_summary
+from tests.support.walk import (
+    CONCERN_TAIL,
+    STAFF,
+    Answer,
+    ChatAsking,
+    start,
+    walk,
+    walk_to_summary,
+)
 
 TAIL_STEPS = list(CONCERN_TAIL)
 BRANCHES: list[tuple[str, dict[str, Answer], list[str], str | None]] = [
@@ -104,6 +112,38 @@ async def test_every_category_is_asked_its_own_questions_and_stored(
         expected = None if value == "skip" else value
         assert stored[step] == (list(value) if isinstance(value, tuple) else expected)
     assert await event_kinds(bot, report) == ["submitted", "alert_raised"]
+
+
+async def test_content_risks_and_the_pupils_hint_use_kcsie_2025s_words(make_bot):
+    # KCSIE 2025 (Part 2) names misinformation, disinformation (including fake news) and
+    # conspiracy theories as a content risk; the pupils hint must not prejudge who did what.
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    await chat.click("no")
+    await chat.click("content")
+    chat.assert_asked("content_kind")
+    labels = {o.value: o.label for o in chat.question.options}
+    assert labels["misinformation"] == (
+        "Misinformation, disinformation (including fake news) or conspiracy theories"
+    )
+    answers = {"content_kind": "misinformation", **CONCERN_TAIL}
+    await walk_to_summary(chat, answers)
+    await chat.click("__submit")
+    report = await only_report(bot)
+    assert (report.category, report.subcategory) == ("content", "misinformation")
+
+    again = Chat(bot, STAFF)
+    await start(again, "concern")
+    await walk(
+        ChatAsking(again),
+        {"immediate_danger": "no", "category": "other", "other_kind": "x", **CONCERN_TAIL},
+        until="pupils",
+        in_order=False,
+    )
+    hint = again.question.hint or ""
+    assert "received the messages" in hint and "may have sent them" in hint
+    assert "victim" not in hint.casefold()
 
 
 async def test_the_image_rules_come_before_anything_else(make_bot):
