@@ -28,15 +28,14 @@ def school_concern(tmp_path: Path, **fields: Any) -> Path:
     return write(folder(tmp_path / "school"), {"extends": "concern", **fields}, "concern.yaml")
 
 
-def refused(tmp_path: Path, data: dict[str, Any], *fragments: str) -> str:
-    """Load a school's file extending the built-in flows, expect it refused naming the file."""
+def refused(tmp_path: Path, data: dict[str, Any]) -> str:
+    """Load a school's file extending the built-in flows, expect it refused naming the file;
+    the refusal's message, for the test to check what it says."""
     path = write(folder(tmp_path / "school"), data, "ours.yaml")
     with pytest.raises(FlowError) as caught:
         load_flows(BUILTIN_FLOWS, path.parent)
     message = str(caught.value)
     assert message.startswith(f"{path}: "), message
-    for fragment in fragments:
-        assert fragment in message, message
     return message
 
 
@@ -109,12 +108,9 @@ def test_what_flows_show_prints_loads_as_the_same_flow(tmp_path: Path) -> None:
 
 
 def test_extends_names_a_flow_of_an_earlier_folder(tmp_path: Path) -> None:
-    refused(
-        tmp_path,
-        {"extends": "concen"},
-        "extends: there is no flow 'concen' to extend",
-        "case_action, case_close",
-    )
+    message = refused(tmp_path, {"extends": "concen"})
+    assert "extends: there is no flow 'concen' to extend" in message
+    assert "case_action, case_close" in message
     with pytest.raises(FlowError, match="there is no flow 'concern' to extend"):
         load_flow(school_concern(tmp_path))  # no flows to extend
 
@@ -127,74 +123,54 @@ def test_a_flow_does_not_extend_one_of_its_own_folder(tmp_path: Path) -> None:
 
 
 def test_a_removed_step_must_exist(tmp_path: Path) -> None:
-    refused(
-        tmp_path,
-        {"extends": "concern", "remove_steps": ["where", "whither"]},
-        "remove_steps[1]: 'concern' has no step 'whither' to remove",
-    )
-    refused(tmp_path, {"extends": "concern", "remove_steps": "where"}, "remove_steps: a list")
+    message = refused(tmp_path, {"extends": "concern", "remove_steps": ["where", "whither"]})
+    assert "remove_steps[1]: 'concern' has no step 'whither' to remove" in message
+    message = refused(tmp_path, {"extends": "concern", "remove_steps": "where"})
+    assert "remove_steps: a list" in message
 
 
 def test_a_new_step_says_where_it_goes(tmp_path: Path) -> None:
-    refused(
-        tmp_path,
-        {"extends": "concern", "steps": [step("where"), house()]},
+    message = refused(tmp_path, {"extends": "concern", "steps": [step("where"), house()]})
+    assert (
         "steps[1] (step 'house'): 'concern' has no step 'house', so this is a new step: say "
-        "where it goes with after: <step id>",
+        "where it goes with after: <step id>"
+    ) in message
+    message = refused(tmp_path, {"extends": "concern", "steps": [house(after="pupil")]})
+    assert "steps[0] (step 'house'): after: 'pupil' is not a step of the flow" in message
+    message = refused(
+        tmp_path, {"extends": "concern", "steps": [house(after="pupils", before="where")]}
     )
-    refused(
-        tmp_path,
-        {"extends": "concern", "steps": [house(after="pupil")]},
-        "steps[0] (step 'house'): after: 'pupil' is not a step of the flow",
-    )
-    refused(
-        tmp_path,
-        {"extends": "concern", "steps": [house(after="pupils", before="where")]},
-        "steps[0] (step 'house'): give after or before, not both",
-    )
+    assert "steps[0] (step 'house'): give after or before, not both" in message
 
 
 def test_a_step_is_given_once_and_not_also_removed(tmp_path: Path) -> None:
-    refused(
-        tmp_path,
-        {"extends": "concern", "steps": [step("where"), step("where", prompt="Where?")]},
-        "steps[1] (step 'where'): the step 'where' is given twice in this file",
+    message = refused(
+        tmp_path, {"extends": "concern", "steps": [step("where"), step("where", prompt="Where?")]}
     )
-    refused(
-        tmp_path,
-        {"extends": "concern", "remove_steps": ["where"], "steps": [step("where")]},
-        "steps[0] (step 'where'): the step 'where' is also in remove_steps",
+    assert "steps[1] (step 'where'): the step 'where' is given twice in this file" in message
+    message = refused(
+        tmp_path, {"extends": "concern", "remove_steps": ["where"], "steps": [step("where")]}
     )
-    refused(tmp_path, {"extends": "concern", "steps": [{"kind": "text"}]}, "steps[0]: each step")
+    assert "steps[0] (step 'where'): the step 'where' is also in remove_steps" in message
+    message = refused(tmp_path, {"extends": "concern", "steps": [{"kind": "text"}]})
+    assert "steps[0]: each step" in message
 
 
 def test_removing_a_step_another_one_needs_is_refused_naming_that_step(tmp_path: Path) -> None:
-    refused(
-        tmp_path,
-        {"extends": "concern", "remove_steps": ["disclosure"]},
-        "(step 'child_words'): when: 'disclosure' is not a step asked before this one",
-    )
+    message = refused(tmp_path, {"extends": "concern", "remove_steps": ["disclosure"]})
+    assert "(step 'child_words'): when: 'disclosure' is not a step asked before this one" in message
 
 
 def test_a_bad_step_in_an_extending_file_is_named(tmp_path: Path) -> None:
-    refused(
-        tmp_path,
-        {"extends": "concern", "steps": [step("where", kind="essay")]},
-        ".kind (step 'where'): Input should be 'choice'",
-    )
-    refused(
-        tmp_path,
-        {"extends": "concern", "colour": "blue"},
-        "colour: unknown field",
-    )
+    message = refused(tmp_path, {"extends": "concern", "steps": [step("where", kind="essay")]})
+    assert ".kind (step 'where'): Input should be 'choice'" in message
+    message = refused(tmp_path, {"extends": "concern", "colour": "blue"})
+    assert "colour: unknown field" in message
 
 
 def test_what_is_checked_of_a_flow_is_checked_of_an_extended_one(tmp_path: Path) -> None:
-    refused(
-        tmp_path,
-        {"extends": "case_close", "remove_steps": ["reasons"]},
-        "a case flow with action: close needs the text step 'reasons'",
-    )
+    message = refused(tmp_path, {"extends": "case_close", "remove_steps": ["reasons"]})
+    assert "a case flow with action: close needs the text step 'reasons'" in message
     base = write(folder(tmp_path / "base"), flow(colour(), tags(when="colour == 'red'")), "t.yaml")
     school = write(folder(tmp_path / "ours"), {"extends": "test", "remove_steps": ["colour"]})
     with pytest.raises(FlowError) as caught:
