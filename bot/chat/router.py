@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import time
 import weakref
@@ -20,31 +19,26 @@ from bot.audit.chat import AuditCommands
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
-    LoadedConversation,
     StaleConversation,
     first_delivery,
     load_conversation,
     save_conversation,
 )
 from bot.chat.people_picker import PeoplePicker, names_in
+from bot.chat.report_filing import ReportFiling
+from bot.chat.turn import TurnContext
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
-from bot.delivery.outbox import enqueue
 from bot.reports import kinds
 from bot.reports.menu import main_menu
 from bot.reports.service import (
-    AnswerRow,
     abandon_report,
-    add_urgent_reasons,
-    open_urgent_report,
-    submit_report,
 )
-from bot.reports.urgency import reasons_text
 from bot.school.config import SchoolConfig
 from bot.training.chat import TrainingCommands
 from bot.words import strings
 from bot.words.vocabulary import DIALOG_WORDS
 from dialogs.datetimes import format_moment
-from dialogs.display import answer_label, asked_before, summary_for
+from dialogs.display import answer_label, asked_before
 from dialogs.engine import Dialog, Reply, Turn
 from dialogs.loader import Flow
 from dialogs.prompts import Prompt
@@ -55,17 +49,6 @@ _START = "start:"
 _HELP = {"__help", *strings.HELP_WORDS}
 _CASES = {"__cases", *strings.CASES_WORDS}
 _MINE = {"__mine", *strings.MINE_WORDS}
-
-
-@dataclass
-class _TurnContext:
-    """What one turn works with: its transaction, the conversation, the message and the time."""
-
-    session: AsyncSession
-    loaded: LoadedConversation
-    inbound: Inbound
-    now: datetime
-    queued: bool = False  # something for the outbox: wake the dispatcher after the commit
 
 
 @dataclass(frozen=True)
@@ -123,6 +106,7 @@ class Router:
         )
         self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
         self.desk = desk
+        self.filing = ReportFiling(cipher=cipher, desk=desk)
         self.cases = cases
         self.audits = audits
         self.training = training
@@ -170,7 +154,7 @@ class Router:
                 user_email=inbound.user.email,
                 now=now,
             )
-            context = _TurnContext(session, loaded, inbound, now)
+            context = TurnContext(session, loaded, inbound, now)
             idle = now - loaded.row.updated_at if loaded.row.version else timedelta(0)
             replies = await self._turn(context, idle=idle)
             if loaded.doc.dialog is not None:  # a new dialog: Send now belongs to its summary
@@ -185,7 +169,7 @@ class Router:
             self.wake()
         return replies
 
-    async def _turn(self, context: _TurnContext, *, idle: timedelta) -> list[Outbound]:
+    async def _turn(self, context: TurnContext, *, idle: timedelta) -> list[Outbound]:
         doc, inbound = context.loaded.doc, context.inbound
         if inbound.value and inbound.value.startswith("case:"):
             replies, queued = await self.cases.on_button(
@@ -243,7 +227,7 @@ class Router:
             return [*done, *prefix, *after]
         return [*done, *prefix, *await self._after(context, dialog, turn)]
 
-    async def _after(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
+    async def _after(self, context: TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
         """Act on what the dialog did: open the urgent record, file, or discard the draft."""
         doc, inbound, now = context.loaded.doc, context.inbound, context.now
         email = inbound.user.email
@@ -265,9 +249,9 @@ class Router:
                 *(cases.resume_paused(context.loaded) or self._menu(inbound, again=True)),
             ]
         if turn.new_urgent_reasons:
-            await self._mark_urgent(context, dialog, turn)
+            await self.filing.mark_urgent(context, dialog, turn)
         if doc.report_id is not None and turn.outcome == "continue":
-            context.queued |= await self._allegation_so_far(context, dialog, turn)
+            context.queued |= await self.filing.allegation_so_far(context, dialog, turn)
         if turn.outcome == "cancelled":
             if doc.report_id is not None:
                 await abandon_report(
@@ -276,107 +260,13 @@ class Router:
             doc.dialog, doc.report_id = None, None
             return [*turn.prompts, *self._menu(inbound, again=True)]
         if turn.outcome == "completed":
-            await self._submit(context, dialog, turn)
+            await self.filing.submit(context, dialog, turn)
             doc.dialog, doc.report_id = None, None
             return []  # the confirmation, then the menu, come through the outbox
         doc.dialog = turn.state.to_json()
         return [*turn.prompts]
 
-    async def _mark_urgent(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> None:
-        """An answer made the report urgent: store it at once (or add the new reason to the one
-        stored), start its alerts (or refresh the cards already sent), and tell the reporter."""
-        doc, now, email = context.loaded.doc, context.now, context.inbound.user.email
-        report = None
-        if doc.report_id is not None:
-            report = await add_urgent_reasons(
-                context.session,
-                report_id=doc.report_id,
-                reasons=turn.new_urgent_reasons,
-                actor_email=email,
-                now=now,
-            )
-        first = report is None
-        if report is None:
-            report = await open_urgent_report(
-                context.session,
-                cipher=self.cipher,
-                flow=dialog.spec,
-                reporter_email=email,
-                channel=context.inbound.channel,
-                answers=turn.answers(dialog),
-                reasons=turn.state.urgent_reasons,
-                now=now,
-            )
-            doc.report_id = report.id
-            log.warning("urgent report opened report_id=%s", report.id)
-        await self.desk.raise_alert(context.session, report=report, now=now)
-        context.queued = True
-        template = strings.URGENT_NOW if first else strings.URGENT_ALSO
-        reasons = report.urgent_reasons if first else turn.new_urgent_reasons
-        said = Notice(template.format(reasons=reasons_text(reasons or [])), "urgent")
-        # After the flow's advice (what to do now comes first), before the next question.
-        asked = [i for i, prompt in enumerate(turn.prompts) if not isinstance(prompt, Notice)]
-        turn.prompts.insert(asked[0] if asked else len(turn.prompts), said)
-
-    async def _allegation_so_far(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> bool:
-        """An urgent report already alerted the team: the moment it is known to be about an
-        adult at school (and whom), the team's cards are taken back and the head is told."""
-        answers = turn.answers(dialog)
-        said = {k: answers.get(k) for k in ("about_adult", "adult_is_head", "adult_who")}
-        seen = hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
-        extra, report_id = context.loaded.doc.extra, context.loaded.doc.report_id
-        if report_id is None or said["about_adult"] is None or extra.get("allegation_seen") == seen:
-            return False
-        extra["allegation_seen"] = seen
-        queued = await self.desk.allegation_known(
-            context.session,
-            report_id=report_id,
-            answers=answers,
-            now=context.now,
-        )
-        return queued > 0
-
-    async def _submit(self, context: _TurnContext, dialog: Dialog, turn: Turn) -> None:
-        """File the report and queue its alerts and the reporter's confirmation, in the turn's
-        transaction. The confirmation is an outbox row like an alert (retried until the channel
-        has it, delivered once), not a reply of this turn: a reply that fails to arrive after
-        the commit would leave a reporter with no reference, wondering whether to send again."""
-        summary = summary_for(dialog, turn.state)
-        rows = [
-            AnswerRow(row.step_id, dialog.spec.step(row.step_id).prompt, row.label, row.value)
-            for row in summary.rows
-        ]
-        filed = await submit_report(
-            context.session,
-            cipher=self.cipher,
-            flow=dialog.spec,
-            reporter_email=context.inbound.user.email,
-            channel=context.inbound.channel,
-            answers=turn.answers(dialog),
-            rows=rows,
-            signals=turn.state.signals,
-            urgent_reasons=turn.state.urgent_reasons,
-            report_id=context.loaded.doc.report_id,
-            now=context.now,
-        )
-        report = filed.report
-        for filed_report in (report, filed.linked):
-            if filed_report is not None:
-                await self.desk.raise_alert(context.session, report=filed_report, now=context.now)
-        await enqueue(
-            context.session,
-            report_id=report.id,
-            emails=[report.reporter_email],
-            channels=[report.channel],
-            kind="receipt",
-            level=0,
-            now=context.now,
-        )
-        context.loaded.doc.last_reference = report.reference
-        context.queued = True
-        log.info("report submitted report_id=%s kind=%s", report.id, report.kind)
-
-    async def _idle(self, context: _TurnContext) -> list[Outbound]:
+    async def _idle(self, context: TurnContext) -> list[Outbound]:
         """No report under way: start one, show help, the cases or my reports, or the menu."""
         inbound = context.inbound
         command = " ".join((inbound.value or inbound.text or "").strip().casefold().split())
