@@ -11,12 +11,12 @@ import yaml
 
 from dialogs.loader import (
     BUILTIN_FLOWS,
-    CASE_ACTION_STEPS,
     FlowError,
     case_flow,
     load_flow,
     load_flows,
 )
+from dialogs.purposes import CASE_ACTION_STEPS
 from tests.dialogs.flow_files import assert_refused, colour, flow, step, write
 
 

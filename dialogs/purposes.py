@@ -1,0 +1,144 @@
+"""What the bot reads from a flow, by its purpose, checked when the flow is loaded: the steps a
+case flow's action records, the shape an audit's results are read in, and the options that make
+a report an image case. A flow that lacks what the bot will read is refused at start, naming
+the file and the step, not after someone has filled it in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dialogs.errors import FlowError
+from dialogs.model import CaseAction, FlowSpec, StepKind
+
+# The shape of an audit flow (purpose: audit), which the audit's results are read by.
+AUDIT_COMMENT_SUFFIX = "_comment"
+AUDIT_NEEDS_STEP = "training_needs"
+# What the bot reads from the answers of each case flow (purpose: case), by its action: step id
+# -> (kind, whether the bot needs its answer, so it is asked every time and must be answered).
+CASE_ACTION_STEPS: dict[CaseAction, dict[str, tuple[StepKind, bool]]] = {
+    "note": {"note": ("text", True)},
+    "action": {
+        "action": ("choice", True),
+        "details": ("text", True),
+        "done_at": ("datetime", True),
+    },
+    "close": {
+        "referral_criteria": ("multi_choice", False),
+        "decision": ("choice", True),
+        "outcome": ("text", True),
+        "reasons": ("text", True),
+    },
+    "reopen": {"reason": ("text", True)},
+}
+# The context a case flow is started with: whether the case is a nude or semi-nude image case.
+CASE_CONTEXT = {"image_case"}
+
+
+def check_image_cases(path: Path, spec: FlowSpec) -> None:
+    """A report keeps only the value of its category and subcategory, so one value cannot be an
+    image case in one step and not in another that records the same."""
+    flags: dict[tuple[str, str], tuple[bool, str]] = {}
+    for position, step in enumerate(spec.steps):
+        if step.records not in {"category", "subcategory"}:
+            continue
+        for option in step.options:
+            key = (step.records, option.value)
+            earlier = flags.setdefault(key, (option.image_case, step.id))
+            if earlier[0] != option.image_case:
+                here, there = ("marked", "is not") if option.image_case else ("not marked", "is")
+                raise FlowError(
+                    f"{path}: steps[{position}] (step {step.id!r}): the option {option.value!r} "
+                    f"is {here} image_case here but {there} in step {earlier[1]!r}, which "
+                    f"records the same {step.records}: a report keeps only the value, so mark "
+                    "both or neither"
+                )
+
+
+def check_case(path: Path, spec: FlowSpec) -> None:
+    """A case flow asks what the bot reads for its action (CASE_ACTION_STEPS), and its context
+    is only what the bot gives a case flow."""
+    assert spec.action is not None  # FlowSpec requires it of a case flow
+    unknown = [name for name in spec.context if name not in CASE_CONTEXT]
+    if unknown:
+        raise FlowError(
+            f"{path}: context: a case flow is given only {', '.join(sorted(CASE_CONTEXT))}, "
+            f"not {', '.join(unknown)}"
+        )
+    for step_id, (kind, needed) in CASE_ACTION_STEPS[spec.action].items():
+        if not spec.has_step(step_id):
+            if not needed:
+                continue
+            raise FlowError(
+                f"{path}: steps: a case flow with action: {spec.action} needs the {kind} step "
+                f"{step_id!r} (the bot records its answer)"
+            )
+        step, position = spec.step(step_id), spec.index(step_id)
+        where = f"{path}: steps[{position}].{{field}} (step {step_id!r})"
+        if step.kind != kind:
+            raise FlowError(
+                where.format(field="kind")
+                + f": for action: {spec.action} it must be a {kind} step, not {step.kind}"
+            )
+        if needed and not step.required:
+            raise FlowError(
+                where.format(field="required")
+                + f": for action: {spec.action} it must be answered (required: true)"
+            )
+        if needed and step.when is not None:
+            raise FlowError(
+                where.format(field="when")
+                + f": for action: {spec.action} it must be asked every time (no when)"
+            )
+
+
+def check_audit(path: Path, spec: FlowSpec) -> None:
+    """An audit flow: yes/no questions, each optionally followed by its `<id>_comment` text
+    step, and last the optional text step `training_needs`. Its results are read that way."""
+    steps = spec.steps
+    if not any(step.kind == "yes_no" for step in steps):
+        raise FlowError(f"{path}: steps: an audit flow needs at least one yes_no step (a question)")
+    for position, step in enumerate(steps):
+        if not step.id.endswith(AUDIT_COMMENT_SUFFIX):
+            continue
+        where = f"{path}: steps[{position}].{{field}} (step {step.id!r})"
+        stem = step.id.removesuffix(AUDIT_COMMENT_SUFFIX)
+        previous = steps[position - 1] if position > 0 else None
+        if previous is None or previous.id != stem or previous.kind != "yes_no":
+            raise FlowError(
+                where.format(field="id")
+                + f": in an audit flow a '{AUDIT_COMMENT_SUFFIX}' step comments on the yes_no "
+                f"step just before it, which must be {stem!r}"
+            )
+        if step.kind != "text":
+            raise FlowError(
+                where.format(field="kind")
+                + f": a comment step of an audit flow must be a text step, not {step.kind}"
+            )
+        if step.required:
+            raise FlowError(
+                where.format(field="required")
+                + ": a comment step of an audit flow must be optional (required: false)"
+            )
+        if previous.when is not None and step.when is None:
+            raise FlowError(
+                where.format(field="when")
+                + f": its question {stem!r} is not always asked, so the comment needs a `when` "
+                "too (or it could be asked without its question)"
+            )
+    last, position = steps[-1], len(steps) - 1
+    if not spec.has_step(AUDIT_NEEDS_STEP):
+        raise FlowError(
+            f"{path}: steps: an audit flow must end with the text step {AUDIT_NEEDS_STEP!r} "
+            "(required: false), which asks what training people would like"
+        )
+    if last.id != AUDIT_NEEDS_STEP:
+        index = spec.index(AUDIT_NEEDS_STEP)
+        raise FlowError(
+            f"{path}: steps[{index}] (step {AUDIT_NEEDS_STEP!r}): it must be the last step "
+            "of an audit flow"
+        )
+    where = f"{path}: steps[{position}].{{field}} (step {AUDIT_NEEDS_STEP!r})"
+    if last.kind != "text":
+        raise FlowError(where.format(field="kind") + f": it must be a text step, not {last.kind}")
+    if last.required:
+        raise FlowError(where.format(field="required") + ": it must be optional (required: false)")
