@@ -205,7 +205,8 @@ class CaseCommands:
             )
         except cases.NotAllowed:
             return [Notice(strings.NOT_ALLOWED, "error")]
-        # The steps read here are checked by the loader for each action (CASE_ACTION_STEPS).
+        # The steps read here are checked when the flow loads, for each action
+        # (CASE_ACTION_STEPS in dialogs/purposes.py).
         answers: dict[str, Any] = turn.answers(dialog)
         action = dialog.spec.action
         if action == "note":
@@ -289,7 +290,7 @@ class CaseCommands:
         return [Notice(strings.NOT_ON_TEAMS.format(names=", ".join(names)), "warning")]
 
     def handles_cases(self, email: str) -> bool:
-        return use_cases.handles_cases(self.desk.school, email)
+        return self.desk.school.handles_cases(email)
 
     async def waiting_notice(self, session: AsyncSession, email: str) -> list[Outbound]:
         """On opening the chat: how many cases this person could acknowledge, if any."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.reports.subjects import Subjects
-from bot.school.config import HANDLER_ROLES, EscalationPlan, Role, SchoolConfig
+from bot.school.config import EscalationPlan, Role, SchoolConfig
 from storage.models import Report
 
 # The level of the one card update that tells someone a case was passed on (updates that carry
@@ -61,7 +61,7 @@ def may_handle(school: SchoolConfig, email: str, report: Report, plan: AlertPlan
         return False
     if report.allegation:
         return person.email in plan.everyone
-    return any(person.has_role(role) for role in HANDLER_ROLES)
+    return person.handles_cases
 
 
 def kept_out(report: Report, plan: AlertPlan, email: str) -> bool:

@@ -30,7 +30,7 @@ from bot.cases.export import (
 )
 from bot.cases.keys import case_key
 from bot.cases.recipients import may_handle
-from bot.school.config import HANDLER_ROLES, Person, SchoolConfig
+from bot.school.config import HANDLER_ROLES, Person
 from storage.models import Report
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "case_key",
     "chronology_attachment",
     "filename",
-    "handles_cases",
     "to_csv",
     "to_html",
     "visible_open_cases",
@@ -94,7 +93,7 @@ class CaseUseCases:
         )
 
     def handles_cases(self, email: str) -> bool:
-        return handles_cases(self.desk.school, email)
+        return self.desk.school.handles_cases(email)
 
     def handlers(self) -> list[Person]:
         """The DSL, deputies and headteacher: who is alerted and handles cases."""
@@ -107,11 +106,6 @@ class CaseUseCases:
             return 0
         visible = await visible_open_cases(session, self.desk, email)
         return sum(1 for r in visible if r.case_status == "open")
-
-
-def handles_cases(school: SchoolConfig, email: str) -> bool:
-    person = school.person(email)
-    return person is not None and any(person.has_role(role) for role in HANDLER_ROLES)
 
 
 async def visible_open_cases(session: AsyncSession, desk: AlertDesk, email: str) -> list[Report]:

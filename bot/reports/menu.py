@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.delivery.messages import Option, Question
-from bot.school.config import HANDLER_ROLES, SchoolConfig
+from bot.school.config import SchoolConfig
 from bot.words import strings
 from dialogs.loader import Flow
 
@@ -19,8 +19,7 @@ def main_menu(
     """The menu for this person: a button per kind of report, their cases if they handle them."""
     text = strings.MENU_AGAIN if again else strings.MENU.format(name=name or "there")
     options = [Option(f"{START}{f.id}", f.spec.title) for f in flows if f.spec.purpose == "report"]
-    person = school.person(email)
-    if person is not None and any(person.has_role(role) for role in HANDLER_ROLES):
+    if school.handles_cases(email):
         options.append(Option("__cases", strings.OPEN_CASES_OPTION))
     options += [
         Option("__mine", strings.MY_REPORTS_OPTION),

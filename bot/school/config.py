@@ -92,6 +92,11 @@ class Person(_Model):
         return Role(role) in self.roles
 
     @property
+    def handles_cases(self) -> bool:
+        """The DSL, a deputy or the headteacher: alerted first, and may act on cases."""
+        return any(self.has_role(role) for role in HANDLER_ROLES)
+
+    @property
     def is_safeguarding_lead(self) -> bool:
         """DSL or deputy DSL."""
         return Role.DSL in self.roles or Role.DEPUTY_DSL in self.roles
@@ -335,6 +340,11 @@ class SchoolConfig(_Model):
     def person(self, email: str) -> Person | None:
         """The person with this e-mail address (any case), if any."""
         return self._by_email.get(email.strip().lower())
+
+    def handles_cases(self, email: str) -> bool:
+        """Whether this address is the DSL's, a deputy's or the headteacher's."""
+        person = self.person(email)
+        return person is not None and person.handles_cases
 
     def people_with(self, *roles: Role | str) -> list[Person]:
         """Everyone with at least one of `roles`, in file order."""

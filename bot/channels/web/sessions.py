@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases.use_cases import HANDLER_ROLES
 from bot.channels.web import auth
 from bot.school.config import Person, SchoolConfig
 from storage.models import WebSession
@@ -50,8 +49,7 @@ class WebSessions:
 
     def idle_limit(self, person: Person) -> timedelta:
         """The DSL, deputies and head see every case: their sign-in ends sooner."""
-        handles_cases = any(role in person.roles for role in HANDLER_ROLES)
-        return self.idle_dsl if handles_cases else self.idle_staff
+        return self.idle_dsl if person.handles_cases else self.idle_staff
 
     async def start(self, person: Person, *, replacing: str | None = None) -> str:
         """A new session for `person`; returns the token for the cookie. The browser's previous
