@@ -1,5 +1,6 @@
 """What a report flow's turn does to the record: open the urgent report the moment an answer
-makes it urgent, take the alerts back from whoever an allegation turns out to be about, and
+makes it urgent (and file the linked concern the moment material is said to be possibly
+illegal), take the alerts back from whoever an allegation turns out to be about, and
 file the finished report with its alerts and the reporter's confirmation, all in the turn's
 transaction (the router commits it)."""
 
@@ -13,7 +14,13 @@ from bot.cases.alerts import AlertDesk
 from bot.chat.turn import TurnContext
 from bot.delivery.messages import Notice
 from bot.delivery.outbox import enqueue
-from bot.reports.service import AnswerRow, add_urgent_reasons, open_urgent_report, submit_report
+from bot.reports.service import (
+    AnswerRow,
+    add_urgent_reasons,
+    file_linked_concern,
+    open_urgent_report,
+    submit_report,
+)
 from bot.reports.urgency import reasons_text
 from bot.words import strings
 from dialogs.display import summary_for
@@ -58,6 +65,16 @@ class ReportFiling:
             doc.report_id = report.id
             log.warning("urgent report opened report_id=%s", report.id)
         await self.desk.raise_alert(context.session, report=report, now=now)
+        if "possibly_illegal" in turn.new_signals and report.linked_report_id is None:
+            linked = await file_linked_concern(
+                context.session,
+                cipher=self.cipher,
+                source=report,
+                document={"answers": turn.answers(dialog), "rows": []},
+                now=now,
+            )
+            if linked is not None:
+                await self.desk.raise_alert(context.session, report=linked, now=now)
         context.queued = True
         template = strings.URGENT_NOW if first else strings.URGENT_ALSO
         reasons = report.urgent_reasons if first else turn.new_urgent_reasons

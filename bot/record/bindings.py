@@ -24,6 +24,7 @@ BOUND_KINDS = (
     "urgent_opened",
     "urgent_reason_added",
     "submitted",
+    "answers_completed",  # the report a linked concern was filed from was finished
     "report_bound",  # a report stored before bindings, vouched for as it was then
     "report_resealed",  # rotate-key sealed its answers again under a new key
 )

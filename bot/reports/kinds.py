@@ -28,7 +28,8 @@ class Kind:
         tells_ict: the ICT contacts are told too (a card without pupil details), once the
             report is complete; the DSL team is always told.
         possibly_illegal_also_filed_as: a `possibly_illegal` signal in this kind's flow files
-            a linked, urgent report of this kind as well (None: nothing more is filed).
+            a linked, urgent report of this kind as well, the moment the answer is given
+            (None: nothing more is filed).
     """
 
     id: str

@@ -133,13 +133,39 @@ async def submit_report(
         detail=detail,
     )
     linked = None
-    known = kinds.find(report.kind)
-    also_filed_as = known.possibly_illegal_also_filed_as if known else None
-    if "possibly_illegal" in signals and also_filed_as is not None:
-        linked = await _file_linked_concern(
-            session, cipher=cipher, source=report, kind=also_filed_as, document=document, now=now
+    if "possibly_illegal" in signals:
+        linked = await file_linked_concern(
+            session, cipher=cipher, source=report, document=document, now=now
         )
     return Filed(report, linked)
+
+
+async def file_linked_concern(
+    session: AsyncSession,
+    *,
+    cipher: Cipher,
+    source: Report,
+    document: dict[str, Any],
+    now: datetime,
+) -> Report | None:
+    """Possibly illegal material behind a report of a kind that says so (a filtering failure)
+    is a safeguarding concern too: file it, linked, the moment the answer is given, so that a
+    reporter who stops half-way leaves the DSL the concern. Filed once: when the source is
+    finished, the concern already filed gets the finished answers instead of a twin.
+
+    None when the source's kind files nothing more.
+    """
+    if source.linked_report_id is not None:
+        return await _complete_linked_concern(
+            session, cipher=cipher, source=source, document=document, now=now
+        )
+    known = kinds.find(source.kind)
+    also_filed_as = known.possibly_illegal_also_filed_as if known else None
+    if also_filed_as is None:
+        return None
+    return await _file_linked_concern(
+        session, cipher=cipher, source=source, kind=also_filed_as, document=document, now=now
+    )
 
 
 async def abandon_report(
@@ -288,6 +314,32 @@ async def _file_linked_concern(
             "from_filtering_report": source.id,
             BINDING: binding_of(concern),
         },
+    )
+    return concern
+
+
+async def _complete_linked_concern(
+    session: AsyncSession,
+    *,
+    cipher: Cipher,
+    source: Report,
+    document: dict[str, Any],
+    now: datetime,
+) -> Report | None:
+    """The source was finished: its concern, filed when the answer was given, is sealed again
+    with the finished answers (its own copy), and the log binds the new bytes."""
+    concern = await session.get(Report, source.linked_report_id)
+    if concern is None:
+        return None
+    cipher.seal(concern, "answers_enc", document)
+    concern.updated_at = now
+    await record_event(
+        session,
+        kind="answers_completed",
+        at=now,
+        actor_email=source.reporter_email,
+        report_id=concern.id,
+        detail={"from_report": source.id, BINDING: binding_of(concern)},
     )
     return concern
 
