@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -34,6 +34,9 @@ class DialogState:
     confirming_cancel: bool = False
     context: dict[str, str] = field(default_factory=dict)
     turn: int = 0  # raised with each new question: the <turn> of its click token
+    # The report whose offer started this dialog (its reference): the two are linked when this
+    # one is sent. Kept here so that it ends with the dialog.
+    linked_to: str | None = None
 
     @property
     def where(self) -> str:
@@ -64,6 +67,7 @@ class DialogState:
             "confirming_cancel": self.confirming_cancel,
             "context": dict(self.context),
             "turn": self.turn,
+            "linked_to": self.linked_to,
         }
 
     @classmethod
@@ -79,6 +83,7 @@ class DialogState:
             confirming_cancel=bool(data.get("confirming_cancel", False)),
             context=dict(data.get("context") or {}),
             turn=int(data.get("turn") or 0),
+            linked_to=data.get("linked_to"),
         )
 
 
@@ -138,12 +143,22 @@ class Dialog:
         # "change 2", "change what happened": one word, then the row's number or label
         self._change_prefixes = tuple(f"{word} " for word in sorted(words.change_words))
 
-    def start(self, context: dict[str, str] | None = None, *, turn: int = 1) -> Turn:
+    def start(
+        self,
+        context: dict[str, str] | None = None,
+        *,
+        turn: int = 1,
+        answers: Mapping[str, Any] | None = None,
+    ) -> Turn:
         """Begin the flow; `context` gives the values its `context` names stand for.
 
         `turn` numbers its first question: above every token the conversation has given out
         (bot/chat/conversations.py `ConversationDoc.next_turn`), so that no button of an
         earlier dialog can be taken for one of this one.
+
+        `answers` are filled in before the first question (another report's, when its offer
+        is taken): each as if given in the flow's order, with its effects, so it is not asked
+        but shows on the summary to change. One the flow could not take is left out and asked.
         """
         given = dict(context or {})
         if set(given) != set(self.spec.context):
@@ -151,9 +166,26 @@ class Dialog:
         state = DialogState(
             flow_id=self.spec.id, flow_version=self.spec.version, step=None, context=given
         )
+        notices: list[Notice] = []
+        signals: list[str] = []
+        reasons: list[str] = []
+        filled = answers or {}
+        for step in self.spec.steps:
+            value = filled.get(step.id)
+            if value is None or not self._still_valid(step.id, value):
+                continue
+            if step.max_length is not None and len(str(value)) > step.max_length:
+                continue
+            state.answers[step.id] = value
+            state.history.append(step.id)
+            said, new_signals, new_reasons = self._effects(state, step)
+            notices += said
+            signals += new_signals
+            reasons += new_reasons
         state.step = self._next_step(state, after=None)
         state.turn = turn
-        return Turn(state, [Notice(self.spec.intro, "info"), *self._ask(state)])
+        prompts = [Notice(self.spec.intro, "info"), *notices, *self._ask(state)]
+        return Turn(state, prompts, new_signals=signals, new_urgent_reasons=reasons)
 
     def resume(self, data: dict[str, Any]) -> DialogState:
         """Rebuild a saved state, mending it if the flow file changed since it was saved."""

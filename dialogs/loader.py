@@ -14,6 +14,7 @@ from dialogs.conditions import Answers, Condition, ConditionError, parse_conditi
 from dialogs.effective import extend, spec_yaml
 from dialogs.errors import FlowError as FlowError
 from dialogs.model import CaseAction, FlowSpec, StepSpec
+from dialogs.offers import check_offers
 from dialogs.purposes import check_audit, check_case, check_image_cases
 
 BUILTIN_FLOWS = Path(__file__).parent / "flows"
@@ -28,6 +29,7 @@ class Flow:
     source: Path
     conditions: dict[str, Condition]  # step id -> its `when`
     effects: dict[tuple[str, int], Condition]  # (step id, effect index) -> its `when`
+    offer: Condition | None = None  # the `when` of the flow's offer, if it has one
 
     @property
     def id(self) -> str:
@@ -58,6 +60,7 @@ def load_flows(*folders: Path | None) -> dict[str, Flow]:
             here[flow.id] = path
             flows[flow.id] = flow
         _check_case_actions(earlier, flows)
+    check_offers({flow.id: (flow.spec, flow.source) for flow in flows.values()})
     return flows
 
 
@@ -180,12 +183,19 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
             condition = _condition(f"{where}: on_answer[{index}].when", effect.when, own)
             effects[(step.id, index)] = _live_answers_only(condition, conditions)
         seen[step.id] = step
+    offer = None
+    if spec.offer is not None:
+        offer = _condition(f"{path}: offer.when", spec.offer.when, seen)
+        offer = _live_answers_only(offer, conditions)
+        for target, source in spec.offer.carry.items():
+            if source not in seen:
+                raise FlowError(f"{path}: offer.carry.{target}: {source!r} is not a step of it")
     check_image_cases(path, spec)
     if spec.purpose == "audit":
         check_audit(path, spec)
     if spec.purpose == "case":
         check_case(path, spec)
-    return Flow(spec=spec, source=path, conditions=conditions, effects=effects)
+    return Flow(spec=spec, source=path, conditions=conditions, effects=effects, offer=offer)
 
 
 def _check_meaning(where: str, spec: FlowSpec, step: StepSpec) -> None:

@@ -81,6 +81,25 @@ class StepSpec(_Strict):
         return options
 
 
+class OfferSpec(_Strict):
+    """What a report flow offers in the reporter's confirmation when `when` holds on the sent
+    answers: to start another report flow (`flow`) with some answers filled in, linked to the
+    report just sent. The reporter sees `text`, and a button labelled `label`.
+
+    `carry`: the other flow's step id -> this flow's step whose answer it takes (left out when
+    not answered, or not an answer the other step can take). `given`: the other flow's step id
+    -> a fixed value. The reporter can change any of them at the summary; a step not filled in
+    is asked as usual, so the first question (immediate danger) is always asked.
+    """
+
+    when: str
+    flow: str = Field(pattern=_ID_PATTERN)
+    text: str = Field(min_length=1)
+    label: str = Field(min_length=1, max_length=75)
+    carry: dict[str, str] = Field(default_factory=dict)
+    given: dict[str, str] = Field(default_factory=dict)
+
+
 class FlowSpec(_Strict):
     id: str = Field(pattern=_ID_PATTERN)
     version: int = Field(ge=1)
@@ -97,11 +116,19 @@ class FlowSpec(_Strict):
     # A case flow's action (purpose: case only): what completing it does to the case.
     action: CaseAction | None = None
     steps: tuple[StepSpec, ...] = Field(min_length=1)
+    # A report flow's offer to start another report, linked, once this one is sent.
+    offer: OfferSpec | None = None
 
     @model_validator(mode="after")
     def _kind_for_reports(self) -> FlowSpec:
         if self.purpose == "report" and self.report_kind is None:
             raise ValueError("a report flow needs report_kind: concern or filtering")
+        return self
+
+    @model_validator(mode="after")
+    def _offer_for_reports(self) -> FlowSpec:
+        if self.offer is not None and self.purpose != "report":
+            raise ValueError("offer is only for report flows (purpose: report)")
         return self
 
     @model_validator(mode="after")

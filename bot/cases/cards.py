@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from bot.cases import recipients
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
 from bot.reports import kinds, subjects
-from bot.reports.menu import main_menu
+from bot.reports.menu import OFFER, main_menu
 from bot.reports.service import read_answers
 from bot.reports.urgency import title_prefix, urgency_label
 from bot.school.config import Contact, SchoolConfig
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from dialogs.loader import Flow
+from dialogs.model import OfferSpec
 from storage.crypto import Cipher
 from storage.models import Outbox, Report
 
@@ -31,7 +32,7 @@ class CardMaker:
     ) -> list[Outbound]:
         """The messages one outbox row delivers (`linked`: the concern filed with a report)."""
         if row.kind == "receipt":
-            return self.receipt(report, linked)
+            return self.receipt(report, linked, offer=await self.offer_for(report))
         if row.kind == "seen":
             who = self.name(report.acknowledged_by)
             at = self._when(report.acknowledged_at)
@@ -62,15 +63,32 @@ class CardMaker:
         title = strings.PASSED_ON_TITLE.format(reference=report.reference or "")
         return Card(card_id=f"case-{report.id}", title=title, text=strings.PASSED_ON)
 
-    def receipt(self, report: Report, linked: Report | None) -> list[Outbound]:
-        """The reporter's confirmation: the reference, what to do now if urgent, then the menu."""
+    def receipt(
+        self, report: Report, linked: Report | None, *, offer: OfferSpec | None = None
+    ) -> list[Outbound]:
+        """The reporter's confirmation: the reference, what to do now if urgent, what it is
+        linked to, then the menu (led by the flow's offer, when it makes one)."""
         template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
         replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
         if linked is not None:
-            text = strings.LINKED_CONCERN.format(reference=linked.reference)
-            replies.append(Notice(text, "warning"))
+            filed_with = linked.id > report.id and linked.subcategory == "possibly_illegal"
+            text = strings.LINKED_CONCERN if filed_with else strings.LINKED_REPORT
+            replies.append(Notice(text.format(reference=linked.reference), "warning"))
         menu = main_menu(self.school, self.flows.values(), report.reporter_email, again=True)
+        if offer is not None:
+            replies.append(Notice(offer.text, "guidance"))
+            taken = Option(f"{OFFER}{report.reference}", offer.label)
+            menu = replace(menu, options=(taken, *menu.options))
         return [*replies, menu]
+
+    async def offer_for(self, report: Report) -> OfferSpec | None:
+        """The offer of the flow a report was sent with, when its answers call for it and the
+        report is not linked to another yet."""
+        flow = self.flows.get(report.flow_id or "")
+        if flow is None or flow.offer is None or report.linked_report_id is not None:
+            return None
+        answers = (await read_answers(cipher=self.cipher, report=report))["answers"]
+        return flow.spec.offer if flow.offer.evaluate(answers) else None
 
     def case_card(
         self, report: Report, rows: list[dict[str, Any]], *, level: int = 0, details: bool = False

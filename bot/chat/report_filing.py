@@ -9,16 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
 
 from bot.cases.alerts import AlertDesk
 from bot.chat.turn import TurnContext
-from bot.delivery.messages import Notice
+from bot.delivery.messages import Notice, Outbound
 from bot.delivery.outbox import enqueue
 from bot.reports.service import (
     AnswerRow,
     add_urgent_reasons,
     file_linked_concern,
     open_urgent_report,
+    read_answers,
     submit_report,
 )
 from bot.reports.urgency import reasons_text
@@ -26,6 +31,7 @@ from bot.words import strings
 from dialogs.display import summary_for
 from dialogs.engine import Dialog, Turn
 from storage.crypto import Cipher
+from storage.models import Report
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +39,49 @@ log = logging.getLogger(__name__)
 class ReportFiling:
     """The report-side effects of the router's turns."""
 
-    def __init__(self, *, cipher: Cipher, desk: AlertDesk) -> None:
+    def __init__(self, *, cipher: Cipher, desk: AlertDesk, dialogs: Mapping[str, Dialog]) -> None:
         self.cipher = cipher
         self.desk = desk
+        self.dialogs = dialogs
+
+    async def take_offer(self, context: TurnContext, reference: str) -> tuple[list[Outbound], bool]:
+        """A confirmation's offer was pressed (a report flow's `offer:`): start the flow it
+        offers with the sent report's answers filled in, to be linked to it when sent. Only
+        the reporter's own report, only while it is linked to nothing and its answers still
+        call for it; otherwise a notice says why and nothing starts. Returns the replies, and
+        whether it started."""
+        session, email = context.session, context.inbound.user.email
+        source = await session.scalar(select(Report).where(Report.reference == reference))
+        if source is None or source.reporter_email != email:
+            return [Notice(strings.OFFER_NOT_YOURS, "warning")], False
+        if source.linked_report_id is not None:
+            linked = await session.get(Report, source.linked_report_id)
+            taken = linked.reference if linked is not None else ""
+            return [Notice(strings.OFFER_TAKEN.format(reference=taken), "info")], False
+        source_dialog = self.dialogs.get(source.flow_id or "")
+        flow = source_dialog.flow if source_dialog is not None else None
+        offer = flow.spec.offer if flow is not None else None
+        answers = (await read_answers(cipher=self.cipher, report=source))["answers"]
+        if (
+            flow is None
+            or offer is None
+            or flow.offer is None
+            or not flow.offer.evaluate(answers)
+            or offer.flow not in self.dialogs
+        ):
+            return [Notice(strings.OFFER_GONE, "info")], False
+        filled: dict[str, Any] = {
+            target: answers[step] for target, step in offer.carry.items() if step in answers
+        }
+        filled.update(offer.given)
+        dialog = self.dialogs[offer.flow]
+        turn = dialog.start(turn=context.loaded.doc.next_turn(), answers=filled)
+        turn.state.linked_to = source.reference
+        context.loaded.doc.dialog = turn.state.to_json()
+        if turn.new_urgent_reasons:
+            await self.mark_urgent(context, dialog, turn)
+        log.info("offer taken report_id=%s flow=%s", source.id, offer.flow)
+        return [*turn.prompts], True
 
     async def mark_urgent(self, context: TurnContext, dialog: Dialog, turn: Turn) -> None:
         """An answer made the report urgent: store it at once (or add the new reason to the one
@@ -123,6 +169,7 @@ class ReportFiling:
             urgent_reasons=turn.state.urgent_reasons,
             report_id=context.loaded.doc.report_id,
             now=context.now,
+            linked_to=turn.state.linked_to,
         )
         report = filed.report
         for filed_report in (report, filed.linked):

@@ -29,7 +29,7 @@ from bot.chat.report_filing import ReportFiling
 from bot.chat.turn import TurnContext
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.reports import kinds
-from bot.reports.menu import main_menu
+from bot.reports.menu import OFFER, main_menu
 from bot.reports.service import (
     abandon_report,
 )
@@ -106,7 +106,7 @@ class Router:
         )
         self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
         self.desk = desk
-        self.filing = ReportFiling(cipher=cipher, desk=desk)
+        self.filing = ReportFiling(cipher=cipher, desk=desk, dialogs=dialogs)
         self.cases = cases
         self.audits = audits
         self.training = training
@@ -277,6 +277,9 @@ class Router:
         if inbound.value == "__submit" and sent:  # Send again: a double click, a retry
             notice = Notice(strings.ALREADY_SENT.format(reference=sent), "info")
             return [*_stale(inbound, None), notice, *self._menu(inbound, again=True)]
+        if inbound.value and inbound.value.startswith(OFFER) and inbound.token is None:
+            replies, started = await self.filing.take_offer(context, inbound.value[len(OFFER) :])
+            return replies if started else [*replies, *self._menu(inbound, again=True)]
         if inbound.is_click and (inbound.token is not None or not _menu_value(command)):
             # A question's button from a dialog that has ended: it must start nothing.
             stale = _stale(inbound, None)

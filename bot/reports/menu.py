@@ -11,6 +11,9 @@ from bot.words import strings
 from dialogs.loader import Flow
 
 START = "start:"
+# A confirmation's offer to start another report, linked (a report flow's `offer:`):
+# offer:<the sent report's reference>. The router checks it is the reporter's own.
+OFFER = "offer:"
 
 
 def main_menu(

@@ -102,6 +102,7 @@ async def submit_report(
     report_id: int | None,
     now: datetime,
     urgent_reasons: Sequence[str] = (),
+    linked_to: str | None = None,
 ) -> Filed:
     """Write the finished report (completing the urgent one if there is one), in one go.
 
@@ -119,11 +120,11 @@ async def submit_report(
         await _assign_reference(session, report)
     document = {"answers": answers, "rows": [row.__dict__ for row in rows]}
     cipher.seal(report, "answers_enc", document)
-    detail: dict[str, object] = {
-        "kind": report.kind,
-        "category": report.category,
-        BINDING: binding_of(report),
-    }
+    detail: dict[str, object] = {"kind": report.kind, "category": report.category}
+    source = await _link_to_source(session, report, linked_to)
+    if source is not None:
+        detail["linked_to_report"] = source.id
+    detail[BINDING] = binding_of(report)
     await record_event(
         session,
         kind="submitted",
@@ -166,6 +167,25 @@ async def file_linked_concern(
     return await _file_linked_concern(
         session, cipher=cipher, source=source, kind=also_filed_as, document=document, now=now
     )
+
+
+async def _link_to_source(
+    session: AsyncSession, report: Report, reference: str | None
+) -> Report | None:
+    """A report started from another's offer is linked to it both ways, when that one is the
+    same reporter's and is linked to nothing yet (else it is filed on its own)."""
+    if reference is None:
+        return None
+    source = await session.scalar(select(Report).where(Report.reference == reference))
+    if (
+        source is None
+        or source.id == report.id
+        or source.reporter_email != report.reporter_email
+        or source.linked_report_id is not None
+    ):
+        return None
+    report.linked_report_id, source.linked_report_id = source.id, report.id
+    return source
 
 
 async def abandon_report(
