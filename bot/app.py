@@ -27,6 +27,7 @@ from bot.channels.web.auth import load_secret
 from bot.channels.web.guard import Guard
 from bot.channels.web.handler import WebChat
 from bot.channels.web.sessions import WebSessions
+from bot.chat.draft_notices import DraftSettings, OutboxWords, kind_words_of
 from bot.chat.router import Router, RouterSettings, build_dialogs
 from bot.delivery.channel import Capabilities, Channel
 from bot.delivery.dispatch import Dispatcher
@@ -104,12 +105,19 @@ def build_bot(
     by_name: dict[str, Notifier] = dict(notifiers or {})
     desk = AlertDesk(school=school, cipher=cipher, channels=(*alert_channels(settings), *by_name))
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
+    drafts = DraftSettings(
+        remind_after=timedelta(minutes=settings.draft_reminder_after_minutes),
+        morning=settings.draft_reminder_morning,
+        retention=retention,
+        grace=timedelta(hours=settings.draft_purge_grace_hours),
+        kinds=kind_words_of(flows.values()),
+    )
     lease = timedelta(seconds=settings.outbox_lease_seconds)
     metrics = BotMetrics(sessions)
     dispatcher = Dispatcher(
         sessions=sessions,
         notifiers=by_name,
-        cards=cards,
+        cards=OutboxWords(cards=cards, school=school, drafts=drafts),
         clock=clock,
         lease=lease,
         delivered=metrics.delivered,
@@ -133,6 +141,7 @@ def build_bot(
         turn_timed=metrics.turn_timed,
         settings=RouterSettings(
             draft_retention=retention,
+            drafts=drafts,
             welcome_back_after=timedelta(minutes=settings.welcome_back_after_minutes),
         ),
     )
@@ -159,7 +168,7 @@ def build_bot(
         sessions=sessions,
         cipher=cipher,
         clock=clock,
-        draft_retention=retention,
+        drafts=drafts,
         desk=desk,
         dispatcher=dispatcher,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -54,6 +55,20 @@ class Settings(BaseSettings):
     )
     draft_retention_hours: float = Field(
         default=72, gt=0, description="How long an unfinished report is kept before it is purged."
+    )
+    draft_reminder_after_minutes: float = Field(
+        default=30,
+        gt=0,
+        description="Idle time after which whoever started an unfinished report is reminded once.",
+    )
+    draft_reminder_morning: time = Field(
+        default=time(8, 30),
+        description="When the second reminder goes, on the next school day (school time).",
+    )
+    draft_purge_grace_hours: float = Field(
+        default=48,
+        ge=0,
+        description="How long after the DSL is told of an unfinished report it is purged.",
     )
     welcome_back_after_minutes: float = Field(
         default=30, ge=0, description="Idle time after which a returning user is reminded."

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.cases.alerts import AlertDesk
+from bot.chat.draft_notices import DraftSettings
 from bot.delivery.dispatch import Dispatcher
 from storage.crypto import Cipher
 
@@ -21,6 +22,6 @@ class JobContext:
     sessions: async_sessionmaker[AsyncSession]
     cipher: Cipher
     clock: Callable[[], datetime]
-    draft_retention: timedelta
+    drafts: DraftSettings
     desk: AlertDesk
     dispatcher: Dispatcher

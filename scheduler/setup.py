@@ -19,11 +19,12 @@ from bot.audit.scheduled import (
     start_audit,
 )
 from bot.cases.scheduled import review_retention, sweep_alerts
-from bot.chat.scheduled import purge_drafts
+from bot.chat.scheduled import purge_drafts, remind_drafts
 from bot.record.scheduled import flush_refusals
 from scheduler.jobs import JobContext
 
 PURGE_EVERY_MINUTES = 15
+REMIND_EVERY_MINUTES = 5
 REFUSALS_EVERY_MINUTES = 5
 SWEEP_EVERY_SECONDS = 20
 
@@ -79,6 +80,7 @@ def build_scheduler(
     """The scheduler with every job; jobs are rebuilt from configuration at each start."""
     scheduler = AsyncIOScheduler(timezone=timezone)
     _add(scheduler, purge_drafts, context, "interval", minutes=PURGE_EVERY_MINUTES)
+    _add(scheduler, remind_drafts, context, "interval", minutes=REMIND_EVERY_MINUTES)
     _add(scheduler, review_retention, context, "cron", hour=7, minute=0)
     _add(scheduler, flush_refusals, context, "interval", minutes=REFUSALS_EVERY_MINUTES)
     # At start: deliver what a crash or restart left.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -141,15 +142,24 @@ class Outbox(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("report_id", "recipient_email", "channel", "kind", "level"),
+        UniqueConstraint(
+            "conversation_id",
+            "recipient_email",
+            "channel",
+            "kind",
+            "level",
+            name="uq_outbox_conversation",
+        ),
         # What is due: the pending few among every row ever sent (claim_due, after each report).
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    # None for a message about a draft (a reminder, the DSL's notice): see `conversation_id`.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     recipient_email: Mapped[str] = mapped_column(String(320))
     channel: Mapped[str] = mapped_column(String(20))
-    kind: Mapped[str] = mapped_column(String(20))  # alert | update | seen | ict
+    kind: Mapped[str] = mapped_column(String(20))  # alert | update | seen | ict | draft_*
     level: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))  # pending | sent | dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -158,6 +168,10 @@ class Outbox(Base):
     platform_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A message about a draft: its conversation (the level is the conversation's version), and
+    # what the message names (the flow, when it was started; never an answer).
+    conversation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    about: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ChannelAddress(Base):

@@ -8,7 +8,7 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,8 @@ from bot.chat.conversations import (
     load_conversation,
     save_conversation,
 )
+from bot.chat.draft_notices import DraftSettings
+from bot.chat.draft_viewer import DraftViewer
 from bot.chat.people_picker import PeoplePicker, names_in
 from bot.chat.report_filing import ReportFiling
 from bot.chat.turn import TurnContext
@@ -55,6 +57,7 @@ _MINE = {"__mine", *strings.MINE_WORDS}
 class RouterSettings:
     draft_retention: timedelta = timedelta(hours=72)
     welcome_back_after: timedelta = timedelta(minutes=30)
+    drafts: DraftSettings = field(default_factory=DraftSettings)
 
 
 def build_dialogs(
@@ -107,6 +110,7 @@ class Router:
         self.report_flows = {k: f for k, f in flows.items() if f.spec.purpose == "report"}
         self.desk = desk
         self.filing = ReportFiling(cipher=cipher, desk=desk, dialogs=dialogs)
+        self.draft_viewer = DraftViewer(cipher, school, dialogs, self.settings.drafts)
         self.cases = cases
         self.audits = audits
         self.training = training
@@ -171,6 +175,10 @@ class Router:
 
     async def _turn(self, context: TurnContext, *, idle: timedelta) -> list[Outbound]:
         doc, inbound = context.loaded.doc, context.inbound
+        if self.draft_viewer.is_open_button(inbound.value):  # a DSL opens a draft they were told of
+            return await self.draft_viewer.open(
+                context.session, value=str(inbound.value), email=inbound.user.email, now=context.now
+            )
         if inbound.value and inbound.value.startswith("case:"):
             replies, queued = await self.cases.on_button(
                 context.session, context.loaded, inbound.value, inbound.user.email, context.now
@@ -346,8 +354,9 @@ class Router:
             if started_at
             else "earlier"
         )
-        hours = round(self.settings.draft_retention.total_seconds() / 3600)
-        return strings.PURGED.format(title=title, started=started, hours=hours)
+        hours = purged.get("hours") or round(self.settings.draft_retention.total_seconds() / 3600)
+        text = strings.PURGED.format(title=title, started=started, hours=hours)
+        return text + (strings.PURGED_DSL_TOLD if purged.get("dsl_told") else "")
 
 
 def _answered(asked: Prompt, reply: Reply, turn: Turn) -> list[Outbound]:

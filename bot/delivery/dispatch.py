@@ -23,11 +23,12 @@ MAX_BATCHES = 20
 
 
 class Composer(Protocol):
-    """What words an outbox row: the messages it delivers, made when it is sent (the cases'
-    CardMaker is the one the app gives)."""
+    """What words an outbox row: the messages it delivers, made when it is sent (the app gives
+    the chat's OutboxWords: the cases' cards, and the messages about drafts). `report` is None
+    for a row about a draft (`row.conversation_id`)."""
 
     async def messages_for(
-        self, row: Outbox, report: Report, *, linked: Report | None = None
+        self, row: Outbox, report: Report | None, *, linked: Report | None = None
     ) -> list[Outbound]: ...
 
 
@@ -141,15 +142,17 @@ class Dispatcher:
     async def _job(self, session: AsyncSession, claim: Claim) -> _Job:
         row = claim.row
         try:
-            report = await session.get(Report, row.report_id)
-            assert report is not None
+            report = None
+            if row.report_id is not None:
+                report = await session.get(Report, row.report_id)
+                assert report is not None
             ref = None
-            if row.kind == "update":
+            if row.kind == "update" and row.report_id is not None:
                 ref = await first_ref(
                     session, report_id=row.report_id, email=row.recipient_email, channel=row.channel
                 )
             linked = None
-            if row.kind == "receipt" and report.linked_report_id is not None:
+            if report is not None and row.kind == "receipt" and report.linked_report_id:
                 linked = await session.get(Report, report.linked_report_id)
             messages = await self.cards.messages_for(row, report, linked=linked)
         except Exception as failure:  # one unreadable row must not stop the others

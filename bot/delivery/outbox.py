@@ -6,6 +6,7 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,17 +25,25 @@ IN_FLIGHT = "sending; outcome not recorded yet"
 async def enqueue(
     session: AsyncSession,
     *,
-    report_id: int,
+    report_id: int | None,
     emails: Iterable[str],
     channels: Iterable[str],
     kind: str,
     level: int,
     now: datetime,
+    conversation_id: int | None = None,
+    about: dict[str, Any] | None = None,
 ) -> int:
-    """Queue one row per person and channel; a row that exists already is left alone."""
+    """Queue one row per person and channel; a row that exists already is left alone (even
+    one another process is inserting right now: the unique keys decide, not a read first).
+
+    A message about a report names `report_id`; one about a draft, which has no report yet,
+    names its `conversation_id` instead, and `about` what it may say (never an answer)."""
     rows = [
         {
             "report_id": report_id,
+            "conversation_id": conversation_id,
+            "about": about,
             "recipient_email": email,
             "channel": channel,
             "kind": kind,

@@ -134,15 +134,22 @@ async def test_abandoned_drafts_are_purged_after_the_retention_time(make_bot, cl
     clock.advance(hours=23)
     assert await purge_drafts(bot.jobs) == 0
     clock.advance(hours=2)
+    # Both have answers: the DSL is told first, and they go once the grace period has passed.
+    assert await purge_drafts(bot.jobs) == 0
+    clock.advance(hours=47)
+    assert await purge_drafts(bot.jobs) == 0
+    clock.advance(hours=2)
     assert await purge_drafts(bot.jobs) == 2
 
     await chat.open()
-    chat.assert_reply("was deleted after 24 hours")
+    chat.assert_reply("was deleted after 74 hours")
+    chat.assert_reply("the DSL was told who had started it")
     assert chat.question.input == "menu"
     report = await only_report(bot)  # the urgent record is kept, never silently deleted
     assert (report.urgent, report.status) == (True, "abandoned")
     kinds = await event_kinds(bot)
     assert kinds.count("draft_purged") == 2 and "reporter_stopped" in kinds
+    assert kinds.count("draft_dsl_told") == 2
 
     await chat.open()
     assert "deleted" not in " ".join(chat.texts)  # told once
