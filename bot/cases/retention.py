@@ -48,8 +48,10 @@ class Rule(IntEnum):
     """Which rule set a case's review; the review message's outbox row carries it as its
     `level` (a review has no escalation levels), so the message can say why it is due."""
 
-    CHILD_PROTECTION = 0  # from the child's date of birth
-    NO_BIRTH_DATE = 1  # from the closing: no date of birth was recorded
+    # 0: what every review meant before the rules by kind, so a review queued then still reads
+    # right when it is sent.
+    NO_BIRTH_DATE = 0  # from the closing: no date of birth was recorded
+    CHILD_PROTECTION = 1  # from the child's date of birth
     ALLEGATION = 2
     REMOVAL = 3  # an allegation found malicious or false
     FILTERING = 4

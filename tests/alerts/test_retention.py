@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from bot.cases.scheduled import review_retention
 from bot.record.events import open_event, record_event
-from storage.models import Event, Report
+from storage.models import Event, Outbox, Report
 from tests.support.alerts import DEPUTIES, DSL, HEAD, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
@@ -236,3 +236,14 @@ async def file_over_blocking(bot) -> None:
     answers = {"needed_for": "Year 6 history research.", "actions_taken": "skip"}
     await walk_to_summary(chat, {"problem": "over_blocked", **place, **answers})
     await chat.click("__submit")
+
+
+async def test_a_review_queued_before_the_rules_by_kind_is_worded_as_it_was_meant(make_bot):
+    bot = await make_bot()
+    await file_concern(bot)
+    await close(bot, decision="handled_in_school")
+    report = await only_report(bot)
+    (notice,) = await bot.dispatcher.cards.messages_for(
+        Outbox(kind="review", level=0, recipient_email=DSL), report
+    )
+    assert "(25 years after it was closed)" in notice.text
