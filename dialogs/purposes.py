@@ -27,6 +27,7 @@ CASE_ACTION_STEPS: dict[CaseAction, dict[str, tuple[StepKind, bool]]] = {
         "decision": ("choice", True),
         "outcome": ("text", True),
         "reasons": ("text", True),
+        "child_dob": ("datetime", False),  # the retention review's date (bot/cases/retention.py)
     },
     "reopen": {"reason": ("text", True)},
 }

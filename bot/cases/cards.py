@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.cases import recipients
+from bot.cases.referral_contacts import out_of_hours_lines, still_worried
+from bot.cases.retention import Rule
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
 from bot.reports import kinds, subjects
 from bot.reports.menu import OFFER, main_menu
 from bot.reports.service import read_answers
 from bot.reports.urgency import title_prefix, urgency_label
-from bot.school.config import Contact, SchoolConfig
+from bot.school.config import SchoolConfig
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from dialogs.loader import Flow
@@ -39,10 +41,7 @@ class CardMaker:
             text = strings.SEEN_BY_DSL.format(reference=report.reference, who=who, at=at)
             return [Notice(text, "success")]
         if row.kind == "review":
-            closed = self._when(report.closed_at)
-            years = self.school.retention.review_after_years
-            text = strings.REVIEW_DUE.format(reference=report.reference, closed=closed, years=years)
-            return [Notice(text, "warning")]
+            return [self.review_notice(report, row.level)]
         if self.kept_out(report, row.recipient_email):
             return [self.passed_on(report)]
         rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
@@ -69,7 +68,8 @@ class CardMaker:
         """The reporter's confirmation: the reference, what to do now if urgent, what it is
         linked to, then the menu (led by the flow's offer, when it makes one)."""
         template = strings.SUBMITTED_URGENT if report.urgent else strings.SUBMITTED
-        replies: list[Outbound] = [Notice(template.format(reference=report.reference), "success")]
+        text = template.format(reference=report.reference) + "\n\n" + still_worried(self.school)
+        replies: list[Outbound] = [Notice(text, "success")]
         if linked is not None:
             filed_with = linked.id > report.id and linked.subcategory == "possibly_illegal"
             text = strings.LINKED_CONCERN if filed_with else strings.LINKED_REPORT
@@ -122,7 +122,7 @@ class CardMaker:
         if level > 0 and report.case_status == "open":
             texts.append(strings.REMINDER.format(n=level))
         if not self.school.is_school_hours(report.created_at):
-            texts.append(self._out_of_hours())
+            texts.append(self._out_of_hours(report))
         return Card(
             card_id=f"case-{report.id}",
             title=self._title(report),
@@ -216,10 +216,24 @@ class CardMaker:
             fields=tuple(fields),
         )
 
-    def _out_of_hours(self) -> str:
-        contacts = self.school.emergency_contacts
-        listed = [contacts.police, contacts.local_authority, *contacts.out_of_hours]
-        return strings.OUT_OF_HOURS + "\n" + "\n".join(_contact(c) for c in listed)
+    def _out_of_hours(self, report: Report) -> str:
+        return "\n".join([strings.OUT_OF_HOURS, *out_of_hours_lines(self.school, report)])
+
+    def review_notice(self, report: Report, rule: int) -> Notice:
+        """A closed case due for its retention review, saying by which rule (retention.Rule)."""
+        ref, closed, kept = report.reference, self._when(report.closed_at), self.school.retention
+        if rule == Rule.CHILD_PROTECTION:
+            years, template = kept.review_after_years, strings.REVIEW_CHILD_PROTECTION
+        elif rule == Rule.ALLEGATION:
+            years, template = kept.allegation_years, strings.REVIEW_ALLEGATION
+        elif rule == Rule.FILTERING:
+            years, template = kept.filtering_years, strings.REVIEW_FILTERING
+        elif rule == Rule.REMOVAL:
+            text = strings.REVIEW_REMOVAL.format(reference=ref, closed=closed)
+            return Notice(text, "warning")
+        else:
+            years, template = kept.review_after_years, strings.REVIEW_NO_BIRTH_DATE
+        return Notice(template.format(reference=ref, closed=closed, years=years), "warning")
 
     def name(self, email: str | None) -> str:
         person = self.school.person(email) if email else None
@@ -227,7 +241,3 @@ class CardMaker:
 
     def _when(self, moment: datetime | None) -> str:
         return format_moment(moment, self.school.tz) if moment else ""
-
-
-def _contact(contact: Contact) -> str:
-    return strings.CONTACT_LINE.format(name=contact.name, phone=contact.phone)

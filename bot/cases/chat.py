@@ -12,7 +12,7 @@ from typing import Any, cast, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import export, use_cases
+from bot.cases import export, referral_contacts, use_cases
 from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
@@ -164,7 +164,8 @@ class CaseCommands:
         turn = dialog.start(context, turn=doc.next_turn())
         doc.dialog, doc.extra["case"] = turn.state.to_json(), report.id
         heading = Notice(strings.CASE_FLOW_FOR.format(reference=report.reference), "info")
-        return [heading, *turn.prompts]
+        contacts = referral_contacts.close_form(self.desk.school, report) if verb == "close" else []
+        return [heading, *contacts, *turn.prompts]
 
     def _case_dialog(self, action: CaseAction) -> Dialog:
         """The case flow with this action (the loader makes sure there is exactly one)."""
@@ -235,6 +236,7 @@ class CaseCommands:
                 reasons=answers["reasons"],
                 criteria=list(answers.get("referral_criteria") or []),
                 now=now,
+                child_dob=answers.get("child_dob"),
             )
         elif action == "reopen":
             await cases.reopen_case(

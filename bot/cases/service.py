@@ -151,8 +151,10 @@ async def close_case(
     reasons: str,
     criteria: list[str],
     now: datetime,
+    child_dob: str | None = None,
 ) -> None:
-    """Close with the outcome, the decision and its reasons (KCSIE's written record)."""
+    """Close with the outcome, the decision and its reasons (KCSIE's written record); the
+    child's date of birth, if given, is sealed with them (the retention review reads it)."""
     if report.case_status == "open":  # closing acknowledges too: the escalation must stop
         report.acknowledged_by, report.acknowledged_at = email, now
     report.case_status, report.closed_at, report.updated_at = "closed", now, now
@@ -164,7 +166,8 @@ async def close_case(
         actor_email=email,
         report_id=report.id,
         detail=detail,
-        secret={"outcome": outcome, "reasons": reasons},
+        secret={"outcome": outcome, "reasons": reasons}
+        | ({"child_dob": child_dob} if child_dob else {}),
         cipher=desk.cipher,
     )
     await desk.refresh(session, report=report, now=now)

@@ -5,6 +5,7 @@ message names the file, the field and the problem, and should be shown as-is bef
 E-mail (lower case) is the key for people across chat platforms.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -24,8 +25,11 @@ from pydantic import (
 )
 
 from bot.school.audit_settings import AuditSettings, TrainingDates
+from bot.school.contacts import Contacts, missing_local_contacts
 from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
+
+log = logging.getLogger(__name__)
 
 
 class Role(StrEnum):
@@ -194,11 +198,17 @@ class Allegations(_Model):
 
 
 class Retention(_Model):
-    """When a closed case comes up for review. Nothing is ever deleted automatically: the DSL
-    is told, and decides (IRMS toolkit: child-protection files are reviewed, typically at the
-    pupil's 25th birthday; the bot does not hold birthdays, so it counts from the closing)."""
+    """When a closed case comes up for review, by kind (bot/cases/retention.py). Nothing is
+    ever deleted automatically: the DSL is told, and decides."""
 
+    # A child protection record: the child's date of birth + this (IRMS toolkit), or the
+    # closing date + this when no date of birth was recorded.
     review_after_years: Annotated[int, Field(ge=1, le=100)] = 25
+    # An allegation about an adult: this long from the allegation (KCSIE part 4: or until
+    # their normal retirement age, if later, which the bot cannot know).
+    allegation_years: Annotated[int, Field(ge=10, le=100)] = 10
+    # A filtering report with no concern about a child: the school's own period.
+    filtering_years: Annotated[int, Field(ge=1, le=100)] = 6
 
 
 @dataclass(frozen=True)
@@ -231,6 +241,7 @@ class SchoolConfig(_Model):
     alerts: Alerts = Alerts()
     allegations: Allegations = Allegations()
     retention: Retention = Retention()
+    contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
     training: tuple[TrainingDates, ...] = ()
     _people_index: _PeopleIndex | None = PrivateAttr(default=None)
@@ -384,6 +395,9 @@ def load_school_config(path: Path) -> SchoolConfig:
     """Read and check the school configuration file; raises `SchoolConfigError`."""
     data = read_yaml_mapping(path)
     try:
-        return SchoolConfig.model_validate(data)
+        config = SchoolConfig.model_validate(data)
     except ValidationError as error:
         raise describe_validation_error(path, error, SchoolConfig) from None
+    for missing in missing_local_contacts(config):  # local, so no default: said, not refused
+        log.warning("%s: %s", path, missing)
+    return config

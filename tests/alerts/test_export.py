@@ -59,6 +59,7 @@ async def handled_case(bot: Bot) -> int:
     await dsl.click("referred_police")
     await dsl.send("Police are visiting the family.")
     await dsl.send("Threats in the messages: a referral was needed.")
+    await dsl.click("__skip")  # the child's date of birth (optional)
     await dsl.click("__submit")
     dsl.assert_reply("close a case for")
     return case
