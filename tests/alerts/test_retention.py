@@ -13,7 +13,10 @@ async def _closed_case(bot) -> int:
     case = (await only_report(bot)).id
     dsl = Chat(bot, DSL)
     await dsl.click(f"case:close:{case}")
-    await dsl.click("handled_in_school")
+    await dsl.tick("handled_in_school")
+    await dsl.click("__skip")
+    await dsl.click("__skip")
+    await dsl.click("yes")
     await dsl.send("Spoke to both families; the messages stopped.")
     await dsl.send("Repeated but low level; school sanctions were enough.")
     await dsl.click("__submit")
