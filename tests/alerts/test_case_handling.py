@@ -442,3 +442,30 @@ async def test_a_decision_stored_before_it_was_multiple_is_still_read(make_bot, 
     assert any(x.startswith(shown) for x in lines)
     dsl = Chat(bot, DSL)
     assert f"({shown.removeprefix('Closed the case: ')})" in await history(dsl, report.id)
+
+
+# --- Through the web chat's real adapter: the button, the form walked by step id, a refusal.
+
+
+async def test_in_the_web_chat_the_dsl_changes_the_category_and_staff_cannot(make_bot):
+    from tests.alerts.test_export import serve
+    from tests.web.chat import WebTab, notices, open_chat
+
+    bot = await make_bot()
+    await file_concern(bot)
+    report = await only_report(bot)
+    async with serve(bot, DSL) as client, open_chat(client) as (chat, _hello, _first):
+        frame = await chat.action(f"case:view:{report.id}", token=None)
+        buttons = [a["value"] for i in frame["items"] if i["kind"] == "card" for a in i["actions"]]
+        assert f"case:recategorise:{report.id}" in buttons
+        tab = WebTab(chat, await chat.action(f"case:recategorise:{report.id}", token=None))
+        await walk(tab, {"category": "cyberbullying", "reason": "It is a group chat pile-on."})
+        await chat.action("__submit")
+    assert (await only_report(bot)).category == "cyberbullying"
+    assert (await last_event(bot, "recategorised")).detail["to"] == "cyberbullying"
+
+    async with serve(bot, STAFF) as client, open_chat(client) as (chat, _hello, _first):
+        frame = await chat.action(f"case:recategorise:{report.id}", token=None)
+        assert [n["text"] for n in notices(frame, "error")] == [strings.NOT_ALLOWED]
+    assert (await only_report(bot)).category == "cyberbullying"
+    assert (await last_event(bot, "refused")).detail["action"] == "recategorise"
