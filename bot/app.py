@@ -19,6 +19,7 @@ from bot.audit.use_cases import AuditStarter, AuditUseCases, staff_audience
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
 from bot.cases.chat import CaseCommands
+from bot.cases.flow_words import for_school
 from bot.cases.use_cases import CaseUseCases
 from bot.channels.services import Services
 from bot.channels.slack.handler import SlackChannel
@@ -92,7 +93,7 @@ def build_bot(
     school = load_school_config(settings.school_config)
     # The data folder holds the key and the database: nobody else on the machine needs it.
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    flows = load_flows(BUILTIN_FLOWS, settings.flows_dir)
+    flows = for_school(load_flows(BUILTIN_FLOWS, settings.flows_dir), school)
     check_report_kinds(flows.values())
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = load_cipher(configured=key, key_file=settings.key_file)

@@ -15,7 +15,7 @@ from dialogs.effective import extend, spec_yaml
 from dialogs.errors import FlowError as FlowError
 from dialogs.model import CaseAction, FlowSpec, StepSpec
 from dialogs.offers import check_offers
-from dialogs.purposes import check_audit, check_case, check_image_cases
+from dialogs.purposes import check_audit, check_case, check_image_cases, with_report_options
 
 BUILTIN_FLOWS = Path(__file__).parent / "flows"
 _VALUED_KINDS = {"choice", "multi_choice", "yes_no", "confirm"}
@@ -61,7 +61,11 @@ def load_flows(*folders: Path | None) -> dict[str, Flow]:
             flows[flow.id] = flow
         _check_case_actions(earlier, flows)
     check_offers({flow.id: (flow.spec, flow.source) for flow in flows.values()})
-    return flows
+    specs = {flow_id: flow.spec for flow_id, flow in flows.items()}
+    return {
+        flow_id: replace(flow, spec=with_report_options(flow.source, flow.spec, specs))
+        for flow_id, flow in flows.items()
+    }
 
 
 def _check_case_actions(earlier: Mapping[str, Flow], flows: Mapping[str, Flow]) -> None:
@@ -199,6 +203,8 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
 
 
 def _check_meaning(where: str, spec: FlowSpec, step: StepSpec) -> None:
+    if step.options_from is not None and spec.purpose != "case":
+        raise FlowError(f"{where}: options_from is only for the steps of a case flow")
     if step.share_with and spec.purpose != "report":
         raise FlowError(f"{where}: share_with is only for the steps of a report flow")
     if any(o.image_case for o in step.options) and step.records not in {"category", "subcategory"}:
@@ -209,7 +215,9 @@ def _check_meaning(where: str, spec: FlowSpec, step: StepSpec) -> None:
 
 
 def _check_options(where: str, step: StepSpec) -> None:
-    if step.kind in {"choice", "multi_choice"} and len(step.options) < 2:
+    if step.options_from is not None and step.kind != "choice":
+        raise FlowError(f"{where}: options_from is only for choice steps")
+    if step.kind in {"choice", "multi_choice"} and len(step.options) < 2 and not step.options_from:
         raise FlowError(f"{where}: a {step.kind} step needs at least two options")
     if step.kind in {"yes_no", "text", "datetime", "person"} and step.options:
         raise FlowError(f"{where}: a {step.kind} step takes no options")

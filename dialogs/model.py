@@ -13,7 +13,7 @@ Record = Literal["category", "subcategory", "allegation", "allegation_about_head
 Audience = Literal["ict"]
 # What a case flow does when it is completed (purpose: case); the loader checks that the flow
 # asks what the bot reads for it.
-CaseAction = Literal["close", "note", "action", "reopen"]
+CaseAction = Literal["close", "note", "action", "reopen", "recategorise"]
 _ID_PATTERN = r"^[a-z][a-z0-9_]{0,47}$"
 
 
@@ -70,6 +70,9 @@ class StepSpec(_Strict):
     records: Record | None = None
     share_with: tuple[Audience, ...] = ()
     on_answer: tuple[Effect, ...] = ()
+    # A case flow's choice step whose options are those of the `records: category` step of
+    # the report flow with this id, filled in when the flows are loaded (never copied).
+    options_from: str | None = Field(default=None, pattern=_ID_PATTERN)
 
     @field_validator("options")
     @classmethod
@@ -134,7 +137,9 @@ class FlowSpec(_Strict):
     @model_validator(mode="after")
     def _action_for_cases(self) -> FlowSpec:
         if self.purpose == "case" and self.action is None:
-            raise ValueError("a case flow needs action: close, note, action or reopen")
+            raise ValueError(
+                "a case flow needs action: close, note, action, reopen or recategorise"
+            )
         if self.purpose != "case" and self.action is not None:
             raise ValueError("action is only for case flows (purpose: case)")
         return self

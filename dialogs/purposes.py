@@ -5,10 +5,11 @@ the file and the step, not after someone has filled it in."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from dialogs.errors import FlowError
-from dialogs.model import CaseAction, FlowSpec, StepKind
+from dialogs.model import CaseAction, FlowSpec, OptionSpec, StepKind
 
 # The shape of an audit flow (purpose: audit), which the audit's results are read by.
 AUDIT_COMMENT_SUFFIX = "_comment"
@@ -19,20 +20,63 @@ CASE_ACTION_STEPS: dict[CaseAction, dict[str, tuple[StepKind, bool]]] = {
     "note": {"note": ("text", True)},
     "action": {
         "action": ("choice", True),
+        "authorised_by": ("text", False),
+        "parents_not_why": ("text", False),
         "details": ("text", True),
         "done_at": ("datetime", True),
     },
     "close": {
         "referral_criteria": ("multi_choice", False),
-        "decision": ("choice", True),
+        "decision": ("multi_choice", True),
+        "no_referral_reason": ("text", False),
+        "allegation_outcome": ("choice", False),
+        "child_views": ("text", False),
+        "support": ("text", False),
+        "reporter_told": ("yes_no", False),
         "outcome": ("text", True),
         "reasons": ("text", True),
         "child_dob": ("datetime", False),  # the retention review's date (bot/cases/retention.py)
     },
     "reopen": {"reason": ("text", True)},
+    # The new category: `category` for a concern, `problem` for a filtering report, each a
+    # choice step whose options are its report flow's (options_from).
+    "recategorise": {
+        "category": ("choice", False),
+        "problem": ("choice", False),
+        "reason": ("text", True),
+    },
 }
-# The context a case flow is started with: whether the case is a nude or semi-nude image case.
-CASE_CONTEXT = {"image_case"}
+# The steps of a recategorise flow that give the new category, each asked for one kind of
+# report (by the context `filtering_report`).
+RECATEGORISE_STEPS = ("category", "problem")
+# The context a case flow is started with: whether the case is a nude or semi-nude image case,
+# whether it is an allegation about an adult in school (KCSIE Part 4), and whether the report is
+# a filtering report (not a concern).
+CASE_CONTEXT = {"image_case", "allegation", "filtering_report"}
+
+
+def with_report_options(path: Path, spec: FlowSpec, flows: Mapping[str, FlowSpec]) -> FlowSpec:
+    """`spec` with each `options_from` step given the options of that report flow's
+    `records: category` step, as loaded (a school's own categories included)."""
+    if not any(step.options_from for step in spec.steps):
+        return spec
+    steps = []
+    for position, step in enumerate(spec.steps):
+        if step.options_from is None:
+            steps.append(step)
+            continue
+        where = f"{path}: steps[{position}].options_from (step {step.id!r})"
+        source = flows.get(step.options_from)
+        if source is None or source.purpose != "report":
+            raise FlowError(f"{where}: there is no report flow {step.options_from!r}")
+        category = next((s for s in source.steps if s.records == "category"), None)
+        if category is None:
+            raise FlowError(
+                f"{where}: the flow {step.options_from!r} has no step with records: category"
+            )
+        options = tuple(OptionSpec(value=o.value, label=o.label) for o in category.options)
+        steps.append(step.model_copy(update={"options": options}))
+    return spec.model_copy(update={"steps": tuple(steps)})
 
 
 def check_image_cases(path: Path, spec: FlowSpec) -> None:
@@ -89,6 +133,24 @@ def check_case(path: Path, spec: FlowSpec) -> None:
             raise FlowError(
                 where.format(field="when")
                 + f": for action: {spec.action} it must be asked every time (no when)"
+            )
+    if spec.action == "recategorise":
+        _check_recategorise(path, spec)
+
+
+def _check_recategorise(path: Path, spec: FlowSpec) -> None:
+    """The new category is one of its report flow's: a step that gives it reads its options."""
+    given = [step_id for step_id in RECATEGORISE_STEPS if spec.has_step(step_id)]
+    if not given:
+        raise FlowError(
+            f"{path}: steps: a case flow with action: recategorise needs a choice step "
+            f"{' or '.join(map(repr, RECATEGORISE_STEPS))} (the new category)"
+        )
+    for step_id in given:
+        if spec.step(step_id).options_from is None:
+            raise FlowError(
+                f"{path}: steps[{spec.index(step_id)}].options_from (step {step_id!r}): the "
+                "new category is one of a report flow's: name it (options_from: concern)"
             )
 
 

@@ -81,7 +81,7 @@ def test_a_case_close_flow_without_the_decision_stops_the_bot_naming_the_step(tm
     result = _run("check", env=_env(tmp_path, FLOWS_DIR=str(flows)))
     assert result.returncode == 2, result.stdout
     assert str(flows / "case_close.yaml") in result.stderr
-    assert "action: close needs the choice step 'decision'" in result.stderr
+    assert "action: close needs the multi_choice step 'decision'" in result.stderr
     assert "Traceback" not in result.stderr
 
 

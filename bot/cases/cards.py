@@ -193,6 +193,7 @@ class CardMaker:
         if report.case_status == "closed":
             actions.append(Option(f"case:reopen:{case}", strings.CASE_REOPEN))
         else:
+            actions.append(Option(f"case:recategorise:{case}", strings.CASE_RECATEGORISE))
             actions.append(Option(f"case:close:{case}", strings.CASE_CLOSE, "danger"))
         return tuple(actions)
 

@@ -12,7 +12,7 @@ from typing import Any, cast, get_args
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import export, referral_contacts, use_cases
+from bot.cases import completed, export, labels, referral_contacts, use_cases
 from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
@@ -91,6 +91,8 @@ class CaseCommands:
             return [Notice(strings.NOT_CLOSED, "info")], False
         if verb == "close" and report.case_status == "closed":
             return [Notice(strings.ALREADY_CLOSED, "info")], False
+        if verb == "recategorise" and report.case_status == "closed":
+            return [Notice(strings.RECATEGORISE_CLOSED, "info")], False
         return self._start_flow(loaded, verb, report), False
 
     async def view(
@@ -101,7 +103,7 @@ class CaseCommands:
         await cases.record_view(session, report=report, email=email, now=now)
         entries = await cases.chronology(session, self.desk, report=report)
         card = self.cards.case_card(report, rows, details=True)
-        lines = tuple(CardField(self._when(e.at), self._describe(e)) for e in entries)
+        lines = tuple(CardField(self._when(e.at), self._describe(e, report)) for e in entries)
         # The file only when asked for: a view must never put a copy into Slack by itself.
         export_button = Option(f"case:export:{report.id}", strings.EXPORT_OPTION)
         history = Card(
@@ -158,9 +160,12 @@ class CaseCommands:
         if doc.dialog is not None:
             doc.extra["paused"] = doc.dialog  # their own report waits; nothing is lost
         dialog = self._case_dialog(cast(CaseAction, verb))
-        context = {}
-        if dialog.spec.context:
-            context = {"image_case": "yes" if self._image_case(report) else "no"}
+        known = {
+            "image_case": self._image_case(report),
+            "allegation": bool(report.allegation),
+            "filtering_report": report.kind == "filtering",
+        }
+        context = {name: "yes" if known[name] else "no" for name in dialog.spec.context}
         turn = dialog.start(context, turn=doc.next_turn())
         doc.dialog, doc.extra["case"] = turn.state.to_json(), report.id
         heading = Notice(strings.CASE_FLOW_FOR.format(reference=report.reference), "info")
@@ -206,42 +211,14 @@ class CaseCommands:
             )
         except cases.NotAllowed:
             return [Notice(strings.NOT_ALLOWED, "error")]
-        # The steps read here are checked when the flow loads, for each action
-        # (CASE_ACTION_STEPS in dialogs/purposes.py).
         answers: dict[str, Any] = turn.answers(dialog)
         action = dialog.spec.action
-        if action == "note":
-            await cases.add_note(
-                session, self.desk, report=report, email=email, text=answers["note"], now=now
-            )
-        elif action == "action":
-            await cases.record_action(
-                session,
-                self.desk,
-                report=report,
-                email=email,
-                action=answers["action"],
-                details=answers["details"],
-                done_at=answers["done_at"],
-                now=now,
-            )
-        elif action == "close":
-            await cases.close_case(
-                session,
-                self.desk,
-                report=report,
-                email=email,
-                decision=answers["decision"],
-                outcome=answers["outcome"],
-                reasons=answers["reasons"],
-                criteria=list(answers.get("referral_criteria") or []),
-                now=now,
-                child_dob=answers.get("child_dob"),
-            )
-        elif action == "reopen":
-            await cases.reopen_case(
-                session, self.desk, report=report, email=email, reason=answers["reason"], now=now
-            )
+        assert action is not None  # a case flow has one (FlowSpec checks it)
+        changed = await completed.record(
+            session, self.desk, action=action, report=report, email=email, answers=answers, now=now
+        )
+        if not changed:
+            return [Notice(strings.CATEGORY_UNCHANGED, "info")]
         text = strings.CASE_RECORDED.format(
             what=dialog.spec.title.lower(), reference=report.reference
         )
@@ -334,23 +311,25 @@ class CaseCommands:
         kind, status = self.cards.kind_label(report), self.cards.status_label(report)
         return f"{urgency}{kind}. Open {age}. {status}."
 
-    def _describe(self, entry: cases.ChronologyEntry) -> str:
+    def _describe(self, entry: cases.ChronologyEntry, report: Report) -> str:
         who = self.cards.name(entry.who) if entry.who else "The bot"
         what = strings.EVENT_LABELS.get(entry.what, entry.what)
-        extra = ""
+        flows, extra = self.cards.flows, ""
+        if entry.what == "recategorised":
+            what = strings.CASE_RECATEGORISED
+            extra = f": {labels.category_change(flows, report.flow_id, entry.detail)}"
         if entry.what == "action":
-            extra = f": {self._action_label(str(entry.detail.get('action')))}"
-        if entry.text:
-            extra += " — " + " / ".join(f"{k}: {v}" for k, v in entry.text.items())
+            action = str(entry.detail.get("action"))
+            extra = f": {labels.option_label(flows, 'action', 'action', action)}"
+        shown = labels.close_answers(flows, entry.detail) if entry.what == "closed" else []
+        shown += [
+            f"{labels.step_label(flows, entry.what, k)}: {v}" for k, v in (entry.text or {}).items()
+        ]
+        if shown:
+            extra += " — " + " / ".join(shown)
         if entry.what == "closed":
-            extra = f" ({entry.detail.get('decision')})" + extra
+            extra = f" ({labels.decision_labels(flows, entry.detail)})" + extra
         return f"{who}: {what}{extra}"
-
-    def _action_label(self, value: str) -> str:
-        """What the case flow for actions calls one of its answers."""
-        flow = case_flow({d.spec.id: d.flow for d in self.dialogs.values()}, "action")
-        label = flow.spec.option_label("action", value) if flow is not None else None
-        return label or ""
 
     def _when(self, moment: datetime | None) -> str:
         return format_moment(moment, self.desk.school.tz) if moment else ""

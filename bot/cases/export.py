@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import labels
 from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
@@ -88,7 +89,7 @@ def case_record(
         header.append((strings.CARD_ALLEGATION, strings.ALLEGATION_NOTE))
         header += [(f.label, f.value) for f in cards.allegation_fields(report)]
     answers = tuple((str(r.get("question") or r["label"]), str(r["answer"])) for r in rows)
-    lines = tuple(_line(cards, entry, tz) for entry in entries)
+    lines = tuple(_line(cards, entry, tz, report.flow_id) for entry in entries)
     return CaseRecord(
         reference=report.reference or f"case-{report.id}",
         timezone=cards.school.timezone,
@@ -255,13 +256,17 @@ def to_html(record: CaseRecord) -> str:
     )
 
 
-def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo) -> Line:
+def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo, flow_id: str) -> Line:
     what = strings.EVENT_LABELS.get(entry.what, entry.what.replace("_", " "))
     detail, details = entry.detail, []
     if entry.what == "action":
         what += f": {_action_label(cards, str(detail.get('action')))}"
     elif entry.what == "closed" and detail.get("decision"):
-        what += f": {_option(cards, 'decision', str(detail['decision']))}"
+        what += f": {labels.decision_labels(cards.flows, detail)}"
+    elif entry.what == "recategorised":
+        what = (
+            f"{strings.CASE_RECATEGORISED}: {labels.category_change(cards.flows, flow_id, detail)}"
+        )
     elif entry.what == "refused" and detail.get("action"):
         action = str(detail["action"]).replace("_", " ")
         if detail.get("repeats"):
@@ -277,6 +282,8 @@ def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo) -> Line:
     if detail.get("criteria"):
         named = [_option(cards, "referral_criteria", str(c)) for c in detail["criteria"]]
         details.append(strings.EXPORT_CRITERIA.format(criteria="; ".join(named)))
+    if entry.what == "closed":
+        details += labels.close_answers(cards.flows, detail)
     if detail.get("format"):
         details.append(strings.EXPORT_FORMAT.format(format=str(detail["format"]).upper()))
     if detail.get("recipients"):
@@ -289,7 +296,10 @@ def _line(cards: CardMaker, entry: ChronologyEntry, tz: ZoneInfo) -> Line:
     if len(texts) == 1 and not details:  # a note or a reason on its own needs no label
         details.append(str(*texts.values()))
     else:
-        details += [f"{key.capitalize()}: {value}" for key, value in texts.items()]
+        details += [
+            f"{labels.step_label(cards.flows, entry.what, key)}: {value}"
+            for key, value in texts.items()
+        ]
     name, email = (cards.name(entry.who), entry.who) if entry.who else (strings.THE_BOT, "")
     email = "" if name == email else email
     what = what[:1].upper() + what[1:]
@@ -303,8 +313,7 @@ def _who(cards: CardMaker, email: str) -> str:
 
 def _action_label(cards: CardMaker, value: str) -> str:
     """An action as the case flow for actions words it (its `action` step's options)."""
-    flow = case_flow(cards.flows, "action")
-    return (flow.spec.option_label("action", value) if flow is not None else None) or value
+    return labels.option_label(cards.flows, "action", "action", value)
 
 
 def _option(cards: CardMaker, step_id: str, value: str) -> str:

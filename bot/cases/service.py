@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -126,7 +127,10 @@ async def record_action(
     details: str,
     done_at: str,
     now: datetime,
+    follow_ups: Mapping[str, str] | None = None,
 ) -> None:
+    """`follow_ups`: the answers some actions ask for besides the details (who authorised a
+    device search, why parents were not told), sealed with them."""
     detail: dict[str, object] = {"action": action, "done_at": done_at}
     await record_event(
         session,
@@ -135,7 +139,7 @@ async def record_action(
         actor_email=email,
         report_id=report.id,
         detail=detail,
-        secret={"details": details},
+        secret={"details": details, **(follow_ups or {})},
         cipher=desk.cipher,
     )
 
@@ -146,19 +150,27 @@ async def close_case(
     *,
     report: Report,
     email: str,
-    decision: str,
+    decision: str | Sequence[str],
     outcome: str,
     reasons: str,
     criteria: list[str],
     now: datetime,
-    child_dob: str | None = None,
+    answers: Mapping[str, str] | None = None,
+    texts: Mapping[str, str] | None = None,
 ) -> None:
-    """Close with the outcome, the decision and its reasons (KCSIE's written record); the
-    child's date of birth, if given, is sealed with them (the retention review reads it)."""
+    """Close with the outcome, the decisions and their reasons (KCSIE's written record).
+
+    `answers`: codes kept in the clear (the allegation's outcome, whether the reporter was
+    told); `texts`: more that is sealed (the child's views, the support in place, why the UKCIS
+    criteria did not lead to a referral: the challenge, also flagged `no_referral`)."""
     if report.case_status == "open":  # closing acknowledges too: the escalation must stop
         report.acknowledged_by, report.acknowledged_at = email, now
     report.case_status, report.closed_at, report.updated_at = "closed", now, now
-    detail: dict[str, object] = {"decision": decision, "criteria": criteria}
+    decisions = [decision] if isinstance(decision, str) else list(decision)
+    detail: dict[str, object] = {"decision": decisions, "criteria": criteria, **(answers or {})}
+    sealed = {"outcome": outcome, "reasons": reasons, **(texts or {})}
+    if sealed.get("no_referral_reason"):
+        detail["no_referral"] = True
     await record_event(
         session,
         kind="closed",
@@ -166,11 +178,44 @@ async def close_case(
         actor_email=email,
         report_id=report.id,
         detail=detail,
-        secret={"outcome": outcome, "reasons": reasons}
-        | ({"child_dob": child_dob} if child_dob else {}),
+        secret=sealed,
         cipher=desk.cipher,
     )
     await desk.refresh(session, report=report, now=now)
+
+
+async def recategorise(
+    session: AsyncSession,
+    desk: AlertDesk,
+    *,
+    report: Report,
+    email: str,
+    category: str,
+    reason: str,
+    now: datetime,
+) -> bool:
+    """Change what the report is about, keeping the old and the new category (and the old
+    subcategory, which belonged to the old category) in the record. False if unchanged."""
+    if category == report.category:
+        return False
+    detail: dict[str, object] = {
+        "from": report.category,
+        "to": category,
+        "from_subcategory": report.subcategory,
+    }
+    report.category, report.subcategory, report.updated_at = category, None, now
+    await record_event(
+        session,
+        kind="recategorised",
+        at=now,
+        actor_email=email,
+        report_id=report.id,
+        detail=detail,
+        secret={"reason": reason},
+        cipher=desk.cipher,
+    )
+    await desk.refresh(session, report=report, now=now)
+    return True
 
 
 async def reopen_case(

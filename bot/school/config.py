@@ -244,6 +244,8 @@ class SchoolConfig(_Model):
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
     training: tuple[TrainingDates, ...] = ()
+    # The local authority calls early help "family help": the case action is named so.
+    family_help: bool = False
     _people_index: _PeopleIndex | None = PrivateAttr(default=None)
 
     @field_validator("timezone")

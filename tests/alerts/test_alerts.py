@@ -44,6 +44,7 @@ async def test_a_report_alerts_the_dsl_and_deputies_at_once(make_bot, channel, s
         "View",
         "Add note",
         "Record action",
+        "Change category",
         "Close",
     ]
     rows = [r for r in await outbox(bot) if r.kind == "alert"]  # per person and channel

@@ -56,7 +56,10 @@ async def test_the_dsl_records_notes_actions_and_closes_with_reasons(make_bot):
     dsl.assert_asked("referral_criteria")  # the image case asks which UKCIS criteria applied
     assert "refer to the police" in (dsl.question.guidance or "")
     await dsl.tick("coercion", "under_13")
-    await dsl.click("referred_police")
+    await dsl.tick("referred_police")
+    await dsl.send("She is frightened and wants it stopped.")
+    await dsl.send("Daily check-in with her form tutor.")
+    await dsl.click("yes")
     await dsl.send("Police took the device; parents informed.")
     await dsl.send("Coercion and a child under 13: referral required by UKCIS advice.")
     await dsl.click("__skip")  # the child's date of birth (optional)
@@ -74,7 +77,11 @@ async def test_the_dsl_records_notes_actions_and_closes_with_reasons(make_bot):
     ]
     async with bot.router.sessions() as session:
         closed = await session.scalar(select(Event).where(Event.kind == "closed"))
-    assert closed.detail == {"decision": "referred_police", "criteria": ["coercion", "under_13"]}
+    assert closed.detail == {
+        "decision": ["referred_police"],
+        "criteria": ["coercion", "under_13"],
+        "reporter_told": "yes",
+    }
     assert b"Police took" not in closed.detail_enc  # the reasons are sealed
     assert open_event(bot.cipher, closed)["outcome"].startswith("Police took")
 

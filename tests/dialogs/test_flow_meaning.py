@@ -36,7 +36,7 @@ def note_flow(**fields: Any) -> dict[str, Any]:
 
 def close_steps(**changes: dict[str, Any]) -> list[dict[str, Any]]:
     steps = {
-        "decision": step("decision", "choice", options=options("referred", "nothing")),
+        "decision": step("decision", "multi_choice", options=options("referred", "nothing")),
         "outcome": step("outcome"),
         "reasons": step("reasons"),
     }
@@ -166,6 +166,7 @@ def test_each_builtin_case_flow_declares_its_action() -> None:
         "case_action": "action",
         "case_close": "close",
         "case_reopen": "reopen",
+        "case_recategorise": "recategorise",
     }
     assert all(f.spec.action is None for f in flows.values() if f.spec.purpose != "case")
     for action, needs in CASE_ACTION_STEPS.items():
@@ -187,7 +188,9 @@ def test_the_action_labels_are_the_case_action_flows_options() -> None:
 def test_a_case_flow_needs_an_action(tmp_path: Path) -> None:
     data = note_flow()
     del data["action"]
-    assert_refused(tmp_path, data, "a case flow needs action: close, note, action or reopen")
+    assert_refused(
+        tmp_path, data, "a case flow needs action: close, note, action, reopen or recategorise"
+    )
     assert_refused(tmp_path, case("archive", step("note")), "action: Input should be 'close'")
 
 
@@ -213,14 +216,15 @@ def test_a_case_flow_asks_the_steps_its_action_needs(tmp_path: Path) -> None:
     [
         (
             {"decision": {"kind": "text", "options": []}},
-            "steps[0].kind (step 'decision'): for action: close it must be a choice step, not text",
+            "steps[0].kind (step 'decision'): for action: close it must be a multi_choice step, "
+            "not text",
         ),
         (
             {"outcome": {"required": False}},
             "steps[1].required (step 'outcome'): for action: close it must be answered",
         ),
         (
-            {"reasons": {"when": "decision == 'nothing'"}},
+            {"reasons": {"when": "'nothing' in decision"}},
             "steps[2].when (step 'reasons'): for action: close it must be asked every time",
         ),
     ],
@@ -247,7 +251,7 @@ def test_a_case_flow_is_given_only_the_image_case_context(tmp_path: Path) -> Non
     assert_refused(
         tmp_path,
         note_flow(context=["image_case", "urgent"]),
-        "context: a case flow is given only image_case, not urgent",
+        "context: a case flow is given only allegation, filtering_report, image_case, not urgent",
     )
 
 

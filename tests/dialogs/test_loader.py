@@ -19,7 +19,7 @@ from tests.dialogs.flow_files import assert_refused, colour, flow, step, tags, w
 def test_the_builtin_flows_load() -> None:
     flows = load_flows(BUILTIN_FLOWS)
     reports = {"concern", "filtering"}
-    cases = {"case_note", "case_action", "case_close", "case_reopen"}
+    cases = {"case_note", "case_action", "case_close", "case_reopen", "case_recategorise"}
     audits = {"staff_audit"}
     assert set(flows) == reports | cases | audits
     for flow_id, loaded in flows.items():

@@ -325,7 +325,7 @@ async def test_pupils_who_saw_it_are_asked_and_harmful_content_is_a_concern_of_i
     guidance = " ".join(n.text for n in chat.notices("guidance"))
     assert (CONCERN_OF_ITS_OWN in guidance) is told, guidance
     if told:
-        chat.assert_reply('choose "Report an online-safety concern" for the pupils who saw it')
+        chat.assert_reply("When you send this report, I will offer to start that concern")
     chat.assert_asked("used_by")
 
     await walk_to_summary(
