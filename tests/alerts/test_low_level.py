@@ -87,6 +87,9 @@ async def test_a_low_level_concern_goes_to_the_head_and_into_its_own_log(make_bo
     assert alerted(rows, OSEI) == []
     assert OSEI not in channel.recipients() and DSL not in channel.recipients()
     assert ("alert", 0) in alerted(rows, HEAD)
+    fields = {f.label: f.value for f in channel.cards(HEAD)[0].fields}
+    assert fields[strings.LOW_LEVEL_CARD] == strings.LOW_LEVEL_CARD_NOTE
+    assert "Daniel Osei" in fields[strings.LEFT_OUT]
     assert report.reference is not None
     assert report.reference in await listing(bot, HEAD, LOG)
     assert report.reference not in await listing(bot, HEAD, "cases")
@@ -205,6 +208,9 @@ async def test_a_self_report_goes_to_the_head_never_back_to_the_reporter_alone(
     assert report.reporter_email == reporter
     assert handler in channel.recipients()
     assert reporter not in channel.recipients()
+    fields = {f.label: f.value for f in channel.cards(handler)[0].fields}
+    assert fields[strings.LOW_LEVEL_CARD] == strings.SELF_REPORT_CARD_NOTE
+    assert "reported it about themselves" in fields[strings.LEFT_OUT]
     assert alerted(await outbox(bot), reporter) == []
     assert report.reference is not None
     viewer = Chat(bot, handler)
