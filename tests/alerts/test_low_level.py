@@ -105,7 +105,7 @@ async def test_a_low_level_concern_goes_to_the_head_and_into_its_own_log(make_bo
     assert "refused" in await event_kinds(bot, report)
 
 
-async def test_the_log_shows_the_waiting_count_apart_from_the_open_cases(make_bot, channel):
+async def test_a_low_level_concern_is_not_counted_as_a_waiting_case(make_bot, channel):
     """The head is not told of a low-level concern as a waiting case on opening the chat."""
     bot = await make_bot(notifiers={"test": channel})
     await file_as(bot, **ABOUT_OSEI, adult_concern_kind="low_level")
