@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 StepKind = Literal["choice", "multi_choice", "yes_no", "text", "datetime", "confirm", "person"]
-Record = Literal["category", "subcategory", "allegation", "allegation_about_head"]
+Record = Literal[
+    "category", "subcategory", "allegation", "allegation_about_head", "allegation_kind"
+]
 # Who else a report step's answer goes to, beyond the DSL: `ict`, the ICT contacts of a
 # filtering report (so only steps that cannot name or identify a pupil).
 Audience = Literal["ict"]

@@ -72,6 +72,9 @@ class Report(Base):
     urgent_reasons: Mapped[list[str] | None] = mapped_column(JSON)
     # Who an allegation may be about, fixed when it became known (encrypted: it names an adult).
     excluded_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Which an allegation is, as the reporter said (KCSIE part 4): harm, low_level, self_report
+    # or not_sure (bot/reports/allegation_kind.py); null when it is about no adult at school.
+    allegation_kind: Mapped[str | None] = mapped_column(String(20))
 
 
 class Event(Base):

@@ -136,5 +136,6 @@ def test_report_text_has_no_plain_text_column_to_land_in():
         "flow_id",
         "case_status",
         "acknowledged_by",
+        "allegation_kind",  # a code from the flow (harm, low_level, ...), never typed text
     }
     assert text_columns(Conversation.__table__) == {"channel", "conversation_key", "user_email"}

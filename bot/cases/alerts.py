@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases.recipients import PASSED_ON_LEVEL, AlertPlan, ict_contacts, kept_out, plan_for
 from bot.delivery.outbox import alerted_people, enqueue, withdraw_unsent
 from bot.record.events import record_event
-from bot.reports import kinds, subjects
+from bot.reports import allegation_kind, kinds, subjects
 from bot.reports.service import read_answers
 from bot.reports.subjects import Subjects
 from bot.school.config import SchoolConfig
@@ -50,6 +50,7 @@ class AlertDesk:
             about_head=report.allegation_about_head,
             labels=labels,
             slack=await subjects.slack_ids(session, subjects.texts_of(answers).values()),
+            reporter=report.reporter_email if allegation_kind.is_self_report(report) else None,
         )
         before = subjects.stored(self.cipher, report)
         if before is not None:  # once left out, always: a changed answer lets nobody back in
@@ -172,6 +173,7 @@ class AlertDesk:
             return 0
         report.allegation = answers.get("about_adult") == "yes"
         report.allegation_about_head = answers.get("adult_is_head") == "yes"
+        report.allegation_kind = answers.get(allegation_kind.STEP)
         if not report.allegation:
             report.excluded_enc = None
             return 0

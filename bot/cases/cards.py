@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.cases import recipients
+from bot.cases import low_level, recipients
 from bot.cases.referral_contacts import out_of_hours_lines, still_worried
 from bot.cases.retention import Rule
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
@@ -140,6 +140,7 @@ class CardMaker:
         if found is not None and (found.left_out or found.notes):
             lines = [self._left_out_line(email, why) for email, why in found.left_out.items()]
             fields.append(CardField(strings.LEFT_OUT, "\n".join([*lines, *found.notes])))
+        fields += low_level.card_fields(report)
         lado = self.school.allegations.lado
         if lado is not None:
             contact = strings.LADO_CONTACT.format(name=lado.name, phone=lado.phone)

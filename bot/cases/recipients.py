@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.reports.allegation_kind import is_low_level
 from bot.reports.subjects import Subjects
 from bot.school.config import EscalationPlan, Role, SchoolConfig
 from storage.models import Report
@@ -42,7 +43,7 @@ def plan_for(school: SchoolConfig, report: Report, subjects: Subjects) -> AlertP
     plan = school.alerts.urgent if report.urgent else school.alerts.normal
     excluded = subjects.emails
     if report.allegation:
-        return _allegation_plan(school, plan, subjects)
+        return _allegation_plan(school, plan, subjects, low_level=is_low_level(report))
     levels = tuple(
         Level(i, timedelta(minutes=step.after_minutes), _emails(school, step.roles, excluded))
         for i, step in enumerate(plan.levels)
@@ -76,10 +77,15 @@ def ict_contacts(school: SchoolConfig) -> tuple[str, ...]:
     return tuple(p.email for p in school.people_with(Role.ICT))
 
 
-def _allegation_plan(school: SchoolConfig, plan: EscalationPlan, subjects: Subjects) -> AlertPlan:
+def _allegation_plan(
+    school: SchoolConfig, plan: EscalationPlan, subjects: Subjects, *, low_level: bool
+) -> AlertPlan:
     """KCSIE part 4: the headteacher, or the chair of governors when it may concern the head;
     then the school's named fallback. Whoever may be the subject is never among them, and an
-    allegation whose subject was not identified goes to the first of them alone."""
+    allegation whose subject was not identified goes to the first of them alone. A low-level
+    concern goes first to the DSL where the school's policy says so (`low_level`), then the
+    same way; one whose subject was not identified goes to the head alone, as it may be the
+    DSL's."""
     excluded = subjects.emails
     heads = _emails(school, (Role.HEADTEACHER,), excluded)
     chair = school.chair_of_governors
@@ -88,6 +94,10 @@ def _allegation_plan(school: SchoolConfig, plan: EscalationPlan, subjects: Subje
     tiers = [t for t in ((), chairs, fallback) if t]
     if not subjects.about_head and heads:
         tiers.insert(0, heads)
+    to_dsl = low_level and school.allegations.low_level_concerns_to == "dsl"
+    if to_dsl and subjects.resolved and tiers:
+        dsl = tuple(e for e in _emails(school, (Role.DSL,), excluded) if e not in tiers[0])
+        tiers = [dsl, *tiers] if dsl else tiers
     if not tiers:  # everyone at the top may be concerned: the team, never the person concerned
         tiers = [_emails(school, (Role.DSL, Role.DEPUTY_DSL), excluded)]
     if not subjects.resolved:

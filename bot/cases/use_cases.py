@@ -30,6 +30,7 @@ from bot.cases.export import (
 )
 from bot.cases.keys import case_key
 from bot.cases.recipients import may_handle
+from bot.reports.allegation_kind import is_low_level
 from bot.school.config import HANDLER_ROLES, Person
 from storage.models import Report
 
@@ -109,9 +110,12 @@ class CaseUseCases:
 
 
 async def visible_open_cases(session: AsyncSession, desk: AlertDesk, email: str) -> list[Report]:
-    """The open cases `email` may handle (never one they may be the subject of)."""
+    """The open cases `email` may handle (never one they may be the subject of). A low-level
+    concern about an adult is not a pupil's case: it is listed in its own log (low_level.py)."""
     visible = []
     for report in await cases.open_cases(session):
+        if is_low_level(report):
+            continue
         plan = await desk.plan(session, report)
         if may_handle(desk.school, email, report, plan):
             visible.append(report)

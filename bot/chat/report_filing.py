@@ -18,6 +18,7 @@ from bot.cases.alerts import AlertDesk
 from bot.chat.turn import TurnContext
 from bot.delivery.messages import Notice, Outbound
 from bot.delivery.outbox import enqueue
+from bot.reports import allegation_kind
 from bot.reports.service import (
     AnswerRow,
     add_urgent_reasons,
@@ -133,7 +134,8 @@ class ReportFiling:
         """An urgent report already alerted the team: the moment it is known to be about an
         adult at school (and whom), the team's cards are taken back and the head is told."""
         answers = turn.answers(dialog)
-        said = {k: answers.get(k) for k in ("about_adult", "adult_is_head", "adult_who")}
+        steps = ("about_adult", allegation_kind.STEP, "adult_is_head", "adult_who")
+        said = {k: answers.get(k) for k in steps}
         seen = hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()
         extra, report_id = context.loaded.doc.extra, context.loaded.doc.report_id
         if report_id is None or said["about_adult"] is None or extra.get("allegation_seen") == seen:

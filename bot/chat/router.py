@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
+from bot.cases import low_level
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
@@ -310,6 +311,11 @@ class Router:
         if command in _CASES:
             listed = await cases.list_open(context.session, inbound.user.email, context.now)
             return [*listed, *self._menu(inbound, again=True)]
+        if command in strings.LOW_LEVEL_WORDS:  # their own log, never among the cases
+            log_ = await low_level.list_log(
+                context.session, cases.desk, cases.cards, inbound.user.email, context.now
+            )
+            return [*log_, *self._menu(inbound, again=True)]
         if command in _MINE:
             mine = await cases.my_reports(context.session, inbound.user.email)
             return [*mine, *self._menu(inbound, again=True)]

@@ -278,6 +278,8 @@ def _apply_records(report: Report, flow: FlowSpec, answers: dict[str, Any]) -> N
             report.allegation = value == "yes"
         elif step.records == "allegation_about_head":
             report.allegation_about_head = value == "yes"
+        elif step.records == "allegation_kind":
+            report.allegation_kind = value
 
 
 async def _assign_reference(session: AsyncSession, report: Report) -> None:

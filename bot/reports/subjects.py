@@ -114,11 +114,19 @@ def find_subjects(
     about_head: bool,
     labels: Mapping[str, str] | None = None,
     slack: Mapping[str, str] | None = None,
+    reporter: str | None = None,
 ) -> Subjects:
     """Everyone an allegation's answers may name. `labels` names the steps for the reasons;
-    `slack` maps Slack user ids to e-mails (the identity cache)."""
+    `slack` maps Slack user ids to e-mails (the identity cache); `reporter`, the e-mail of
+    whoever reported themselves (a self-report), who is then the adult concerned."""
     subjects = Subjects()
     labels, slack = labels or {}, slack or {}
+    if reporter is not None:
+        subjects.leave_out(reporter, "reported it about themselves")
+        subjects.resolved = school.person(reporter) is not None
+        about_head = about_head or any(
+            h.email == reporter.strip().lower() for h in school.people_with(Role.HEADTEACHER)
+        )
     picked = answers.get(WHO_STEP)
     if isinstance(picked, Mapping) and picked.get("email"):
         email = str(picked["email"]).strip().lower()

@@ -190,6 +190,8 @@ class Allegations(_Model):
     # E-mails of people in the file, tried after the head and the chair, in this order.
     fallback: tuple[str, ...] = ()
     lado: Contact | None = None  # the local authority designated officer
+    # Who takes a low-level concern (KCSIE part 4 section two), as the school's policy says.
+    low_level_concerns_to: Literal["headteacher", "dsl"] = "headteacher"
 
     @field_validator("fallback")
     @classmethod

@@ -205,6 +205,7 @@ async def test_urgent_then_an_allegation_about_the_dsl(make_bot, channel, clock,
         "contact_meeting": "no",
         **CONCERN_TAIL,
         "about_adult": "yes",
+        "adult_concern_kind": "harm",
         "adult_is_head": "no",
         "adult_who": "Mrs. Hartley (DSL)",
     }
@@ -324,3 +325,48 @@ async def test_a_chain_with_governors_still_updates_their_cards(
     await sweep_alerts(bot.jobs)
     fields = {f.label: f.value for f in channel.cards(CHAIR)[-1].fields}
     assert fields["Status"].startswith("Acknowledged by Alice Hartley")
+
+
+async def test_urgent_then_the_dsl_reports_themselves(make_bot, channel, clock):
+    """The DSL, reporting their own conduct, is told at once with the team (an urgent report
+    before anyone knows whom it is about); once it is a self-report, their card says only that
+    it was passed on, they can open nothing of it, and the head has it."""
+    from tests.support.walk import CONCERN_TAIL, start, walk_to_summary
+
+    bot = await make_bot(notifiers={"test": channel})
+    chat = Chat(bot, DSL)
+    await start(chat, "concern")
+    await chat.click("yes")
+    await bot.dispatcher.deliver_due()
+    (early,) = channel.cards(DSL)
+    answers = {
+        "category": "commerce",
+        "commerce_kind": "scam",
+        **CONCERN_TAIL,
+        "about_adult": "yes",
+        "adult_concern_kind": "self_report",
+    }
+    asked = await walk_to_summary(chat, answers)
+    assert "adult_who" not in asked and "adult_is_head" not in asked
+    await bot.dispatcher.deliver_due()
+    neutral = channel.cards(DSL)[-1]
+    assert neutral.card_id == early.card_id
+    assert neutral.actions == () and neutral.fields == ()
+    assert HEAD in channel.recipients()
+
+    await chat.click("__submit")
+    for _ in range(6):
+        await sweep_alerts(bot.jobs)
+        clock.advance(minutes=30)
+    report = await only_report(bot)
+    assert report.urgent and report.allegation_kind == "self_report"
+    assert [a for c in channel.cards(DSL) for a in c.actions] == list(early.actions)
+    for card in channel.cards(DSL)[1:]:
+        assert CONCERN_TAIL["what_happened"] not in repr(card)
+    dsl = Chat(bot, DSL)
+    for verb in ("view", "export", "ack"):
+        await dsl.click(f"case:{verb}:{report.id}")
+        dsl.assert_reply(strings.NOT_ALLOWED[:30])
+    fields = {f.label: f.value for f in channel.cards(HEAD)[-1].fields}
+    assert "Alice Hartley" in fields["Left out"]
+    assert "themselves" in fields["Left out"]

@@ -812,6 +812,7 @@ def test_an_adult_at_school_asks_about_the_head_and_who(concern: Dialog) -> None
             "contact",
             contact_kind="other",
             about_adult="yes",
+            adult_concern_kind="harm",
             adult_is_head="no",
             adult_who="Mr X, supply teacher",
         )
@@ -821,6 +822,7 @@ def test_an_adult_at_school_asks_about_the_head_and_who(concern: Dialog) -> None
         "contact_kind",
         "contact_meeting",
         "about_adult",
+        "adult_concern_kind",
         "adult_is_head",
         "adult_who",
         *CONCERN_END[1:],
@@ -844,7 +846,8 @@ def test_every_concern_step_is_reachable(concern: Dialog) -> None:
     reached: set[str] = set()
     for category, branch, _ in BRANCHES:
         chat = Chat(concern)
-        extra = {"about_adult": "yes", "adult_is_head": "yes", "adult_who": "Mrs Y"}
+        extra = {"about_adult": "yes", "adult_concern_kind": "harm"}
+        extra |= {"adult_is_head": "yes", "adult_who": "Mrs Y"}
         extra |= {"disclosure": "yes", "child_words": "I was scared."}
         reached.update(chat.walk(concern_answers(category, **branch, **extra)))
     assert reached == {s.id for s in concern.spec.steps}
@@ -1136,13 +1139,21 @@ def test_edit_about_an_adult(concern: Dialog) -> None:
     chat = Chat(concern)
     chat.walk(concern_answers("contact", contact_kind="stranger"))
     chat.click("edit:about_adult")
-    asked = chat.walk({"about_adult": "yes", "adult_is_head": "yes", "adult_who": "The head"})
-    assert asked == ["about_adult", "adult_is_head", "adult_who"]
+    asked = chat.walk(
+        {
+            "about_adult": "yes",
+            "adult_concern_kind": "harm",
+            "adult_is_head": "yes",
+            "adult_who": "The head",
+        }
+    )
+    assert asked == ["about_adult", "adult_concern_kind", "adult_is_head", "adult_who"]
     assert chat.rows["adult_is_head"] == "Yes"
     chat.click("edit:about_adult")
     chat.click("no")
     assert chat.step is None
     answers = chat.turn.answers(concern)
+    assert "adult_concern_kind" not in answers
     assert "adult_is_head" not in answers
     assert "adult_who" not in answers
     assert "adult_who" not in chat.rows

@@ -32,7 +32,8 @@ def dialog(flows: dict[str, Flow]) -> Dialog:
 def at_adult_who(dialog: Dialog) -> DialogState:
     """A concern answered up to "Who is it about?" (by step id, never blindly)."""
     state = dialog.start().state
-    answers = {**UP_TO_ADULT, "other_kind": "A worry", "adult_is_head": "no"}
+    answers = {**UP_TO_ADULT, "other_kind": "A worry", "adult_concern_kind": "harm"}
+    answers["adult_is_head"] = "no"
     while state.step != "adult_who":
         assert state.step in answers, state.step
         given = answers[state.step]

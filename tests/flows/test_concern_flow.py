@@ -229,17 +229,20 @@ async def test_an_allegation_about_the_headteacher_is_recorded(make_bot):
         "conduct_kind": "abusive_messages",
         **CONCERN_TAIL,
         "about_adult": "yes",
+        "adult_concern_kind": "harm",
         "adult_is_head": "yes",
         "adult_who": "The headteacher, messaging a pupil on a personal account",
     }
     asked = await walk_to_summary(chat, answers)
     assert asked[asked.index("about_adult") + 1 : asked.index("pupils")] == [
+        "adult_concern_kind",
         "adult_is_head",
         "adult_who",
     ]
     await chat.click("__submit")
     report = await only_report(bot)
     assert (report.allegation, report.allegation_about_head) == (True, True)
+    assert report.allegation_kind == "harm"
     assert (await answers_of(bot, report))["adult_who"].startswith("The headteacher")
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from bot.app import build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings

@@ -328,7 +328,11 @@ def test_every_builtin_flow_question_renders_within_slacks_limits() -> None:
     assert len(messages) > 100
     for message in messages:
         check_turn([message])
-    check_turn(messages)
+    # One turn never asks the same question twice (its block ids would collide in a message
+    # they happen to share): the questions as asked, then as asked again with a long answer.
+    again = [m for m in messages if getattr(m, "current_answer", None) is not None]
+    check_turn([m for m in messages if m not in again])
+    check_turn(again)
 
 
 @pytest.mark.parametrize("index", range(7))

@@ -15,6 +15,10 @@ TEAM = {DSL, *DEPUTIES}
 
 
 async def file_concern(bot, *, danger: str = "no", **extra) -> Chat:
+    """A concern filed by a member of staff; one about an adult at school is an allegation
+    that may meet the harm threshold unless `adult_concern_kind` says otherwise."""
+    if extra.get("about_adult") == "yes":
+        extra.setdefault("adult_concern_kind", "harm")
     chat = Chat(bot, STAFF)
     await start(chat, "concern")
     answers = {"immediate_danger": danger, "category": "commerce", "commerce_kind": "scam"}

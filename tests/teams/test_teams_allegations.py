@@ -22,6 +22,7 @@ ANSWERS = {
     "commerce_kind": "scam",
     **CONCERN_TAIL,
     "about_adult": "yes",
+    "adult_concern_kind": "harm",
     "adult_is_head": "no",
     # As Entra often spells a display name, and Teams puts it in the mention.
     "adult_who": "<at>Fenwick, Martin</at>",

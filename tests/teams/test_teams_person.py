@@ -29,6 +29,7 @@ ANSWERS: dict[str, str] = {
     "category": "other",
     "other_kind": "A worry about an adult",
     "about_adult": "yes",
+    "adult_concern_kind": "harm",
     "adult_is_head": "no",
     "pupils": "AB (Year 5)",
     "what_happened": "Messages to a pupil on a personal account.",

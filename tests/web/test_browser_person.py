@@ -28,6 +28,7 @@ async def to_adult_who(page: Page) -> None:
     await click(page, "category", "other")
     await type_answer(page, "other_kind", "A worry about an adult")
     await click(page, "about_adult", "yes")
+    await click(page, "adult_concern_kind", "harm")
     await click(page, "adult_is_head", "no")
     await expect_step(page, "adult_who")
 

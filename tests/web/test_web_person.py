@@ -26,6 +26,7 @@ UP_TO_ADULT_WHO = {
     "category": ("action", "other"),
     "other_kind": ("text", "A worry about an adult"),
     "about_adult": ("action", "yes"),
+    "adult_concern_kind": ("action", "harm"),
     "adult_is_head": ("action", "no"),
 }
 TAIL = {
