@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 from alembic import command
-from alembic.script import ScriptDirectory
 
 from bot.app import build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings
