@@ -151,7 +151,7 @@ async def test_someone_not_told_cannot_open_it(make_bot, channel, clock):
 
 async def test_a_draft_about_an_adult_goes_only_to_the_allegations_route(make_bot, channel, clock):
     bot = await make_bot(notifiers={"test": channel})
-    answers = {**SO_FAR, "about_adult": "yes", "adult_is_head": "no"}
+    answers = {**SO_FAR, "about_adult": "yes", "adult_concern_kind": "harm", "adult_is_head": "no"}
     answers.pop("pupils")
     await left_draft(bot, answers, "adult_who")  # who it is about: not answered yet
 
@@ -171,7 +171,7 @@ async def test_a_draft_about_an_adult_goes_only_to_the_allegations_route(make_bo
 
 async def test_a_draft_naming_the_head_goes_to_the_chair(make_bot, channel, clock):
     bot = await make_bot(notifiers={"test": channel})
-    answers = {**SO_FAR, "about_adult": "yes", "adult_is_head": "yes"}
+    answers = {**SO_FAR, "about_adult": "yes", "adult_concern_kind": "harm", "adult_is_head": "yes"}
     answers.pop("pupils")
     await left_draft(bot, answers, "adult_who")
 
