@@ -328,7 +328,11 @@ def test_every_builtin_flow_question_renders_within_slacks_limits() -> None:
     assert len(messages) > 100
     for message in messages:
         check_turn([message])
-    check_turn(messages)
+    # As large turns: each question once per turn, as the bot sends them (a person question's
+    # block_id names its step, so the same question twice in one message would clash).
+    long = [m for m in messages if getattr(m, "current_answer", None) == long_answer(4000)]
+    check_turn([m for m in messages if m not in long])
+    check_turn(long)
 
 
 @pytest.mark.parametrize("index", range(7))
