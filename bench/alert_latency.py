@@ -71,11 +71,17 @@ ANSWERS: dict[str, str] = {
     "about_adult": "no",
     "pupils": "AB (Year 5), target; CD (Year 6), sent the messages",
     "what_happened": "AB showed me messages asking for her bank card number in a game chat.",
+    "your_concerns": "skip",
     "disclosure": "no",
+    "safe_home": "yes",
+    "others_at_risk": "no",
+    "others_told": "The class teacher.",
     "happened_at": "yesterday 15:00",
+    "found_out_at": "yesterday 15:30",
     "where": "An online game's chat on a pupil's own tablet",
     "actions_taken": "Told AB not to answer; spoke to the class teacher.",
     "dsl_told_in_person": "no",
+    "reporter_role": "Class teacher",
 }
 MAX_TURNS = 40
 

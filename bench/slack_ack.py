@@ -90,11 +90,17 @@ ANSWERS: tuple[str, ...] = (
     "no",  # about_adult
     "AB (Year 5), target; CD (Year 6), sent the messages",  # pupils
     "AB showed me messages calling her names in the class group chat.",  # what_happened
+    "skip",  # your_concerns
     "no",  # disclosure
+    "yes",  # safe_home
+    "no",  # others_at_risk
+    "The class teacher.",  # others_told
     "yesterday 15:00",  # happened_at
+    "yesterday 15:30",  # found_out_at
     "WhatsApp group on a pupil's own phone",  # where
     "Spoke to the class teacher and kept the phone in the office.",  # actions_taken
     "yes",  # dsl_told_in_person
+    "Class teacher",  # reporter_role
     "__submit",  # the summary's submit button
 )
 KINDS = ("message", "block_actions")

@@ -126,6 +126,7 @@ async def test_a_real_report_leaves_a_log_that_verifies(make_bot):
     answers = {
         "category": "contact",
         "contact_kind": "exploitation",
+        "contact_ongoing": "no",
         "contact_meeting": "yes",  # another urgent reason: its own entry in the log
         **CONCERN_TAIL,
     }

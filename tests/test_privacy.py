@@ -26,11 +26,14 @@ async def _file_concern(bot) -> None:
         "immediate_danger": "yes",
         "category": "contact",
         "contact_kind": "grooming",
+        "contact_ongoing": "no",
         "contact_meeting": "yes",  # a second urgent reason, added to the open report
         "pupils": PUPILS,
         "what_happened": SECRET,
         "disclosure": "yes",
         "child_words": "Ottoline said Nightshade told her to keep it secret",
+        "questions_asked": "I asked Ottoline who Nightshade is",
+        "told_next_steps": "yes",
         "child_self_harm": "no",
     }
     await walk_to_summary(chat, answers)

@@ -73,6 +73,7 @@ async def test_immediate_danger_alerts_before_the_report_is_finished(
         {
             "category": "contact",
             "contact_kind": "grooming",
+            "contact_ongoing": "no",
             "contact_meeting": "no",
             **CONCERN_TAIL,
         },

@@ -202,6 +202,7 @@ async def test_urgent_then_an_allegation_about_the_dsl(make_bot, channel, clock,
     answers = {
         "category": "contact",
         "contact_kind": "grooming",
+        "contact_ongoing": "no",
         "contact_meeting": "no",
         **CONCERN_TAIL,
         "about_adult": "yes",

@@ -23,6 +23,7 @@ async def _image_concern(bot) -> None:
             "category": "image",
             "image_rules": "ok",
             "image_device": "secured",
+            "device_kept": "Locked in the office.",
             "image_seen": "not_seen",
             "image_indicators": ("coercion",),
             **CONCERN_TAIL,

@@ -21,28 +21,42 @@ URL = "https://example.com/chat"
 
 CONCERN_COMMON = {
     "immediate_danger": "no",
+    "contact_ongoing": "no",  # asked about grooming, exploitation or a stranger
     "contact_meeting": "no",  # asked in the contact branch
     "self_harm_said": "no",  # asked about self-harm content
+    "device_kept": "In the office safe.",  # asked when an adult has the device
     "child_self_harm": "no",  # asked after a disclosure
     "about_adult": "no",
     "pupils": "AB (Year 5), CD (Year 6)",
     "what_happened": "Unkind messages in the class group chat.",
+    "your_concerns": "skip",
     "disclosure": "no",
+    "safe_home": "yes",
+    "others_at_risk": "no",
+    "others_told": "No one yet.",
     "happened_at": "yesterday 15:00",
+    "found_out_at": "yesterday 16:00",
     "where": URL,
     "actions_taken": "Told the class teacher.",
     "dsl_told_in_person": "yes",
+    "reporter_role": "Class teacher",
 }
 CONCERN_START = ["immediate_danger", "category"]
 CONCERN_END = [
     "about_adult",
     "pupils",
     "what_happened",
+    "your_concerns",
     "disclosure",
+    "safe_home",
+    "others_at_risk",
+    "others_told",
     "happened_at",
+    "found_out_at",
     "where",
     "actions_taken",
     "dsl_told_in_person",
+    "reporter_role",
 ]
 
 
@@ -233,7 +247,7 @@ def test_a_choice_whose_values_are_yes_and_no(concern: Dialog) -> None:
 
 def at_image_indicators(concern: Dialog) -> Chat:
     chat = Chat(concern)
-    for value in ["no", "image", "ok", "secured", "not_seen"]:
+    for value in ["no", "image", "ok", "no_device", "not_seen"]:
         chat.click(value)
     assert chat.step == "image_indicators"
     assert chat.question.input == "multi_choice"
@@ -249,7 +263,7 @@ def test_multi_choice_by_values_keeps_the_options_order(concern: Dialog) -> None
     advice = [n.text for n in chat.notices if n.tone == "urgent"]  # one notice per indicator
     assert len(advice) == 2
     assert "Do not contact the other person" in advice[0]
-    assert "blackmailed" in advice[1]
+    assert "not to pay" in advice[1]
     assert chat.turn.new_urgent_reasons == ["adult_involved", "sextortion"]
 
 
@@ -260,7 +274,10 @@ def test_multi_choice_by_values_keeps_the_options_order(concern: Dialog) -> None
         ("3,1", ["adult_involved", "sextortion"]),
         ("3, 1, 3", ["adult_involved", "sextortion"]),
         ("2", ["coercion"]),
-        ("An adult is involved, 6", ["adult_involved", "risk_of_harm"]),
+        (
+            "An adult sent it or asked for it or is involved in some other way, 6",
+            ["adult_involved", "risk_of_harm"],
+        ),
         ("violent, under_13", ["under_13", "violent"]),
         ("1, 3,", ["adult_involved", "sextortion"]),
     ],
@@ -312,7 +329,7 @@ def test_an_optional_multi_choice_with_nothing_chosen(concern: Dialog) -> None:
 
 def at_pupils(concern: Dialog) -> Chat:
     chat = Chat(concern)
-    for value in ["no", "contact", "grooming", "no", "no"]:
+    for value in ["no", "contact", "grooming", "no", "no", "no"]:
         chat.click(value)
     assert chat.step == "pupils"
     return chat
@@ -338,6 +355,7 @@ def test_required_text_left_empty(concern: Dialog, empty: Reply, message: str) -
         "immediate_danger": "no",
         "category": "contact",
         "contact_kind": "grooming",
+        "contact_ongoing": "no",
         "contact_meeting": "no",
         "about_adult": "no",
     }
@@ -397,7 +415,8 @@ def test_skip_is_not_offered_on_a_required_step(concern: Dialog) -> None:
 def at_happened_at(concern: Dialog) -> Chat:
     chat = Chat(concern)
     answers = concern_answers("commerce", commerce_kind="scam")
-    for step in ["immediate_danger", "category", "commerce_kind", *CONCERN_END[:4]]:
+    before = CONCERN_END[: CONCERN_END.index("happened_at")]
+    for step in ["immediate_danger", "category", "commerce_kind", *before]:
         chat.answer(answers[step])
     assert chat.step == "happened_at"
     return chat
@@ -420,7 +439,7 @@ def test_a_date_in_the_past_is_stored(concern: Dialog, typed: str, stored: str) 
     chat.send(typed)
     assert not chat.errors
     assert chat.state.answers["happened_at"] == stored
-    assert chat.step == "where"
+    assert chat.step == "found_out_at"
 
 
 @pytest.mark.parametrize(
@@ -664,7 +683,7 @@ def test_each_high_risk_answer_gives_its_urgent_reason_once(concern: Dialog) -> 
     chat = Chat(concern)
     chat.click("yes")
     assert chat.turn.new_urgent_reasons == ["immediate_danger"]
-    for value in ["image", "ok", "secured", "not_seen"]:
+    for value in ["image", "ok", "no_device", "not_seen"]:
         chat.click(value)
     chat.pick("under_13", "violent", "risk_of_harm")
     assert chat.turn.new_urgent_reasons == ["child_at_risk", "under_13", "violent"]
@@ -696,7 +715,7 @@ def test_a_changed_answer_does_not_take_its_urgent_reason_back(concern: Dialog) 
 
 def test_urgent_reasons_round_trip_and_older_states_have_none(concern: Dialog) -> None:
     chat = Chat(concern)
-    for value in ["no", "contact", "grooming", "yes"]:
+    for value in ["no", "contact", "grooming", "no", "yes"]:
         chat.click(value)
     assert chat.turn.new_urgent_reasons == ["planned_meeting"]
     data = json.loads(json.dumps(chat.state.to_json()))
@@ -723,13 +742,41 @@ def test_possibly_illegal_no_signal_otherwise(filtering: Dialog, answer: str) ->
 BRANCHES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("content", {"content_kind": "hate"}, ["content_kind"]),
     ("content", {"content_kind": "self_harm"}, ["content_kind", "self_harm_said"]),
-    ("contact", {"contact_kind": "grooming"}, ["contact_kind", "contact_meeting"]),
+    ("content", {"content_kind": "challenge"}, ["content_kind", "self_harm_said"]),
+    (
+        "contact",
+        {"contact_kind": "grooming"},
+        ["contact_kind", "contact_ongoing", "contact_meeting"],
+    ),
+    (
+        "contact",
+        {
+            "contact_kind": "sextortion",
+            "image_device": "no_device",
+            "image_seen": "not_seen",
+            "image_indicators": [],
+        },
+        ["contact_kind", "contact_meeting", "image_device", "image_seen", "image_indicators"],
+    ),
     ("contact", {"contact_kind": "advertising"}, ["contact_kind"]),
     ("conduct", {"conduct_kind": "abusive_messages"}, ["conduct_kind"]),
     (
         "conduct",
-        {"conduct_kind": "sharing_explicit", "conduct_image_rules": "ok"},
-        ["conduct_kind", "conduct_image_rules"],
+        {
+            "conduct_kind": "sharing_explicit",
+            "conduct_image_rules": "ok",
+            "image_device": "secured",
+            "image_seen": "not_seen",
+            "image_indicators": [],
+        },
+        [
+            "conduct_kind",
+            "conduct_image_rules",
+            "image_device",
+            "device_kept",
+            "image_seen",
+            "image_indicators",
+        ],
     ),
     ("commerce", {"commerce_kind": "phishing"}, ["commerce_kind"]),
     (
@@ -759,8 +806,21 @@ BRANCHES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("ai_abuse", {"ai_kind": "voice"}, ["ai_kind"]),
     (
         "ai_abuse",
-        {"ai_kind": "sexual_imagery", "ai_image_rules": "ok"},
-        ["ai_kind", "ai_image_rules"],
+        {
+            "ai_kind": "sexual_imagery",
+            "ai_image_rules": "ok",
+            "image_device": "with_staff",
+            "image_seen": "not_seen",
+            "image_indicators": [],
+        },
+        [
+            "ai_kind",
+            "ai_image_rules",
+            "image_device",
+            "device_kept",
+            "image_seen",
+            "image_indicators",
+        ],
     ),
     ("other", {"other_kind": "A worrying game"}, ["other_kind"]),
 ]
@@ -834,11 +894,22 @@ def test_a_disclosure_asks_for_the_childs_words(concern: Dialog) -> None:
     chat = Chat(concern)
     asked = chat.walk(
         concern_answers(
-            "contact", contact_kind="other", disclosure="yes", child_words="He said keep it secret."
+            "contact",
+            contact_kind="other",
+            disclosure="yes",
+            child_words="He said keep it secret.",
+            questions_asked="none",
+            told_next_steps="yes",
         )
     )
     index = asked.index("disclosure")
-    assert asked[index + 1 : index + 4] == ["child_words", "child_self_harm", "happened_at"]
+    assert asked[index + 1 : index + 6] == [
+        "child_words",
+        "questions_asked",
+        "told_next_steps",
+        "child_self_harm",
+        "safe_home",
+    ]
     assert chat.rows["child_words"] == "He said keep it secret."
 
 
@@ -849,6 +920,8 @@ def test_every_concern_step_is_reachable(concern: Dialog) -> None:
         extra = {"about_adult": "yes", "adult_concern_kind": "harm"}
         extra |= {"adult_is_head": "yes", "adult_who": "Mrs Y"}
         extra |= {"disclosure": "yes", "child_words": "I was scared."}
+        extra |= {"questions_asked": "none", "told_next_steps": "no"}
+        extra |= {"others_at_risk": "yes", "others_at_risk_who": "Her brother."}
         reached.update(chat.walk(concern_answers(category, **branch, **extra)))
     assert reached == {s.id for s in concern.spec.steps}
 
@@ -941,11 +1014,17 @@ def test_the_summary_shows_labels_dates_in_words_and_defanged_links(concern: Dia
         "about_adult": "No",
         "pupils": "AB (Year 5), CD (Year 6)",
         "what_happened": "Unkind messages in the class group chat.",
+        "your_concerns": strings.NOT_ANSWERED,
         "disclosure": "No",
+        "safe_home": "Yes, as far as I know",
+        "others_at_risk": "No",
+        "others_told": "No one yet.",
         "happened_at": "Mon 23 Nov 2026, 15:00",
+        "found_out_at": "Mon 23 Nov 2026, 16:00",
         "where": "hxxps://example[.]com/chat",
         "actions_taken": "Told the class teacher.",
         "dsl_told_in_person": "Yes",
+        "reporter_role": "Class teacher",
     }
     assert chat.state.answers["where"] == URL  # stored as typed, only shown defanged
 
@@ -964,7 +1043,8 @@ def test_the_summary_shows_multi_choices_skips_and_plain_dates(concern: Dialog) 
     )
     rows = chat.rows
     assert rows["image_indicators"] == (
-        "An adult is involved, Someone is demanding money or more images"
+        "An adult sent it or asked for it or is involved in some other way, "
+        "Someone is demanding money or more images"
     )
     assert rows["image_rules"] == "I have read the rules"
     assert rows["image_device"] == "I have it, switched off and secure"
@@ -1046,11 +1126,11 @@ def test_back_from_the_summary(concern: Dialog) -> None:
     chat = Chat(concern)
     chat.walk(concern_answers("commerce", commerce_kind="gambling"))
     chat.click("__back")
-    assert chat.step == "dsl_told_in_person"
-    assert chat.question.current_answer == "Yes"
-    chat.click("no")
+    assert chat.step == "reporter_role"
+    assert chat.question.current_answer == "Class teacher"
+    chat.send("Teaching assistant")
     assert chat.step is None
-    assert chat.rows["dsl_told_in_person"] == "No"
+    assert chat.rows["reporter_role"] == "Teaching assistant"
 
 
 # --- Changing an answer from the summary.
@@ -1110,7 +1190,8 @@ def test_edit_asks_the_new_questions_when_the_category_changes(concern: Dialog) 
 def test_edit_drops_the_answers_that_followed_from_the_old_answer(concern: Dialog) -> None:
     # ai_image_rules depends on ai_kind, which depends on the category: two steps removed.
     chat = Chat(concern)
-    chat.walk(concern_answers("ai_abuse", ai_kind="sexual_imagery", ai_image_rules="ok"))
+    image = {"image_device": "no_device", "image_seen": "not_seen", "image_indicators": []}
+    chat.walk(concern_answers("ai_abuse", ai_kind="sexual_imagery", ai_image_rules="ok", **image))
     chat.click("edit:category")
     asked = chat.walk({"category": "content", "content_kind": "misinformation"})
     assert asked == ["category", "content_kind"]
@@ -1121,18 +1202,21 @@ def test_edit_drops_the_answers_that_followed_from_the_old_answer(concern: Dialo
     chat.click("edit:category")
     chat.click("ai_abuse")
     assert chat.step is None
-    assert "ai_image_rules" in chat.rows
+    assert "ai_image_rules" in chat.rows and "image_indicators" in chat.rows
     assert chat.turn.answers(concern)["ai_kind"] == "sexual_imagery"
 
 
 def test_edit_conduct_rules_go_with_the_conduct(concern: Dialog) -> None:
     chat = Chat(concern)
-    chat.walk(concern_answers("conduct", conduct_kind="sharing_explicit", conduct_image_rules="ok"))
+    image = {"image_device": "no_device", "image_seen": "not_seen", "image_indicators": []}
+    explicit = {"conduct_kind": "sharing_explicit", "conduct_image_rules": "ok", **image}
+    chat.walk(concern_answers("conduct", **explicit))
     chat.click("edit:conduct_kind")
     chat.click("personal_info")
     assert chat.step is None
-    assert "conduct_image_rules" not in chat.rows
-    assert "conduct_image_rules" not in chat.turn.answers(concern)
+    for step in ["conduct_image_rules", *image]:
+        assert step not in chat.rows
+        assert step not in chat.turn.answers(concern)
 
 
 def test_edit_about_an_adult(concern: Dialog) -> None:
@@ -1183,7 +1267,7 @@ def test_edit_with_a_superscript_number(concern: Dialog) -> None:
 
 def test_state_round_trips_through_json(concern: Dialog) -> None:
     chat = Chat(concern)
-    for value in ["yes", "image", "ok", "secured", "shown"]:
+    for value in ["yes", "image", "ok", "no_device", "shown"]:
         chat.click(value)
     chat.pick("coercion")
     chat.click("no")

@@ -103,11 +103,13 @@ def test_the_concern_flow_marks_the_image_cases() -> None:
         for option in step.options
         if option.image_case
     }
-    # The values the case chat knew as image cases before the flows said so (_IMAGE_CASES).
+    # The values the case chat knew as image cases before the flows said so (_IMAGE_CASES),
+    # and sextortion, which is reported under contact, commerce or conduct (issue 15).
     assert marked == {
         ("category", "image"),
         ("subcategory", "sexual_imagery"),
         ("subcategory", "sharing_explicit"),
+        ("subcategory", "sextortion"),
     }
     image = spec.recorded_option("category", "image")
     assert image is not None and image.image_case

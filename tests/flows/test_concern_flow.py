@@ -30,15 +30,27 @@ BRANCHES: list[tuple[str, dict[str, Answer], list[str], str | None]] = [
     ),
     (
         "contact",
-        {"contact_kind": "grooming", "contact_meeting": "unsure"},
-        ["contact_kind", "contact_meeting"],
+        {"contact_kind": "grooming", "contact_ongoing": "no", "contact_meeting": "unsure"},
+        ["contact_kind", "contact_ongoing", "contact_meeting"],
         "grooming",
     ),
     ("conduct", {"conduct_kind": "abusive_messages"}, ["conduct_kind"], "abusive_messages"),
     (
         "conduct",
-        {"conduct_kind": "sharing_explicit", "conduct_image_rules": "ok"},
-        ["conduct_kind", "conduct_image_rules"],
+        {
+            "conduct_kind": "sharing_explicit",
+            "conduct_image_rules": "ok",
+            "image_device": "no_device",
+            "image_seen": "not_seen",
+            "image_indicators": "skip",
+        },
+        [
+            "conduct_kind",
+            "conduct_image_rules",
+            "image_device",
+            "image_seen",
+            "image_indicators",
+        ],
         "sharing_explicit",
     ),
     ("commerce", {"commerce_kind": "gambling"}, ["commerce_kind"], "gambling"),
@@ -53,10 +65,11 @@ BRANCHES: list[tuple[str, dict[str, Answer], list[str], str | None]] = [
         {
             "image_rules": "ok",
             "image_device": "secured",
+            "device_kept": "Locked in the office; the DSL has the key.",
             "image_seen": "not_seen",
             "image_indicators": "skip",  # each indicator makes it urgent (test_urgent_answers)
         },
-        ["image_rules", "image_device", "image_seen", "image_indicators"],
+        ["image_rules", "image_device", "device_kept", "image_seen", "image_indicators"],
         None,
     ),
     (
@@ -72,8 +85,14 @@ BRANCHES: list[tuple[str, dict[str, Answer], list[str], str | None]] = [
     ("ai_abuse", {"ai_kind": "bullying_image"}, ["ai_kind"], "bullying_image"),
     (
         "ai_abuse",
-        {"ai_kind": "sexual_imagery", "ai_image_rules": "ok"},
-        ["ai_kind", "ai_image_rules"],
+        {
+            "ai_kind": "sexual_imagery",
+            "ai_image_rules": "ok",
+            "image_device": "unsure",
+            "image_seen": "by_accident",
+            "image_indicators": "skip",
+        },
+        ["ai_kind", "ai_image_rules", "image_device", "image_seen", "image_indicators"],
         "sexual_imagery",
     ),
     ("other", {"other_kind": "A pupil's account was hacked"}, ["other_kind"], None),
@@ -176,6 +195,7 @@ async def test_immediate_danger_stores_an_urgent_report_from_the_first_answer(ma
     answers = {
         "category": "contact",
         "contact_kind": "exploitation",
+        "contact_ongoing": "no",
         "contact_meeting": "no",
         **CONCERN_TAIL,
     }
@@ -255,14 +275,22 @@ async def test_a_disclosure_records_the_childs_own_words(make_bot):
         "immediate_danger": "no",
         "category": "contact",
         "contact_kind": "grooming",
+        "contact_ongoing": "no",
         "contact_meeting": "no",
         **CONCERN_TAIL,
         "disclosure": "yes",
         "child_words": words,
+        "questions_asked": "none",
+        "told_next_steps": "yes",
         "child_self_harm": "no",
     }
     asked = await walk_to_summary(chat, answers)
-    assert asked[asked.index("disclosure") + 1 :][:2] == ["child_words", "child_self_harm"]
+    assert asked[asked.index("disclosure") + 1 :][:4] == [
+        "child_words",
+        "questions_asked",
+        "told_next_steps",
+        "child_self_harm",
+    ]
     await chat.click("__submit")
     assert (await answers_of(bot, await only_report(bot)))["child_words"] == words
 

@@ -39,7 +39,11 @@ async def test_bad_answers_get_clear_messages_and_lose_nothing(make_bot):
     chat.assert_asked("what_happened")
 
     await chat.send("A pupil was sent a fake prize link.")
-    await chat.click("no")
+    await chat.send("skip")  # your_concerns
+    await chat.click("no")  # disclosure
+    await chat.click("yes")  # safe_home
+    await chat.click("no")  # others_at_risk
+    await chat.send("No one yet.")  # others_told
     chat.assert_asked("happened_at")
     for bad in ["last blue moon", "31/02/2026", "25:99"]:
         await chat.send(bad)
@@ -54,7 +58,17 @@ async def test_bad_answers_get_clear_messages_and_lose_nothing(make_bot):
     rest = {
         k: v
         for k, v in CONCERN_TAIL.items()
-        if k not in {"about_adult", "pupils", "what_happened", "disclosure"}
+        if k
+        not in {
+            "about_adult",
+            "pupils",
+            "what_happened",
+            "your_concerns",
+            "disclosure",
+            "safe_home",
+            "others_at_risk",
+            "others_told",
+        }
     }
     await walk_to_summary(chat, rest)
     await chat.click("__submit")
@@ -120,7 +134,7 @@ async def test_coming_back_after_a_while_shows_where_you_were(make_bot, clock):
     chat.assert_asked("what_happened")
     assert chat.notices()[0].restore_text == "hello again"
     await chat.send("The real answer.")
-    chat.assert_asked("disclosure")
+    chat.assert_asked("your_concerns")
 
 
 async def test_abandoned_drafts_are_purged_after_the_retention_time(make_bot, clock):

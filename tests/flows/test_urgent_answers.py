@@ -29,6 +29,7 @@ IMAGE: dict[str, Answer] = {
     "category": "image",
     "image_rules": "ok",
     "image_device": "secured",
+    "device_kept": "Locked in the office.",
     "image_seen": "not_seen",
 }
 CONTENT: dict[str, Answer] = {"immediate_danger": "no", "category": "content"}
@@ -41,6 +42,8 @@ DISCLOSED: dict[str, Answer] = {
     **CONCERN_TAIL,
     "disclosure": "yes",
     "child_words": "She said she can't take it any more and wants it all to stop.",
+    "questions_asked": "none",
+    "told_next_steps": "yes",
 }
 
 
@@ -95,7 +98,7 @@ CASES = [
         ("sextortion",),
         "sextortion",
         "sextortion",
-        "must not pay",
+        "not to pay",
     ),
     HighRisk(
         "image: coercion, blackmail or grooming",
@@ -108,13 +111,23 @@ CASES = [
         "Do not contact",
     ),
     HighRisk(
-        "image: a child under 13 is shown",
+        "image: may show sexual activity, a child under 13",
         "concern",
         IMAGE,
         "image_indicators",
         ("under_13",),
         "under_13",
-        "a child under 13 is shown",
+        "sexual activity involving a child under 13",
+        "do not look at the image",
+    ),
+    HighRisk(
+        "image: a child may not be able to consent",
+        "concern",
+        IMAGE,
+        "image_indicators",
+        ("capacity",),
+        "capacity",
+        "a child may not be able to consent",
         "do not look at the image",
     ),
     HighRisk(
@@ -138,9 +151,64 @@ CASES = [
         "Do not investigate, open or screenshot",
     ),
     HighRisk(
-        "contact: a planned meeting",
+        "contact: sextortion",
+        "concern",
+        {"immediate_danger": "no", "category": "contact"},
+        "contact_kind",
+        "sextortion",
+        "sextortion",
+        "sextortion",
+        "not to pay",
+    ),
+    HighRisk(
+        "commerce: sextortion",
+        "concern",
+        {"immediate_danger": "no", "category": "commerce"},
+        "commerce_kind",
+        "sextortion",
+        "sextortion",
+        "sextortion",
+        "not to pay",
+    ),
+    HighRisk(
+        "conduct: sextortion",
+        "concern",
+        {"immediate_danger": "no", "category": "conduct"},
+        "conduct_kind",
+        "sextortion",
+        "sextortion",
+        "sextortion",
+        "not to pay",
+    ),
+    HighRisk(
+        "contact: grooming still going on",
         "concern",
         {"immediate_danger": "no", "category": "contact", "contact_kind": "grooming"},
+        "contact_ongoing",
+        "yes",
+        "ongoing_contact",
+        "the child is still in contact with someone who may be grooming or exploiting them",
+        "Do not reply",
+    ),
+    HighRisk(
+        "not safe to go home today",
+        "concern",
+        {**DISCLOSED, "disclosure": "no"},
+        "safe_home",
+        "no",
+        "unsafe_home",
+        "the child may not be safe to go home today",
+        "before the child goes home",
+    ),
+    HighRisk(
+        "contact: a planned meeting",
+        "concern",
+        {
+            "immediate_danger": "no",
+            "category": "contact",
+            "contact_kind": "grooming",
+            "contact_ongoing": "no",
+        },
         "contact_meeting",
         "yes",
         "planned_meeting",
@@ -247,7 +315,7 @@ async def test_a_second_high_risk_answer_adds_its_reason_to_the_open_report(make
     report = await only_report(bot)  # the same case, with the new reasons: not a second report
     assert report.urgent_reasons == ["immediate_danger", "adult_involved", "sextortion"]
     assert (DSL, "update", 1) in await rows_for(bot, report)
-    chat.assert_reply("must not pay")
+    chat.assert_reply("not to pay")
     assert "sextortion" in " ".join(n.text for n in chat.notices("urgent"))
     await bot.dispatcher.deliver_due()
     (update,) = channel.to(DSL, "update")
@@ -294,6 +362,8 @@ async def test_every_reason_is_kept_when_the_report_is_sent(make_bot):
         **CONCERN_TAIL,
         "disclosure": "yes",
         "child_words": "I want to disappear.",
+        "questions_asked": "none",
+        "told_next_steps": "yes",
         "child_self_harm": "yes",
     }
     await walk_to_summary(chat, answers)
@@ -333,11 +403,17 @@ async def test_a_low_risk_answer_leaves_the_report_normal(make_bot):
         "immediate_danger": "no",
         "category": "contact",
         "contact_kind": "stranger",
+        "contact_ongoing": "yes",
         "contact_meeting": "no",
         **CONCERN_TAIL,
         "disclosure": "yes",
         "child_words": "He keeps messaging me.",
+        "questions_asked": "none",
+        "told_next_steps": "no",
         "child_self_harm": "no",
+        "safe_home": "unsure",
+        "others_at_risk": "yes",
+        "others_at_risk_who": "Her sister in Year 3.",
     }
     await walk_to_summary(chat, answers)
     assert await all_reports(bot) == []

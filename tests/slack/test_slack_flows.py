@@ -172,6 +172,7 @@ async def test_multi_choice_boxes_and_the_shortcut(world):
         "category": "image",
         "image_rules": "ok",
         "image_device": "secured",
+        "device_kept": "Locked in the office.",
         "image_seen": "not_seen",
         "image_indicators": ("coercion", "under_13"),
     }

@@ -25,11 +25,26 @@ CONCERN_TAIL: dict[str, Answer] = {
     "about_adult": "no",
     "pupils": "AB (Year 5), target; CD (Year 6), sent the messages",
     "what_happened": "AB showed me messages calling her names in the class group chat.",
+    "your_concerns": "skip",
     "disclosure": "no",
+    "safe_home": "yes",
+    "others_at_risk": "no",
+    "others_told": "The class teacher.",
     "happened_at": "yesterday 15:00",
+    "found_out_at": "yesterday 15:30",
     "where": "WhatsApp group on a pupil's own phone",
     "actions_taken": "Spoke to the class teacher and kept the phone in the office.",
     "dsl_told_in_person": "yes",
+    "reporter_role": "Class teacher",
+}
+# The questions a disclosure adds after `disclosure: yes` (the child's words, the questions
+# asked, whether the child was told what happens next, and whether they spoke of self-harm).
+DISCLOSED_TAIL: dict[str, Answer] = {
+    "disclosure": "yes",
+    "child_words": "He said he would post my photo.",
+    "questions_asked": "None: I only listened.",
+    "told_next_steps": "yes",
+    "child_self_harm": "no",
 }
 
 

@@ -108,6 +108,7 @@ async def test_multi_choice_boxes_are_read_from_the_card(world):
         "category": "image",
         "image_rules": "ok",
         "image_device": "secured",
+        "device_kept": "Locked in the office.",
         "image_seen": "not_seen",
         "image_indicators": ("coercion", "under_13"),
     }

@@ -33,11 +33,17 @@ ANSWERS: dict[str, str] = {
     "adult_is_head": "no",
     "pupils": "AB (Year 5)",
     "what_happened": "Messages to a pupil on a personal account.",
+    "your_concerns": "skip",
     "disclosure": "no",
+    "safe_home": "yes",
+    "others_at_risk": "no",
+    "others_told": "No one yet.",
     "happened_at": "yesterday 15:00",
+    "found_out_at": "yesterday 15:30",
     "where": "Instagram",
     "actions_taken": "None yet",
     "dsl_told_in_person": "no",
+    "reporter_role": "Teaching assistant",
 }
 
 

@@ -62,6 +62,7 @@ async def test_file_a_concern_in_the_browser(served: Served, tab: Tab) -> None:
     await expect(newest(page).locator(".notice--guidance")).to_contain_text("Do NOT view")
     await click(page, "image_rules", "ok")
     await click(page, "image_device", "secured")
+    await type_answer(page, "device_kept", "Locked in the office; the head has the key.")
     await click(page, "image_seen", "not_seen")
 
     # A multi-choice: tick two boxes, then Done.
@@ -70,7 +71,8 @@ async def test_file_a_concern_in_the_browser(served: Served, tab: Tab) -> None:
     await newest(page).locator('input[data-value="sextortion"]').check()
     await newest(page).locator('[data-role="multi-done"]:enabled').click()
     await expect(page.locator("#log [data-kind=user]").last).to_have_text(
-        "Coercion, blackmail or grooming, Someone is demanding money or more images"
+        "A child was pressured, tricked, threatened or groomed into it, "
+        "Someone is demanding money or more images"
     )
 
     await click(page, "about_adult", "no")
@@ -78,15 +80,21 @@ async def test_file_a_concern_in_the_browser(served: Served, tab: Tab) -> None:
     await type_answer(
         page, "what_happened", "An older pupil asked AB for more pictures.", press_enter=False
     )
+    await type_answer(page, "your_concerns", "I think AB is frightened.")
     await click(page, "disclosure", "no")
+    await click(page, "safe_home", "yes")
+    await click(page, "others_at_risk", "unsure")
+    await type_answer(page, "others_told", "The class teacher.")
     await type_answer(page, "happened_at", "yesterday 15:00")
+    await type_answer(page, "found_out_at", "yesterday 15:30")
     await type_answer(page, "where", "Snapchat, on AB's own phone")
     await type_answer(page, "actions_taken", "Phone switched off and locked in the office")
     await click(page, "dsl_told_in_person", "yes")
+    await type_answer(page, "reporter_role", "Class teacher, Year 5")
 
     await expect_step(page, "summary")
     summary = newest(page)
-    await expect(summary).to_contain_text("Coercion, blackmail or grooming")
+    await expect(summary).to_contain_text("A child was pressured, tricked, threatened or groomed")
     await expect(summary).to_contain_text("Mon 23 Nov 2026, 15:00")
     await click(page, "summary", "__submit")
 
@@ -110,6 +118,9 @@ async def test_file_a_concern_in_the_browser(served: Served, tab: Tab) -> None:
     assert answers["image_indicators"] == ["coercion", "sextortion"]
     assert answers["what_happened"] == "An older pupil asked AB for more pictures."
     assert answers["where"] == "Snapchat, on AB's own phone"
+    assert answers["device_kept"] == "Locked in the office; the head has the key."
+    assert answers["your_concerns"] == "I think AB is frightened."
+    assert answers["found_out_at"] == "2026-11-23T15:30:00+00:00"
     assert tab.problems == []
 
 

@@ -36,11 +36,17 @@ async def to_adult_who(page: Page) -> None:
 async def to_summary(page: Page) -> None:
     await type_answer(page, "pupils", "AB (Year 5)")
     await type_answer(page, "what_happened", "Messages to a pupil on a personal account.")
+    await type_answer(page, "your_concerns", "I am worried it is happening often.")
     await click(page, "disclosure", "no")
+    await click(page, "safe_home", "yes")
+    await click(page, "others_at_risk", "no")
+    await type_answer(page, "others_told", "No one yet.")
     await type_answer(page, "happened_at", "yesterday 15:00")
+    await type_answer(page, "found_out_at", "yesterday 15:30")
     await type_answer(page, "where", "Instagram")
     await type_answer(page, "actions_taken", "None yet")
     await click(page, "dsl_told_in_person", "no")
+    await type_answer(page, "reporter_role", "Teaching assistant")
     await expect_step(page, "summary")
 
 

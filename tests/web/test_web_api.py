@@ -390,15 +390,18 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
                 ("no", "category"),
                 ("image", "image_rules"),
                 ("ok", "image_device"),
-                ("secured", "image_seen"),
-                ("not_seen", "image_indicators"),
+                ("secured", "device_kept"),
             ]:
                 frame = await chat.action(value)
                 assert step_of(frame) == then, frame
+            frame = await chat.text("Locked in the office; the head has the key.")
+            assert step_of(frame) == "image_seen"
+            frame = await chat.action("not_seen")
+            assert step_of(frame) == "image_indicators"
             assert asked(frame)["input"] == "multi_choice"
             frame = await chat.multi("sextortion", "coercion")
             urgent = " ".join(n["text"] for n in notices(frame, "urgent"))
-            assert "blackmailed" in urgent  # what to do now, and that the DSL is told at once
+            assert "not to pay" in urgent  # what to do now, and that the DSL is told at once
             assert "marked URGENT (coercion, blackmail or grooming; sextortion)" in urgent
             assert step_of(frame) == "about_adult"
             frame = await chat.action("no")
@@ -408,27 +411,44 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
             frame = await chat.text(
                 "AB told me an older pupil asked for more pictures.\nFacts only."
             )
+            assert step_of(frame) == "your_concerns"
+            frame = await chat.text("skip")
             assert step_of(frame) == "disclosure"
             frame = await chat.action("yes")
             assert step_of(frame) == "child_words"
             frame = await chat.text("He said he'd show everyone")
+            assert step_of(frame) == "questions_asked"
+            frame = await chat.text("I asked: who is he?")
+            assert step_of(frame) == "told_next_steps"
+            frame = await chat.action("yes")
             assert step_of(frame) == "child_self_harm"
             frame = await chat.action("no")
+            assert step_of(frame) == "safe_home"
+            frame = await chat.action("yes")
+            assert step_of(frame) == "others_at_risk"
+            frame = await chat.action("no")
+            assert step_of(frame) == "others_told"
+            frame = await chat.text("No one yet.")
             assert step_of(frame) == "happened_at"
             frame = await chat.text("yesterday 15:00")
+            assert step_of(frame) == "found_out_at"
+            frame = await chat.text("yesterday 16:00")
             assert step_of(frame) == "where"
             frame = await chat.text("Snapchat, https://example.com/profile")
             assert step_of(frame) == "actions_taken"
             frame = await chat.text("Phone switched off and locked in the office")
             assert step_of(frame) == "dsl_told_in_person"
             frame = await chat.action("yes")
+            assert step_of(frame) == "reporter_role"
+            frame = await chat.text("Class teacher")
             summary = asked(frame)
             assert summary["kind"] == "summary"
             rows = {r["step_id"]: r["value"] for r in summary["rows"]}
             assert rows["happened_at"] == "Mon 23 Nov 2026, 15:00"
             assert rows["where"] == "Snapchat, hxxps://example[.]com/profile"
             assert rows["image_indicators"] == (
-                "Coercion, blackmail or grooming, Someone is demanding money or more images"
+                "A child was pressured, tricked, threatened or groomed into it, "
+                "Someone is demanding money or more images"
             )
             frame = await chat.action("__submit")
             assert items(frame) == []  # the confirmation comes through the outbox
@@ -453,6 +473,8 @@ async def test_a_whole_concern_through_the_websocket(make_bot: Any) -> None:
         assert answers["pupils"] == "AB (Year 5), the pupil in the image"
         assert answers["what_happened"].endswith("\nFacts only.")
         assert answers["child_words"] == "He said he'd show everyone"
+        assert answers["questions_asked"] == "I asked: who is he?"
+        assert answers["found_out_at"] == "2026-11-23T16:00:00+00:00"
         assert answers["happened_at"] == "2026-11-23T15:00:00+00:00"
         assert answers["dsl_told_in_person"] == "yes"
 
@@ -521,8 +543,14 @@ async def test_bad_input_gets_a_friendly_answer_and_loses_nothing(make_bot: Any)
             frame = await chat.text("AB (Year 5)")
             assert step_of(frame) == "what_happened"
             frame = await chat.text("Racist memes shared in the class chat.")
+            assert step_of(frame) == "your_concerns"
+            frame = await chat.text("skip")
             assert step_of(frame) == "disclosure"
             frame = await chat.action("no")
+            assert step_of(frame) == "safe_home"
+            frame = await chat.action("yes")
+            frame = await chat.action("no")
+            frame = await chat.text("No one yet.")
             assert step_of(frame) == "happened_at"
 
             # A date that cannot be read.
@@ -542,7 +570,11 @@ async def test_bad_input_gets_a_friendly_answer_and_loses_nothing(make_bot: Any)
                 "about_adult": "no",
                 "pupils": "AB (Year 5)",
                 "what_happened": "Racist memes shared in the class chat.",
+                "your_concerns": None,
                 "disclosure": "no",
+                "safe_home": "yes",
+                "others_at_risk": "no",
+                "others_told": "No one yet.",
             }
 
         # Re-connect (a reload, a new tab): the same question, with the answers kept.
@@ -550,10 +582,13 @@ async def test_bad_input_gets_a_friendly_answer_and_loses_nothing(make_bot: Any)
             assert "unfinished report" in notices(first, "info")[0]["text"]
             assert step_of(first) == "happened_at"
             frame = await chat.text("today 09:15")
+            assert step_of(frame) == "found_out_at"
+            frame = await chat.text("today 09:20")
             assert step_of(frame) == "where"
             frame = await chat.text("Class WhatsApp group")
             frame = await chat.text("Told the class teacher")
             frame = await chat.action("no")
+            frame = await chat.text("Midday supervisor")
             assert step_of(frame) == "summary"
             await chat.action("__submit")
             assert REFERENCE.search(notices(await chat.push(), "success")[0]["text"])

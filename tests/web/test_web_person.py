@@ -32,11 +32,17 @@ UP_TO_ADULT_WHO = {
 TAIL = {
     "pupils": ("text", "AB (Year 5)"),
     "what_happened": ("text", "Messages to a pupil on a personal account."),
+    "your_concerns": ("text", "skip"),
     "disclosure": ("action", "no"),
+    "safe_home": ("action", "yes"),
+    "others_at_risk": ("action", "no"),
+    "others_told": ("text", "No one yet."),
     "happened_at": ("text", "yesterday 15:00"),
+    "found_out_at": ("text", "yesterday 15:30"),
     "where": ("text", "Instagram"),
     "actions_taken": ("text", "None yet"),
     "dsl_told_in_person": ("action", "no"),
+    "reporter_role": ("text", "Teaching assistant"),
 }
 
 
