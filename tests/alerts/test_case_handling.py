@@ -35,6 +35,7 @@ async def image_concern(bot) -> None:
         "category": "image",
         "image_rules": "ok",
         "image_device": "secured",
+        "device_kept": "Locked in the head's office.",
         "image_seen": "not_seen",
         "image_indicators": ("coercion",),
     }

@@ -84,7 +84,7 @@ async def test_a_draft_idle_for_30_minutes_reminds_its_reporter_once(make_bot, c
     chat.assert_reply("Welcome back")
     chat.assert_asked("what_happened")
     await chat.send("A pop-up on the class laptop promised a prize.")
-    chat.assert_asked("disclosure")
+    chat.assert_asked("your_concerns")  # the next question
 
 
 async def test_coming_back_starts_a_new_idle_period_with_its_own_reminder(make_bot, channel, clock):

@@ -43,9 +43,15 @@ CONCERN_REST: dict[str, Answer] = {
     "immediate_danger": "no",
     "about_adult": "no",
     "what_happened": "Two pupils watched the video before I switched it off.",
+    "your_concerns": "skip",
     "disclosure": "no",
+    "safe_home": "yes",
+    "others_at_risk": "no",
+    "others_told": "Nobody yet.",
+    "found_out_at": "today 09:45",
     "actions_taken": "Spoke to both pupils.",
     "dsl_told_in_person": "no",
+    "reporter_role": "Teaching assistant",
 }
 
 
