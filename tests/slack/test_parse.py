@@ -282,6 +282,7 @@ def test_an_org_install_without_a_team_uses_the_users_team() -> None:
         ("report now", "help", None),
         ("open cases", "open cases", None),  # the words a DM accepts, from the catalogue
         ("reports", "reports", None),
+        ("low-level concerns", "low-level concerns", None),  # the head's log (KCSIE Part 4)
         ("?", "help", None),
     ],
 )
