@@ -19,10 +19,10 @@ from bot.chat.turn import TurnContext
 from bot.delivery.messages import Notice, Outbound
 from bot.delivery.outbox import enqueue
 from bot.reports import allegation_kind
+from bot.reports.links import file_linked_concern
 from bot.reports.service import (
     AnswerRow,
     add_urgent_reasons,
-    file_linked_concern,
     open_urgent_report,
     read_answers,
     submit_report,

@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.record.bindings import BINDING, BOUND_KINDS, binding_of
 from bot.record.events import record_event
-from bot.reports import kinds
+from bot.reports.links import file_linked_concern, link_to_source
+from bot.reports.references import assign_reference
 from bot.words import strings
 from dialogs.model import FlowSpec
 from storage.crypto import Cipher, Misplaced
 from storage.models import Event, Report
 
 log = logging.getLogger(__name__)
-_UNKNOWN_KIND_PREFIX = "RP"
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ async def open_urgent_report(
     report = _new_report(flow=flow, reporter_email=reporter_email, channel=channel, now=now)
     report.urgent = True
     _add_reasons(report, reasons)
-    await _assign_reference(session, report)
+    await assign_reference(session, report)
     cipher.seal(report, "answers_enc", {"answers": answers, "rows": []})
     await record_event(
         session,
@@ -117,11 +117,11 @@ async def submit_report(
     report.urgent = report.urgent or "urgent" in signals
     report.status, report.submitted_at, report.updated_at = "submitted", now, now
     if report.id is None:
-        await _assign_reference(session, report)
+        await assign_reference(session, report)
     document = {"answers": answers, "rows": [row.__dict__ for row in rows]}
     cipher.seal(report, "answers_enc", document)
     detail: dict[str, object] = {"kind": report.kind, "category": report.category}
-    source = await _link_to_source(session, report, linked_to)
+    source = await link_to_source(session, report, linked_to)
     if source is not None:
         detail["linked_to_report"] = source.id
     detail[BINDING] = binding_of(report)
@@ -139,53 +139,6 @@ async def submit_report(
             session, cipher=cipher, source=report, document=document, now=now
         )
     return Filed(report, linked)
-
-
-async def file_linked_concern(
-    session: AsyncSession,
-    *,
-    cipher: Cipher,
-    source: Report,
-    document: dict[str, Any],
-    now: datetime,
-) -> Report | None:
-    """Possibly illegal material behind a report of a kind that says so (a filtering failure)
-    is a safeguarding concern too: file it, linked, the moment the answer is given, so that a
-    reporter who stops half-way leaves the DSL the concern. Filed once: when the source is
-    finished, the concern already filed gets the finished answers instead of a twin.
-
-    None when the source's kind files nothing more.
-    """
-    if source.linked_report_id is not None:
-        return await _complete_linked_concern(
-            session, cipher=cipher, source=source, document=document, now=now
-        )
-    known = kinds.find(source.kind)
-    also_filed_as = known.possibly_illegal_also_filed_as if known else None
-    if also_filed_as is None:
-        return None
-    return await _file_linked_concern(
-        session, cipher=cipher, source=source, kind=also_filed_as, document=document, now=now
-    )
-
-
-async def _link_to_source(
-    session: AsyncSession, report: Report, reference: str | None
-) -> Report | None:
-    """A report started from another's offer is linked to it both ways, when that one is the
-    same reporter's and is linked to nothing yet (else it is filed on its own)."""
-    if reference is None:
-        return None
-    source = await session.scalar(select(Report).where(Report.reference == reference))
-    if (
-        source is None
-        or source.id == report.id
-        or source.reporter_email != report.reporter_email
-        or source.linked_report_id is not None
-    ):
-        return None
-    report.linked_report_id, source.linked_report_id = source.id, report.id
-    return source
 
 
 async def abandon_report(
@@ -280,90 +233,6 @@ def _apply_records(report: Report, flow: FlowSpec, answers: dict[str, Any]) -> N
             report.allegation_about_head = value == "yes"
         elif step.records == "allegation_kind":
             report.allegation_kind = value
-
-
-async def _assign_reference(session: AsyncSession, report: Report) -> None:
-    # The row id makes the reference unique on every database without a counter table.
-    session.add(report)
-    await session.flush()
-    year = report.created_at.year
-    known = kinds.find(report.kind)
-    prefix = known.reference_prefix if known else _UNKNOWN_KIND_PREFIX
-    report.reference = f"{prefix}-{year}-{report.id:05d}"
-    await session.flush()
-
-
-async def _file_linked_concern(
-    session: AsyncSession,
-    *,
-    cipher: Cipher,
-    source: Report,
-    kind: str,
-    document: dict[str, Any],
-    now: datetime,
-) -> Report:
-    """Possibly illegal material behind a filtering failure is a safeguarding concern too
-    (`kind`: the kind it is filed as, from the source's kind)."""
-    concern = Report(
-        kind=kind,
-        category="content",
-        subcategory="possibly_illegal",
-        status="submitted",
-        reporter_email=source.reporter_email,
-        channel=source.channel,
-        flow_id=source.flow_id,
-        flow_version=source.flow_version,
-        urgent=True,
-        urgent_reasons=["possibly_illegal"],
-        allegation=False,
-        allegation_about_head=False,
-        linked_report_id=source.id,
-        created_at=now,
-        updated_at=now,
-        submitted_at=now,
-    )
-    await _assign_reference(session, concern)
-    cipher.seal(concern, "answers_enc", document)  # its own copy, sealed for its own row
-    source.linked_report_id = concern.id
-    await record_event(
-        session,
-        kind="submitted",
-        at=now,
-        actor_email=source.reporter_email,
-        report_id=concern.id,
-        detail={
-            "kind": concern.kind,
-            "from_filtering_report": source.id,
-            BINDING: binding_of(concern),
-        },
-    )
-    return concern
-
-
-async def _complete_linked_concern(
-    session: AsyncSession,
-    *,
-    cipher: Cipher,
-    source: Report,
-    document: dict[str, Any],
-    now: datetime,
-) -> Report | None:
-    """The source was finished: its concern, filed when the answer was given, is sealed again
-    with the finished answers (its own copy), and the log binds the new bytes."""
-    concern = await session.get(Report, source.linked_report_id)
-    if concern is None:
-        return None
-    cipher.seal(concern, "answers_enc", document)
-    concern.updated_at = now
-    await record_event(
-        session,
-        kind="answers_completed",
-        at=now,
-        actor_email=source.reporter_email,
-        report_id=concern.id,
-        detail={"from_report": source.id, BINDING: binding_of(concern)},
-    )
-    return concern
 
 
 async def bind_reports_from_before(session: AsyncSession, *, now: datetime) -> int:
