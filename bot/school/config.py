@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from bot.school.audit_settings import AuditSettings, TrainingDates
-from bot.school.contacts import Contacts, missing_local_contacts
+from bot.school.contacts import Contacts, missing_local_contacts, quoted_phone
 from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
 
@@ -72,9 +72,7 @@ class Contact(_Model):
     @field_validator("phone", mode="before")
     @classmethod
     def _phone_is_text(cls, value: object) -> object:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            raise ValueError(f'put the number in quotes, e.g. "01632 960000" (YAML read {value})')
-        return value
+        return quoted_phone(value)
 
     @field_validator("email")
     @classmethod

@@ -23,7 +23,8 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
-def _quoted_phone(value: object) -> object:
+def quoted_phone(value: object) -> object:
+    """A phone number as written: one YAML read as a number (its leading 0 lost) is refused."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(f'put the number in quotes, e.g. "01632 960000" (YAML read {value})')
     return value
@@ -42,7 +43,7 @@ class SocialCare(_Model):
     @field_validator("phone", "out_of_hours_phone", mode="before")
     @classmethod
     def _phone_is_text(cls, value: object) -> object:
-        return _quoted_phone(value)
+        return quoted_phone(value)
 
 
 class LocalContact(_Model):
@@ -54,7 +55,7 @@ class LocalContact(_Model):
     @field_validator("phone", mode="before")
     @classmethod
     def _phone_is_text(cls, value: object) -> object:
-        return _quoted_phone(value)
+        return quoted_phone(value)
 
 
 class Route(_Model):
@@ -67,7 +68,7 @@ class Route(_Model):
     @field_validator("phone", mode="before")
     @classmethod
     def _phone_is_text(cls, value: object) -> object:
-        return _quoted_phone(value)
+        return quoted_phone(value)
 
     @model_validator(mode="after")
     def _somewhere_to_go(self) -> Route:
