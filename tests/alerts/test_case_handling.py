@@ -417,7 +417,8 @@ async def test_a_concern_about_a_pupil_is_not_asked_an_allegations_outcome(make_
     await file_concern(bot)
     dsl = Chat(bot, DSL)
     await dsl.click(f"case:close:{(await only_report(bot)).id}")
-    await walk(ChatAsking(dsl), {"decision": ("no_further_action",)}, until="child_views")
+    asked = await walk(ChatAsking(dsl), {"decision": ("no_further_action",)}, until="child_views")
+    assert "allegation_outcome" not in asked and dsl.step == "child_views"
 
 
 @pytest.mark.parametrize(
