@@ -18,7 +18,7 @@ from tests.support.walk import STAFF, cyberbullying_concern, start, walk_to_summ
 STILL_WORRIED = (
     "If you are still worried, speak to the DSL or a deputy in person; if a child is at risk "
     "and you cannot reach them, anyone can call children's social care on 01632 960006 "
-    "(Example Borough Council Children's Front Door (MASH)); outside office hours, on "
+    "(Example Borough Children's Front Door); outside office hours, on "
     "01632 960008. If a child is in immediate danger, call 999."
 )
 
@@ -55,7 +55,7 @@ async def test_an_alert_outside_school_hours_shows_social_care_out_of_hours(
     text = channel.cards(DSL)[0].text or ""
     assert "outside school hours" in text
     assert (
-        "• Example Borough Council Children's Front Door (MASH): 01632 960006; outside office "
+        "• Example Borough Children's Front Door: 01632 960006; outside office "
         "hours: 01632 960008"
     ) in text
     assert "• Police, not an emergency: 101" in text
@@ -84,7 +84,7 @@ async def test_the_closing_form_shows_the_contacts_its_decision_may_need(make_bo
     (contacts,) = [n for n in dsl.notices() if n.text.startswith("Contacts for this case")]
     lines = contacts.text.splitlines()
     assert lines[1:5] == [
-        "• Example Borough Council Children's Front Door (MASH): 01632 960006; outside office "
+        "• Example Borough Children's Front Door: 01632 960006; outside office "
         "hours: 01632 960008",
         "• Police, in an emergency: 999",
         "• Police, not an emergency: 101",
