@@ -55,8 +55,7 @@ async def test_an_alert_outside_school_hours_shows_social_care_out_of_hours(
     text = channel.cards(DSL)[0].text or ""
     assert "outside school hours" in text
     assert (
-        "• Example Borough Children's Front Door: 01632 960006; outside office "
-        "hours: 01632 960008"
+        "• Example Borough Children's Front Door: 01632 960006; outside office hours: 01632 960008"
     ) in text
     assert "• Police, not an emergency: 101" in text
     assert "• Example Police Public Protection Team: 01632 960001" in text
@@ -84,8 +83,7 @@ async def test_the_closing_form_shows_the_contacts_its_decision_may_need(make_bo
     (contacts,) = [n for n in dsl.notices() if n.text.startswith("Contacts for this case")]
     lines = contacts.text.splitlines()
     assert lines[1:5] == [
-        "• Example Borough Children's Front Door: 01632 960006; outside office "
-        "hours: 01632 960008",
+        "• Example Borough Children's Front Door: 01632 960006; outside office hours: 01632 960008",
         "• Police, in an emergency: 999",
         "• Police, not an emergency: 101",
         "• Example Police Public Protection Team: 01632 960001",
