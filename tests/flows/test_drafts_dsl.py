@@ -14,7 +14,7 @@ from bot.chat.scheduled import purge_drafts
 from bot.delivery.messages import Card
 from storage.models import Event, Outbox
 from tests.support.harness import Chat
-from tests.support.notifiers import RecordingChannel
+from tests.support.notifiers import FlakyChannel, RecordingChannel
 from tests.support.reports import event_kinds
 from tests.support.walk import STAFF, ChatAsking, start, walk
 
@@ -207,3 +207,25 @@ async def test_coming_back_after_the_notice_keeps_the_draft(make_bot, channel, c
     assert await purge_drafts(bot.jobs) == 0
     assert len(await notices_of(bot)) == 12  # told again, about the draft as it is now
     assert len(await events(bot, "draft_dsl_told")) == 2
+
+
+async def test_a_refused_notice_is_not_taken_as_told_and_is_sent_again(make_bot, clock):
+    """The platform refuses the DSL's notice once: its row stays unsent with the error, the
+    deputies' are sent, and the next delivery round brings the DSL's card."""
+    channel = FlakyChannel(failures={DSL: ("raise", 1)})
+    bot = await make_bot(notifiers={"test": channel})
+    await left_draft(bot, SO_FAR, "what_happened")
+    clock.advance(hours=KEPT + 1)
+    assert await purge_drafts(bot.jobs) == 0
+
+    rows = {(r.recipient_email, r.channel): r for r in await notices_of(bot)}
+    refused = rows[(DSL, "test")]
+    assert refused.status != "sent" and refused.last_error is not None
+    assert all(rows[(d, "test")].status == "sent" for d in DEPUTIES)
+    assert notice_cards(channel, DSL) == []
+
+    clock.advance(minutes=10)
+    await bot.dispatcher.deliver_due()
+    (card,) = notice_cards(channel, DSL)
+    assert card.title == "Unfinished report, not sent: online-safety concern"
+    assert channel.attempts[DSL] == 2

@@ -145,3 +145,17 @@ async def test_the_offer_is_only_for_the_reporter_and_only_once(make_bot):
     await chat.click(offer)  # the old confirmation's button again
     chat.assert_reply(f"already filed as {concern.reference}")
     assert chat.step is None and len(await all_reports(bot)) == 2
+
+
+async def test_the_offer_pressed_during_another_report_changes_nothing(make_bot):
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    offer = offer_of(await send_filtering(chat, "violence"))
+    assert offer is not None
+    await chat.click("start:filtering")  # another report under way
+    chat.assert_asked("problem")
+
+    await chat.click(offer, token=None)  # the old confirmation's button
+    chat.assert_asked("problem")  # the same question, asked again; nothing started or linked
+    chat.assert_reply("that button did nothing")
+    assert (await only_report(bot)).linked_report_id is None
