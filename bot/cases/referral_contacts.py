@@ -8,8 +8,8 @@ bot/words/en.yaml. The channels' renderers escape every line, as they do all tex
 from __future__ import annotations
 
 from bot.delivery.messages import Notice, Outbound
-from bot.school.config import Contact, SchoolConfig
-from bot.school.contacts import LocalContact, Route, case_routes
+from bot.school.config import SchoolConfig
+from bot.school.contacts import Contact, LocalContact, Route, case_routes
 from bot.words import strings
 from storage.models import Report
 

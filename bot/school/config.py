@@ -25,7 +25,13 @@ from pydantic import (
 )
 
 from bot.school.audit_settings import AuditSettings, TrainingDates
-from bot.school.contacts import Contacts, missing_local_contacts, quoted_phone
+from bot.school.contacts import (
+    Contact,
+    Contacts,
+    EmergencyContacts,
+    checked_email,
+    missing_local_contacts,
+)
 from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
 
@@ -46,38 +52,13 @@ HANDLER_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 _HH_MM = re.compile(r"(\d{1,2}):(\d\d)")
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 
 
-def _email(value: str) -> str:
-    email = value.strip().lower()
-    if len(email) > 254 or not _EMAIL.fullmatch(email):
-        raise ValueError(f"{value!r} does not look like an e-mail address (name@example.org)")
-    return email
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
-
-
-class Contact(_Model):
-    name: NonEmptyStr
-    phone: NonEmptyStr
-    email: str | None = None
-    notes: str | None = None
-
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _phone_is_text(cls, value: object) -> object:
-        return quoted_phone(value)
-
-    @field_validator("email")
-    @classmethod
-    def _check_email(cls, value: str | None) -> str | None:
-        return None if value is None else _email(value)
 
 
 class Person(_Model):
@@ -88,7 +69,7 @@ class Person(_Model):
     @field_validator("email")
     @classmethod
     def _check_email(cls, value: str) -> str:
-        return _email(value)
+        return checked_email(value)
 
     def has_role(self, role: Role | str) -> bool:
         return Role(role) in self.roles
@@ -126,12 +107,6 @@ class SchoolHours(_Model):
                 ("end",), f"{self.end:%H:%M} must be after the start ({self.start:%H:%M})"
             )
         return self
-
-
-class EmergencyContacts(_Model):
-    police: Contact
-    local_authority: Contact
-    out_of_hours: tuple[Contact, ...] = ()  # policy §10.1
 
 
 class EscalationLevel(_Model):
@@ -194,7 +169,7 @@ class Allegations(_Model):
     @field_validator("fallback")
     @classmethod
     def _check_emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_email(email) for email in value)
+        return tuple(checked_email(email) for email in value)
 
 
 class Retention(_Model):
@@ -286,7 +261,7 @@ class SchoolConfig(_Model):
     @field_validator("chair_of_governors_email")
     @classmethod
     def _check_chair_email(cls, value: str | None) -> str | None:
-        return None if value is None else _email(value)
+        return None if value is None else checked_email(value)
 
     @model_validator(mode="after")
     def _chair_is_a_governor(self) -> Self:

@@ -8,6 +8,7 @@ loads, and `missing_local_contacts` names what to add (the bot warns when it sta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,11 +24,45 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+
+
+def checked_email(value: str) -> str:
+    """An e-mail address from the school file, lower-cased, or a clear refusal."""
+    email = value.strip().lower()
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        raise ValueError(f"{value!r} does not look like an e-mail address (name@example.org)")
+    return email
+
+
 def quoted_phone(value: object) -> object:
     """A phone number as written: one YAML read as a number (its leading 0 lost) is refused."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError(f'put the number in quotes, e.g. "01632 960000" (YAML read {value})')
     return value
+
+
+class Contact(_Model):
+    name: NonEmptyStr
+    phone: NonEmptyStr
+    email: str | None = None
+    notes: str | None = None
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _phone_is_text(cls, value: object) -> object:
+        return quoted_phone(value)
+
+    @field_validator("email")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        return None if value is None else checked_email(value)
+
+
+class EmergencyContacts(_Model):
+    police: Contact
+    local_authority: Contact
+    out_of_hours: tuple[Contact, ...] = ()  # policy §10.1
 
 
 class SocialCare(_Model):
