@@ -14,7 +14,7 @@ from bot.delivery.messages import Card
 from bot.record.events import open_event, record_event
 from bot.words import strings
 from storage.models import Event
-from tests.support.alerts import DSL, HEAD, file_concern
+from tests.support.alerts import DSL, HEAD, file_concern, file_filtering_report
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds, only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, Answer, ChatAsking, start, walk, walk_to_summary
@@ -40,28 +40,6 @@ async def image_concern(bot) -> None:
         "image_indicators": ("coercion",),
     }
     await walk_to_summary(chat, {**answers, **CONCERN_TAIL})
-    await chat.click("__submit")
-
-
-async def filtering_report(bot) -> None:
-    chat = Chat(bot, STAFF)
-    await start(chat, "filtering")
-    await walk_to_summary(
-        chat,
-        {
-            "problem": "harmful_through",
-            "pupil_exposed": "no",
-            "possibly_illegal": "no",
-            "used_by": "pupil",
-            "connection": "guest_wifi",
-            "device_room": "PC 12, ICT suite",
-            "user_account": "Laptop 7",
-            "address": "https://bad.example.com",
-            "happened_at": "today 09:40",
-            "what_seen": "A video.",
-            "actions_taken": "Screen off.",
-        },
-    )
     await chat.click("__submit")
 
 
@@ -135,7 +113,7 @@ async def test_the_dsl_changes_the_category_and_the_close_form_follows_it(make_b
 
 async def test_a_filtering_report_is_changed_to_another_problem_of_its_flow(make_bot):
     bot = await make_bot()
-    await filtering_report(bot)
+    await file_filtering_report(bot)
     report = await only_report(bot)
     dsl = Chat(bot, DSL)
     await dsl.click(f"case:recategorise:{report.id}")

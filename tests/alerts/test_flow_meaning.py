@@ -12,6 +12,7 @@ import yaml
 from bot.cases.export import chronology_record
 from bot.delivery.messages import Card
 from dialogs.loader import BUILTIN_FLOWS, load_flows
+from tests.support.alerts import file_filtering_report
 from tests.support.harness import Chat
 from tests.support.reports import only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
@@ -30,28 +31,6 @@ def school_flows(tmp_path: Path, **files: dict[str, Any]) -> Path:
 def builtin_step(flow_id: str, step_id: str) -> dict[str, Any]:
     step = load_flows(BUILTIN_FLOWS)[flow_id].spec.step(step_id)
     return step.model_dump(mode="json", exclude_defaults=True)
-
-
-async def file_filtering_report(bot) -> None:
-    chat = Chat(bot, STAFF)
-    await start(chat, "filtering")
-    await walk_to_summary(
-        chat,
-        {
-            "problem": "harmful_through",
-            "pupil_exposed": "no",
-            "possibly_illegal": "no",
-            "used_by": "pupil",
-            "connection": "guest_wifi",
-            "device_room": "PC 12, ICT suite",
-            "user_account": "Laptop 7, login of pupil Zebedee Q",
-            "address": "https://bad.example.com",
-            "happened_at": "today 09:40",
-            "what_seen": "A video.",
-            "actions_taken": "Screen off.",
-        },
-    )
-    await chat.click("__submit")
 
 
 async def file_concern(bot, category: str, kind_step: str, kind: str) -> None:

@@ -27,6 +27,29 @@ async def file_concern(bot, *, danger: str = "no", **extra) -> Chat:
     return chat
 
 
+async def file_filtering_report(bot) -> None:
+    """A filtering report of harmful content no pupil saw, its account naming a pupil."""
+    chat = Chat(bot, STAFF)
+    await start(chat, "filtering")
+    await walk_to_summary(
+        chat,
+        {
+            "problem": "harmful_through",
+            "pupil_exposed": "no",
+            "possibly_illegal": "no",
+            "used_by": "pupil",
+            "connection": "guest_wifi",
+            "device_room": "PC 12, ICT suite",
+            "user_account": "Laptop 7, login of pupil Zebedee Q",
+            "address": "https://bad.example.com",
+            "happened_at": "today 09:40",
+            "what_seen": "A video.",
+            "actions_taken": "Screen off.",
+        },
+    )
+    await chat.click("__submit")
+
+
 async def outbox(bot) -> list[Outbox]:
     async with bot.router.sessions() as session:
         return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
