@@ -12,6 +12,7 @@ from bot.cases.retention import Rule
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
 from bot.reports import kinds, subjects
 from bot.reports.menu import OFFER, main_menu
+from bot.reports.offers import open_offer
 from bot.reports.service import read_answers
 from bot.reports.urgency import title_prefix, urgency_label
 from bot.school.config import SchoolConfig
@@ -86,9 +87,9 @@ class CardMaker:
         report is not linked to another yet."""
         flow = self.flows.get(report.flow_id or "")
         if flow is None or flow.offer is None or report.linked_report_id is not None:
-            return None
+            return None  # nothing to decrypt for
         answers = (await read_answers(cipher=self.cipher, report=report))["answers"]
-        return flow.spec.offer if flow.offer.evaluate(answers) else None
+        return open_offer(flow, report, answers)
 
     def case_card(
         self, report: Report, rows: list[dict[str, Any]], *, level: int = 0, details: bool = False

@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from bot.delivery.messages import Notice, Outbound
 from bot.delivery.outbox import enqueue
 from bot.reports import allegation_kind
 from bot.reports.links import file_linked_concern
+from bot.reports.offers import answers_filled_in, open_offer
 from bot.reports.service import (
     AnswerRow,
     add_urgent_reasons,
@@ -61,20 +61,11 @@ class ReportFiling:
             return [Notice(strings.OFFER_TAKEN.format(reference=taken), "info")], False
         source_dialog = self.dialogs.get(source.flow_id or "")
         flow = source_dialog.flow if source_dialog is not None else None
-        offer = flow.spec.offer if flow is not None else None
         answers = (await read_answers(cipher=self.cipher, report=source))["answers"]
-        if (
-            flow is None
-            or offer is None
-            or flow.offer is None
-            or not flow.offer.evaluate(answers)
-            or offer.flow not in self.dialogs
-        ):
+        offer = open_offer(flow, source, answers)
+        if offer is None or offer.flow not in self.dialogs:
             return [Notice(strings.OFFER_GONE, "info")], False
-        filled: dict[str, Any] = {
-            target: answers[step] for target, step in offer.carry.items() if step in answers
-        }
-        filled.update(offer.given)
+        filled = answers_filled_in(offer, answers)
         dialog = self.dialogs[offer.flow]
         turn = dialog.start(turn=context.loaded.doc.next_turn(), answers=filled)
         turn.state.linked_to = source.reference
