@@ -103,7 +103,9 @@ async def assert_pending(world: TeamsWorld, row: Outbox, user: str, fault: int |
     assert (row.status, row.sent_at, row.platform_ref) == ("pending", None, None), row.last_error
     assert row.last_error, "no error recorded"
     if fault == "timeout":
-        assert world.connector.hung, "the connector was never reached"
+        # The send's own timeout, whether it ran out while the connector held the call or (on a
+        # loaded machine) before the call reached it: either way nothing was taken as sent.
+        assert row.last_error == "timed out", row.last_error
     else:
         wanted = 0 if fault == "dropped" else fault
         assert any(status == wanted for _method, status in world.connector.refused)
