@@ -19,6 +19,7 @@ from aiohttp import web
 from bot.app import create_app
 from bot.settings import Settings
 from tests.conftest import BotFactory
+from tests.web.chat import open_chat, serve, sign_in, step_of
 
 pytestmark = pytest.mark.one_database  # the HTTP server, not the storage
 
@@ -145,6 +146,21 @@ async def test_whole_requests_on_a_kept_alive_connection_are_answered(
                 if line.lower().startswith(b"content-length:")
             )
             assert b'"ok"' in await reader.readexactly(length)
+
+
+async def test_an_open_web_chat_tab_outlives_the_timeout(make_bot: BotFactory) -> None:
+    """A websocket is a request being answered: the timer never closes it. A half-sent request
+    opened after the tab, and closed, shows the tab's own timer has run out too."""
+    bot = await make_bot(http_header_timeout_seconds=1)
+    async with serve(bot) as client:
+        await sign_in(client)
+        async with open_chat(client) as (chat, _hello, _menu):
+            async with connection(client.host, client.port) as (reader, writer):
+                writer.write(HALF_SENT)
+                await writer.drain()
+                assert await asyncio.wait_for(closed_by_server(reader), GUARD) == b""
+            answer = await chat.action("start:concern")
+            assert step_of(answer) == "immediate_danger"
 
 
 def test_the_default_header_timeout_is_fifteen_seconds() -> None:
