@@ -179,6 +179,8 @@ class PageAsking:
         self.page = page
 
     async def asked(self) -> str | None:
+        # While an answer is on its way the page keeps its question frozen (is-inactive).
+        await expect(newest(self.page)).not_to_have_class(re.compile(r"\bis-inactive\b"))
         return step_of_token(await newest(self.page).get_attribute("data-token"))
 
     async def answer(self, value: Answer) -> None:

@@ -11,11 +11,13 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
-from tests.support.walk import CONCERN_TAIL, Answer, walk
+from tests.support.walk import CONCERN_TAIL, Answer, cyberbullying_concern, walk
 from tests.web.browser import (
+    REFERENCE,
     PageAsking,
     Tab,
     click,
+    expect_step,
     newest,
     served,
     served_school,
@@ -27,6 +29,7 @@ from tests.web.test_browser_person import to_adult_who
 __all__ = ["served", "served_school", "tab"]  # the fixtures (tests/web/browser.py)
 
 PHONE = {"width": 360, "height": 780}
+DSL = "a.hartley@example.org"
 MIN_TARGET = 44  # CSS px, WCAG 2.5.5
 # An image concern: option lists, yes/no rows, a multi-choice (checkboxes), text answers.
 IMAGE_CONCERN: dict[str, Answer] = {
@@ -127,4 +130,43 @@ async def test_the_person_picker_s_box_and_names_are_44_px_at_360_px_wide(tab: T
     small = too_small(measured)
     assert not small, "smaller than 44×44 CSS px:\n" + "\n".join(small)
     assert_no_sideways_scroll(measured)
+    assert tab.problems == []
+
+
+async def test_the_dsl_s_case_cards_and_their_links_are_44_px_at_360_px_wide(tab: Tab) -> None:
+    staff = tab.page
+    await sign_in_by_clicking(tab)
+    browser = staff.context.browser
+    assert browser is not None
+    dsl_context = await browser.new_context(viewport=PHONE)
+    dsl = await dsl_context.new_page()
+    dsl.set_default_timeout(8_000)
+    await dsl.goto(tab.url)
+    await dsl.locator(f'[data-email="{DSL}"]').click()
+    await expect_step(dsl, "menu")
+
+    await click(staff, "menu", "start:concern")
+    await walk(PageAsking(staff), cyberbullying_concern("Name-calling in a group.", "today 09:00"))
+    await click(staff, "summary", "__submit")
+    success = staff.locator("[data-kind=notice][data-tone=success]")
+    await expect(success).to_contain_text(REFERENCE)
+
+    # The alert, acknowledged, its chronology and its export: buttons and links on cards.
+    card = dsl.locator('[data-kind="card"]').first
+    await card.locator('button[data-value^="case:ack:"]').click()
+    await expect(card.locator('button[data-value^="case:ack:"]')).to_have_count(0)
+    await card.locator('button[data-value^="case:view:"]').click()
+    history = dsl.locator('[data-kind="card"]:has-text("Chronology")').last
+    await history.locator('button[data-value^="case:export:"]').click()
+    exported = dsl.locator('[data-kind="card"]:has-text("Export of")')
+    await expect(exported.locator("a.case-card-link")).to_have_count(2)
+
+    measured = await measure(dsl)
+    names = [t["name"] for t in measured["targets"]]
+    assert sum(name.startswith("a ") for name in names) == 2
+    assert any(name.startswith("button View") for name in names), names
+    small = too_small(measured)
+    assert not small, "smaller than 44×44 CSS px:\n" + "\n".join(small)
+    assert_no_sideways_scroll(measured)
+    await dsl_context.close()
     assert tab.problems == []
