@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -247,7 +248,11 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     queues at once; `run_scheduler=False` (tests) leaves the jobs off whatever the role."""
     role = bot.settings.role
     serves_chat = role in {"all", "web"}
-    app = web.Application(client_max_size=256 * 1024, middlewares=[request_ids])
+    app = web.Application(
+        client_max_size=256 * 1024,
+        middlewares=[request_ids],
+        handler_args=_handler_args(bot.settings),
+    )
     add_health_routes(app, bot.engine)
     if bot.metrics is not None:
         bot.metrics.add_routes(app)
@@ -297,3 +302,18 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _handler_args(settings: Settings) -> dict[str, Any]:
+    """How each connection is served, whichever runner starts the server (`web.run_app` in
+    `python -m bot run`, `web.AppRunner` in the tests and benchmarks): `handler_args` overrides
+    the runner's own (https://docs.aiohttp.org/en/stable/web_reference.html#aiohttp.web.Application).
+
+    aiohttp has no timeout of its own for reading a request's head. Its keep-alive timer is one:
+    it starts when a connection opens (aiohttp 3.14.5, aio-libs/aiohttp#13681) and again after
+    each answer, is not restarted by bytes arriving, and closes the connection if no whole
+    request head has come when it runs out (RequestHandler._process_keepalive). So a half-sent
+    request is dropped after HTTP_HEADER_TIMEOUT_SECONDS instead of run_app's 75 s (or the
+    3,630 s of a bare AppRunner), while a request being answered, a websocket included, is
+    never cut short by it."""
+    return {"keepalive_timeout": settings.http_header_timeout_seconds}

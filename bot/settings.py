@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
     port: int = Field(default=3978, ge=1, le=65535, description="Port to listen on.")
+    http_header_timeout_seconds: float = Field(
+        default=15,
+        gt=0,
+        le=300,
+        description="How long a connection may take to send a whole request head (from opening, "
+        "or from its previous answer) before it is closed, so half-sent requests (slowloris) "
+        "cannot pile up; also how long an idle kept-alive connection is kept.",
+    )
     encryption_key: SecretStr | None = Field(
         default=None,
         description="Fernet key(s), comma separated, newest first; empty: DATA_DIR/encryption.key.",

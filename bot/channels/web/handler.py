@@ -105,6 +105,7 @@ class WebChat:
         app.router.add_post("/api/web/login", self.login)
         app.router.add_post("/api/web/logout", self.logout)
         app.router.add_get("/api/web/me", self.me)
+        app.router.add_get("/api/web/session", self.session)
         app.router.add_get("/api/web/ws", self.websocket)
         add_export_routes(app, self.services, self.person)
         add_audit_routes(app, self.services, self.person)
@@ -176,6 +177,16 @@ class WebChat:
         if person is None:
             return web.json_response({"error": "Not signed in."}, status=401, headers=_NO_STORE)
         return web.json_response(_person_json(person), headers=_NO_STORE)
+
+    async def session(self, request: web.Request) -> web.Response:
+        """The page's "is anyone signed in?", answered 200 either way: not being signed in is
+        the normal start, and a browser logs every 4xx as a console error. (The API's own
+        routes, /api/web/me among them, still answer 401.)"""
+        person = await self.person(request)
+        body: dict[str, Any] = {"signed_in": person is not None}
+        if person is not None:
+            body["user"] = _person_json(person)
+        return web.json_response(body, headers=_NO_STORE)
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         signed_in = await self.signed_in(request)

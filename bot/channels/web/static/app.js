@@ -87,6 +87,14 @@ const ROLE_LABELS = {
 
   /* ---------- sign-in screen ---------- */
 
+  // Who is signed in in this browser: the user, or null. Answered 200 either way (a 401 would
+  // be a console error on every normal visit); throws if the server cannot be reached.
+  async function whoIsSignedIn() {
+    const res = await api("GET", "/api/web/session");
+    if (!res.ok || !res.data) throw new Error(`session check failed (${res.status})`);
+    return res.data.signed_in ? res.data.user : null;
+  }
+
   async function loadPeople() {
     try {
       const res = await api("GET", "/api/web/people");
@@ -169,8 +177,7 @@ const ROLE_LABELS = {
     setStatus("Reconnecting…");
     // A socket refused for lack of a session looks just like a network drop, so ask.
     try {
-      const me = await api("GET", "/api/web/me");
-      if (me.status === 401 && state.wantSocket) {
+      if (!(await whoIsSignedIn()) && state.wantSocket) {
         return sessionEnded("Your session has ended. Please sign in again.");
       }
     } catch (e) { /* server unreachable: keep retrying */ }
@@ -586,8 +593,8 @@ const ROLE_LABELS = {
 
   async function start() {
     bindEvents();
-    const [me, people] = await Promise.all([api("GET", "/api/web/me").catch(() => null), loadPeople()]);
-    if (me && me.ok && me.data) return showChat(me.data);
+    const [user, people] = await Promise.all([whoIsSignedIn().catch(() => null), loadPeople()]);
+    if (user) return showChat(user);
     showScreen("signin");
     renderPeople(people);
   }
