@@ -1,5 +1,6 @@
 """The Slack channel: slack-bolt's AsyncApp on our aiohttp server (or Socket Mode), around the
-same turn entry point as every channel. Listeners ack at once; the turn runs after the ack."""
+same turn entry point as every channel. Listeners ack at once (the slash command once it knows,
+within a second, whether it was typed in the bot's DM: command.py); the turn runs after the ack."""
 
 from __future__ import annotations
 
