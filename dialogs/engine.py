@@ -134,7 +134,13 @@ class Dialog:
         self.tz = tz
         self.clock = clock
         self.people = people
-        self.words = words
+        # The flow's own words for stopping it, where it has them (a case form's).
+        spec = flow.spec
+        self.words = replace(
+            words,
+            cancel_question=spec.cancel_question or words.cancel_question,
+            cancelled=spec.cancelled or words.cancelled,
+        )
         self._back_commands = {"__back", *words.back_words}
         self._cancel_commands = {"__cancel", *words.cancel_words}
         self._help_commands = {"__help", *words.help_words}

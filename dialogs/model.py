@@ -120,6 +120,13 @@ class FlowSpec(_Strict):
     submit_label: str = Field(default="Send report", max_length=75)
     # A case flow's action (purpose: case only): what completing it does to the case.
     action: CaseAction | None = None
+    # What stopping this flow says, in its own words: the question "cancel" asks and the
+    # message once stopped. Unset, a report's (dialogs/strings.py), or for a case flow the
+    # bot's words for a case form (bot/cases/flow_words.py).
+    cancel_question: str | None = Field(default=None, min_length=1)
+    cancelled: str | None = Field(default=None, min_length=1)
+    # A case flow's message once recorded (purpose: case only); {reference} is the case's.
+    done: str | None = Field(default=None, min_length=1)
     steps: tuple[StepSpec, ...] = Field(min_length=1)
     # A report flow's offer to start another report, linked, once this one is sent.
     offer: OfferSpec | None = None
@@ -144,6 +151,8 @@ class FlowSpec(_Strict):
             )
         if self.purpose != "case" and self.action is not None:
             raise ValueError("action is only for case flows (purpose: case)")
+        if self.purpose != "case" and self.done is not None:
+            raise ValueError("done is only for case flows (purpose: case)")
         return self
 
     def step(self, step_id: str) -> StepSpec:

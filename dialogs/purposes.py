@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from string import Formatter
 
 from dialogs.errors import FlowError
 from dialogs.model import CaseAction, FlowSpec, OptionSpec, StepKind
@@ -53,6 +54,8 @@ RECATEGORISE_STEPS = ("category", "problem")
 # whether it is an allegation about an adult in school (KCSIE Part 4), and whether the report is
 # a filtering report (not a concern).
 CASE_CONTEXT = {"image_case", "allegation", "filtering_report"}
+# What a case flow's `done` message may name: the case's reference.
+CASE_DONE_FIELD = "reference"
 
 
 def with_report_options(path: Path, spec: FlowSpec, flows: Mapping[str, FlowSpec]) -> FlowSpec:
@@ -109,6 +112,7 @@ def check_case(path: Path, spec: FlowSpec) -> None:
             f"{path}: context: a case flow is given only {', '.join(sorted(CASE_CONTEXT))}, "
             f"not {', '.join(unknown)}"
         )
+    _check_done(path, spec.done)
     for step_id, (kind, needed) in CASE_ACTION_STEPS[spec.action].items():
         if not spec.has_step(step_id):
             if not needed:
@@ -136,6 +140,24 @@ def check_case(path: Path, spec: FlowSpec) -> None:
             )
     if spec.action == "recategorise":
         _check_recategorise(path, spec)
+
+
+def _check_done(path: Path, done: str | None) -> None:
+    """A case flow's `done` names nothing but the case's {reference}: anything else would fail
+    only once someone had filled the form in."""
+    if done is None:
+        return
+    try:
+        fields = {name for _, name, _, _ in Formatter().parse(done) if name is not None}
+    except ValueError as error:  # a lone "{" or "}"
+        raise FlowError(f"{path}: done: {error} (write {{{{ or }}}} for a brace)") from None
+    others = fields - {CASE_DONE_FIELD}
+    if others:
+        named = ", ".join(sorted(f"{{{name}}}" for name in others))
+        raise FlowError(
+            f"{path}: done: it may name only {{{CASE_DONE_FIELD}}} (the case's reference), "
+            f"not {named}"
+        )
 
 
 def _check_recategorise(path: Path, spec: FlowSpec) -> None:

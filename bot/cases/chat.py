@@ -219,10 +219,9 @@ class CaseCommands:
         )
         if not changed:
             return [Notice(strings.CATEGORY_UNCHANGED, "info")]
-        text = strings.CASE_RECORDED.format(
-            what=dialog.spec.title.lower(), reference=report.reference
-        )
-        return [Notice(text, "success")]
+        # In the form's own words ("Note saved to case …"): the flow's `done`.
+        done = dialog.spec.done or strings.CASE_RECORDED
+        return [Notice(done.format(reference=report.reference), "success")]
 
     def resume_paused(self, loaded: LoadedConversation) -> list[Outbound]:
         """Put back the report the person was writing before a case flow interrupted it."""

@@ -51,7 +51,7 @@ async def close(
     asked = await walk_to_summary(chat, answers)
     assert asked[-1] == "child_dob", asked  # the form's last question
     await chat.click("__submit")
-    chat.assert_reply("close a case for")
+    chat.assert_reply(" closed.")  # "Case <reference> closed."
     return case
 
 

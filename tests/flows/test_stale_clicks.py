@@ -122,7 +122,7 @@ async def test_a_case_forms_old_buttons_change_nothing(make_bot):
     assert isinstance(dsl.question, Summary)
     save = dsl.question.token
     await dsl.click("__submit")
-    dsl.assert_reply("is in the case record")
+    dsl.assert_reply("Action recorded on case")
 
     await dsl.click(f"case:note:{case}")  # another case form
     dsl.assert_asked("note")

@@ -250,7 +250,7 @@ async def test_the_dsl_handles_the_case_in_slack(world):
     await world.settle()
     await world.click(DSL, "__submit")
     await world.settle()
-    assert "is in the case record" in " ".join(text_of(m) for m in world.api.posts_to(DSL)[-3:]), [
+    assert "Note saved to case" in " ".join(text_of(m) for m in world.api.posts_to(DSL)[-3:]), [
         m["text"][:80] for m in world.api.posts_to(DSL)[-4:]
     ]
     await world.dm(DSL, "cases")

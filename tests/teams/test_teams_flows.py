@@ -202,7 +202,7 @@ async def test_the_dsl_handles_the_case_in_teams(world):
     await world.click(DSL, f"case:note:{report.id}")
     await world.say(DSL, "Spoke to the class teacher.")
     await world.click(DSL, "__submit")
-    assert "is in the case record" in " ".join(world.texts_to(DSL)[-3:])
+    assert "Note saved to case" in " ".join(world.texts_to(DSL)[-3:])
     await world.say(DSL, "cases")
     assert report.reference in " ".join(world.texts_to(DSL)[-3:])
 

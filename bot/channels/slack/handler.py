@@ -1,5 +1,6 @@
 """The Slack channel: slack-bolt's AsyncApp on our aiohttp server (or Socket Mode), around the
-same turn entry point as every channel. Listeners ack at once; the turn runs after the ack."""
+same turn entry point as every channel. Listeners ack at once (the slash command once it knows,
+within a second, whether it was typed in the bot's DM: command.py); the turn runs after the ack."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.services import Services
+from bot.channels.slack.command import bot_dm, command_answer
 from bot.channels.slack.files import FileUpload, render_with_files, upload
 from bot.channels.slack.home import home_view
 from bot.channels.slack.identity import SlackDirectory, UnknownSlackUser, workspace_staff
@@ -188,8 +190,13 @@ class SlackChannel:
         @app.command(COMMAND)
         async def on_command(body: dict[str, Any], ack: AsyncAck) -> None:
             with self._working():
-                await ack()
-                await self._safely(lambda: parse_command(body))
+                # Whether it was typed in the bot's own DM decides the answer (command.py);
+                # the DM found is where the turn's replies go.
+                user_id = body.get("user_id")
+                dm = await bot_dm(self.client, user_id) if isinstance(user_id, str) else None
+                answer = command_answer(body, dm)
+                await (ack() if answer is None else ack(answer))
+                await self._safely(lambda: _into(parse_command(body), dm))
 
         @app.shortcut(REPORT_SHORTCUT)
         async def on_shortcut(body: dict[str, Any], ack: AsyncAck) -> None:
@@ -335,6 +342,11 @@ def _once_per_button(item: SlackInput | None) -> SlackInput | None:
         return item
     key = f"{item.team_id}:{item.user_id}:{item.message_ts}:{item.action_id}".encode()
     return replace(item, message_id=f"slack:{hashlib.sha256(key).hexdigest()}")
+
+
+def _into(item: SlackInput, dm: str | None) -> SlackInput:
+    """A command's turn, answered in the bot's DM when it is already known."""
+    return item if dm is None else replace(item, channel_id=dm)
 
 
 def _refuse(rejected: Rejected, message: str) -> web.Response:

@@ -67,9 +67,11 @@ __all__ = [
     "render_turn",
 ]
 
-# The top-level text: Slack's fallback for notifications and screen readers, kept to 3,000
-# characters here (Slack itself truncates at 40,000: api.slack.com/changelog/
-# 2018-04-truncating-really-long-messages). It is a preview, so it alone may be shortened.
+# The top-level text: Slack's fallback for notifications and screen readers ("If attachments
+# or blocks are included, text will be used as fallback text for notifications only":
+# api.slack.com/methods/chat.postMessage), kept to 3,000 characters here (Slack itself
+# truncates at 40,000: api.slack.com/changelog/2018-04-truncating-really-long-messages). It is
+# a preview, so it alone may be shortened.
 FALLBACK_TEXT_MAX = 3000
 # Slack also rejects a message whose blocks hold too much text in all (`msg_blocks_too_long`).
 # The limit is undocumented: github.com/slackapi/bolt-js issues 2509 and 2867 report it near
@@ -296,10 +298,21 @@ def _fallback(message: Outbound) -> str:
     if isinstance(message, Notice):
         return ("Urgent: " if message.tone == "urgent" else "") + message.text
     if isinstance(message, Question):
-        return message.text
+        return "\n".join(line for line in (_opening(message.guidance), message.text) if line)
     if isinstance(message, Answered):
         return ""
     return message.title
+
+
+def _opening(guidance: str | None) -> str:
+    """What a notification shows of a question's guidance (the image rules, for one) before
+    the question itself: its first line and, when that line introduces a list (it ends with
+    a colon), the list's first item. "Please confirm you have read these rules" alone would
+    tell someone glancing at their phone nothing of the rule that matters most."""
+    lines = [line.strip() for line in (guidance or "").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return " ".join(lines[:2]) if lines[0].endswith(":") and len(lines) > 1 else lines[0]
 
 
 def _fallback_text(lines: list[str]) -> str:
