@@ -1047,7 +1047,7 @@ def test_the_summary_shows_multi_choices_skips_and_plain_dates(concern: Dialog) 
         "Someone is demanding money or more images"
     )
     assert rows["image_rules"] == "I have read the rules"
-    assert rows["image_device"] == "I have it, switched off and secure"
+    assert rows["image_device"] == "I have it"
     assert rows["happened_at"] == "Mon 23 Nov 2026"
     chat.click("edit:image_indicators")
     chat.send("skip")
