@@ -32,7 +32,7 @@ CANCELLED_URGENT = (
 )
 CARRY_ON = "OK, let's carry on."
 SUMMARY_TEXT = "Please check your answers. You can change any of them before sending."
-SUMMARY_NUDGE = 'Press "{submit}" to send, "Change" next to an answer to change it, or "Cancel".'
+SUMMARY_NUDGE = 'Press "{submit}" to send, "Change" to change an answer, or "Cancel".'
 
 CANNOT_SKIP = "This question can't be skipped: the DSL needs an answer. Please type one."
 NEED_ANSWER = "This question needs an answer. Please type one, or press a button."
@@ -40,10 +40,8 @@ NEED_CHOICE = "Please choose one of the options: press a button or type its numb
 NEED_CHOICES = "Please choose at least one option, then press Done (or type their numbers: 1, 3)."
 UNKNOWN_CHOICE = "{value!r} is not one of the options here. Please choose one of the buttons."
 NEED_YES_NO = 'Please answer "yes" or "no".'
-TOO_LONG = (
-    "That is {length:,} characters; the limit here is {limit:,}. Please shorten it. Your text "
-    "has been put back in the box so you can edit it."
-)
+# What becomes of the text is each channel's to say (the web chat puts it back in the box).
+TOO_LONG = "That is {length:,} characters; the limit here is {limit:,}. Please shorten it."
 BAD_DATE = (
     'Sorry, I could not read {text!r} as a date or time. Try "now", "today 10:15", "yesterday", '
     "or a date like 24/11/2026 14:30."

@@ -304,11 +304,17 @@ class CaseCommands:
 
     def _summary_line(self, report: Report, now: datetime) -> str:
         started = report.alerted_at or report.created_at
-        hours = (now - started).total_seconds() / 3600
-        age = f"{hours:.0f} h" if hours >= 1 else f"{hours * 60:.0f} min"
+        seconds = (now - started).total_seconds()
+        hours = seconds / 3600
+        if seconds < 60:  # not "Open 0 min."
+            age = strings.CASE_OPEN_JUST_NOW
+        else:
+            age = strings.CASE_OPEN_FOR.format(
+                age=f"{hours:.0f} h" if hours >= 1 else f"{max(seconds / 60, 1):.0f} min"
+            )
         urgency = "URGENT. " if report.urgent else ""
         kind, status = self.cards.kind_label(report), self.cards.status_label(report)
-        return f"{urgency}{kind}. Open {age}. {status}."
+        return f"{urgency}{kind}. {age} {status}."
 
     def _describe(self, entry: cases.ChronologyEntry, report: Report) -> str:
         who = self.cards.name(entry.who) if entry.who else "The bot"

@@ -327,6 +327,8 @@ class Router:
         if inbound.session_start:
             waiting = await cases.waiting_notice(context.session, inbound.user.email)
             return [*waiting, *self._menu(inbound)]
+        if command:  # typed words that are no command: say so, rather than only the menu
+            return [Notice(strings.NOT_UNDERSTOOD, "info"), *self._menu(inbound)]
         return self._menu(inbound)
 
     def _flow_for(self, command: str) -> str | None:

@@ -97,14 +97,12 @@ async def test_the_dsl_changes_the_category_and_the_close_form_follows_it(make_b
     assert event.detail == {"from": "commerce", "to": "image", "from_subcategory": "scam"}
     assert b"demand for nude" not in (event.detail_enc or b"")  # the reason is sealed
     assert open_event(bot.cipher, event) == {"reason": "The 'scam' was a demand for nude images."}
-    assert bot.router.cases.cards.kind_label(report).endswith(
-        "Nude or semi-nude image of a child on a device"
-    )
+    assert bot.router.cases.cards.kind_label(report).endswith("Nude or semi-nude image")
 
     await dsl.click(f"case:close:{report.id}")
     dsl.assert_asked("referral_criteria")  # now an image case: the UKCIS criteria are asked
 
-    change = "Commerce (gambling, scams, phishing) → Nude or semi-nude image of a child on a device"
+    change = "Commerce → Nude or semi-nude image"
     assert f"changed the category: {change}" in await history(dsl, report.id)
     lines, csv = await exported(bot, report)
     assert f"Changed the category: {change}: The 'scam' was a demand for nude images." in lines

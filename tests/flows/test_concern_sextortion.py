@@ -48,7 +48,7 @@ async def test_sextortion_is_urgent_with_the_ncas_advice_from_every_category(
     await start(chat, "concern")
     await walk(ChatAsking(chat), {"immediate_danger": "no", "category": category}, until=step)
     labels = {o.value: o.label for o in chat.question.options}
-    assert "sextortion" in labels["sextortion"]
+    assert "sextortion" in labels["sextortion"].casefold()
 
     await chat.click("sextortion")
 

@@ -33,10 +33,7 @@ ACTIONS = (
 BACK_HELP_CANCEL = (ACTIONS[0], ACTIONS[2], ACTIONS[3])
 
 NOTICE = Notice(
-    text=(
-        "That is 501 characters; the limit here is 500. Please shorten it. Your text has been "
-        "put back in the box so you can edit it."
-    ),
+    text="That is 501 characters; the limit here is 500. Please shorten it.",
     tone="error",
     restore_text=(
         'AB <b>(Year 5)</b> & CD said "stop" <!here> <at>Head</at> <script>alert(1)</script>'

@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.channels.teams.parse import CLICK_KEY, submitted_value
+from bot.channels.teams.parse import CLICK_KEY
 from bot.channels.teams.render import card_values
 from tests.support import steps
 from tests.support.steps import SUMMARY
 from tests.support.walk import Answer, cyberbullying_concern, step_of_token, walk
 from tests.teams.connector import Sent
-from tests.teams.world import PEOPLE, STAFF, TeamsWorld, settle
+from tests.teams.world import PEOPLE, STAFF, TeamsWorld, offered, settle
 
 REFERENCE = re.compile(r"OS-2026-\d{5}")
 
@@ -61,10 +61,9 @@ class TeamsChat:
         found = newest_question(self.world, self.user)
         assert found is not None, f"no question in the chat of {self.user}"
         sent = found[0]
-        offered = [submitted_value(data) for data in _buttons(sent)]
         if isinstance(value, tuple):
             response = await self.world.tick(self.user, *value)
-        elif value in offered:
+        elif value in offered(sent.body):
             response = await self.world.click(self.user, value, sent=sent)
         else:
             response = await self.world.say(self.user, value)

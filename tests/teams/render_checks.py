@@ -16,7 +16,7 @@ from bot.channels.teams.cards import (
     MESSAGE_BYTES_MAX,
     json_size,
 )
-from bot.channels.teams.parse import TICKED_INPUT, parse_activity, to_inbound
+from bot.channels.teams.parse import CHANGE_INPUT, TICKED_INPUT, parse_activity, to_inbound
 from bot.channels.teams.people import PERSON_INPUT
 from bot.channels.teams.render import (
     SUMMARY_MAX,
@@ -79,7 +79,10 @@ def check_activity(activity: dict[str, Any]) -> None:
     choices = [node for node in nodes if node.get("type") == "Input.ChoiceSet"]
     ticks = [choice for choice in choices if choice["id"] == TICKED_INPUT]
     people = [choice for choice in choices if choice["id"] == PERSON_INPUT]
-    assert len(ticks) + len(people) == len(choices)
+    lists = [choice for choice in choices if choice["id"] == CHANGE_INPUT]
+    assert len(ticks) + len(people) + len(lists) == len(choices)
+    changes = [data for data in card_values(card) if "change" in data]
+    assert len(lists) == len(changes) <= 1  # a Change only with its list, in the same card
     dones = [data for data in card_values(card) if "multi" in data]
     assert len(ticks) == len(dones) <= 1  # a Done only with its boxes, in the same card
     chooses = [data for data in card_values(card) if "person" in data]
@@ -113,9 +116,8 @@ def buttons_of(message: Outbound) -> list[str]:
         # A multi-choice's options are boxes, a person step's are in its picker: no buttons.
         options = message.options if message.input not in {"multi_choice", "person"} else ()
         return [o.value for o in (*options, *message.actions)]
-    if isinstance(message, Summary):
-        changes = [f"edit:{row.step_id}" for row in message.rows]
-        return changes + [o.value for o in message.options]
+    if isinstance(message, Summary):  # Change is one button with a list: see check_round_trips
+        return [o.value for o in message.options]
     if isinstance(message, Card):
         return [o.value for o in message.actions]
     return []
@@ -132,6 +134,13 @@ def check_round_trips(message: Outbound) -> list[Inbound]:
             inbound = press(data)
             assert (inbound.value, inbound.values, inbound.text) == (data["v"], None, None)
             pressed.append(inbound)
+            continue
+        if "change" in data:  # the summary's Change sends the answer chosen in its list
+            assert isinstance(message, Summary)
+            for row in message.rows:
+                inbound = press({**data, CHANGE_INPUT: f"edit:{row.step_id}"})
+                assert (inbound.value, inbound.values) == (f"edit:{row.step_id}", None)
+                pressed.append(inbound)
             continue
         if "person" in data:  # Choose sends what is chosen in the picker: each of its choices
             assert isinstance(message, Question) and message.input == "person"

@@ -125,6 +125,8 @@ def test_every_kind_renders_valid_cards_whose_buttons_round_trip(name: str) -> N
     pressed = check_round_trips(message)
     person = isinstance(message, Question) and message.input == "person"
     picked = [o.value for o in message.options] if person else []
+    if isinstance(message, Summary):  # Change, with each answer chosen in its list, comes first
+        picked = [f"edit:{row.step_id}" for row in message.rows]
     assert [i.value for i in pressed if i.value is not None] == picked + buttons_of(message)
     multi = isinstance(message, Question) and message.input == "multi_choice"
     assert any(i.values is not None for i in pressed) == multi
@@ -185,9 +187,8 @@ def test_a_question_card_in_full() -> None:
                 "actions": [
                     {
                         "type": "Action.Submit",
-                        "title": "Cancel",
+                        "title": "Cancel",  # only asks: not red (destructive)
                         "data": {"os": 1, "v": "__cancel"},
-                        "style": "destructive",
                     }
                 ],
             },
@@ -255,13 +256,43 @@ def test_the_current_answer_and_the_guidance_are_shown() -> None:
     assert card_of(activity)["body"][0]["style"] == "accent"  # guidance stands out
 
 
-def test_a_summary_row_has_a_change_button_for_its_step() -> None:
+def test_a_summary_has_one_change_list_of_its_answers_and_one_change_button() -> None:
     (activity,) = check_turn([SUMMARY])
-    changes = [n for n in walk(activity) if n.get("data", {}).get("v", "").startswith("edit:")]
-    assert [c["data"]["v"] for c in changes] == [f"edit:{r.step_id}" for r in SUMMARY.rows]
-    assert all(c["title"] == "Change" for c in changes)
-    assert changes[2]["tooltip"] == "Change Pupils involved"
+    assert not [n for n in walk(activity) if n.get("data", {}).get("v", "").startswith("edit:")]
+    (changes,) = [n for n in walk(activity) if n.get("type") == "Input.ChoiceSet"]
+    assert changes["style"] == "compact" and changes["label"] == "Change an answer"
+    assert [c["value"] for c in changes["choices"]] == [f"edit:{r.step_id}" for r in SUMMARY.rows]
+    assert changes["choices"][2]["title"] == "Pupils involved"
+    assert changes["value"] == changes["choices"][0]["value"]  # Change never sends nothing
+    (change,) = [n for n in walk(activity) if "change" in n.get("data", {})]
+    assert change["title"] == "Change"
     assert "Pupils involved\nAB (Year 5), victim\nCD (Year 6)" in shown([activity])
+
+
+def test_a_summarys_cancel_is_not_red_but_the_cancel_confirmations_yes_is() -> None:
+    (summary,) = check_turn([SUMMARY])
+    assert not [n for n in walk(summary) if n.get("style") == "destructive"]
+    confirm = Question(
+        step_id=None,
+        input="confirm",
+        text="Do you want to cancel this report?",
+        options=(
+            Option("__cancel_no", "No, carry on", "primary"),
+            Option("__cancel_yes", "Yes, cancel", "danger"),
+        ),
+    )
+    (activity,) = check_turn([confirm])
+    styles = {n["data"]["v"]: n.get("style") for n in walk(activity) if "data" in n}
+    assert styles == {"__cancel_no": "positive", "__cancel_yes": "destructive"}
+
+
+def test_a_long_refused_answer_is_said_to_be_long_and_begun_not_sent_back_whole() -> None:
+    answer = _long_answer(100_000)
+    (activity,) = check_turn([Notice("Too long.", "error", restore_text=answer)])
+    text = shown([activity])
+    assert "Your answer was 100,000 characters" in text
+    assert "“" + answer[:200].rstrip() + "…”" in text
+    assert answer[:201] not in text
 
 
 def test_a_defanged_address_is_shown_as_it_comes_and_never_as_a_link() -> None:
@@ -385,7 +416,7 @@ def test_what_anyone_wrote_is_plain_text_shown_exactly_as_written() -> None:
     assert not [n for n in nodes if n.get("type") in {"TextBlock", "FactSet", "Fact"}]
     assert not [n for n in nodes if "entities" in n or "selectAction" in n]
     choice_titles = [c["title"] for n in nodes for c in n.get("choices", [])]
-    assert choice_titles == [INJECTION]  # choice titles are plain text in Teams
+    assert choice_titles == [INJECTION] * 2  # choice titles are plain text in Teams
 
 
 def test_escape_teams_markdown_leaves_nothing_to_interpret() -> None:
@@ -418,14 +449,13 @@ def _long_answer(length: int) -> str:
     return (words * (length // len(words) + 1))[:length]
 
 
-@pytest.mark.parametrize("where", ["summary", "card", "notice", "restore", "current"])
+@pytest.mark.parametrize("where", ["summary", "card", "notice", "current"])
 def test_a_40000_character_answer_arrives_whole(where: str) -> None:
     answer = _long_answer(40_000)
     messages: dict[str, Outbound] = {
         "summary": Summary("Check", (SummaryRow("what", "What happened", answer),), "Check."),
         "card": replace(CARD, fields=(CardField("What happened", answer),)),
         "notice": Notice(answer, "info"),
-        "restore": Notice("Too long.", "error", restore_text=answer),
         "current": replace(TEXT_QUESTION, current_answer=answer),
     }
     message = messages[where]

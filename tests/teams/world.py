@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
+from bot.channels.teams.parse import CHANGE_INPUT, CHANGE_KEY
 from tests.teams.connector import TENANT, FakeBotConnector, Sent, text_of
 
 APP_ID = "00000000-0000-4000-8000-00000000b07a"
@@ -94,8 +95,12 @@ class TeamsWorld:
         return await self.post(self.activity(user, type="installationUpdate", action="remove"))
 
     async def click(self, user: str, value: str, *, sent: Sent | None = None) -> ClientResponse:
-        """Press the Action.Submit whose data carries `value`, on the newest card offering it."""
+        """Press the Action.Submit whose data carries `value`, on the newest card offering it;
+        for a summary's `edit:<step>`, choose it in "Change an answer" and press Change."""
         sent = sent or self.newest_with(user, value)
+        if value in _change_choices(sent.body):
+            data = _submit_data(sent.body, lambda d: CHANGE_KEY in d)
+            return await self._submit(user, sent, {**data, CHANGE_INPUT: value})
         data = _submit_data(sent.body, lambda d: _value_of(d) == value)
         return await self._submit(user, sent, data)
 
@@ -133,14 +138,37 @@ class TeamsWorld:
 
     def newest_with(self, user: str, value: str) -> Sent:
         for sent in reversed(self.posted_to(user)):
-            for data in _all_submit_data(sent.body):
-                if _value_of(data) == value:
-                    return sent
+            if value in offered(sent.body):
+                return sent
         raise AssertionError(f"no card sent to {user} offers {value!r}")
 
     def offers(self, user: str, value: str) -> bool:
         sent = self.posted_to(user)
-        return bool(sent) and any(_value_of(d) == value for d in _all_submit_data(sent[-1].body))
+        return bool(sent) and value in offered(sent[-1].body)
+
+
+def offered(activity: dict[str, Any]) -> list[str | None]:
+    """The values a card's buttons send, and the answers its summary's Change can send."""
+    buttons = [_value_of(data) for data in _all_submit_data(activity)]
+    return [*buttons, *_change_choices(activity)]
+
+
+def _change_choices(activity: dict[str, Any]) -> list[str]:
+    """The `edit:<step>` values of a summary card's "Change an answer" list."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Input.ChoiceSet" and node.get("id") == CHANGE_INPUT:
+                found.extend(str(choice["value"]) for choice in node["choices"])
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(activity.get("attachments") or [])
+    return found
 
 
 def _value_of(data: dict[str, Any]) -> str | None:

@@ -125,3 +125,13 @@ def test_answered_is_not_drawn() -> None:
     assert render_all([Answered("category.2", QUESTION, "Cyber-bullying"), NOTICE]) == [
         render(NOTICE)
     ]
+
+
+def test_a_refused_answer_is_said_to_be_back_in_the_box_only_where_it_is() -> None:
+    # The page puts `restore_text` back in the box (app.js restoreText); the shared words no
+    # longer say so, as Teams and Slack cannot: the web chat says it itself.
+    assert render(NOTICE)["text"].endswith(
+        " Your text has been put back in the box so you can edit it."
+    )
+    plain = render(replace(NOTICE, restore_text=None))["text"]
+    assert "box" not in plain and plain == NOTICE.text

@@ -163,7 +163,7 @@ class TeamsChannel:
             return
         reference = reference_of(context)
         if item.kind == "uninstall":
-            await self.directory.forget(item, reference)
+            await self.directory.forget(item, reference, day=str(payload.get("timestamp", ""))[:10])
             return
         if item.kind == "search":
             await self._answer_search(context, item, reference)

@@ -15,13 +15,15 @@ from typing import Any
 
 from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.channels.teams.parse import CHANNEL, TeamsInput
+from bot.channels.teams.parse import CHANNEL, TeamsInput, event_key
 from bot.channels.teams.sending import Sender
 from bot.delivery import addresses
 from bot.delivery.messages import User
+from storage.models import InboundMessage
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +63,21 @@ class TeamsDirectory:
             raise UnknownTeamsUser
         return User(platform_id=item.user_id, email=email, display_name=name or email), came_back
 
-    async def forget(self, item: TeamsInput, reference: dict[str, Any]) -> None:
-        """They uninstalled the app: we can no longer message them first."""
+    async def forget(self, item: TeamsInput, reference: dict[str, Any], *, day: str) -> None:
+        """They uninstalled the app: we can no longer message them first. And the day's
+        install is forgotten (its delivery key: parse.event_key), so that installing the app
+        again the same day greets them again, with their unfinished report if they have one,
+        rather than counting as that day's install already answered."""
         await self._remember(
             item, reference, name=item.user_name, email=None, reachable=False, why="uninstalled"
         )
+        installed = event_key("install", item.conversation_id, day)
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                delete(InboundMessage).where(
+                    InboundMessage.channel == CHANNEL, InboundMessage.message_id == installed
+                )
+            )
 
     async def _look_up(self, context: TurnContext, item: TeamsInput) -> tuple[str, str] | None:
         client = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]

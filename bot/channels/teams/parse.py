@@ -9,7 +9,8 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
   Action.Submit buttons: `{"os": 1, "v": value}` gives that value; `{"os": 1, "multi": step}`
   (a multi-choice question's Done) gives the values ticked in the card's Input.ChoiceSet, which
   Teams sends under the input's id as one comma-joined string ("" when none is ticked);
-  `{"os": 1, "person": step}` (a person step's Choose) gives the value chosen in its picker. A
+  `{"os": 1, "person": step}` (a person step's Choose) gives the value chosen in its picker;
+  `{"os": 1, "change": 1}` (the summary's Change) gives the `edit:<step>` chosen in its list. A
   question's or summary's buttons also carry `"t": <click token>` (dialogs/prompts.py): it
   goes into `Inbound.token`. A value without the marker is not from our cards (an old card,
   another app's): None.
@@ -57,6 +58,8 @@ MULTI_KEY = "multi"
 CLICK_KEY = "t"  # a question's or summary's click token (dialogs/prompts.py)
 MAX_TOKEN_CHARS = 100
 TICKED_INPUT = "os_ticked"  # the id of a multi-choice question's Input.ChoiceSet
+CHANGE_KEY = "change"  # in the summary's Change button's data
+CHANGE_INPUT = "os_change"  # the id of the summary's "Change an answer" Input.ChoiceSet
 FILE_CONSENT = "fileConsent/invoke"
 FILE_KEY = "file"  # in a file consent card's context: the FileSource's kind
 ID_KEY = "id"  # ...and its id: a campaign's, a case's
@@ -168,8 +171,15 @@ def parse_activity(activity: Mapping[str, Any]) -> TeamsInput | None:
     if event is None:
         return None
     day = (_opt_str(activity, "timestamp", kind) or "")[:10]
-    key = _digest(event, base["conversation_id"], day)
+    key = event_key(event, base["conversation_id"], day)
     return TeamsInput(kind=event, message_id=key, **base)
+
+
+def event_key(event: Kind, conversation_id: str, day: str) -> str:
+    """An install's (or uninstall's) delivery key: one a day for a conversation, as Teams sends
+    a conversationUpdate and an installationUpdate for one. The handler forgets the day's
+    install key when the app is removed, so that installing it again that day greets again."""
+    return _digest(event, conversation_id, day)
 
 
 def to_inbound(item: TeamsInput, user: User) -> Inbound:
@@ -237,7 +247,13 @@ def _message(activity: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | 
 def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None:
     multi = value.get(MULTI_KEY)
     person = value.get(PERSON_KEY)
-    if person is not None:  # the person picker's Choose: the value chosen in its ChoiceSet
+    if CHANGE_KEY in value:  # the summary's Change: the answer chosen in its ChoiceSet
+        picked = value.get(CHANGE_INPUT, "")
+        if not isinstance(picked, str):
+            raise TeamsPayloadError("action change pick is not a string")
+        button: str | None = picked if picked.startswith("edit:") else "edit:"  # none chosen
+        chosen, values = f"v:{button}", None
+    elif person is not None:  # the person picker's Choose: the value chosen in its ChoiceSet
         picked = value.get(PERSON_INPUT, "")
         if not isinstance(person, str) or not isinstance(picked, str):
             raise TeamsPayloadError("action person pick is not a string")

@@ -22,7 +22,9 @@ dialogs/display.py) and are shown as they come.
 Buttons are Action.Submit, their `data` one of (parse.py reads them back):
 
 - `{"os": 1, "v": "<the option's value>"}`: a question's options, Back/Skip/Help/Cancel, a
-  summary row's Change (`edit:<step_id>`), a case card's buttons;
+  summary's Send and Cancel, a case card's buttons;
+- `{"os": 1, "change": 1}`: a summary's Change; Teams adds the answer chosen in the card's
+  "Change an answer" Input.ChoiceSet, id CHANGE_INPUT, `edit:<step_id>`;
 - `{"os": 1, "multi": "<step_id>"}`: a multi-choice question's Done; Teams adds the ticked
   values of the card's Input.ChoiceSet, id TICKED_INPUT, as one comma-joined string;
 - `{"os": 1, "person": "<step_id>"}`: a person step's Choose; Teams adds the value chosen in its

@@ -8,7 +8,7 @@ Buttons are Action.Submit; what their `data` holds is described in render.py's d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.channels.teams.cards import (
@@ -16,13 +16,22 @@ from bot.channels.teams.cards import (
     Json,
     action_sets,
     choice_set,
+    nonblank,
     rich,
     run,
     shorten,
     submit,
     text_blocks,
 )
-from bot.channels.teams.parse import CLICK_KEY, MARKER, MULTI_KEY, TICKED_INPUT, VALUE_KEY
+from bot.channels.teams.parse import (
+    CHANGE_INPUT,
+    CHANGE_KEY,
+    CLICK_KEY,
+    MARKER,
+    MULTI_KEY,
+    TICKED_INPUT,
+    VALUE_KEY,
+)
 from bot.channels.teams.people import PERSON_KEY, picker_elements
 from bot.delivery.messages import (
     Answered,
@@ -38,6 +47,11 @@ from bot.words import strings
 from dialogs.prompts import Tone
 
 CHOICE_INPUTS = {"choice", "yes_no", "confirm", "menu"}
+# Ours: the most of a refused answer shown again; a longer one is said to be long, and begun.
+ECHO_MAX = 200
+# A question's Cancel only asks "Do you want to cancel this report?": not red. The red
+# (destructive) button is that confirmation's "Yes, cancel", which discards the answers.
+ASKS_FIRST = frozenset({"__cancel"})
 # Each tone: the style of the container its text sits in, and the sign before the text (colour
 # alone would say nothing to someone who cannot see it).
 TONES: dict[Tone, tuple[str | None, str]] = {
@@ -71,10 +85,20 @@ def rows_of(message: Outbound) -> list[Row]:
 
 
 def _notice(notice: Notice) -> list[Row]:
+    """A notice; with a refused answer, that answer to copy (Teams cannot put it back in the
+    box), or, if it is long, how long it was and how it began: the person's own message is
+    still in the chat above, and 100,000 characters sent back would be 17 messages."""
     rows = toned(notice.text, notice.tone)
-    if notice.restore_text and notice.restore_text.strip():
-        rows += each(text_blocks(strings.TEAMS_RESTORED, italic=True, isSubtle=True))
-        rows += each(text_blocks(notice.restore_text))  # a block of its own, to copy
+    typed = notice.restore_text
+    if typed and typed.strip():
+        if len(typed) <= ECHO_MAX:
+            rows += each(text_blocks(strings.TEAMS_RESTORED, italic=True, isSubtle=True))
+            rows += each(text_blocks(typed))  # a block of its own, to copy
+        else:
+            said = strings.TEAMS_RESTORED_LONG.format(length=len(typed))
+            began = strings.TEAMS_RESTORED_BEGAN.format(start=typed[:ECHO_MAX].rstrip())
+            rows += each(text_blocks(said, italic=True, isSubtle=True))
+            rows += each(text_blocks(began))
     return rows
 
 
@@ -106,7 +130,7 @@ def _question(question: Question) -> list[Row]:
         lead = [run(strings.TEAMS_CURRENT_ANSWER, isSubtle=True, weight="bolder")]
         rows += each(text_blocks(question.current_answer, lead=lead, isSubtle=True))
     if question.input in CHOICE_INPUTS:
-        rows += _buttons(question.options)
+        rows += _buttons(question.options)  # a confirmation's "Yes, cancel" stays red
     elif question.input == "multi_choice" and question.options:
         done = submit(
             Option(strings.TEAMS_DONE, strings.TEAMS_DONE, "primary"), _multi_data(question.step_id)
@@ -115,20 +139,60 @@ def _question(question: Question) -> list[Row]:
         rows.append(Row((ticks, *action_sets([done]))))  # Done sends the ticks in its card
     elif question.input == "person":
         rows.append(Row(tuple(picker_elements(question, _person_data(question.step_id)))))
-    return _with_token(rows + _buttons(question.actions, in_full=False), question.token)
+    actions = _buttons(_quiet(question.actions), in_full=False)
+    return _with_token(rows + actions, question.token)
 
 
 def _summary(summary: Summary) -> list[Row]:
+    """The answers, then one "Change an answer" list and its Change button (a button under
+    each of 14 answers made the card some 1,570 px tall), then Send and Cancel. Change sends
+    the chosen `edit:<step id>` with the summary's click token, like any of its buttons."""
     rows = each(text_blocks(summary.title, weight="bolder", size="medium"))
     if summary.text.strip():
         rows += each(text_blocks(summary.text))
     for row in summary.rows:
         label = [run(f"{row.label.strip()}\n", weight="bolder")] if row.label.strip() else []
         rows += each(text_blocks(row.value, lead=label))
-        change = Option(f"edit:{row.step_id}", strings.TEAMS_CHANGE)
-        tooltip = shorten(f"{strings.TEAMS_CHANGE} {row.label}", 2 * BUTTON_TITLE_MAX)
-        rows.append(Row(tuple(action_sets([submit(change, _data(change), tooltip=tooltip)]))))
-    return _with_token(rows + _buttons(summary.options), summary.token)
+    if summary.rows:
+        rows.append(Row(tuple(_change_elements(summary))))
+    return _with_token(rows + _buttons(_quiet(summary.options)), summary.token)
+
+
+def _change_elements(summary: Summary) -> list[Json]:
+    """A compact (drop-down) Input.ChoiceSet of the answers, and Change. Action.Submit
+    "gathers input fields, merges them with [its] data field" (learn.microsoft.com/adaptive-cards/
+    schema-explorer/action-submit), so Change sends {..., CHANGE_INPUT: "edit:<step id>"}; the
+    first answer is chosen to start with, so Change never sends nothing. The list's titles are
+    the answers' labels, plain text (an Input.Choice title is not markdown)."""
+    choices = [
+        {"title": nonblank(row.label), "value": _edit(row.step_id)}  # labels: 60 at most
+        for row in summary.rows
+    ]
+    picker = {
+        "type": "Input.ChoiceSet",
+        "id": CHANGE_INPUT,
+        "style": "compact",
+        "label": strings.TEAMS_CHANGE_AN_ANSWER,
+        "value": choices[0]["value"],
+        "wrap": True,
+        "choices": choices,
+    }
+    change = Option(strings.TEAMS_CHANGE, strings.TEAMS_CHANGE)
+    return [picker, *action_sets([submit(change, {MARKER: 1, CHANGE_KEY: 1})])]
+
+
+def _edit(step_id: str) -> str:
+    if not step_id or "," in step_id:
+        raise ValueError("a summary row's step id must be non-empty and have no comma")
+    return f"edit:{step_id}"
+
+
+def _quiet(options: Sequence[Option]) -> tuple[Option, ...]:
+    """The options, a question's Cancel not styled as destructive (see ASKS_FIRST)."""
+    return tuple(
+        replace(o, style="default") if o.value in ASKS_FIRST and o.style == "danger" else o
+        for o in options
+    )
 
 
 def card_rows(

@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.delivery.messages import Answered, Card, Link, Notice, Option, Outbound, Question, Summary
+from bot.words import strings
 
 
 def render(message: Outbound) -> dict[str, Any]:
     if isinstance(message, Notice):
+        text = message.text
+        if message.restore_text and message.restore_text.strip():
+            text += " " + strings.WEB_RESTORED  # the page puts it back in the box: it says so
         return {
             "kind": "notice",
             "tone": message.tone,
-            "text": message.text,
+            "text": text,
             "restore_text": message.restore_text,
         }
     if isinstance(message, Question):
