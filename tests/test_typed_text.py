@@ -147,3 +147,24 @@ async def test_answers_stored_before_are_shown_safely_in_the_case_view(make_bot)
     (card, *_) = [r for r in dsl.replies if isinstance(r, Card)]
     shown = [f.value for f in card.fields]
     assert "Came from hxxps://evil[.]example/x as [U+202E]gnp.exe" in shown
+
+
+# --- A Slack mention stored as seen still names its person (bot/reports/subjects.py).
+
+
+def test_a_slack_mention_stored_as_seen_is_matched_by_its_name_or_its_id() -> None:
+    from bot.reports.subjects import find_subjects
+    from bot.school.config import load_school_config
+    from tests.conftest import EXAMPLE_CONFIG
+
+    school = load_school_config(EXAMPLE_CONFIG)
+    head, dsl = "m.fenwick@example.org", "a.hartley@example.org"
+    slack = {"@Marty F": head, "U0DSL00001": dsl}
+    by_name = find_subjects(school, {"adult_who": "@Marty F did it"}, about_head=False, slack=slack)
+    assert head in by_name.emails
+    not_a_prefix = {"adult_who": "@Marty Fox did it"}
+    assert head not in find_subjects(school, not_a_prefix, about_head=False, slack=slack).emails
+    by_id = find_subjects(school, {"adult_who": "@U0DSL00001 again"}, about_head=False, slack=slack)
+    assert dsl in by_id.emails and not by_id.notes
+    unknown = find_subjects(school, {"adult_who": "@U0NOBODY01 again"}, about_head=False, slack={})
+    assert unknown.notes  # "A Slack mention … matches nobody in the school file."

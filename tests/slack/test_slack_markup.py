@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from storage.models import Report
+from storage.models import Outbox, Report
 from tests.conftest import DETAILS_IN_ALERTS, example_config_with
-from tests.slack.conftest import DSL, running_world
+from tests.slack.conftest import DSL, STAFF, running_world
 from tests.slack.filing import file_concern
 from tests.slack.world import SlackWorld, blocks_of
 
@@ -92,3 +92,23 @@ async def test_a_direction_override_is_kept_in_the_record_and_shown_to_the_dsl(d
     shown = alert_text(detailed, reference)
     assert "The file was called [U+202E]gnp.exe and came from bit[.]ly/3xYz" in shown
     assert "\u202e" not in shown
+
+
+async def test_a_mention_stored_by_its_slack_name_still_leaves_that_person_out(world):
+    """The head's Slack name is not the school file's ("Marty F" for Martin Fenwick): stored as
+    "@Marty F", the mention still names the head, who is left out of the allegation."""
+    from tests.slack.conftest import HEAD
+    from tests.slack.test_slack_allegations import ANSWERS, walk
+
+    world.api.users[HEAD] = ("m.fenwick@example.org", "Marty F")
+    await walk(world, {**ANSWERS, "adult_who": f"It was <@{HEAD}> in the office"})
+    await world.click(STAFF, "__submit")
+    await world.settle()
+    assert await stored_answer(world, "adult_who") == "It was @Marty F in the office"
+    async with world.bot.router.sessions() as session:
+        (report,) = await session.scalars(select(Report))
+        rows = list(await session.scalars(select(Outbox)))
+    assert report.allegation
+    to = {(r.recipient_email, r.kind) for r in rows}
+    assert not {k for e, k in to if e == "m.fenwick@example.org"}
+    assert ("j.whitcombe@example.org", "alert") in to  # the chair takes it instead
