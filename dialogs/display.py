@@ -9,7 +9,7 @@ from dialogs.datetimes import format_moment, load_moment
 from dialogs.model import StepSpec
 from dialogs.prompts import Option, Question, Summary, SummaryRow
 from dialogs.strings import ENGLISH, Words
-from dialogs.text import defang
+from dialogs.text import defang, shown_text, visible_bidi
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -97,7 +97,9 @@ def asked_before(dialog: Dialog, state: DialogState, token: str | None) -> Quest
 
 
 def display_value(step: StepSpec, value: Any, tz: ZoneInfo, words: Words = ENGLISH) -> str:
-    """An answer as a person reads it: labels not codes, dates in words, links defanged."""
+    """An answer as a person reads it: labels not codes, dates in words, and what was typed as
+    `shown_text` shows it (every address defanged, direction controls made visible). A step
+    marked `defang` (a search term, an address) has every dot defanged, not only an address's."""
     if value is None or value == []:
         return words.not_answered
     labels = {o.value: o.label for o in options_of(step, words)}
@@ -107,9 +109,9 @@ def display_value(step: StepSpec, value: Any, tz: ZoneInfo, words: Words = ENGLI
         return format_moment(load_moment(value), tz)
     if step.kind in {"choice", "yes_no", "confirm"}:
         return str(labels.get(value, value))
-    if isinstance(value, dict):  # a person picked from the school's list
-        return str(value.get("name") or value.get("email") or words.not_answered)
-    return defang(value) if step.defang else str(value)
+    if isinstance(value, dict):  # a person picked from the school's list, or a name typed
+        return shown_text(str(value.get("name") or value.get("email") or words.not_answered))
+    return defang(visible_bidi(str(value))) if step.defang else shown_text(str(value))
 
 
 def _back(words: Words) -> Option:

@@ -11,6 +11,7 @@ from datetime import UTC, tzinfo
 
 from bot.audit.results import NO, YES, AuditResults, percent
 from bot.delivery.spreadsheets import safe_cell
+from dialogs.text import shown_text
 
 # The CSV, for the DSL (it names people: never for governors).
 CSV_COLUMNS = (
@@ -53,9 +54,11 @@ def results_csv(results: AuditResults, *, tz: tzinfo = UTC) -> str:
         who = (person.name, person.email, finished)
         for answer in person.answers:
             shown = CSV_ANSWERS.get(answer.value or "", "")
-            row = (*who, str(answer.number), answer.question.prompt, shown, answer.comment or "")
+            # What people wrote, as typed text is shown (dialogs/text.py).
+            comment = shown_text(answer.comment or "")
+            row = (*who, str(answer.number), answer.question.prompt, shown, comment)
             writer.writerow([safe_cell(cell) for cell in row])
-        row = (*who, needs_number, results.needs_prompt, person.training_text or "", "")
+        row = (*who, needs_number, results.needs_prompt, shown_text(person.training_text or ""), "")
         writer.writerow([safe_cell(cell) for cell in row])
     return BOM + out.getvalue()
 

@@ -21,6 +21,7 @@ from bot.audit.results import AuditResults, AuditStatus, Progress, percent
 from bot.delivery.messages import Attachment, Card, CardField, FileSource, Link, Outbound
 from bot.words import strings
 from dialogs.datetimes import format_moment
+from dialogs.text import shown_text
 
 CSV_PATH = "/api/audit/{campaign_id}/results.csv"
 CHART_PATH = "/api/audit/{campaign_id}/chart.png"
@@ -103,12 +104,12 @@ def results_messages(results: AuditResults, *, tz: ZoneInfo = LONDON) -> list[Ou
     for person in results.training_needs:
         lines = [strings.AUDIT_BULLET + topic for topic in person.topics]
         if person.request:
-            lines.append(strings.AUDIT_NEEDS_ASKED.format(text=person.request))
+            lines.append(strings.AUDIT_NEEDS_ASKED.format(text=shown_text(person.request)))
         needs.append(CardField(names[person.email], "\n".join(lines)))
     comments = [
         CardField(
             strings.AUDIT_COMMENT_LABEL.format(name=names[c.email], number=c.number, label=c.label),
-            c.text,
+            shown_text(c.text),  # typed: addresses defanged, direction controls visible
         )
         for c in results.comments
     ]

@@ -17,6 +17,7 @@ from bot.delivery.outbox import enqueue
 from bot.record.events import events_for_report, open_event, record_event
 from bot.record.refusals import record_refusal
 from bot.words import strings
+from dialogs.text import shown_text
 from storage.crypto import Misplaced
 from storage.models import Event, Report
 
@@ -287,4 +288,5 @@ def _sealed_text(desk: AlertDesk, event: Event) -> dict[str, Any] | None:
         # An old token from another column (a report's answers) opens anywhere: not a note.
         log.warning("event id %s: its sealed text is not an entry's", event.id)
         return {"unreadable": strings.STORED_ELSEWHERE}
-    return text
+    # Only ever shown (the case view, the export): as typed text is shown (dialogs/text.py).
+    return {key: shown_text(v) if isinstance(v, str) else v for key, v in text.items()}

@@ -17,6 +17,7 @@ from bot.reports.links import file_linked_concern, link_to_source
 from bot.reports.references import assign_reference
 from bot.words import strings
 from dialogs.model import FlowSpec
+from dialogs.text import shown_text
 from storage.crypto import Cipher, Misplaced
 from storage.models import Event, Report
 
@@ -172,6 +173,11 @@ async def read_answers(*, cipher: Cipher, report: Report) -> dict[str, Any]:
         # An old token from another column (a note's) opens anywhere; it is not answers.
         log.warning("report id %s: its stored answers are not a report's answers", report.id)
         return _unreadable(strings.STORED_ELSEWHERE)
+    # The rows are only ever shown: shown as typed text is shown (dialogs/text.py), also those
+    # stored before every address was defanged and every direction control made visible.
+    document["rows"] = [
+        {**row, "answer": shown_text(str(row["answer"]))} for row in document["rows"]
+    ]
     return document
 
 

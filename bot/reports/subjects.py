@@ -1,7 +1,7 @@
 """Who an allegation may be about: the person picked, and anyone the answers may name.
 
 Reporters name an adult every way there is ("Mrs. Whitcombe, chair of governors", "Jo
-Whitcombe", "the head", a Slack `<@U…>` mention, a Teams `<at>` tag), so the matching is
+Whitcombe", "the head", a Slack mention, a Teams `<at>` tag), so the matching is
 generous: when in doubt, the person is left out of the case, and whoever handles it is told who
 and why. Worked out once, when the allegation becomes known, and kept encrypted with the report
 (`reports.excluded_enc`), so a later edit of the school file cannot let anyone back in.
@@ -25,6 +25,10 @@ from storage.models import ChannelAddress, Report
 
 WHO_STEP = "adult_who"
 _SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
+# A Slack mention is stored as the person saw it, "@" + the name Slack showed, or "@" + the
+# Slack id when Slack could not name them (bot/channels/slack/markup.py); reports stored before
+# that keep Slack's `<@U…>`.
+_SLACK_ID = re.compile(r"(?<![\w@])@([UW][A-Z0-9]{6,})\b")
 _SLACK_GROUP = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|([^>]*))?>")
 _TEAMS_TAG = re.compile(r"</?at>", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"[a-z0-9_]+")  # a choice's stored value, not something typed
@@ -82,18 +86,42 @@ def store(cipher: Cipher, report: Report, subjects: Subjects) -> None:
 
 
 async def slack_ids(session: AsyncSession, texts: Iterable[str]) -> dict[str, str]:
-    """The e-mails the Slack identity cache holds for the `<@U…>` mentions in `texts`."""
-    ids = {m[1] for text in texts for m in _SLACK_MENTION.finditer(text)}
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(ChannelAddress.platform_user_id, ChannelAddress.email).where(
-            ChannelAddress.channel == "slack",
-            ChannelAddress.platform_user_id.in_(ids),
-            ChannelAddress.email.is_not(None),
+    """The e-mails the Slack identity cache holds for the Slack mentions in `texts`: by Slack
+    id (`<@U…>`, "@U…") and by the name a mention showed ("@Jo Whitcombe", keyed with its "@")."""
+    texts = list(texts)
+    ids = {m[1] for text in texts for m in _mentions(text)}
+    found: dict[str, str] = {}
+    if ids:
+        rows = await session.execute(
+            select(ChannelAddress.platform_user_id, ChannelAddress.email).where(
+                ChannelAddress.channel == "slack",
+                ChannelAddress.platform_user_id.in_(ids),
+                ChannelAddress.email.is_not(None),
+            )
         )
-    )
-    return {str(user_id): str(email) for user_id, email in rows}
+        found.update({str(user_id): str(email) for user_id, email in rows})
+    if any("@" in text for text in texts):
+        named = await session.execute(
+            select(ChannelAddress.display_name, ChannelAddress.email).where(
+                ChannelAddress.channel == "slack",
+                ChannelAddress.email.is_not(None),
+                ChannelAddress.display_name.is_not(None),
+            )
+        )
+        for name, email in named:
+            key = f"@{name}"
+            if name and any(_names(key, text) for text in texts):
+                found[key] = str(email)
+    return found
+
+
+def _mentions(text: str) -> list[re.Match[str]]:
+    return [*_SLACK_MENTION.finditer(text), *_SLACK_ID.finditer(text)]
+
+
+def _names(mention: str, text: str) -> bool:
+    """Whether `text` has "@Name" as a whole: not "@Jo Whitcombes" for "@Jo Whitcombe"."""
+    return re.search(rf"(?<![\w@]){re.escape(mention)}(?![\w])", text) is not None
 
 
 def texts_of(answers: Mapping[str, Any]) -> dict[str, str]:
@@ -139,7 +167,7 @@ def find_subjects(
             subjects.leave_out(person, f"“{where}” may name them ({how})")
         if step == WHO_STEP and named:
             subjects.resolved = True
-        if any(m[1] not in slack for m in _SLACK_MENTION.finditer(text)):
+        if any(m[1] not in slack for m in _mentions(text)):
             subjects.notes.append(
                 f"A Slack mention in “{where}” matches nobody in the school file."
             )
@@ -178,8 +206,12 @@ class _Matcher:
     ) -> None:
         self.school, self.strict = school, strict
         self.found: dict[str, tuple[Person, str]] = {}
-        for match in _SLACK_MENTION.finditer(text):
+        for match in _mentions(text):
             person = school.person(slack.get(match[1], ""))
+            if person is not None:
+                self._add(person, "a Slack mention of them")
+        for key, email in slack.items():
+            person = school.person(email) if key.startswith("@") and _names(key, text) else None
             if person is not None:
                 self._add(person, "a Slack mention of them")
         text = _SLACK_MENTION.sub(lambda m: f" {m[2] or ''} ", text)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bot.app import Bot, create_app
 from bot.delivery.spreadsheets import safe_cell
 from bot.reports.service import read_answers
+from dialogs.text import shown_text
 from storage.models import Event
 from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
@@ -126,7 +127,7 @@ async def test_the_dsl_exports_the_chronology_as_csv(make_bot):
         "Format: CSV",
     ]  # the export is in its own record
     (note,) = [line for line in lines if line[2] == "Added a note"]
-    assert note[3] == f"'{FORMULA}"  # shown as text, never run as a formula
+    assert note[3] == f"'{shown_text(FORMULA)}"  # as text, never run; its address defanged
     (action,) = [line for line in lines if line[2].startswith("Recorded an action")]
     assert action[3] == "When: 2026-11-24 10:00\nDetails: Called 101, ref 12345; officer to visit."
     (closed,) = [line for line in lines if line[2].startswith("Closed the case")]
@@ -147,7 +148,7 @@ async def test_a_cell_that_starts_like_a_formula_is_kept_as_text(make_bot):
         body = await (await client.get(f"/api/web/cases/{case}/chronology.csv")).read()
 
     cells = [cell for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))) for cell in row]
-    assert f"'{FORMULA}" in cells
+    assert f"'{shown_text(FORMULA)}" in cells  # the address defanged, as shown everywhere
     assert "'-1+2 @everyone" in cells
     risky = [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r"}]
     assert risky == []
@@ -185,7 +186,7 @@ async def test_the_dsl_exports_a_printable_page_with_everything_escaped(make_bot
     assert "@media print" in page
     assert "Exported by Alice Hartley (a.hartley@example.org) on 2026-11-24 10:30" in page
     assert page.index("Added a note") < page.index("Closed the case: Referred to the police")
-    assert "=HYPERLINK(&quot;http://evil.example/" in page
+    assert "=HYPERLINK(&quot;hxxp://evil[.]example/" in page
     assert await exports(bot) == [{"who": DSL, "format": "html"}]
     assert case == report.id
 

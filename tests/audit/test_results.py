@@ -35,6 +35,7 @@ from bot.audit.results import (
 )
 from bot.delivery.messages import Card
 from bot.settings import PROJECT_ROOT
+from dialogs.text import shown_text
 from tests.support.audit_results import (
     BOB_COMMENT,
     BOB_REQUEST,
@@ -158,7 +159,8 @@ async def test_csv_has_a_row_per_person_and_question_and_is_injection_safe(make_
         assert [r[4] for r in rows_of] == [q[1] for q in QUESTIONS] + [NEEDS_PROMPT]
     alice, bob, cara = by_person.values()
     assert alice[0][1:3] == ["alice@school.example", "2026-09-03"]
-    assert alice[0][5:] == ["Yes", "'" + FORMULA]  # shown as text, never run
+    # Shown as text, never run, and its address defanged as every typed address is shown.
+    assert alice[0][5:] == ["Yes", "'" + shown_text(FORMULA)]
     assert alice[8][5] == "None, thanks."
     assert bob[3][5:] == ["No", BOB_COMMENT]
     assert bob[8][5:] == [BOB_REQUEST, ""]
@@ -221,7 +223,8 @@ async def test_governors_summary_is_anonymous(make_bot):
     for email in EMAILS:
         assert email not in everything
         assert email.split("@")[0] not in everything
-    for private in (FORMULA, BOB_COMMENT, BOB_REQUEST, CARA_REQUEST, DAN_SECRET, "None, thanks"):
+    private_texts = (FORMULA, shown_text(FORMULA), BOB_COMMENT, BOB_REQUEST, CARA_REQUEST)
+    for private in (*private_texts, DAN_SECRET, "None, thanks"):
         assert private not in everything
     assert "results.csv" not in everything and ".csv" not in everything  # it names people
     assert chart_file.link is not None

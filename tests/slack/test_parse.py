@@ -126,10 +126,17 @@ def test_opening_the_app_home_is_a_home_visit() -> None:
     )
 
 
-def test_slack_escaping_is_undone_and_mentions_are_kept() -> None:
+def test_slack_escaping_is_undone_and_mentions_are_named() -> None:
+    """Kept as Slack sent it until the mentioned people are looked up; then what was seen."""
     item = parsed_event("message_im_escaped")
     assert item.text == (
-        "Site: Tom & Jerry's <games> (the page said &lt;blocked&gt;) cc <@U07R9XY4Z5A>"
+        "Site: Tom &amp; Jerry's &lt;games&gt; (the page said &amp;lt;blocked&amp;gt;) "
+        "cc <@U07R9XY4Z5A>"
+    )
+    user = User(platform_id=USER, email="sam.teacher@example-school.org.uk", display_name="Sam")
+    inbound = to_inbound(item, user, names={"U07R9XY4Z5A": "Jo Whitcombe"})
+    assert inbound.text == (
+        "Site: Tom & Jerry's <games> (the page said &lt;blocked&gt;) cc @Jo Whitcombe"
     )
 
 

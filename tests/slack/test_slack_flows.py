@@ -111,7 +111,9 @@ async def test_report_text_cannot_ping_anyone_or_make_links(database_url, tmp_pa
                 assert "<!channel>" not in text and "<!here>" not in text
                 assert "<@U123>" not in text and "<https://evil" not in text
         alert = world.newest_with(DSL, "case:ack:")
-        assert "&lt;!channel&gt;" in json.dumps(blocks_of(alert))
+        # As the reporter saw it (tests/slack/test_slack_markup.py), the link defanged.
+        shown = "@channel @here @U123 click (hxxps://evil[.]example) &amp; done"
+        assert shown in json.dumps(blocks_of(alert))
 
 
 def _mrkdwn_texts(node: object) -> list[str]:

@@ -151,8 +151,9 @@ async def test_report_text_cannot_mention_anyone_or_make_links(world):
     await settle(world)
     (report,) = await reports(world)
     await world.click(DSL, f"case:view:{report.id}")  # the case in full, with what was written
-    # A mention's tags are dropped on the way in (Teams puts them round a name it links)
-    written = "Alice Hartley [click](https://evil.example) **now** &lt;b&gt;"
+    # A mention's tags are dropped on the way in (Teams puts them round a name it links), the
+    # entities undone (tests/teams/test_teams_markup.py), and the address shown defanged.
+    written = "Alice Hartley [click](hxxps://evil[.]example) **now** <b>"
     alert = next(s for s in reversed(world.sent_to(DSL)) if written in text_of(s.body))
     assert reference in text_of(alert.body)
     # The text is shown as written, in TextRuns, which Teams never reads as markdown; there are

@@ -238,8 +238,8 @@ class SlackChannel:
             return
         try:
             user = await self.directory.user(item.team_id, item.user_id)
-            await self.directory.learn_mentions(item.team_id, item.text)
-            replies = await self.services.handle(to_inbound(item, user))
+            names = await self.directory.learn_mentions(item.team_id, item.text)
+            replies = await self.services.handle(to_inbound(item, user, names=names))
         except UnknownSlackUser:
             log.warning("ignored a Slack payload: a user the workspace does not know")
             return

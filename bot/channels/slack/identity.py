@@ -27,6 +27,7 @@ from storage.models import ChannelAddress
 CHANNEL = "slack"
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _MAX_MENTIONS = 5
+NO_NAME = "there"  # a User's display name when Slack has none ("Hello there")
 log = logging.getLogger(__name__)
 
 
@@ -62,7 +63,7 @@ class SlackDirectory:
         async with self.sessions() as session:
             known = await addresses.find(session, CHANNEL, user_id)
         if known is not None and known.email and known.identity_fresh(self.clock()):
-            return User(user_id, known.email, known.display_name or "there")
+            return User(user_id, known.email, known.display_name or NO_NAME)
         try:
             response = await self.client.users_info(user=user_id)
         except SlackApiError as error:
@@ -77,18 +78,25 @@ class SlackDirectory:
         return User(
             platform_id=user_id,
             email=email or f"slack:{team_id}:{user_id}",
-            display_name=name or "there",
+            display_name=name or NO_NAME,
         )
 
-    async def learn_mentions(self, team_id: str, text: str | None) -> None:
-        """Look up the people a message mentions (`<@U…>`), so an allegation that names someone
-        by a mention is matched to them (bot/reports/subjects.py reads what is stored here).
-        A mention Slack cannot answer for is left unmatched, and the case says so."""
+    async def learn_mentions(self, team_id: str, text: str | None) -> dict[str, str]:
+        """Look up the people a message mentions (`<@U…>`): their names, so the text is stored
+        as the person saw it (bot/channels/slack/markup.py), and their e-mails, kept here, so
+        an allegation that names someone by a mention is matched to them
+        (bot/reports/subjects.py reads what is stored here). A mention Slack cannot answer for
+        is left unnamed and unmatched, and the case says so; the answer is never lost."""
+        names: dict[str, str] = {}
         for user_id in list(dict.fromkeys(_MENTION.findall(text or "")))[:_MAX_MENTIONS]:
             try:
-                await self.user(team_id, user_id)
+                found = await self.user(team_id, user_id)
             except Exception:  # a lookup that fails must not lose the person's answer
                 log.warning("could not look up a mentioned Slack user")
+                continue
+            if found.display_name != NO_NAME:
+                names[user_id] = found.display_name
+        return names
 
     async def user_id_for(self, email: str) -> str | None:
         """The Slack user with this e-mail, or None when the workspace has nobody with it."""

@@ -30,6 +30,7 @@ from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
 from bot.channels.slack.blocks import token_of
+from bot.channels.slack.markup import as_seen, unescape
 from bot.channels.slack.people import PERSON_PICK, picked_value
 from bot.delivery.messages import Inbound, User
 from bot.reports.use_cases import default_start_value, start_value_for_command
@@ -59,6 +60,8 @@ class SlackInput:
 
     `channel_id` is the bot's DM with the user, where known: None for slash commands (typed in any
     conversation, see `origin_channel_id`) and global shortcuts; the handler opens the DM.
+    `text` of a message is Slack's, with its markup and escapes (`<@U…>`, `&amp;`):
+    `to_inbound` turns it into what the person saw, once the mentioned people are looked up.
     `message_ts` and `channel_id` of an action name the clicked message (for chat.update, unless
     `ephemeral`, which only `response_url` can replace). `message_id` is the delivery's key for
     deduplication: the event_id for events; for an action a digest of the clicked message, the
@@ -131,7 +134,7 @@ def parse_event(body: Mapping[str, Any], *, bot_user_id: str | None = None) -> S
         team_id=team_id,
         user_id=user_id,
         channel_id=_str(event, "channel", "message"),
-        text=unescape(_opt_str(event, "text", "message") or ""),
+        text=_opt_str(event, "text", "message") or "",  # with Slack's markup: see to_inbound
         message_id=event_id,
         attachments=attachments,
     )
@@ -240,14 +243,25 @@ def parse_shortcut(body: Mapping[str, Any]) -> SlackInput:
     )
 
 
-def to_inbound(item: SlackInput, user: User, *, conversation_key: str | None = None) -> Inbound:
+def to_inbound(
+    item: SlackInput,
+    user: User,
+    *,
+    conversation_key: str | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Inbound:
     """The router's message for `item`, from `user` (looked up by the handler). A visit to the
-    App Home is a session start: the router shows the unfinished report, or the menu."""
+    App Home is a session start: the router shows the unfinished report, or the menu.
+
+    A message's text is given as the person saw it (bot/channels/slack/markup.py), its
+    mentions named from `names` (Slack user id -> name, looked up by the handler), so what is
+    stored is what was typed, not Slack's markup."""
+    text = as_seen(item.text, names) if item.kind == "message" and item.text else item.text
     return Inbound(
         channel=CHANNEL,
         conversation_key=conversation_key or user.email,
         user=user,
-        text=item.text,
+        text=text,
         value=item.value,
         values=item.values,
         message_id=item.message_id,
@@ -255,12 +269,6 @@ def to_inbound(item: SlackInput, user: User, *, conversation_key: str | None = N
         session_start=item.kind == "home",
         token=item.token,
     )
-
-
-def unescape(text: str) -> str:
-    """Undo Slack's escaping of message text: `&lt;`, `&gt;`, then `&amp;`, and nothing else, so
-    `&amp;lt;` (the person typed "&lt;") stays "&lt;" and `<@U123>` mentions stay as sent."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _blocks(message: Mapping[str, Any] | None) -> tuple[dict[str, Any], ...]:

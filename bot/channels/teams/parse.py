@@ -15,7 +15,8 @@ conversation is not "personal" (a group chat, a channel), gives None. Of the res
   goes into `Inbound.token`. A value without the marker is not from our cards (an old card,
   another app's): None.
 - any other `message` is text: the bot's own `<at>` mention is taken out, other people's are
-  left as their names, and the rest is kept as sent (length limits are the dialogs' business).
+  left as their names, and Teams' HTML becomes the plain text the person saw
+  (bot/channels/teams/markup.py; length limits are the dialogs' business).
   Files and images the person attached are counted, never kept; the "text/html" copy Teams
   adds of the text and any card are not files.
 - `conversationUpdate` adding the bot, and `installationUpdate` "add", are an install; the bot
@@ -35,12 +36,12 @@ reason that never quotes the activity, so the handler can log it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.channels.payload import Fields, digest
+from bot.channels.teams.markup import as_seen
 from bot.channels.teams.people import (
     PERSON_INPUT,
     PERSON_KEY,
@@ -65,7 +66,6 @@ FILE_KEY = "file"  # in a file consent card's context: the FileSource's kind
 ID_KEY = "id"  # ...and its id: a campaign's, a case's
 LEGACY_ID_KEYS = {"audit_csv": "campaign_id"}  # what cards offered before "id" said
 _NOT_FILES = ("text/html", "application/vnd.microsoft.card.")
-_AT = re.compile(r"<at>(.*?)</at>", re.DOTALL)
 
 Kind = Literal["message", "action", "install", "uninstall", "file_consent", "search"]
 _INSTALLATION: dict[str, Kind] = {"add": "install", "remove": "uninstall"}
@@ -347,8 +347,9 @@ def _files(activity: Mapping[str, Any]) -> int:
 
 
 def _without_bot_mention(text: str, activity: Mapping[str, Any], bot_id: str) -> str:
-    """The text without the bot's mention (as the entities name it); other mentions become the
-    name they show, without the tags."""
+    """The text without the bot's mention (as the entities name it), and the rest as the person
+    saw it (bot/channels/teams/markup.py): other mentions become the name they show, without
+    the tags, and Teams' HTML plain text."""
     entities = activity.get("entities")
     for entity in entities if isinstance(entities, list) else ():
         if not isinstance(entity, Mapping) or entity.get("type") != "mention":
@@ -358,7 +359,7 @@ def _without_bot_mention(text: str, activity: Mapping[str, Any], bot_id: str) ->
         ours = isinstance(mentioned, Mapping) and mentioned.get("id") == bot_id
         if ours and isinstance(tagged, str) and tagged:
             text = text.replace(tagged, "")
-    return _AT.sub(lambda match: match[1], text).strip()
+    return as_seen(text)
 
 
 _fields = Fields(TeamsPayloadError)
