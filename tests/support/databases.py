@@ -75,7 +75,7 @@ async def drop_private_database(base: str, url: str) -> None:
 
 
 async def reset_postgres(url: str) -> None:
-    """An empty public schema, so each test starts from nothing and migrates from scratch."""
+    """An empty public schema: a database nobody has migrated yet."""
     engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
