@@ -15,13 +15,18 @@ from bot.app import Bot, build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings
 from tests.support.clock import FakeClock
 from tests.support.databases import (
+    clear_postgres,
+    copy_sqlite,
     create_private_database,
     drop_private_database,
+    migrated_postgres,
+    migrated_sqlite,
     postgres_reachable,
     postgres_required,
     postgres_url,
     reset_postgres,
 )
+from tests.support.parsed_once import parse_each_text_once
 
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
 # What a test that checks the report's words in an alert sets (details_in_alert is off by default).
@@ -64,8 +69,19 @@ def private_postgres() -> Iterator[str | None]:
     asyncio.run(drop_private_database(base, url))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This process's SQLite database as the migrations build it, copied for each test."""
+    return asyncio.run(migrated_sqlite(tmp_path_factory.mktemp("migrated") / "bot.db"))
+
+
+# The fingerprint of the schema the migrations built in this process's PostgreSQL database
+# (see databases.clear_postgres); none until a test first asks for that database.
+_PG_SCHEMA: dict[str, str] = {}
+
 DATABASES = ("sqlite", "postgresql")
 ONE_DATABASE = "one_database"
+UNMIGRATED = "unmigrated"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,6 +91,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "requests, replies and rendering); it runs on SQLite only. The storage beneath it runs "
         "on both databases in the tests of the storage, the flows, the alerts and the audits.",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{UNMIGRATED}: the test's database (database_url, sqlite_url) is empty, as nobody has "
+        "migrated it yet; without it, a test starts on a database as the migrations build one.",
+    )
+    parse_each_text_once()
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -87,20 +109,35 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture
 async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, private_postgres: str | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    private_postgres: str | None,
+    migrated_sqlite_file: Path,
 ) -> str:
-    """A fresh, empty database of each kind for every test that asks for one (see
-    pytest_generate_tests: SQLite only for a test marked `one_database`)."""
+    """A fresh database of each kind for every test that asks for one (see
+    pytest_generate_tests: SQLite only for a test marked `one_database`): as the migrations
+    build a new one, with no row in it, or empty if the test is marked `unmigrated`."""
+    unmigrated = request.node.get_closest_marker(UNMIGRATED) is not None
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-    return await _fresh_postgres(private_postgres)
+        if unmigrated:
+            return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        return copy_sqlite(migrated_sqlite_file, tmp_path / "bot.db")
+    url = await _fresh_postgres(private_postgres)
+    if unmigrated:
+        await reset_postgres(url)
+        return url
+    if _PG_SCHEMA.get(url) is None or not await clear_postgres(url, _PG_SCHEMA[url]):
+        _PG_SCHEMA[url] = await migrated_postgres(url)
+    return url
 
 
 @pytest.fixture
 async def postgres_only(private_postgres: str | None) -> str:
     """A fresh, empty PostgreSQL database, for what only PostgreSQL does (several processes
     on one database, advisory locks)."""
-    return await _fresh_postgres(private_postgres)
+    url = await _fresh_postgres(private_postgres)
+    await reset_postgres(url)
+    return url
 
 
 async def _fresh_postgres(private_postgres: str | None) -> str:
@@ -108,13 +145,15 @@ async def _fresh_postgres(private_postgres: str | None) -> str:
         if postgres_required():
             pytest.fail(f"PostgreSQL is required but not reachable at {postgres_url()}")
         pytest.skip("PostgreSQL not reachable: set TEST_DATABASE_URL to run these")
-    await reset_postgres(private_postgres)
     return private_postgres
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+def sqlite_url(request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_file: Path) -> str:
+    """A new SQLite database as the migrations build one (empty if marked `unmigrated`)."""
+    if request.node.get_closest_marker(UNMIGRATED) is not None:
+        return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    return copy_sqlite(migrated_sqlite_file, tmp_path / "bot.db")
 
 
 @pytest.fixture

@@ -89,6 +89,7 @@ async def test_readyz_with_current_migrations(make_bot: Any) -> None:
         assert body == {"status": "ready", "database": "ok", "migrations": "current"}
 
 
+@pytest.mark.unmigrated
 async def test_readyz_on_an_unmigrated_database_is_503(
     database_url: str, tmp_path: Path, clock: FakeClock
 ) -> None:
