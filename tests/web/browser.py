@@ -19,6 +19,12 @@ from bot.settings import PROJECT_ROOT, Settings
 from tests.support.clock import FakeClock
 from tests.support.walk import Answer, step_of_token
 
+# How long a browser step may wait for what it expects (a page load, a question, a click's
+# effect): generous, since a loaded 2-core machine can take seconds; a wait, never a measure,
+# so a passing run is no slower for it.
+WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)
+
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 STAFF = "t.brannigan@example.org"
@@ -105,7 +111,7 @@ async def tab(served: Served) -> AsyncIterator[Tab]:
         try:
             context = await browser.new_context(viewport={"width": 900, "height": 1000})
             page = await context.new_page()
-            page.set_default_timeout(5_000)
+            page.set_default_timeout(WAIT_MS)
             found = Tab(page, served.url)
 
             async def on_dialog(dialog: Dialog) -> None:

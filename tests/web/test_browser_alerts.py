@@ -15,6 +15,7 @@ from tests.web.browser import (
     ARTIFACTS,
     CHROMIUM_ARGS,
     REFERENCE,
+    WAIT_MS,
     Served,
     chromium_path,
     click,
@@ -50,7 +51,7 @@ async def signed_in(browser: Browser, url: str, email: str) -> Page:
     """A separate browser context (its own cookies) signed in as this person."""
     context = await browser.new_context(viewport={"width": 900, "height": 1000})
     page = await context.new_page()
-    page.set_default_timeout(8_000)
+    page.set_default_timeout(WAIT_MS)
     await page.goto(url)
     await page.locator(f'[data-email="{email}"]').click()
     await expect_step(page, "menu")

@@ -14,6 +14,7 @@ from playwright.async_api import Page, expect
 from tests.support.walk import CONCERN_TAIL, Answer, cyberbullying_concern, walk
 from tests.web.browser import (
     REFERENCE,
+    WAIT_MS,
     PageAsking,
     Tab,
     click,
@@ -140,7 +141,7 @@ async def test_the_dsl_s_case_cards_and_their_links_are_44_px_at_360_px_wide(tab
     assert browser is not None
     dsl_context = await browser.new_context(viewport=PHONE)
     dsl = await dsl_context.new_page()
-    dsl.set_default_timeout(8_000)
+    dsl.set_default_timeout(WAIT_MS)
     await dsl.goto(tab.url)
     await dsl.locator(f'[data-email="{DSL}"]').click()
     await expect_step(dsl, "menu")
