@@ -188,7 +188,7 @@ async def file_concern(world: SlackWorld, what_happened: str) -> str:
     return str(found.group())
 
 
-async def until(condition, seconds: float = 10.0) -> None:
+async def until(condition, seconds: float = 30.0) -> None:
     """Wait for `condition` (the bot's turn runs after the ack, and may wait out a 429)."""
     deadline = asyncio.get_running_loop().time() + seconds
     while not condition():

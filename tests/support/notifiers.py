@@ -31,7 +31,7 @@ class RecordingChannel:
             async with self._changed:
                 self._changed.notify_all()
 
-    async def until(self, what: str, check: Callable[[], bool], within: float = 5.0) -> None:
+    async def until(self, what: str, check: Callable[[], bool], within: float = 30.0) -> None:
         """Until `check()` holds, tested again each time the channel is called (not polled);
         a clear error naming `what` after `within` seconds."""
         self._changed = self._changed or asyncio.Condition()
@@ -42,7 +42,7 @@ class RecordingChannel:
             except TimeoutError:
                 raise AssertionError(f"{what}: not after {within} s") from None
 
-    async def delivered(self, count: int, within: float = 5.0) -> None:
+    async def delivered(self, count: int, within: float = 30.0) -> None:
         """Until `count` deliveries have been made."""
         await self.until(
             f"{count} deliveries (now {len(self.deliveries)})",

@@ -62,7 +62,7 @@ class Socket:
         self.pushed: list[dict[str, Any]] = []
 
     async def next(self) -> dict[str, Any]:
-        message = await self.ws.receive(timeout=10)
+        message = await self.ws.receive(timeout=30)
         assert message.type == WSMsgType.TEXT, f"expected a text frame, got {message!r}"
         frame: dict[str, Any] = json.loads(message.data)
         shown = [i for i in frame.get("items") or [] if i.get("kind") in {"question", "summary"}]
