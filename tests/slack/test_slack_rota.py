@@ -59,3 +59,12 @@ async def test_on_call_in_the_dm_answers_the_head_and_refuses_staff(rota_world):
     refused = " ".join(text_of(m) for m in world.api.posts_to(STAFF))
     assert "Only the DSL" in refused
     assert "Daniel Osei" not in refused
+
+
+async def test_the_slash_command_on_call_answers_in_the_dm(rota_world):
+    world = rota_world
+    response = await world.command(HEAD, "on call")
+    assert response.status == 200
+    await world.settle()
+    answered = " ".join(text_of(m) for m in world.api.posts_to(HEAD))
+    assert "On call at Example Primary School" in answered
