@@ -15,7 +15,7 @@ from tests.support.alerts import CHAIR, DEPUTIES, HEAD, TEAM, file_concern, outb
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds
 from tests.support.rota import DANIEL, DANIEL_ON_TUESDAY, DSL, PETRA
-from tests.support.walk import STAFF
+from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
 
 # Only the DSL at once, the deputies after 10 minutes, the head after 20: so that whom the rota
 # adds to the first level shows.
@@ -77,6 +77,26 @@ async def test_out_of_hours_the_plan_s_people_come_first_and_the_rest_follow(
     clock.advance(seconds=1)  # the second level: the head, and the rest of the first
     await sweep_alerts(bot.jobs)
     assert await _alerted(bot, 1) == {HEAD, *DEPUTIES}
+
+
+async def test_a_report_started_in_hours_and_sent_after_them_goes_out_of_hours(
+    make_bot, channel, clock, school_with
+):
+    clock.now = datetime(2026, 11, 24, 16, 20, tzinfo=UTC)  # ten minutes before the end
+    bot = await make_bot(
+        notifiers={"test": channel}, school_config=school_with(rota=DANIEL_ON_TUESDAY)
+    )
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    answers = {"immediate_danger": "no", "category": "commerce", "commerce_kind": "scam"}
+    await walk_to_summary(chat, {**answers, **CONCERN_TAIL})
+    clock.advance(minutes=15)  # 16:35: sent after school hours
+    await chat.click("__submit")
+    assert await _alerted(bot, 0) == {HEAD, DSL}
+    await bot.dispatcher.deliver_due()
+    (card,) = channel.cards(DSL)
+    assert {f.label: f.value for f in card.fields}["On duty (out of hours)"]
+    assert "Sent outside school hours" in (card.text or "")
 
 
 @pytest.mark.parametrize("evening", [False, True])
