@@ -80,6 +80,7 @@ def test_the_example_file_s_rota_is_valid(tmp_path):
     [
         ({"weekdays": {"mon": "r.adeyemi@example.org"}}, "rota.weekdays.mon", "cannot be on duty"),
         ({"weekdays": {"tue": HEAD}}, "rota.weekdays.tue", "dsl or deputy_dsl"),
+        ({"weekdays": {"monday": DSL}}, "rota.weekdays.monday", "did you mean mon?"),
         ({"week_b": {"mon": "nobody@example.org"}, "week_a_starts": "2026-09-07"},
          "rota.week_b.mon", "not one of the people"),
         ({"overrides": [{"start": "2026-11-24", "end": "2026-11-25",

@@ -60,21 +60,38 @@ class OutOfHours(_Model):
         return tuple(checked_email(email) for email in value)
 
 
+class Week(_Model):
+    """Who is on duty on each day of a week (an e-mail, or nobody)."""
+
+    mon: str | None = None
+    tue: str | None = None
+    wed: str | None = None
+    thu: str | None = None
+    fri: str | None = None
+    sat: str | None = None
+    sun: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _check_email(cls, value: str | None) -> str | None:
+        return None if value is None else checked_email(value)
+
+    def named(self) -> dict[RotaDay, str]:
+        """The days that name someone, in order."""
+        found = ((day, getattr(self, day)) for day in _DAYS)
+        return {day: email for day, email in found if email is not None}
+
+
 class Rota(_Model):
-    weekdays: dict[RotaDay, str] = {}
+    weekdays: Week = Week()
     week_a_starts: date | None = None
-    week_b: dict[RotaDay, str] = {}
+    week_b: Week | None = None
     overrides: tuple[Override, ...] = ()
     out_of_hours: OutOfHours | None = None
 
-    @field_validator("weekdays", "week_b")
-    @classmethod
-    def _check_emails(cls, value: dict[RotaDay, str]) -> dict[RotaDay, str]:
-        return {day: checked_email(email) for day, email in value.items()}
-
     @model_validator(mode="after")
     def _weeks_and_ranges(self) -> Self:
-        if self.week_b and self.week_a_starts is None:
+        if self.week_b is not None and self.week_a_starts is None:
             raise FieldProblem(
                 ("week_a_starts",),
                 "week_b needs week_a_starts: a date in the first week A (weeks alternate from it)",
@@ -95,9 +112,11 @@ class Rota(_Model):
             if override.start <= day <= override.end:
                 return override.person
         name = _DAYS[day.weekday()]
-        if self.week_b and self.is_week_b(day) and name in self.week_b:
-            return self.week_b[name]
-        return self.weekdays.get(name)
+        on_b: str | None = getattr(self.week_b, name) if self.week_b is not None else None
+        if on_b is not None and self.is_week_b(day):
+            return on_b
+        found: str | None = getattr(self.weekdays, name)
+        return found
 
     def is_week_b(self, day: date) -> bool:
         """Weeks alternate A, B, A, ... from the Monday of the week of `week_a_starts`."""
@@ -113,9 +132,10 @@ def check_people(school: SchoolConfig) -> None:
     rota = school.rota
     if rota is None:
         return
+    week_b = rota.week_b.named() if rota.week_b is not None else {}
     named: list[tuple[tuple[str | int, ...], str, bool]] = [
-        *((("weekdays", day), email, False) for day, email in rota.weekdays.items()),
-        *((("week_b", day), email, False) for day, email in rota.week_b.items()),
+        *((("weekdays", day), email, False) for day, email in rota.weekdays.named().items()),
+        *((("week_b", day), email, False) for day, email in week_b.items()),
         *((("overrides", i, "person"), o.person, False) for i, o in enumerate(rota.overrides)),
     ]
     if rota.out_of_hours is not None:
