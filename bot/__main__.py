@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "restore",
             "rotate-key",
             "flows",
+            "oncall",
         ],
         help="run (default): start the server; migrate: bring the database schema up to date; "
         "check: validate the school configuration and flow files, then exit; "
@@ -63,7 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rotate-key: re-encrypt stored report text under a new key (stop the bot first; "
         "safe to interrupt: run it again to finish); "
         "flows show FLOW_ID: print the flow as the bot runs it (a school's own file from "
-        "FLOWS_DIR, with what it extends resolved) as YAML",
+        "FLOWS_DIR, with what it extends resolved) as YAML; "
+        "oncall: who is on duty by the school file's rota now, today and each school day of "
+        "next week, in and out of school hours",
     )
     parser.add_argument("path", nargs="?", help="the backup file (backup, restore); show (flows)")
     parser.add_argument("flow_id", nargs="?", help="flows show: the id of the flow to print")
@@ -88,6 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run: all (default) does everything; web serves the chat channels with no "
         "scheduled jobs; scheduler runs the scheduled jobs (overrides ROLE)",
     )
+    parser.add_argument(
+        "--at",
+        type=_moment,
+        help="oncall: ask as at this date and time (ISO, e.g. 2026-12-07T09:00; school time "
+        "when no offset is given) instead of now",
+    )
     parser.add_argument("--host", help="address to listen on (overrides HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (overrides PORT)")
     args = parser.parse_args(argv)
@@ -106,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("settings", str(error))
     if args.command == "flows":
         return _show_flow(settings, args.flow_id)
+    if args.command == "oncall":
+        return _on_call(settings, args.at)
     overrides = {"host": args.host, "port": args.port, "role": args.role}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     for problem in (settings.slack_problem(), settings.teams_problem(), settings.role_problem()):
@@ -162,6 +174,32 @@ def _show_flow(settings: Settings, flow_id: str) -> int:
         print(f"There is no flow {flow_id!r}; the flows are: {known}.", file=sys.stderr)
         return 2
     print(flow_yaml(flow), end="")
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date and time such as 2026-12-07T09:00"
+        ) from None
+
+
+def _on_call(settings: Settings, at: datetime | None) -> int:
+    """Print the rota: who is on duty now (or `at`), today and next week."""
+    from bot.cases.on_call import as_text
+    from bot.school.config import load_school_config
+
+    try:
+        school = load_school_config(settings.school_config)
+    except SchoolConfigError as error:
+        return _fail("configuration", str(error))
+    if at is None:
+        at = datetime.now(UTC)
+    elif at.tzinfo is None:
+        at = at.replace(tzinfo=school.tz)
+    print(as_text(school, at))
     return 0
 
 

@@ -108,6 +108,7 @@ class CardMaker:
         ]
         if early:  # whom it is about is not known yet: nothing of the report, nor who made it
             del fields[3]
+        fields += self._on_duty(report)
         if report.allegation:
             fields.append(CardField(strings.CARD_ALLEGATION, strings.ALLEGATION_NOTE))
             fields += self.allegation_fields(report)
@@ -133,6 +134,15 @@ class CardMaker:
             actions=self._actions(report),
             footer=self._footer(report),
         )
+
+    def _on_duty(self, report: Report) -> list[CardField]:
+        """Who was on duty when it was alerted, by the school's rota (none without one)."""
+        duty = recipients.duty_for(self.school, report)
+        if duty is None or not duty.emails:
+            return []
+        names = ", ".join(self.name(email) for email in duty.emails)
+        label = strings.CARD_ON_DUTY if duty.in_hours else strings.CARD_ON_DUTY_OUT_OF_HOURS
+        return [CardField(label, names)]
 
     def allegation_fields(self, report: Report) -> list[CardField]:
         """For whoever handles an allegation: who was left out of it and why, and the LADO."""

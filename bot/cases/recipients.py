@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.reports.allegation_kind import is_low_level
 from bot.reports.subjects import Subjects
 from bot.school.config import EscalationPlan, Role, SchoolConfig
+from bot.school.rota import Duty, duty_at
 from storage.models import Report
 
 # The level of the one card update that tells someone a case was passed on (updates that carry
@@ -48,7 +49,43 @@ def plan_for(school: SchoolConfig, report: Report, subjects: Subjects) -> AlertP
         Level(i, timedelta(minutes=step.after_minutes), _emails(school, step.roles, excluded))
         for i, step in enumerate(plan.levels)
     )
-    return AlertPlan(_non_empty(levels), timedelta(minutes=plan.repeat_every_minutes), excluded)
+    repeat = timedelta(minutes=plan.repeat_every_minutes)
+    duty = duty_for(school, report)
+    if duty is not None:
+        levels = _with_duty(levels, duty, excluded, repeat)
+    return AlertPlan(_non_empty(levels), repeat, excluded)
+
+
+def duty_for(school: SchoolConfig, report: Report) -> Duty | None:
+    """Who was on duty when the report was alerted (fixed for the life of the case, so each
+    escalation works from the same plan); None without a rota, and for an allegation, whose
+    route KCSIE part 4 sets and a rota never changes."""
+    if report.allegation:
+        return None
+    return duty_at(school, report.alerted_at or report.created_at)
+
+
+def _with_duty(
+    levels: tuple[Level, ...], duty: Duty, excluded: frozenset[str], repeat: timedelta
+) -> tuple[Level, ...]:
+    """The configured levels with the people on duty first. In hours the person on duty joins
+    the first level; out of hours the out-of-hours people are the first level and the rest of
+    it joins the second (or follows after `repeat`). Nobody the levels name is ever dropped,
+    and nobody excluded is ever added."""
+    on_duty = tuple(e for e in duty.emails if e not in excluded)
+    if not on_duty or not levels:
+        return levels
+    first, later = levels[0], list(levels[1:])
+    if duty.in_hours:
+        emails = tuple(dict.fromkeys((*on_duty, *first.emails)))
+        return (Level(0, first.after, emails), *later)
+    rest = tuple(e for e in first.emails if e not in on_duty)
+    if rest and later:
+        second = later[0]
+        later[0] = Level(second.level, second.after, tuple(dict.fromkeys((*second.emails, *rest))))
+    elif rest:
+        later = [Level(1, first.after + repeat, rest)]
+    return (Level(0, first.after, on_duty), *later)
 
 
 def may_handle(school: SchoolConfig, email: str, report: Report, plan: AlertPlan) -> bool:

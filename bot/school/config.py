@@ -34,6 +34,7 @@ from bot.school.contacts import (
 )
 from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
+from bot.school.rota import Rota, check_people
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ class SchoolConfig(_Model):
     filtering_provider: Contact  # policy §3.4
     chair_of_governors_email: str | None = None
     alerts: Alerts = Alerts()
+    rota: Rota | None = None  # who is on duty first, when (bot/school/rota.py)
     allegations: Allegations = Allegations()
     retention: Retention = Retention()
     contacts: Contacts = Contacts()
@@ -272,6 +274,11 @@ class SchoolConfig(_Model):
                 f"{email!r} is not a person with the governor role; add them to people "
                 "with roles: [governor]",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _rota_names_the_team(self) -> Self:
+        check_people(self)
         return self
 
     @model_validator(mode="after")

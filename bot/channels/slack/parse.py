@@ -42,9 +42,11 @@ REPORT_SHORTCUT = "report_concern"  # the callback_id of the global shortcut
 _MAX_ID_CHARS = 100
 
 # `/online-safety <text>`: a report kind's command word gives `start:<kind id>`; the words for
-# the open cases, for my reports and for the low-level concerns log (the catalogue's, as typed
-# in a DM) go to the router as they are; anything else, or nothing, is help.
-_PASSED_ON = strings.CASES_WORDS | strings.MINE_WORDS | strings.LOW_LEVEL_WORDS
+# the open cases, for my reports, for the low-level concerns log and for the rota (the
+# catalogue's, as typed in a DM) go to the router as they are; anything else, or nothing, is help.
+_PASSED_ON = (
+    strings.CASES_WORDS | strings.MINE_WORDS | strings.LOW_LEVEL_WORDS | strings.ON_CALL_WORDS
+)
 
 Kind = Literal["message", "action", "command", "shortcut", "home"]
 
