@@ -22,7 +22,7 @@ from storage.models import Conversation
 def next_morning(idle_since: datetime, *, school: SchoolConfig, drafts: DraftSettings) -> datetime:
     """The morning of the first school day after the one a draft was left on, school time."""
     left = idle_since.astimezone(school.tz).date()
-    day = next_school_day(left, open_days=school.school_hours.days)
+    day = next_school_day(left, school=school)
     return datetime.combine(day, drafts.morning, tzinfo=school.tz)
 
 
