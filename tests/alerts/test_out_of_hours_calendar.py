@@ -43,3 +43,13 @@ async def test_a_report_at_ten_on_a_term_day_does_not(make_bot, channel, clock):
     text = await _alert_text(make_bot, channel, clock, datetime(2026, 11, 24, 10, 0, tzinfo=LONDON))
     assert "outside school hours" not in text
     assert "01632 960003" not in text
+
+
+async def test_the_bot_starts_with_a_loud_warning_once_the_dates_run_out(make_bot, clock, caplog):
+    clock.now = datetime(2029, 1, 8, 10, 0, tzinfo=LONDON)  # past the shipped bank holidays
+    with caplog.at_level("WARNING", logger="bot.school.terms"):
+        bot = await make_bot()
+    assert bot.school.is_school_hours(clock.now)  # no crash: an ordinary Monday morning
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.school.terms"]
+    assert any("bank_holidays.yaml" in w for w in warnings), warnings
+    assert all(w.startswith("SCHOOL CALENDAR OUT OF DATE") for w in warnings)
