@@ -92,6 +92,7 @@ def build_bot(
 ) -> Bot:
     """Load and check configuration and flows; raises with a clear message when one is bad."""
     school = load_school_config(settings.school_config)
+    school.calendar.warn_if_out_of_date(clock().astimezone(school.tz).date())
     # The data folder holds the key and the database: nobody else on the machine needs it.
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     flows = for_school(load_flows(BUILTIN_FLOWS, settings.flows_dir), school)

@@ -308,3 +308,16 @@ class RefusalTally(Base):
     repeats: Mapped[int] = mapped_column(Integer)
     # The case the repeats were about; -1 for several (no foreign key: copied into the entry).
     report_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SchoolClosure(Base):
+    """A day the school is shut, recorded in chat by the DSL, a deputy or the head (a snow
+    day); the school file's `calendar: closures` hold the ones known in advance."""
+
+    __tablename__ = "school_closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.recipients import PASSED_ON_LEVEL, AlertPlan, ict_contacts, kept_out, plan_for
+from bot.cases import closures
+from bot.cases.recipients import (
+    PASSED_ON_LEVEL,
+    AlertPlan,
+    alerted_moment,
+    ict_contacts,
+    kept_out,
+    plan_for,
+)
 from bot.delivery.outbox import alerted_people, enqueue, withdraw_unsent
 from bot.record.events import record_event
 from bot.reports import allegation_kind, kinds, subjects
@@ -61,7 +69,9 @@ class AlertDesk:
         return found
 
     async def plan(self, session: AsyncSession, report: Report) -> AlertPlan:
-        return plan_for(self.school, report, await self.subjects(session, report))
+        day = alerted_moment(report).astimezone(self.school.tz).date()
+        closed = await closures.recorded(session, first=day, last=day)  # a snow day: out of hours
+        return plan_for(self.school, report, await self.subjects(session, report), closed)
 
     async def raise_alert(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
         """Queue the first alert; for a case already alerted (urgent), refresh its cards."""

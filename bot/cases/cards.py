@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.cases import low_level, recipients
+from sqlalchemy.ext.asyncio import async_object_session
+
+from bot.cases import closures, low_level, recipients
 from bot.cases.referral_contacts import out_of_hours_lines, still_worried
 from bot.cases.retention import Rule
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
@@ -16,6 +19,7 @@ from bot.reports.offers import open_offer
 from bot.reports.service import read_answers
 from bot.reports.urgency import title_prefix, urgency_label
 from bot.school.config import SchoolConfig
+from bot.school.terms import Closure
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from dialogs.loader import Flow
@@ -48,7 +52,17 @@ class CardMaker:
         rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
         if row.kind == "ict":
             return [self._ict_card(report, rows)]
-        return [self.case_card(report, rows, level=row.level if row.kind == "alert" else 0)]
+        level = row.level if row.kind == "alert" else 0
+        return [self.case_card(report, rows, level=level, closed=await self._closed(report))]
+
+    async def _closed(self, report: Report) -> list[Closure]:
+        """The closures recorded in chat for the day the report was made (the school file's
+        are in the config): the dispatcher's session, which loaded the report, reads them."""
+        session = async_object_session(report)
+        if session is None:
+            return []
+        day = report.created_at.astimezone(self.school.tz).date()
+        return await closures.recorded(session, first=day, last=day)
 
     def kept_out(self, report: Report, email: str) -> bool:
         """Whether this person may be what the report is about, or it is an allegation that is
@@ -92,7 +106,13 @@ class CardMaker:
         return open_offer(flow, report, answers)
 
     def case_card(
-        self, report: Report, rows: list[dict[str, Any]], *, level: int = 0, details: bool = False
+        self,
+        report: Report,
+        rows: list[dict[str, Any]],
+        *,
+        level: int = 0,
+        details: bool = False,
+        closed: Sequence[Closure] = (),
     ) -> Card:
         """The case as the safeguarding team sees it, with the actions open to them."""
         early = report.status == "in_progress" and not details
@@ -108,7 +128,7 @@ class CardMaker:
         ]
         if early:  # whom it is about is not known yet: nothing of the report, nor who made it
             del fields[3]
-        fields += self._on_duty(report)
+        fields += self._on_duty(report, closed)
         if report.allegation:
             fields.append(CardField(strings.CARD_ALLEGATION, strings.ALLEGATION_NOTE))
             fields += self.allegation_fields(report)
@@ -123,7 +143,7 @@ class CardMaker:
         texts = []
         if level > 0 and report.case_status == "open":
             texts.append(strings.REMINDER.format(n=level))
-        if not self.school.is_school_hours(report.created_at):
+        if not self.school.is_school_hours(report.created_at, closures=closed):
             texts.append(self._out_of_hours(report))
         return Card(
             card_id=f"case-{report.id}",
@@ -135,9 +155,9 @@ class CardMaker:
             footer=self._footer(report),
         )
 
-    def _on_duty(self, report: Report) -> list[CardField]:
+    def _on_duty(self, report: Report, closed: Sequence[Closure]) -> list[CardField]:
         """Who was on duty when it was alerted, by the school's rota (none without one)."""
-        duty = recipients.duty_for(self.school, report)
+        duty = recipients.duty_for(self.school, report, closed)
         if duty is None or not duty.emails:
             return []
         names = ", ".join(self.name(email) for email in duty.emails)

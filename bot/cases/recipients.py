@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.reports.allegation_kind import is_low_level
 from bot.reports.subjects import Subjects
 from bot.school.config import EscalationPlan, Role, SchoolConfig
 from bot.school.rota import Duty, duty_at
+from bot.school.terms import Closure
 from storage.models import Report
 
 # The level of the one card update that tells someone a case was passed on (updates that carry
@@ -39,8 +41,14 @@ class AlertPlan:
         return tuple(seen)
 
 
-def plan_for(school: SchoolConfig, report: Report, subjects: Subjects) -> AlertPlan:
-    """The escalation plan for a report: the school's chain, or the allegations route."""
+def plan_for(
+    school: SchoolConfig,
+    report: Report,
+    subjects: Subjects,
+    closures: Sequence[Closure] = (),
+) -> AlertPlan:
+    """The escalation plan for a report: the school's chain, or the allegations route.
+    `closures`: those recorded in chat for the day it was alerted (who is on duty then)."""
     plan = school.alerts.urgent if report.urgent else school.alerts.normal
     excluded = subjects.emails
     if report.allegation:
@@ -50,19 +58,27 @@ def plan_for(school: SchoolConfig, report: Report, subjects: Subjects) -> AlertP
         for i, step in enumerate(plan.levels)
     )
     repeat = timedelta(minutes=plan.repeat_every_minutes)
-    duty = duty_for(school, report)
+    duty = duty_for(school, report, closures)
     if duty is not None:
         levels = _with_duty(levels, duty, excluded, repeat)
     return AlertPlan(_non_empty(levels), repeat, excluded)
 
 
-def duty_for(school: SchoolConfig, report: Report) -> Duty | None:
+def duty_for(school: SchoolConfig, report: Report, closures: Sequence[Closure] = ()) -> Duty | None:
     """Who was on duty when the report was alerted (fixed for the life of the case, so each
     escalation works from the same plan); None without a rota, and for an allegation, whose
     route KCSIE part 4 sets and a rota never changes."""
     if report.allegation:
         return None
-    return duty_at(school, report.alerted_at or report.created_at)
+    moment: datetime | None = alerted_moment(report)
+    if moment is None:  # not a report yet (a draft about to be purged): the levels as written
+        return None
+    return duty_at(school, moment, closures)
+
+
+def alerted_moment(report: Report) -> datetime:
+    """When the report was alerted: the moment its duty and its out-of-hours lines go by."""
+    return report.alerted_at or report.created_at
 
 
 def _with_duty(

@@ -4,10 +4,12 @@ every turn moves on: one per idle period, however often the job runs and whoever
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases import closures
 from bot.chat.conversations import ConversationDoc, drafts_started_before
 from bot.chat.draft_notices import NEXT_DAY, REMINDER, DraftSettings, about
 from bot.delivery.outbox import enqueue
@@ -15,14 +17,22 @@ from bot.record.event_chain import lock_head
 from bot.record.events import record_event
 from bot.school.calendar import next_school_day
 from bot.school.config import SchoolConfig
+from bot.school.terms import Closure
 from storage.crypto import Cipher, Misplaced
 from storage.models import Conversation
 
 
-def next_morning(idle_since: datetime, *, school: SchoolConfig, drafts: DraftSettings) -> datetime:
-    """The morning of the first school day after the one a draft was left on, school time."""
+def next_morning(
+    idle_since: datetime,
+    *,
+    school: SchoolConfig,
+    drafts: DraftSettings,
+    closed: Collection[Closure] = (),
+) -> datetime:
+    """The morning of the first school day after the one a draft was left on, school time
+    (`closed`: the closures recorded in chat)."""
     left = idle_since.astimezone(school.tz).date()
-    day = next_school_day(left, open_days=school.school_hours.days)
+    day = next_school_day(left, school=school, closures=closed)
     return datetime.combine(day, drafts.morning, tzinfo=school.tz)
 
 
@@ -39,12 +49,16 @@ async def remind_idle_drafts(
     # processes running this job at once queue and record one after the other.
     await lock_head(session)
     queued = 0
+    today = now.astimezone(school.tz).date()
+    closed = await closures.recorded(
+        session, first=today - drafts.retention - timedelta(days=1), last=today
+    )
     for row in await drafts_started_before(session, cutoff=now - drafts.remind_after):
         flow_id = _report_flow(row, cipher=cipher, drafts=drafts)
         if flow_id is None or now - row.updated_at >= drafts.retention:
             continue  # past its keeping time, the DSL is told instead (drafts.py)
         due = [REMINDER]
-        if now >= next_morning(row.updated_at, school=school, drafts=drafts):
+        if now >= next_morning(row.updated_at, school=school, drafts=drafts, closed=closed):
             due.append(NEXT_DAY)
         for kind in due:
             added = await enqueue(

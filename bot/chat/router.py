@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
-from bot.cases import low_level, on_call
+from bot.cases import closures, low_level, on_call
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
@@ -321,6 +321,16 @@ class Router:
                 context.session, cases.desk.school, inbound.user.email, context.now
             )
             return [*rota, *self._menu(inbound, again=True)]
+        closed = await closures.command(
+            context.session,
+            school=self.school,
+            cipher=self.cipher,
+            text=inbound.text or "",
+            email=inbound.user.email,
+            now=context.now,
+        )
+        if closed is not None:
+            return [*closed, *self._menu(inbound, again=True)]
         if command in _MINE:
             mine = await cases.my_reports(context.session, inbound.user.email)
             return [*mine, *self._menu(inbound, again=True)]

@@ -7,8 +7,9 @@ E-mail (lower case) is the key for people across chat platforms.
 
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -35,6 +36,7 @@ from bot.school.contacts import (
 from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
 from bot.school.rota import Rota, check_people
+from bot.school.terms import Closure, SchoolCalendar
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +212,7 @@ class SchoolConfig(_Model):
     name: NonEmptyStr
     timezone: str
     school_hours: SchoolHours
+    calendar: SchoolCalendar = SchoolCalendar()
     people: tuple[Person, ...]
     emergency_contacts: EmergencyContacts
     filtering_provider: Contact  # policy §3.4
@@ -365,14 +368,23 @@ class SchoolConfig(_Model):
             index = self._people_index = _PeopleIndex.of(self.people)
         return index
 
-    def is_school_hours(self, moment: datetime) -> bool:
+    def is_school_day(self, day: date, *, closures: Collection[Closure] = ()) -> bool:
+        """Whether the school is open on `day`: one of its weekdays, in term, not a bank holiday
+        of its region, not closed (in the file, or by `closures` recorded in chat)."""
+        if _WEEKDAYS[day.weekday()] not in self.school_hours.days:
+            return False
+        return self.calendar.closed_because(day, extra=closures) is None
+
+    def is_school_hours(self, moment: datetime, *, closures: Collection[Closure] = ()) -> bool:
         """Whether an aware `moment` falls on a school day, from start up to (not including) end,
         in the school's timezone."""
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise ValueError("is_school_hours needs a timezone-aware datetime")
         local = moment.astimezone(self.tz)
         hours = self.school_hours
-        return _WEEKDAYS[local.weekday()] in hours.days and hours.start <= local.time() < hours.end
+        if not hours.start <= local.time() < hours.end:
+            return False
+        return self.is_school_day(local.date(), closures=closures)
 
 
 def load_school_config(path: Path) -> SchoolConfig:

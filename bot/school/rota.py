@@ -9,6 +9,7 @@ the school's `alerts:` levels; it never takes anyone out of the chain (bot/cases
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import pairwise
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bot.school.contacts import checked_email
 from bot.school.loading import FieldProblem
+from bot.school.terms import Closure
 
 if TYPE_CHECKING:  # config.py holds the rota: imported there, so here for types only
     from bot.school.config import SchoolConfig
@@ -165,12 +167,15 @@ class Duty:
     emails: tuple[str, ...]
 
 
-def duty_at(school: SchoolConfig, moment: datetime) -> Duty | None:
-    """Who is on duty at an aware `moment`; None for a school with no rota (alerts as before)."""
+def duty_at(
+    school: SchoolConfig, moment: datetime, closures: Sequence[Closure] = ()
+) -> Duty | None:
+    """Who is on duty at an aware `moment`; None for a school with no rota (alerts as before).
+    `closures`: those recorded in chat for that day (the school file's are in `school`)."""
     rota = school.rota
     if rota is None:
         return None
-    if not school.is_school_hours(moment):
+    if not school.is_school_hours(moment, closures=closures):
         plan = rota.out_of_hours
         return Duty(False, plan.people if plan is not None else ())
     first = rota.first_contact(moment.astimezone(school.tz).date())

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from bot.cases.scheduled import sweep_alerts
+from bot.chat.scheduled import purge_drafts
 from bot.delivery.messages import Card, Notice
 from tests.support.alerts import CHAIR, DEPUTIES, HEAD, TEAM, file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds
 from tests.support.rota import DANIEL, DANIEL_ON_TUESDAY, DSL, PETRA
-from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
+from tests.support.walk import CONCERN_TAIL, STAFF, ChatAsking, start, walk, walk_to_summary
 
 # Only the DSL at once, the deputies after 10 minutes, the head after 20: so that whom the rota
 # adds to the first level shows.
@@ -26,6 +27,13 @@ DSL_FIRST: dict[str, Any] = {
         {"after_minutes": 20, "roles": ["headteacher"]},
     ],
     "repeat_every_minutes": 15,
+}
+UNFINISHED = {
+    "immediate_danger": "no",
+    "category": "commerce",
+    "commerce_kind": "scam",
+    "about_adult": "no",
+    "pupils": "AB (Year 5)",
 }
 EVENING = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)  # the FakeClock's Tuesday, 18:00 London
 
@@ -173,3 +181,40 @@ async def test_on_call_without_a_rota_says_how_alerts_go(make_bot):
     await chat.send("on call")
     (notice, *_) = [r for r in chat.replies if isinstance(r, Notice)]
     assert "no rota" in notice.text
+
+
+async def test_a_school_with_a_rota_still_tells_the_team_of_an_unfinished_report(
+    make_bot, channel, clock, school_with
+):
+    # A draft is not a report yet: it was never alerted, so no rota moment applies to it and
+    # the school's levels are used as written (a rota must never stop the notice).
+    bot = await make_bot(
+        notifiers={"test": channel}, school_config=school_with(rota=DANIEL_ON_TUESDAY)
+    )
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    await walk(ChatAsking(chat), UNFINISHED, until="what_happened")
+
+    clock.advance(hours=73)  # past the 72 hours a draft is kept untouched
+    assert await purge_drafts(bot.jobs) == 0  # told, not purged
+    told = {d.recipient_email for d in channel.deliveries if d.kind == "draft_notice"}
+    assert told == {DSL, *DEPUTIES}
+
+
+async def test_a_closure_recorded_in_chat_puts_the_rota_out_of_hours(
+    make_bot, channel, clock, school_with
+):
+    # A snow day recorded by the DSL at 08:00: a report at 10:30 that day goes to the
+    # out-of-hours plan's people first, and the card names them as on duty out of hours, as
+    # its out-of-hours lines say (the rota and the card read the same closures).
+    bot = await make_bot(
+        notifiers={"test": channel}, school_config=school_with(rota=DANIEL_ON_TUESDAY)
+    )
+    await Chat(bot, DSL).send("closure today snow")
+    await file_concern(bot)
+    assert await _alerted(bot, 0) == {HEAD, DSL}  # not Daniel, though it is his day
+    await bot.dispatcher.deliver_due()
+    (card,) = channel.cards(HEAD)
+    fields = {f.label: f.value for f in card.fields}
+    assert fields["On duty (out of hours)"] == "Martin Fenwick, Alice Hartley"
+    assert "Sent outside school hours" in (card.text or "")
