@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
-from bot.cases import closures, low_level, on_call
+from bot.cases import typed_commands
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
@@ -50,8 +50,6 @@ from storage.crypto import Cipher
 log = logging.getLogger(__name__)
 _START = "start:"
 _HELP = {"__help", *strings.HELP_WORDS}
-_CASES = {"__cases", *strings.CASES_WORDS}
-_MINE = {"__mine", *strings.MINE_WORDS}
 
 
 @dataclass(frozen=True)
@@ -307,40 +305,23 @@ class Router:
         if audit is not None:  # the menu follows, unless it opened their own self-audit
             menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)
             return [*audit, *menu]
-        cases = self.cases
-        if command in _CASES:
-            listed = await cases.list_open(context.session, inbound.user.email, context.now)
-            return [*listed, *self._menu(inbound, again=True)]
-        if command in strings.LOW_LEVEL_WORDS:  # their own log, never among the cases
-            log_ = await low_level.list_log(
-                context.session, cases.desk, cases.cards, inbound.user.email, context.now
-            )
-            return [*log_, *self._menu(inbound, again=True)]
-        if command in strings.ON_CALL_WORDS:  # the role is checked there, on every ask
-            rota = await on_call.answer(
-                context.session, cases.desk.school, inbound.user.email, context.now
-            )
-            return [*rota, *self._menu(inbound, again=True)]
-        closed = await closures.command(
+        typed = await typed_commands.answer(
+            self.cases,
             context.session,
-            school=self.school,
-            cipher=self.cipher,
+            command=command,
             text=inbound.text or "",
             email=inbound.user.email,
             now=context.now,
         )
-        if closed is not None:
-            return [*closed, *self._menu(inbound, again=True)]
-        if command in _MINE:
-            mine = await cases.my_reports(context.session, inbound.user.email)
-            return [*mine, *self._menu(inbound, again=True)]
+        if typed is not None:
+            return [*typed, *self._menu(inbound, again=True)]
         if command in _HELP:
             help_text = strings.HELP.format(commands=kinds.command_hint())
             return [Notice(help_text, "guidance"), *self._menu(inbound)]
         if inbound.value is not None:
             return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]
         if inbound.session_start:
-            waiting = await cases.waiting_notice(context.session, inbound.user.email)
+            waiting = await self.cases.waiting_notice(context.session, inbound.user.email)
             return [*waiting, *self._menu(inbound)]
         if command:  # typed words that are no command: say so, rather than only the menu
             return [Notice(strings.NOT_UNDERSTOOD, "info"), *self._menu(inbound)]

@@ -1,0 +1,44 @@
+"""What the safeguarding team types outside a report: `cases`, `low-level concerns`, `on call`,
+`closure …`, and anyone's `my reports`. Each answer checks the person's role itself, on every
+ask (the router only recognises the words)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import closures, low_level, on_call
+from bot.cases.chat import CaseCommands
+from bot.delivery.messages import Outbound
+from bot.words import strings
+
+CASES = {"__cases", *strings.CASES_WORDS}
+MINE = {"__mine", *strings.MINE_WORDS}
+
+
+async def answer(
+    cases: CaseCommands,
+    session: AsyncSession,
+    *,
+    command: str,
+    text: str,
+    email: str,
+    now: datetime,
+) -> Sequence[Outbound] | None:
+    """The answer to a typed team command, or None when `command` is none of them."""
+    if command in CASES:
+        return await cases.list_open(session, email, now)
+    if command in strings.LOW_LEVEL_WORDS:  # their own log, never among the cases
+        return await low_level.list_log(session, cases.desk, cases.cards, email, now)
+    if command in strings.ON_CALL_WORDS:
+        return await on_call.answer(session, cases.desk.school, email, now)
+    closed = await closures.command(
+        session, school=cases.desk.school, cipher=cases.desk.cipher, text=text, email=email, now=now
+    )
+    if closed is not None:
+        return closed
+    if command in MINE:
+        return await cases.my_reports(session, email)
+    return None
