@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_object_session
 
-from bot.cases import closures, low_level, recipients
+from bot.cases import closures, low_level, nothing_done, recipients
 from bot.cases.referral_contacts import out_of_hours_lines, still_worried
 from bot.cases.retention import Rule
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
@@ -49,6 +49,9 @@ class CardMaker:
             return [self.review_notice(report, row.level)]
         if self.kept_out(report, row.recipient_email):
             return [self.passed_on(report)]
+        if row.kind == nothing_done.KIND:
+            who, at = self.name(report.acknowledged_by), self._when(report.acknowledged_at)
+            return [nothing_done.notice(report, row.level, who=who, at=at)]
         rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
         if row.kind == "ict":
             return [self._ict_card(report, rows)]

@@ -1,4 +1,5 @@
-"""The cases' scheduled jobs: escalate unacknowledged alerts, flag closed cases for their
+"""The cases' scheduled jobs: escalate unacknowledged alerts, remind about acknowledged cases
+with nothing done (bot/cases/nothing_done.py), flag closed cases for their
 retention review. When they run is `scheduler.setup`'s business; what they do is here."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.cases import nothing_done
 from bot.cases.alerts import AlertDesk
 from bot.cases.retention import flag_due_for_review
 from bot.delivery.dispatch import Dispatcher
@@ -31,9 +33,13 @@ class CaseJobContext(Protocol):
 
 
 async def sweep_alerts(context: CaseJobContext) -> int:
-    """Queue the escalations that are due, then deliver everything due (retries included)."""
+    """Queue the escalations and the nothing-done reminders that are due, then deliver
+    everything due (retries included)."""
     async with context.sessions() as session, session.begin():
-        queued = await context.desk.escalate_due(session, now=context.clock())
+        now = context.clock()
+        queued = await context.desk.escalate_due(session, now=now)
+        # Acknowledged, and nothing recorded since: the same sweep, the same transaction.
+        queued += await nothing_done.remind_due(session, context.desk, now=now)
     if queued:
         log.info("queued %d escalation message(s)", queued)
     return await context.dispatcher.deliver_due()

@@ -35,6 +35,7 @@ from bot.school.contacts import (
 )
 from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
+from bot.school.nothing_done import NothingDone
 from bot.school.rota import Rota, check_people
 from bot.school.terms import Closure, SchoolCalendar
 
@@ -157,6 +158,7 @@ class Alerts(_Model):
     details_in_alert: bool = False
     normal: EscalationPlan = _plan(10, 15)
     urgent: EscalationPlan = _plan(3, 5)
+    nothing_done: NothingDone = NothingDone()  # acknowledged, then nothing recorded
 
 
 class Allegations(_Model):
