@@ -68,3 +68,12 @@ async def test_the_slash_command_on_call_answers_in_the_dm(rota_world):
     await world.settle()
     answered = " ".join(text_of(m) for m in world.api.posts_to(HEAD))
     assert "On call at Example Primary School" in answered
+
+
+async def test_the_slash_command_stats_answers_in_the_dm(rota_world):
+    world = rota_world
+    response = await world.command(HEAD, "stats")
+    assert response.status == 200
+    await world.settle()
+    answered = " ".join(text_of(m) for m in world.api.posts_to(HEAD))
+    assert "No cases yet: the response times start with the first report." in answered

@@ -45,7 +45,11 @@ _MAX_ID_CHARS = 100
 # the open cases, for my reports, for the low-level concerns log and for the rota (the
 # catalogue's, as typed in a DM) go to the router as they are; anything else, or nothing, is help.
 _PASSED_ON = (
-    strings.CASES_WORDS | strings.MINE_WORDS | strings.LOW_LEVEL_WORDS | strings.ON_CALL_WORDS
+    strings.CASES_WORDS
+    | strings.MINE_WORDS
+    | strings.LOW_LEVEL_WORDS
+    | strings.ON_CALL_WORDS
+    | strings.STATS_WORDS
 )
 
 Kind = Literal["message", "action", "command", "shortcut", "home"]
