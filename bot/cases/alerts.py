@@ -69,8 +69,8 @@ class AlertDesk:
         return found
 
     async def plan(self, session: AsyncSession, report: Report) -> AlertPlan:
-        day = alerted_moment(report).astimezone(self.school.tz).date()
-        closed = await closures.recorded(session, first=day, last=day)  # a snow day: out of hours
+        # A snow day recorded in chat: the rota's out-of-hours plan, as the card says.
+        closed = await closures.on_day_of(session, self.school, alerted_moment(report))
         return plan_for(self.school, report, await self.subjects(session, report), closed)
 
     async def raise_alert(self, session: AsyncSession, *, report: Report, now: datetime) -> int:

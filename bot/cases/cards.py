@@ -64,8 +64,7 @@ class CardMaker:
         session = async_object_session(report)
         if session is None:
             return []
-        day = report.created_at.astimezone(self.school.tz).date()
-        return await closures.recorded(session, first=day, last=day)
+        return await closures.on_day_of(session, self.school, report.created_at)
 
     def kept_out(self, report: Report, email: str) -> bool:
         """Whether this person may be what the report is about, or it is an allegation that is

@@ -32,6 +32,12 @@ async def recorded(session: AsyncSession, *, first: date, last: date) -> list[Cl
     return [Closure(date=row.day, reason=row.reason) for row in rows]
 
 
+async def on_day_of(session: AsyncSession, school: SchoolConfig, moment: datetime) -> list[Closure]:
+    """The closures recorded in chat for the school day `moment` falls on (school time)."""
+    day = moment.astimezone(school.tz).date()
+    return await recorded(session, first=day, last=day)
+
+
 def _words(text: str) -> list[str] | None:
     """The words after a closure command word, or None when `text` is not the command."""
     words = text.split()

@@ -10,7 +10,6 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,6 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from bot.school.alert_settings import Alerts
+from bot.school.alert_settings import EscalationLevel as EscalationLevel  # re-exported
+from bot.school.alert_settings import EscalationPlan as EscalationPlan  # re-exported
 from bot.school.audit_settings import AuditSettings, TrainingDates
 from bot.school.contacts import (
     Contact,
@@ -35,24 +37,13 @@ from bot.school.contacts import (
 )
 from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
-from bot.school.nothing_done import NothingDone
+from bot.school.roles import HANDLER_ROLES as HANDLER_ROLES  # re-exported
+from bot.school.roles import Role as Role  # re-exported
 from bot.school.rota import Rota, check_people
 from bot.school.terms import Closure, SchoolCalendar
 
 log = logging.getLogger(__name__)
 
-
-class Role(StrEnum):
-    STAFF = "staff"
-    DSL = "dsl"  # designated safeguarding lead (policy §3.3)
-    DEPUTY_DSL = "deputy_dsl"
-    HEADTEACHER = "headteacher"
-    ICT = "ict"  # ICT manager / technical support (policy §3.4)
-    GOVERNOR = "governor"
-
-
-# Who handles safeguarding cases: alerted first, may acknowledge, view and close them.
-HANDLER_ROLES = (Role.DSL, Role.DEPUTY_DSL, Role.HEADTEACHER)
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -111,54 +102,6 @@ class SchoolHours(_Model):
                 ("end",), f"{self.end:%H:%M} must be after the start ({self.start:%H:%M})"
             )
         return self
-
-
-class EscalationLevel(_Model):
-    """Who is alerted, and how long after the report if nobody has acknowledged it."""
-
-    after_minutes: Annotated[float, Field(ge=0)]
-    roles: Annotated[tuple[Role, ...], Field(min_length=1)]
-
-
-class EscalationPlan(_Model):
-    levels: Annotated[tuple[EscalationLevel, ...], Field(min_length=1)]
-    repeat_every_minutes: Annotated[float, Field(gt=0)]
-
-    @model_validator(mode="after")
-    def _in_order(self) -> Self:
-        if self.levels[0].after_minutes != 0:
-            raise FieldProblem(
-                ("levels", 0, "after_minutes"), "the first level must be alerted at once (0)"
-            )
-        for index in range(1, len(self.levels)):
-            if self.levels[index].after_minutes <= self.levels[index - 1].after_minutes:
-                raise FieldProblem(
-                    ("levels", index, "after_minutes"),
-                    "each level must come later than the one before it",
-                )
-        return self
-
-
-def _plan(head_after: float, repeat: float) -> EscalationPlan:
-    return EscalationPlan(
-        levels=(
-            EscalationLevel(after_minutes=0, roles=(Role.DSL, Role.DEPUTY_DSL)),
-            EscalationLevel(after_minutes=head_after, roles=(Role.HEADTEACHER,)),
-        ),
-        repeat_every_minutes=repeat,
-    )
-
-
-class Alerts(_Model):
-    """How reports reach the safeguarding team (the defaults suit most schools)."""
-
-    # False (the default): alerts carry only the reference, kind, urgency and who reported it, as
-    # a child's words do not belong on a phone's lock screen; the details are shown on "View",
-    # and every view is recorded. True: alerts carry the whole report.
-    details_in_alert: bool = False
-    normal: EscalationPlan = _plan(10, 15)
-    urgent: EscalationPlan = _plan(3, 5)
-    nothing_done: NothingDone = NothingDone()  # acknowledged, then nothing recorded
 
 
 class Allegations(_Model):
