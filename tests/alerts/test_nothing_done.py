@@ -5,6 +5,7 @@ close stops it; nobody an allegation may be about is ever reminded."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
@@ -13,10 +14,12 @@ from sqlalchemy import select
 from bot.cases.nothing_done import KIND, REMINDED
 from bot.cases.scheduled import sweep_alerts
 from bot.cases.service import record_action
+from bot.delivery.notifier import Delivery
 from bot.school.config import SchoolConfigError, load_school_config
 from storage.models import Report
 from tests.support.alerts import DSL, HEAD, file_concern, outbox
 from tests.support.harness import Chat
+from tests.support.notifiers import RecordingChannel
 from tests.support.reports import event_kinds, only_report
 
 DEPUTY = "d.osei@example.org"
@@ -218,3 +221,36 @@ def test_a_bad_time_stops_the_bot_naming_the_field(school_with):
         SchoolConfigError, match=r"alerts\.nothing_done\.normal_by: .25:00. is not a time"
     ):
         load_school_config(school_with(alerts__nothing_done={"normal_by": "25:00"}))
+
+
+@dataclass
+class RefusingReminders(RecordingChannel):
+    """A platform that refuses the nothing-done reminders (and only them) until told not to."""
+
+    refusing: bool = True
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        if delivery.kind == KIND and self.refusing:
+            raise ConnectionError("the platform refused the message")
+        return await super().deliver(delivery)
+
+
+async def test_a_refused_reminder_stays_pending_then_goes_once(make_bot, clock):
+    channel = RefusingReminders()
+    clock.now = TUESDAY_10
+    bot = await make_bot(notifiers={"test": channel})
+    await acknowledged(bot, clock)
+
+    await sweep_at(bot, clock, at(25, 12))
+    (row,) = [r for r in await outbox(bot) if r.kind == KIND and r.channel == "test"]
+    assert (row.status, row.sent_at, row.recipient_email) == ("pending", None, DEPUTY)
+    assert row.last_error == "ConnectionError"
+    assert channel.to(DEPUTY, KIND) == []  # refused: not taken as told
+
+    channel.refusing = False
+    await sweep_at(bot, clock, at(25, 12, 30))  # its back-off passed; the step is not queued again
+    await sweep_at(bot, clock, at(25, 12, 45))
+    assert len(channel.to(DEPUTY, KIND)) == 1
+    (row,) = [r for r in await outbox(bot) if r.kind == KIND and r.channel == "test"]
+    assert row.status == "sent"
+    assert (await event_kinds(bot)).count(REMINDED) == 1
