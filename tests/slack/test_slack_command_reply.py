@@ -87,3 +87,19 @@ async def test_the_image_rules_notification_carries_the_first_rule(world):
     assert "Please confirm you have read these rules." in notification
     assert "Do NOT ask the pupil" not in notification  # one rule, not the whole list
     assert "Do NOT view" in text_of(message)  # and the rules in full in the blocks
+
+
+async def test_when_slack_refuses_to_open_the_dm_the_pointer_is_given_and_the_report_goes_on(
+    world,
+):
+    # conversations.open answers ok: false (docs.slack.dev/reference/methods/conversations.open
+    # lists its errors, e.g. user_not_found, ratelimited): the acknowledgement cannot tell which
+    # conversation is the DM, so it points there anyway; the turn opens the DM again itself.
+    world.api.refuse_next["conversations.open"] = "ratelimited"
+    response = await slash(world, "C0GENERAL")
+    assert response.status == 200
+    body = await response.json()
+    assert body["response_type"] == "ephemeral"
+    assert body["text"].startswith(strings.SLACK_SENT_TO_DM)
+    assert await first_question_in_the_dm(world) == "immediate_danger"
+    assert len(world.api.called("conversations.open")) >= 2  # refused once, then opened
