@@ -242,7 +242,7 @@ def _condition(where: str, source: str, earlier: dict[str, StepSpec]) -> Conditi
                 f"{where}: {step_id!r} is not a step asked before this one (unknown step, or it "
                 "comes later, so this step could never be reached)"
             )
-        allowed = _values(step)
+        allowed = step.values()
         if value is not None and step.kind in _VALUED_KINDS and value not in allowed:
             raise FlowError(
                 f"{where}: step {step_id!r} never answers {value!r} "
@@ -286,11 +286,3 @@ def _live_answers_only(condition: Condition, guards: dict[str, Condition]) -> Co
         return evaluate(kept)
 
     return replace(condition, evaluate=live)
-
-
-def _values(step: StepSpec) -> set[str]:
-    if step.kind == "yes_no":
-        return {"yes", "no"}
-    if step.kind == "confirm" and not step.options:
-        return {"ok"}
-    return {option.value for option in step.options}

@@ -85,6 +85,14 @@ class StepSpec(_Strict):
             raise ValueError(f"option value(s) used twice: {', '.join(duplicates)}")
         return options
 
+    def values(self) -> set[str]:
+        """The answers a choice step can record: its options' values (yes/no, or "ok")."""
+        if self.kind == "yes_no":
+            return {"yes", "no"}
+        if self.kind == "confirm" and not self.options:
+            return {"ok"}
+        return {option.value for option in self.options}
+
 
 class OfferSpec(_Strict):
     """What a report flow offers in the reporter's confirmation when `when` holds on the sent

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dialogs.errors import FlowError
-from dialogs.model import FlowSpec, StepSpec
+from dialogs.model import FlowSpec
 
 _VALUED = {"choice", "multi_choice", "yes_no", "confirm"}
 
@@ -28,10 +28,10 @@ def check_offers(flows: Mapping[str, tuple[FlowSpec, Path]]) -> None:
             if not other.has_step(step_id):
                 continue
             step = other.step(step_id)
-            if step.kind in _VALUED and value not in _values(step):
+            if step.kind in _VALUED and value not in step.values():
                 raise FlowError(
                     f"{path}: offer.given.{step_id}: the step {step_id!r} of {other.id!r} never "
-                    f"answers {value!r} (its values are {', '.join(sorted(_values(step)))})"
+                    f"answers {value!r} (its values are {', '.join(sorted(step.values()))})"
                 )
         for target_id, source_id in offer.carry.items():
             if not other.has_step(target_id):
@@ -42,11 +42,3 @@ def check_offers(flows: Mapping[str, tuple[FlowSpec, Path]]) -> None:
                     f"{path}: offer.carry.{target_id}: {source_id!r} is a {mine.kind} step but "
                     f"{target_id!r} of {other.id!r} is a {theirs.kind} step"
                 )
-
-
-def _values(step: StepSpec) -> set[str]:
-    if step.kind == "yes_no":
-        return {"yes", "no"}
-    if step.kind == "confirm" and not step.options:
-        return {"ok"}
-    return {option.value for option in step.options}

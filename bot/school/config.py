@@ -6,7 +6,6 @@ E-mail (lower case) is the key for people across chat platforms.
 """
 
 import logging
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -35,7 +34,7 @@ from bot.school.contacts import (
     checked_email,
     missing_local_contacts,
 )
-from bot.school.loading import FieldProblem, describe_validation_error, read_yaml_mapping
+from bot.school.loading import FieldProblem, describe_validation_error, hh_mm, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
 from bot.school.roles import HANDLER_ROLES as HANDLER_ROLES  # re-exported
 from bot.school.roles import Role as Role  # re-exported
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _WEEKDAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HH_MM = re.compile(r"(\d{1,2}):(\d\d)")
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
 
@@ -88,12 +86,7 @@ class SchoolHours(_Model):
     @field_validator("start", "end", mode="before")
     @classmethod
     def _parse_hh_mm(cls, value: object) -> object:
-        if isinstance(value, time):
-            return value
-        found = _HH_MM.fullmatch(value.strip()) if isinstance(value, str) else None
-        if found is None or int(found[1]) > 23 or int(found[2]) > 59:
-            raise ValueError(f"{value!r} is not a time; write it as HH:MM (24-hour), e.g. 08:30")
-        return time(int(found[1]), int(found[2]))
+        return hh_mm(value, example="08:30")
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Self:

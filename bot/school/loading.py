@@ -9,6 +9,7 @@ import difflib
 import inspect
 import re
 from collections.abc import Hashable, Sequence
+from datetime import time
 from pathlib import Path
 from typing import Any, get_args
 
@@ -66,6 +67,20 @@ _Loader.yaml_implicit_resolvers = {
     ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+_HH_MM = re.compile(r"(\d{1,2}):(\d\d)")
+
+
+def hh_mm(value: object, *, example: str) -> object:
+    """A time of day as the school file writes it ("08:30", 24-hour) for a field validator:
+    a `time` as it is, anything else refused with how to write it (`example`)."""
+    if isinstance(value, time):
+        return value
+    found = _HH_MM.fullmatch(value.strip()) if isinstance(value, str) else None
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        raise ValueError(f"{value!r} is not a time; write it as HH:MM (24-hour), e.g. {example}")
+    return time(int(found[1]), int(found[2]))
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
