@@ -1,6 +1,8 @@
 """Starting the year's self-audit: the one start that the DSL's "audit start" command and the
 scheduler's cron both call. Whom it asks (the audience) is given when it is made: every member
-of staff on every configured channel, one channel per person (see `staff_audience`)."""
+of staff on every configured channel, one channel per person (see `staff_audience`), except
+whoever the school file names as a governor and nothing else: Appendix 1 is a self-audit for
+staff, and governors are trained as the governing board (policy §11)."""
 
 from __future__ import annotations
 
@@ -74,7 +76,7 @@ class AuditStarter:
         flow = self.flows.get(self.school.audit.flow)
         if flow is None or flow.spec.purpose != "audit":
             return NoAuditFlow(self.school.audit.flow)
-        audience = await self.audience(session)
+        audience = [m for m in await self.audience(session) if not self._governor_only(m.email)]
         campaign, created = await campaigns.start_campaign(
             session,
             flow_id=flow.spec.id,
@@ -86,6 +88,10 @@ class AuditStarter:
             tz=self.school.tz,
         )
         return Started(campaign, created, await _count(session, campaign.id))
+
+    def _governor_only(self, email: str) -> bool:
+        person = self.school.person(email)
+        return person is not None and person.governor_only
 
 
 async def _count(session: AsyncSession, campaign_id: int) -> int:

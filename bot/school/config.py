@@ -77,6 +77,12 @@ class Person(_Model):
         """DSL or deputy DSL."""
         return Role.DSL in self.roles or Role.DEPUTY_DSL in self.roles
 
+    @property
+    def governor_only(self) -> bool:
+        """A governor and nothing else: not staff, so neither in the staff training record nor
+        asked the staff self-audit (a governor's training is the governing board's, policy §11)."""
+        return set(self.roles) == {Role.GOVERNOR}
+
 
 class SchoolHours(_Model):
     days: Annotated[tuple[Day, ...], Field(min_length=1)] = ("mon", "tue", "wed", "thu", "fri")

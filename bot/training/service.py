@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.record.events import record_event
 from bot.school.audit_settings import TrainingDates
 from bot.school.calendar import academic_year
-from bot.school.config import Person, Role
+from bot.school.config import Person
 from storage.models import TrainingRecord
 
 # What a record may be (their names: strings.TRAINING_KINDS, which also names "audit").
@@ -149,7 +149,7 @@ async def overview(
 
 def is_staff(person: Person) -> bool:
     """Checked for staff training: anyone with a role besides governor."""
-    return any(role != Role.GOVERNOR for role in person.roles)
+    return not person.governor_only
 
 
 def _end_of_academic_year(today: date) -> date:

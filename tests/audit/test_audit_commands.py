@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import yaml
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 
 from bot.audit.scheduled import audit_housekeeping, start_audit
-from storage.models import AuditCampaign, AuditMessage
+from bot.words import strings
+from storage.models import AuditCampaign, AuditMessage, AuditParticipant
+from tests.conftest import EXAMPLE_CONFIG, example_config_with
 from tests.support.harness import Chat
 from tests.support.reports import count
 
@@ -52,7 +55,45 @@ async def test_the_cron_fires_once_a_year_and_twice_asks_nobody_twice(make_bot, 
     await start_audit(bot.audit)  # a double fire, or a second scheduler
     assert await count(bot, AuditCampaign) == 1
     invites = await count(bot, AuditMessage, AuditMessage.kind == "invite")
-    assert invites == len(bot.school.people)
+    staff = [p for p in bot.school.people if p.roles != ("governor",)]
+    assert invites == len(staff) == len(bot.school.people) - 1  # the governor is not asked
+
+
+async def test_a_governor_is_not_asked_the_staff_self_audit_unless_also_staff(make_bot, tmp_path):
+    # Appendix 1 is "self audit for staff" ("Name of staff member/volunteer"); governors are
+    # trained as part of the board's safeguarding training (policy §11), so someone whose only
+    # role in the school file is governor is left out. A governor who also works at the school
+    # (roles: [governor, staff]) is staff, and is asked.
+    school = example_config_with(tmp_path, people=_with_staff_governor())
+    bot = await make_bot(school_config=school)
+    dsl = Chat(bot, DSL)
+    await dsl.send("audit start")
+    assert "has started" in shown(dsl)
+
+    invited = await _invited(bot)
+    everyone = {p.email for p in bot.school.people}
+    assert invited == everyone - {"j.whitcombe@example.org"}
+    assert "s.nakamura@example.org" in invited  # governor and staff
+    invites = await count(bot, AuditMessage, AuditMessage.kind == "invite")
+    assert invites == len(invited)
+
+    governor = Chat(bot, "j.whitcombe@example.org")
+    await governor.send("audit")
+    assert strings.AUDIT_NOT_INVITED in shown(governor)
+    assert governor.step is None
+
+
+def _with_staff_governor() -> list[dict[str, object]]:
+    people = yaml.safe_load(EXAMPLE_CONFIG.read_text())["people"]
+    for person in people:
+        if person["email"] == "s.nakamura@example.org":
+            person["roles"] = ["governor", "staff"]
+    return list(people)
+
+
+async def _invited(bot) -> set[str]:  # type: ignore[no-untyped-def]
+    async with bot.router.sessions() as session:
+        return set(await session.scalars(select(AuditParticipant.email)))
 
 
 async def test_a_closed_campaign_refuses_answers_clearly(make_bot, clock):
