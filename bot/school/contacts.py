@@ -177,9 +177,18 @@ def missing_local_contacts(school: SchoolConfig) -> list[str]:
 
 
 # Which national routes and local teams fit a case, by the values the built-in flows record
-# (a school's own categories get the general ones).
-_CEOP = {"contact", "image", "grooming", "exploitation", "sharing_explicit", "sexual_imagery"}
-_IWF = {"image", "possibly_illegal", "sharing_explicit", "sexual_imagery"}
+# (a school's own categories get the general ones). Sextortion, from whichever category it was
+# reported, is CEOP's and the IWF's (Report Remove), as the NCA's 2024 alert says.
+_CEOP = {
+    "contact",
+    "image",
+    "grooming",
+    "exploitation",
+    "sharing_explicit",
+    "sexual_imagery",
+    "sextortion",
+}
+_IWF = {"image", "possibly_illegal", "sharing_explicit", "sexual_imagery", "sextortion"}
 _HARMFUL_CONTENT = {"content", "cyberbullying", "conduct", "ai_abuse", "bullying_image"}
 _PREVENT = {"radicalisation"}
 

@@ -130,6 +130,17 @@ def test_each_kind_of_case_gets_its_routes() -> None:
     assert "Prevent" not in shown(category="commerce", subcategory="scam")
 
 
+def test_sextortion_gets_ceop_and_the_iwf_from_every_category() -> None:
+    # The NCA's 2024 alert: report it (CEOP) and get the images taken down (the IWF's Report
+    # Remove); sextortion can be reported as contact, commerce or conduct (issue 15, point 3).
+    school = load_school_config(EXAMPLE_CONFIG)
+    for category in ["contact", "commerce", "conduct"]:
+        report = _report(category=category, subcategory="sextortion")
+        shown = "\n".join(referral_contacts.out_of_hours_lines(school, report))
+        assert "https://www.ceop.police.uk/safety-centre/" in shown, category
+        assert "https://report.iwf.org.uk/" in shown, category
+
+
 def test_a_missing_local_contact_is_named_on_the_closing_form(tmp_path) -> None:
     from tests.conftest import example_config_with
 
