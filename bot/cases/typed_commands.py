@@ -1,6 +1,7 @@
 """What the safeguarding team types outside a report: `cases`, `low-level concerns`, `on call`,
-`stats`, `governors summary` (the governors too), `closure …`, and anyone's `my reports`. Each
-answer checks the person's role itself, on every ask (the router only recognises the words)."""
+`stats`, `governors summary` (the governors too), `closure …` (and its list and removal), and
+anyone's `my reports`. Each answer checks the person's role itself, on every ask (the router
+only recognises the words)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import closures, low_level, on_call, response_times, summary
+from bot.cases import closure_list, closures, low_level, on_call, response_times, summary
 from bot.cases.chat import CaseCommands
 from bot.delivery.messages import Outbound
 from bot.words import strings
@@ -38,6 +39,11 @@ async def answer(
         return await response_times.answer(session, cases.desk.school, email, now)
     if command in strings.SUMMARY_WORDS:  # numbers only, for governors too
         return await summary.answer(session, cases.desk.school, cases.cards.kind_label, email, now)
+    listed = await closure_list.command(
+        session, school=cases.desk.school, cipher=cases.desk.cipher, text=text, email=email, now=now
+    )
+    if listed is not None:
+        return listed
     closed = await closures.command(
         session, school=cases.desk.school, cipher=cases.desk.cipher, text=text, email=email, now=now
     )
