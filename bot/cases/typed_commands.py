@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import closure_list, closures, low_level, on_call, response_times, summary
 from bot.cases.chat import CaseCommands
 from bot.delivery.messages import Outbound
+from bot.school.config import SchoolConfig
+from bot.school.roles import Role
 from bot.words import strings
 
 CASES = {"__cases", *strings.CASES_WORDS}
@@ -52,3 +54,14 @@ async def answer(
     if command in MINE:
         return await cases.my_reports(session, email)
     return None
+
+
+def help_for(school: SchoolConfig, email: str) -> str:
+    """What `help` adds for this person, by their role in the school file: the safeguarding
+    team's commands, or the governors' summary; nothing for anyone else."""
+    person = school.person(email)
+    if person is not None and person.handles_cases:
+        return "\n\n" + strings.HELP_TEAM
+    if person is not None and person.has_role(Role.GOVERNOR):
+        return "\n\n" + strings.HELP_GOVERNOR
+    return ""

@@ -75,3 +75,14 @@ async def test_the_slash_command_governors_summary_sends_the_chart_to_the_dm(wor
     (chart,) = world.api.files_in("D" + HEAD)
     assert chart.data is not None and chart.alt_txt
     assert Image.open(io.BytesIO(chart.data)).size == (WIDTH, HEIGHT)
+
+
+async def test_help_in_slack_names_the_teams_commands_to_the_team_only(world):
+    await world.command(DSL, "help")
+    await world.command(STAFF, "help")
+    await world.settle()
+    to_dsl, to_staff = _said(world, DSL), _said(world, STAFF)
+    assert '"on call"' in to_dsl and '"governors summary"' in to_dsl
+    # Typed words in angle brackets are shown, escaped, never taken for Slack's markup.
+    assert "&lt;reason&gt;" in to_dsl and "<reason>" not in to_dsl
+    assert "on call" not in to_staff and "closure" not in to_staff
