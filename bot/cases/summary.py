@@ -157,6 +157,20 @@ async def answer(
     ]
 
 
+def as_text(school: str, terms: Sequence[TermSummary]) -> str:
+    """The summary as plain text (`python -m bot summary`)."""
+    if not terms:
+        return strings.SUMMARY_NO_CASES
+    out = [strings.SUMMARY_TITLE.format(school=school), strings.SUMMARY_NOTE]
+    for term in terms:
+        out.append("")
+        out.append(term.label)
+        for label, value in term.fields():
+            indented = value.replace("\n", "\n    ")
+            out.append(f"  {label}:" + (f"\n    {indented}" if "\n" in value else f" {value}"))
+    return "\n".join(out)
+
+
 async def chart(
     session: AsyncSession, school: SchoolConfig, kind_label: KindLabel, email: str, now: datetime
 ) -> bytes | None:

@@ -5,8 +5,11 @@ the governors only."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import os
+import sys
 from datetime import UTC, date, datetime, timedelta
 
 from PIL import Image
@@ -17,6 +20,7 @@ from bot.cases.scheduled import sweep_alerts
 from bot.cases.service import close_case
 from bot.cases.summary_chart import HEIGHT, IN_FILL, OUT_FILL, WIDTH, summary_chart_png
 from bot.delivery.messages import Card
+from bot.settings import PROJECT_ROOT
 from storage.models import Report
 from tests.support.alerts import CHAIR, DSL, HEAD, ICT, file_concern, file_filtering_report
 from tests.support.harness import Chat
@@ -175,3 +179,34 @@ async def test_the_web_chat_link_gives_the_chart_to_a_governor_only(database_url
         assert Image.open(io.BytesIO(await got.read())).size == (WIDTH, HEIGHT)
     assert "refused" in await event_kinds(bot)
     await bot.engine.dispose()
+
+
+async def test_python_m_bot_summary_prints_the_numbers_and_writes_the_chart(
+    make_bot, database_url, tmp_path, clock
+):
+    bot = await make_bot()
+    clock.now = TUESDAY
+    await file_concern(bot)
+    async with bot.router.sessions() as session:
+        (reference,) = [r for r in await session.scalars(select(Report.reference)) if r]
+    png = tmp_path / "chart.png"
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
+    done = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "summary",
+        str(png),
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await done.communicate()
+    assert done.returncode == 0, err.decode()
+    printed = out.decode()
+    assert "Online safety at Example Primary School: summary for governors" in printed
+    assert TERM in printed and "Reports: 1 (1 in hours, 0 out of hours)" in printed
+    assert "Online-safety concern: Commerce: 1" in printed
+    assert reference not in printed
+    assert Image.open(io.BytesIO(png.read_bytes())).size == (WIDTH, HEIGHT)
