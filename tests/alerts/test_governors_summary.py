@@ -171,6 +171,7 @@ async def test_the_web_chat_link_gives_the_chart_to_a_governor_only(database_url
     bot = build_bot(web_settings(database_url, tmp_path), clock=clock)
     await prepare_storage(bot)
     async with serve(bot) as client:
+        assert (await client.get(summary.CHART_PATH)).status == 401  # not signed in
         await sign_in(client, STAFF)
         assert (await client.get(summary.CHART_PATH)).status == 403
         await sign_in(client, CHAIR)
