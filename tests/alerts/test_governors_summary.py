@@ -211,3 +211,10 @@ async def test_python_m_bot_summary_prints_the_numbers_and_writes_the_chart(
     assert "Online-safety concern: Commerce: 1" in printed
     assert reference not in printed
     assert Image.open(io.BytesIO(png.read_bytes())).size == (WIDTH, HEIGHT)
+
+
+async def test_the_summary_words_with_a_curly_apostrophe_as_phones_type_it(make_bot):
+    bot = await make_bot()
+    chat = Chat(bot, CHAIR)
+    await chat.send("Governors’ summary")
+    assert "No reports yet" in " ".join(chat.texts)
