@@ -52,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rotate-key",
             "flows",
             "oncall",
+            "summary",
         ],
         help="run (default): start the server; migrate: bring the database schema up to date; "
         "check: validate the school configuration and flow files, then exit; "
@@ -67,9 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "flows show FLOW_ID: print the flow as the bot runs it (a school's own file from "
         "FLOWS_DIR, with what it extends resolved) as YAML; "
         "oncall: who is on duty by the school file's rota now, today and each school day of "
-        "next week, in and out of school hours",
+        "next week, in and out of school hours; "
+        "summary [PATH]: print the governors' summary (numbers only: reports by kind, response "
+        "times in and out of hours, escalations, per term) and write its chart to PATH (PNG)",
     )
-    parser.add_argument("path", nargs="?", help="the backup file (backup, restore); show (flows)")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        help="the backup file (backup, restore); show (flows); the chart's PNG (summary)",
+    )
     parser.add_argument("flow_id", nargs="?", help="flows show: the id of the flow to print")
     parser.add_argument(
         "--force",
@@ -145,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "verify-log":
         return asyncio.run(_verify_log(bot))
+    if args.command == "summary":
+        return _summary(bot, args.path)
     lock = _sqlite_lock(settings)
     try:
         if lock is not None and args.command in {"run", "restore", "rotate-key"}:
@@ -216,6 +225,37 @@ async def _migrate(bot: object) -> None:
     assert isinstance(bot, Bot)
     await prepare_storage(bot)
     await bot.engine.dispose()
+
+
+def _summary(bot: Bot, chart: Path | None) -> int:
+    """Print the governors' summary; write its chart to `chart` if given."""
+    text, png = asyncio.run(_summary_made(bot))
+    print(text)
+    if chart is not None:
+        chart.write_bytes(png)
+        print(f"The chart is in {chart}.")
+    return 0
+
+
+async def _summary_made(bot: Bot) -> tuple[str, bytes]:
+    """The governors' summary as text, and its chart (PNG), from the database."""
+    from bot.cases import summary
+    from bot.cases.summary_chart import summary_chart_png
+    from storage.migrate import upgrade
+
+    await upgrade(bot.engine)  # the schema only: nothing else is written
+    try:
+        async with bot.router.sessions() as session:
+            terms = await summary.build(
+                session, bot.school, kind_label=bot.router.cases.cards.kind_label
+            )
+    finally:
+        await bot.engine.dispose()
+    shown = terms[-summary.PERIODS_SHOWN :]
+    return (
+        summary.as_text(bot.school.name, shown),
+        summary_chart_png(bot.school.name, [t.times for t in shown]),
+    )
 
 
 async def _check_teams_reach(bot: Bot) -> None:

@@ -5,7 +5,7 @@ reminders wait for the next open day. Closures known in advance belong in the sc
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -38,17 +38,19 @@ async def on_day_of(session: AsyncSession, school: SchoolConfig, moment: datetim
     return await recorded(session, first=day, last=day)
 
 
-def _words(text: str) -> list[str] | None:
-    """The words after a closure command word, or None when `text` is not the command."""
+def words_after(text: str, commands: Iterable[str] = strings.CLOSURE_WORDS) -> list[str] | None:
+    """The words after one of `commands` (the closure command's words unless told), or None
+    when `text` does not start with one of them."""
     words = text.split()
-    for command in sorted(strings.CLOSURE_WORDS, key=len, reverse=True):
+    for command in sorted(commands, key=len, reverse=True):
         size = len(command.split())
         if " ".join(words[:size]).casefold() == command:
             return words[size:]
     return None
 
 
-def _day(word: str, today: date) -> date | None:
+def day_of(word: str, today: date) -> date | None:
+    """today, tomorrow or an ISO date, as typed; None for anything else."""
     lowered = word.casefold()
     if lowered == "today":
         return today
@@ -62,6 +64,11 @@ def _day(word: str, today: date) -> date | None:
     return None
 
 
+def day_words(day: date) -> str:
+    """Monday 7 December 2026."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 async def command(
     session: AsyncSession,
     *,
@@ -73,15 +80,18 @@ async def command(
 ) -> Sequence[Outbound] | None:
     """Handle `closure [day] reason`; None when `text` is not the command. The role is checked
     here, on the server, whatever the channel showed."""
-    words = _words(text)
-    if words is None:
-        return None
+    words = words_after(text)
+    if (
+        words is None
+        or words_after(text, strings.CLOSURE_LIST_WORDS | strings.CLOSURE_REMOVE_WORDS) is not None
+    ):
+        return None  # not the command, or the list's or the removal's (bot/cases/closure_list.py)
     person = school.person(email)
     if person is None or not person.handles_cases:
         await record_refusal(session, email=email, action="closure", report_id=None, now=now)
         return [Notice(strings.CLOSURE_REFUSED, "error")]
     today = now.astimezone(school.tz).date()
-    day = _day(words[0], today) if words else None
+    day = day_of(words[0], today) if words else None
     if day is None and words and _ISO.fullmatch(words[0]):  # a date that is no date: 2026-02-30
         return [Notice(strings.CLOSURE_HOW, "guidance")]
     reason = " ".join(words[1:] if day is not None else words)[:_REASON_LENGTH]
@@ -99,5 +109,5 @@ async def command(
         secret={"reason": reason},
         cipher=cipher,
     )
-    said = strings.CLOSURE_RECORDED.format(day=f"{day:%A} {day.day} {day:%B %Y}", reason=reason)
+    said = strings.CLOSURE_RECORDED.format(day=day_words(day), reason=reason)
     return [Notice(said, "success")]

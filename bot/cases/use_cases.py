@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import export
+from bot.cases import export, summary
 from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
@@ -95,6 +95,13 @@ class CaseUseCases:
 
     def handles_cases(self, email: str) -> bool:
         return self.desk.school.handles_cases(email)
+
+    async def governors_chart(
+        self, session: AsyncSession, *, actor: str, now: datetime
+    ) -> bytes | None:
+        """The governors' summary chart (PNG) for someone who may see it; None, the refusal
+        recorded, for anyone else."""
+        return await summary.chart(session, self.desk.school, self.cards.kind_label, actor, now)
 
     def handlers(self) -> list[Person]:
         """The DSL, deputies and headteacher: who is alerted and handles cases."""

@@ -42,14 +42,20 @@ REPORT_SHORTCUT = "report_concern"  # the callback_id of the global shortcut
 _MAX_ID_CHARS = 100
 
 # `/online-safety <text>`: a report kind's command word gives `start:<kind id>`; the words for
-# the open cases, for my reports, for the low-level concerns log and for the rota (the
-# catalogue's, as typed in a DM) go to the router as they are; anything else, or nothing, is help.
+# the open cases, for my reports, for the low-level concerns log, for the rota, the response
+# times and the governors' summary (the catalogue's, as typed in a DM) go to the router as they
+# are, and so does a closure command with what follows it (a date, a reason: its case kept, as
+# typed in a DM); anything else, or nothing, is help.
 _PASSED_ON = (
     strings.CASES_WORDS
     | strings.MINE_WORDS
     | strings.LOW_LEVEL_WORDS
     | strings.ON_CALL_WORDS
     | strings.STATS_WORDS
+    | strings.SUMMARY_WORDS
+)
+_PASSED_ON_WITH_WORDS = (
+    strings.CLOSURE_WORDS | strings.CLOSURE_LIST_WORDS | strings.CLOSURE_REMOVE_WORDS
 )
 
 Kind = Literal["message", "action", "command", "shortcut", "home"]
@@ -210,7 +216,8 @@ def parse_command(form: Mapping[str, Any]) -> SlackInput:
     user_id = _str(form, "user_id", "command")
     if not _str(form, "command", "command").startswith("/"):
         raise SlackPayloadError("command name does not start with /")
-    words = " ".join(unescape(_opt_str(form, "text", "command") or "").split()).casefold()
+    typed = " ".join(unescape(_opt_str(form, "text", "command") or "").split())
+    words = typed.casefold()
     value = start_value_for_command(words)
     trigger_id = _opt_str(form, "trigger_id", "command")
     return SlackInput(
@@ -218,13 +225,24 @@ def parse_command(form: Mapping[str, Any]) -> SlackInput:
         team_id=team_id,
         user_id=user_id,
         channel_id=None,
-        text=None if value else (words if words in _PASSED_ON else "help"),
+        text=None if value else _passed_on(typed),
         value=value,
         message_id=_digest("command", team_id, user_id, trigger_id) if trigger_id else None,
         response_url=_opt_str(form, "response_url", "command"),
         trigger_id=trigger_id,
         origin_channel_id=_opt_str(form, "channel_id", "command"),
     )
+
+
+def _passed_on(typed: str) -> str:
+    """What the router is given for a command's text that starts no report: see _PASSED_ON."""
+    words = typed.casefold()
+    if words in _PASSED_ON:
+        return words
+    for command in _PASSED_ON_WITH_WORDS:
+        if words == command or words.startswith(command + " "):
+            return typed
+    return "help"
 
 
 def parse_shortcut(body: Mapping[str, Any]) -> SlackInput:

@@ -31,6 +31,7 @@ from bot.channels.web.parse import (
 )
 from bot.channels.web.render import render_all
 from bot.channels.web.sessions import SignedIn, WebSessions
+from bot.channels.web.summary_routes import add_summary_routes
 from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Inbound, Outbound, User
 from bot.school.config import Person
@@ -109,6 +110,7 @@ class WebChat:
         app.router.add_get("/api/web/ws", self.websocket)
         add_export_routes(app, self.services, self.person)
         add_audit_routes(app, self.services, self.person)
+        add_summary_routes(app, self.services, self.person)
         app.cleanup_ctx.append(self._sweeping)
 
     async def page(self, _request: web.Request) -> web.StreamResponse:
