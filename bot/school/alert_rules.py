@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 from urllib.parse import urlsplit
 
@@ -120,6 +121,16 @@ class AlertEmail(_Model):
     # without it the e-mail says to open the bot in Teams or Slack.
     bot_link: str | None = None
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10
+    # A school's own relay may have a certificate from the school's own authority: its
+    # certificate (PEM) to trust (instead of the public authorities), to check the server by.
+    ca_file: Path | None = None
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{str(value)!r} is not a file; give the certificate's path")
+        return value
 
     @field_validator("from_address")
     @classmethod

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 REPLIES = {
     ("rcpt", 550): "550 5.7.1 Relaying denied",
@@ -81,16 +82,38 @@ class Inbox:
         return "250 2.0.0 Message accepted for delivery"
 
 
-class SmtpServer:
-    """aiosmtpd's Controller (its own thread and event loop) on 127.0.0.1:`port`."""
+class _TlsFromTheStart(SMTP):
+    """aiosmtpd counts a connection as encrypted only once it ran STARTTLS itself, so on one
+    that is TLS from the start (port 465) it would refuse the login: it is encrypted, so the
+    login is allowed."""
 
-    def __init__(self, port: int, inbox: Inbox | None = None) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._auth_require_tls = False
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        if self.ssl_context is not None:
+            return _TlsFromTheStart(self.handler, **self.SMTP_kwargs)
+        return super().factory()
+
+
+class SmtpServer:
+    """aiosmtpd's Controller (its own thread and event loop) on 127.0.0.1:`port`; `options`
+    go to it (ssl_context: TLS from the start; tls_context and require_starttls: STARTTLS;
+    authenticator and auth_required: a login)."""
+
+    def __init__(self, port: int, inbox: Inbox | None = None, **options: Any) -> None:
         self.port = port
         self.inbox = inbox or Inbox()
-        self._controller: Controller | None = None
+        self.options = options
+        self._controller: _Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller = _Controller(
+            self.inbox, hostname="127.0.0.1", port=self.port, **self.options
+        )
         self._controller.start()
 
     def stop(self) -> None:

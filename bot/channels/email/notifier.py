@@ -60,14 +60,18 @@ class EmailNotifier:
                 use_tls=server.security == "tls",
                 start_tls=server.security == "starttls",
                 timeout=server.timeout_seconds,
+                cert_bundle=str(server.ca_file) if server.ca_file else None,
             )
         except aiosmtplib.SMTPRecipientsRefused as refusal:
             codes = ", ".join(str(r.code) for r in refusal.recipients)
             raise RetryLater(f"the SMTP server refused the recipient ({codes})") from None
         except aiosmtplib.SMTPResponseException as refusal:
             raise RetryLater(f"the SMTP server refused it ({refusal.code})") from None
-        except (aiosmtplib.SMTPException, OSError) as failure:
+        except (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPTimeoutError) as failure:
             why = f"the SMTP server could not be reached ({type(failure).__name__})"
+            raise RetryLater(why) from None
+        except aiosmtplib.SMTPException as failure:  # e.g. no login offered before STARTTLS
+            why = f"the SMTP server did not take it ({failure.message[:80]})"
             raise RetryLater(why) from None
         if refused:
             codes = ", ".join(str(r.code) for r in refused.values())
