@@ -55,6 +55,30 @@ def test_rules_load_with_their_channels(tmp_path: Path) -> None:
     assert config.people[1].alert_rules == ()
 
 
+def uncommented(text: str, starts: tuple[str, ...]) -> str:
+    """The example with its commented-out blocks headed `# <start>` switched on: the head and
+    the lines under it at the same indent written `#   ...`."""
+    lines, block = [], None  # the indent of the block being switched on
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith("# ") and stripped[2:] in starts:
+            block = indent
+        elif indent != block or not stripped.startswith("#   "):
+            block = None
+        lines.append(indent + stripped[2:] if block is not None else line)
+    return "\n".join(lines) + "\n"
+
+
+def test_the_examples_commented_out_rules_load_once_switched_on(tmp_path: Path) -> None:
+    text = uncommented(EXAMPLE_CONFIG.read_text(), ("alert_rules:", "alert_email:", "alert_sms:"))
+    path = tmp_path / "school.yaml"
+    path.write_text(text)
+    config = load_school_config(path)
+    assert config.alert_email is not None and config.alert_sms is not None
+    assert [rule.channel for rule in config.people[DSL_AT].alert_rules] == ["email", "sms"]
+
+
 def test_the_example_file_has_no_rule_switched_on() -> None:
     config = load_school_config(EXAMPLE_CONFIG)
     assert config.alert_email is None and config.alert_sms is None
@@ -123,6 +147,11 @@ def test_the_example_file_has_no_rule_switched_on() -> None:
             [],
             {"alert_email": {"host": "smtp.example.org"}},
             "alert_email.from_address: missing",
+        ),
+        (
+            [],
+            {"alert_email": {**SERVER, "ca_file": "/nowhere/ca.pem"}},
+            "alert_email.ca_file: '/nowhere/ca.pem' is not a file",
         ),
         (
             [],
