@@ -112,7 +112,11 @@ class SmtpServer:
 
     def start(self) -> None:
         self._controller = _Controller(
-            self.inbox, hostname="127.0.0.1", port=self.port, **self.options
+            self.inbox,
+            hostname="127.0.0.1",
+            port=self.port,
+            ready_timeout=30,  # a loaded machine may take longer than the default second
+            **self.options,
         )
         self._controller.start()
 
