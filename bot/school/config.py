@@ -228,6 +228,10 @@ class SchoolConfig(_Model):
     @model_validator(mode="after")
     def _rota_names_the_team(self) -> Self:
         check_people(self)
+        return self
+
+    @model_validator(mode="after")
+    def _rules_have_channels(self) -> Self:
         check_alert_rules(self)
         return self
 
