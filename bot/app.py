@@ -21,7 +21,9 @@ from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
 from bot.cases.chat import CaseCommands
 from bot.cases.flow_words import for_school
+from bot.cases.follow_ups import FollowUpWords
 from bot.cases.use_cases import CaseUseCases
+from bot.channels.alert_rules import alert_rule_notifiers
 from bot.channels.services import Services
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.teams.handler import TeamsChannel
@@ -117,10 +119,11 @@ def build_bot(
     )
     lease = timedelta(seconds=settings.outbox_lease_seconds)
     metrics = BotMetrics(sessions)
+    words = OutboxWords(cards=cards, school=school, drafts=drafts)
     dispatcher = Dispatcher(
         sessions=sessions,
         notifiers=by_name,
-        cards=OutboxWords(cards=cards, school=school, drafts=drafts),
+        cards=FollowUpWords(words=words, cards=cards, platforms=desk.channels),
         clock=clock,
         lease=lease,
         delivered=metrics.delivered,
@@ -165,6 +168,10 @@ def build_bot(
     # Teams first, then Slack: someone on both is asked the self-audit on Teams.
     channels: tuple[Channel, ...] = tuple(c for c in (teams, slack, web_chat) if c is not None)
     by_name.update({channel.name: channel.notifier for channel in channels})
+    # The people's alert rules: follow-ups only, so not among the desk's alert channels.
+    by_name.update(
+        {k: v for k, v in alert_rule_notifiers(settings, school).items() if k not in by_name}
+    )
     platforms = [c for c in channels if not c.capabilities.stand_in]
     asked += platforms or list(channels)
     jobs = JobContext(

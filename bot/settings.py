@@ -167,6 +167,16 @@ class Settings(BaseSettings):
         default=False,
         description="Teams: accept unsigned requests, for local testing only (loopback HOST).",
     )
+    smtp_password: SecretStr | None = Field(
+        default=None,
+        description="Alert e-mails: the password of the school's SMTP server (`alert_email:` in "
+        "the school file, whose `username` it goes with).",
+    )
+    notify_api_key: SecretStr | None = Field(
+        default=None,
+        description="Alert text messages: a GOV.UK Notify API key (`alert_sms:` in the school "
+        "file).",
+    )
 
     @field_validator("web_public_origins")
     @classmethod

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import closures
+from bot.cases.follow_ups import queue_follow_ups
 from bot.cases.recipients import (
     PASSED_ON_LEVEL,
     AlertPlan,
@@ -102,6 +103,7 @@ class AlertDesk:
             level=0,
             now=now,
         )
+        queued += await self._follow_ups(session, report=report, emails=first, now=now)
         await record_event(
             session,
             kind="alert_raised",
@@ -234,5 +236,14 @@ class AlertDesk:
                     report_id=report.id,
                     detail={"level": level, "recipients": len(emails)},
                 )
-            queued += added
+            queued += added + await self._follow_ups(session, report=report, emails=emails, now=now)
         return queued
+
+    async def _follow_ups(
+        self, session: AsyncSession, *, report: Report, emails: tuple[str, ...], now: datetime
+    ) -> int:
+        """The alert rules of those just alerted: an e-mail or a text message later, if still
+        unacknowledged then (bot/cases/follow_ups.py)."""
+        return await queue_follow_ups(
+            session, school=self.school, report_id=report.id, emails=emails, now=now
+        )

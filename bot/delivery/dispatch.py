@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.messages import Outbound
-from bot.delivery.notifier import Delivery, Notifier, RetryLater
+from bot.delivery.notifier import Delivery, Notifier, NotNeeded, RetryLater
 from bot.delivery.outbox import CLAIM_FOR, IN_FLIGHT, Claim, backoff, claim_due, first_ref
 from storage.models import Outbox, Report
 
@@ -25,7 +25,8 @@ MAX_BATCHES = 20
 class Composer(Protocol):
     """What words an outbox row: the messages it delivers, made when it is sent (the app gives
     the chat's OutboxWords: the cases' cards, and the messages about drafts). `report` is None
-    for a row about a draft (`row.conversation_id`)."""
+    for a row about a draft (`row.conversation_id`). Raises NotNeeded for a row that is to go
+    no more (it is recorded as cancelled)."""
 
     async def messages_for(
         self, row: Outbox, report: Report | None, *, linked: Report | None = None
@@ -41,6 +42,7 @@ class _Job:
     error: str | None = None
     retry_after: float | None = None
     platform_ref: str | None = None
+    cancelled: str | None = None  # why the row is to go no more (NotNeeded)
 
 
 class Dispatcher:
@@ -155,6 +157,8 @@ class Dispatcher:
             if report is not None and row.kind == "receipt" and report.linked_report_id:
                 linked = await session.get(Report, report.linked_report_id)
             messages = await self.cards.messages_for(row, report, linked=linked)
+        except NotNeeded as why:
+            return _Job(row.id, row.channel, claim.until, None, cancelled=why.reason)
         except Exception as failure:  # one unreadable row must not stop the others
             log.exception("outbox row %s could not be prepared", row.id)
             return _Job(row.id, row.channel, claim.until, None, error=type(failure).__name__)
@@ -197,6 +201,9 @@ class Dispatcher:
                     # (which looks for this attempt's message first) is the one recorded.
                     log.warning("outbox row %s was taken over before it was recorded", row.id)
                     continue
+                if job.cancelled is not None:  # never sent, and never to be
+                    row.status, row.last_error = "cancelled", job.cancelled[:200]
+                    continue
                 row.attempts += 1
                 if job.error is None:
                     row.status, row.sent_at, row.platform_ref = "sent", now, job.platform_ref
@@ -221,13 +228,15 @@ class Dispatcher:
 async def _make_due_now(session: AsyncSession, *, recipient: str, now: datetime) -> None:
     # Someone just opened a channel: what waited for them goes now, not at its back-off time.
     # A row on its way (claimed, not recorded) keeps its lease: making it due would let a second
-    # dispatcher take it while the first may still deliver it.
+    # dispatcher take it while the first may still deliver it. A row queued for later and never
+    # tried (a follow-up e-mail after its delay) keeps its time: it is not a retry.
     await session.execute(
         update(Outbox)
         .where(
             Outbox.recipient_email == recipient,
             Outbox.status == "pending",
             Outbox.last_error.is_distinct_from(IN_FLIGHT),
+            ~((Outbox.attempts == 0) & (Outbox.next_attempt_at > now)),
         )
         .values(next_attempt_at=now)
     )

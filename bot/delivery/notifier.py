@@ -41,6 +41,15 @@ class RetryLater(Exception):
         self.after_seconds = after_seconds
 
 
+class NotNeeded(Exception):
+    """Raised while a row's message is made: it is to go no more (an alert acknowledged before
+    its follow-up was due). The row is recorded as cancelled, never as sent."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Notifier(Protocol):
     """A channel's way of reaching a person outside a conversation they started."""
 

@@ -33,12 +33,14 @@ async def enqueue(
     now: datetime,
     conversation_id: int | None = None,
     about: dict[str, Any] | None = None,
+    due: datetime | None = None,
 ) -> int:
     """Queue one row per person and channel; a row that exists already is left alone (even
     one another process is inserting right now: the unique keys decide, not a read first).
 
     A message about a report names `report_id`; one about a draft, which has no report yet,
-    names its `conversation_id` instead, and `about` what it may say (never an answer)."""
+    names its `conversation_id` instead, and `about` what it may say (never an answer).
+    `due`: when it is to go, if later than `now` (a follow-up after a person's delay)."""
     rows = [
         {
             "report_id": report_id,
@@ -50,7 +52,7 @@ async def enqueue(
             "level": level,
             "status": "pending",
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": due or now,
             "created_at": now,
         }
         for email in dict.fromkeys(emails)

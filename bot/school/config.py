@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.school.alert_rules import AlertEmail, AlertRule, AlertRules, AlertSms, check_alert_rules
 from bot.school.alert_settings import Alerts
 from bot.school.alert_settings import EscalationLevel as EscalationLevel  # re-exported
 from bot.school.alert_settings import EscalationPlan as EscalationPlan  # re-exported
@@ -58,11 +59,16 @@ class Person(_Model):
     email: str
     name: NonEmptyStr
     roles: Annotated[tuple[Role, ...], Field(min_length=1)]
+    # More channels, after a delay, while an alert to them waits (bot/school/alert_rules.py).
+    alert_rules: AlertRules = ()
 
     @field_validator("email")
     @classmethod
     def _check_email(cls, value: str) -> str:
         return checked_email(value)
+
+    def alert_rule(self, channel: str) -> AlertRule | None:
+        return next((rule for rule in self.alert_rules if rule.channel == channel), None)
 
     def has_role(self, role: Role | str) -> bool:
         return Role(role) in self.roles
@@ -162,6 +168,8 @@ class SchoolConfig(_Model):
     filtering_provider: Contact  # policy §3.4
     chair_of_governors_email: str | None = None
     alerts: Alerts = Alerts()
+    alert_email: AlertEmail | None = None  # the SMTP server of the people's e-mail rules
+    alert_sms: AlertSms | None = None  # the SMS provider of their text message rules
     rota: Rota | None = None  # who is on duty first, when (bot/school/rota.py)
     allegations: Allegations = Allegations()
     retention: Retention = Retention()
@@ -226,6 +234,11 @@ class SchoolConfig(_Model):
     @model_validator(mode="after")
     def _rota_names_the_team(self) -> Self:
         check_people(self)
+        return self
+
+    @model_validator(mode="after")
+    def _rules_have_channels(self) -> Self:
+        check_alert_rules(self)
         return self
 
     @model_validator(mode="after")

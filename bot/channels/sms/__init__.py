@@ -1,0 +1,1 @@
+"""Alert text messages through the school's SMS provider, for the people's alert rules."""
