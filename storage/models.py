@@ -164,7 +164,7 @@ class Outbox(Base):
     channel: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))  # alert | update | seen | ict | draft_*
     level: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20))  # pending | sent | dead
+    status: Mapped[str] = mapped_column(String(20))  # pending/sent/dead/cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))

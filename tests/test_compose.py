@@ -46,7 +46,7 @@ def test_every_bot_variable_is_a_setting_and_the_database_is_postgres():
 
 def test_no_secret_is_written_in_and_the_required_ones_must_be_given():
     secrets = ["POSTGRES_PASSWORD", "ENCRYPTION_KEY", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
-    secrets += ["TEAMS_APP_PASSWORD"]
+    secrets += ["TEAMS_APP_PASSWORD", "SMTP_PASSWORD", "NOTIFY_API_KEY"]
     for name in secrets:
         for value in re.findall(rf"{name}: (.+)", COMPOSE_TEXT):
             assert value.strip().startswith("${"), f"{name} is written into the file: {value}"
@@ -66,6 +66,9 @@ def test_empty_optional_variables_mean_not_set(monkeypatch):
     # Compose passes ${SLACK_BOT_TOKEN:-} as an empty string when the school has no Slack.
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "TEAMS_APP_ID", "TEAMS_TENANT_ID"):
         monkeypatch.setenv(name, "")
+    monkeypatch.setenv("SMTP_PASSWORD", "")
+    monkeypatch.setenv("NOTIFY_API_KEY", "")
     settings = Settings()
+    assert settings.smtp_password is None and settings.notify_api_key is None
     assert not settings.slack_enabled and not settings.teams_enabled
     assert settings.slack_problem() is None and settings.teams_problem() is None
