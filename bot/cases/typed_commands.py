@@ -1,6 +1,6 @@
 """What the safeguarding team types outside a report: `cases`, `low-level concerns`, `on call`,
-`stats`, `closure …`, and anyone's `my reports`. Each answer checks the person's role itself,
-on every ask (the router only recognises the words)."""
+`stats`, `closure …`, `cover me …`, and anyone's `my reports`. Each answer checks the person's
+role itself, on every ask (the router only recognises the words)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import closures, low_level, on_call, response_times
+from bot.cases import closures, cover, low_level, on_call, response_times
 from bot.cases.chat import CaseCommands
 from bot.delivery.messages import Outbound
 from bot.words import strings
@@ -41,6 +41,12 @@ async def answer(
     )
     if closed is not None:
         return closed
+    desk = cases.desk
+    covered = await cover.command(
+        session, school=desk.school, channels=desk.channels, text=text, email=email, now=now
+    )
+    if covered is not None:
+        return covered
     if command in MINE:
         return await cases.my_reports(session, email)
     return None
