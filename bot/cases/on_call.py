@@ -28,13 +28,19 @@ async def answer(
     if not school.handles_cases(email):
         await record_refusal(session, email=email, action=ACTION, report_id=None, now=now)
         return [Notice(strings.ON_CALL_NOT_ALLOWED, "error")]
-    covers = await cover.overlapping(session, first=now - timedelta(days=1), last=now + _AHEAD)
-    lines = schedule(school, now, covers)
+    first, last = cover_window(now)
+    lines = schedule(school, now, await cover.overlapping(session, first=first, last=last))
     if lines is None:
         return [Notice(strings.ON_CALL_NO_ROTA, "info")]
     title = strings.ON_CALL_TITLE.format(school=school.name)
     fields = tuple(CardField(label, value) for label, value in lines)
     return [Card(card_id="on-call", title=title, fields=fields)]
+
+
+def cover_window(now: datetime) -> tuple[datetime, datetime]:
+    """From when to when the schedule may name cover: yesterday (school time may differ) to
+    past the end of next week."""
+    return now - timedelta(days=1), now + _AHEAD
 
 
 def schedule(
@@ -59,9 +65,9 @@ def schedule(
     return lines
 
 
-def as_text(school: SchoolConfig, now: datetime) -> str:
+def as_text(school: SchoolConfig, now: datetime, covers: Sequence[Cover] = ()) -> str:
     """The same, as plain lines for a terminal."""
-    lines = schedule(school, now)
+    lines = schedule(school, now, covers)
     if lines is None:
         return strings.ON_CALL_NO_ROTA
     title = strings.ON_CALL_TITLE.format(school=school.name)
