@@ -1,6 +1,7 @@
-"""Cover through real channel adapters over loopback: Slack's signed HTTP (its fake Web API)
-and the web chat's websocket. The Accept button arrives on each colleague's channel; the first
-click takes the cover, and any later one, from anyone, changes nothing and says who took it."""
+"""Cover through real channel adapters over loopback: Slack's signed HTTP (its fake Web API),
+Teams' activities (its fake Bot Connector) and the web chat's websocket. The Accept button
+arrives on each colleague's channel; the first click takes the cover, and any later one, from
+anyone, changes nothing and says who took it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.cases.cover import BUTTON
@@ -128,3 +130,48 @@ async def test_python_m_bot_oncall_names_the_accepted_cover(
     lines = result.stdout.splitlines()
     assert lines[1] == "Now: Petra Lindqvist (school hours)"
     assert lines[2].endswith("; cover: Petra Lindqvist Tue 24 Nov 13:00 to 16:00")
+
+
+async def test_cover_in_teams(database_url, tmp_path, clock, school_with, monkeypatch):
+    from bot.app import build_bot, create_app, prepare_storage
+    from bot.settings import Settings
+    from tests.teams.conftest import fake_connector, quicken, refusing_internet
+    from tests.teams.world import DEPUTY_1 as T_DANIEL
+    from tests.teams.world import DEPUTY_2 as T_PETRA
+    from tests.teams.world import DSL as T_ALICE
+    from tests.teams.world import TeamsWorld, settle
+
+    config = school_with(rota=DANIEL_ON_TUESDAY)
+    with refusing_internet(monkeypatch):
+        async with fake_connector() as (fake, service_url):
+            settings = Settings(
+                data_dir=tmp_path / "data",
+                database_url=database_url,
+                school_config=config,
+                teams_allow_anonymous=True,
+            )
+            bot = build_bot(settings, clock=clock)
+            await prepare_storage(bot)
+            quicken(bot)
+            client = TestClient(TestServer(create_app(bot, run_scheduler=False)))
+            await client.start_server()
+            world = TeamsWorld(connector=fake, service_url=service_url, client=client, bot=bot)
+            try:
+                for user in (T_DANIEL, T_PETRA, T_ALICE):
+                    await world.install(user)
+                await world.say(T_DANIEL, "cover me today 13:00-16:00")
+                await settle(world)
+                assert any("Asked 2 colleague(s)" in t for t in world.texts_to(T_DANIEL))
+                ask_to_alice = world.newest_with(T_ALICE, ACCEPT)
+                await world.click(T_PETRA, ACCEPT)
+                await settle(world)
+                texts = " ".join(world.texts_to(T_PETRA))
+                assert "you are first contact Tue 24 Nov 13:00 to 16:00" in texts
+                assert any("Petra Lindqvist accepted" in t for t in world.texts_to(T_DANIEL))
+                await world.click(T_ALICE, ACCEPT, sent=ask_to_alice)
+                await settle(world)
+                texts = " ".join(world.texts_to(T_ALICE))
+                assert "Petra Lindqvist has already accepted this cover" in texts
+            finally:
+                await world.close()
+    assert len(await _accepted(bot)) == 1
