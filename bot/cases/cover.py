@@ -10,21 +10,20 @@ no report; the kinds here keep them apart from a draft's) and what they say in `
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.messages import Card, Notice, Option, Outbound
+from bot.delivery.messages import Notice, Outbound
 from bot.delivery.outbox import enqueue
 from bot.record.events import record_event
 from bot.record.refusals import record_refusal
 from bot.school.config import Role, SchoolConfig
-from bot.school.cover_range import read_range
+from bot.school.cover_range import describe, read_range
 from bot.school.rota import Cover
 from bot.words import strings
-from storage.models import CoverRequest, Outbox
+from storage.models import CoverRequest
 
 BUTTON = "cover:accept:"
 ASK, TAKEN, NOBODY, HEAD, CANCELLED = (
@@ -185,7 +184,7 @@ async def on_button(
     await record_event(
         session, kind="cover_accepted", at=now, actor_email=person.email, detail={"cover": row.id}
     )
-    name = _name(school, row.requester_email)
+    name = name_of(school, row.requester_email)
     return [Notice(strings.COVER_YOU_TOOK.format(when=when, name=name), "success")]
 
 
@@ -193,10 +192,10 @@ def _why_not(school: SchoolConfig, row: CoverRequest, when: str, clicker: str) -
     if row.status == "accepted" and row.accepted_by == clicker:  # a double click
         return Notice(strings.COVER_ALREADY_YOURS.format(when=when), "info")
     if row.status == "accepted" and row.accepted_by is not None:
-        taker = _name(school, row.accepted_by)
+        taker = name_of(school, row.accepted_by)
         return Notice(strings.COVER_TAKEN_BY.format(taker=taker, when=when), "info")
     if row.status == "cancelled":
-        name = _name(school, row.requester_email)
+        name = name_of(school, row.requester_email)
         return Notice(strings.COVER_CANCELLED_ALREADY.format(name=name), "info")
     return Notice(strings.COVER_EXPIRED, "info")  # expired, or due to be: the sweep tells
 
@@ -295,58 +294,7 @@ async def _queue(
     )
 
 
-def messages(row: Outbox, school: SchoolConfig) -> list[Outbound]:
-    """What one of a cover request's outbox rows says, from what the row carries."""
-    facts = row.about or {}
-    name = _name(school, str(facts.get("requester", "")))
-    when = describe(
-        datetime.fromisoformat(str(facts["start"])),
-        datetime.fromisoformat(str(facts["end"])),
-        school.tz,
-    )
-    taker = _name(school, str(facts.get("accepted_by") or ""))
-    minutes = facts.get("minutes", "")
-    if row.kind == ASK:
-        accept = Option(f"{BUTTON}{row.conversation_id}", strings.COVER_ACCEPT, "primary")
-        return [
-            Card(
-                card_id=f"cover-{row.conversation_id}",
-                title=strings.COVER_ASK_TITLE.format(name=name),
-                tone="warning",
-                text=strings.COVER_ASK_TEXT.format(name=name, when=when),
-                actions=(accept,),
-            )
-        ]
-    if row.kind == TAKEN:
-        return [Notice(strings.COVER_TAKEN_FOR_YOU.format(taker=taker, when=when), "success")]
-    if row.kind == HEAD:
-        text = strings.COVER_HEAD_TEXT.format(name=name, when=when, minutes=minutes)
-        title = strings.COVER_HEAD_TITLE.format(name=name)
-        card_id = f"cover-{row.conversation_id}"
-        return [Card(card_id=card_id, title=title, tone="warning", text=text)]
-    if row.kind == NOBODY:
-        return [Notice(strings.COVER_NONE_FOR_YOU.format(when=when, minutes=minutes), "warning")]
-    return [Notice(strings.COVER_CANCELLED_FOR_YOU.format(name=name, when=when), "info")]
-
-
-def describe(start: datetime, end: datetime, tz: ZoneInfo) -> str:
-    """A range as people say it: "Tue 8 Dec 13:00 to 16:00", "Tue 8 Dec to Thu 10 Dec (all
-    day)", "Tue 8 Dec 13:00 to Wed 9 Dec 10:00"."""
-    start, end = start.astimezone(tz), end.astimezone(tz)
-    if start.time() == end.time() == datetime.min.time():
-        last = (end - timedelta(days=1)).date()
-        days = _day(start) if last == start.date() else f"{_day(start)} to {_day(last)}"
-        return f"{days} ({strings.COVER_ALL_DAY})"
-    if start.date() == end.date():
-        return f"{_day(start)} {start:%H:%M} to {end:%H:%M}"
-    return f"{_day(start)} {start:%H:%M} to {_day(end)} {end:%H:%M}"
-
-
-def _day(moment: date) -> str:
-    return f"{moment:%a} {moment.day} {moment:%b}"
-
-
-def _name(school: SchoolConfig, email: str) -> str:
+def name_of(school: SchoolConfig, email: str) -> str:
     person = school.person(email)
     return person.name if person is not None else email
 

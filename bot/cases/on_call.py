@@ -13,6 +13,7 @@ from bot.cases import cover
 from bot.delivery.messages import Card, CardField, Notice, Outbound
 from bot.record.refusals import record_refusal
 from bot.school.config import SchoolConfig
+from bot.school.cover_range import describe
 from bot.school.rota import Cover, Duty, duty_at, school_day_moment
 from bot.words import strings
 
@@ -101,7 +102,7 @@ def _day_line(school: SchoolConfig, day: date, covers: Sequence[Cover] = ()) -> 
         if covered.start < end and covered.end > start:
             person = school.person(covered.acceptor)
             name = person.name if person is not None else covered.acceptor
-            when = cover.describe(covered.start, covered.end, school.tz)
+            when = describe(covered.start, covered.end, school.tz)
             line += f"; {strings.ON_CALL_COVER.format(name=name, when=when)}"
     return line
 

@@ -1,4 +1,5 @@
-"""The time range of a `cover me` request, read forgivingly from what a DSL types.
+"""The time range of a `cover me` request: read forgivingly from what a DSL types, and shown
+as people say it (`describe`).
 
 A day (today, tomorrow, a weekday name, 2026-12-08, 8/12/2026 or 8/12) alone is the whole day;
 `<day> to <day>` is whole days, both included; times (13:00, 9.30, 9am, 1:30pm, noon) make it
@@ -12,6 +13,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from bot.words import strings
 
 _TOKEN = re.compile(
     r"(?P<iso>\d{4}-\d{1,2}-\d{1,2})"
@@ -149,3 +152,24 @@ def _time(kind: str | None, value: str) -> time | None:
     if hour > 23 or minute > 59:
         return None
     return time(hour, minute)
+
+
+def describe(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    """A range as people say it: "Tue 8 Dec 13:00 to 16:00", "Tue 8 Dec to Thu 10 Dec (all
+    day)", "Tue 8 Dec 13:00 to Wed 9 Dec 10:00"."""
+    start, end = start.astimezone(tz), end.astimezone(tz)
+    if start.time() == end.time() == datetime.min.time():
+        last = (end - timedelta(days=1)).date()
+        days = (
+            _shown_day(start)
+            if last == start.date()
+            else f"{_shown_day(start)} to {_shown_day(last)}"
+        )
+        return f"{days} ({strings.COVER_ALL_DAY})"
+    if start.date() == end.date():
+        return f"{_shown_day(start)} {start:%H:%M} to {end:%H:%M}"
+    return f"{_shown_day(start)} {start:%H:%M} to {_shown_day(end)} {end:%H:%M}"
+
+
+def _shown_day(moment: date) -> str:
+    return f"{moment:%a} {moment.day} {moment:%b}"

@@ -7,8 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cases.cover import describe
-from bot.school.cover_range import read_range
+from bot.school.cover_range import describe, read_range
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)  # Tuesday 24 November 2026
