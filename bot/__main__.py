@@ -17,6 +17,7 @@ from bot.app import Bot, build_bot, create_app, prepare_storage
 from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
 from bot.school.config import SchoolConfigError
+from bot.school.rota import Cover
 from bot.settings import Settings
 from bot.single_process import AlreadyRunning, ProcessLock
 from dialogs.loader import BUILTIN_FLOWS, FlowError, flow_yaml, load_flows
@@ -208,8 +209,35 @@ def _on_call(settings: Settings, at: datetime | None) -> int:
         at = datetime.now(UTC)
     elif at.tzinfo is None:
         at = at.replace(tzinfo=school.tz)
-    print(as_text(school, at))
+    print(as_text(school, at, asyncio.run(_stored_cover(settings, at))))
     return 0
+
+
+async def _stored_cover(settings: Settings, at: datetime) -> list[Cover]:
+    """The cover accepted in chat, from the database when there is one at the newest schema;
+    none otherwise (the school file's rota alone). Never creates a database."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.cases.cover import overlapping
+    from bot.cases.on_call import cover_window
+    from bot.maintenance.backup import sqlite_path
+    from storage.db import create_engine, session_factory
+    from storage.migrate import is_current
+
+    database = sqlite_path(settings)
+    if database is not None and not database.exists():
+        return []
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        if not await is_current(engine):
+            return []
+        first, last = cover_window(at)
+        async with session_factory(engine)() as session:
+            return await overlapping(session, first=first, last=last)
+    except (SQLAlchemyError, OSError):
+        return []
+    finally:
+        await engine.dispose()
 
 
 def _sqlite_lock(settings: Settings) -> ProcessLock | None:

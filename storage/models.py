@@ -321,3 +321,22 @@ class SchoolClosure(Base):
     reason: Mapped[str] = mapped_column(String(200))
     recorded_by: Mapped[str] = mapped_column(String(320))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CoverRequest(Base):
+    """A DSL or deputy asking the others to be first contact for a time range (`cover me`):
+    asked, then accepted by the first to accept, or expired (the head told), or cancelled."""
+
+    __tablename__ = "cover_requests"
+    __table_args__ = (Index("ix_cover_requests_status_expires_at", "status", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester_email: Mapped[str] = mapped_column(String(320))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # asked | accepted | expired | cancelled
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    accepted_by: Mapped[str | None] = mapped_column(String(320))
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # expired or cancelled

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import closures
+from bot.cases import closures, cover
 from bot.cases.follow_ups import queue_follow_ups
 from bot.cases.recipients import (
     PASSED_ON_LEVEL,
@@ -70,9 +70,12 @@ class AlertDesk:
         return found
 
     async def plan(self, session: AsyncSession, report: Report) -> AlertPlan:
-        # A snow day recorded in chat: the rota's out-of-hours plan, as the card says.
-        closed = await closures.on_day_of(session, self.school, alerted_moment(report))
-        return plan_for(self.school, report, await self.subjects(session, report), closed)
+        # A snow day recorded in chat: the rota's out-of-hours plan, as the card says; cover
+        # accepted in chat by then: its acceptor is on duty.
+        moment = alerted_moment(report)
+        closed = await closures.on_day_of(session, self.school, moment)
+        covers = await cover.in_force(session, moment)
+        return plan_for(self.school, report, await self.subjects(session, report), closed, covers)
 
     async def raise_alert(self, session: AsyncSession, *, report: Report, now: datetime) -> int:
         """Queue the first alert; for a case already alerted (urgent), refresh its cards."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import async_object_session
 
-from bot.cases import closures, low_level, nothing_done, recipients
+from bot.cases import closures, cover, low_level, nothing_done, recipients
 from bot.cases.referral_contacts import out_of_hours_lines, still_worried
 from bot.cases.retention import Rule
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
@@ -19,6 +19,7 @@ from bot.reports.offers import open_offer
 from bot.reports.service import read_answers
 from bot.reports.urgency import title_prefix, urgency_label
 from bot.school.config import SchoolConfig
+from bot.school.rota import Cover
 from bot.school.terms import Closure
 from bot.words import strings
 from dialogs.datetimes import format_moment
@@ -56,7 +57,8 @@ class CardMaker:
         if row.kind == "ict":
             return [self._ict_card(report, rows)]
         level = row.level if row.kind == "alert" else 0
-        return [self.case_card(report, rows, level=level, closed=await self._closed(report))]
+        closed, covers = await self._closed(report), await self._covers(report)
+        return [self.case_card(report, rows, level=level, closed=closed, covers=covers)]
 
     async def _closed(self, report: Report) -> list[Closure]:
         """The closures recorded in chat for the day the report was made (the school file's
@@ -65,6 +67,13 @@ class CardMaker:
         if session is None:
             return []
         return await closures.on_day_of(session, self.school, report.created_at)
+
+    async def _covers(self, report: Report) -> list[Cover]:
+        """The cover accepted in chat in force when the report was alerted (the same way)."""
+        session = async_object_session(report)
+        if session is None:
+            return []
+        return await cover.in_force(session, recipients.alerted_moment(report))
 
     def kept_out(self, report: Report, email: str) -> bool:
         """Whether this person may be what the report is about, or it is an allegation that is
@@ -115,6 +124,7 @@ class CardMaker:
         level: int = 0,
         details: bool = False,
         closed: Sequence[Closure] = (),
+        covers: Sequence[Cover] = (),
     ) -> Card:
         """The case as the safeguarding team sees it, with the actions open to them."""
         early = report.status == "in_progress" and not details
@@ -130,7 +140,7 @@ class CardMaker:
         ]
         if early:  # whom it is about is not known yet: nothing of the report, nor who made it
             del fields[3]
-        fields += self._on_duty(report, closed)
+        fields += self._on_duty(report, closed, covers)
         if report.allegation:
             fields.append(CardField(strings.CARD_ALLEGATION, strings.ALLEGATION_NOTE))
             fields += self.allegation_fields(report)
@@ -157,9 +167,12 @@ class CardMaker:
             footer=self._footer(report),
         )
 
-    def _on_duty(self, report: Report, closed: Sequence[Closure]) -> list[CardField]:
-        """Who was on duty when it was alerted, by the school's rota (none without one)."""
-        duty = recipients.duty_for(self.school, report, closed)
+    def _on_duty(
+        self, report: Report, closed: Sequence[Closure], covers: Sequence[Cover]
+    ) -> list[CardField]:
+        """Who was on duty when it was alerted, by the school's rota and the cover accepted
+        by then (none without a rota)."""
+        duty = recipients.duty_for(self.school, report, closed, covers)
         if duty is None or not duty.emails:
             return []
         names = ", ".join(self.name(email) for email in duty.emails)

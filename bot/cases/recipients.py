@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.reports.allegation_kind import is_low_level
 from bot.reports.subjects import Subjects
 from bot.school.config import EscalationPlan, Role, SchoolConfig
-from bot.school.rota import Duty, duty_at
+from bot.school.rota import Cover, Duty, duty_at
 from bot.school.terms import Closure
 from storage.models import Report
 
@@ -46,9 +46,11 @@ def plan_for(
     report: Report,
     subjects: Subjects,
     closures: Sequence[Closure] = (),
+    covers: Sequence[Cover] = (),
 ) -> AlertPlan:
     """The escalation plan for a report: the school's chain, or the allegations route.
-    `closures`: those recorded in chat for the day it was alerted (who is on duty then)."""
+    `closures`: those recorded in chat for the day it was alerted, `covers`: the cover in
+    force when it was alerted (both say who is on duty then)."""
     plan = school.alerts.urgent if report.urgent else school.alerts.normal
     excluded = subjects.emails
     if report.allegation:
@@ -58,13 +60,18 @@ def plan_for(
         for i, step in enumerate(plan.levels)
     )
     repeat = timedelta(minutes=plan.repeat_every_minutes)
-    duty = duty_for(school, report, closures)
+    duty = duty_for(school, report, closures, covers)
     if duty is not None:
         levels = _with_duty(levels, duty, excluded, repeat)
     return AlertPlan(_non_empty(levels), repeat, excluded)
 
 
-def duty_for(school: SchoolConfig, report: Report, closures: Sequence[Closure] = ()) -> Duty | None:
+def duty_for(
+    school: SchoolConfig,
+    report: Report,
+    closures: Sequence[Closure] = (),
+    covers: Sequence[Cover] = (),
+) -> Duty | None:
     """Who was on duty when the report was alerted (fixed for the life of the case, so each
     escalation works from the same plan); None without a rota, and for an allegation, whose
     route KCSIE part 4 sets and a rota never changes."""
@@ -73,7 +80,7 @@ def duty_for(school: SchoolConfig, report: Report, closures: Sequence[Closure] =
     moment: datetime | None = alerted_moment(report)
     if moment is None:  # not a report yet (a draft about to be purged): the levels as written
         return None
-    return duty_at(school, moment, closures)
+    return duty_at(school, moment, closures, covers)
 
 
 def alerted_moment(report: Report) -> datetime:

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cases import nothing_done
+from bot.cases import cover, nothing_done
 from bot.cases.alerts import AlertDesk
 from bot.cases.retention import flag_due_for_review
 from bot.delivery.dispatch import Dispatcher
@@ -33,13 +33,19 @@ class CaseJobContext(Protocol):
 
 
 async def sweep_alerts(context: CaseJobContext) -> int:
-    """Queue the escalations and the nothing-done reminders that are due, then deliver
+    """Queue the escalations, the nothing-done reminders and the news of cover nobody
+    accepted that are due, then deliver
     everything due (retries included)."""
     async with context.sessions() as session, session.begin():
         now = context.clock()
         queued = await context.desk.escalate_due(session, now=now)
         # Acknowledged, and nothing recorded since: the same sweep, the same transaction.
         queued += await nothing_done.remind_due(session, context.desk, now=now)
+        # Cover nobody accepted in time: the head is told, once.
+        desk = context.desk
+        queued += await cover.expire_due(
+            session, school=desk.school, channels=desk.channels, now=now
+        )
     if queued:
         log.info("queued %d escalation message(s)", queued)
     return await context.dispatcher.deliver_due()

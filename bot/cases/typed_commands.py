@@ -1,7 +1,7 @@
 """What the safeguarding team types outside a report: `cases`, `low-level concerns`, `on call`,
-`stats`, `governors summary` (the governors too), `closure …` (and its list and removal), and
-anyone's `my reports`. Each answer checks the person's role itself, on every ask (the router
-only recognises the words)."""
+`stats`, `governors summary` (the governors too), `closure …` (and its list and removal),
+`cover me …`, and anyone's `my reports`. Each answer checks the person's role itself, on every
+ask (the router only recognises the words)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import closure_list, closures, low_level, on_call, response_times, summary
+from bot.cases import closure_list, closures, cover, low_level, on_call, response_times, summary
 from bot.cases.chat import CaseCommands
 from bot.delivery.messages import Outbound
 from bot.school.config import SchoolConfig
@@ -51,6 +51,12 @@ async def answer(
     )
     if closed is not None:
         return closed
+    desk = cases.desk
+    covered = await cover.command(
+        session, school=desk.school, channels=desk.channels, text=text, email=email, now=now
+    )
+    if covered is not None:
+        return covered
     if command in MINE:
         return await cases.my_reports(session, email)
     return None

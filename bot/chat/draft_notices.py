@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.cases import recipients
+from bot.cases import cover, cover_messages, recipients
 from bot.cases.cards import CardMaker
 from bot.delivery.messages import Card, Notice, Option, Outbound
 from bot.reports import kinds, subjects
@@ -101,6 +101,8 @@ class OutboxWords:
         if row.conversation_id is None:
             assert report is not None, f"outbox row {row.id} names no report"
             return await self.cards.messages_for(row, report, linked=linked)
+        if row.kind in cover.KINDS:  # a cover request's: its id in conversation_id
+            return cover_messages.messages(row, self.school)
         return self.draft_messages(row)
 
     def draft_messages(self, row: Outbox) -> list[Outbound]:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
-from bot.cases import typed_commands
+from bot.cases import cover, typed_commands
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
@@ -178,6 +178,16 @@ class Router:
             return await self.draft_viewer.open(
                 context.session, value=str(inbound.value), email=inbound.user.email, now=context.now
             )
+        if inbound.value and inbound.value.startswith(cover.BUTTON):  # checks the role itself
+            context.queued = True
+            return await cover.on_button(
+                context.session,
+                school=self.school,
+                channels=self.desk.channels,
+                value=inbound.value,
+                email=inbound.user.email,
+                now=context.now,
+            )
         if inbound.value and inbound.value.startswith("case:"):
             replies, queued = await self.cases.on_button(
                 context.session, context.loaded, inbound.value, inbound.user.email, context.now
@@ -314,6 +324,7 @@ class Router:
             now=context.now,
         )
         if typed is not None:
+            context.queued = True  # some queue messages (cover me): the dispatcher is woken
             return [*typed, *self._menu(inbound, again=True)]
         if command in _HELP:
             help_text = strings.HELP.format(commands=kinds.command_hint())

@@ -105,7 +105,9 @@ async def claim_due(
 
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s ... up to 5 minutes, with jitter so retries do not arrive together."""
-    base = min(5.0 * 2 ** max(attempts - 1, 0), _MAX_BACKOFF)
+    # The exponent is capped too: 2 ** 1024 is past a float, which a row failing every five
+    # minutes for four days reaches (OverflowError, and no row of its batch recorded).
+    base = min(5.0 * 2 ** min(max(attempts - 1, 0), 16), _MAX_BACKOFF)
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 (not security)
 
 

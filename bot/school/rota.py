@@ -3,8 +3,11 @@
 In school hours the first contact is one DSL or deputy: by date range (`overrides`), else by
 A/B week (`week_b`, counted from `week_a_starts`), else by weekday (`weekdays`). Outside school
 hours (as `SchoolConfig.is_school_hours` says: term dates and closures count there) it is the
-`out_of_hours` plan's people. The rota only ever adds the person on duty to the first level of
-the school's `alerts:` levels; it never takes anyone out of the chain (bot/cases/recipients.py).
+`out_of_hours` plan's people. Cover accepted in chat (`cover me`, bot/cases/cover.py) comes
+first for exactly its range: in hours its acceptor is the first contact; out of hours its
+acceptor stands in for whoever asked among the out-of-hours people. The rota only ever adds
+the person on duty to the first level of the school's `alerts:` levels; it never takes anyone
+out of the chain (bot/cases/recipients.py).
 """
 
 from __future__ import annotations
@@ -90,6 +93,8 @@ class Rota(_Model):
     week_b: Week | None = None
     overrides: tuple[Override, ...] = ()
     out_of_hours: OutOfHours | None = None
+    # How long the others have to accept a `cover me` before the head is told.
+    cover_wait_minutes: Annotated[float, Field(gt=0)] = 60
 
     @model_validator(mode="after")
     def _weeks_and_ranges(self) -> Self:
@@ -159,6 +164,20 @@ def check_people(school: SchoolConfig) -> None:
 
 
 @dataclass(frozen=True)
+class Cover:
+    """Accepted cover: `acceptor` takes `requester`'s first-contact place from `start` up to
+    (not including) `end`."""
+
+    start: datetime
+    end: datetime
+    requester: str
+    acceptor: str
+
+    def covers(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+@dataclass(frozen=True)
 class Duty:
     """Who is on duty at a moment: in hours the rota's first contact (none on a day it leaves
     empty), out of hours the out-of-hours plan's people (none without a plan)."""
@@ -168,17 +187,27 @@ class Duty:
 
 
 def duty_at(
-    school: SchoolConfig, moment: datetime, closures: Sequence[Closure] = ()
+    school: SchoolConfig,
+    moment: datetime,
+    closures: Sequence[Closure] = (),
+    covers: Sequence[Cover] = (),
 ) -> Duty | None:
     """Who is on duty at an aware `moment`; None for a school with no rota (alerts as before).
-    `closures`: those recorded in chat for that day (the school file's are in `school`)."""
+    `closures`: those recorded in chat for that day (the school file's are in `school`);
+    `covers`: cover accepted in chat, in the order it was accepted (the latest wins)."""
     rota = school.rota
     if rota is None:
         return None
+    standing = [cover for cover in covers if cover.covers(moment)]
     if not school.is_school_hours(moment, closures=closures):
         plan = rota.out_of_hours
-        return Duty(False, plan.people if plan is not None else ())
+        people = plan.people if plan is not None else ()
+        for cover in standing:
+            people = tuple(cover.acceptor if e == cover.requester else e for e in people)
+        return Duty(False, tuple(dict.fromkeys(people)))
     first = rota.first_contact(moment.astimezone(school.tz).date())
+    if standing:
+        first = standing[-1].acceptor
     return Duty(True, (first,) if first is not None else ())
 
 
