@@ -15,7 +15,7 @@ bot/monitoring/email_templates.py; one here with the same name replaces it.
 from __future__ import annotations
 
 import re
-from ipaddress import IPv4Network, IPv6Network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -84,7 +84,12 @@ class EmailTemplate(_Model):
         checked = []
         for sender in value:
             if sender.startswith("@"):
-                checked.append("@" + checked_email("x" + sender).split("@", 1)[1])
+                try:
+                    checked.append("@" + checked_email("x" + sender).split("@", 1)[1])
+                except ValueError:
+                    raise ValueError(
+                        f"{sender!r} does not look like a domain with its @ (@example.org)"
+                    ) from None
             else:
                 checked.append(checked_email(sender))
         return tuple(checked)
@@ -137,6 +142,21 @@ class MonitoringEmail(_Model):
     @classmethod
     def _check_recipients(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(checked_email(address) for address in value)
+
+    @field_validator("allowed_relays", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if not isinstance(value, list | tuple):
+            return value
+        networks = []
+        for item in value:
+            try:
+                networks.append(ip_network(str(item), strict=False))
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (192.0.2.25, 192.0.2.0/24)"
+                ) from None
+        return tuple(networks)
 
     @field_validator("templates")
     @classmethod
