@@ -4,6 +4,7 @@ the e-mails no template reads, which are kept with their subject only."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
@@ -317,3 +318,42 @@ def test_a_long_subject_is_cut() -> None:
 
     assert isinstance(alert, UnreadableAlert)
     assert alert.subject == "x" * 200
+
+
+def test_a_label_alone_on_its_line_takes_the_next_line() -> None:
+    html = (
+        "<div><p><b>Student</b></p><p>Zoë Example</p>"
+        "<p><b>Category</b></p><p>Adult Content</p></div>"
+    )
+    message = EmailMessage()
+    message["From"] = "redflag@linewize.com"
+    message["Subject"] = "[REDFLAG ALERT] Zoë Example - Adult Content"
+    message["Message-ID"] = "<1@linewize.com>"
+    message.set_content(html, subtype="html", charset="utf-8", cte="base64")
+
+    alert = read(message.as_bytes())
+
+    assert isinstance(alert, ProviderAlert)
+    assert (alert.user, alert.category) == ("Zoë Example", "Adult Content")
+
+
+def test_a_mangled_email_is_read_or_kept_never_an_error() -> None:
+    """Bytes from the network: each of these damaged copies of the samples gives an alert."""
+    samples = [
+        email("redflag@linewize.com", "[REDFLAG ALERT] x", html=linewize_html()),
+        email("noreply@smoothwall.com", "Safeguarding Alert", text=smoothwall_text()),
+    ]
+    noise = [b"\r\n", b":", b"=?utf-8?b?", b"--", b"<", b"\xff", b"boundary=", b"\t"]
+    rng = random.Random(18)  # noqa: S311 - the same damage each run, not a secret
+    for _ in range(200):
+        damaged = bytearray(rng.choice(samples))
+        for _ in range(rng.randint(1, 20)):
+            at = rng.randrange(len(damaged))
+            choice = rng.random()
+            if choice < 0.4:
+                damaged[at] = rng.randrange(256)
+            elif choice < 0.7:
+                del damaged[at : at + rng.randint(1, 30)]
+            else:
+                damaged[at:at] = rng.choice(noise)
+        assert isinstance(read(bytes(damaged)), ProviderAlert | UnreadableAlert)

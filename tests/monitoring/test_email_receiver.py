@@ -264,3 +264,36 @@ async def test_nothing_an_email_shows_or_links_to_is_fetched(
     assert isinstance(alert, ProviderAlert)
     assert alert.console_url == f"http://{host}/alerts/8812"  # kept as text
     assert requests == []
+
+
+async def test_a_message_for_the_mailbox_and_someone_else_is_filed_once(start: Start) -> None:
+    sink = Sink()
+    receiver = await start(sink)
+
+    errors, _ = await aiosmtplib.send(
+        SMOOTHWALL_DANGER,
+        hostname="127.0.0.1",
+        port=receiver.port,
+        sender="bounces@relay.school.example.org",
+        recipients=["head@school.example.org", MAILBOX],
+        start_tls=False,
+        timeout=30,
+    )
+
+    assert [(address, reply.code) for address, reply in errors.items()] == [
+        ("head@school.example.org", 550)
+    ]
+    assert len(sink.filed) == 1
+
+
+async def test_an_email_sent_again_carries_the_same_alert_id(start: Start) -> None:
+    """A relay that lost the bot's 250 sends the e-mail again: the filing use case can tell."""
+    sink = Sink()
+    receiver = await start(sink)
+
+    await relay(receiver, SMOOTHWALL_DANGER)
+    await relay(receiver, SMOOTHWALL_DANGER)
+
+    first, again = sink.filed
+    assert isinstance(first, ProviderAlert) and isinstance(again, ProviderAlert)
+    assert (first.provider, first.alert_id) == (again.provider, again.alert_id)
