@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -124,6 +125,21 @@ class EmailTemplate(_Model):
         return self
 
 
+class ReceiverTls(_Model):
+    """STARTTLS (RFC 3207): the receiver's certificate (with its chain) and key, PEM files. With
+    them the receiver offers STARTTLS and accepts mail only after it."""
+
+    cert_file: Path
+    key_file: Path
+
+    @field_validator("cert_file", "key_file")
+    @classmethod
+    def _exists(cls, value: Path) -> Path:
+        if not value.is_file():
+            raise ValueError(f"{str(value)!r} is not a file; give the PEM file's path")
+        return value
+
+
 class MonitoringEmail(_Model):
     """Receiving the provider's alert e-mails by SMTP (docs/monitoring-email.md)."""
 
@@ -137,6 +153,8 @@ class MonitoringEmail(_Model):
     # Larger messages are refused (552): an alert is text, and captures stay with the provider.
     max_message_bytes: Annotated[int, Field(ge=10_000, le=50_000_000)] = 2_000_000
     templates: tuple[EmailTemplate, ...] = ()
+    # For a relay that sends only encrypted (a connector set to always use TLS, for one).
+    tls: ReceiverTls | None = None
 
     @field_validator("recipients")
     @classmethod

@@ -62,6 +62,10 @@ def test_addresses_are_read_in_lower_case(tmp_path: Path) -> None:
         ),
         ({**SECTION, "max_message_bytes": 100}, "monitoring.email.max_message_bytes"),
         (
+            {**SECTION, "tls": {"cert_file": "/nowhere/bot.pem", "key_file": "/nowhere/bot.key"}},
+            "monitoring.email.tls.cert_file: '/nowhere/bot.pem' is not a file",
+        ),
+        (
             {**SECTION, "templates": [{**TEMPLATE, "severities": {}}]},
             "monitoring.email.templates[0].severities: say how the provider's levels map",
         ),

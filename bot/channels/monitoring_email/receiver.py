@@ -14,7 +14,8 @@ refuses, and how:
 - a relay not in `allowed_relays` (when given): 550 5.7.1 at MAIL;
 - a message over `max_message_bytes`: 552, from aiosmtpd (at MAIL for a declared SIZE, or
   during DATA);
-- the sink failed: 451 4.3.0, so the relay retries.
+- the sink failed: 451 4.3.0, so the relay retries;
+- with `tls` configured, mail before STARTTLS: 530, from aiosmtpd (RFC 3207).
 Nothing an e-mail links to or shows (images, style sheets, the console link) is ever fetched.
 """
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -129,6 +131,10 @@ class MonitoringEmailReceiver:
         self.handler = AlertHandler(settings, sink=sink, tz=tz, clock=clock)
         self._server: asyncio.Server | None = None
         self._sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
+        self._tls: ssl.SSLContext | None = None
+        if settings.tls is not None:  # read at start-up: a bad key stops the bot, not a relay
+            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._tls.load_cert_chain(settings.tls.cert_file, settings.tls.key_file)
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -166,6 +172,8 @@ class MonitoringEmailReceiver:
             hostname="online-safety-bot",
             ident="online-safety-bot monitoring alerts",
             timeout=120,  # a relay that stops talking mid-message is dropped
+            tls_context=self._tls,
+            require_starttls=self._tls is not None,
             loop=asyncio.get_running_loop(),
         )
         self._sessions.add(session)
