@@ -31,6 +31,8 @@ from bot.school.monitoring_email_settings import AlertField, EmailTemplate
 # Lengths kept of what the provider wrote: enough to read, never a whole page.
 _SHORT = 200
 _DESCRIPTION = 2000
+# What a subject's named groups may fill, when the body does not.
+_FROM_SUBJECT: tuple[AlertField, ...] = ("user", "category", "device")
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,11 @@ def _read(
 ) -> ProviderAlert | None:
     found = _labelled(template, text.lines)
     match = re.search(template.subject, subject, re.IGNORECASE) if template.subject else None
-    for name, value in (match.groupdict() if match else {}).items():
-        if value and name in ("user", "category", "device") and name not in found:
-            found[name] = value.strip()  # type: ignore[index]
+    groups = match.groupdict() if match else {}
+    for name in _FROM_SUBJECT:
+        value = groups.get(name)
+        if value and name not in found:
+            found[name] = " ".join(value.split())
     category = found.get("category")
     if not category:
         return None
@@ -108,29 +112,33 @@ def _read(
         user=_short(found.get("user")),
         device=_short(found.get("device")),
         occurred_at=(provider_time(occurred, tz) if occurred else None) or sent,
-        description=(found.get("description") or None) and found["description"][:_DESCRIPTION],
+        description=_short(found.get("description"), _DESCRIPTION),
         console_url=_console_url(template, found.get("console_url"), text.links),
     )
 
 
 def _labelled(template: EmailTemplate, lines: list[str]) -> dict[AlertField, str]:
     """The first value written after each field's label: on the label's line ("Label: value",
-    "Label<tab>value") or, for a label alone on its line, on the next line."""
-    found: dict[AlertField, str] = {}
-    for field, labels in template.labels.items():
-        pattern = re.compile(
+    "Label<tab>value") or, for a label alone on its line, the next line if that is no label."""
+    patterns = {
+        field: re.compile(
             r"^\s*(?:"
             + "|".join(re.escape(label) for label in labels)
             + r")\s*(?::|\t|-\s|$)(.*)$",
             re.IGNORECASE,
         )
+        for field, labels in template.labels.items()
+    }
+    found: dict[AlertField, str] = {}
+    for field, pattern in patterns.items():
         for index, line in enumerate(lines):
             matched = pattern.match(line)
             if matched is None:
                 continue
             value = matched.group(1).strip(" \t:")
-            if not value:
-                value = next((rest.strip() for rest in lines[index + 1 :] if rest.strip()), "")
+            after = lines[index + 1] if index + 1 < len(lines) else ""
+            if not value and not any(other.match(after) for other in patterns.values()):
+                value = after
             if value:
                 found[field] = " ".join(value.split())
                 break
@@ -207,5 +215,5 @@ def _subject_fits(template: EmailTemplate, subject: str) -> bool:
     )
 
 
-def _short(value: str | None) -> str | None:
-    return value[:_SHORT] if value else None
+def _short(value: str | None, length: int = _SHORT) -> str | None:
+    return value[:length] if value else None

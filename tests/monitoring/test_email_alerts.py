@@ -357,3 +357,17 @@ def test_a_mangled_email_is_read_or_kept_never_an_error() -> None:
             else:
                 damaged[at:at] = rng.choice(noise)
         assert isinstance(read(bytes(damaged)), ProviderAlert | UnreadableAlert)
+
+
+def test_an_empty_label_does_not_take_the_next_label_as_its_value() -> None:
+    raw = email(
+        "redflag@linewize.com",
+        "[REDFLAG ALERT] Jamie Example - VPN",
+        text="Student: Jamie Example\nDevice:\nTime and Date: 05/12/2026 09:12\nCategory: VPN\n",
+    )
+
+    alert = read(raw)
+
+    assert isinstance(alert, ProviderAlert)
+    assert alert.device is None
+    assert alert.occurred_at == datetime(2026, 12, 5, 9, 12, tzinfo=UTC)
