@@ -4,6 +4,7 @@ it refuses with the code a relay acts on (RFC 5321 section 4.2: 4yz try again, 5
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -297,3 +298,18 @@ async def test_an_email_sent_again_carries_the_same_alert_id(start: Start) -> No
     first, again = sink.filed
     assert isinstance(first, ProviderAlert) and isinstance(again, ProviderAlert)
     assert (first.provider, first.alert_id) == (again.provider, again.alert_id)
+
+
+async def test_nothing_the_email_says_reaches_the_log_even_at_debug_level(
+    start: Start, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sink = Sink()
+    receiver = await start(sink)
+
+    await relay(receiver, SMOOTHWALL_DANGER)
+
+    assert len(sink.filed) == 1
+    assert "monitoring e-mail filed: provider=smoothwall" in caplog.text
+    for said in ("ways to disappear", "jexample", "Suicide", "10.4.2.17"):
+        assert said not in caplog.text
