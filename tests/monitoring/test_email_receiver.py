@@ -313,3 +313,17 @@ async def test_nothing_the_email_says_reaches_the_log_even_at_debug_level(
     assert "monitoring e-mail filed: provider=smoothwall" in caplog.text
     for said in ("ways to disappear", "jexample", "Suicide", "10.4.2.17"):
         assert said not in caplog.text
+
+
+async def test_stopping_closes_a_relays_open_connection(start: Start) -> None:
+    """A relay keeps its connection open between e-mails: the bot's shutdown does not wait for
+    it (from Python 3.12 the server's wait_closed would), and the relay sees it closed."""
+    receiver = await start(Sink())
+    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=receiver.port, start_tls=False)
+    await client.connect()
+    await client.ehlo()
+
+    await receiver.stop()
+
+    with pytest.raises(aiosmtplib.SMTPServerDisconnected):
+        await client.noop()
