@@ -24,6 +24,7 @@ from bot.cases.flow_words import for_school
 from bot.cases.follow_ups import FollowUpWords
 from bot.cases.use_cases import CaseUseCases
 from bot.channels.alert_rules import alert_rule_notifiers
+from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
 from bot.channels.services import Services
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.teams.handler import TeamsChannel
@@ -236,6 +237,21 @@ def alert_channels(settings: Settings) -> list[str]:
     if settings.teams_enabled:
         platforms.append("teams")
     return platforms or (["web"] if settings.web_chat_enabled else [])
+
+
+async def start_monitoring_email(bot: Bot, sink: AlertSink) -> MonitoringEmailReceiver | None:
+    """Receive the monitoring provider's alert e-mails when the school file says where
+    (`monitoring: email:`), handing each alert read (or unreadable) to `sink`, the use case
+    that files it; the relay is told 250 only once `sink` returned. None when not configured.
+    The caller stops the receiver it got (`await receiver.stop()`)."""
+    settings = bot.school.monitoring.email
+    if settings is None:
+        return None
+    receiver = MonitoringEmailReceiver(
+        settings, sink=sink, tz=bot.school.tz, clock=bot.router.clock
+    )
+    await receiver.start()
+    return receiver
 
 
 async def prepare_storage(bot: Bot) -> None:

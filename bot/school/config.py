@@ -37,6 +37,7 @@ from bot.school.contacts import (
 )
 from bot.school.loading import FieldProblem, describe_validation_error, hh_mm, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
+from bot.school.monitoring_email_settings import MonitoringSection
 from bot.school.roles import HANDLER_ROLES as HANDLER_ROLES  # re-exported
 from bot.school.roles import Role as Role  # re-exported
 from bot.school.rota import Rota, check_people
@@ -176,6 +177,7 @@ class SchoolConfig(_Model):
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
     training: tuple[TrainingDates, ...] = ()
+    monitoring: MonitoringSection = MonitoringSection()  # the provider's alerts (e-mail)
     # The local authority calls early help "family help": the case action is named so.
     family_help: bool = False
     _people_index: _PeopleIndex | None = PrivateAttr(default=None)
