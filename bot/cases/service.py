@@ -64,6 +64,8 @@ async def acknowledge(
     report.updated_at = now
     await record_event(session, kind="acknowledged", at=now, actor_email=email, report_id=report.id)
     await desk.refresh(session, report=report, now=now)
+    if report.drill:  # nobody reported it: nobody to tell it was seen (drills.py)
+        return True
     kept_out = (await desk.subjects(session, report)).emails
     await enqueue(
         session,
@@ -245,7 +247,7 @@ async def open_cases(session: AsyncSession) -> list[Report]:
     """Cases not closed, urgent first, then oldest first."""
     result = await session.scalars(
         select(Report)
-        .where(Report.case_status.in_(("open", "acknowledged")))
+        .where(Report.case_status.in_(("open", "acknowledged")), Report.drill.is_(False))
         .order_by(Report.urgent.desc(), Report.alerted_at, Report.id)
     )
     return list(result)

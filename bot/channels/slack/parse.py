@@ -42,7 +42,7 @@ REPORT_SHORTCUT = "report_concern"  # the callback_id of the global shortcut
 _MAX_ID_CHARS = 100
 
 # `/online-safety <text>`: a report kind's command word gives `start:<kind id>`; the words for
-# the open cases, for my reports, for the low-level concerns log and for the rota (the
+# the open cases, for my reports, for the low-level concerns log, for the rota and the drills (the
 # catalogue's, as typed in a DM) go to the router as they are; anything else, or nothing, is help.
 _PASSED_ON = (
     strings.CASES_WORDS
@@ -50,6 +50,8 @@ _PASSED_ON = (
     | strings.LOW_LEVEL_WORDS
     | strings.ON_CALL_WORDS
     | strings.STATS_WORDS
+    | strings.DRILL_WORDS
+    | strings.DRILL_RESULTS_WORDS
 )
 
 Kind = Literal["message", "action", "command", "shortcut", "home"]
