@@ -27,7 +27,7 @@ class DrillSettings(BaseModel):
     @classmethod
     def _off(cls, value: Any) -> Any:
         # `drills: off` (YAML reads it as false) or `drills: none`
-        if value is False or value is None or value == "none":
+        if value is False or value is None or value in ("off", "none"):
             return {"per_term": 0}
         return value
 
