@@ -20,7 +20,7 @@ from bot.delivery.messages import Card
 from bot.reports.links import link_to_source
 from bot.reports.menu import OFFER
 from storage.models import Event, Report
-from tests.support.alerts import DSL, file_concern, outbox
+from tests.support.alerts import DSL, HEAD, file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.reports import all_reports
 from tests.support.walk import STAFF
@@ -154,3 +154,27 @@ async def test_no_report_is_linked_to_a_drill(make_bot, channel):
         mine.reporter_email = DSL  # as if the drill's starter had filed it
         assert await link_to_source(session, mine, drill.reference) is None
         assert mine.linked_report_id is None
+
+
+async def test_the_low_level_log_lists_no_drill(make_bot, channel):
+    """A drill is about nobody; one whose row was edited by hand to look like a low-level
+    concern is still no concern of the log's."""
+    bot = await make_bot(notifiers={"test": channel})
+    _real, drill = await a_drill_and_a_concern(bot)
+    async with bot.router.sessions() as session, session.begin():
+        await session.execute(
+            update(Report)
+            .where(Report.id == drill.id)
+            .values(allegation=True, allegation_kind="low_level")
+        )
+    replies = shown(await Chat(bot, HEAD).send("low-level concerns"))
+    assert "There are no low-level concerns for you to see." in replies
+    assert "DRILL" not in replies
+
+
+async def test_nobody_is_sent_a_receipt_or_a_seen_notice_for_a_drill(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    _real, drill = await a_drill_and_a_concern(bot)
+    await Chat(bot, DSL).click(f"case:ack:{drill.id}")
+    kinds = {r.kind for r in await outbox(bot) if r.report_id == drill.id}
+    assert kinds == {"alert", "update"}
