@@ -4,8 +4,9 @@ A drill is a report row flagged `drill` (with a `drills` row beside it), not a t
 so that it runs the very code a real alert runs: the alert plan, the outbox, the escalation
 sweep, the Acknowledge button and the card updates. Had it a table of its own, each of those
 would need a copy, and the drill would test the copy. The price is that every list, count and
-export of real reports must leave drills out (`Report.drill.is_(False)`, see REAL); each of
-them has a test that sends a drill beside a real report (tests/alerts/test_drill_exclusions.py).
+export of real reports must leave drills out (`Report.drill.is_(False)`): each has a test that
+sends a drill beside a real report (tests/alerts/test_drill_exclusions.py), and a test fails on
+any query over reports that forgets them (tests/alerts/test_drill_queries.py).
 
 Who may send a drill and read its results: the DSL, the deputies and the headteacher (the
 people who handle cases, as for `cases` and `stats`): the chain is theirs to test, and the head
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.alerts import AlertDesk
@@ -30,8 +31,6 @@ from bot.school.config import SchoolConfig
 from bot.words import strings
 from storage.models import Drill, Outbox, Report
 
-# The condition every query over real reports carries.
-REAL: ColumnElement[bool] = Report.drill.is_(False)
 KIND = "drill"  # the drill's report kind (no report kind has this id: it files nothing)
 ACTION = "drill"  # what a refusal is recorded as
 _RESULTS_SHOWN = 3
@@ -292,4 +291,4 @@ def _channel(channel: str) -> str:
     return _CHANNEL_NAMES.get(channel, channel.capitalize())
 
 
-__all__ = ["REAL", "DrillResult", "PersonResult", "drill_results", "start_drill"]
+__all__ = ["DrillResult", "PersonResult", "drill_results", "start_drill"]
