@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.alerts import AlertDesk
@@ -59,6 +59,18 @@ async def acknowledge(
 ) -> bool:
     """Stop the escalation for everyone, update their alerts, and tell the reporter."""
     if report.case_status != "open":
+        return False
+    # Taken in the database, not only read: two people pressing at once (each turn in its own
+    # transaction) would both find it open. The second waits for the first's row, then finds
+    # it acknowledged, and changes nothing.
+    taken = await session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.case_status == "open")
+        .values(case_status="acknowledged", acknowledged_by=email, acknowledged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(report)
         return False
     report.case_status, report.acknowledged_by, report.acknowledged_at = "acknowledged", email, now
     report.updated_at = now

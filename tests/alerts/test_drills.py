@@ -4,6 +4,7 @@ as for a real report, every card says DRILL, and the result names each person's 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -146,3 +147,22 @@ async def test_a_deputy_and_the_head_may_send_one(make_bot, channel):
         await chat.send("drill")
         chat.assert_reply("on its way")
     assert await count(bot, Drill) == 2
+
+
+async def test_two_people_pressing_acknowledge_at_once_record_one(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    await Chat(bot, DSL).send("drill")
+    drill = await the_drill(bot)
+    await asyncio.gather(
+        Chat(bot, DSL).click(f"case:ack:{drill.id}"),
+        Chat(bot, DEPUTY).click(f"case:ack:{drill.id}"),
+    )
+    assert (await event_kinds(bot)).count("acknowledged") == 1
+    drill = await the_drill(bot)
+    acknowledged = [e for e in await _events(bot, "acknowledged")]
+    assert [e.actor_email for e in acknowledged] == [drill.acknowledged_by]
+
+
+async def _events(bot, kind: str) -> list[Event]:
+    async with bot.router.sessions() as session:
+        return list(await session.scalars(select(Event).where(Event.kind == kind)))
