@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases.alerts import AlertDesk
 from bot.cases.drill_card import SCHEDULER, name, when
 from bot.delivery.messages import Card, CardField, Notice, Outbound
+from bot.record.bindings import BINDING, binding_of
 from bot.record.events import record_event
 from bot.record.refusals import record_refusal
 from bot.school.config import SchoolConfig
@@ -101,7 +102,7 @@ async def start_drill(
         at=now,
         actor_email=None if started_by == SCHEDULER else started_by,
         report_id=report.id,
-        detail={"scheduled": term is not None},
+        detail={"scheduled": term is not None, BINDING: binding_of(report)},
     )
     await desk.raise_alert(session, report=report, now=now)
     return report

@@ -22,10 +22,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("reports") as batch:
-        batch.add_column(
-            sa.Column("drill", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # A plain ALTER TABLE ... ADD COLUMN, not a batch: SQLite's batch would copy the table, and
+    # the copy lists its constraints in no fixed order, which a restore's schema check refuses.
+    op.add_column(
+        "reports", sa.Column("drill", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     op.create_table(
         "drills",
         sa.Column("id", sa.Integer(), nullable=False),
