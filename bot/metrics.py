@@ -136,9 +136,9 @@ class BotMetrics:
         """Read the counts in one short transaction, then write the text exposition."""
         async with self.sessions() as session, session.begin():
             by_kind = await session.execute(
-                select(Report.kind, Report.status, func.count()).group_by(
-                    Report.kind, Report.status
-                )
+                select(Report.kind, Report.status, func.count())
+                .where(Report.drill.is_(False))  # drills are no reports (bot/cases/drills.py)
+                .group_by(Report.kind, Report.status)
             )
             reports = {(kind, status): n for kind, status, n in by_kind.all()}
             by_channel = await session.execute(
@@ -148,11 +148,16 @@ class BotMetrics:
             )
             pending = {channel: n for channel, n in by_channel.all()}
             escalations = await session.scalar(
-                select(func.count()).select_from(Event).where(Event.kind == "escalated")
+                select(func.count())
+                .select_from(Event)
+                .join(Report, Report.id == Event.report_id)
+                .where(Event.kind == "escalated", Report.drill.is_(False))
             )
             acknowledged = await session.execute(
                 select(Report.id, Report.alerted_at, Report.acknowledged_at).where(
-                    Report.acknowledged_at.is_not(None), Report.alerted_at.is_not(None)
+                    Report.acknowledged_at.is_not(None),
+                    Report.alerted_at.is_not(None),
+                    Report.drill.is_(False),
                 )
             )
             acks = list(acknowledged.all())

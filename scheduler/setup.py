@@ -18,7 +18,7 @@ from bot.audit.scheduled import (
     send_invitations,
     start_audit,
 )
-from bot.cases.scheduled import review_retention, sweep_alerts
+from bot.cases.scheduled import review_retention, send_termly_drill, sweep_alerts
 from bot.chat.scheduled import purge_drafts, remind_drafts
 from bot.record.scheduled import flush_refusals
 from scheduler.jobs import JobContext
@@ -27,6 +27,8 @@ PURGE_EVERY_MINUTES = 15
 REMIND_EVERY_MINUTES = 5
 REFUSALS_EVERY_MINUTES = 5
 SWEEP_EVERY_SECONDS = 20
+# The termly drill is looked for this often: a restart or a missed run sends it later that day.
+DRILL_EVERY_MINUTES = 15
 
 
 class ScheduledJobs:
@@ -83,6 +85,7 @@ def build_scheduler(
     _add(scheduler, remind_drafts, context, "interval", minutes=REMIND_EVERY_MINUTES)
     _add(scheduler, review_retention, context, "cron", hour=7, minute=0)
     _add(scheduler, flush_refusals, context, "interval", minutes=REFUSALS_EVERY_MINUTES)
+    _add(scheduler, send_termly_drill, context, "interval", minutes=DRILL_EVERY_MINUTES)
     # At start: deliver what a crash or restart left.
     _add(scheduler, sweep_alerts, context, "interval", seconds=sweep_seconds, at_start=True)
     if audit is not None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -75,6 +76,10 @@ class Report(Base):
     # Which an allegation is, as the reporter said (KCSIE part 4): harm, low_level, self_report
     # or not_sure (bot/reports/allegation_kind.py); null when it is about no adult at school.
     allegation_kind: Mapped[str | None] = mapped_column(String(20))
+    # A drill (bot/cases/drills.py): a test alert through the real chain, about no child. It is
+    # a report row so the drill runs the very code a real alert runs (plan, outbox, escalation,
+    # acknowledgement); every list, count and export of real reports leaves it out by this flag.
+    drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Event(Base):
@@ -340,3 +345,18 @@ class CoverRequest(Base):
     accepted_by: Mapped[str | None] = mapped_column(String(320))
     accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # expired or cancelled
+
+
+class Drill(Base):
+    """A drill's own facts beside its report row (`reports.drill`): who started it and, for one
+    the schedule sent, the term it was for. The unique `term` makes the term's drill once-only:
+    a second scheduler (or a restart) inserting the same term fails, and sends nothing."""
+
+    __tablename__ = "drills"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
+    # "2026-09-02": the first day of the term the schedule sent it for; null when started in chat.
+    term: Mapped[str | None] = mapped_column(String(40), unique=True)
+    started_by: Mapped[str] = mapped_column(String(320))  # an e-mail, or "scheduler"
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

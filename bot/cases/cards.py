@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import async_object_session
 
 from bot.cases import closures, cover, low_level, nothing_done, recipients
+from bot.cases.drill_card import drill_card
 from bot.cases.referral_contacts import out_of_hours_lines, still_worried
 from bot.cases.retention import Rule
 from bot.delivery.messages import Card, CardField, Notice, Option, Outbound
@@ -39,6 +40,8 @@ class CardMaker:
         self, row: Outbox, report: Report, *, linked: Report | None = None
     ) -> list[Outbound]:
         """The messages one outbox row delivers (`linked`: the concern filed with a report)."""
+        if report.drill:  # its alert, reminders and updates: the drill's card, always marked
+            return [drill_card(self.school, report, level=row.level if row.kind == "alert" else 0)]
         if row.kind == "receipt":
             return self.receipt(report, linked, offer=await self.offer_for(report))
         if row.kind == "seen":

@@ -77,6 +77,8 @@ class CaseCommands:
             )
         except cases.NotAllowed:
             return [Notice(strings.NOT_ALLOWED, "error")], False
+        if report.drill:  # a test alert: Acknowledge is all there is to it (drills.py)
+            return await self._drill_button(session, verb, report, email, now)
         if verb == "ack":
             done = await cases.acknowledge(session, self.desk, report=report, email=email, now=now)
             if not done:
@@ -94,6 +96,18 @@ class CaseCommands:
         if verb == "recategorise" and report.case_status == "closed":
             return [Notice(strings.RECATEGORISE_CLOSED, "info")], False
         return self._start_flow(loaded, verb, report), False
+
+    async def _drill_button(
+        self, session: AsyncSession, verb: str, report: Report, email: str, now: datetime
+    ) -> tuple[list[Outbound], bool]:
+        reference = report.reference
+        if verb != "ack":
+            return [Notice(strings.DRILL_NOT_A_CASE.format(reference=reference), "info")], False
+        if not await cases.acknowledge(session, self.desk, report=report, email=email, now=now):
+            who = self.cards.name(report.acknowledged_by)
+            text = strings.DRILL_ALREADY_ACKNOWLEDGED.format(reference=reference, who=who)
+            return [Notice(text, "info")], False
+        return [Notice(strings.DRILL_ACKNOWLEDGED.format(reference=reference), "success")], True
 
     async def view(
         self, session: AsyncSession, report: Report, email: str, now: datetime

@@ -144,7 +144,7 @@ async def export_chronology(
     """
     key = case_key(str(case_id))
     report = await cases.find_case(session, key=key) if key else None
-    if report is None or report.case_status is None:
+    if report is None or report.case_status is None or report.drill:  # a drill is no case
         return Refused("no_such_case")
     try:
         await cases.authorise(session, desk, report=report, email=actor, action="export", now=now)

@@ -61,6 +61,7 @@ async def list_log(
             Report.allegation.is_(True),
             Report.allegation_kind == LOW_LEVEL,
             Report.case_status.is_not(None),
+            Report.drill.is_(False),
         )
         .order_by(Report.created_at.desc(), Report.id.desc())
     )

@@ -54,7 +54,9 @@ async def remind_due(session: AsyncSession, desk: AlertDesk, *, now: datetime) -
     many outbox rows were queued."""
     cases = await session.scalars(
         select(Report).where(
-            Report.case_status == "acknowledged", Report.acknowledged_at.is_not(None)
+            Report.case_status == "acknowledged",
+            Report.acknowledged_at.is_not(None),
+            Report.drill.is_(False),  # a drill's acknowledgement is all it asks
         )
     )
     queued = 0

@@ -92,7 +92,9 @@ async def case_times(
     reports = [
         r
         for r in await session.scalars(
-            select(Report).where(Report.case_status.is_not(None)).order_by(Report.id)
+            select(Report)
+            .where(Report.case_status.is_not(None), Report.drill.is_(False))
+            .order_by(Report.id)
         )
         if not is_low_level(r)
     ]

@@ -139,7 +139,9 @@ async def flag_due_for_review(session: AsyncSession, desk: AlertDesk, *, now: da
     flagged = set(await session.scalars(select(Event.report_id).where(Event.kind == "review_due")))
     closed = [
         report
-        for report in await session.scalars(select(Report).where(Report.case_status == "closed"))
+        for report in await session.scalars(
+            select(Report).where(Report.case_status == "closed", Report.drill.is_(False))
+        )
         if report.id not in flagged
     ]
     closings = await _closings(session, desk, [report.id for report in closed])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.alerts import AlertDesk
@@ -60,10 +60,24 @@ async def acknowledge(
     """Stop the escalation for everyone, update their alerts, and tell the reporter."""
     if report.case_status != "open":
         return False
+    # Taken in the database, not only read: two people pressing at once (each turn in its own
+    # transaction) would both find it open. The second waits for the first's row, then finds
+    # it acknowledged, and changes nothing.
+    taken = await session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.case_status == "open")
+        .values(case_status="acknowledged", acknowledged_by=email, acknowledged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        await session.refresh(report)
+        return False
     report.case_status, report.acknowledged_by, report.acknowledged_at = "acknowledged", email, now
     report.updated_at = now
     await record_event(session, kind="acknowledged", at=now, actor_email=email, report_id=report.id)
     await desk.refresh(session, report=report, now=now)
+    if report.drill:  # nobody reported it: nobody to tell it was seen (drills.py)
+        return True
     kept_out = (await desk.subjects(session, report)).emails
     await enqueue(
         session,
@@ -245,7 +259,7 @@ async def open_cases(session: AsyncSession) -> list[Report]:
     """Cases not closed, urgent first, then oldest first."""
     result = await session.scalars(
         select(Report)
-        .where(Report.case_status.in_(("open", "acknowledged")))
+        .where(Report.case_status.in_(("open", "acknowledged")), Report.drill.is_(False))
         .order_by(Report.urgent.desc(), Report.alerted_at, Report.id)
     )
     return list(result)

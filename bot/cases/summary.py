@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.drill_summary import drill_section
 from bot.cases.response_times import Period, case_times, group, lines, period_of
 from bot.cases.summary_chart import summary_chart_png
 from bot.delivery.messages import Attachment, Card, CardField, Link, Notice, Outbound
@@ -35,11 +36,10 @@ CHART_PATH = "/api/web/summary/chart.png"  # the web chat's link: made afresh, r
 PERIODS_SHOWN = 6  # the latest: two school years of three terms, or six years
 
 KindLabel = Callable[[Report], str]  # "Online-safety concern: Cyber-bullying" (CardMaker's)
-# More numbers for one period, as (label, value) pairs, from its first to its last day. The
-# drills' results (bot/cases/drills.py, drill_results(session, first=..., last=...)) are to be
-# added to EXTRA_SECTIONS: a drill is never a report, so it is counted nowhere else here.
+# More numbers for one period, as (label, value) pairs, from its first to its last day: the
+# drills' (a drill is never a report, so it is counted nowhere else here).
 SectionBuilder = Callable[[AsyncSession, date, date], Awaitable[Sequence[tuple[str, str]]]]
-EXTRA_SECTIONS: tuple[SectionBuilder, ...] = ()
+EXTRA_SECTIONS: tuple[SectionBuilder, ...] = (drill_section,)
 
 
 @dataclass
@@ -100,7 +100,9 @@ async def build(
     periods = group(school, await case_times(session, school))
     reports = [
         r
-        for r in await session.scalars(select(Report).where(Report.case_status.is_not(None)))
+        for r in await session.scalars(
+            select(Report).where(Report.case_status.is_not(None), Report.drill.is_(False))
+        )
         if not is_low_level(r)
     ]
     found: list[TermSummary] = []
@@ -116,7 +118,7 @@ async def build(
         counted = by_key.get(first)
         if counted is not None:  # always, as the cases timed are these reports
             counted.by_kind[kind_label(report)] += 1
-    for term in found:  # the drills' results, once merged
+    for term in found:  # the drills' numbers, and any other section's
         for section in sections:
             term.extra.extend(await section(session, term.first, term.last))
     return found

@@ -52,7 +52,9 @@ class ReportFiling:
         call for it; otherwise a notice says why and nothing starts. Returns the replies, and
         whether it started."""
         session, email = context.session, context.inbound.user.email
-        source = await session.scalar(select(Report).where(Report.reference == reference))
+        source = await session.scalar(
+            select(Report).where(Report.reference == reference, Report.drill.is_(False))
+        )
         if source is None or source.reporter_email != email:
             return [Notice(strings.OFFER_NOT_YOURS, "warning")], False
         if source.linked_report_id is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
-from bot.cases import cover, typed_commands
+from bot.cases import cover, drills, typed_commands
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
@@ -315,6 +315,17 @@ class Router:
         if audit is not None:  # the menu follows, unless it opened their own self-audit
             menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)
             return [*audit, *menu]
+        drill = await drills.command(
+            context.session,
+            self.cases.desk,
+            command=command,
+            email=inbound.user.email,
+            channel=inbound.channel,
+            now=context.now,
+        )
+        if drill is not None:  # a drill queues its alerts: the dispatcher is woken for them
+            replies, context.queued = drill[0], context.queued or drill[1]
+            return [*replies, *self._menu(inbound, again=True)]
         typed = await typed_commands.answer(
             self.cases,
             context.session,

@@ -27,6 +27,7 @@ BOUND_KINDS = (
     "answers_completed",  # the report a linked concern was filed from was finished
     "report_bound",  # a report stored before bindings, vouched for as it was then
     "report_resealed",  # rotate-key sealed its answers again under a new key
+    "drill_started",  # a drill (bot/cases/drills.py): a report row, about no child
 )
 BINDING = "binding"
 
@@ -41,6 +42,9 @@ def binding_of(report: Any) -> dict[str, object]:
         "urgent": bool(report.urgent),
         "reporter": _digest(str(report.reporter_email).encode()),
         "answers": None if answers is None else _digest(bytes(answers)),
+        # The flag that keeps a row out of every list of real reports: bound, so a real report
+        # made a "drill" in the database is found. Bindings from before drills have none: false.
+        "drill": bool(getattr(report, "drill", False)),
     }
 
 
@@ -61,6 +65,8 @@ def differences(recorded: Mapping[str, object], current: Mapping[str, object]) -
         found.append("its kind or category")
     if recorded.get("urgent") != current["urgent"]:
         found.append("its urgency")
+    if bool(recorded.get("drill", False)) != current["drill"]:
+        found.append("whether it is a drill")
     return found
 
 
@@ -72,6 +78,7 @@ _REPORT_COLUMNS = (
     Report.urgent,
     Report.reporter_email,
     Report.answers_enc,
+    Report.drill,
 )
 
 

@@ -52,7 +52,9 @@ async def link_to_source(
     same reporter's and is linked to nothing yet (else it is filed on its own)."""
     if reference is None:
         return None
-    source = await session.scalar(select(Report).where(Report.reference == reference))
+    source = await session.scalar(
+        select(Report).where(Report.reference == reference, Report.drill.is_(False))
+    )
     if (
         source is None
         or source.id == report.id

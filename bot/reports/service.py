@@ -192,7 +192,7 @@ async def reports_by(session: AsyncSession, *, reporter_email: str) -> list[Repo
     """A reporter's own reports, newest first."""
     result = await session.scalars(
         select(Report)
-        .where(Report.reporter_email == reporter_email)
+        .where(Report.reporter_email == reporter_email, Report.drill.is_(False))
         .order_by(Report.created_at.desc(), Report.id.desc())
     )
     return list(result)

@@ -35,6 +35,7 @@ from bot.school.contacts import (
     checked_email,
     missing_local_contacts,
 )
+from bot.school.drill_settings import DrillSettings
 from bot.school.loading import FieldProblem, describe_validation_error, hh_mm, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
 from bot.school.monitoring_email_settings import MonitoringSection
@@ -176,6 +177,7 @@ class SchoolConfig(_Model):
     retention: Retention = Retention()
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
+    drills: DrillSettings = DrillSettings()  # termly test alerts (bot/cases/drills.py)
     training: tuple[TrainingDates, ...] = ()
     monitoring: MonitoringSection = MonitoringSection()  # the provider's alerts (e-mail)
     # The local authority calls early help "family help": the case action is named so.

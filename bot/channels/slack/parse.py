@@ -43,9 +43,9 @@ _MAX_ID_CHARS = 100
 
 # `/online-safety <text>`: a report kind's command word gives `start:<kind id>`; the words for
 # the open cases, for my reports, for the low-level concerns log, for the rota, the response
-# times and the governors' summary (the catalogue's, as typed in a DM) go to the router as they
-# are, and so does a closure command with what follows it (a date, a reason: its case kept, as
-# typed in a DM); anything else, or nothing, is help.
+# times, the governors' summary and the drills (the catalogue's, as typed in a DM) go to the
+# router as they are, and so do a closure or cover command with what follows it (a date, a
+# reason, a time range: its case kept, as typed in a DM); anything else, or nothing, is help.
 _PASSED_ON = (
     strings.CASES_WORDS
     | strings.MINE_WORDS
@@ -53,6 +53,8 @@ _PASSED_ON = (
     | strings.ON_CALL_WORDS
     | strings.STATS_WORDS
     | strings.SUMMARY_WORDS
+    | strings.DRILL_WORDS
+    | strings.DRILL_RESULTS_WORDS
 )
 _PASSED_ON_WITH_WORDS = (
     strings.CLOSURE_WORDS | strings.CLOSURE_LIST_WORDS | strings.CLOSURE_REMOVE_WORDS
