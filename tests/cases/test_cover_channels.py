@@ -77,6 +77,15 @@ async def test_cover_in_slack_first_click_takes_it_and_later_ones_say_who(rota_w
     assert "Only the DSL and the deputy DSLs" in _posted(world, STAFF)
 
 
+async def test_cover_through_the_slash_command_keeps_its_range(rota_world):
+    world = rota_world
+    response = await world.command(DEPUTY_1, "cover me today 13:00-16:00")
+    assert response.status == 200
+    await world.settle()
+    assert "Asked 2 colleague(s) to cover Tue 24 Nov 13:00 to 16:00" in _posted(world, DEPUTY_1)
+    assert ACCEPT in str(world.newest_with(DSL, ACCEPT))
+
+
 async def test_cover_in_the_web_chat(make_bot, school_with):
     config = school_with(rota=DANIEL_ON_TUESDAY)
     bot = await make_bot(school_config=config)

@@ -57,7 +57,11 @@ _PASSED_ON = (
     | strings.DRILL_RESULTS_WORDS
 )
 _PASSED_ON_WITH_WORDS = (
-    strings.CLOSURE_WORDS | strings.CLOSURE_LIST_WORDS | strings.CLOSURE_REMOVE_WORDS
+    strings.CLOSURE_WORDS
+    | strings.CLOSURE_LIST_WORDS
+    | strings.CLOSURE_REMOVE_WORDS
+    | strings.COVER_WORDS
+    | strings.COVER_CANCEL_WORDS
 )
 
 Kind = Literal["message", "action", "command", "shortcut", "home"]
