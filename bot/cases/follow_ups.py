@@ -111,11 +111,17 @@ class FollowUpWords:
         names = [_PLATFORM_NAMES.get(p, p) for p in self.platforms] or [_PLATFORM_NAMES["web"]]
         where = " or ".join(dict.fromkeys(names))
         alerted = report.alerted_at or report.created_at
+        title = template.format(reference=report.reference or "")
+        text = strings.FOLLOW_UP_TEXT.format(where=where)
+        if report.drill:  # marked first, as every card of a drill is: never taken for real
+            kind = strings.DRILL_MARK
+            title = f"{strings.DRILL_MARK}. {title}"
+            text = f"{strings.DRILL_MARK}. {text}"
         return Card(
             card_id=f"follow-up-{report.id}",
-            title=template.format(reference=report.reference or ""),
+            title=title,
             tone="urgent" if report.urgent else "warning",
-            text=strings.FOLLOW_UP_TEXT.format(where=where),
+            text=text,
             fields=(
                 CardField(strings.CARD_REFERENCE, report.reference or ""),
                 CardField(strings.CARD_KIND, kind),

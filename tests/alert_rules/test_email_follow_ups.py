@@ -251,3 +251,21 @@ async def test_an_allegation_never_queues_an_email_for_its_subject(
     assert DEPUTY not in {r.recipient_email for r in await follow_ups(bot)}
     assert all(DEPUTY not in m.rcpt_tos for m in smtp.inbox.received)
     assert channel.to(DEPUTY) == []
+
+
+async def test_a_drills_email_says_drill_no_child_involved(
+    make_bot, channel, clock, smtp, school_with_rules
+):
+    """A drill goes through the person's rules too (it tests the whole chain), and its e-mail is
+    marked as every card of it is: nobody may take it for a real alert."""
+    config = school_with_rules(
+        {DSL: [{"channel": "email", "after_minutes": 3, "to": HOME}]}, smtp_port=smtp.port
+    )
+    bot = await make_bot(notifiers={"test": channel}, school_config=config)
+    await Chat(bot, DEPUTY).send("drill")
+    await sweep_alerts(bot.jobs)
+    await sweep_at(bot, clock, minutes=3)
+    (mail,) = smtp.inbox.received
+    assert mail.message["Subject"].startswith("DRILL: no child involved")
+    assert "DRILL: no child involved" in mail.text
+    assert "Online-safety concern" not in mail.text
