@@ -28,6 +28,7 @@ from bot.school.alert_settings import Alerts
 from bot.school.alert_settings import EscalationLevel as EscalationLevel  # re-exported
 from bot.school.alert_settings import EscalationPlan as EscalationPlan  # re-exported
 from bot.school.audit_settings import AuditSettings, TrainingDates
+from bot.school.check_settings import MonitoringSettings
 from bot.school.contacts import (
     Contact,
     Contacts,
@@ -175,6 +176,8 @@ class SchoolConfig(_Model):
     retention: Retention = Retention()
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
+    # Filtering and monitoring: the ICT lead's regular checks (bot/school/check_settings.py).
+    monitoring: MonitoringSettings = MonitoringSettings()
     training: tuple[TrainingDates, ...] = ()
     # The local authority calls early help "family help": the case action is named so.
     family_help: bool = False
