@@ -139,6 +139,7 @@ def build_bot(
     asked: list[Channel] = []
     starter = AuditStarter(school=school, flows=flows, audience=staff_audience(asked))
     dialogs = build_dialogs(flows, school=school, clock=clock)
+    checks = CheckCommands(school, cipher, desk, dialogs, capabilities=CAPABILITIES)
     router = Router(
         sessions=sessions,
         cipher=cipher,
@@ -150,7 +151,7 @@ def build_bot(
         cases=CaseCommands(desk, cards, dialogs, capabilities=CAPABILITIES),
         audits=AuditCommands(school=school, cipher=cipher, clock=clock, starter=starter),
         training=TrainingCommands(school, clock),
-        checks=CheckCommands(school, cipher, desk, dialogs, capabilities=CAPABILITIES),
+        checks=checks,
         wake=dispatcher.wake,
         turn_timed=metrics.turn_timed,
         settings=RouterSettings(
@@ -169,6 +170,7 @@ def build_bot(
         clock=clock,
         school=school,
         report_menu=tuple((f"start:{f.id}", f.spec.title) for f in router.report_flows.values()),
+        checks=checks,
     )
     teams = TeamsChannel(settings=settings, services=services) if settings.teams_enabled else None
     slack = SlackChannel(settings=settings, services=services) if settings.slack_enabled else None

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases.alerts import AlertDesk
 from bot.chat.conversations import LoadedConversation
 from bot.delivery.channel import Capabilities
-from bot.delivery.messages import Attachment, Card, CardField, Notice, Outbound
+from bot.delivery.messages import Attachment, Card, CardField, Link, Notice, Outbound
 from bot.monitoring import checks
 from bot.monitoring.checks_filing import file_failed_check
 from bot.monitoring.checks_schedule import START
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 CHECK_ROLES = (Role.ICT, *HANDLER_ROLES)
 SHOWN = 10  # checks listed by `checks`; the spreadsheet has every one
 EVER = date(2000, 1, 1)  # before any check: the spreadsheet lists every one
+CSV_PATH = "/api/web/checks.csv"  # the web chat's download (bot/channels/web/check_routes.py)
 START_WORDS = frozenset({"check", "filtering check", START})
 LIST_WORDS = frozenset({"checks", "filtering checks"})
 
@@ -227,6 +228,31 @@ class CheckCommands:
             text += " " + strings.CHECKS_LINE_PASSED
         return CardField(format_moment(record.checked_at, self.school.tz), text)
 
+    async def spreadsheet(
+        self, session: AsyncSession, *, email: str, channel: str, now: datetime
+    ) -> Attachment | None:
+        """The CSV of every check, for someone allowed (checked now, and a refusal recorded:
+        None); its export recorded, with the channel it left by."""
+        if not self.allowed(email):
+            await self._refuse(session, email, "checks file", now)
+            return None
+        every = await checks.checks_between(
+            session,
+            first=EVER,
+            last=now.astimezone(self.school.tz).date(),
+            cipher=self.cipher,
+            tz=self.school.tz,
+        )
+        attachment = self.csv_attachment(every, now)
+        await record_event(
+            session,
+            kind="filtering_checks_exported",
+            at=now,
+            actor_email=email,
+            detail={"channel": channel, "checks": len(every), "file": attachment.filename},
+        )
+        return attachment
+
     def csv_attachment(self, records: Sequence[checks.CheckRecord], now: datetime) -> Attachment:
         names = {p.email: p.name for p in self.school.people}
         data = checks.checks_csv(records, labels=self.labels(), names=names, tz=self.school.tz)
@@ -236,6 +262,8 @@ class CheckCommands:
             media_type=checks.CSV_MEDIA_TYPE,
             data=data,
             title=strings.CHECKS_FILE_TITLE,
+            # The web chat shows this link; the file is made afresh, for whoever is allowed.
+            link=Link(strings.CHECKS_CSV_LINK, CSV_PATH),
         )
 
 
