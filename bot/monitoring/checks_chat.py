@@ -62,6 +62,10 @@ class CheckCommands:
             None,
         )
 
+    def help_for(self, email: str) -> str:
+        """What `help` adds for those who may record and see the checks; nothing for others."""
+        return "\n\n" + strings.CHECKS_HELP if self.allowed(email) else ""
+
     def allowed(self, email: str) -> bool:
         person = self.school.person(email)
         return person is not None and any(person.has_role(role) for role in CHECK_ROLES)

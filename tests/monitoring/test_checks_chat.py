@@ -213,3 +213,13 @@ async def test_an_old_ask_a_double_send_and_a_stop(make_bot, channel):
     assert checks[-1].results["adult"] == "not_tested"
     (report,) = await reports(bot)
     assert report.urgent and checks[-1].report_id == report.id
+
+
+async def test_help_names_the_check_commands_to_those_who_may_use_them(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    ict = Chat(bot, ICT)
+    await ict.send("help")
+    ict.assert_reply('"check" records a filtering check')
+    staff = Chat(bot, STAFF)
+    await staff.send("help")
+    assert "filtering check" not in " ".join(staff.texts)
