@@ -129,12 +129,16 @@ class CheckCommands:
             return [*turn.prompts], False
         doc.dialog = None
         answers = dict(turn.state.answers)
-        failed = checks.FAILED in answers.values()
+        steps = checks.result_steps(dialog.spec)
+        failed = any(answers.get(step_id) == checks.FAILED for step_id in steps)
         if turn.outcome != "completed" and not failed:
             return [*turn.prompts], False
+        # Stopped after a category was not blocked: not "nothing was recorded" (the flow's
+        # words for a stop), but what happened to it.
+        said = turn.prompts if turn.outcome == "completed" else []
         if not self.allowed(email):  # the school file changed while they answered
             return [
-                *turn.prompts,
+                *said,
                 *await self._refuse(session, email, "filtering check", now),
             ], False
         check = await checks.record_check(
@@ -148,10 +152,10 @@ class CheckCommands:
         )
         log.info("filtering check recorded check_id=%s failed=%s", check.id, check.failed)
         if not check.failed:
-            return [*turn.prompts, Notice(strings.CHECK_RECORDED, "success")], False
+            return [*said, Notice(strings.CHECK_RECORDED, "success")], False
         filing = self.filing_flow()
         if filing is None:  # check_report_kinds makes sure a filtering flow exists
-            return [*turn.prompts, Notice(strings.CHECK_RECORDED, "success")], False
+            return [*said, Notice(strings.CHECK_RECORDED, "success")], False
         typed = {key: str(answers.get(key) or "") for key in ("device", "location", "action")}
         report = await file_failed_check(
             session,
@@ -161,8 +165,9 @@ class CheckCommands:
             typed=typed,
             labels=self.labels(),
         )
-        text = strings.CHECK_RECORDED_FAILED.format(reference=report.reference)
-        return [*turn.prompts, Notice(text, "urgent" if report.urgent else "warning")], True
+        template = strings.CHECK_RECORDED_FAILED if said else strings.CHECK_STOPPED_FAILED
+        text = template.format(reference=report.reference)
+        return [*said, Notice(text, "urgent" if report.urgent else "warning")], True
 
     def labels(self) -> dict[str, str]:
         """Option value -> words: the check flow's user groups, tests and results."""

@@ -208,6 +208,8 @@ async def test_an_old_ask_a_double_send_and_a_stop(make_bot, channel):
     await walk(ChatAsking(ict), {**CHECK, "result_csam": "not_blocked"}, until="result_adult")
     await ict.send("cancel")
     await ict.click("__cancel_yes")
+    ict.assert_reply("the check has been recorded as far as you went")
+    assert "Nothing was recorded" not in " ".join(ict.texts)
     checks = await stored(bot)
     assert len(checks) == 2 and checks[-1].results["csam"] == "not_blocked"
     assert checks[-1].results["adult"] == "not_tested"
