@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.spreadsheets import safe_cell
 from bot.record.events import record_event
+from bot.words import strings
 from dialogs.errors import FlowError
 from dialogs.model import FlowSpec
 from dialogs.purposes import CHECK_RESULT_PREFIX
@@ -173,7 +174,7 @@ def _record(cipher: Cipher | None, check: FilteringCheck, reference: str | None)
     try:
         typed = cipher.open(check, "text_enc") or {} if cipher is not None else {}
     except CipherError:  # moved or altered: shown as unreadable, never as another row's text
-        typed = {key: "(unreadable)" for key in ("device", "location", "action")}
+        typed = {key: strings.CHECK_TEXT_UNREADABLE for key in ("device", "location", "action")}
     return CheckRecord(
         id=check.id,
         checked_at=check.checked_at,

@@ -225,3 +225,19 @@ async def test_help_names_the_check_commands_to_those_who_may_use_them(make_bot,
     staff = Chat(bot, STAFF)
     await staff.send("help")
     assert "filtering check" not in " ".join(staff.texts)
+
+
+async def test_a_checks_text_moved_from_another_row_is_not_shown(make_bot, channel):
+    bot = await make_bot(notifiers={"test": channel})
+    ict = Chat(bot, ICT)
+    await checked(bot, ict, CHECK)
+    await checked(bot, ict, {**CHECK, "device": "Staff laptop 3"})
+    async with bot.router.sessions() as session, session.begin():
+        first, second = list(
+            await session.scalars(select(FilteringCheck).order_by(FilteringCheck.id))
+        )
+        second.text_enc = first.text_enc
+    async with bot.router.sessions() as session:
+        day = bot.router.clock().date()
+        records = await checks_between(session, first=day, last=day, cipher=bot.cipher)
+    assert [r.device for r in records] == ["Pupil laptop 12", "(cannot be shown)"]
