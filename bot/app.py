@@ -40,6 +40,9 @@ from bot.delivery.notifier import Notifier
 from bot.health import add_health_routes
 from bot.logs import request_ids
 from bot.metrics import BotMetrics
+from bot.monitoring.checks import check_categories
+from bot.monitoring.checks_chat import CheckCommands
+from bot.monitoring.checks_schedule import warn_if_nobody_to_ask
 from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
@@ -100,6 +103,10 @@ def build_bot(
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     flows = for_school(load_flows(BUILTIN_FLOWS, settings.flows_dir), school)
     check_report_kinds(flows.values())
+    for flow in flows.values():
+        if flow.spec.purpose == "check":
+            check_categories(flow.spec, str(flow.source))
+    warn_if_nobody_to_ask(school)
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = load_cipher(configured=key, key_file=settings.key_file)
     engine = create_engine(settings.resolved_database_url)
@@ -133,6 +140,7 @@ def build_bot(
     asked: list[Channel] = []
     starter = AuditStarter(school=school, flows=flows, audience=staff_audience(asked))
     dialogs = build_dialogs(flows, school=school, clock=clock)
+    checks = CheckCommands(school, cipher, desk, dialogs, capabilities=CAPABILITIES)
     router = Router(
         sessions=sessions,
         cipher=cipher,
@@ -144,6 +152,7 @@ def build_bot(
         cases=CaseCommands(desk, cards, dialogs, capabilities=CAPABILITIES),
         audits=AuditCommands(school=school, cipher=cipher, clock=clock, starter=starter),
         training=TrainingCommands(school, clock),
+        checks=checks,
         wake=dispatcher.wake,
         turn_timed=metrics.turn_timed,
         settings=RouterSettings(
@@ -162,6 +171,7 @@ def build_bot(
         clock=clock,
         school=school,
         report_menu=tuple((f"start:{f.id}", f.spec.title) for f in router.report_flows.values()),
+        checks=checks,
     )
     teams = TeamsChannel(settings=settings, services=services) if settings.teams_enabled else None
     slack = SlackChannel(settings=settings, services=services) if settings.slack_enabled else None

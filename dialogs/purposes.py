@@ -227,3 +227,52 @@ def check_audit(path: Path, spec: FlowSpec) -> None:
         raise FlowError(where.format(field="kind") + f": it must be a text step, not {last.kind}")
     if last.required:
         raise FlowError(where.format(field="required") + ": it must be optional (required: false)")
+
+
+# The shape of a filtering check flow (purpose: check), which bot/monitoring/checks.py records:
+# step id -> kind, each asked every time; and one `result_<category>` choice step per category
+# tested, answered with one of CHECK_RESULTS.
+CHECK_STEPS: dict[str, StepKind] = {
+    "device": "text",
+    "user_group": "choice",
+    "location": "text",
+    "test": "choice",
+    "action": "text",
+}
+CHECK_RESULT_PREFIX = "result_"
+CHECK_RESULTS = ("blocked", "not_blocked", "not_tested")
+
+
+def check_check(path: Path, spec: FlowSpec) -> None:
+    """A check flow asks, every time, what a check records (CHECK_STEPS), and at least one
+    category's result: a choice of exactly CHECK_RESULTS."""
+    for step_id, kind in CHECK_STEPS.items():
+        if not spec.has_step(step_id):
+            raise FlowError(
+                f"{path}: steps: a check flow needs the {kind} step {step_id!r} (the bot "
+                "records its answer)"
+            )
+        step, position = spec.step(step_id), spec.index(step_id)
+        where = f"{path}: steps[{position}].{{field}} (step {step_id!r})"
+        if step.kind != kind:
+            raise FlowError(where.format(field="kind") + f": it must be a {kind} step")
+        if not step.required or step.when is not None:
+            raise FlowError(
+                where.format(field="required")
+                + ": a check flow asks it every time (required: true, no when)"
+            )
+    results = [s for s in spec.steps if s.id.startswith(CHECK_RESULT_PREFIX)]
+    if not results:
+        raise FlowError(
+            f"{path}: steps: a check flow needs at least one '{CHECK_RESULT_PREFIX}<category>' "
+            "step (a category's result)"
+        )
+    for step in results:
+        where = f"{path}: steps[{spec.index(step.id)}] (step {step.id!r})"
+        if step.kind != "choice" or {o.value for o in step.options} != set(CHECK_RESULTS):
+            raise FlowError(
+                f"{where}: a category's result is a choice step with the options "
+                f"{', '.join(CHECK_RESULTS)}"
+            )
+        if not step.required or step.when is not None:
+            raise FlowError(f"{where}: a check flow asks it every time (required: true, no when)")

@@ -20,6 +20,8 @@ from bot.audit.scheduled import (
 )
 from bot.cases.scheduled import review_retention, send_termly_drill, sweep_alerts
 from bot.chat.scheduled import purge_drafts, remind_drafts
+from bot.monitoring.checks_jobs import EVERY_MINUTES as CHECKS_EVERY_MINUTES
+from bot.monitoring.checks_jobs import ask_filtering_checks
 from bot.record.scheduled import flush_refusals
 from scheduler.jobs import JobContext
 
@@ -86,6 +88,9 @@ def build_scheduler(
     _add(scheduler, review_retention, context, "cron", hour=7, minute=0)
     _add(scheduler, flush_refusals, context, "interval", minutes=REFUSALS_EVERY_MINUTES)
     _add(scheduler, send_termly_drill, context, "interval", minutes=DRILL_EVERY_MINUTES)
+    # At start: an ask (or its reminder) that fell due while nobody led.
+    every = CHECKS_EVERY_MINUTES
+    _add(scheduler, ask_filtering_checks, context, "interval", minutes=every, at_start=True)
     # At start: deliver what a crash or restart left.
     _add(scheduler, sweep_alerts, context, "interval", seconds=sweep_seconds, at_start=True)
     if audit is not None:

@@ -360,3 +360,38 @@ class Drill(Base):
     term: Mapped[str | None] = mapped_column(String(40), unique=True)
     started_by: Mapped[str] = mapped_column(String(320))  # an e-mail, or "scheduler"
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class FilteringCheckRequest(Base):
+    """The scheduled ask to the ICT lead to run a filtering check, one per period (a half term,
+    a term, a month, or six weeks): the unique `period` keeps it once, however many schedulers
+    run (bot/monitoring/checks_schedule.py)."""
+
+    __tablename__ = "filtering_check_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(40), unique=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class FilteringCheck(Base):
+    """One recorded filtering check (DfE filtering and monitoring standards: check that filtering
+    works, and record it). The results are codes, by test category; what was typed (the device,
+    the location, the action taken) is sealed in `text_enc`."""
+
+    __tablename__ = "filtering_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    checked_by: Mapped[str] = mapped_column(String(320))
+    channel: Mapped[str] = mapped_column(String(20))
+    flow_version: Mapped[int] = mapped_column(Integer)
+    user_group: Mapped[str] = mapped_column(String(48))  # the flow's option value
+    test: Mapped[str] = mapped_column(String(48))  # the flow's option value
+    # category id -> blocked | not_blocked | not_tested
+    results: Mapped[dict[str, str]] = mapped_column(JSON)
+    failed: Mapped[bool] = mapped_column(Boolean)
+    text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))

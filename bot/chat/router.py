@@ -31,6 +31,8 @@ from bot.chat.people_picker import PeoplePicker, names_in
 from bot.chat.report_filing import ReportFiling
 from bot.chat.turn import TurnContext
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
+from bot.monitoring.checks_chat import CheckCommands
+from bot.monitoring.checks_schedule import START as CHECK_START
 from bot.reports import kinds
 from bot.reports.menu import OFFER, main_menu
 from bot.reports.service import (
@@ -91,6 +93,7 @@ class Router:
         cases: CaseCommands,
         audits: AuditCommands,
         training: TrainingCommands,
+        checks: CheckCommands,
         wake: Callable[[], None],
         turn_timed: Callable[[float], None] | None = None,
         settings: RouterSettings | None = None,
@@ -113,6 +116,7 @@ class Router:
         self.cases = cases
         self.audits = audits
         self.training = training
+        self.checks = checks  # the ICT lead's filtering checks (bot/monitoring)
         self.wake = wake
         # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
         self.turn_timed: Callable[[float], None] = turn_timed or (lambda seconds: None)
@@ -194,6 +198,13 @@ class Router:
             )
             context.queued |= queued
             return replies
+        if inbound.value == CHECK_START:  # the ask's button: start (or show) the check
+            replies = await self.checks.start(
+                context.session, context.loaded, inbound.user.email, context.now
+            )
+            if doc.dialog is None:  # refused: no dead end
+                replies += self._menu(inbound, again=True)
+            return replies
         if inbound.value and inbound.value.startswith(AUDIT_START):
             replies = await self.audits.on_button(
                 context.session, context.loaded, inbound.value, inbound.user, context.now
@@ -249,6 +260,12 @@ class Router:
         doc, inbound, now = context.loaded.doc, context.inbound, context.now
         email = inbound.user.email
         cases = self.cases
+        if dialog.spec.purpose == "check":
+            checked, queued = await self.checks.after(
+                context.session, context.loaded, dialog, turn, email, now
+            )
+            context.queued |= queued
+            return checked if doc.dialog else [*checked, *self._menu(inbound, again=True)]
         if dialog.spec.purpose == "case":
             if turn.outcome == "continue":
                 doc.dialog = turn.state.to_json()
@@ -312,6 +329,10 @@ class Router:
             audit = await self.training.command(
                 context.session, command.split(), inbound.user, context.now
             )
+        if audit is None:
+            audit = await self.checks.command(
+                context.session, context.loaded, command, inbound.user.email, context.now
+            )
         if audit is not None:  # the menu follows, unless it opened their own self-audit
             menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)
             return [*audit, *menu]
@@ -340,6 +361,7 @@ class Router:
         if command in _HELP:
             help_text = strings.HELP.format(commands=kinds.command_hint())
             help_text += typed_commands.help_for(self.school, inbound.user.email)
+            help_text += self.checks.help_for(inbound.user.email)
             return [Notice(help_text, "guidance"), *self._menu(inbound)]
         if inbound.value is not None:
             return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]

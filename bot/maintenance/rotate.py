@@ -46,6 +46,7 @@ ROTATED: tuple[tuple[str, str], ...] = (
     ("reports", "excluded_enc"),
     ("conversations", "state_enc"),
     ("audit_participants", "answers_enc"),
+    ("filtering_checks", "text_enc"),  # a filtering check's device, location and action
 )
 
 

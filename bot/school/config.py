@@ -28,6 +28,7 @@ from bot.school.alert_settings import Alerts
 from bot.school.alert_settings import EscalationLevel as EscalationLevel  # re-exported
 from bot.school.alert_settings import EscalationPlan as EscalationPlan  # re-exported
 from bot.school.audit_settings import AuditSettings, TrainingDates
+from bot.school.check_settings import MonitoringSettings
 from bot.school.contacts import (
     Contact,
     Contacts,
@@ -38,7 +39,6 @@ from bot.school.contacts import (
 from bot.school.drill_settings import DrillSettings
 from bot.school.loading import FieldProblem, describe_validation_error, hh_mm, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
-from bot.school.monitoring_email_settings import MonitoringSection
 from bot.school.roles import HANDLER_ROLES as HANDLER_ROLES  # re-exported
 from bot.school.roles import Role as Role  # re-exported
 from bot.school.rota import Rota, check_people
@@ -178,8 +178,10 @@ class SchoolConfig(_Model):
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
     drills: DrillSettings = DrillSettings()  # termly test alerts (bot/cases/drills.py)
+    # Filtering and monitoring: the ICT lead's regular checks and the provider's alert e-mails
+    # (bot/school/check_settings.py).
+    monitoring: MonitoringSettings = MonitoringSettings()
     training: tuple[TrainingDates, ...] = ()
-    monitoring: MonitoringSection = MonitoringSection()  # the provider's alerts (e-mail)
     # The local authority calls early help "family help": the case action is named so.
     family_help: bool = False
     _people_index: _PeopleIndex | None = PrivateAttr(default=None)

@@ -185,10 +185,3 @@ class MonitoringEmail(_Model):
                 raise FieldProblem((index, "name"), f"{template.name!r} is already used above")
             seen.add(template.name)
         return value
-
-
-class MonitoringSection(_Model):
-    """`monitoring:` as this branch knows it: only its `email:` part (the webhooks, checks and
-    review add theirs to the same section)."""
-
-    email: MonitoringEmail | None = None

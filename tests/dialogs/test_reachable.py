@@ -108,6 +108,22 @@ WALKS: list[tuple[str, dict[str, str], dict[str, Any]]] = [
     ("case_note", {}, {"note": "Spoke to the class teacher."}),
     ("case_reopen", {}, {"reason": "New messages."}),
     ("staff_audit", {}, AUDIT),
+    (
+        "filtering_check",
+        {},
+        {
+            "device": "Pupil laptop 12",
+            "user_group": "pupils",
+            "location": "ICT suite",
+            "test": "testfiltering",
+            "result_csam": "blocked",
+            "result_terrorism": "blocked",
+            "result_adult": "not_blocked",
+            "result_offensive_language": "blocked",
+            "result_self_harm": "not_tested",
+            "action": "Raised with the provider.",
+        },
+    ),
 ]
 
 

@@ -20,7 +20,7 @@ def test_the_example_receives_no_email_until_switched_on() -> None:
 
 def test_the_examples_commented_out_section_loads_once_switched_on(tmp_path: Path) -> None:
     path = tmp_path / "school.yaml"
-    path.write_text(uncommented(EXAMPLE_CONFIG.read_text(), ("monitoring:",)))
+    path.write_text(uncommented(EXAMPLE_CONFIG.read_text(), ("email:",)))
 
     email = load_school_config(path).monitoring.email
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.channels.services import Services
 from bot.channels.web import auth
 from bot.channels.web.audit_routes import add_audit_routes
+from bot.channels.web.check_routes import add_check_routes
 from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.guard import Guard
 from bot.channels.web.notifier import WebNotifier
@@ -110,6 +111,7 @@ class WebChat:
         app.router.add_get("/api/web/ws", self.websocket)
         add_export_routes(app, self.services, self.person)
         add_audit_routes(app, self.services, self.person)
+        add_check_routes(app, self.services, self.person)
         add_summary_routes(app, self.services, self.person)
         app.cleanup_ctx.append(self._sweeping)
 

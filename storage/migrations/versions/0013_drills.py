@@ -7,7 +7,7 @@
   unique so a term's scheduled drill is sent once, even by two schedulers.
 
 Revision ID: 0013_drills
-Revises: 0011_school_closures
+Revises: 0012_cover_requests
 """
 
 from collections.abc import Sequence
