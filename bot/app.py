@@ -42,6 +42,7 @@ from bot.metrics import BotMetrics
 from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
+from bot.school.filtering_standard import warn_missing_named_roles
 from bot.school.people import sync_people
 from bot.settings import Settings
 from bot.training.chat import TrainingCommands
@@ -95,6 +96,7 @@ def build_bot(
     """Load and check configuration and flows; raises with a clear message when one is bad."""
     school = load_school_config(settings.school_config)
     school.calendar.warn_if_out_of_date(clock().astimezone(school.tz).date())
+    warn_missing_named_roles(school)  # the DfE filtering and monitoring standard's named roles
     # The data folder holds the key and the database: nobody else on the machine needs it.
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     flows = for_school(load_flows(BUILTIN_FLOWS, settings.flows_dir), school)
