@@ -39,6 +39,8 @@ from bot.delivery.notifier import Notifier
 from bot.health import add_health_routes
 from bot.logs import request_ids
 from bot.metrics import BotMetrics
+from bot.monitoring.review_chat import ReviewCommands
+from bot.monitoring.review_scheduled import ReviewOpener
 from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
@@ -144,6 +146,9 @@ def build_bot(
         desk=desk,
         cases=CaseCommands(desk, cards, dialogs, capabilities=CAPABILITIES),
         audits=AuditCommands(school=school, cipher=cipher, clock=clock, starter=starter),
+        reviews=ReviewCommands(
+            school=school, cipher=cipher, flows=flows, clock=clock, channels=desk.channels
+        ),
         training=TrainingCommands(school, clock),
         wake=dispatcher.wake,
         turn_timed=metrics.turn_timed,
@@ -195,6 +200,13 @@ def build_bot(
         starter=starter,
         sender=sender,
         policy_review_reminder=review,
+        filtering_review=ReviewOpener(
+            school=school,
+            sessions=sessions,
+            channels=desk.channels,
+            clock=clock,
+            deliver=dispatcher.deliver_due,
+        ),
         timezone=school.timezone,
     )
     return Bot(

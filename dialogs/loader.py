@@ -15,7 +15,13 @@ from dialogs.effective import extend, spec_yaml
 from dialogs.errors import FlowError as FlowError
 from dialogs.model import CaseAction, FlowSpec, StepSpec
 from dialogs.offers import check_offers
-from dialogs.purposes import check_audit, check_case, check_image_cases, with_report_options
+from dialogs.purposes import (
+    check_audit,
+    check_case,
+    check_image_cases,
+    check_review,
+    with_report_options,
+)
 
 BUILTIN_FLOWS = Path(__file__).parent / "flows"
 _VALUED_KINDS = {"choice", "multi_choice", "yes_no", "confirm"}
@@ -199,6 +205,8 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
         check_audit(path, spec)
     if spec.purpose == "case":
         check_case(path, spec)
+    if spec.purpose == "review":
+        check_review(path, spec)
     return Flow(spec=spec, source=path, conditions=conditions, effects=effects, offer=offer)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 from bot.cases import recipients
 from bot.cases.cards import CardMaker
 from bot.delivery.messages import Card, Notice, Option, Outbound
+from bot.monitoring import review
+from bot.monitoring.review_chat import outbox_messages
 from bot.reports import kinds, subjects
 from bot.school.config import Role, SchoolConfig
 from bot.words import strings
@@ -98,6 +100,8 @@ class OutboxWords:
     async def messages_for(
         self, row: Outbox, report: Report | None, *, linked: Report | None = None
     ) -> list[Outbound]:
+        if row.kind in review.OUTBOX_KINDS:
+            return outbox_messages(row, self.school)
         if row.conversation_id is None:
             assert report is not None, f"outbox row {row.id} names no report"
             return await self.cards.messages_for(row, report, linked=linked)
