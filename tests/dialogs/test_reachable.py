@@ -108,6 +108,22 @@ WALKS: list[tuple[str, dict[str, str], dict[str, Any]]] = [
     ("case_note", {}, {"note": "Spoke to the class teacher."}),
     ("case_reopen", {}, {"reason": "New messages."}),
     ("staff_audit", {}, AUDIT),
+    (
+        "filtering_review",
+        {},
+        {
+            step: f"The school's answer on {step}."
+            for step in (
+                "provision",
+                "responsibility",
+                "changes",
+                "checks",
+                "reports",
+                "training",
+                "actions",
+            )
+        },
+    ),
 ]
 
 
