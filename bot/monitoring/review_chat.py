@@ -21,11 +21,11 @@ from bot.chat.conversations import LoadedConversation
 from bot.delivery.messages import Attachment, Card, Notice, Option, Outbound, User
 from bot.monitoring import review
 from bot.monitoring.review_document import ReviewDocument, review_html, review_pdf
+from bot.monitoring.review_export import document_of, named_roles
 from bot.monitoring.review_figures import Figure
 from bot.record.events import record_event
 from bot.record.refusals import record_refusal
 from bot.school.config import SchoolConfig
-from bot.school.filtering_standard import filtering_provider_name
 from bot.words import strings
 from bot.words.vocabulary import DIALOG_WORDS
 from dialogs.engine import Dialog, DialogState, Turn
@@ -38,24 +38,6 @@ START = "fmreview:start:"
 FLOW = "filtering_review"
 WORDS = ("filtering", "review")
 _EXTRA = "fmreview"  # the conversation's note of the review it is answering
-
-
-def named_roles(school: SchoolConfig) -> list[tuple[str, str]]:
-    """(role, who) for the document and the questions: names, never only an address."""
-    section = school.filtering_and_monitoring
-
-    def who(email: str | None) -> str:
-        person = None if email is None else school.person(email)
-        return person.name if person is not None else (email or strings.REVIEW_NOT_NAMED)
-
-    dsl = ", ".join(p.name for p in school.people_with("dsl"))
-    return [
-        (strings.REVIEW_ROLE_LEADER, who(section.senior_leader)),
-        (strings.REVIEW_ROLE_GOVERNOR, who(section.governor)),
-        (strings.REVIEW_ROLE_DSL, dsl),
-        (strings.REVIEW_ROLE_FILTERING, filtering_provider_name(school)),
-        (strings.REVIEW_ROLE_MONITORING, section.monitoring_provider or strings.REVIEW_NOT_NAMED),
-    ]
 
 
 def _lines(figures: Sequence[Figure]) -> str:
@@ -269,18 +251,7 @@ class ReviewCommands:
 
     async def document(self, found: FilteringReview) -> ReviewDocument:
         assert self.flow is not None
-        return ReviewDocument(
-            school=self.school.name,
-            year=found.year,
-            period=review.period_of(self.school, found).label(),
-            roles=named_roles(self.school),
-            figures=review.figures_of(found),
-            spec=self.flow.spec,
-            answers=review.saved_answers(self.cipher, found),
-            completed_by=self._name(found.completed_by),
-            completed_at=found.completed_at,
-            tz=self.school.tz,
-        )
+        return document_of(found, school=self.school, cipher=self.cipher, spec=self.flow.spec)
 
     async def _document(self, found: FilteringReview) -> tuple[Attachment, ...]:
         if self.flow is None:

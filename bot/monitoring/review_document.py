@@ -8,6 +8,7 @@ flow's order (dialogs/flows/filtering_review.yaml), after the named roles and th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,6 +94,9 @@ def review_html(doc: ReviewDocument) -> str:
 
 def review_pdf(html: str) -> bytes:
     """The page as a PDF. WeasyPrint is imported here: it loads Pango, which only this needs."""
+    # Its progress is logged at INFO, a line per step and page (from the import on): not the
+    # bot's log's business.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     from weasyprint import HTML  # type: ignore[import-untyped]
 
     # No base URL and no url_fetcher use: the page links nothing, so nothing is fetched.
