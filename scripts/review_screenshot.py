@@ -97,7 +97,8 @@ async def document_html(folder: Path) -> str:
                     )
                 )
             session.add(_report("monitoring_alert", when))
-        assert bot.audit is not None and bot.audit.filtering_review is not None
+        assert bot.audit is not None
+        assert bot.audit.filtering_review is not None
         await bot.audit.filtering_review()
         async with bot.router.sessions() as session:
             found = await review.review_for(session, 2026)
@@ -117,7 +118,8 @@ async def document_html(folder: Path) -> str:
             if isinstance(asked, Summary):
                 replies = await say(value="__submit", token=asked.token)
                 break
-            assert isinstance(asked, Question) and asked.step_id is not None
+            assert isinstance(asked, Question)
+            assert asked.step_id is not None
             replies = await say(text=ANSWERS[asked.step_id])
         (card,) = [r for r in replies if isinstance(r, Card) and r.attachments]
         return card.attachments[1].data.decode()
