@@ -46,6 +46,7 @@ ROTATED: tuple[tuple[str, str], ...] = (
     ("reports", "excluded_enc"),
     ("conversations", "state_enc"),
     ("audit_participants", "answers_enc"),
+    ("filtering_reviews", "answers_enc"),  # the annual filtering and monitoring review
 )
 
 
