@@ -41,6 +41,7 @@ from bot.logs import request_ids
 from bot.metrics import BotMetrics
 from bot.monitoring.review_chat import ReviewCommands
 from bot.monitoring.review_scheduled import ReviewOpener
+from bot.monitoring.review_use_cases import ReviewUseCases
 from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
@@ -168,6 +169,11 @@ def build_bot(
         clock=clock,
         school=school,
         report_menu=tuple((f"start:{f.id}", f.spec.title) for f in router.report_flows.values()),
+        reviews=ReviewUseCases(
+            school=school,
+            cipher=cipher,
+            spec=flows["filtering_review"].spec if "filtering_review" in flows else None,
+        ),
     )
     teams = TeamsChannel(settings=settings, services=services) if settings.teams_enabled else None
     slack = SlackChannel(settings=settings, services=services) if settings.slack_enabled else None

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.audit.use_cases import AuditUseCases
 from bot.cases.use_cases import CaseUseCases
 from bot.delivery.messages import Inbound, Option, Outbound
+from bot.monitoring.review_use_cases import ReviewUseCases
 from bot.school.config import SchoolConfig
 
 
@@ -46,3 +47,5 @@ class Services:
     school: SchoolConfig
     # The report flows' menu entries: the value that starts each, and its title.
     report_menu: tuple[tuple[str, str], ...] = ()
+    # The annual filtering and monitoring review's document (bot/monitoring/review_use_cases.py).
+    reviews: ReviewUseCases | None = None

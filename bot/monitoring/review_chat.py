@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat.conversations import LoadedConversation
 from bot.delivery.messages import Attachment, Card, Notice, Option, Outbound, User
 from bot.monitoring import review
-from bot.monitoring.review_document import ReviewDocument, review_html, review_pdf
+from bot.monitoring.review_document import ReviewDocument, review_html
 from bot.monitoring.review_export import document_of, named_roles
 from bot.monitoring.review_figures import Figure
+from bot.monitoring.review_use_cases import document_files
 from bot.record.events import record_event
 from bot.record.refusals import record_refusal
 from bot.school.config import SchoolConfig
@@ -256,13 +257,7 @@ class ReviewCommands:
     async def _document(self, found: FilteringReview) -> tuple[Attachment, ...]:
         if self.flow is None:
             return ()
-        html = review_html(await self.document(found))
-        name = f"filtering-review-{found.year}"
-        title = strings.REVIEW_DOC_TITLE.format(year=found.year)
-        return (
-            Attachment(f"{name}.pdf", "application/pdf", review_pdf(html), title),
-            Attachment(f"{name}.html", "text/html; charset=utf-8", html.encode(), title),
-        )
+        return document_files(review_html(await self.document(found)), found.year)
 
     def _done_card(self, found: FilteringReview, files: tuple[Attachment, ...]) -> Card:
         when = (
