@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,7 +34,7 @@ from bot.monitoring.review_figures import (
 )
 from bot.record.events import record_event
 from bot.school.config import Role, SchoolConfig
-from storage.crypto import Cipher
+from storage.crypto import Cipher, where
 from storage.models import FilteringReview
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,29 @@ def saved_answers(cipher: Cipher, review: FilteringReview) -> dict[str, Any]:
     return dict(cipher.open(review, "answers_enc") or {})
 
 
+async def _while_open(
+    session: AsyncSession, review: FilteringReview, values: dict[str, Any]
+) -> bool:
+    """Write `values` to the review if it is still open, as the database sees it now (two
+    answerers finishing at once both read it open: the first write wins, the second changes
+    nothing); whether it was written."""
+    result = await session.execute(
+        update(FilteringReview)
+        .where(FilteringReview.id == review.id, FilteringReview.status == "open")
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def save_progress(
+    session: AsyncSession, *, cipher: Cipher, review: FilteringReview, answers: dict[str, Any]
+) -> bool:
+    """Keep the answers given so far (one draft, shared by the answerers) while it is open."""
+    sealed = cipher.encrypt_json(answers, **where(review, "answers_enc"))
+    return await _while_open(session, review, {"answers_enc": sealed})
+
+
 async def complete(
     session: AsyncSession,
     *,
@@ -162,10 +185,15 @@ async def complete(
 ) -> bool:
     """Keep the answers and close the review; the other answerers are told. False when someone
     else completed it first (their answers stand)."""
-    if review.status != "open":
+    sealed = cipher.encrypt_json(answers, **where(review, "answers_enc"))
+    values = {
+        "answers_enc": sealed,
+        "status": "completed",
+        "completed_at": now,
+        "completed_by": email,
+    }
+    if not await _while_open(session, review, values):
         return False
-    cipher.seal(review, "answers_enc", answers)
-    review.status, review.completed_at, review.completed_by = "completed", now, email
     await record_event(
         session,
         kind="filtering_review_completed",

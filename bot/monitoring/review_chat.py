@@ -185,13 +185,13 @@ class ReviewCommands:
             return [self._done_card(found, await self._document(found))]
         answers: dict[str, Any] = dict(turn.state.answers)
         if turn.outcome == "continue":
-            self.cipher.seal(found, "answers_enc", answers)
+            await review.save_progress(session, cipher=self.cipher, review=found, answers=answers)
             doc.dialog = turn.state.to_json()
             return [*turn.prompts]
         doc.dialog = None
         doc.extra.pop(_EXTRA, None)
         if turn.outcome != "completed":
-            self.cipher.seal(found, "answers_enc", answers)
+            await review.save_progress(session, cipher=self.cipher, review=found, answers=answers)
             return [*turn.prompts]
         await review.complete(
             session,
@@ -203,6 +203,7 @@ class ReviewCommands:
             channels=self.channels,
             now=now,
         )
+        await session.refresh(found)  # as the database has it: this completion, or the first
         files = await self._document(found)
         await record_event(
             session,

@@ -250,3 +250,72 @@ async def test_a_stale_button_after_completion_changes_nothing(make_bot, clock) 
     await dsl.click(f"fmreview:start:{found.id}", token=None)  # their old invitation
     (done,) = [r for r in dsl.replies if isinstance(r, Card) and r.attachments]
     assert "Martin Fenwick" in (done.text or "")
+
+
+async def test_when_both_finish_the_first_answers_stand_and_the_second_is_told(
+    make_bot, clock
+) -> None:
+    bot = await make_bot()
+    clock.now = REVIEW_DAY
+    leader, dsl = Chat(bot, LEADER, channel="test"), Chat(bot, DSL, channel="test")
+    await leader.send("filtering review")
+    await dsl.send("filtering review")  # the same review: both answer it at once
+    for step_id in ("provision", "responsibility", "changes", "checks", "reports", "training"):
+        await leader.send(ANSWERS[step_id])
+        await dsl.send(f"The DSL's {step_id}.")
+    await leader.send("The leader's actions.")
+    await dsl.send("The DSL's actions.")
+    assert leader.step == dsl.step == "summary"
+    await leader.click("__submit")
+    await dsl.click("__submit")
+    (done,) = [r for r in dsl.replies if isinstance(r, Card) and r.attachments]
+    assert "completed by Martin Fenwick" in (done.text or "")
+    async with bot.router.sessions() as session:
+        (found,) = await session.scalars(select(FilteringReview))
+        assert found.completed_by == LEADER
+        assert review.saved_answers(bot.cipher, found)["actions"] == "The leader's actions."
+
+
+async def test_a_completion_from_a_stale_read_changes_nothing(make_bot, clock) -> None:
+    """Two finishing at the same moment: each read the review open; the database decides."""
+    bot = await make_bot()
+    clock.now = REVIEW_DAY
+    async with bot.router.sessions() as session, session.begin():
+        found, _ = await review.open_review(
+            session, school=bot.school, year=2026, channels=(), now=clock()
+        )
+    async with bot.router.sessions() as session:
+        stale = await review.review_for(session, 2026)
+        assert stale is not None
+        session.expunge(stale)  # as read by the other answerer's turn, before this one committed
+    finished = []
+    for email, answers, copy in (
+        (LEADER, {"actions": "first"}, None),
+        (DSL, {"actions": "second"}, stale),
+    ):
+        async with bot.router.sessions() as session, session.begin():
+            current = copy or await review.review_for(session, 2026)
+            assert current is not None
+            finished.append(
+                await review.complete(
+                    session,
+                    cipher=bot.cipher,
+                    school=bot.school,
+                    review=current,
+                    answers=answers,
+                    email=email,
+                    channels=(),
+                    now=clock(),
+                )
+            )
+    assert finished == [True, False]
+    async with bot.router.sessions() as session:
+        (found,) = await session.scalars(select(FilteringReview))
+        assert found.completed_by == LEADER
+        assert review.saved_answers(bot.cipher, found) == {"actions": "first"}
+        assert (
+            await session.scalar(
+                select(func.count()).where(Event.kind == "filtering_review_completed")
+            )
+            == 1
+        )
