@@ -319,3 +319,16 @@ async def test_a_completion_from_a_stale_read_changes_nothing(make_bot, clock) -
             )
             == 1
         )
+
+
+async def test_stopping_keeps_the_answers_and_the_command_carries_on(make_bot, clock) -> None:
+    bot = await make_bot()
+    clock.now = REVIEW_DAY
+    chat = Chat(bot, DSL, channel="test")
+    await chat.send("filtering review")
+    await chat.send(ANSWERS["provision"])
+    await chat.send("cancel")
+    await chat.click("__cancel_yes")
+    assert any('type "filtering review"' in text for text in chat.texts)
+    await chat.send("filtering review")
+    assert chat.step == "responsibility"  # the first answer kept
