@@ -17,6 +17,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HOST=0.0.0.0 \
     PORT=3978
 
+# Pango, HarfBuzz and a font for WeasyPrint (the review document's PDF), as its documentation
+# lists for a virtualenv on Debian; nothing else is added to the slim base.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system bot && useradd --system --gid bot --home-dir /app --shell /usr/sbin/nologin bot
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -22,6 +23,9 @@ from bot.settings import Settings
 from bot.single_process import AlreadyRunning, ProcessLock
 from dialogs.loader import BUILTIN_FLOWS, FlowError, flow_yaml, load_flows
 from storage.crypto import CipherError
+
+if TYPE_CHECKING:
+    from bot.monitoring.review_document import ReviewDocument
 
 _EPILOG = "environment variables (also read from a .env file):\n" + "\n".join(
     f"  {name.upper():<28} {field.description}" for name, field in Settings.model_fields.items()
@@ -54,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "flows",
             "oncall",
             "summary",
+            "review",
         ],
         help="run (default): start the server; migrate: bring the database schema up to date; "
         "check: validate the school configuration and flow files, then exit; "
@@ -71,12 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "oncall: who is on duty by the school file's rota now, today and each school day of "
         "next week, in and out of school hours; "
         "summary [PATH]: print the governors' summary (numbers only: reports by kind, response "
-        "times in and out of hours, escalations, per term) and write its chart to PATH (PNG)",
+        "times in and out of hours, escalations, per term) and write its chart to PATH (PNG); "
+        "review [--year YEAR] PATH: write the annual filtering and monitoring review's document "
+        "for governors to PATH (PDF, or HTML if PATH ends in .html): the year's review as "
+        "completed in chat, or a draft with the figures as they are now if it was not opened",
     )
     parser.add_argument(
         "path",
         nargs="?",
-        help="the backup file (backup, restore); show (flows); the chart's PNG (summary)",
+        help="the backup file (backup, restore); show (flows); the chart's PNG (summary); the "
+        "document (review)",
     )
     parser.add_argument("flow_id", nargs="?", help="flows show: the id of the flow to print")
     parser.add_argument(
@@ -106,10 +115,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="oncall: ask as at this date and time (ISO, e.g. 2026-12-07T09:00; school time "
         "when no offset is given) instead of now",
     )
+    parser.add_argument(
+        "--year",
+        type=int,
+        help="review: the year whose review to write (default: the latest whose review day has "
+        "come)",
+    )
     parser.add_argument("--host", help="address to listen on (overrides HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (overrides PORT)")
-    args = parser.parse_args(argv)
-    if args.command in {"backup", "restore"} and args.path is None:
+    # Intermixed: `review --year 2026 PATH` puts an option between the command and its PATH.
+    args = parser.parse_intermixed_args(argv)
+    if args.command in {"backup", "restore", "review"} and args.path is None:
         parser.error(f"{args.command} needs a PATH: python -m bot {args.command} PATH")
     if args.command == "flows" and (args.path != "show" or args.flow_id is None):
         parser.error("flows needs a FLOW_ID to show: python -m bot flows show FLOW_ID")
@@ -155,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_verify_log(bot))
     if args.command == "summary":
         return _summary(bot, args.path)
+    if args.command == "review":
+        assert args.path is not None  # refused above without one
+        return _review(bot, args.path, args.year)
     lock = _sqlite_lock(settings)
     try:
         if lock is not None and args.command in {"run", "restore", "rotate-key"}:
@@ -284,6 +303,45 @@ async def _summary_made(bot: Bot) -> tuple[str, bytes]:
         summary.as_text(bot.school.name, shown),
         summary_chart_png(bot.school.name, [t.times for t in shown]),
     )
+
+
+def _review(bot: Bot, path: Path, year: int | None) -> int:
+    """Write the year's filtering and monitoring review document (PDF, or HTML) to `path`."""
+    from bot.monitoring.review import review_year
+    from bot.monitoring.review_document import review_html, review_pdf
+
+    if year is None:
+        year = review_year(bot.school, datetime.now(UTC).astimezone(bot.school.tz).date())
+    document = asyncio.run(_review_document(bot, year))
+    if document is None:
+        print("There is no flow 'filtering_review' to take the headings from.", file=sys.stderr)
+        return 2
+    html = review_html(document)
+    if path.suffix.lower() in {".html", ".htm"}:
+        path.write_text(html, encoding="utf-8")
+    else:
+        path.write_bytes(review_pdf(html))
+    state = "completed" if document.completed_at is not None else "not completed: a draft"
+    print(f"The review of {year} ({state}) is in {path}.")
+    return 0
+
+
+async def _review_document(bot: Bot, year: int) -> ReviewDocument | None:
+    """The year's review document from the database (a draft if it was not opened)."""
+    from bot.monitoring.review_export import document_for_year
+    from storage.migrate import upgrade
+
+    flow = bot.router.flows.get("filtering_review")
+    if flow is None:
+        return None
+    await upgrade(bot.engine)  # the schema only: nothing else is written
+    try:
+        async with bot.router.sessions() as session:
+            return await document_for_year(
+                session, school=bot.school, cipher=bot.cipher, spec=flow.spec, year=year
+            )
+    finally:
+        await bot.engine.dispose()
 
 
 async def _check_teams_reach(bot: Bot) -> None:

@@ -43,9 +43,13 @@ from bot.metrics import BotMetrics
 from bot.monitoring.checks import check_categories
 from bot.monitoring.checks_chat import CheckCommands
 from bot.monitoring.checks_schedule import warn_if_nobody_to_ask
+from bot.monitoring.review_chat import ReviewCommands
+from bot.monitoring.review_scheduled import ReviewOpener
+from bot.monitoring.review_use_cases import ReviewUseCases
 from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
+from bot.school.filtering_standard import warn_missing_named_roles
 from bot.school.people import sync_people
 from bot.settings import Settings
 from bot.training.chat import TrainingCommands
@@ -99,6 +103,7 @@ def build_bot(
     """Load and check configuration and flows; raises with a clear message when one is bad."""
     school = load_school_config(settings.school_config)
     school.calendar.warn_if_out_of_date(clock().astimezone(school.tz).date())
+    warn_missing_named_roles(school)  # the DfE filtering and monitoring standard's named roles
     # The data folder holds the key and the database: nobody else on the machine needs it.
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     flows = for_school(load_flows(BUILTIN_FLOWS, settings.flows_dir), school)
@@ -151,6 +156,9 @@ def build_bot(
         desk=desk,
         cases=CaseCommands(desk, cards, dialogs, capabilities=CAPABILITIES),
         audits=AuditCommands(school=school, cipher=cipher, clock=clock, starter=starter),
+        reviews=ReviewCommands(
+            school=school, cipher=cipher, flows=flows, clock=clock, channels=desk.channels
+        ),
         training=TrainingCommands(school, clock),
         checks=checks,
         wake=dispatcher.wake,
@@ -172,6 +180,11 @@ def build_bot(
         school=school,
         report_menu=tuple((f"start:{f.id}", f.spec.title) for f in router.report_flows.values()),
         checks=checks,
+        reviews=ReviewUseCases(
+            school=school,
+            cipher=cipher,
+            spec=flows["filtering_review"].spec if "filtering_review" in flows else None,
+        ),
     )
     teams = TeamsChannel(settings=settings, services=services) if settings.teams_enabled else None
     slack = SlackChannel(settings=settings, services=services) if settings.slack_enabled else None
@@ -204,6 +217,13 @@ def build_bot(
         starter=starter,
         sender=sender,
         policy_review_reminder=review,
+        filtering_review=ReviewOpener(
+            school=school,
+            sessions=sessions,
+            channels=desk.channels,
+            clock=clock,
+            deliver=dispatcher.deliver_due,
+        ),
         timezone=school.timezone,
     )
     return Bot(

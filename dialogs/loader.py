@@ -20,6 +20,7 @@ from dialogs.purposes import (
     check_case,
     check_check,
     check_image_cases,
+    check_review,
     with_report_options,
 )
 
@@ -207,6 +208,8 @@ def _check(path: Path, spec: FlowSpec) -> Flow:
         check_case(path, spec)
     if spec.purpose == "check":
         check_check(path, spec)
+    if spec.purpose == "review":
+        check_review(path, spec)
     return Flow(spec=spec, source=path, conditions=conditions, effects=effects, offer=offer)
 
 

@@ -118,9 +118,10 @@ class FlowSpec(_Strict):
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
     # report: a concern filed with the DSL; case: a DSL action on one; audit: the staff
-    # training self-audit; check: the ICT lead's filtering check (the rules of the last three
-    # are checked by the loader, dialogs/purposes.py).
-    purpose: Literal["report", "case", "audit", "check"] = "report"
+    # training self-audit; check: the ICT lead's filtering check; review: the annual filtering
+    # and monitoring review (the rules of the last four are checked by the loader,
+    # dialogs/purposes.py).
+    purpose: Literal["report", "case", "audit", "check", "review"] = "report"
     report_kind: str | None = Field(default=None, pattern=_ID_PATTERN)  # checked at start
     context: tuple[Annotated[str, Field(pattern=_ID_PATTERN)], ...] = ()
     intro: str = Field(min_length=1)

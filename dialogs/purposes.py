@@ -15,6 +15,20 @@ from dialogs.model import CaseAction, FlowSpec, OptionSpec, StepKind
 # The shape of an audit flow (purpose: audit), which the audit's results are read by.
 AUDIT_COMMENT_SUFFIX = "_comment"
 AUDIT_NEEDS_STEP = "training_needs"
+# The annual filtering and monitoring review (purpose: review): its text steps, one per heading
+# of the review document, in the DfE standard's order (bot/monitoring/review_document.py), and
+# what its prompts, hints and intro may name, filled in when the review opens: the year's
+# figures from the bot's records, the named roles, and the period the figures cover.
+REVIEW_STEPS = (
+    "provision",
+    "responsibility",
+    "changes",
+    "checks",
+    "reports",
+    "training",
+    "actions",
+)
+REVIEW_FIELDS = frozenset({"figures", "roles", "period", "checks_figures", "reports_figures"})
 # What the bot reads from the answers of each case flow (purpose: case), by its action: step id
 # -> (kind, whether the bot needs its answer, so it is asked every time and must be answered).
 CASE_ACTION_STEPS: dict[CaseAction, dict[str, tuple[StepKind, bool]]] = {
@@ -276,3 +290,41 @@ def check_check(path: Path, spec: FlowSpec) -> None:
             )
         if not step.required or step.when is not None:
             raise FlowError(f"{where}: a check flow asks it every time (required: true, no when)")
+
+
+def check_review(path: Path, spec: FlowSpec) -> None:
+    """A review flow asks each of REVIEW_STEPS as a text step (the document's headings, in
+    its order), and its words name only REVIEW_FIELDS: anything else would fail only on the
+    day the review opens."""
+    for step_id in REVIEW_STEPS:
+        if not spec.has_step(step_id):
+            raise FlowError(
+                f"{path}: steps: a review flow needs the text step {step_id!r} (a heading of "
+                "the review document)"
+            )
+        step = spec.step(step_id)
+        if step.kind != "text":
+            raise FlowError(
+                f"{path}: steps[{spec.index(step_id)}].kind (step {step_id!r}): a review "
+                f"flow's {step_id!r} must be a text step, not {step.kind}"
+            )
+    texts: list[tuple[str, str | None]] = [("intro", spec.intro)]
+    for position, step in enumerate(spec.steps):
+        texts += [
+            (f"steps[{position}].prompt", step.prompt),
+            (f"steps[{position}].hint", step.hint),
+        ]
+    for where, text in texts:
+        if text is None:
+            continue
+        try:
+            names = {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+        except ValueError as error:
+            raise FlowError(f"{path}: {where}: {error} (write {{{{ or }}}} for a brace)") from None
+        unknown = names - REVIEW_FIELDS
+        if unknown:
+            raise FlowError(
+                f"{path}: {where}: a review flow may name only "
+                f"{', '.join(sorted('{' + n + '}' for n in REVIEW_FIELDS))}, not "
+                f"{', '.join(sorted('{' + n + '}' for n in unknown))}"
+            )

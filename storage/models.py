@@ -395,3 +395,25 @@ class FilteringCheck(Base):
     failed: Mapped[bool] = mapped_column(Boolean)
     text_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+
+
+class FilteringReview(Base):
+    """The year's review of filtering and monitoring (DfE standard): opened once per year (the
+    unique year decides between two schedulers), answered in chat by the senior leader or the
+    DSL, and made into the review document for governors (bot/monitoring/review.py)."""
+
+    __tablename__ = "filtering_reviews"
+    __table_args__ = (UniqueConstraint("year", name="uq_filtering_reviews_year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    # The review year's records: from period_start up to (not including) period_end.
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The figures as they were when it opened: [{"key", "label", "value"}], numbers only.
+    figures: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    answers_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20))  # open | completed
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(320))

@@ -55,3 +55,13 @@ def test_no_secret_is_baked_into_the_image():
             assert not re.search(r"(KEY|TOKEN|SECRET|PASSWORD)\s*=", line.upper()), line
     ignored = (PROJECT_ROOT / ".dockerignore").read_text().split()
     assert "data" in ignored and ".venv" in ignored  # the key file and database stay out
+
+
+def test_the_runtime_has_the_system_libraries_weasyprint_loads():
+    # WeasyPrint (the review document's PDF) loads Pango, PangoFT2 and HarfBuzz's subsetter at
+    # run time, and draws no text without a font: the slim base has none of them.
+    stage = _final_stage()
+    for package in ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0", "fonts-dejavu"):
+        assert re.search(rf"apt-get install [^\n]*(\\\n[^\n]*)*{package}", stage), package
+    lock = (PROJECT_ROOT / "requirements" / "runtime.lock").read_text()
+    assert re.search(r"^weasyprint==70\.", lock, re.MULTILINE | re.IGNORECASE)

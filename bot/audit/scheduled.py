@@ -32,6 +32,8 @@ class AuditJobs:
     starter: AuditStarter  # the year's campaign, on its date (the domain's start)
     sender: InvitationSender
     policy_review_reminder: Callable[[], Awaitable[int]] | None = None
+    # The annual filtering and monitoring review's opening (bot/monitoring/review_scheduled.py).
+    filtering_review: Callable[[], Awaitable[object]] | None = None
     timezone: str = "Europe/London"  # the school's: the start cron is in its local time
 
 
@@ -69,6 +71,8 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
         )
     if jobs.policy_review_reminder is not None:  # outside the transaction: it sends
         await jobs.policy_review_reminder()
+    if jobs.filtering_review is not None:
+        await jobs.filtering_review()
     if closed or queued:
         log.info("audit: closed %d campaign(s), queued %d reminder(s)", len(closed), queued)
     return queued + await jobs.sender.deliver_due()

@@ -16,6 +16,7 @@ from bot.audit.use_cases import AuditUseCases
 from bot.cases.use_cases import CaseUseCases
 from bot.delivery.messages import Inbound, Option, Outbound
 from bot.monitoring.checks_use_cases import CheckUseCases
+from bot.monitoring.review_use_cases import ReviewUseCases
 from bot.school.config import SchoolConfig
 
 
@@ -49,3 +50,5 @@ class Services:
     report_menu: tuple[tuple[str, str], ...] = ()
     # The filtering checks' spreadsheet (bot/monitoring/checks_use_cases.py).
     checks: CheckUseCases | None = None
+    # The annual filtering and monitoring review's document (bot/monitoring/review_use_cases.py).
+    reviews: ReviewUseCases | None = None

@@ -11,7 +11,8 @@ from typing import Any
 from bot.cases import cover, cover_messages, recipients
 from bot.cases.cards import CardMaker
 from bot.delivery.messages import Card, Notice, Option, Outbound
-from bot.monitoring import checks_schedule
+from bot.monitoring import checks_schedule, review
+from bot.monitoring.review_chat import outbox_messages
 from bot.reports import kinds, subjects
 from bot.school.config import Role, SchoolConfig
 from bot.words import strings
@@ -101,6 +102,8 @@ class OutboxWords:
     ) -> list[Outbound]:
         if row.kind in checks_schedule.KINDS:  # the ICT lead asked to run a filtering check
             return checks_schedule.ask_messages(row)
+        if row.kind in review.OUTBOX_KINDS:
+            return outbox_messages(row, self.school)
         if row.conversation_id is None:
             assert report is not None, f"outbox row {row.id} names no report"
             return await self.cards.messages_for(row, report, linked=linked)

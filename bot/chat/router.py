@@ -33,6 +33,8 @@ from bot.chat.turn import TurnContext
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.monitoring.checks_chat import CheckCommands
 from bot.monitoring.checks_schedule import START as CHECK_START
+from bot.monitoring.review_chat import START as REVIEW_START
+from bot.monitoring.review_chat import ReviewCommands
 from bot.reports import kinds
 from bot.reports.menu import OFFER, main_menu
 from bot.reports.service import (
@@ -97,6 +99,7 @@ class Router:
         wake: Callable[[], None],
         turn_timed: Callable[[float], None] | None = None,
         settings: RouterSettings | None = None,
+        reviews: ReviewCommands | None = None,
     ) -> None:
         self.sessions = sessions
         self.cipher = cipher
@@ -117,6 +120,9 @@ class Router:
         self.audits = audits
         self.training = training
         self.checks = checks  # the ICT lead's filtering checks (bot/monitoring)
+        self.reviews = reviews or ReviewCommands(
+            school=school, cipher=cipher, flows=flows, clock=clock
+        )
         self.wake = wake
         # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
         self.turn_timed: Callable[[float], None] = turn_timed or (lambda seconds: None)
@@ -212,6 +218,13 @@ class Router:
             if doc.dialog is None:  # refused (closed, not invited): no dead end
                 replies += self._menu(inbound, again=True)
             return replies
+        if inbound.value and inbound.value.startswith(REVIEW_START):
+            replies = await self.reviews.on_button(
+                context.session, context.loaded, inbound.value, inbound.user, context.now
+            )
+            return (
+                replies if doc.dialog is not None else [*replies, *self._menu(inbound, again=True)]
+            )
         prefix: list[Outbound] = []
         if doc.purged is not None:
             prefix.append(Notice(self._purged_text(doc.purged), "warning"))
@@ -219,8 +232,11 @@ class Router:
         if doc.dialog is None:
             return [*prefix, *await self._idle(context)]
         campaign = await self.audits.campaign_of(context.session, context.loaded)
+        review = await self.reviews.review_of(context.session, context.loaded)
         if campaign is not None:  # an audit keeps the questions its campaign started with
             dialog: Dialog | None = self.audits.dialog_for(campaign)
+        elif review is not None:  # the review's questions hold the year's figures
+            dialog = self.reviews.dialog_for(review)
         else:
             dialog = self.dialogs.get(doc.dialog["flow_id"])
         if dialog is None:
@@ -250,6 +266,14 @@ class Router:
             after = await self.audits.after(
                 context.session, context.loaded, campaign, dialog, turn, inbound.user, context.now
             )
+            if doc.dialog is None:
+                after += self._menu(inbound, again=True)
+            return [*done, *prefix, *after]
+        if review is not None:
+            after = await self.reviews.after(
+                context.session, context.loaded, review, dialog, turn, inbound.user, context.now
+            )
+            context.queued = True  # completing it tells the others
             if doc.dialog is None:
                 after += self._menu(inbound, again=True)
             return [*done, *prefix, *after]
@@ -332,6 +356,10 @@ class Router:
         if audit is None:
             audit = await self.checks.command(
                 context.session, context.loaded, command, inbound.user.email, context.now
+            )
+        if audit is None:
+            audit = await self.reviews.command(
+                context.session, context.loaded, command.split(), inbound.user, context.now
             )
         if audit is not None:  # the menu follows, unless it opened their own self-audit
             menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)

@@ -47,6 +47,7 @@ ROTATED: tuple[tuple[str, str], ...] = (
     ("conversations", "state_enc"),
     ("audit_participants", "answers_enc"),
     ("filtering_checks", "text_enc"),  # a filtering check's device, location and action
+    ("filtering_reviews", "answers_enc"),  # the annual filtering and monitoring review
 )
 
 

@@ -37,6 +37,7 @@ from bot.school.contacts import (
     missing_local_contacts,
 )
 from bot.school.drill_settings import DrillSettings
+from bot.school.filtering_standard import FilteringAndMonitoring
 from bot.school.loading import FieldProblem, describe_validation_error, hh_mm, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
 from bot.school.roles import HANDLER_ROLES as HANDLER_ROLES  # re-exported
@@ -184,6 +185,7 @@ class SchoolConfig(_Model):
     training: tuple[TrainingDates, ...] = ()
     # The local authority calls early help "family help": the case action is named so.
     family_help: bool = False
+    filtering_and_monitoring: FilteringAndMonitoring = FilteringAndMonitoring()  # DfE standard
     _people_index: _PeopleIndex | None = PrivateAttr(default=None)
 
     @field_validator("timezone")

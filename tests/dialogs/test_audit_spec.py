@@ -188,7 +188,7 @@ def test_an_unknown_purpose_is_refused(tmp_path: Path) -> None:
     assert_refused(
         tmp_path,
         audit_flow(question("seen"), needs(), purpose="survey"),
-        "purpose: Input should be 'report', 'case', 'audit' or 'check'",
+        "purpose: Input should be 'report', 'case', 'audit', 'check' or 'review'",
     )
 
 

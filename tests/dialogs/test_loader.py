@@ -22,7 +22,8 @@ def test_the_builtin_flows_load() -> None:
     cases = {"case_note", "case_action", "case_close", "case_reopen", "case_recategorise"}
     audits = {"staff_audit"}
     checks = {"filtering_check"}
-    assert set(flows) == reports | cases | audits | checks
+    reviews = {"filtering_review"}
+    assert set(flows) == reports | cases | audits | checks | reviews
     for flow_id, loaded in flows.items():
         assert isinstance(loaded, Flow)
         assert loaded.id == flow_id
@@ -33,6 +34,8 @@ def test_the_builtin_flows_load() -> None:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("audit", None)
         elif flow_id in checks:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("check", None)
+        elif flow_id in reviews:
+            assert (loaded.spec.purpose, loaded.spec.report_kind) == ("review", None)
         else:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("case", None)
         with_when = {s.id for s in loaded.spec.steps if s.when is not None}

@@ -124,6 +124,22 @@ WALKS: list[tuple[str, dict[str, str], dict[str, Any]]] = [
             "action": "Raised with the provider.",
         },
     ),
+    (
+        "filtering_review",
+        {},
+        {
+            step: f"The school's answer on {step}."
+            for step in (
+                "provision",
+                "responsibility",
+                "changes",
+                "checks",
+                "reports",
+                "training",
+                "actions",
+            )
+        },
+    ),
 ]
 
 

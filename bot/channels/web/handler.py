@@ -31,6 +31,7 @@ from bot.channels.web.parse import (
     parse_search,
 )
 from bot.channels.web.render import render_all
+from bot.channels.web.review_routes import add_review_routes
 from bot.channels.web.sessions import SignedIn, WebSessions
 from bot.channels.web.summary_routes import add_summary_routes
 from bot.delivery.channel import Capabilities, StaffContact
@@ -113,6 +114,7 @@ class WebChat:
         add_audit_routes(app, self.services, self.person)
         add_check_routes(app, self.services, self.person)
         add_summary_routes(app, self.services, self.person)
+        add_review_routes(app, self.services, self.person)
         app.cleanup_ctx.append(self._sweeping)
 
     async def page(self, _request: web.Request) -> web.StreamResponse:

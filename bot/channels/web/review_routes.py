@@ -1,0 +1,54 @@
+"""The annual filtering and monitoring review's document from the web chat (a PDF, and the page):
+for the people who may read it, checked on the server each time and recorded by the review's
+use case (bot/monitoring/review_use_cases.py)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.channels.services import Services
+from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PAGE_CSP, PersonOf, refusal
+from bot.monitoring.review_use_cases import FileName, Refused
+from bot.words import strings
+
+
+def add_review_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
+    async def download(request: web.Request) -> web.Response:
+        person = await person_of(request)
+        if person is None:
+            return refusal(401, NOT_SIGNED_IN)
+        if services.reviews is None:
+            return refusal(404, strings.REVIEW_NO_DOCUMENT)
+        what: FileName = "review.pdf" if request.match_info["file"] == "pdf" else "review.html"
+        async with services.sessions() as session, session.begin():
+            found = await services.reviews.document_file(
+                session,
+                year=request.match_info["year"],
+                actor=person.email,
+                file=what,
+                channel=None,  # the web chat's own download: recorded without a channel
+                now=services.clock(),
+            )
+        if isinstance(found, Refused):
+            if found.reason == "not_allowed":
+                return refusal(403, strings.REVIEW_NOT_ALLOWED_DOCUMENT)
+            return refusal(404, strings.REVIEW_NO_DOCUMENT)
+        if what == "review.pdf":
+            disposition = f'attachment; filename="{found.filename}"'
+            return web.Response(
+                body=found.data,
+                content_type="application/pdf",
+                headers={**HEADERS, "Content-Disposition": disposition},
+            )
+        return web.Response(
+            body=found.data,
+            content_type="text/html",
+            charset="utf-8",
+            headers={
+                **HEADERS,
+                "Content-Security-Policy": PAGE_CSP,
+                "Content-Disposition": f'inline; filename="{found.filename}"',
+            },
+        )
+
+    app.router.add_get(r"/api/web/filtering-review/{year}/review.{file:pdf|html}", download)
