@@ -24,6 +24,7 @@ from bot.cases.flow_words import for_school
 from bot.cases.follow_ups import FollowUpWords
 from bot.cases.use_cases import CaseUseCases
 from bot.channels.alert_rules import alert_rule_notifiers
+from bot.channels.monitoring.routes import add_monitoring_routes
 from bot.channels.services import Services
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.teams.handler import TeamsChannel
@@ -39,6 +40,8 @@ from bot.delivery.notifier import Notifier
 from bot.health import add_health_routes
 from bot.logs import request_ids
 from bot.metrics import BotMetrics
+from bot.monitoring.filing import AlertFiler
+from bot.monitoring.use_cases import Webhooks, webhooks_for
 from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
@@ -87,6 +90,7 @@ class Bot:
     teams: TeamsChannel | None = None
     audit: AuditJobs | None = None
     channels: tuple[Channel, ...] = ()
+    monitoring: Webhooks | None = None  # the providers' webhooks (None: none configured)
 
 
 def build_bot(
@@ -195,6 +199,16 @@ def build_bot(
         policy_review_reminder=review,
         timezone=school.timezone,
     )
+    monitoring = None
+    if school.monitoring.providers:
+        monitoring = webhooks_for(
+            school,
+            school_file=settings.school_config,
+            filer=AlertFiler(desk),
+            sessions=sessions,
+            clock=clock,
+            wake=dispatcher.wake,
+        )
     return Bot(
         settings,
         school,
@@ -209,6 +223,7 @@ def build_bot(
         teams,
         audit,
         channels,
+        monitoring,
     )
 
 
@@ -267,6 +282,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     if serves_chat:
         for channel in bot.channels:
             channel.add_routes(app)
+        if bot.monitoring is not None:
+            add_monitoring_routes(app, bot.monitoring)
     leadership = None
     if run_scheduler and role in {"all", "scheduler"}:
         jobs = ScheduledJobs(

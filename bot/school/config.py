@@ -37,6 +37,7 @@ from bot.school.contacts import (
 )
 from bot.school.loading import FieldProblem, describe_validation_error, hh_mm, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
+from bot.school.monitoring_settings import Monitoring
 from bot.school.roles import HANDLER_ROLES as HANDLER_ROLES  # re-exported
 from bot.school.roles import Role as Role  # re-exported
 from bot.school.rota import Rota, check_people
@@ -175,6 +176,7 @@ class SchoolConfig(_Model):
     retention: Retention = Retention()
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
+    monitoring: Monitoring = Monitoring()  # providers' alerts by webhook (bot/monitoring)
     training: tuple[TrainingDates, ...] = ()
     # The local authority calls early help "family help": the case action is named so.
     family_help: bool = False
