@@ -56,7 +56,10 @@ class BotProcess:
     """`python -m bot run` in a process of its own (as bench/scale.py starts it), its output
     in a log file; its settings only from `env`."""
 
-    def __init__(self, folder: Path, database_url: str, school: Path) -> None:
+    def __init__(
+        self, folder: Path, database_url: str, school: Path, profile: str | None = None
+    ) -> None:
+        self.profile = profile
         ours = {name.upper() for name in Settings.model_fields}
         self.env = {k: v for k, v in os.environ.items() if k.upper() not in ours}
         self.env.update(
@@ -80,7 +83,10 @@ class BotProcess:
         return self.process.pid
 
     async def start(self) -> None:
-        command = [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"]
+        command = [sys.executable]
+        if self.profile:
+            command += ["-m", "cProfile", "-o", self.profile]
+        command += ["-m", "bot", "run", "--host", "127.0.0.1"]
         with self.log.open("wb") as log:
             self.process = await asyncio.create_subprocess_exec(
                 *command,
@@ -233,7 +239,7 @@ async def bench(folder: Path, args: argparse.Namespace) -> bool:
     if args.reset_schema:
         await reset_schema(database_url)
     made = bodies(args.alerts, args.group)
-    process = BotProcess(folder, database_url, write_school(folder))
+    process = BotProcess(folder, database_url, write_school(folder), args.profile)
     await process.start()
     try:
         rss_start = memory_kb(process.pid)
@@ -288,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--reset-schema", action="store_true")
     parser.add_argument("--max-seconds", type=float, default=900)
+    parser.add_argument("--profile", help="write the bot process's cProfile stats to this file")
     args = parser.parse_args(argv)
     if args.alerts < 1 or args.concurrency < 1 or args.group < 1 or args.alerts % args.group:
         parser.error(

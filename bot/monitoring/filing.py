@@ -43,6 +43,7 @@ class Filed:
     reference: str
     count: int
     new: bool  # a report was filed (and the team alerted); False: added to one already filed
+    alerted: bool = True  # something was queued for the team (False: only counted)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,8 @@ class AlertFiler:
                 now=now,
             )
             await self.desk.raise_alert(session, report=filed, now=now)
-        return Filed(filed.id, filed.reference or "", group.count, new=False)
+            return Filed(filed.id, filed.reference or "", group.count, new=False)
+        return Filed(filed.id, filed.reference or "", group.count, new=False, alerted=False)
 
     async def file_unreadable(
         self, session: AsyncSession, *, unreadable: UnreadableAlert, now: datetime

@@ -106,7 +106,8 @@ class Webhooks:
             )
         if isinstance(outcome, Replay):
             return Refused("replay")
-        self.wake()  # a new alert, or a card refreshed: cheap when nothing is due
+        if outcome.alerted:  # a repeat only counted queues nothing: no need to look
+            self.wake()
         log.info(
             "monitoring alert from %s filed in %s (%d in it)",
             provider,

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.delivery.messages import Card
+from bot.record.events import verify_log
 from storage.models import MonitoringAlert, MonitoringGroup, Outbox, Report
 from tests.monitoring.webhook import alert, post, served
 from tests.support.alerts import DSL, TEAM
@@ -89,3 +90,7 @@ async def test_a_later_alert_of_the_group_at_the_highest_level_makes_the_report_
     assert report.urgent is True
     assert report.urgent_reasons == ["highest_provider_severity"]
     assert "urgent_reason_added" in await event_kinds(bot, report)
+    async with bot.router.sessions() as session:
+        check = await verify_log(session)
+    assert check.ok, check  # the report is as the event log recorded it, urgency included
+    assert check.reports == 1
