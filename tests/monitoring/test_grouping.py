@@ -14,6 +14,7 @@ from bot.record.events import verify_log
 from storage.models import MonitoringAlert, MonitoringGroup, Outbox, Report
 from tests.monitoring.webhook import alert, post, served
 from tests.support.alerts import DSL, TEAM
+from tests.support.harness import Chat
 from tests.support.reports import count, event_kinds
 
 
@@ -47,6 +48,10 @@ async def test_fifty_alerts_at_once_for_one_account_and_category_are_one_report_
     )
     assert len(channel.cards(DSL)) == 1
     assert (await event_kinds(bot, report)).count("submitted") == 1
+    # The DSL reads the count on "View", as it is now (it grew after the alert was sent).
+    shown = await Chat(bot, DSL).click(f"case:view:{report.id}")
+    assert "Alerts in this report" in repr(shown)
+    assert "50 alerts from the provider for this account and category" in repr(shown)
 
 
 async def test_another_account_category_or_hour_is_a_report_of_its_own(
