@@ -14,14 +14,20 @@ A school maps its provider's JSON with the generic mapping of the school file, a
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
+import yaml
+from sqlalchemy import select
 
 from bot.delivery.messages import Card
+from bot.monitoring.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from bot.reports.service import read_answers
 from bot.school.config import SchoolConfigError
+from bot.school.monitoring_settings import Monitoring
 from storage.models import MonitoringAlert, Outbox
+from tests.conftest import EXAMPLE_CONFIG
 from tests.monitoring.webhook import PROVIDER, SECRET_ENV, alert, post, school_file, served, stored
 from tests.support.alerts import DSL, TEAM
 from tests.support.reports import count, only_report
@@ -196,7 +202,36 @@ async def test_a_provider_without_its_secret_stops_the_bot_at_start_naming_the_v
 
 
 async def _outbox(bot) -> list[Outbox]:
-    from sqlalchemy import select
-
     async with bot.router.sessions() as session:
         return list(await session.scalars(select(Outbox)))
+
+
+async def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(
+    make_bot, channel, monitored_school, clock
+):
+    bot = await make_bot(notifiers={"test": channel}, school_config=monitored_school)
+    before = await stored(bot)
+
+    async def chunks():  # no Content-Length: the limit is counted as the body arrives
+        for _ in range(100):
+            yield b"x" * 1024
+
+    stamp = str(int(clock.now.timestamp()))
+    headers = {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: "sha256=00"}
+    async with served(bot) as client:
+        response = await client.post(f"/api/monitoring/{PROVIDER}", data=chunks(), headers=headers)
+        answer = await response.json()
+    assert (response.status, answer["code"]) == (413, "too_large")
+    assert await stored(bot) == before
+
+
+def test_the_example_school_files_monitoring_section_reads_as_written() -> None:
+    """The commented example in config/school.example.yaml, uncommented, is a valid section."""
+    text = EXAMPLE_CONFIG.read_text()
+    block = text[text.index("# monitoring:") :]
+    lines = [re.sub(r"^# ?", "", line) for line in block.splitlines() if line.startswith("#")]
+    section = yaml.safe_load("\n".join(lines))["monitoring"]
+    monitoring = Monitoring.model_validate(section)
+    (name,) = monitoring.providers
+    assert monitoring.providers[name].secret_variable(name) == "SCHOOL_MONITOR_WEBHOOK_SECRET"
+    assert monitoring.providers[name].severity_map["5"] == "critical"
