@@ -112,3 +112,20 @@ async def test_nobody_can_start_a_monitoring_alert_from_chat(make_bot):
     menu = [m for m in await staff.send("hi") if isinstance(m, Question)]
     assert all("monitoring_alert" not in o.value for q in menu for o in q.options)
     assert await count(bot, Report) == 0
+
+
+async def test_the_teams_lists_and_figures_take_a_monitoring_alert_in(
+    make_bot, channel, monitored_school, clock
+):
+    bot = await make_bot(notifiers={"test": channel}, school_config=monitored_school)
+    async with served(bot) as client:
+        assert (await post(client, alert("A-1", at=clock.now), now=clock.now)).status == 201
+    report = await only_report(bot)
+    dsl = Chat(bot, DSL)
+    listed = repr(await dsl.send("cases"))
+    assert report.reference in listed
+    assert "jsmith07" not in listed  # the list names the case, never the pupil's account
+    for typed in ("stats", "governors summary", "my reports"):
+        replies = await dsl.send(typed)
+        assert replies, typed
+        assert "jsmith07" not in repr(replies), typed
