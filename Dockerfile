@@ -40,6 +40,9 @@ RUN install -d -o bot -g bot -m 0700 /data
 USER bot
 VOLUME ["/data"]
 EXPOSE 3978
+# The monitoring provider's alert e-mails (SMTP from the school's relay), when the school file
+# sets `monitoring: email:` (docs/monitoring-email.md).
+EXPOSE 2525
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3978/readyz', timeout=4).status == 200 else 1)"
 

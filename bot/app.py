@@ -24,6 +24,7 @@ from bot.cases.flow_words import for_school
 from bot.cases.follow_ups import FollowUpWords
 from bot.cases.use_cases import CaseUseCases
 from bot.channels.alert_rules import alert_rule_notifiers
+from bot.channels.monitoring.routes import add_monitoring_routes
 from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
 from bot.channels.services import Services
 from bot.channels.slack.handler import SlackChannel
@@ -43,9 +44,11 @@ from bot.metrics import BotMetrics
 from bot.monitoring.checks import check_categories
 from bot.monitoring.checks_chat import CheckCommands
 from bot.monitoring.checks_schedule import warn_if_nobody_to_ask
+from bot.monitoring.filing import AlertFiler
 from bot.monitoring.review_chat import ReviewCommands
 from bot.monitoring.review_scheduled import ReviewOpener
 from bot.monitoring.review_use_cases import ReviewUseCases
+from bot.monitoring.use_cases import EmailAlerts, Webhooks, webhooks_for
 from bot.reports.kinds import check_report_kinds
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
@@ -95,6 +98,9 @@ class Bot:
     teams: TeamsChannel | None = None
     audit: AuditJobs | None = None
     channels: tuple[Channel, ...] = ()
+    monitoring: Webhooks | None = None  # the providers' webhooks (None: none configured)
+    # The providers' alert e-mails, filed (None: the school file sets no `monitoring: email:`).
+    email_alerts: EmailAlerts | None = None
 
 
 def build_bot(
@@ -226,6 +232,21 @@ def build_bot(
         ),
         timezone=school.timezone,
     )
+    monitoring = None
+    if school.monitoring.providers:
+        monitoring = webhooks_for(
+            school,
+            school_file=settings.school_config,
+            filer=AlertFiler(desk),
+            sessions=sessions,
+            clock=clock,
+            wake=dispatcher.wake,
+        )
+    email_alerts = None
+    if school.monitoring.email is not None:
+        email_alerts = EmailAlerts(
+            filer=AlertFiler(desk), sessions=sessions, clock=clock, wake=dispatcher.wake
+        )
     return Bot(
         settings,
         school,
@@ -240,6 +261,8 @@ def build_bot(
         teams,
         audit,
         channels,
+        monitoring,
+        email_alerts,
     )
 
 
@@ -313,6 +336,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
     if serves_chat:
         for channel in bot.channels:
             channel.add_routes(app)
+        if bot.monitoring is not None:
+            add_monitoring_routes(app, bot.monitoring)
     leadership = None
     if run_scheduler and role in {"all", "scheduler"}:
         jobs = ScheduledJobs(
@@ -336,6 +361,9 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         if serves_chat:
             for channel in bot.channels:
                 await channel.start()
+        receiver = None
+        if serves_chat and bot.email_alerts is not None:  # after the channels: it alerts them
+            receiver = await start_monitoring_email(bot, bot.email_alerts.file)
         if leadership is not None:
             leadership.start()  # leading, its first sweep sends whatever a crash left
         if serves_chat and bot.web_chat is not None:
@@ -347,6 +375,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
             ",".join(bot.router.flows),
         )
         yield
+        if receiver is not None:  # no e-mail is taken once the bot is stopping
+            await receiver.stop()
         if leadership is not None:
             await leadership.stop()
         await bot.dispatcher.stop(delivering)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -308,3 +309,10 @@ def _normal_origin(origin: str) -> str | None:
     default = 443 if parts.scheme == "https" else 80
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     return f"{parts.scheme}://{host}" + (f":{port}" if port not in {None, default} else "")
+
+
+def environment_secret(variable: str) -> SecretStr | None:
+    """A secret the school file names by its environment variable (a monitoring provider's
+    webhook secret): None when it is not set or empty."""
+    value = os.environ.get(variable, "")
+    return SecretStr(value) if value else None

@@ -14,6 +14,7 @@ value needs is known without trying them all), a 12-byte random nonce, the ciphe
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 from base64 import urlsafe_b64decode
@@ -70,6 +71,7 @@ class Cipher:
             key_id, aead = _derive(key)
             self._aead.setdefault(key_id, aead)
             self._newest = self._newest or key_id
+        self._fingerprint_key = _derive_fingerprint_key(keys[0]) if keys else b""
 
     # --- sealing for a place named in full (the row's id is known)
 
@@ -115,6 +117,15 @@ class Cipher:
         token = getattr(row, column)
         return None if token is None else self.decrypt_json(token, **where(row, column))
 
+    # --- a keyed digest, to find equal values without storing them
+
+    def fingerprint(self, *parts: str, purpose: str) -> str:
+        """HMAC-SHA256 (hex) of `parts` under a key derived from the newest key, for `purpose`:
+        equal inputs give equal digests, but nobody without the key can test a guess (a pupil's
+        login) against one. A new key gives new digests."""
+        message = json.dumps([purpose, *parts], separators=(",", ":")).encode()
+        return hmac.new(self._fingerprint_key, message, hashlib.sha256).hexdigest()
+
     # --- what key rotation needs
 
     def is_current(self, token: bytes) -> bool:
@@ -158,6 +169,12 @@ def _derive(fernet_key: bytes) -> tuple[bytes, AESGCM]:
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(secret)
     key_id = hashlib.sha256(b"key id:" + derived).digest()[:_KEY_ID]
     return key_id, AESGCM(derived)
+
+
+def _derive_fingerprint_key(fernet_key: bytes) -> bytes:
+    secret = urlsafe_b64decode(fernet_key)
+    info = b"online-safety-bot: keyed fingerprints, v1"
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
 
 def load_cipher(*, configured: str | None, key_file: Path) -> Cipher:

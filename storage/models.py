@@ -417,3 +417,42 @@ class FilteringReview(Base):
     status: Mapped[str] = mapped_column(String(20))  # open | completed
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class MonitoringAlert(Base):
+    """One alert a monitoring provider sent (bot/monitoring): the provider's id for it, once.
+
+    The unique key is the replay protection: the same alert sent again (by the provider's retry,
+    or by someone who copied a signed request) is refused and stores nothing. Nothing of the
+    alert's content is here: that is in its report, encrypted.
+    """
+
+    __tablename__ = "monitoring_alerts"
+    __table_args__ = (UniqueConstraint("provider", "alert_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    alert_id: Mapped[str] = mapped_column(String(200))
+    severity: Mapped[int] = mapped_column(Integer)  # bot.monitoring.provider_alert.Severity
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("monitoring_groups.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class MonitoringGroup(Base):
+    """Repeated alerts of one provider for one account, category and hour: one report, a count.
+
+    `group_key` is a keyed digest of the provider, the account, the category and the hour (the
+    account is a pupil's login: never stored in the clear). Its unique key is what makes two
+    processes that receive the first alert of a group at once file one report, not two.
+    """
+
+    __tablename__ = "monitoring_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_key: Mapped[str] = mapped_column(String(64), unique=True)
+    provider: Mapped[str] = mapped_column(String(40))
+    hour: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime())

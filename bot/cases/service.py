@@ -16,6 +16,7 @@ from bot.cases.recipients import may_handle
 from bot.delivery.outbox import enqueue
 from bot.record.events import events_for_report, open_event, record_event
 from bot.record.refusals import record_refusal
+from bot.reports import kinds
 from bot.words import strings
 from dialogs.text import shown_text
 from storage.crypto import Misplaced
@@ -79,10 +80,12 @@ async def acknowledge(
     if report.drill:  # nobody reported it: nobody to tell it was seen (drills.py)
         return True
     kept_out = (await desk.subjects(session, report)).emails
+    known = kinds.find(report.kind)
+    told = [] if known is not None and not known.filed_from_chat else [report.reporter_email]
     await enqueue(
         session,
         report_id=report.id,
-        emails=[e for e in [report.reporter_email] if e.lower() not in kept_out],
+        emails=[e for e in told if e.lower() not in kept_out],  # nobody, for a provider's alert
         channels=desk.channels,
         kind="seen",
         level=0,

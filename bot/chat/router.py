@@ -31,6 +31,7 @@ from bot.chat.people_picker import PeoplePicker, names_in
 from bot.chat.report_filing import ReportFiling
 from bot.chat.turn import TurnContext
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
+from bot.monitoring import false_positive
 from bot.monitoring.checks_chat import CheckCommands
 from bot.monitoring.checks_schedule import START as CHECK_START
 from bot.monitoring.review_chat import START as REVIEW_START
@@ -383,6 +384,14 @@ class Router:
             email=inbound.user.email,
             now=context.now,
         )
+        if typed is None:  # the DSL's mark of a provider's alert (bot/monitoring)
+            typed = await false_positive.command(
+                context.session,
+                desk=self.desk,
+                text=inbound.text or "",
+                email=inbound.user.email,
+                now=context.now,
+            )
         if typed is not None:
             context.queued = True  # some queue messages (cover me): the dispatcher is woken
             return [*typed, *self._menu(inbound, again=True)]

@@ -30,6 +30,9 @@ class Kind:
         possibly_illegal_also_filed_as: a `possibly_illegal` signal in this kind's flow files
             a linked, urgent report of this kind as well, the moment the answer is given
             (None: nothing more is filed).
+        filed_from_chat: a person files it in chat, through a flow of its kind; False for a
+            kind the bot files itself (a monitoring provider's alert): it has no flow, no menu
+            button, no command words, and there is no reporter to tell when it is acknowledged.
     """
 
     id: str
@@ -40,6 +43,7 @@ class Kind:
     help_phrase: str
     tells_ict: bool = False
     possibly_illegal_also_filed_as: str | None = None
+    filed_from_chat: bool = True
 
 
 CONCERN = Kind(
@@ -60,9 +64,20 @@ FILTERING = Kind(
     tells_ict=True,
     possibly_illegal_also_filed_as=CONCERN.id,
 )
+# An alert from the school's monitoring provider (bot/monitoring), filed by the bot when the
+# provider sends it. It is about a pupil's account, never an adult at school: no allegation.
+MONITORING_ALERT = Kind(
+    id="monitoring_alert",
+    reference_prefix="MA",
+    label="Monitoring alert",
+    alert_title="Monitoring alert",
+    command_words=(),
+    help_phrase="",
+    filed_from_chat=False,
+)
 
 # Every kind, by id, in the order help lists them.
-REGISTRY: dict[str, Kind] = {entry.id: entry for entry in (CONCERN, FILTERING)}
+REGISTRY: dict[str, Kind] = {entry.id: entry for entry in (CONCERN, FILTERING, MONITORING_ALERT)}
 
 
 def kind(kind_id: str) -> Kind:
@@ -95,15 +110,18 @@ def kind_for_command(words: str) -> Kind | None:
 
 def command_hint() -> str:
     """What help says about starting each kind: '"report" to report a concern, ...'."""
-    return ", ".join(f'"{k.command_words[0]}" {k.help_phrase}' for k in REGISTRY.values())
+    return ", ".join(
+        f'"{k.command_words[0]}" {k.help_phrase}' for k in REGISTRY.values() if k.command_words
+    )
 
 
 def check_report_kinds(flows: Iterable[Flow]) -> None:
     """Refuse (FlowError, naming the file) a report flow whose `report_kind` is not registered."""
     for flow in flows:
-        if flow.spec.purpose != "report" or flow.spec.report_kind in REGISTRY:
+        chat_kinds = [k.id for k in REGISTRY.values() if k.filed_from_chat]
+        if flow.spec.purpose != "report" or flow.spec.report_kind in chat_kinds:
             continue
-        known = [repr(k) for k in REGISTRY]
+        known = [repr(k) for k in chat_kinds]
         listed = f"{', '.join(known[:-1])} or {known[-1]}" if len(known) > 1 else known[0]
         raise FlowError(
             f"{flow.source}: report_kind: Input should be {listed} (the report kinds in "

@@ -9,17 +9,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session
 
 from bot.record.bindings import BINDING, BOUND_KINDS, binding_of
 from bot.record.events import record_event
+from bot.reports import kinds
 from bot.reports.links import file_linked_concern, link_to_source
 from bot.reports.references import assign_reference
 from bot.words import strings
 from dialogs.model import FlowSpec
 from dialogs.text import shown_text
 from storage.crypto import Cipher, Misplaced
-from storage.models import Event, Report
+from storage.models import Event, MonitoringGroup, Report
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,24 @@ async def read_answers(*, cipher: Cipher, report: Report) -> dict[str, Any]:
     document["rows"] = [
         {**row, "answer": shown_text(str(row["answer"]))} for row in document["rows"]
     ]
+    document["rows"] += await _grouped_alerts(report)
     return document
+
+
+async def _grouped_alerts(report: Report) -> list[dict[str, str]]:
+    """A monitoring alert's count of repeated alerts (bot/monitoring/filing.py), as a row, read
+    as it is now: it grows after the report is sent, so it is kept beside it, not in it."""
+    session = async_object_session(report)
+    if report.kind != kinds.MONITORING_ALERT.id or session is None:
+        return []
+    grouped = await session.scalar(
+        select(MonitoringGroup.count).where(MonitoringGroup.report_id == report.id)
+    )
+    if not grouped or grouped < 2:
+        return []
+    label = strings.MONITORING_GROUPED_LABEL
+    answer = strings.MONITORING_GROUPED_COUNT.format(count=grouped)
+    return [AnswerRow(step="grouped", question=label, label=label, answer=answer).__dict__]
 
 
 def _unreadable(why: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The school file's `monitoring:` section, and its `checks:`: how often the ICT lead is asked to
+"""The school file's `monitoring: checks:`: how often the ICT lead is asked to
 run and record a filtering check (DfE filtering and monitoring standards), and at what time."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from bot.school.loading import hh_mm
-from bot.school.monitoring_email_settings import MonitoringEmail
 
 
 class _Model(BaseModel):
@@ -27,11 +26,3 @@ class CheckSettings(_Model):
     @classmethod
     def _hh_mm(cls, value: object) -> object:
         return hh_mm(value, example="09:00")
-
-
-class MonitoringSettings(_Model):
-    """`monitoring:`: the ICT lead's regular checks, and the provider's alert e-mails
-    (bot/school/monitoring_email_settings.py; none unless the school sets where)."""
-
-    checks: CheckSettings = CheckSettings()
-    email: MonitoringEmail | None = None

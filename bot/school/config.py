@@ -28,7 +28,6 @@ from bot.school.alert_settings import Alerts
 from bot.school.alert_settings import EscalationLevel as EscalationLevel  # re-exported
 from bot.school.alert_settings import EscalationPlan as EscalationPlan  # re-exported
 from bot.school.audit_settings import AuditSettings, TrainingDates
-from bot.school.check_settings import MonitoringSettings
 from bot.school.contacts import (
     Contact,
     Contacts,
@@ -40,6 +39,7 @@ from bot.school.drill_settings import DrillSettings
 from bot.school.filtering_standard import FilteringAndMonitoring
 from bot.school.loading import FieldProblem, describe_validation_error, hh_mm, read_yaml_mapping
 from bot.school.loading import SchoolConfigError as SchoolConfigError  # re-exported
+from bot.school.monitoring_settings import Monitoring
 from bot.school.roles import HANDLER_ROLES as HANDLER_ROLES  # re-exported
 from bot.school.roles import Role as Role  # re-exported
 from bot.school.rota import Rota, check_people
@@ -179,9 +179,9 @@ class SchoolConfig(_Model):
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
     drills: DrillSettings = DrillSettings()  # termly test alerts (bot/cases/drills.py)
-    # Filtering and monitoring: the ICT lead's regular checks and the provider's alert e-mails
-    # (bot/school/check_settings.py).
-    monitoring: MonitoringSettings = MonitoringSettings()
+    # Filtering and monitoring: the providers' alerts (by webhook or e-mail) and the ICT lead's
+    # regular checks (bot/school/monitoring_settings.py).
+    monitoring: Monitoring = Monitoring()
     training: tuple[TrainingDates, ...] = ()
     # The local authority calls early help "family help": the case action is named so.
     family_help: bool = False

@@ -38,7 +38,7 @@ def write_flow(folder: Path, kind: str) -> Path:
 
 
 def test_the_two_kinds_keep_their_prefixes_labels_and_words() -> None:
-    assert [k.id for k in kinds.all_kinds()] == ["concern", "filtering"]
+    assert [k.id for k in kinds.all_kinds()] == ["concern", "filtering", "monitoring_alert"]
     concern, filtering = kinds.kind("concern"), kinds.kind("filtering")
     assert (concern.reference_prefix, filtering.reference_prefix) == ("OS", "FF")
     assert (concern.label, filtering.label) == ("Online-safety concern", "Filtering or monitoring")
@@ -86,7 +86,24 @@ def test_every_builtin_report_flow_files_a_registered_kind() -> None:
     flows = load_flows(BUILTIN_FLOWS)
     kinds.check_report_kinds(flows.values())  # no error
     filed = {f.spec.report_kind for f in flows.values() if f.spec.purpose == "report"}
-    assert filed == {k.id for k in kinds.all_kinds()}
+    assert filed == {k.id for k in kinds.all_kinds() if k.filed_from_chat}
+
+
+def test_a_kind_the_bot_files_itself_has_no_flow_no_words_and_no_place_in_help() -> None:
+    monitoring = kinds.kind("monitoring_alert")
+    assert monitoring.filed_from_chat is False
+    assert (monitoring.reference_prefix, monitoring.command_words) == ("MA", ())
+    assert "monitoring_alert" not in kinds.command_hint()
+    assert kinds.kind_for_command("monitoring alert") is None
+    assert kinds.kind_for_command("monitoring").id == "filtering"  # a person's report still
+
+
+def test_a_flow_may_not_file_a_kind_the_bot_files_itself(tmp_path: Path) -> None:
+    path = write_flow(tmp_path, "monitoring_alert")
+    with pytest.raises(FlowError) as caught:
+        kinds.check_report_kinds(load_flows(tmp_path).values())
+    assert str(caught.value).startswith(f"{path}: report_kind: Input should be 'concern' or ")
+    assert "not 'monitoring_alert'" in str(caught.value)
 
 
 def test_bad_report_kind(tmp_path: Path) -> None:

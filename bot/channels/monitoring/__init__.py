@@ -1,0 +1,1 @@
+"""The monitoring providers' signed webhook, POST /api/monitoring/<provider> (bot/monitoring)."""
