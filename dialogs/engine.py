@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from dialogs.answers import SOMEONE_ELSE, AnswerError, People, options_of, parse_answer
 from dialogs.display import cancel_question, question_for, summary_for
 from dialogs.loader import Flow
-from dialogs.model import StepSpec
+from dialogs.model import FlowSpec, StepSpec
 from dialogs.prompts import Notice, Prompt, Question, Summary
 from dialogs.strings import ENGLISH, Words
 
@@ -69,6 +69,22 @@ class DialogState:
             "turn": self.turn,
             "linked_to": self.linked_to,
         }
+
+    @classmethod
+    def resumed(cls, spec: FlowSpec, answers: dict[str, Any], turn: int) -> DialogState:
+        """Where someone who stopped (or finished) a kept questionnaire picks up (the
+        self-audit, the annual review): their answers kept, at the first question they have not
+        answered, or at the summary to check and change."""
+        answered = [s.id for s in spec.steps if s.id in answers]
+        pending = [s.id for s in spec.steps if s.id not in answers]
+        return cls(
+            flow_id=spec.id,
+            flow_version=spec.version,
+            step=pending[0] if pending else None,
+            answers=dict(answers),
+            history=answered,
+            turn=turn,
+        )
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DialogState:

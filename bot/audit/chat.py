@@ -93,7 +93,9 @@ class AuditCommands:
         if doc.dialog is not None and doc.extra.get("audit") != campaign.id:
             return [Notice(strings.AUDIT_FINISH_FIRST, "info")]
         dialog = self.dialog_for(campaign)
-        state = _state_from(dialog, campaigns.saved_answers(self.cipher, person), doc.next_turn())
+        state = DialogState.resumed(
+            dialog.spec, campaigns.saved_answers(self.cipher, person), doc.next_turn()
+        )
         doc.dialog, doc.extra["audit"] = state.to_json(), campaign.id
         if person.status == "invited":
             person.status, person.started_at, person.updated_at = "started", now, now
@@ -247,19 +249,3 @@ class AuditCommands:
             summary = exports.governors_summary(found)
             return [present.governors_card(summary, chart=present.chart_attachment(found))]
         return present.results_messages(found, tz=self.school.tz)
-
-
-def _state_from(dialog: Dialog, answers: dict[str, Any], turn: int) -> DialogState:
-    """Where someone who stopped (or finished) picks up: their answers kept, at the first
-    question they have not answered, or at the summary to check and change."""
-    spec = dialog.spec
-    answered = [s.id for s in spec.steps if s.id in answers]
-    pending = [s.id for s in spec.steps if s.id not in answers]
-    return DialogState(
-        flow_id=spec.id,
-        flow_version=spec.version,
-        step=pending[0] if pending else None,
-        answers=dict(answers),
-        history=answered,
-        turn=turn,
-    )

@@ -152,7 +152,7 @@ class ReviewCommands:
         if doc.dialog is not None:  # already answering it: the question again
             return [*dialog.repeat(dialog.resume(doc.dialog))]
         answers = review.saved_answers(self.cipher, found)
-        state = _state_from(dialog, answers, doc.next_turn())
+        state = DialogState.resumed(dialog.spec, answers, doc.next_turn())
         doc.dialog, doc.extra[_EXTRA] = state.to_json(), found.id
         intro = [Notice(dialog.spec.intro, "guidance")] if not state.answers else []
         return [*intro, *dialog.repeat(state)]
@@ -278,18 +278,3 @@ class ReviewCommands:
     def _name(self, email: str | None) -> str:
         person = None if email is None else self.school.person(email)
         return person.name if person is not None else (email or "")
-
-
-def _state_from(dialog: Dialog, answers: dict[str, Any], turn: int) -> DialogState:
-    """Where someone picks up: their answers kept, at the first question not answered yet."""
-    spec = dialog.spec
-    answered = [s.id for s in spec.steps if s.id in answers]
-    pending = [s.id for s in spec.steps if s.id not in answers]
-    return DialogState(
-        flow_id=spec.id,
-        flow_version=spec.version,
-        step=pending[0] if pending else None,
-        answers=dict(answers),
-        history=answered,
-        turn=turn,
-    )
