@@ -54,15 +54,15 @@ async def test_the_running_bot_files_a_providers_email_and_alerts_the_team(
             await _send(port, SMOOTHWALL_DANGER)
         ) == "2.0.0 Alert received"  # the relay's resend
         assert (await _send(port, unreadable)) == "2.0.0 Alert received"
-
-    async with bot.router.sessions() as session:
-        reports = list(await session.scalars(select(Report).order_by(Report.id)))
-        rows = list(await session.scalars(select(Outbox).where(Outbox.kind == "alert")))
+        # Read while the app runs: its lifecycle disposes of the engine when it stops.
+        async with bot.router.sessions() as session:
+            reports = list(await session.scalars(select(Report).order_by(Report.id)))
+            rows = list(await session.scalars(select(Outbox).where(Outbox.kind == "alert")))
+            answers = str(bot.cipher.open(reports[-1], "answers_enc"))
     assert [r.kind for r in reports] == ["monitoring_alert", "monitoring_alert"]
     danger, digest = reports
     assert danger.urgent  # Smoothwall's highest level, Danger
     assert not digest.urgent
     assert {row.report_id for row in rows if row.recipient_email == DSL} == {danger.id, digest.id}
-    answers = str(bot.cipher.open(digest, "answers_enc"))
     assert strings.MONITORING_UNREADABLE in answers and "Weekly digest" in answers
     assert "Hello" not in answers  # the subject only
