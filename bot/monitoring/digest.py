@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.messages import Card, CardField, Outbound
+from bot.delivery.messages import Card, CardField, Option, Outbound
 from bot.delivery.outbox import enqueue
 from bot.monitoring.checks_jobs import CheckJobContext
 from bot.monitoring.provider_alert import Severity
@@ -39,6 +39,7 @@ HELD = "digest"  # the case status of an alert's report kept for the digest
 KIND = "monitoring_digest"  # the outbox row's kind
 WEEK = timedelta(days=7)
 EVERY_MINUTES = 15
+VIEW_BUTTONS = 20  # as `cases` offers: a card stays usable in a chat
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -71,7 +72,11 @@ async def queue_due(
         return 0
     rows = await session.execute(
         select(
-            MonitoringAlert.provider, MonitoringAlert.severity, Report.category, Report.reference
+            MonitoringAlert.provider,
+            MonitoringAlert.severity,
+            Report.category,
+            Report.reference,
+            Report.id,
         )
         .join(MonitoringGroup, MonitoringGroup.id == MonitoringAlert.group_id)
         .join(Report, Report.id == MonitoringGroup.report_id)
@@ -92,10 +97,11 @@ async def queue_due(
         "from": (moment - WEEK).isoformat(),
         "to": moment.isoformat(),
         "alerts": len(held),
-        "providers": _counted(Counter(provider for provider, _, _, _ in held)),
-        "categories": _counted(Counter(category or "" for _, _, category, _ in held)),
-        "severities": _counted(Counter(Severity(level).name.lower() for _, level, _, _ in held)),
-        "references": sorted({reference for _, _, _, reference in held if reference}),
+        "providers": _counted(Counter(row.provider for row in held)),
+        "categories": _counted(Counter(row.category or "" for row in held)),
+        "severities": _counted(Counter(Severity(row.severity).name.lower() for row in held)),
+        # (reference, report id): the references to read, and the View buttons' cases
+        "cases": sorted({(row.reference, row.id) for row in held if row.reference}),
     }
     people = school.people_with(Role.DSL, Role.DEPUTY_DSL) or school.people_with(Role.HEADTEACHER)
     queued = await enqueue(
@@ -150,7 +156,14 @@ def messages(row: Outbox, school: SchoolConfig) -> list[Outbound]:
             strings.MONITORING_STATS_BY_SEVERITY,
             lines("severities", strings.MONITORING_SEVERITY_NAMES),
         ),
-        CardField(strings.MONITORING_DIGEST_REFERENCES, ", ".join(about.get("references", []))),
+        CardField(
+            strings.MONITORING_DIGEST_REFERENCES,
+            ", ".join(reference for reference, _ in about.get("cases", [])),
+        ),
+    )
+    views = tuple(
+        Option(f"case:view:{report_id}", strings.MONITORING_DIGEST_VIEW.format(reference=ref))
+        for ref, report_id in about.get("cases", [])[:VIEW_BUTTONS]
     )
     return [
         Card(
@@ -158,6 +171,7 @@ def messages(row: Outbox, school: SchoolConfig) -> list[Outbound]:
             title=strings.MONITORING_DIGEST_TITLE.format(week=about.get("week", "")),
             text=text,
             fields=fields,
+            actions=views,
             footer=strings.MONITORING_DIGEST_FOOTER.format(below=below),
         )
     ]

@@ -83,6 +83,15 @@ class AlertFiler:
             group.report_id = report.id
             if digest.holds(self.desk.school, alert.severity):  # for the weekly digest only
                 report.case_status = digest.HELD
+                # In its chronology: why nobody was alerted (the school file said to wait).
+                await record_event(
+                    session,
+                    kind="held_for_digest",
+                    at=now,
+                    actor_email=None,
+                    report_id=report.id,
+                    detail={"severity": int(alert.severity)},
+                )
                 return Filed(report.id, report.reference or "", 1, new=True, alerted=False)
             await self.desk.raise_alert(session, report=report, now=now)
             return Filed(report.id, report.reference or "", 1, new=True)

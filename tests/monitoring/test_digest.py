@@ -62,6 +62,11 @@ async def test_low_alerts_alert_nobody_one_by_one_and_a_high_one_alerts_at_once(
     held = await _reports(bot)
     assert {r.case_status for r in held.values()} == {"digest"}
     assert all(r.alerted_at is None for r in held.values())
+    for report in held.values():  # its chronology says why nobody was alerted
+        assert (
+            await count(bot, Event, Event.kind == "held_for_digest", Event.report_id == report.id)
+            == 1
+        )
     replies = await Chat(bot, DSL).send("cases")
     assert not [r for r in replies if isinstance(r, Card) and r.card_id == "open-cases"]
 
@@ -114,6 +119,12 @@ async def test_the_digest_goes_once_on_its_day_and_time_with_the_weeks_counts(
     references = sorted(r.reference or "" for r in (await _reports(bot)).values())
     assert shown["References"] == ", ".join(references) and len(references) == 2
     assert "jsmith07" not in repr(card) and "Searched for" not in repr(card)
+    # Each held alert opens from the digest, for the DSL to read (and close, or mark).
+    held = (await _reports(bot))["gambling"]
+    view = f"case:view:{held.id}"
+    assert view in [action.value for action in card.actions]
+    replies = await Chat(bot, DSL).click(view, token=None)
+    assert any(isinstance(r, Card) and (held.reference or "?") in r.title for r in replies)
 
 
 async def test_no_digest_when_no_alert_was_held(make_bot, channel, digest_school, clock):
