@@ -22,6 +22,8 @@ from bot.cases.scheduled import review_retention, send_termly_drill, sweep_alert
 from bot.chat.scheduled import purge_drafts, remind_drafts
 from bot.monitoring.checks_jobs import EVERY_MINUTES as CHECKS_EVERY_MINUTES
 from bot.monitoring.checks_jobs import ask_filtering_checks
+from bot.monitoring.digest import EVERY_MINUTES as DIGEST_EVERY_MINUTES
+from bot.monitoring.digest import send_monitoring_digest
 from bot.record.scheduled import flush_refusals
 from scheduler.jobs import JobContext
 
@@ -91,6 +93,9 @@ def build_scheduler(
     # At start: an ask (or its reminder) that fell due while nobody led.
     every = CHECKS_EVERY_MINUTES
     _add(scheduler, ask_filtering_checks, context, "interval", minutes=every, at_start=True)
+    # At start: a week's digest of low-severity monitoring alerts that fell due while stopped.
+    every = DIGEST_EVERY_MINUTES
+    _add(scheduler, send_monitoring_digest, context, "interval", minutes=every, at_start=True)
     # At start: deliver what a crash or restart left.
     _add(scheduler, sweep_alerts, context, "interval", seconds=sweep_seconds, at_start=True)
     if audit is not None:

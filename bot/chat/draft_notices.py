@@ -11,7 +11,7 @@ from typing import Any
 from bot.cases import cover, cover_messages, recipients
 from bot.cases.cards import CardMaker
 from bot.delivery.messages import Card, Notice, Option, Outbound
-from bot.monitoring import checks_schedule, review
+from bot.monitoring import checks_schedule, digest, review
 from bot.monitoring.review_chat import outbox_messages
 from bot.reports import kinds, subjects
 from bot.school.config import Role, SchoolConfig
@@ -104,6 +104,8 @@ class OutboxWords:
             return checks_schedule.ask_messages(row)
         if row.kind in review.OUTBOX_KINDS:
             return outbox_messages(row, self.school)
+        if row.kind == digest.KIND:  # the week's low-severity monitoring alerts
+            return digest.messages(row, self.school)
         if row.conversation_id is None:
             assert report is not None, f"outbox row {row.id} names no report"
             return await self.cards.messages_for(row, report, linked=linked)

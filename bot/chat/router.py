@@ -32,6 +32,7 @@ from bot.chat.report_filing import ReportFiling
 from bot.chat.turn import TurnContext
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.monitoring import false_positive
+from bot.monitoring import stats as monitoring_stats
 from bot.monitoring.checks_chat import CheckCommands
 from bot.monitoring.checks_schedule import START as CHECK_START
 from bot.monitoring.review_chat import START as REVIEW_START
@@ -384,6 +385,10 @@ class Router:
             email=inbound.user.email,
             now=context.now,
         )
+        if typed is None and command in strings.MONITORING_STATS_WORDS:  # numbers only
+            typed = await monitoring_stats.answer(
+                context.session, self.school, inbound.user.email, context.now
+            )
         if typed is None:  # the DSL's mark of a provider's alert (bot/monitoring)
             typed = await false_positive.command(
                 context.session,

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.alerts import AlertDesk
+from bot.monitoring import digest
 from bot.monitoring.provider_alert import ProviderAlert, Severity, UnreadableAlert
 from bot.monitoring.rows import alert_rows, unreadable_rows
 from bot.record.bindings import BINDING, binding_of
@@ -80,11 +81,28 @@ class AlertFiler:
                 session, alert=alert, rows=alert_rows(alert, self.desk.school.tz), now=now
             )
             group.report_id = report.id
+            if digest.holds(self.desk.school, alert.severity):  # for the weekly digest only
+                report.case_status = digest.HELD
+                # In its chronology: why nobody was alerted (the school file said to wait).
+                await record_event(
+                    session,
+                    kind="held_for_digest",
+                    at=now,
+                    actor_email=None,
+                    report_id=report.id,
+                    detail={"severity": int(alert.severity)},
+                )
+                return Filed(report.id, report.reference or "", 1, new=True, alerted=False)
             await self.desk.raise_alert(session, report=report, now=now)
             return Filed(report.id, report.reference or "", 1, new=True)
         filed = await session.get(Report, group.report_id)
         assert filed is not None  # the group's first alert filed it, in the same transaction
-        if alert.severity == Severity.CRITICAL and not filed.urgent:
+        critical = alert.severity == Severity.CRITICAL and not filed.urgent
+        # A later alert of a group held for the digest, graded above it: the team is told now.
+        raised = filed.case_status == digest.HELD and not digest.holds(
+            self.desk.school, alert.severity
+        )
+        if critical:
             # A later alert of the group graded at the provider's highest: urgent from now on.
             await add_urgent_reasons(
                 session,
@@ -93,6 +111,7 @@ class AlertFiler:
                 actor_email=filed.reporter_email,
                 now=now,
             )
+        if critical or raised:
             await self.desk.raise_alert(session, report=filed, now=now)
             return Filed(filed.id, filed.reference or "", group.count, new=False)
         return Filed(filed.id, filed.reference or "", group.count, new=False, alerted=False)

@@ -9,6 +9,7 @@ secret itself: the school file is often kept in a repository or shown to others.
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -63,8 +64,19 @@ class MonitoringProvider(_Model):
         return self.secret_env or f"MONITORING_{name.upper().replace('-', '_')}_SECRET"
 
 
+class MonitoringDigest(_Model):
+    """Alerts graded below `below` are filed and counted but not sent to the team one by one:
+    the team gets one digest of them a week, on `weekday` at `at` (school time)."""
+
+    below: SeverityName = "medium"  # the default digests the provider's lowest level only
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: time = time(8, 0)
+
+
 class Monitoring(_Model):
     checks: CheckSettings = CheckSettings()
+    # None (the default): every alert alerts the team at once, whatever its grade.
+    digest: MonitoringDigest | None = None
     email: MonitoringEmail | None = None  # none unless the school sets where
     providers: dict[ProviderName, MonitoringProvider] = {}
     # A webhook body larger than this is refused unread (413).

@@ -40,6 +40,9 @@ CANCEL_YES_WORDS: frozenset[str] = ENGLISH.words("CANCEL_YES_WORDS")
 CANCEL_NO_WORDS: frozenset[str] = ENGLISH.words("CANCEL_NO_WORDS")
 YES_WORDS: frozenset[str] = ENGLISH.words("YES_WORDS")
 NO_WORDS: frozenset[str] = ENGLISH.words("NO_WORDS")
+# `monitoring stats` (bot/monitoring/stats.py): its words, and the severities' names.
+MONITORING_STATS_WORDS: frozenset[str] = ENGLISH.words("MONITORING_STATS_WORDS")
+MONITORING_SEVERITY_NAMES: Mapping[str, str] = ENGLISH.table("MONITORING_SEVERITY_NAMES")
 
 
 def __getattr__(name: str) -> str:

@@ -55,6 +55,7 @@ _PASSED_ON = (
     | strings.SUMMARY_WORDS
     | strings.DRILL_WORDS
     | strings.DRILL_RESULTS_WORDS
+    | strings.MONITORING_STATS_WORDS
 )
 _PASSED_ON_WITH_WORDS = (
     strings.CLOSURE_WORDS

@@ -20,6 +20,7 @@ from bot.channels.web.audit_routes import add_audit_routes
 from bot.channels.web.check_routes import add_check_routes
 from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.guard import Guard
+from bot.channels.web.monitoring_stats_routes import add_monitoring_stats_routes
 from bot.channels.web.notifier import WebNotifier
 from bot.channels.web.parse import (
     CHANNEL,
@@ -115,6 +116,7 @@ class WebChat:
         add_check_routes(app, self.services, self.person)
         add_summary_routes(app, self.services, self.person)
         add_review_routes(app, self.services, self.person)
+        add_monitoring_stats_routes(app, self.services, self.person)
         app.cleanup_ctx.append(self._sweeping)
 
     async def page(self, _request: web.Request) -> web.StreamResponse:

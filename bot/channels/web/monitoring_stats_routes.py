@@ -1,0 +1,28 @@
+"""The `monitoring stats` chart from the web chat: the link under the stats card opens it. Made
+afresh for whoever is signed in, if they may see the stats (the DSL, a deputy or the head),
+checked on the server each time; a refusal is recorded. Numbers only."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.channels.services import Services
+from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PersonOf, refusal
+from bot.monitoring.stats_use_cases import CHART_PATH, monitoring_chart
+from bot.words import strings
+
+
+def add_monitoring_stats_routes(
+    app: web.Application, services: Services, person_of: PersonOf
+) -> None:
+    async def chart(request: web.Request) -> web.Response:
+        person = await person_of(request)
+        if person is None:
+            return refusal(401, NOT_SIGNED_IN)
+        async with services.sessions() as session, session.begin():
+            png = await monitoring_chart(session, services.school, person.email, services.clock())
+        if png is None:
+            return refusal(403, strings.MONITORING_STATS_NOT_ALLOWED)
+        return web.Response(body=png, content_type="image/png", headers=HEADERS)
+
+    app.router.add_get(CHART_PATH, chart)
