@@ -44,7 +44,11 @@ async def command(
     # The row locked: two marks at once (a double send) record one entry, not two.
     report = await session.scalar(
         select(Report)
-        .where(Report.reference == reference, Report.kind == kinds.MONITORING_ALERT.id)
+        .where(
+            Report.reference == reference,
+            Report.kind == kinds.MONITORING_ALERT.id,
+            Report.drill.is_(False),  # a drill is never a provider's alert
+        )
         .with_for_update()
     )
     if report is None:
