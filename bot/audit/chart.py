@@ -12,16 +12,17 @@ wheels include it), else Pillow's small bitmap font: the layout measures whateve
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from bot.audit.results import AuditResults, QuestionCount, percent
+from bot.drawing import Colour, hatched
+from bot.drawing import fit as _fit
+from bot.drawing import font as _font
+from bot.drawing import line_height as _line_height
+from bot.drawing import wrap as _wrap
+from bot.drawing import write as _write
 from bot.words import strings
-
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-Colour = tuple[int, int, int]
 
 WIDTH = 1200
 ROW = 80
@@ -44,9 +45,6 @@ NO_FILL: Colour = (196, 78, 12)  # vermillion: told apart from the green by more
 NO_HATCH: Colour = (240, 170, 120)
 UNANSWERED_FILL: Colour = (200, 200, 200)
 EMPTY_OUTLINE: Colour = (170, 170, 170)
-
-_REGULAR = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
-_BOLD = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
 
 
 def chart_size(results: AuditResults) -> tuple[int, int]:
@@ -190,19 +188,13 @@ def _swatch(
     kind: str,
 ) -> None:
     """A filled part of a bar (or a legend key): green, hatched vermillion, or grey."""
-    x0, y0, x1, y1 = box
+    x0, _, x1, _ = box
     if x1 <= x0:
         return
     if kind == "yes":
         draw.rectangle(box, fill=YES_FILL)
     elif kind == "no":
-        draw.rectangle(box, fill=NO_FILL)
-        tile = Image.new("RGB", (x1 - x0, y1 - y0), NO_FILL)
-        hatch = ImageDraw.Draw(tile)
-        height = y1 - y0
-        for k in range(-height, x1 - x0 + height, 9):
-            hatch.line((k, height, k + height, 0), fill=NO_HATCH, width=2)
-        image.paste(tile, (x0, y0))
+        hatched(image, box, NO_FILL, NO_HATCH)
     else:
         draw.rectangle(box, fill=UNANSWERED_FILL)
 
@@ -227,82 +219,3 @@ def _on_bar(
 
 def _x(fraction: float) -> int:
     return BAR_LEFT + round((BAR_RIGHT - BAR_LEFT) * max(0.0, min(1.0, fraction)))
-
-
-def _write(
-    draw: ImageDraw.ImageDraw,
-    at: tuple[int, int],
-    text: str,
-    font: Font,
-    fill: Colour,
-    *,
-    align: str = "left",
-    middle: bool = True,
-) -> None:
-    """Text at `at`: its left, centre or right edge there, its middle (or top) at that height.
-
-    Positioned by measuring, not with anchors, which Pillow's bitmap font does not support.
-    """
-    x, y = at
-    width = draw.textlength(text, font=font)
-    if align == "center":
-        x = round(x - width / 2)
-    elif align == "right":
-        x = round(x - width)
-    _, top, _, bottom = draw.textbbox((0, 0), "Hg", font=font)
-    top_y = round(y - top - (bottom - top) / 2) if middle else round(y - top)
-    draw.text((x, top_y), text, font=font, fill=fill)
-
-
-def _wrap(text: str, font: Font, width: int) -> list[str]:
-    """Words to lines no wider than `width` pixels; a word too long alone is cut."""
-    lines: list[str] = []
-    line = ""
-    for word in text.split():
-        trial = f"{line} {word}" if line else word
-        if font.getlength(trial) <= width:
-            line = trial
-            continue
-        if line:
-            lines.append(line)
-        while font.getlength(word) > width and len(word) > 1:
-            cut = len(word)
-            while cut > 1 and font.getlength(word[:cut]) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    if line:
-        lines.append(line)
-    return lines or [""]
-
-
-def _fit(text: str, font: Font, width: int) -> str:
-    """The text, shortened with an ellipsis if it is wider than `width` pixels."""
-    if font.getlength(text) <= width:
-        return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _line_height(font: Font) -> int:
-    _, top, _, bottom = font.getbbox("Hg")
-    return int((bottom - top) * 1.35) + 2
-
-
-@lru_cache(maxsize=32)
-def _font(size: int, *, bold: bool = False) -> Font:
-    return _first_font(_BOLD if bold else _REGULAR, size)
-
-
-def _first_font(names: Sequence[str], size: int) -> Font:
-    for name in names:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    try:
-        return ImageFont.load_default(size=size)
-    except (OSError, ImportError):  # Pillow built without FreeType: its bitmap font
-        return ImageFont.load_default()

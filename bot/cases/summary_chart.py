@@ -14,15 +14,15 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import timedelta
-from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from bot.cases.response_times import Period, duration
+from bot.drawing import Colour, hatched
+from bot.drawing import fit as _fit
+from bot.drawing import font as _font
+from bot.drawing import write as _write
 from bot.words import strings
-
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-Colour = tuple[int, int, int]
 
 WIDTH, HEIGHT = 1200, 1000
 SLOTS = 6  # periods drawn: the latest
@@ -50,9 +50,6 @@ STRIPE: Colour = (246, 247, 249)
 IN_FILL: Colour = (31, 84, 147)  # a dark blue
 OUT_FILL: Colour = (196, 78, 12)  # vermillion: told apart from the blue by more than hue
 OUT_HATCH: Colour = (240, 170, 120)
-
-_REGULAR = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
-_BOLD = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
 
 
 def summary_chart_png(school: str, periods: Sequence[Period]) -> bytes:
@@ -154,55 +151,10 @@ def _bar(
     out_of_hours: bool,
 ) -> None:
     """A bar (or a legend key): solid blue in hours, hatched vermillion out of hours."""
-    x0, y0, x1, y1 = box
+    x0, _, x1, _ = box
     if x1 <= x0:
         return
     if not out_of_hours:
         draw.rectangle(box, fill=IN_FILL)
         return
-    tile = Image.new("RGB", (x1 - x0, y1 - y0), OUT_FILL)
-    hatch = ImageDraw.Draw(tile)
-    height = y1 - y0
-    for k in range(-height, x1 - x0 + height, 9):
-        hatch.line((k, height, k + height, 0), fill=OUT_HATCH, width=2)
-    image.paste(tile, (x0, y0))
-
-
-def _write(
-    draw: ImageDraw.ImageDraw,
-    at: tuple[int, int],
-    text: str,
-    font: Font,
-    fill: Colour,
-    *,
-    align: str = "left",
-) -> None:
-    """Text with its left (or right) edge at `at` and its middle at that height, measured
-    rather than anchored: Pillow's bitmap font has no anchors."""
-    x, y = at
-    if align == "right":
-        x = round(x - draw.textlength(text, font=font))
-    _, top, _, bottom = draw.textbbox((0, 0), "Hg", font=font)
-    draw.text((x, round(y - top - (bottom - top) / 2)), text, font=font, fill=fill)
-
-
-def _fit(text: str, font: Font, width: int) -> str:
-    """The text, shortened with an ellipsis if it is wider than `width` pixels."""
-    if font.getlength(text) <= width:
-        return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-@lru_cache(maxsize=32)
-def _font(size: int, *, bold: bool = False) -> Font:
-    for name in _BOLD if bold else _REGULAR:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    try:
-        return ImageFont.load_default(size=size)
-    except (OSError, ImportError):  # Pillow built without FreeType: its bitmap font
-        return ImageFont.load_default()
+    hatched(image, box, OUT_FILL, OUT_HATCH)

@@ -11,19 +11,20 @@ is fixed, 1200 x 800 pixels on white; drawn the way the governors' summary chart
 from __future__ import annotations
 
 import io
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
+from bot import drawing
+from bot.drawing import Colour, Font
+from bot.drawing import fit as _fit
+from bot.drawing import font as _font
 from bot.monitoring.provider_alert import Severity
 from bot.words import strings
 
 if TYPE_CHECKING:
     from bot.monitoring.stats import MonitoringStats
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-Colour = tuple[int, int, int]
 
 WIDTH, HEIGHT = 1200, 800
 MARGIN = 32
@@ -43,9 +44,6 @@ STYLE: dict[Severity, tuple[Colour, Colour, str]] = {
     Severity.LOW: ((170, 200, 230), (40, 80, 140), "dots"),
 }
 ORDER = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)  # bottom to top
-
-_REGULAR = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf")
-_BOLD = ("DejaVuSans-Bold.ttf", "LiberationSans-Bold.ttf", "Arial Bold.ttf", "arialbd.ttf")
 
 
 def stats_chart_png(school: str, stats: MonitoringStats) -> bytes:
@@ -136,31 +134,5 @@ def _write(
     align: str = "left",
     fill: Colour = INK,
 ) -> None:
-    """Text with its left edge (or its centre, "mid") at `at` and its middle at that height,
-    measured rather than anchored: Pillow's bitmap font has no anchors."""
-    x, y = at
-    if align == "mid":
-        x = round(x - draw.textlength(text, font=font) / 2)
-    _, top, _, bottom = draw.textbbox((0, 0), "Hg", font=font)
-    draw.text((x, round(y - top - (bottom - top) / 2)), text, font=font, fill=fill)
-
-
-def _fit(text: str, font: Font, width: int) -> str:
-    if font.getlength(text) <= width:
-        return text
-    while text and font.getlength(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-@lru_cache(maxsize=32)
-def _font(size: int, *, bold: bool = False) -> Font:
-    for name in _BOLD if bold else _REGULAR:
-        try:
-            return ImageFont.truetype(name, size)
-        except OSError:
-            continue
-    try:
-        return ImageFont.load_default(size=size)
-    except (OSError, ImportError):  # Pillow built without FreeType: its bitmap font
-        return ImageFont.load_default()
+    """Text with its left edge (or its centre, "mid") at `at` and its middle at that height."""
+    drawing.write(draw, at, text, font, fill, align="center" if align == "mid" else "left")
