@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
-from bot.cases import cover, drills, typed_commands
+from bot.cases import cover, typed_commands
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
 from bot.chat.conversations import (
@@ -30,9 +30,8 @@ from bot.chat.draft_viewer import DraftViewer
 from bot.chat.people_picker import PeoplePicker, names_in
 from bot.chat.report_filing import ReportFiling
 from bot.chat.turn import TurnContext
+from bot.chat.typed import TypedCommands
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
-from bot.monitoring import false_positive
-from bot.monitoring import stats as monitoring_stats
 from bot.monitoring.checks_chat import CheckCommands
 from bot.monitoring.checks_schedule import START as CHECK_START
 from bot.monitoring.review_chat import START as REVIEW_START
@@ -125,6 +124,7 @@ class Router:
         self.reviews = reviews or ReviewCommands(
             school=school, cipher=cipher, flows=flows, clock=clock
         )
+        self.typed = TypedCommands(cases, audits, training, checks, self.reviews)
         self.wake = wake
         # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
         self.turn_timed: Callable[[float], None] = turn_timed or (lambda seconds: None)
@@ -348,58 +348,11 @@ class Router:
             turn = self.dialogs[flow_id].start(turn=context.loaded.doc.next_turn())
             context.loaded.doc.dialog = turn.state.to_json()
             return [*turn.prompts]
-        audit = await self.audits.command(
-            context.session, context.loaded, command.split(), inbound.user, context.now
+        typed = await self.typed.answer(
+            context, command, lambda asked: self._menu(asked, again=True)
         )
-        if audit is None:
-            audit = await self.training.command(
-                context.session, command.split(), inbound.user, context.now
-            )
-        if audit is None:
-            audit = await self.checks.command(
-                context.session, context.loaded, command, inbound.user.email, context.now
-            )
-        if audit is None:
-            audit = await self.reviews.command(
-                context.session, context.loaded, command.split(), inbound.user, context.now
-            )
-        if audit is not None:  # the menu follows, unless it opened their own self-audit
-            menu = [] if context.loaded.doc.dialog else self._menu(inbound, again=True)
-            return [*audit, *menu]
-        drill = await drills.command(
-            context.session,
-            self.cases.desk,
-            command=command,
-            email=inbound.user.email,
-            channel=inbound.channel,
-            now=context.now,
-        )
-        if drill is not None:  # a drill queues its alerts: the dispatcher is woken for them
-            replies, context.queued = drill[0], context.queued or drill[1]
-            return [*replies, *self._menu(inbound, again=True)]
-        typed = await typed_commands.answer(
-            self.cases,
-            context.session,
-            command=command,
-            text=inbound.text or "",
-            email=inbound.user.email,
-            now=context.now,
-        )
-        if typed is None and command in strings.MONITORING_STATS_WORDS:  # numbers only
-            typed = await monitoring_stats.answer(
-                context.session, self.school, inbound.user.email, context.now
-            )
-        if typed is None:  # the DSL's mark of a provider's alert (bot/monitoring)
-            typed = await false_positive.command(
-                context.session,
-                desk=self.desk,
-                text=inbound.text or "",
-                email=inbound.user.email,
-                now=context.now,
-            )
         if typed is not None:
-            context.queued = True  # some queue messages (cover me): the dispatcher is woken
-            return [*typed, *self._menu(inbound, again=True)]
+            return typed
         if command in _HELP:
             help_text = strings.HELP.format(commands=kinds.command_hint())
             help_text += typed_commands.help_for(self.school, inbound.user.email)
