@@ -4,7 +4,7 @@ and the CSV's bytes for a period, for the review pack."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,9 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.monitoring.checks import CheckRecord, checks_between, checks_csv
 from bot.monitoring.checks_chat import CheckCommands
 from bot.school.config import SchoolConfig
+from dialogs.model import FlowSpec
 from storage.crypto import Cipher
 
 CheckUseCases = CheckCommands
+
+
+def check_labels(specs: Iterable[FlowSpec]) -> dict[str, str]:
+    """Option value -> words of the check flow among `specs` (as CheckCommands.labels()), for
+    a spreadsheet made where only the flows are at hand (the review pack)."""
+    found: dict[str, str] = {}
+    for spec in specs:
+        if spec.purpose == "check":
+            for step in spec.steps:
+                found.update({o.value: o.label for o in step.options})
+            break
+    return found
 
 
 async def checks_csv_bytes(
@@ -35,4 +48,4 @@ async def checks_csv_bytes(
     return checks_csv(found, labels=labels or {}, names=names, tz=tz)
 
 
-__all__ = ["CheckRecord", "CheckUseCases", "checks_between", "checks_csv_bytes"]
+__all__ = ["CheckRecord", "CheckUseCases", "check_labels", "checks_between", "checks_csv_bytes"]

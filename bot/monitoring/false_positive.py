@@ -45,6 +45,7 @@ async def command(
     report = await session.scalar(
         select(Report)
         .where(Report.reference == reference, Report.kind == kinds.MONITORING_ALERT.id)
+        .where(Report.drill.is_(False))  # a drill is no alert to mark
         .with_for_update()
     )
     if report is None:
