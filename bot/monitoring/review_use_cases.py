@@ -18,7 +18,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery.messages import Attachment, Link
+from bot.delivery.messages import Attachment, FileSource, Link
 from bot.monitoring import review
 from bot.monitoring.checks import CSV_MEDIA_TYPE
 from bot.monitoring.checks_use_cases import checks_csv_bytes
@@ -62,6 +62,7 @@ def document_files(html: str, year: int, *, links: bool = True) -> tuple[Attachm
             review_pdf(html),
             title,
             link=Link(strings.REVIEW_DOC_PDF_LINK, f"{path}.pdf") if links else None,
+            source=FileSource("review_pdf", year),
         ),
         Attachment(
             f"{name}.html",
@@ -100,6 +101,7 @@ async def checks_file(
         data,
         strings.REVIEW_CHECKS_CSV_TITLE.format(period=period.label()),
         link=Link(strings.REVIEW_CHECKS_CSV_LINK, path) if links else None,
+        source=FileSource("review_checks_csv", found.year),
     )
 
 
