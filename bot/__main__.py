@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -306,29 +306,37 @@ async def _summary_made(bot: Bot) -> tuple[str, bytes]:
 
 
 def _review(bot: Bot, path: Path, year: int | None) -> int:
-    """Write the year's filtering and monitoring review document (PDF, or HTML) to `path`."""
+    """Write the year's filtering and monitoring review document (PDF, or HTML) to `path`, and
+    the year's filtering checks (CSV, the rest of the review pack) beside it."""
     from bot.monitoring.review import review_year
     from bot.monitoring.review_document import review_html, review_pdf
 
     if year is None:
         year = review_year(bot.school, datetime.now(UTC).astimezone(bot.school.tz).date())
-    document = asyncio.run(_review_document(bot, year))
-    if document is None:
+    made = asyncio.run(_review_document(bot, year))
+    if made is None:
         print("There is no flow 'filtering_review' to take the headings from.", file=sys.stderr)
         return 2
+    document, checks = made
     html = review_html(document)
     if path.suffix.lower() in {".html", ".htm"}:
         path.write_text(html, encoding="utf-8")
     else:
         path.write_bytes(review_pdf(html))
+    beside = path.with_name(f"{path.stem}-checks.csv")
+    beside.write_bytes(checks)
     state = "completed" if document.completed_at is not None else "not completed: a draft"
-    print(f"The review of {year} ({state}) is in {path}.")
+    print(f"The review of {year} ({state}) is in {path}; the year's filtering checks in {beside}.")
     return 0
 
 
-async def _review_document(bot: Bot, year: int) -> ReviewDocument | None:
-    """The year's review document from the database (a draft if it was not opened)."""
+async def _review_document(bot: Bot, year: int) -> tuple[ReviewDocument, bytes] | None:
+    """The year's review document from the database (a draft if it was not opened), and the
+    CSV of the filtering checks of its twelve months."""
+    from bot.monitoring.checks_use_cases import check_labels, checks_csv_bytes
+    from bot.monitoring.review import period_of, review_for
     from bot.monitoring.review_export import document_for_year
+    from bot.monitoring.review_figures import review_period
     from storage.migrate import upgrade
 
     flow = bot.router.flows.get("filtering_review")
@@ -337,9 +345,22 @@ async def _review_document(bot: Bot, year: int) -> ReviewDocument | None:
     await upgrade(bot.engine)  # the schema only: nothing else is written
     try:
         async with bot.router.sessions() as session:
-            return await document_for_year(
+            found = await review_for(session, year)
+            period = (
+                review_period(bot.school, year) if found is None else period_of(bot.school, found)
+            )
+            document = await document_for_year(
                 session, school=bot.school, cipher=bot.cipher, spec=flow.spec, year=year
             )
+            checks = await checks_csv_bytes(
+                session,
+                school=bot.school,
+                cipher=bot.cipher,
+                first=period.start,
+                last=period.end - timedelta(days=1),
+                labels=check_labels(f.spec for f in bot.router.flows.values()),
+            )
+            return document, checks
     finally:
         await bot.engine.dispose()
 

@@ -1,9 +1,9 @@
 """A screenshot of the annual filtering and monitoring review's document, as the bot makes it.
 
 Builds the bot from this checkout on a throw-away SQLite database with the example school, files
-a few sample reports in the review year, opens the 2026 review on its day, answers it in chat as
-the DSL (through the real router), takes the HTML document from the completion card, and saves
-page one as Chromium shows it (A4 width):
+a few sample reports, provider alerts and filtering checks in the review year, opens the 2026
+review on its day, answers it in chat as the DSL (through the real router), takes the HTML
+document from the completion card, and saves the page as Chromium shows it (A4 width):
 
     .venv/bin/python scripts/review_screenshot.py docs/screenshots/filtering-review.png
 
@@ -26,7 +26,7 @@ from bot.app import build_bot, prepare_storage
 from bot.delivery.messages import Card, Inbound, Question, Summary, User
 from bot.monitoring import review
 from bot.settings import PROJECT_ROOT, Settings
-from storage.models import Report
+from storage.models import FilteringCheck, MonitoringAlert, MonitoringGroup, Report
 
 DSL = "a.hartley@example.org"
 REVIEW_DAY = datetime(2026, 9, 15, 8, 0, tzinfo=UTC)
@@ -96,7 +96,54 @@ async def document_html(folder: Path) -> str:
                         **extra,
                     )
                 )
-            session.add(_report("monitoring_alert", when))
+            for n, (provider, severity, count) in enumerate(
+                (("smoothwall", 3, 12), ("smoothwall", 2, 1), ("senso", 4, 1))
+            ):
+                alert = _report(
+                    "monitoring_alert",
+                    when,
+                    urgent=severity == 4,
+                    acknowledged_at=when + timedelta(minutes=3 + n),
+                )
+                session.add(alert)
+                await session.flush()
+                group = MonitoringGroup(
+                    group_key=f"sample-{n}",
+                    provider=provider,
+                    hour=when,
+                    report_id=alert.id,
+                    count=count,
+                    first_at=when,
+                    last_at=when,
+                )
+                session.add(group)
+                await session.flush()
+                session.add_all(
+                    MonitoringAlert(
+                        provider=provider,
+                        alert_id=f"sample-{n}-{i}",
+                        severity=severity,
+                        group_id=group.id,
+                        received_at=when,
+                    )
+                    for i in range(count)
+                )
+            for day, failed in ((datetime(2025, 11, 4, 10, tzinfo=UTC), ()), (when, ("adult",))):
+                results = {
+                    c: "not_blocked" if c in failed else "blocked" for c in ("csam", "adult")
+                }
+                session.add(
+                    FilteringCheck(
+                        checked_at=day,
+                        checked_by="r.adeyemi@example.org",
+                        channel="web",
+                        flow_version=1,
+                        user_group="pupils",
+                        test="testfiltering",
+                        results=results,
+                        failed=bool(failed),
+                    )
+                )
         assert bot.audit is not None
         assert bot.audit.filtering_review is not None
         await bot.audit.filtering_review()
@@ -138,7 +185,7 @@ async def main(target: Path) -> None:
         page = await browser.new_page(viewport={"width": 794, "height": 1123})  # A4 at 96 dpi
         await page.set_content(html)
         target.parent.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(target))
+        await page.screenshot(path=str(target), full_page=True)
         await browser.close()
     print(f"Saved {target}")
 

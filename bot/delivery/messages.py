@@ -27,8 +27,10 @@ class Link:
 
 
 # What a file is: everyone's answers to a self-audit (its `id` a campaign's); a case's
-# chronology as CSV (its `id` the case's).
-FileKind = Literal["audit_csv", "case_chronology"]
+# chronology as CSV (its `id` the case's); the filtering and monitoring review's document as a
+# PDF and the filtering checks of its year as CSV (its `id` the review's year); every filtering
+# check as CSV (`checks`; its `id` 0: there is one such file).
+FileKind = Literal["audit_csv", "case_chronology", "review_pdf", "review_checks_csv", "checks_csv"]
 FILE_KINDS: frozenset[str] = frozenset(get_args(FileKind))
 
 
@@ -39,7 +41,7 @@ class FileSource:
     contents, names or answers. Teams offers a file this way (the person allows it first)."""
 
     kind: FileKind
-    id: int  # the campaign's or the case's, as `kind` says
+    id: int  # the campaign's, the case's or the review's year, as `kind` says
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases.alerts import AlertDesk
 from bot.chat.conversations import LoadedConversation
 from bot.delivery.channel import Capabilities
-from bot.delivery.messages import Attachment, Card, CardField, Link, Notice, Outbound
+from bot.delivery.messages import (
+    Attachment,
+    Card,
+    CardField,
+    FileSource,
+    Link,
+    Notice,
+    Outbound,
+)
 from bot.monitoring import checks
 from bot.monitoring.checks_filing import file_failed_check
 from bot.monitoring.checks_schedule import START
@@ -273,6 +281,7 @@ class CheckCommands:
             title=strings.CHECKS_FILE_TITLE,
             # The web chat shows this link; the file is made afresh, for whoever is allowed.
             link=Link(strings.CHECKS_CSV_LINK, CSV_PATH),
+            source=FileSource("checks_csv", 0),  # Teams offers it, made afresh on Allow
         )
 
 

@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.chat.conversations import LoadedConversation
 from bot.delivery.messages import Attachment, Card, Notice, Option, Outbound, User
 from bot.monitoring import review
+from bot.monitoring.checks_use_cases import check_labels
 from bot.monitoring.review_document import ReviewDocument, review_html
 from bot.monitoring.review_export import document_of, named_roles
 from bot.monitoring.review_figures import Figure
-from bot.monitoring.review_use_cases import document_files
+from bot.monitoring.review_use_cases import pack_files
 from bot.record.events import record_event
 from bot.record.refusals import record_refusal
 from bot.school.config import SchoolConfig
@@ -76,6 +77,7 @@ class ReviewCommands:
         self.school = school
         self.cipher = cipher
         self.flow = flows.get(FLOW)
+        self.check_labels = check_labels(f.spec for f in flows.values())
         self.clock = clock
         self.channels = channels  # where the others are told it is complete
         self._dialogs: dict[tuple[int, int], Dialog] = {}
@@ -93,7 +95,7 @@ class ReviewCommands:
                 "period": review.period_of(self.school, found).label(),
                 "roles": "; ".join(f"{role}: {who}" for role, who in named_roles(self.school)),
                 "figures": _lines(figures),
-                "reports_figures": _lines([f for f in figures if f.section == "reports"]),
+                "reports_figures": _lines([f for f in figures if f.section != "checks"]),
                 "checks_figures": _lines([f for f in figures if f.section == "checks"]),
             }
             spec = self.flow.spec.model_dump(mode="json")
@@ -142,7 +144,7 @@ class ReviewCommands:
         now: datetime,
     ) -> list[Outbound]:
         if found.status != "open":
-            return [self._done_card(found, await self._document(found))]
+            return [self._done_card(found, await self._document(session, found))]
         doc = loaded.doc
         if doc.dialog is not None and doc.extra.get(_EXTRA) != found.id:
             return [Notice(strings.REVIEW_FINISH_FIRST, "info")]
@@ -182,7 +184,7 @@ class ReviewCommands:
         if found.status != "open":
             doc.dialog = None
             doc.extra.pop(_EXTRA, None)
-            return [self._done_card(found, await self._document(found))]
+            return [self._done_card(found, await self._document(session, found))]
         answers: dict[str, Any] = dict(turn.state.answers)
         if turn.outcome == "continue":
             await review.save_progress(session, cipher=self.cipher, review=found, answers=answers)
@@ -204,7 +206,7 @@ class ReviewCommands:
             now=now,
         )
         await session.refresh(found)  # as the database has it: this completion, or the first
-        files = await self._document(found)
+        files = await self._document(session, found)
         await record_event(
             session,
             kind="filtering_review_shown",
@@ -255,10 +257,20 @@ class ReviewCommands:
         assert self.flow is not None
         return document_of(found, school=self.school, cipher=self.cipher, spec=self.flow.spec)
 
-    async def _document(self, found: FilteringReview) -> tuple[Attachment, ...]:
+    async def _document(
+        self, session: AsyncSession, found: FilteringReview
+    ) -> tuple[Attachment, ...]:
+        """The review pack: the document and the year's checks, for the completion card."""
         if self.flow is None:
             return ()
-        return document_files(review_html(await self.document(found)), found.year)
+        return await pack_files(
+            session,
+            school=self.school,
+            cipher=self.cipher,
+            found=found,
+            html=review_html(await self.document(found)),
+            labels=self.check_labels,
+        )
 
     def _done_card(self, found: FilteringReview, files: tuple[Attachment, ...]) -> Card:
         when = (

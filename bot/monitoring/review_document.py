@@ -16,7 +16,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.monitoring.review_figures import Figure
+from bot.monitoring.review_figures import Figure, Section
 from bot.words import strings
 from dialogs.model import FlowSpec
 
@@ -25,6 +25,7 @@ _STYLE = """
 body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #1b1b1b;
        font-size: 11pt; line-height: 1.45; max-width: 46rem; margin: 1.5rem auto; }
 h1 { font-size: 19pt; margin: 0 0 .2rem; color: #0b3d5c; }
+h3 { font-size: 11.5pt; margin: 1rem 0 .3rem; color: #0b3d5c; }
 h2 { font-size: 13pt; margin: 1.4rem 0 .4rem; color: #0b3d5c;
      border-bottom: 1px solid #c8d3dc; padding-bottom: .15rem; }
 p.meta { color: #4a4a4a; margin: 0 0 .8rem; }
@@ -37,6 +38,14 @@ td { font-weight: bold; }
 .none { color: #6b6b6b; font-style: italic; }
 footer { margin-top: 2rem; font-size: 9pt; color: #555; }
 """
+
+
+# The figures under "The year in figures", each kind under its own heading, in this order.
+_FIGURE_HEADINGS: dict[Section, str] = {
+    "reports": strings.REVIEW_DOC_FIG_REPORTS,
+    "alerts": strings.REVIEW_DOC_FIG_ALERTS,
+    "checks": strings.REVIEW_DOC_FIG_CHECKS,
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class ReviewDocument:
         return [
             strings.REVIEW_DOC_ROLES,
             strings.REVIEW_DOC_FIGURES,
+            *_FIGURE_HEADINGS.values(),
             *(step.label for step in self.spec.steps),
         ]
 
@@ -75,8 +85,14 @@ def review_html(doc: ReviewDocument) -> str:
         _table(doc.roles),
         f"<h2>{escape(strings.REVIEW_DOC_FIGURES)}</h2>",
         f"<p>{escape(strings.REVIEW_DOC_FIGURES_NOTE)}</p>",
-        _table([(figure.label, figure.value) for figure in doc.figures]),
     ]
+    for section, heading in _FIGURE_HEADINGS.items():
+        rows = [(f.label, f.value) for f in doc.figures if f.section == section]
+        parts.append(f"<h3>{escape(heading)}</h3>")
+        if rows:
+            parts.append(_table(rows))
+        else:
+            parts.append(f'<p class="answer none">{escape(strings.REVIEW_NO_FIGURES)}</p>')
     for step in doc.spec.steps:
         answer = doc.answers.get(step.id)
         parts.append(f"<h2>{escape(step.label)}</h2>")

@@ -152,7 +152,7 @@ async def test_the_questions_show_the_figures_and_the_answers_become_the_documen
     assert chat.step == "summary"
     await chat.click("__submit")
     (done,) = [r for r in chat.replies if isinstance(r, Card) and r.attachments]
-    pdf, html_file = done.attachments
+    pdf, html_file, _checks = done.attachments
     assert pdf.data.startswith(b"%PDF") and pdf.media_type == "application/pdf"
     assert pdf.data.rstrip().endswith(b"%%EOF")
     # The PDF's text is compressed and its fonts subset (no text extractor is a dependency):

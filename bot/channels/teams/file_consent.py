@@ -11,7 +11,9 @@ database, as it is now, for them, by the same use case as the web chat's downloa
   command; recorded as `audit_exported`, as a download from the web chat is;
 - a case's chronology (`case_chronology`): the chronology export (bot/cases/export.py), whoever
   may view that case, as for every case action and the web chat's download; a refusal is
-  recorded by it, as that download's is, and the export as `exported`, with the channel.
+  recorded by it, as that download's is, and the export as `exported`, with the channel;
+- the filtering checks' spreadsheet and the filtering and monitoring review's PDF and checks
+  (bot/channels/teams/monitoring_files.py).
 
 The export is recorded after the upload succeeded, so a failed one leaves no false entry.
 
@@ -38,6 +40,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout
 from bot.audit import use_cases as audits
 from bot.cases import use_cases as cases
 from bot.channels.services import Services
+from bot.channels.teams import monitoring_files
 from bot.channels.teams.cards import Json
 from bot.channels.teams.files import info_activity
 from bot.channels.teams.parse import CHANNEL, FileConsent
@@ -89,7 +92,7 @@ class FileConsents:
         except UploadFailed as failure:
             log.warning("Teams file upload to OneDrive failed: %s", failure.reason)
             return not_saved(source)
-        await self._record(source, user.email)
+        await self._record(source, user.email, made.filename)
         log.info("%s saved to OneDrive id=%s", source.kind, source.id)
         return [info_activity(upload)]
 
@@ -100,6 +103,11 @@ class FileConsents:
         services = self.services
         async with services.sessions() as session, session.begin():
             # A refusal returns normally, so its "refused" entry is committed.
+            if source.kind in monitoring_files.KINDS:
+                found = await monitoring_files.made(services, session, source, email, CHANNEL)
+                if isinstance(found, monitoring_files.NotAllowed):
+                    return _Refused(str(found))
+                return found
             if source.kind == "case_chronology":
                 chronology = await services.cases.export_chronology(
                     session,
@@ -116,7 +124,7 @@ class FileConsents:
                     return None
                 log.warning("Teams file consent refused: may not view the case")
                 return _Refused(strings.TEAMS_CASE_FILE_NOT_ALLOWED)
-            found = await services.audits.results_file(
+            results = await services.audits.results_file(
                 session,
                 campaign_id=source.id,
                 actor=email,
@@ -125,19 +133,22 @@ class FileConsents:
                 now=services.clock(),
                 record=False,
             )
-        if isinstance(found, audits.ResultsFile):
-            return found.csv_attachment()
-        if found.reason == "no_such_campaign":
+        if isinstance(results, audits.ResultsFile):
+            return results.csv_attachment()
+        if results.reason == "no_such_campaign":
             return None
         log.warning("Teams file consent refused: not one of the results' readers")
         return _Refused(strings.TEAMS_FILE_NOT_ALLOWED)
 
-    async def _record(self, source: FileSource, email: str) -> None:
+    async def _record(self, source: FileSource, email: str, filename: str) -> None:
         """The file reached the person's OneDrive: recorded as its download from the web chat
         is, with the channel."""
         services = self.services
         now = services.clock()
         async with services.sessions() as session, session.begin():
+            if source.kind in monitoring_files.KINDS:
+                await monitoring_files.record(services, session, source, email, CHANNEL, filename)
+                return
             if source.kind == "case_chronology":
                 await services.cases.record_chronology_export(
                     session, case_id=source.id, actor=email, channel=CHANNEL, fmt="csv", now=now

@@ -1,4 +1,5 @@
-"""The annual filtering and monitoring review's document from the web chat (a PDF, and the page):
+"""The annual filtering and monitoring review's pack from the web chat (the document as a PDF and
+as the page, and the year's filtering checks as CSV):
 for the people who may read it, checked on the server each time and recorded by the review's
 use case (bot/monitoring/review_use_cases.py)."""
 
@@ -11,6 +12,12 @@ from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PAGE_CSP, Per
 from bot.monitoring.review_use_cases import FileName, Refused
 from bot.words import strings
 
+_FILES: dict[str, FileName] = {
+    "pdf": "review.pdf",
+    "html": "review.html",
+    "checks.csv": "checks.csv",
+}
+
 
 def add_review_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
     async def download(request: web.Request) -> web.Response:
@@ -19,7 +26,7 @@ def add_review_routes(app: web.Application, services: Services, person_of: Perso
             return refusal(401, NOT_SIGNED_IN)
         if services.reviews is None:
             return refusal(404, strings.REVIEW_NO_DOCUMENT)
-        what: FileName = "review.pdf" if request.match_info["file"] == "pdf" else "review.html"
+        what: FileName = _FILES[request.match_info["file"]]
         async with services.sessions() as session, session.begin():
             found = await services.reviews.document_file(
                 session,
@@ -28,16 +35,18 @@ def add_review_routes(app: web.Application, services: Services, person_of: Perso
                 file=what,
                 channel=None,  # the web chat's own download: recorded without a channel
                 now=services.clock(),
+                labels=services.checks.labels() if services.checks is not None else None,
             )
         if isinstance(found, Refused):
             if found.reason == "not_allowed":
                 return refusal(403, strings.REVIEW_NOT_ALLOWED_DOCUMENT)
             return refusal(404, strings.REVIEW_NO_DOCUMENT)
-        if what == "review.pdf":
+        if what != "review.html":
             disposition = f'attachment; filename="{found.filename}"'
             return web.Response(
                 body=found.data,
-                content_type="application/pdf",
+                content_type=found.media_type.split(";")[0],
+                charset="utf-8" if what == "checks.csv" else None,
                 headers={**HEADERS, "Content-Disposition": disposition},
             )
         return web.Response(
@@ -52,3 +61,4 @@ def add_review_routes(app: web.Application, services: Services, person_of: Perso
         )
 
     app.router.add_get(r"/api/web/filtering-review/{year}/review.{file:pdf|html}", download)
+    app.router.add_get(r"/api/web/filtering-review/{year}/{file:checks\.csv}", download)
