@@ -19,7 +19,9 @@ from tests.support.walk import STAFF
 
 async def _events(bot, kind: str) -> list[Event]:
     async with bot.router.sessions() as session:
-        return list(await session.scalars(select(Event).where(Event.kind == kind)))
+        return list(
+            await session.scalars(select(Event).where(Event.kind == kind).order_by(Event.id))
+        )
 
 
 async def test_the_list_shows_chat_closures_ahead_and_the_calendar_for_eight_weeks(make_bot):

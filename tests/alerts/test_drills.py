@@ -165,4 +165,6 @@ async def test_two_people_pressing_acknowledge_at_once_record_one(make_bot, chan
 
 async def _events(bot, kind: str) -> list[Event]:
     async with bot.router.sessions() as session:
-        return list(await session.scalars(select(Event).where(Event.kind == kind)))
+        return list(
+            await session.scalars(select(Event).where(Event.kind == kind).order_by(Event.id))
+        )

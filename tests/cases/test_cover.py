@@ -55,7 +55,9 @@ async def _first_level_of_newest(bot) -> set[str]:
 
 async def _events(bot, kind: str) -> list[Event]:
     async with bot.router.sessions() as session:
-        return list(await session.scalars(select(Event).where(Event.kind == kind)))
+        return list(
+            await session.scalars(select(Event).where(Event.kind == kind).order_by(Event.id))
+        )
 
 
 async def test_accepted_cover_moves_the_first_contact_for_exactly_its_range(

@@ -47,7 +47,11 @@ def _posted(world: SlackWorld, user: str) -> str:
 
 async def _accepted(bot) -> list[Event]:
     async with bot.router.sessions() as session:
-        return list(await session.scalars(select(Event).where(Event.kind == "cover_accepted")))
+        return list(
+            await session.scalars(
+                select(Event).where(Event.kind == "cover_accepted").order_by(Event.id)
+            )
+        )
 
 
 async def test_cover_in_slack_first_click_takes_it_and_later_ones_say_who(rota_world):

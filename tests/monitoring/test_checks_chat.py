@@ -53,7 +53,9 @@ async def reports(bot) -> list[Report]:
 
 async def events(bot, kind: str) -> list[Event]:
     async with bot.router.sessions() as session:
-        return list(await session.scalars(select(Event).where(Event.kind == kind)))
+        return list(
+            await session.scalars(select(Event).where(Event.kind == kind).order_by(Event.id))
+        )
 
 
 async def test_walking_the_check_stores_it_with_the_typed_text_sealed(make_bot, channel):
