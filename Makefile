@@ -56,7 +56,7 @@ run: install
 TEST_WORKERS ?= 4
 
 test: install-dev playground
-	$(PY) -m pytest -n $(TEST_WORKERS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=15
 
 lint: install-dev
 	$(VENV)/bin/ruff format --check .
