@@ -23,19 +23,19 @@ def _write(tmp_path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-def _refused(tmp_path: Path, data: dict[str, Any], *fragments: str) -> None:
+def _refusal(tmp_path: Path, data: dict[str, Any]) -> str:
+    """Why the loader refuses `data` written to a file, checked to name that file."""
     path = _write(tmp_path, data)
     with pytest.raises(FlowError) as raised:
         load_flow(path)
-    for fragment in fragments:
-        assert fragment in str(raised.value), str(raised.value)
     assert str(path) in str(raised.value)
+    return str(raised.value)
 
 
 def test_a_review_flow_without_a_heading_step_is_refused(tmp_path) -> None:
     data = copy.deepcopy(_BUILTIN)
     data["steps"] = [s for s in data["steps"] if s["id"] != "training"]
-    _refused(tmp_path, data, "needs the text step 'training'")
+    assert "needs the text step 'training'" in _refusal(tmp_path, data)
 
 
 def test_a_heading_step_must_be_text(tmp_path) -> None:
@@ -43,13 +43,15 @@ def test_a_heading_step_must_be_text(tmp_path) -> None:
     step = next(s for s in data["steps"] if s["id"] == "changes")
     step.update(kind="yes_no")
     step.pop("max_length")
-    _refused(tmp_path, data, "steps[2].kind (step 'changes')", "must be a text step")
+    message = _refusal(tmp_path, data)
+    assert "steps[2].kind (step 'changes')" in message and "must be a text step" in message
 
 
 def test_words_may_name_only_what_the_review_fills_in(tmp_path) -> None:
     data = copy.deepcopy(_BUILTIN)
     data["steps"][4]["hint"] = "This year: {pupil_names}"
-    _refused(tmp_path, data, "steps[4].hint", "{pupil_names}", "{figures}")
+    message = _refusal(tmp_path, data)
+    assert "steps[4].hint" in message and "{pupil_names}" in message and "{figures}" in message
 
 
 def test_a_school_rewords_the_questions_in_its_own_file(tmp_path) -> None:
