@@ -29,7 +29,7 @@ from bot.reports.allegation_kind import is_low_level
 from bot.school.config import SchoolConfig
 from bot.school.roles import Role
 from bot.words import strings
-from storage.models import Report
+from storage.models import Drill, Report
 
 ACTION = "governors_summary"  # what a refusal is recorded as
 CHART_PATH = "/api/web/summary/chart.png"  # the web chat's link: made afresh, role checked
@@ -64,6 +64,7 @@ class TermSummary:
             strings.SUMMARY_KIND_LINE.format(label=label, n=n)
             for label, n in sorted(self.by_kind.items(), key=lambda item: (-item[1], item[0]))
         )
+        kinds = kinds or strings.STATS_NONE  # a term with drills only: never an empty field
         # The response-time record's own lines, without its count of cases (counted above).
         times = lines(self.times)[1:]
         return [
@@ -96,7 +97,7 @@ async def build(
     kind_label: KindLabel,
     sections: Sequence[SectionBuilder] = EXTRA_SECTIONS,
 ) -> list[TermSummary]:
-    """Every period with a real case, oldest first."""
+    """Every period with a real case or a drill, oldest first."""
     periods = group(school, await case_times(session, school))
     reports = [
         r
@@ -118,6 +119,15 @@ async def build(
         counted = by_key.get(first)
         if counted is not None:  # always, as the cases timed are these reports
             counted.by_kind[kind_label(report)] += 1
+    # A term with drills and no report still has its line: the drills are counted there.
+    for started in await session.scalars(select(Drill.started_at)):
+        day = started.astimezone(school.tz).date()
+        first, last = bounds(school, day)
+        if first not in by_key:
+            label = period_of(school, day)[1]
+            by_key[first] = TermSummary(label=label, first=first, last=last, times=Period(label))
+            found.append(by_key[first])
+    found.sort(key=lambda term: term.first)
     for term in found:  # the drills' numbers, and any other section's
         for section in sections:
             term.extra.extend(await section(session, term.first, term.last))

@@ -59,3 +59,16 @@ async def test_a_term_without_drills_shows_no_drill_lines(make_bot, channel, clo
     await chat.send("governors summary")
     (card,) = [r for r in chat.replies if isinstance(r, Card)]
     assert not [f for f in card.fields if "Drill" in f.label or "reached, by" in f.label]
+
+
+async def test_a_term_with_a_drill_and_no_report_still_shows_its_drill(make_bot, channel, clock):
+    bot = await make_bot(notifiers={"test": channel})
+    clock.now = TUESDAY
+    await Chat(bot, DSL).send("drill")
+    chat = Chat(bot, CHAIR)
+    await chat.send("governors summary")
+    (card,) = [r for r in chat.replies if isinstance(r, Card)]
+    fields = {f.label: f.value for f in card.fields}
+    assert fields[f"{TERM}: Reports"] == "0 (0 in hours, 0 out of hours)"
+    assert fields[f"{TERM}: Reports by kind"] == "—"
+    assert fields[f"{TERM}: Drills (test alerts)"].startswith("1 sent, 0 acknowledged")
