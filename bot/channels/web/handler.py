@@ -42,6 +42,7 @@ from bot.school.config import Person
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 _STATIC_FILES = frozenset(path.name for path in STATIC.iterdir() if path.is_file())
+SERVICE_WORKER = "sw.js"  # caches the page's shell only (see the file)
 _ERROR = "Sorry, something went wrong on our side. Your answers so far are saved; please try again."
 NOT_LOCAL = "Demo sign-in only works on this computer (from 127.0.0.1)."
 THROUGH_PROXY = (
@@ -128,7 +129,11 @@ class WebChat:
         name = request.match_info["name"]
         if name not in _STATIC_FILES:
             raise web.HTTPNotFound(text="Not found.")
-        return web.FileResponse(STATIC / name, headers={"X-Content-Type-Options": "nosniff"})
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if name == SERVICE_WORKER:
+            # Its scope is the whole chat (the page is at /), though the file is under /static/.
+            headers["Service-Worker-Allowed"] = "/"
+        return web.FileResponse(STATIC / name, headers=headers)
 
     async def people(self, request: web.Request) -> web.Response:
         refusal = self._login_refusal(request)

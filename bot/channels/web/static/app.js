@@ -17,6 +17,12 @@ const ROLE_LABELS = {
   governor: "Governor",
 };
 
+// Who is offered alert notifications: the people alerts go to.
+const SAFEGUARDING_ROLES = new Set(["dsl", "deputy_dsl", "headteacher"]);
+// A system notification is seen on a lock screen, by anyone: it says an alert came, never what.
+const ALERT_NOTIFICATION = { title: "New safeguarding alert", body: "Open the chat to see it." };
+const NOTIFICATIONS_BLOCKED = "Notifications are blocked for this page in the browser's settings.";
+
 (function () {
   const $ = (id) => document.getElementById(id);
   const els = {
@@ -26,7 +32,8 @@ const ROLE_LABELS = {
     chat: $("chat"), chatTitle: $("chat-title"), userName: $("user-name"),
     signout: $("signout"), status: $("conn-status"), log: $("log"),
     composer: $("composer"), input: $("composer-input"), counter: $("composer-counter"),
-    announce: $("announce"),
+    announce: $("announce"), notifyRow: $("alert-notifications-row"),
+    notifyButton: $("alert-notifications"), notifyStatus: $("alert-notifications-status"),
   };
 
   const { el, renderItem, renderCard, fillCard, TEXT_INPUTS, showMatches, moveHighlight, highlighted } =
@@ -44,6 +51,7 @@ const ROLE_LABELS = {
     pending: new Map(),
     title: document.title, // restored once an unseen alert has been seen
     unseenAlerts: 0,
+    audio: null, // an AudioContext, made on the first press or key (browsers allow no sooner)
   };
 
   /* ---------- small helpers ---------- */
@@ -152,6 +160,7 @@ const ROLE_LABELS = {
     if (state.lastEmail && state.lastEmail !== user.email) clearConversation();
     state.lastEmail = user.email;
     els.userName.textContent = user.name || user.email;
+    offerNotifications(user);
     showScreen("chat");
     state.wantSocket = true;
     state.retries = 0;
@@ -255,6 +264,8 @@ const ROLE_LABELS = {
       const node = item.kind === "card" ? renderCard(item, { alert }) : renderItem(item);
       if (!node) continue;
       if (alert) noteAlert(item);
+      // A new card pushed (not an update of one shown): a new alert, urgent or not.
+      if (item.kind === "card" && push) signalAlert();
       els.log.append(node);
       first = first || node;
       if (item.kind === "question" || item.kind === "summary") focus = "newest";
@@ -318,6 +329,67 @@ const ROLE_LABELS = {
     if (document.hasFocus()) return;
     state.unseenAlerts += 1;
     document.title = `(${state.unseenAlerts}) New alert – ${card.title}`;
+  }
+
+  /* ---------- alert sound and system notifications ---------- */
+
+  function offerNotifications(user) {
+    const team = (user.roles || []).some((role) => SAFEGUARDING_ROLES.has(role));
+    const possible = team && "Notification" in window;
+    els.notifyRow.hidden = !possible || Notification.permission === "granted";
+    els.notifyButton.hidden = possible && Notification.permission === "denied";
+    els.notifyStatus.textContent = els.notifyButton.hidden ? NOTIFICATIONS_BLOCKED : "";
+  }
+
+  // Asked only from the button's press: a browser ignores (or blocks) an unprompted request.
+  async function askNotifications() {
+    let answer = "default";
+    try { answer = await Notification.requestPermission(); } catch (e) { /* stays as it was */ }
+    els.notifyRow.hidden = answer === "granted";
+    els.notifyButton.hidden = answer === "denied";
+    els.notifyStatus.textContent = answer === "denied" ? NOTIFICATIONS_BLOCKED : "";
+  }
+
+  // A short tone and a system notification: both say only that an alert came, never what.
+  function signalAlert() {
+    playAlertTone();
+    showAlertNotification();
+  }
+
+  function showAlertNotification() {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      const shown = new Notification(ALERT_NOTIFICATION.title, {
+        body: ALERT_NOTIFICATION.body, tag: "safeguarding-alert", icon: "/static/icon-192.png",
+      });
+      shown.addEventListener("click", () => { window.focus(); shown.close(); });
+    } catch (e) { /* e.g. a phone that only shows them from a service worker: the tone still plays */ }
+  }
+
+  function unlockSound() {
+    if (state.audio || !(window.AudioContext || window.webkitAudioContext)) return;
+    try { state.audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { /* silent */ }
+  }
+
+  // Two short beeps made by the Web Audio API (no sound file to fetch).
+  function playAlertTone() {
+    const audio = state.audio;
+    if (!audio) return;
+    try {
+      if (audio.state === "suspended") audio.resume();
+      for (const [offset, pitch] of [[0, 880], [0.22, 660]]) {
+        const tone = audio.createOscillator();
+        const volume = audio.createGain();
+        const at = audio.currentTime + offset;
+        tone.frequency.value = pitch;
+        volume.gain.setValueAtTime(0.0001, at);
+        volume.gain.exponentialRampToValueAtTime(0.3, at + 0.02);
+        volume.gain.exponentialRampToValueAtTime(0.0001, at + 0.18);
+        tone.connect(volume).connect(audio.destination);
+        tone.start(at);
+        tone.stop(at + 0.2);
+      }
+    } catch (e) { /* no sound: the card and the notification still show */ }
   }
 
   function alertsSeen() {
@@ -589,10 +661,23 @@ const ROLE_LABELS = {
     els.input.addEventListener("keydown", onComposerKey);
     els.input.addEventListener("input", () => { updateCounter(); autoGrow(); });
     window.addEventListener("focus", alertsSeen);
+    els.notifyButton.addEventListener("click", askNotifications);
+    document.addEventListener("pointerdown", unlockSound, { capture: true });
+    document.addEventListener("keydown", unlockSound, { capture: true });
+  }
+
+  // The installable app's service worker (secure contexts only: https, or this computer).
+  // Its scope is the whole site, which the server allows with Service-Worker-Allowed.
+  function registerServiceWorker() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+    navigator.serviceWorker.register("/static/sw.js", { scope: "/" }).catch(() => {
+      /* the chat works without it: it only makes the page installable */
+    });
   }
 
   async function start() {
     bindEvents();
+    registerServiceWorker();
     const [user, people] = await Promise.all([whoIsSignedIn().catch(() => null), loadPeople()]);
     if (user) return showChat(user);
     showScreen("signin");
