@@ -53,8 +53,9 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_bot, create_app
+from bot.app import build_bot
 from bot.channels.slack.handler import EVENTS_PATH
+from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from bot.words import strings
 

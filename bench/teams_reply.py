@@ -34,7 +34,8 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 from common import BenchFailure, percentile, reset_schema, run_bounded  # bench/ is on sys.path
 
-from bot.app import build_bot, create_app, prepare_storage
+from bot.app import build_bot, prepare_storage
+from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 
 if str(PROJECT_ROOT) not in sys.path:  # run as a script, only bench/ is on sys.path

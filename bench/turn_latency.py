@@ -37,7 +37,8 @@ from common import (  # bench/ is on sys.path when run
 )
 from sqlalchemy.engine import make_url
 
-from bot.app import Bot, build_bot, create_app
+from bot.app import Bot, build_bot
+from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 
 TARGET_P99_MS = 20.0

@@ -14,10 +14,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot import team_reports
-from bot.app import Bot, build_bot, create_app, prepare_storage
+from bot.app import Bot, build_bot, prepare_storage
 from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
 from bot.school.config import SchoolConfigError
+from bot.server import create_app
 from bot.settings import Settings
 from bot.single_process import AlreadyRunning, ProcessLock
 from dialogs.loader import BUILTIN_FLOWS, FlowError, flow_yaml, load_flows

@@ -24,7 +24,8 @@ from pathlib import Path
 from aiohttp import web
 from playwright.async_api import Page, async_playwright, expect
 
-from bot.app import build_bot, create_app, prepare_storage
+from bot.app import build_bot, prepare_storage
+from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 
 WIDTH, HEIGHT = 360, 780

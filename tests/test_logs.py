@@ -8,8 +8,9 @@ import logging
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import build_bot, create_app, prepare_storage
+from bot.app import build_bot, prepare_storage
 from bot.logs import JsonFormatter, _WithRequestId
+from bot.server import create_app
 from bot.settings import Settings
 from tests.conftest import EXAMPLE_CONFIG
 

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.app import create_app
 from bot.cases.scheduled import sweep_alerts
+from bot.server import create_app
 from tests.support.alerts import file_concern, outbox
 from tests.support.harness import Chat
 from tests.support.notifiers import RecordingChannel

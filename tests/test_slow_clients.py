@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.app import create_app
+from bot.server import create_app
 from bot.settings import Settings
 from tests.conftest import BotFactory
 from tests.web.chat import open_chat, serve, sign_in, step_of

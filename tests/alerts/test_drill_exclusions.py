@@ -10,7 +10,6 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
-from bot.app import create_app
 from bot.cases.nothing_done import KIND as NOTHING_DONE
 from bot.cases.response_times import case_times
 from bot.cases.retention import flag_due_for_review
@@ -19,6 +18,7 @@ from bot.cases.use_cases import CaseUseCases, Refused
 from bot.delivery.messages import Card
 from bot.reports.links import link_to_source
 from bot.reports.menu import OFFER
+from bot.server import create_app
 from storage.models import Event, Report
 from tests.support.alerts import DSL, HEAD, file_concern, outbox
 from tests.support.harness import Chat

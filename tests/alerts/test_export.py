@@ -16,9 +16,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app import Bot, create_app
+from bot.app import Bot
 from bot.delivery.spreadsheets import safe_cell
 from bot.reports.service import read_answers
+from bot.server import create_app
 from dialogs.text import shown_text
 from storage.models import Event
 from tests.support.alerts import DSL, file_concern

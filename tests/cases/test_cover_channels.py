@@ -146,7 +146,8 @@ async def test_python_m_bot_oncall_names_the_accepted_cover(
 
 
 async def test_cover_in_teams(database_url, tmp_path, clock, school_with, monkeypatch):
-    from bot.app import build_bot, create_app, prepare_storage
+    from bot.app import build_bot, prepare_storage
+    from bot.server import create_app
     from bot.settings import Settings
     from tests.teams.conftest import fake_connector, quicken, refusing_internet
     from tests.teams.world import DEPUTY_1 as T_DANIEL

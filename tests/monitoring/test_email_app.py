@@ -7,8 +7,8 @@ from pathlib import Path
 
 import aiosmtplib
 
-from bot.app import start_monitoring_email
 from bot.monitoring.provider_alert import ProviderAlert, Severity, UnreadableAlert
+from bot.server import start_monitoring_email
 from tests.conftest import BotFactory, example_config_with
 from tests.monitoring.test_email_receiver import SMOOTHWALL_DANGER
 from tests.support.net import free_port

@@ -14,8 +14,9 @@ from typing import Any
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, create_app
+from bot.app import Bot
 from bot.monitoring.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from bot.server import create_app
 from storage.models import Event, MonitoringAlert, MonitoringGroup, Outbox, Report
 from tests.conftest import example_config_with
 from tests.support.reports import count

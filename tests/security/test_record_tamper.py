@@ -24,8 +24,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
 
-from bot.app import Bot, create_app
+from bot.app import Bot
 from bot.delivery.messages import Card
+from bot.server import create_app
 from bot.settings import PROJECT_ROOT
 from storage.models import Event, Report
 from tests.conftest import EXAMPLE_CONFIG

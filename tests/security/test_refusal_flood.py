@@ -15,9 +15,10 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app import Bot, create_app
+from bot.app import Bot
 from bot.record import scheduled as jobs
 from bot.record.events import verify_log
+from bot.server import create_app
 from storage.models import Event
 from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import build_bot, create_app, prepare_storage
+from bot.app import build_bot, prepare_storage
+from bot.server import create_app
 from bot.settings import Settings
 from tests.conftest import EXAMPLE_CONFIG
 from tests.slack.world import SIGNING_SECRET, FakeSlackApi, SlackWorld

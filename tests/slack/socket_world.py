@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, build_bot, create_app
+from bot.app import Bot, build_bot
+from bot.server import create_app
 from bot.settings import Settings
 from tests.conftest import EXAMPLE_CONFIG
 from tests.slack.conftest import PEOPLE, STAFF

@@ -104,7 +104,8 @@ async def start_world(
     **settings: Any,
 ) -> TeamsWorld:
     # Imported here, so that the checks of the manifest and renderer need no bot at all.
-    from bot.app import build_bot, create_app, prepare_storage
+    from bot.app import build_bot, prepare_storage
+    from bot.server import create_app
     from bot.settings import Settings
 
     fake, service_url = connector

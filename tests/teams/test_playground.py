@@ -110,7 +110,8 @@ class PlaygroundWorld:
 async def playgrounds(sqlite_url: str, tmp_path: Path) -> AsyncIterator[PlaygroundWorld]:
     if (why := missing()) is not None:
         unavailable(why)
-    from bot.app import build_bot, create_app, prepare_storage
+    from bot.app import build_bot, prepare_storage
+    from bot.server import create_app
     from bot.settings import Settings
 
     bot = build_bot(

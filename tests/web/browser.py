@@ -14,7 +14,8 @@ import pytest
 from aiohttp import web
 from playwright.async_api import ConsoleMessage, Dialog, Locator, Page, async_playwright, expect
 
-from bot.app import Bot, build_bot, create_app, prepare_storage
+from bot.app import Bot, build_bot, prepare_storage
+from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from tests.support.clock import FakeClock
 from tests.support.walk import Answer, step_of_token

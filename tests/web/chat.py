@@ -16,7 +16,8 @@ import aiohttp
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Bot, create_app
+from bot.app import Bot
+from bot.server import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from tests.support.walk import Answer, step_of_token
 

@@ -1,0 +1,123 @@
+"""The server: one aiohttp application for the bot's role, with its routes, its lifecycle (the
+storage made ready, the dispatcher, the channels, the provider's e-mail receiver, the
+scheduler's leadership) and how each connection is served. bot/app.py composes what it runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import Bot, prepare_storage
+from bot.channels.monitoring.routes import add_monitoring_routes
+from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
+from bot.health import add_health_routes
+from bot.logs import request_ids
+from bot.settings import Settings
+from scheduler.leader import Leadership
+from scheduler.setup import ScheduledJobs
+
+log = logging.getLogger(__name__)
+
+
+async def start_monitoring_email(bot: Bot, sink: AlertSink) -> MonitoringEmailReceiver | None:
+    """Receive the monitoring provider's alert e-mails when the school file says where
+    (`monitoring: email:`), handing each alert read (or unreadable) to `sink`, the use case
+    that files it; the relay is told 250 only once `sink` returned. None when not configured.
+    The caller stops the receiver it got (`await receiver.stop()`)."""
+    settings = bot.school.monitoring.email
+    if settings is None:
+        return None
+    receiver = MonitoringEmailReceiver(
+        settings, sink=sink, tz=bot.school.tz, clock=bot.router.clock
+    )
+    await receiver.start()
+    return receiver
+
+
+def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
+    """The server for the bot's role (settings.role): `web` serves the chat channels, with
+    no scheduled jobs; `scheduler` runs the scheduled jobs if it leads (see scheduler.leader),
+    serving only health and metrics; `all` does both. Every role delivers the outbox rows it
+    queues at once; `run_scheduler=False` (tests) leaves the jobs off whatever the role."""
+    role = bot.settings.role
+    serves_chat = role in {"all", "web"}
+    app = web.Application(
+        client_max_size=256 * 1024,
+        middlewares=[request_ids],
+        handler_args=_handler_args(bot.settings),
+    )
+    add_health_routes(app, bot.engine)
+    if bot.metrics is not None:
+        bot.metrics.add_routes(app)
+    if serves_chat:
+        for channel in bot.channels:
+            channel.add_routes(app)
+        if bot.monitoring is not None:
+            add_monitoring_routes(app, bot.monitoring)
+    leadership = None
+    if run_scheduler and role in {"all", "scheduler"}:
+        jobs = ScheduledJobs(
+            bot.jobs,
+            timezone=bot.school.timezone,
+            audit=bot.audit,
+            sweep_seconds=bot.settings.alert_sweep_seconds,
+        )
+        leadership = Leadership(
+            bot.engine,
+            on_lead=jobs.start,
+            on_follow=jobs.stop,
+            retry_seconds=bot.settings.leader_retry_seconds,
+        )
+        if bot.metrics is not None:
+            bot.metrics.report_leadership(lambda: jobs.running)
+
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        await prepare_storage(bot)
+        delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
+        if serves_chat:
+            for channel in bot.channels:
+                await channel.start()
+        receiver = None
+        if serves_chat and bot.email_alerts is not None:  # after the channels: it alerts them
+            receiver = await start_monitoring_email(bot, bot.email_alerts.file)
+        if leadership is not None:
+            leadership.start()  # leading, its first sweep sends whatever a crash left
+        if serves_chat and bot.web_chat is not None:
+            log.log(*bot.settings.web_demo_login_status())
+        log.info(
+            "ready: role=%s school=%r flows=%s",
+            role,
+            bot.school.name,
+            ",".join(bot.router.flows),
+        )
+        yield
+        if receiver is not None:  # no e-mail is taken once the bot is stopping
+            await receiver.stop()
+        if leadership is not None:
+            await leadership.stop()
+        await bot.dispatcher.stop(delivering)
+        for channel in bot.channels:
+            await channel.stop()
+        await bot.engine.dispose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+def _handler_args(settings: Settings) -> dict[str, Any]:
+    """How each connection is served, whichever runner starts the server (`web.run_app` in
+    `python -m bot run`, `web.AppRunner` in the tests and benchmarks): `handler_args` overrides
+    the runner's own (https://docs.aiohttp.org/en/stable/web_reference.html#aiohttp.web.Application).
+
+    aiohttp has no timeout of its own for reading a request's head. Its keep-alive timer is one:
+    it starts when a connection opens (aiohttp 3.14.5, aio-libs/aiohttp#13681) and again after
+    each answer, is not restarted by bytes arriving, and closes the connection if no whole
+    request head has come when it runs out (RequestHandler._process_keepalive). So a half-sent
+    request is dropped after HTTP_HEADER_TIMEOUT_SECONDS instead of run_app's 75 s (or the
+    3,630 s of a bare AppRunner), while a request being answered, a websocket included, is
+    never cut short by it."""
+    return {"keepalive_timeout": settings.http_header_timeout_seconds}
