@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
-from bot.cases import cover, typed_commands
+from bot.cases import typed_commands
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
+from bot.chat.buttons import Buttons
 from bot.chat.conversations import (
     StaleConversation,
     first_delivery,
@@ -33,8 +33,6 @@ from bot.chat.turn import TurnContext
 from bot.chat.typed import TypedCommands
 from bot.delivery.messages import Answered, Inbound, Notice, Outbound, Question, Summary
 from bot.monitoring.checks_chat import CheckCommands
-from bot.monitoring.checks_schedule import START as CHECK_START
-from bot.monitoring.review_chat import START as REVIEW_START
 from bot.monitoring.review_chat import ReviewCommands
 from bot.reports import kinds
 from bot.reports.menu import OFFER, main_menu
@@ -125,6 +123,7 @@ class Router:
             school=school, cipher=cipher, flows=flows, clock=clock
         )
         self.typed = TypedCommands(cases, audits, training, checks, self.reviews)
+        self.buttons = Buttons(self.draft_viewer, desk, cases, checks, audits, self.reviews)
         self.wake = wake
         # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
         self.turn_timed: Callable[[float], None] = turn_timed or (lambda seconds: None)
@@ -186,47 +185,9 @@ class Router:
 
     async def _turn(self, context: TurnContext, *, idle: timedelta) -> list[Outbound]:
         doc, inbound = context.loaded.doc, context.inbound
-        if self.draft_viewer.is_open_button(inbound.value):  # a DSL opens a draft they were told of
-            return await self.draft_viewer.open(
-                context.session, value=str(inbound.value), email=inbound.user.email, now=context.now
-            )
-        if inbound.value and inbound.value.startswith(cover.BUTTON):  # checks the role itself
-            context.queued = True
-            return await cover.on_button(
-                context.session,
-                school=self.school,
-                channels=self.desk.channels,
-                value=inbound.value,
-                email=inbound.user.email,
-                now=context.now,
-            )
-        if inbound.value and inbound.value.startswith("case:"):
-            replies, queued = await self.cases.on_button(
-                context.session, context.loaded, inbound.value, inbound.user.email, context.now
-            )
-            context.queued |= queued
-            return replies
-        if inbound.value == CHECK_START:  # the ask's button: start (or show) the check
-            replies = await self.checks.start(
-                context.session, context.loaded, inbound.user.email, context.now
-            )
-            if doc.dialog is None:  # refused: no dead end
-                replies += self._menu(inbound, again=True)
-            return replies
-        if inbound.value and inbound.value.startswith(AUDIT_START):
-            replies = await self.audits.on_button(
-                context.session, context.loaded, inbound.value, inbound.user, context.now
-            )
-            if doc.dialog is None:  # refused (closed, not invited): no dead end
-                replies += self._menu(inbound, again=True)
-            return replies
-        if inbound.value and inbound.value.startswith(REVIEW_START):
-            replies = await self.reviews.on_button(
-                context.session, context.loaded, inbound.value, inbound.user, context.now
-            )
-            return (
-                replies if doc.dialog is not None else [*replies, *self._menu(inbound, again=True)]
-            )
+        pressed = await self.buttons.answer(context, lambda asked: self._menu(asked, again=True))
+        if pressed is not None:
+            return pressed
         prefix: list[Outbound] = []
         if doc.purged is not None:
             prefix.append(Notice(self._purged_text(doc.purged), "warning"))
