@@ -5,17 +5,21 @@ accepting tells the head once, and nobody but the DSL and deputies can ask or ac
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.cases import cover
 from bot.cases.cover import BUTTON
 from bot.cases.scheduled import sweep_alerts
 from bot.delivery.messages import Card, Notice
+from bot.delivery.notifier import Delivery
 from storage.models import CoverRequest, Event, Outbox, Report
 from tests.support.alerts import file_concern, outbox
 from tests.support.harness import Chat
+from tests.support.notifiers import RecordingChannel
 from tests.support.reports import event_kinds
 from tests.support.rota import DANIEL, DANIEL_ON_TUESDAY, DSL, HEAD, PETRA
 from tests.support.walk import STAFF
@@ -250,3 +254,41 @@ async def test_without_a_rota_there_is_nothing_to_cover(make_bot, channel):
     assert "no rota" in _said(await Chat(bot, DANIEL).send("cover me tomorrow"))
     async with bot.router.sessions() as session:
         assert list(await session.scalars(select(Outbox))) == []
+
+
+@dataclass
+class RefusingAsks(RecordingChannel):
+    """A platform that refuses the cover asks (and only them) until told not to."""
+
+    refusing: bool = True
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        if delivery.kind == cover.ASK and self.refusing:
+            raise ConnectionError("the platform refused the message")
+        return await super().deliver(delivery)
+
+
+async def test_a_refused_cover_ask_stays_pending_then_goes_once(make_bot, clock, school_with):
+    """Rules of trust: an ask the platform refuses is not taken as asked; it goes, once, when
+    the platform accepts, and its Accept still works."""
+    channel = RefusingAsks()
+    bot = await _bot(make_bot, channel, school_with)
+    await Chat(bot, DANIEL).send("cover me today 13:00-16:00")
+    await bot.dispatcher.deliver_due()
+    rows = [r for r in await outbox(bot) if r.kind == cover.ASK and r.channel == "test"]
+    assert {(r.recipient_email, r.status, r.sent_at) for r in rows} == {
+        (DSL, "pending", None),
+        (PETRA, "pending", None),
+    }
+    assert {r.last_error for r in rows} == {"ConnectionError"}
+    assert channel.cards(DSL) == [] and channel.cards(PETRA) == []
+
+    channel.refusing = False
+    clock.advance(minutes=5)  # past the back-off
+    await bot.dispatcher.deliver_due()
+    await bot.dispatcher.deliver_due()
+    assert len(channel.to(DSL, cover.ASK)) == 1 and len(channel.to(PETRA, cover.ASK)) == 1
+    sent = {r.status for r in await outbox(bot) if r.kind == cover.ASK and r.channel == "test"}
+    assert sent == {"sent"}
+    took = await Chat(bot, PETRA).click(ACCEPT, token=None)
+    assert "you are first contact Tue 24 Nov 13:00 to 16:00" in _said(took)
