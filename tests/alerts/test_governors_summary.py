@@ -17,12 +17,19 @@ from sqlalchemy import select
 
 from bot.cases import summary
 from bot.cases.scheduled import sweep_alerts
-from bot.cases.service import close_case
 from bot.cases.summary_chart import HEIGHT, IN_FILL, OUT_FILL, WIDTH, summary_chart_png
 from bot.delivery.messages import Card
 from bot.settings import PROJECT_ROOT
 from storage.models import Report
-from tests.support.alerts import CHAIR, DSL, HEAD, ICT, file_concern, file_filtering_report
+from tests.support.alerts import (
+    CHAIR,
+    DSL,
+    HEAD,
+    ICT,
+    close_as_dsl,
+    file_concern,
+    file_filtering_report,
+)
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds
 from tests.support.walk import STAFF
@@ -45,20 +52,9 @@ async def _three_cases(bot, clock) -> None:
     first = await _latest(bot)
     clock.now = TUESDAY + timedelta(minutes=2)
     await dsl.click(f"case:ack:{first}")
-    async with bot.router.sessions() as session, session.begin():
-        case = await session.get(Report, first)
-        assert case is not None
-        await close_case(
-            session,
-            bot.jobs.desk,
-            report=case,
-            email=DSL,
-            decision="no_further_action",
-            outcome="Resolved with the parents.",
-            reasons="Done.",
-            criteria=[],
-            now=TUESDAY + timedelta(hours=3),
-        )
+    await close_as_dsl(
+        bot, first, now=TUESDAY + timedelta(hours=3), outcome="Resolved with the parents."
+    )
 
     clock.now = TUESDAY + timedelta(hours=4)  # 14:30
     await file_filtering_report(bot)

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from bot.cases.response_times import CaseTimes, duration, group, lines
 from bot.cases.scheduled import sweep_alerts
-from bot.cases.service import close_case, record_action
+from bot.cases.service import record_action
 from bot.delivery.messages import Card, Notice
 from bot.school.config import load_school_config
 from storage.models import Report
-from tests.support.alerts import DSL, HEAD, file_concern
+from tests.support.alerts import DSL, HEAD, close_as_dsl, file_concern
 from tests.support.harness import Chat
 from tests.support.reports import event_kinds
 from tests.support.walk import STAFF
@@ -61,17 +61,7 @@ async def test_stats_shows_the_medians_in_and_out_of_hours_and_the_escalations(
             done_at="today",
             now=TUESDAY + timedelta(minutes=30),
         )
-        await close_case(
-            session,
-            bot.jobs.desk,
-            report=case,
-            email=DSL,
-            decision="no_further_action",
-            outcome="Resolved.",
-            reasons="Done.",
-            criteria=[],
-            now=TUESDAY + timedelta(hours=3),
-        )
+    await close_as_dsl(bot, first, now=TUESDAY + timedelta(hours=3))
 
     # In hours: acknowledged after 6 minutes, nothing else yet.
     second_at = TUESDAY + timedelta(hours=4)  # 14:30

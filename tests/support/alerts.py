@@ -3,9 +3,12 @@ harness.py) for the alert, case, record and maintenance tests, and the outbox it
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
-from storage.models import Outbox
+from bot.cases.service import close_case
+from storage.models import Outbox, Report
 from tests.support.harness import Chat
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
 
@@ -53,3 +56,21 @@ async def file_filtering_report(bot) -> None:
 async def outbox(bot) -> list[Outbox]:
     async with bot.router.sessions() as session:
         return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+async def close_as_dsl(bot, report_id: int, *, now: datetime, outcome: str = "Resolved.") -> None:
+    """The DSL closes the case at `now` (no further action), through the cases' service."""
+    async with bot.router.sessions() as session, session.begin():
+        case = await session.get(Report, report_id)
+        assert case is not None
+        await close_case(
+            session,
+            bot.jobs.desk,
+            report=case,
+            email=DSL,
+            decision="no_further_action",
+            outcome=outcome,
+            reasons="Done.",
+            criteria=[],
+            now=now,
+        )
