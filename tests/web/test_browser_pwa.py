@@ -8,28 +8,23 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from bot.settings import PROJECT_ROOT
-from tests.conftest import DETAILS_IN_ALERTS, example_config_with
 from tests.web.browser import (
-    CHROMIUM_ARGS,
     REFERENCE,
     WAIT_MS,
     Served,
     Tab,
-    chromium_path,
     click,
     expect_step,
     served,
     tab,
     type_answer,
 )
+from tests.web.test_browser_alerts import browser, served_school
 
 DSL = "a.hartley@example.org"
 STAFF = "t.brannigan@example.org"
@@ -46,7 +41,7 @@ SHELL = {
 }
 # Words of the report filed below; none may reach a notification or the cache.
 REPORT_WORDS = ("Name-calling", "AB (Year 5)", "worse", "WhatsApp", "class teacher", "cyber")
-__all__ = ["served", "tab"]  # the fixtures, shared with the other browser tests
+__all__ = ["browser", "served", "served_school", "tab"]  # fixtures shared with other tests
 
 # Records what the page shows as notifications and how often it starts a tone, and passes both
 # on to the browser's own (headless Chromium shows nothing a test could read).
@@ -82,24 +77,6 @@ CACHED = """async () => {
   }
   return found;
 }"""
-
-
-@pytest.fixture
-def served_school(tmp_path: Path) -> Path:
-    """The report's words in the alert card, so their absence elsewhere means something."""
-    return example_config_with(tmp_path, **DETAILS_IN_ALERTS)
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=chromium_path(), args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 def png_size(data: bytes) -> tuple[int, int]:
