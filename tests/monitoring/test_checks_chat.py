@@ -15,23 +15,10 @@ from bot.delivery.messages import Card
 from bot.monitoring.checks import checks_between
 from bot.monitoring.checks_schedule import START
 from storage.models import Event, FilteringCheck, Report
+from tests.monitoring.checks import CHECK, ICT
 from tests.support.alerts import DEPUTIES, DSL, HEAD
 from tests.support.harness import Chat
 from tests.support.walk import STAFF, ChatAsking, walk
-
-ICT = "r.adeyemi@example.org"
-CHECK = {
-    "device": "Pupil laptop 12",
-    "user_group": "pupils",
-    "location": "ICT suite, school Wi-Fi",
-    "test": "testfiltering",
-    "result_csam": "blocked",
-    "result_terrorism": "blocked",
-    "result_adult": "blocked",
-    "result_offensive_language": "blocked",
-    "result_self_harm": "not_tested",
-    "action": "Nothing needed",
-}
 
 
 async def checked(bot, ict: Chat, answers: dict[str, str]) -> None:

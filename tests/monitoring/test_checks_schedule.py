@@ -18,9 +18,9 @@ from bot.monitoring.checks_schedule import START, period_of
 from bot.school.config import load_school_config
 from storage.models import FilteringCheckRequest, Outbox
 from tests.conftest import EXAMPLE_CONFIG
+from tests.support.alerts import ICT
 from tests.support.harness import Chat
 
-ICT = "r.adeyemi@example.org"
 LONDON = ZoneInfo("Europe/London")
 ALL_BLOCKED = {
     "device": "Pupil laptop 12",

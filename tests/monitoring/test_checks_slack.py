@@ -16,22 +16,17 @@ from sqlalchemy import select
 from bot.monitoring.checks_jobs import ask_filtering_checks
 from bot.monitoring.checks_schedule import START
 from storage.models import Event, Report
+from tests.monitoring.checks import CHECK as ICT_CHECK
 from tests.slack.conftest import DSL, PEOPLE, running_world
 from tests.slack.filing import say, walk_dm
 from tests.slack.world import blocks_of, text_of
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
 ICT = "UICT"
+# The example's check with terrorist content not blocked (a report is filed) and a ticket.
 CHECK = {
-    "device": "Pupil laptop 12",
-    "user_group": "pupils",
-    "location": "ICT suite, school Wi-Fi",
-    "test": "testfiltering",
-    "result_csam": "blocked",
+    **ICT_CHECK,
     "result_terrorism": "not_blocked",
-    "result_adult": "blocked",
-    "result_offensive_language": "blocked",
-    "result_self_harm": "not_tested",
     "action": "Ticket 4411 raised with the provider",
 }
 

@@ -11,23 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Event, FilteringCheck
+from tests.monitoring.checks import CHECK, ICT
 from tests.support.walk import walk
 from tests.web.chat import DSL, STAFF, WebTab, items, open_chat, serve, sign_in
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
-ICT = "r.adeyemi@example.org"
-CHECK = {
-    "device": "Pupil laptop 12",
-    "user_group": "pupils",
-    "location": "ICT suite, school Wi-Fi",
-    "test": "testfiltering",
-    "result_csam": "blocked",
-    "result_terrorism": "blocked",
-    "result_adult": "blocked",
-    "result_offensive_language": "blocked",
-    "result_self_harm": "not_tested",
-    "action": "Nothing needed",
-}
 
 
 async def test_the_check_in_the_web_chat_and_its_spreadsheet(make_bot):
