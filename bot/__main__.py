@@ -144,7 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return team_reports.on_call(settings, args.at)
     overrides = {"host": args.host, "port": args.port, "role": args.role}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
-    for problem in (settings.slack_problem(), settings.teams_problem(), settings.role_problem()):
+    problems = (
+        settings.slack_problem(),
+        settings.teams_problem(),
+        settings.role_problem(),
+        settings.sign_in_problem(),
+    )
+    for problem in problems:
         if problem is not None:
             return _fail("settings", problem)
     configure_logging(level=settings.log_level, json_lines=settings.log_format == "json")

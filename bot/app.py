@@ -27,6 +27,7 @@ from bot.channels.teams.handler import TeamsChannel
 from bot.channels.web.auth import load_secret
 from bot.channels.web.guard import Guard
 from bot.channels.web.handler import WebChat
+from bot.channels.web.oidc.setup import school_sign_in
 from bot.channels.web.sessions import WebSessions
 from bot.chat.draft_notices import DraftSettings, OutboxWords, kind_words_of
 from bot.chat.router import Router, RouterSettings, build_dialogs
@@ -258,9 +259,10 @@ def build_bot(
 
 
 def _web_chat(settings: Settings, services: Services) -> WebChat:
+    secret = load_secret(settings.data_dir / "web_session.key")
     return WebChat(
         services=services,
-        secret=load_secret(settings.data_dir / "web_session.key"),
+        secret=secret,
         allow_remote_login=settings.web_demo_login_remote,
         demo_login=settings.web_demo_login_enabled,
         sessions=WebSessions(
@@ -269,8 +271,11 @@ def _web_chat(settings: Settings, services: Services) -> WebChat:
             clock=services.clock,
             idle_dsl=timedelta(minutes=settings.web_idle_minutes_dsl),
             idle_staff=timedelta(minutes=settings.web_idle_minutes_staff),
+            step_up_after=timedelta(minutes=settings.web_step_up_minutes),
         ),
         guard=Guard(origins=settings.web_origins, port=settings.port),
+        secure_cookies=settings.secure_cookies,
+        school_sign_in=school_sign_in(settings, services, secret),
     )
 
 

@@ -8,10 +8,11 @@ import os
 from datetime import time
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from bot.sign_in_settings import SignInSettings, public_origin
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +27,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class Settings(BaseSettings):
+class Settings(SignInSettings):
     """Read from environment variables (or a `.env` file beside the project)."""
 
     # An empty variable means "not set" (as docker-compose passes ${SLACK_BOT_TOKEN:-}).
@@ -183,7 +184,7 @@ class Settings(BaseSettings):
     @classmethod
     def _origins_are_origins(cls, value: str) -> str:
         for origin in _split_origins(value):
-            if _normal_origin(origin) is None:
+            if public_origin(origin) is None:
                 raise ValueError(
                     f"{origin!r} is not an origin: write the scheme, host and port only, "
                     "for example https://safety.school.example or http://192.168.1.5:3978"
@@ -193,17 +194,25 @@ class Settings(BaseSettings):
     @property
     def web_origins(self) -> tuple[str, ...]:
         """The configured public origins of the web chat, normalised; empty: the defaults."""
-        return tuple(o for o in map(_normal_origin, _split_origins(self.web_public_origins)) if o)
+        listed = (public_origin(o) for o in _split_origins(self.web_public_origins))
+        found = [o for o in listed if o]
+        if self.public_origin and self.public_origin not in found:
+            found.insert(0, self.public_origin)  # PUBLIC_URL is one of them, always
+        return tuple(found)
 
     @property
     def web_demo_login_enabled(self) -> bool:
         if self.web_demo_login is not None:
             return self.web_demo_login
-        return not (self.slack_enabled or self.teams_enabled)
+        return not (self.slack_enabled or self.teams_enabled or self.oidc_enabled)
 
     def web_demo_login_status(self) -> tuple[int, str]:
         """A log level and a line saying whether the demo sign-in is on, and why."""
-        both = (("Slack", self.slack_enabled), ("Teams", self.teams_enabled))
+        both = (
+            ("Slack", self.slack_enabled),
+            ("Teams", self.teams_enabled),
+            ("the school sign-in (OIDC)", self.oidc_enabled),
+        )
         configured = [name for name, on in both if on]
         where = " and ".join(configured)
         if self.web_demo_login is None:
@@ -215,8 +224,8 @@ class Settings(BaseSettings):
                 )
             scope = "from any machine" if self.web_demo_login_remote else "from this computer only"
             return logging.INFO, (
-                f"web chat: the demo sign-in is on, {scope}, because neither Slack nor Teams "
-                "is configured (anyone who can open the page can pick any name)"
+                f"web chat: the demo sign-in is on, {scope}, because neither Slack, Teams nor "
+                "the school sign-in is configured (anyone who can open the page can pick any name)"
             )
         if not self.web_demo_login:
             return logging.INFO, "web chat: the demo sign-in is off (WEB_DEMO_LOGIN=false)"
@@ -293,22 +302,6 @@ class Settings(BaseSettings):
 
 def _split_origins(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
-
-
-def _normal_origin(origin: str) -> str | None:
-    """scheme://host[:port] in lower case, without a default port; None if it is not one."""
-    try:
-        parts = urlsplit(origin.strip().lower())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        return None
-    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
-        return None
-    default = 443 if parts.scheme == "https" else 80
-    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme}://{host}" + (f":{port}" if port not in {None, default} else "")
 
 
 def environment_secret(variable: str) -> SecretStr | None:

@@ -142,6 +142,14 @@ class Retention(_Model):
     filtering_years: Annotated[int, Field(ge=1, le=100)] = 6
 
 
+class SignIn(_Model):
+    """The web chat's sign-in through the school's identity provider (bot/channels/web/oidc):
+    who must have used multi-factor authentication (DfE cyber security standards: MFA on
+    accounts that reach personal data)."""
+
+    require_mfa_for: tuple[Role, ...] = HANDLER_ROLES
+
+
 @dataclass(frozen=True)
 class _PeopleIndex:
     people: tuple[Person, ...]
@@ -186,6 +194,7 @@ class SchoolConfig(_Model):
     # The local authority calls early help "family help": the case action is named so.
     family_help: bool = False
     filtering_and_monitoring: FilteringAndMonitoring = FilteringAndMonitoring()  # DfE standard
+    sign_in: SignIn = SignIn()
     _people_index: _PeopleIndex | None = PrivateAttr(default=None)
 
     @field_validator("timezone")

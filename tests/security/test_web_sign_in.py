@@ -83,7 +83,7 @@ async def test_the_start_says_the_demo_sign_in_is_on_and_why(
     async with serve(bot) as client:
         assert (await client.post("/api/web/login", json={"email": DSL})).status == 200
     said = [r.getMessage() for r in caplog.records if "demo sign-in" in r.getMessage()]
-    assert said and "on" in said[0] and "neither Slack nor Teams" in said[0], said
+    assert said and "on" in said[0] and "neither Slack, Teams nor the school sign-in" in said[0]
 
 
 def test_the_setting_defaults() -> None:

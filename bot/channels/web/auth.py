@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 COOKIE = "osb_session"
+# Binds a sign-in begun at the identity provider to the browser that began it (login CSRF).
+SIGN_IN_COOKIE = "osb_sign_in"
 MAX_AGE_SECONDS = 12 * 3600
 # Several web processes sign cookies with their own clocks: allow them to disagree this much.
 CLOCK_SKEW_SECONDS = 60
@@ -26,6 +28,12 @@ _TOKEN_BYTES = 32
 # Headers a reverse proxy adds. Through a proxy the peer is the proxy (often 127.0.0.1), so
 # the peer's address says nothing about who is asking: the demo sign-in is refused.
 FORWARDED_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
+
+
+def cookie_name(name: str, *, secure: bool) -> str:
+    """Behind https the cookies are `__Host-`: the browser then insists on Secure, Path=/ and no
+    Domain, so no other host of the school's domain can set or read them."""
+    return f"__Host-{name}" if secure else name
 
 
 def load_secret(path: Path) -> bytes:

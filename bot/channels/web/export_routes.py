@@ -20,6 +20,9 @@ from bot.school.config import Person
 from bot.words import strings
 
 PersonOf = Callable[[web.Request], Awaitable[Person | None]]
+# Who may open a case through this request: a person, None (nobody signed in), or the
+# response to send instead (a redirect to sign in again first: a step-up).
+CaseReader = Callable[[web.Request], Awaitable[Person | web.StreamResponse | None]]
 NOT_SIGNED_IN = "Please sign in to the chat first, then open the export again."
 HEADERS = {
     "Cache-Control": "no-store",
@@ -30,20 +33,20 @@ HEADERS = {
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
 
 
-def add_export_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
-    routes = ExportRoutes(services, person_of)
+def add_export_routes(app: web.Application, services: Services, case_reader: CaseReader) -> None:
+    routes = ExportRoutes(services, case_reader)
     app.router.add_get("/api/web/cases/{case_id}/chronology.csv", routes.csv)
     app.router.add_get("/api/web/cases/{case_id}/chronology.html", routes.html)
 
 
 class ExportRoutes:
-    def __init__(self, services: Services, person_of: PersonOf) -> None:
+    def __init__(self, services: Services, case_reader: CaseReader) -> None:
         self.services = services
-        self.person_of = person_of
+        self.case_reader = case_reader
 
-    async def csv(self, request: web.Request) -> web.Response:
+    async def csv(self, request: web.Request) -> web.StreamResponse:
         record = await self._read(request, "csv")
-        if isinstance(record, web.Response):
+        if isinstance(record, web.StreamResponse):
             return record
         disposition = f'attachment; filename="{filename(record, "csv")}"'
         return web.Response(
@@ -53,9 +56,9 @@ class ExportRoutes:
             headers={**HEADERS, "Content-Disposition": disposition},
         )
 
-    async def html(self, request: web.Request) -> web.Response:
+    async def html(self, request: web.Request) -> web.StreamResponse:
         record = await self._read(request, "html")
-        if isinstance(record, web.Response):
+        if isinstance(record, web.StreamResponse):
             return record
         disposition = f'inline; filename="{filename(record, "html")}"'
         headers = {**HEADERS, "Content-Security-Policy": PAGE_CSP}
@@ -66,11 +69,13 @@ class ExportRoutes:
             headers={**headers, "Content-Disposition": disposition},
         )
 
-    async def _read(self, request: web.Request, fmt: Format) -> CaseRecord | web.Response:
+    async def _read(self, request: web.Request, fmt: Format) -> CaseRecord | web.StreamResponse:
         """The case as a record to export, or the response that refuses it."""
-        person = await self.person_of(request)
+        person = await self.case_reader(request)
         if person is None:
             return refusal(401, NOT_SIGNED_IN)
+        if isinstance(person, web.StreamResponse):
+            return person
         services = self.services
         async with services.sessions() as session, session.begin():
             # A refusal returns normally, so its "refused" entry is committed with the rest.

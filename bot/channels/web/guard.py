@@ -34,7 +34,7 @@ WRONG_ORIGIN = (
 
 
 def is_web_chat_path(path: str) -> bool:
-    return path == "/" or path.startswith(("/static/", "/api/web/", "/api/audit/"))
+    return path == "/" or path.startswith(("/static/", "/api/web/", "/api/audit/", "/auth/"))
 
 
 class Guard:

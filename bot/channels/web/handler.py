@@ -22,6 +22,7 @@ from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.guard import Guard
 from bot.channels.web.monitoring_stats_routes import add_monitoring_stats_routes
 from bot.channels.web.notifier import WebNotifier
+from bot.channels.web.oidc.routes import LOGIN_PATH, SchoolSignIn, step_up_location
 from bot.channels.web.parse import (
     CHANNEL,
     MAX_FRAME_BYTES,
@@ -79,6 +80,8 @@ class WebChat:
         sessions: WebSessions,
         guard: Guard,
         demo_login: bool = True,
+        secure_cookies: bool = False,
+        school_sign_in: SchoolSignIn | None = None,
     ) -> None:
         self.services = services
         self.school = services.school
@@ -88,6 +91,9 @@ class WebChat:
         self.demo_login = demo_login
         self.sessions = sessions
         self.guard = guard
+        self.secure_cookies = secure_cookies
+        self.cookie = auth.cookie_name(auth.COOKIE, secure=secure_cookies)
+        self.school_sign_in = school_sign_in
         # Every open tab, by person: its socket and the session it was opened with.
         self.sockets: dict[str, dict[web.WebSocketResponse, str]] = defaultdict(dict)
         self.notifier = WebNotifier(self)
@@ -112,7 +118,9 @@ class WebChat:
         app.router.add_get("/api/web/me", self.me)
         app.router.add_get("/api/web/session", self.session)
         app.router.add_get("/api/web/ws", self.websocket)
-        add_export_routes(app, self.services, self.person)
+        if self.school_sign_in is not None:
+            self.school_sign_in.add_routes(app, self)
+        add_export_routes(app, self.services, self.case_reader)
         add_audit_routes(app, self.services, self.person)
         add_check_routes(app, self.services, self.person)
         add_summary_routes(app, self.services, self.person)
@@ -138,9 +146,15 @@ class WebChat:
     async def people(self, request: web.Request) -> web.Response:
         refusal = self._login_refusal(request)
         people = [_person_json(p) for p in self.school.people] if refusal is None else []
-        body = {"school": self.school.name, "login_allowed": refusal is None, "people": people}
-        if refusal is not None:
+        body: dict[str, Any] = {
+            "school": self.school.name,
+            "login_allowed": refusal is None,
+            "people": people,
+        }
+        if refusal is not None and self.school_sign_in is None:
             body["login_message"] = refusal
+        if self.school_sign_in is not None:
+            body["school_sign_in"] = {"url": LOGIN_PATH}
         return web.json_response(body, headers=_NO_STORE)
 
     async def login(self, request: web.Request) -> web.Response:
@@ -158,20 +172,34 @@ class WebChat:
         person = self.school.person(email) if isinstance(email, str) and len(email) < 400 else None
         if person is None:
             return web.json_response({"error": CHOOSE}, status=400)
+        response = web.json_response(_person_json(person))
+        await self.begin_session(request, response, person, method="demo", mfa=False)
+        return response
+
+    async def begin_session(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        person: Person,
+        *,
+        method: str,
+        mfa: bool,
+    ) -> None:
+        """Sign `person` in on this browser (the demo sign-in, or the school's provider): the
+        browser's previous session ends and its tabs close, and the cookie is set."""
         previous = self._session_id(request)
-        token = await self.sessions.start(person, replacing=previous)
+        token = await self.sessions.start(person, replacing=previous, method=method, mfa=mfa)
         if previous is not None:
             await self._end_sockets(lambda _ws, sid: sid == previous)
-        response = web.json_response(_person_json(person))
         response.set_cookie(
-            auth.COOKIE,
+            self.cookie,
             auth.sign(token, secret=self.secret, now=self.clock().timestamp()),
             httponly=True,
             samesite="Strict",
+            secure=self.secure_cookies,
             max_age=auth.MAX_AGE_SECONDS,
             path="/",
         )
-        return response
 
     async def logout(self, request: web.Request) -> web.Response:
         """Ends every session of the person, here and in every other web process, and closes
@@ -182,7 +210,7 @@ class WebChat:
             await self.sessions.end_all(email)
             await self._end_sockets(lambda ws, _sid: ws in self.sockets.get(email, {}))
         response = web.json_response({"ok": True})
-        response.del_cookie(auth.COOKIE, path="/")
+        response.del_cookie(self.cookie, path="/", secure=self.secure_cookies)
         return response
 
     async def me(self, request: web.Request) -> web.Response:
@@ -261,6 +289,19 @@ class WebChat:
         signed_in = await self.signed_in(request)
         return signed_in.person if signed_in is not None else None
 
+    async def case_reader(self, request: web.Request) -> Person | web.StreamResponse | None:
+        """Who may open a case through this request: None when nobody is signed in, or a
+        redirect to sign in again when a case handler's sign-in at the provider is too old."""
+        signed_in = await self.signed_in(request)
+        if signed_in is None:
+            return None
+        if self.sessions.needs_step_up(signed_in):
+            return web.Response(
+                status=303,
+                headers={"Location": step_up_location(request.path_qs), **_NO_STORE},
+            )
+        return signed_in.person
+
     async def signed_in(self, request: web.Request, *, touch: bool = True) -> SignedIn | None:
         session_id = self._session_id(request)
         if session_id is None:
@@ -268,7 +309,7 @@ class WebChat:
         return await self.sessions.check(session_id, touch=touch)
 
     def _session_id(self, request: web.Request) -> str | None:
-        cookie = request.cookies.get(auth.COOKIE)
+        cookie = request.cookies.get(self.cookie)
         if not cookie or len(cookie) > 400:
             return None
         now = self.clock().timestamp()

@@ -1,5 +1,7 @@
-"""Web chat sign-ins kept on the server (`web_sessions`): started by the demo sign-in, ended by
-sign-out, an idle timeout or 12 hours, whichever comes first, in every web process at once."""
+"""Web chat sign-ins kept on the server (`web_sessions`): started by the demo sign-in or the
+school's identity provider, ended by sign-out, an idle timeout or 12 hours, whichever comes
+first, in every web process at once. A step-up (signing in again at the provider) moves
+`authenticated_at` on: the DSL's sign-in must be that recent to open a case."""
 
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ class SignedIn:
 
     person: Person
     session_id: str
+    method: str = "demo"
+    authenticated_at: datetime | None = None
+    mfa: bool = False
 
 
 class WebSessions:
@@ -40,18 +45,27 @@ class WebSessions:
         clock: Callable[[], datetime],
         idle_dsl: timedelta,
         idle_staff: timedelta,
+        step_up_after: timedelta = timedelta(minutes=10),
     ) -> None:
         self.sessions = sessions
         self.school = school
         self.clock = clock
         self.idle_dsl = idle_dsl
         self.idle_staff = idle_staff
+        self.step_up_after = step_up_after
 
     def idle_limit(self, person: Person) -> timedelta:
         """The DSL, deputies and head see every case: their sign-in ends sooner."""
         return self.idle_dsl if person.handles_cases else self.idle_staff
 
-    async def start(self, person: Person, *, replacing: str | None = None) -> str:
+    async def start(
+        self,
+        person: Person,
+        *,
+        replacing: str | None = None,
+        method: str = "demo",
+        mfa: bool = False,
+    ) -> str:
         """A new session for `person`; returns the token for the cookie. The browser's previous
         session (`replacing`) ends: one cookie, one live session."""
         token = auth.new_token()
@@ -73,6 +87,9 @@ class WebSessions:
                     created_at=now,
                     last_seen_at=now,
                     revoked_at=None,
+                    method=method,
+                    authenticated_at=now,
+                    mfa=mfa,
                 )
             )
         return token
@@ -87,7 +104,29 @@ class WebSessions:
                 return None
             if touch and now - row.last_seen_at >= TOUCH_EVERY:
                 row.last_seen_at = now
-        return SignedIn(person, session_id)
+            authenticated_at = row.authenticated_at or row.created_at
+            return SignedIn(person, session_id, row.method, authenticated_at, row.mfa)
+
+    def needs_step_up(self, signed_in: SignedIn) -> bool:
+        """Whether this person must sign in again at the provider before opening a case: the
+        case handlers, signed in through the provider longer ago than the step-up time. (A
+        demo sign-in, loopback only, has no provider to go back to.)"""
+        if signed_in.method != "oidc" or not signed_in.person.handles_cases:
+            return False
+        since = signed_in.authenticated_at
+        return since is None or self.clock() - since > self.step_up_after
+
+    async def stepped_up(self, session_id: str, *, mfa: bool) -> bool:
+        """The person of this live session has just signed in again; False if it has ended."""
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            row = await session.get(WebSession, session_id)
+            if self._live(row, now) is None or row is None:
+                return False
+            row.authenticated_at = now
+            row.last_seen_at = now
+            row.mfa = mfa
+        return True
 
     async def live(self, session_ids: Collection[str]) -> set[str]:
         """Which of these sessions are live (for a push: not activity, so nothing is written)."""

@@ -28,7 +28,7 @@ const NOTIFICATIONS_BLOCKED = "Notifications are blocked for this page in the br
   const els = {
     loading: $("loading"), signin: $("signin"), signinTitle: $("signin-title"),
     signinIntro: $("signin-intro"), localOnly: $("signin-local-only"),
-    signinAlert: $("signin-alert"), people: $("people"),
+    signinAlert: $("signin-alert"), people: $("people"), schoolSignIn: $("school-sign-in"),
     chat: $("chat"), chatTitle: $("chat-title"), userName: $("user-name"),
     signout: $("signout"), status: $("conn-status"), log: $("log"),
     composer: $("composer"), input: $("composer-input"), counter: $("composer-counter"),
@@ -125,8 +125,10 @@ const NOTIFICATIONS_BLOCKED = "Notifications are blocked for this page in the br
       return;
     }
     const allowed = data.login_allowed !== false;
+    // The school's own accounts (Microsoft 365, Google Workspace), when the bot is set up so.
+    els.schoolSignIn.hidden = !data.school_sign_in;
     els.signinIntro.hidden = !allowed;
-    els.localOnly.hidden = allowed;
+    els.localOnly.hidden = allowed || (Boolean(data.school_sign_in) && !data.login_message);
     // The server says why (switched off, through a proxy, another machine); else the default.
     if (!allowed && data.login_message) els.localOnly.textContent = data.login_message;
     if (!allowed) return;
