@@ -8,8 +8,12 @@ DEV_STAMP := $(VENV)/.dev-installed
 # tests/teams/test_playground.py: a Teams client and Bot Connector the project did not write.
 PLAYGROUND := tests/teams/playground
 PLAYGROUND_STAMP := $(PLAYGROUND)/node_modules/.installed
+# node-oidc-provider (npm, pinned by its package-lock.json), for the web chat's sign-in tests
+# (tests/support/oidc_provider.py): a certified OpenID provider the project did not write.
+OIDC_PROVIDER := tests/oidc/provider
+OIDC_PROVIDER_STAMP := $(OIDC_PROVIDER)/node_modules/.installed
 
-.PHONY: help install install-dev playground run migrate test lint check bench format clean teams-package
+.PHONY: help install install-dev playground oidc-provider run migrate test lint check bench format clean teams-package
 
 help:
 	@echo "make run      set up .venv, migrate, start the bot on http://127.0.0.1:3978"
@@ -45,6 +49,16 @@ $(PLAYGROUND_STAMP): $(PLAYGROUND)/package.json $(PLAYGROUND)/package-lock.json
 
 playground: $(PLAYGROUND_STAMP)
 
+# Without npm (or the registry) the sign-in tests against the OpenID provider skip, or fail where
+# REQUIRE_OIDC_PROVIDER=1 (CI).
+$(OIDC_PROVIDER_STAMP): $(OIDC_PROVIDER)/package.json $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		(cd $(OIDC_PROVIDER) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) \
+		&& touch $@ || echo "could not install oidc-provider (npm ci failed)"; \
+	else echo "npm not found: the sign-in tests against the OpenID provider will not run (apt-get install nodejs npm)"; fi
+
+oidc-provider: $(OIDC_PROVIDER_STAMP)
+
 migrate: install
 	$(PY) -m bot migrate
 
@@ -55,7 +69,7 @@ run: install
 # than the cores); `make test TEST_WORKERS=0` runs it in this one process.
 TEST_WORKERS ?= 4
 
-test: install-dev playground
+test: install-dev playground oidc-provider
 	$(PY) -m pytest -n $(TEST_WORKERS) --durations=15
 
 lint: install-dev
@@ -79,4 +93,5 @@ teams-package: install
 	$(PY) manifest/teams/build_package.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(PLAYGROUND)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts $(PLAYGROUND)/node_modules \
+		$(OIDC_PROVIDER)/node_modules
