@@ -302,6 +302,9 @@ class WebSession(Base):
     method: Mapped[str] = mapped_column(String(10), default="demo", server_default="demo")
     authenticated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     mfa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # The provider's own `auth_time` of that proof (its clock, not ours): a step-up must bring
+    # a later one, or the provider did not really ask the person again.
+    provider_auth_time: Mapped[int | None] = mapped_column(Integer)
 
 
 class WebSignIn(Base):

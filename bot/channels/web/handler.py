@@ -184,11 +184,18 @@ class WebChat:
         *,
         method: str,
         mfa: bool,
+        provider_auth_time: int | None = None,
     ) -> None:
         """Sign `person` in on this browser (the demo sign-in, or the school's provider): the
         browser's previous session ends and its tabs close, and the cookie is set."""
         previous = self._session_id(request)
-        token = await self.sessions.start(person, replacing=previous, method=method, mfa=mfa)
+        token = await self.sessions.start(
+            person,
+            replacing=previous,
+            method=method,
+            mfa=mfa,
+            provider_auth_time=provider_auth_time,
+        )
         if previous is not None:
             await self._end_sockets(lambda _ws, sid: sid == previous)
         response.set_cookie(

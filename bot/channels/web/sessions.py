@@ -34,6 +34,7 @@ class SignedIn:
     method: str = "demo"
     authenticated_at: datetime | None = None
     mfa: bool = False
+    provider_auth_time: int | None = None
 
 
 class WebSessions:
@@ -65,6 +66,7 @@ class WebSessions:
         replacing: str | None = None,
         method: str = "demo",
         mfa: bool = False,
+        provider_auth_time: int | None = None,
     ) -> str:
         """A new session for `person`; returns the token for the cookie. The browser's previous
         session (`replacing`) ends: one cookie, one live session."""
@@ -90,6 +92,7 @@ class WebSessions:
                     method=method,
                     authenticated_at=now,
                     mfa=mfa,
+                    provider_auth_time=provider_auth_time,
                 )
             )
         return token
@@ -105,7 +108,14 @@ class WebSessions:
             if touch and now - row.last_seen_at >= TOUCH_EVERY:
                 row.last_seen_at = now
             authenticated_at = row.authenticated_at or row.created_at
-            return SignedIn(person, session_id, row.method, authenticated_at, row.mfa)
+            return SignedIn(
+                person,
+                session_id,
+                row.method,
+                authenticated_at,
+                row.mfa,
+                row.provider_auth_time,
+            )
 
     def needs_step_up(self, signed_in: SignedIn) -> bool:
         """Whether this person must sign in again at the provider before opening a case: the
@@ -116,7 +126,7 @@ class WebSessions:
         since = signed_in.authenticated_at
         return since is None or self.clock() - since > self.step_up_after
 
-    async def stepped_up(self, session_id: str, *, mfa: bool) -> bool:
+    async def stepped_up(self, session_id: str, *, mfa: bool, provider_auth_time: int) -> bool:
         """The person of this live session has just signed in again; False if it has ended."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
@@ -126,6 +136,7 @@ class WebSessions:
             row.authenticated_at = now
             row.last_seen_at = now
             row.mfa = mfa
+            row.provider_auth_time = provider_auth_time
         return True
 
     async def live(self, session_ids: Collection[str]) -> set[str]:

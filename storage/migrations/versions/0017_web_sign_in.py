@@ -1,7 +1,8 @@
 """Signing in to the web chat through the school's identity provider (OpenID Connect).
 
 - `web_sessions` gains `method` ("demo" or "oidc"), `authenticated_at` (when the person last
-  proved who they are: a step-up moves it on) and `mfa` (whether that proof used MFA). Rows
+  proved who they are: a step-up moves it on), `mfa` (whether that proof used MFA) and
+  `provider_auth_time` (the provider's own time of that proof). Rows
   from before are demo sign-ins, authenticated when they were created.
 - `web_sign_ins`: a sign-in begun at the identity provider, until its answer comes back; one
   answer per state (`used_at`).
@@ -28,6 +29,7 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("authenticated_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("mfa", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column("provider_auth_time", sa.Integer(), nullable=True))
     op.execute("UPDATE web_sessions SET authenticated_at = created_at")
     op.create_table(
         "web_sign_ins",
@@ -48,6 +50,7 @@ def downgrade() -> None:
     op.drop_index("ix_web_sign_ins_created_at", table_name="web_sign_ins")
     op.drop_table("web_sign_ins")
     with op.batch_alter_table("web_sessions") as batch:
+        batch.drop_column("provider_auth_time")
         batch.drop_column("mfa")
         batch.drop_column("authenticated_at")
         batch.drop_column("method")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote_plus
 
 import aiohttp
 from authlib.common.security import generate_token
@@ -103,14 +104,16 @@ class OidcClient:
             "redirect_uri": self.redirect_uri,
             "code_verifier": code_verifier,
         }
-        auth: aiohttp.BasicAuth | None = aiohttp.BasicAuth(self.client_id, self.client_secret)
-        if "client_secret_basic" not in metadata.get(
-            "token_endpoint_auth_methods_supported", ["client_secret_basic"]
-        ):
+        headers: dict[str, str] = {}
+        methods = metadata.get("token_endpoint_auth_methods_supported", ["client_secret_basic"])
+        if "client_secret_basic" in methods:
+            # RFC 6749 §2.3.1: each part form-encoded before the two are joined and encoded.
+            user, password = quote_plus(self.client_id), quote_plus(self.client_secret)
+            headers["Authorization"] = aiohttp.encode_basic_auth(user, password)
+        else:
             form |= {"client_id": self.client_id, "client_secret": self.client_secret}
-            auth = None
         async with (await self._session()).post(
-            metadata["token_endpoint"], data=form, auth=auth
+            metadata["token_endpoint"], data=form, headers=headers
         ) as response:
             body = await _json(response)
         if response.status != 200 or not isinstance(body.get("id_token"), str):

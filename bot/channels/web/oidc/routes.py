@@ -94,6 +94,7 @@ class SessionHost(Protocol):
         *,
         method: str,
         mfa: bool,
+        provider_auth_time: int | None = None,
     ) -> None: ...
 
 
@@ -134,7 +135,10 @@ class SchoolSignIn:
         app.on_cleanup.append(self._close)
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        return await self._begin(request, purpose="sign_in", session_id=None)
+        # "again" (the refusal page's link): the provider must ask afresh, or it would answer
+        # at once for the same account, and the person could never sign in another way.
+        again = request.query.get("again") == "1"
+        return await self._begin(request, purpose="sign_in", session_id=None, fresh=again)
 
     async def step_up(self, request: web.Request) -> web.StreamResponse:
         signed_in = await self.host.signed_in(request, touch=False)
@@ -176,17 +180,29 @@ class SchoolSignIn:
         if attempt.purpose == "step_up":
             return await self._stepped_up(attempt, person, identity, claims)
         response = _redirect(attempt.next_path)
-        await self.host.begin_session(request, response, person, method="oidc", mfa=identity.mfa)
+        await self.host.begin_session(
+            request,
+            response,
+            person,
+            method="oidc",
+            mfa=identity.mfa,
+            provider_auth_time=_auth_time(claims),
+        )
         response.del_cookie(self.cookie, path="/")
         log.info("web chat: signed in through the school's identity provider")
         return response
 
     async def _begin(
-        self, request: web.Request, *, purpose: str, session_id: str | None
+        self,
+        request: web.Request,
+        *,
+        purpose: str,
+        session_id: str | None,
+        fresh: bool = False,
     ) -> web.StreamResponse:
         next_path = safe_next(request.query.get("next"))
         try:
-            begun = await self.client.begin(fresh_login=purpose == "step_up")
+            begun = await self.client.begin(fresh_login=fresh or purpose == "step_up")
         except (TimeoutError, SignInFailed, aiohttp.ClientError) as error:
             return self._refused(502, COULD_NOT_CHECK, f"discovery failed: {type(error)}")
         await self.attempts.begin(
@@ -241,11 +257,13 @@ class SchoolSignIn:
         if signed_in.person.email != person.email:
             message = NOT_SAME_PERSON.format(name=signed_in.person.name)
             return self._refused(403, message, "step-up by another person")
-        auth_time = claims.get("auth_time")
-        began = attempt.created_at - FRESH_SKEW
-        if not isinstance(auth_time, int | float) or auth_time < began.timestamp():
+        auth_time = _auth_time(claims)
+        if auth_time is None or not _fresh(auth_time, signed_in.provider_auth_time, attempt):
             return self._refused(403, NOT_FRESH, "step-up without a fresh sign-in")
-        if not await self.host.sessions.stepped_up(session_id, mfa=identity.mfa):
+        stepped_up = await self.host.sessions.stepped_up(
+            session_id, mfa=identity.mfa, provider_auth_time=auth_time
+        )
+        if not stepped_up:
             return self._refused(401, SESSION_ENDED, "step-up of an ended session")
         log.info("web chat: a case handler signed in again (step-up)")
         return _redirect(attempt.next_path)
@@ -264,6 +282,20 @@ class SchoolSignIn:
 
     async def _close(self, _app: web.Application) -> None:
         await self.client.close()
+
+
+def _auth_time(claims: dict[str, Any]) -> int | None:
+    value = claims.get("auth_time")
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _fresh(auth_time: int, before: int | None, attempt: Attempt) -> bool:
+    """Whether the provider really asked the person again: a later sign-in time than the
+    one the session holds (both the provider's clock), or, with none held, one no older than
+    the step-up's start (our clock, give or take)."""
+    if before is not None:
+        return auth_time > before
+    return auth_time >= (attempt.created_at - FRESH_SKEW).timestamp()
 
 
 def safe_next(value: str | None) -> str:
@@ -301,6 +333,6 @@ def refusal_page(message: str) -> str:
         '<title>Signing in - Online safety</title><link rel="stylesheet" href="/static/style.css">'
         '</head><body><main class="card signin"><h1>Signing in</h1>'
         f'<p class="notice notice--error" role="alert" id="sign-in-refused">{html.escape(message)}'
-        f'</p><p><a class="btn btn--primary" href="{LOGIN_PATH}">Sign in again</a> '
+        f'</p><p><a class="btn btn--primary" href="{LOGIN_PATH}?again=1">Sign in again</a> '
         '<a class="btn btn--default" href="/">Back to the chat</a></p></main></body></html>'
     )
