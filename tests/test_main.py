@@ -101,6 +101,21 @@ def test_half_configured_slack_stops_the_bot_naming_what_is_missing(tmp_path):
     assert "xoxb" not in result.stderr and "abc" not in result.stderr  # no secret is echoed
 
 
+def test_half_configured_school_sign_in_stops_the_bot_naming_what_is_missing(tmp_path):
+    secret = "a-client-secret-never-echoed"
+    env = _env(tmp_path, OIDC_CLIENT_ID="app", OIDC_CLIENT_SECRET=secret, OIDC_PRESET="entra")
+    result = _run("check", env=env)
+    assert result.returncode == 2
+    assert "PUBLIC_URL" in result.stderr and "OIDC_TENANT_ID" in result.stderr
+    assert secret not in result.stderr
+    google = _env(tmp_path, OIDC_CLIENT_ID="app", OIDC_PRESET="google", PUBLIC_URL="https://a.b")
+    result = _run("check", env=google)
+    assert result.returncode == 2
+    assert "OIDC_CLIENT_SECRET" in result.stderr and "OIDC_HOSTED_DOMAIN" in result.stderr
+    result = _run("check", env=_env(tmp_path, PUBLIC_URL="https://safety.example/chat"))
+    assert result.returncode == 2 and "without a path" in result.stderr
+
+
 def test_the_bot_starts_migrates_and_answers_health_checks(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

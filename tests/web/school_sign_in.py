@@ -57,6 +57,8 @@ ENTRA_ACCOUNTS = {
     "dsl-password-only": entra("email", DSL),
     "dsl-mfa": entra("email", DSL, amr=WITH_MFA),
     "deputy-mfa": entra("email", DEPUTY, amr=WITH_MFA),
+    # MFA said by an authentication context class (Entra's Conditional Access context c1).
+    "dsl-context": {"claims": {"email": DSL, "tid": TENANT}, "amr": PASSWORD, "acr": "c1"},
 }
 GOOGLE_ACCOUNTS = {
     "staff": google(STAFF),

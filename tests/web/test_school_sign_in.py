@@ -133,6 +133,18 @@ async def test_the_dsl_must_use_mfa_and_with_it_gets_in(make_bot: Any) -> None:
         assert (row.email, row.mfa) == (DSL, True)
 
 
+@pytest.mark.parametrize(("listed", "allowed"), [("c1", True), ("c2,c3", False), ("", False)])
+async def test_an_authentication_context_the_school_lists_counts_as_mfa(
+    make_bot: Any, listed: str, allowed: bool
+) -> None:
+    async with school_sign_in_bot(
+        make_bot, preset="entra", accounts=ENTRA_ACCOUNTS, oidc_mfa_acr=listed
+    ) as it:
+        answered = await sign_in(it.client, "dsl-context")
+        assert answered.status == (303 if allowed else 403), await answered.text()
+        assert await signed_in_as(it.client) == (DSL if allowed else None)
+
+
 async def test_a_school_may_ask_mfa_of_nobody(make_bot: Any, tmp_path: Any) -> None:
     school = example_config_with(tmp_path, sign_in={"require_mfa_for": []})
     async with school_sign_in_bot(

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.services import Services
 from bot.channels.web import auth
+from bot.channels.web import demo_sign_in as demo
 from bot.channels.web.audit_routes import add_audit_routes
 from bot.channels.web.check_routes import add_check_routes
+from bot.channels.web.demo_sign_in import login_refusal
 from bot.channels.web.export_routes import add_export_routes
 from bot.channels.web.guard import Guard
 from bot.channels.web.monitoring_stats_routes import add_monitoring_stats_routes
@@ -33,6 +35,7 @@ from bot.channels.web.parse import (
     parse_search,
 )
 from bot.channels.web.render import render_all
+from bot.channels.web.replies import NO_STORE, PAGE_HEADERS, person_json
 from bot.channels.web.review_routes import add_review_routes
 from bot.channels.web.sessions import SignedIn, WebSessions
 from bot.channels.web.summary_routes import add_summary_routes
@@ -45,17 +48,6 @@ STATIC = Path(__file__).parent / "static"
 _STATIC_FILES = frozenset(path.name for path in STATIC.iterdir() if path.is_file())
 SERVICE_WORKER = "sw.js"  # caches the page's shell only (see the file)
 _ERROR = "Sorry, something went wrong on our side. Your answers so far are saved; please try again."
-NOT_LOCAL = "Demo sign-in only works on this computer (from 127.0.0.1)."
-THROUGH_PROXY = (
-    "The demo sign-in does not work through a proxy (this request came through one). Open the "
-    "chat on the computer that runs the bot, at http://127.0.0.1."
-)
-SWITCHED_OFF = (
-    "The demo sign-in is switched off on this installation: the school uses Slack or Teams. "
-    "Please report a concern there."
-)
-JSON_ONLY = "Please send the sign-in as JSON (Content-Type: application/json)."
-CHOOSE = "Please choose a person from the list."
 ENDED = "You have been signed out. Please sign in again to carry on; your answers are saved."
 # A socket closed because its session ended: 4000-4999 are the application's own codes.
 CLOSE_ENDED = 4001
@@ -129,7 +121,7 @@ class WebChat:
         app.cleanup_ctx.append(self._sweeping)
 
     async def page(self, _request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(STATIC / "index.html", headers=_SECURITY_HEADERS)
+        return web.FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         """One of the page's own files; any other name is a 404, before the file system is
@@ -144,8 +136,8 @@ class WebChat:
         return web.FileResponse(STATIC / name, headers=headers)
 
     async def people(self, request: web.Request) -> web.Response:
-        refusal = self._login_refusal(request)
-        people = [_person_json(p) for p in self.school.people] if refusal is None else []
+        refusal = login_refusal(request, on=self.demo_login, remote_allowed=self.allow_remote_login)
+        people = [person_json(p) for p in self.school.people] if refusal is None else []
         body: dict[str, Any] = {
             "school": self.school.name,
             "login_allowed": refusal is None,
@@ -155,15 +147,15 @@ class WebChat:
             body["login_message"] = refusal
         if self.school_sign_in is not None:
             body["school_sign_in"] = {"url": LOGIN_PATH}
-        return web.json_response(body, headers=_NO_STORE)
+        return web.json_response(body, headers=NO_STORE)
 
     async def login(self, request: web.Request) -> web.Response:
-        refusal = self._login_refusal(request)
+        refusal = login_refusal(request, on=self.demo_login, remote_allowed=self.allow_remote_login)
         if refusal is not None:
             return web.json_response({"error": refusal}, status=403)
         # A cross-site <form> can post text/plain or a form without a preflight; JSON it cannot.
         if request.content_type != "application/json":
-            return web.json_response({"error": JSON_ONLY}, status=415)
+            return web.json_response({"error": demo.JSON_ONLY}, status=415)
         try:
             body = decode(await request.text())
         except (FrameError, UnicodeDecodeError):
@@ -171,8 +163,8 @@ class WebChat:
         email = body.get("email") if isinstance(body, dict) else None
         person = self.school.person(email) if isinstance(email, str) and len(email) < 400 else None
         if person is None:
-            return web.json_response({"error": CHOOSE}, status=400)
-        response = web.json_response(_person_json(person))
+            return web.json_response({"error": demo.CHOOSE}, status=400)
+        response = web.json_response(person_json(person))
         await self.begin_session(request, response, person, method="demo", mfa=False)
         return response
 
@@ -223,8 +215,8 @@ class WebChat:
     async def me(self, request: web.Request) -> web.Response:
         person = await self.person(request)
         if person is None:
-            return web.json_response({"error": "Not signed in."}, status=401, headers=_NO_STORE)
-        return web.json_response(_person_json(person), headers=_NO_STORE)
+            return web.json_response({"error": "Not signed in."}, status=401, headers=NO_STORE)
+        return web.json_response(person_json(person), headers=NO_STORE)
 
     async def session(self, request: web.Request) -> web.Response:
         """The page's "is anyone signed in?", answered 200 either way: not being signed in is
@@ -233,8 +225,8 @@ class WebChat:
         person = await self.person(request)
         body: dict[str, Any] = {"signed_in": person is not None}
         if person is not None:
-            body["user"] = _person_json(person)
-        return web.json_response(body, headers=_NO_STORE)
+            body["user"] = person_json(person)
+        return web.json_response(body, headers=NO_STORE)
 
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         signed_in = await self.signed_in(request)
@@ -246,7 +238,7 @@ class WebChat:
         user = User(platform_id=person.email, email=person.email, display_name=person.name)
         self.sockets[person.email][ws] = session_id
         try:
-            await ws.send_json({"type": "hello", "user": _person_json(person)})
+            await ws.send_json({"type": "hello", "user": person_json(person)})
             start = Inbound(CHANNEL, person.email, user, session_start=True)
             await self._run(ws, start, reply_to=None)
             try:  # what waited for them, the moment they open the chat
@@ -305,7 +297,7 @@ class WebChat:
         if self.sessions.needs_step_up(signed_in):
             return web.Response(
                 status=303,
-                headers={"Location": step_up_location(request.path_qs), **_NO_STORE},
+                headers={"Location": step_up_location(request.path_qs), **NO_STORE},
             )
         return signed_in.person
 
@@ -385,16 +377,6 @@ class WebChat:
         frame = {"type": "search_results", "step": search.step_id, "query": search.query}
         await ws.send_json(frame | {"items": items})
 
-    def _login_refusal(self, request: web.Request) -> str | None:
-        """Why the demo sign-in is refused to this request, or None."""
-        if not self.demo_login:
-            return SWITCHED_OFF
-        if auth.forwarded(request.headers):
-            return THROUGH_PROXY
-        if self.allow_remote_login or auth.is_loopback(request.remote):
-            return None
-        return NOT_LOCAL
-
 
 async def _end(ws: web.WebSocketResponse) -> None:
     """Tell the tab its session ended (the page shows the sign-in), then close it."""
@@ -403,21 +385,6 @@ async def _end(ws: web.WebSocketResponse) -> None:
     with contextlib.suppress(ConnectionError, RuntimeError):
         await ws.send_json({"type": "ended", "text": ENDED})
     await ws.close(code=CLOSE_ENDED, message=b"signed out")
-
-
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-_NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _person_json(person: Person) -> dict[str, Any]:
-    return {"email": person.email, "name": person.name, "roles": [str(r) for r in person.roles]}
 
 
 def _frame_id(frame: Any) -> str | None:

@@ -333,6 +333,7 @@ def refusal_page(message: str) -> str:
         '<title>Signing in - Online safety</title><link rel="stylesheet" href="/static/style.css">'
         '</head><body><main class="card signin"><h1>Signing in</h1>'
         f'<p class="notice notice--error" role="alert" id="sign-in-refused">{html.escape(message)}'
-        f'</p><p class="sign-in-actions"><a class="btn btn--primary" href="{LOGIN_PATH}?again=1">Sign in again</a> '
+        '</p><p class="sign-in-actions">'
+        f'<a class="btn btn--primary" href="{LOGIN_PATH}?again=1">Sign in again</a> '
         '<a class="btn btn--default" href="/">Back to the chat</a></p></main></body></html>'
     )
