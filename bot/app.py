@@ -259,7 +259,12 @@ def build_bot(
 
 
 def _web_chat(settings: Settings, services: Services) -> WebChat:
-    secret = load_secret(settings.data_dir / "web_session.key")
+    shared = settings.web_session_secret
+    secret = (
+        shared.get_secret_value().encode()
+        if shared is not None
+        else load_secret(settings.data_dir / "web_session.key")
+    )
     return WebChat(
         services=services,
         secret=secret,

@@ -55,6 +55,11 @@ class SignInSettings(BaseSettings):
         description="acr values or Entra authentication context ids (comma separated) that "
         "count as multi-factor, besides an amr claim containing mfa.",
     )
+    web_session_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the web chat's cookies; the same for every web process (several "
+        "replicas behind one address); empty: a key file in DATA_DIR, one per machine.",
+    )
     web_step_up_minutes: float = Field(
         default=10,
         gt=0,

@@ -41,12 +41,14 @@ def test_every_bot_variable_is_a_setting_and_the_database_is_postgres():
         assert not unknown, f"{service} sets variables the bot does not read: {unknown}"
         assert environment["DATABASE_URL"].startswith("postgresql+asyncpg://")
         assert "@postgres:5432/" in environment["DATABASE_URL"]
-        assert environment["WEB_CHAT_ENABLED"] == "false"  # its sign-in is a demo one
+        # Off unless the school turns it on with its own sign-in (the demo one is no good here).
+        assert environment["WEB_CHAT_ENABLED"] == "${WEB_CHAT_ENABLED:-false}"
 
 
 def test_no_secret_is_written_in_and_the_required_ones_must_be_given():
     secrets = ["POSTGRES_PASSWORD", "ENCRYPTION_KEY", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
     secrets += ["TEAMS_APP_PASSWORD", "SMTP_PASSWORD", "NOTIFY_API_KEY"]
+    secrets += ["OIDC_CLIENT_SECRET", "WEB_SESSION_SECRET"]
     for name in secrets:
         for value in re.findall(rf"{name}: (.+)", COMPOSE_TEXT):
             assert value.strip().startswith("${"), f"{name} is written into the file: {value}"
@@ -68,7 +70,11 @@ def test_empty_optional_variables_mean_not_set(monkeypatch):
         monkeypatch.setenv(name, "")
     monkeypatch.setenv("SMTP_PASSWORD", "")
     monkeypatch.setenv("NOTIFY_API_KEY", "")
+    for name in ("PUBLIC_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ISSUER"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("OIDC_PRESET", "generic")
     settings = Settings()
+    assert not settings.oidc_enabled and settings.sign_in_problem() is None
     assert settings.smtp_password is None and settings.notify_api_key is None
     assert not settings.slack_enabled and not settings.teams_enabled
     assert settings.slack_problem() is None and settings.teams_problem() is None
