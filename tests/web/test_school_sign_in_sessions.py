@@ -19,9 +19,10 @@ from sqlalchemy import select
 from bot.channels.web import auth
 from bot.channels.web.handler import CLOSE_ENDED
 from bot.channels.web.oidc import routes
+from bot.channels.web.step_up import SIGN_IN_AGAIN_FIRST
 from bot.server import create_app
-from storage.models import WebSession
-from tests.alerts.test_export import handled_case
+from storage.models import Event, WebSession
+from tests.alerts.test_export import handled_case, press
 from tests.support.clock import FakeClock
 from tests.support.oidc_provider import sign_in_at_provider
 from tests.support.reports import count
@@ -94,6 +95,38 @@ async def test_a_case_export_asks_the_dsl_to_sign_in_again_after_ten_minutes(
         assert again.status == 200 and again.content_type == "text/csv"
         # Still one session: the step-up moved it on, it did not start another.
         assert await count(it.bot, WebSession) == 1
+
+
+async def viewed(bot: Any) -> int:
+    return await count(bot, Event, Event.kind == "viewed")
+
+
+async def test_a_case_view_in_the_chat_asks_the_dsl_to_sign_in_again_first(
+    make_bot: Any, clock: FakeClock
+) -> None:
+    async with school_sign_in_bot(make_bot, preset="entra", accounts=ENTRA_ACCOUNTS) as it:
+        case = await handled_case(it.bot)
+        await signed_in_dsl(it)
+        async with open_chat(it.client) as (chat, _, _):
+            shown = await press(chat, f"case:view:{case}")
+            assert [i["kind"] for i in shown] == ["card", "card"]  # the case, its chronology
+            before = await viewed(it.bot)
+            clock.advance(minutes=11)
+            for opening in (f"case:view:{case}", f"case:export:{case}"):
+                asked = await press(chat, opening)
+                assert [i["kind"] for i in asked] == ["notice"], asked
+                assert asked[0]["text"] == SIGN_IN_AGAIN_FIRST
+                assert asked[0]["link"] == {"url": "/auth/step-up?next=/", "label": "Sign in again"}
+            assert await viewed(it.bot) == before  # nothing was shown, so nothing recorded
+
+            await next_second((await session_row(it)).provider_auth_time)
+            authorize = await begin(it.client, "/auth/step-up?next=/")
+            back = await sign_in_at_provider(it.client.session, authorize, "dsl-mfa")
+            assert (await answer(it.client, back)).headers["Location"] == "/"
+            # The same tab, the same session: the case opens now.
+            shown = await press(chat, f"case:view:{case}")
+            assert [i["kind"] for i in shown] == ["card", "card"]
+            assert await viewed(it.bot) == before + 1
 
 
 async def test_the_step_up_must_be_the_same_person(make_bot: Any, clock: FakeClock) -> None:

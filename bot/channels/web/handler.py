@@ -38,6 +38,7 @@ from bot.channels.web.render import render_all
 from bot.channels.web.replies import NO_STORE, PAGE_HEADERS, person_json
 from bot.channels.web.review_routes import add_review_routes
 from bot.channels.web.sessions import SignedIn, WebSessions
+from bot.channels.web.step_up import opens_case, step_up_frame
 from bot.channels.web.summary_routes import add_summary_routes
 from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Inbound, Outbound, User
@@ -248,11 +249,12 @@ class WebChat:
             async for message in ws:
                 if message.type not in {WSMsgType.TEXT, WSMsgType.BINARY}:
                     continue
-                if await self.sessions.check(session_id) is None:
+                signed = await self.sessions.check(session_id)
+                if signed is None:
                     await _end(ws)
                     break
                 if message.type == WSMsgType.TEXT:
-                    await self._frame(ws, message.data, user)
+                    await self._frame(ws, message.data, user, signed)
                 else:
                     await self._run(ws, Inbound(CHANNEL, person.email, user, attachments=1), None)
         finally:
@@ -338,7 +340,9 @@ class WebChat:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    async def _frame(self, ws: web.WebSocketResponse, raw: str, user: User) -> None:
+    async def _frame(
+        self, ws: web.WebSocketResponse, raw: str, user: User, signed: SignedIn
+    ) -> None:
         try:
             frame = decode(raw)
             search = parse_search(frame)
@@ -349,6 +353,9 @@ class WebChat:
         except FrameError as error:
             answer = {"type": "error", "text": str(error), "restore_text": error.restore_text}
             await ws.send_json(answer)
+            return
+        if opens_case(inbound) and self.sessions.needs_step_up(signed):
+            await ws.send_json(step_up_frame(_frame_id(frame)))
             return
         await self._run(ws, inbound, _frame_id(frame))
 

@@ -37,10 +37,16 @@ window.ChatRender = (function () {
   function renderNotice(n) {
     const tone = TONES.has(n.tone) ? n.tone : "info";
     const alert = tone === "urgent" || tone === "error";
-    return el("div", {
+    const node = el("div", {
       class: `item item--bot notice notice--${tone}`, "data-kind": "notice", "data-tone": tone,
       role: alert ? "alert" : null, text: n.text || "",
     });
+    // A way to do what the notice asks: only ever one of the chat's own sign-in pages.
+    const link = n.link;
+    if (link && typeof link.url === "string" && link.url.startsWith("/auth/")) {
+      node.append(el("p", {}, [el("a", { class: "btn btn--primary", href: link.url, text: link.label || "Continue" })]));
+    }
+    return node;
   }
 
   function optionButton(opt, extra) {
