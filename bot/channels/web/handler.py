@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,7 @@ class WebChat:
         self.school_sign_in = school_sign_in
         # Every open tab, by person: its socket and the session it was opened with.
         self.sockets: dict[str, dict[web.WebSocketResponse, str]] = defaultdict(dict)
+        self._background: set[asyncio.Task[None]] = set()
         self.notifier = WebNotifier(self)
 
     async def staff(self, _session: AsyncSession) -> list[StaffContact]:
@@ -242,10 +243,9 @@ class WebChat:
             await ws.send_json({"type": "hello", "user": person_json(person)})
             start = Inbound(CHANNEL, person.email, user, session_start=True)
             await self._run(ws, start, reply_to=None)
-            try:  # what waited for them, the moment they open the chat
-                await self.services.deliver_due(recipient=person.email)
-            except Exception:  # the alerts stay queued; the sweep delivers them
-                log.exception("delivering waiting alerts on connect failed")
+            # What waited for them, the moment they open the chat: beside the tab, not before
+            # it reads its first message (many tabs opening at once would queue one by one).
+            self._in_background(self._deliver_waiting(person.email))
             async for message in ws:
                 if message.type not in {WSMsgType.TEXT, WSMsgType.BINARY}:
                     continue
@@ -325,6 +325,17 @@ class WebChat:
         await asyncio.gather(*(_end(ws) for ws in chosen))
         return len(chosen)
 
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._background.add(task)  # kept until done: the loop holds tasks only weakly
+        task.add_done_callback(self._background.discard)
+
+    async def _deliver_waiting(self, email: str) -> None:
+        try:
+            await self.services.deliver_due(recipient=email)
+        except Exception:  # the alerts stay queued; the sweep delivers them
+            log.exception("delivering waiting alerts on connect failed")
+
     async def _sweeping(self, _app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:
             while True:
@@ -339,6 +350,8 @@ class WebChat:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        # Deliveries begun by tabs finish (not cancelled half-way through a transaction).
+        await asyncio.gather(*self._background, return_exceptions=True)
 
     async def _frame(
         self, ws: web.WebSocketResponse, raw: str, user: User, signed: SignedIn
