@@ -89,10 +89,11 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
         if serves_chat and bot.web_chat is not None:
             log.log(*bot.settings.web_demo_login_status())
         log.info(
-            "ready: role=%s school=%r flows=%s",
+            "ready: role=%s school=%r flows=%s loop=%s",
             role,
             bot.school.name,
             ",".join(bot.router.flows),
+            type(asyncio.get_running_loop()).__module__.split(".")[0],
         )
         yield
         if receiver is not None:  # no e-mail is taken once the bot is stopping
