@@ -5,14 +5,13 @@ back signed in and starts a report; a DSL without MFA reads why they were refuse
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from bot.settings import PROJECT_ROOT
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, RealTimeClock
 from tests.web.browser import WAIT_MS, click, expect_step
 from tests.web.school_sign_in import ENTRA_ACCOUNTS, STAFF, SignInBot, school_sign_in_bot
 from tests.web.test_browser_alerts import browser
@@ -24,8 +23,8 @@ __all__ = ["browser"]  # the fixture, shared with the alert browser tests
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """The provider signs with the real time: the bot's clock starts there too."""
-    return FakeClock(datetime.now(UTC))
+    """The provider signs with the real time: the bot's clock follows it, moved on by the test."""
+    return RealTimeClock()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from playwright.async_api import async_playwright, expect
 
 from bot.channels.web.guard import WRONG_HOST
 from bot.server import create_app
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, RealTimeClock
 from tests.support.net import free_port
 from tests.support.oidc_provider import (
     OidcProvider,
@@ -76,8 +75,8 @@ ANOTHER_HOST = {"nginx": (400, WRONG_HOST), "caddy": (200, "")}
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """The provider signs with the real time: the bot's clock starts there too."""
-    return FakeClock(datetime.now(UTC))
+    """The provider signs with the real time: the bot's clock follows it, moved on by the test."""
+    return RealTimeClock()
 
 
 def test_the_readme_shows_the_example_files() -> None:

@@ -5,7 +5,6 @@ in, who is refused and why, and that a refusal leaves no session behind."""
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from bot.channels.web import auth
 from bot.channels.web.oidc import routes
 from storage.models import WebSession, WebSignIn
 from tests.conftest import example_config_with
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, RealTimeClock
 from tests.support.oidc_provider import sign_in_at_provider
 from tests.support.reports import count
 from tests.web.school_sign_in import (
@@ -35,8 +34,8 @@ from tests.web.school_sign_in import (
 
 @pytest.fixture
 def clock() -> FakeClock:
-    """The provider signs with the real time: the bot's clock starts there too."""
-    return FakeClock(datetime.now(UTC))
+    """The provider signs with the real time: the bot's clock follows it, moved on by the test."""
+    return RealTimeClock()
 
 
 async def signed_in_as(client: Client) -> str | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import html
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,7 +22,7 @@ from bot.channels.web.step_up import SIGN_IN_AGAIN_FIRST
 from bot.server import create_app
 from storage.models import Event, WebSession
 from tests.alerts.test_export import handled_case, press
-from tests.support.clock import FakeClock
+from tests.support.clock import FakeClock, RealTimeClock
 from tests.support.oidc_provider import sign_in_at_provider
 from tests.support.reports import count
 from tests.web.chat import open_chat
@@ -44,7 +43,7 @@ from tests.web.school_sign_in import (
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC))
+    return RealTimeClock()
 
 
 async def signed_in_dsl(it: SignInBot) -> None:

@@ -60,8 +60,13 @@ class OidcClient:
         client_secret: str,
         redirect_uri: str,
         clock: Callable[[], datetime],
+        also_issued_as: tuple[str, ...] = (),
     ) -> None:
         self.issuer = issuer
+        # Other `iss` values the provider documents for its id tokens (Google: the legacy
+        # "accounts.google.com" beside https://accounts.google.com).
+        self.issued_as = (issuer, *also_issued_as)
+        self.discovery_url = f"{issuer}/.well-known/openid-configuration"
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uri = redirect_uri
@@ -136,7 +141,7 @@ class OidcClient:
         registry = jwt.JWTClaimsRegistry(
             now=lambda: int(self.clock().timestamp()),
             leeway=LEEWAY_SECONDS,
-            iss={"essential": True, "value": self.issuer},
+            iss={"essential": True, "values": list(self.issued_as)},
             aud={"essential": True, "value": self.client_id},
             nonce={"essential": True, "value": nonce},
             exp=required,
@@ -156,7 +161,7 @@ class OidcClient:
     async def metadata(self) -> dict[str, Any]:
         """The provider's discovery document, fetched once (its issuer must be ours)."""
         if self._metadata is None:
-            url = f"{self.issuer}/.well-known/openid-configuration"
+            url = self.discovery_url
             async with (await self._session()).get(url) as response:
                 document = await _json(response)
             if response.status != 200 or document.get("issuer") != self.issuer:

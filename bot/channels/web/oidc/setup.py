@@ -8,6 +8,11 @@ from bot.channels.web.oidc.client import OidcClient
 from bot.channels.web.oidc.routes import ProviderRules, SchoolSignIn
 from bot.settings import Settings
 
+# Google's discovery document: "The modern value is https://accounts.google.com; however,
+# accounts.google.com is also returned for legacy implementations"
+# (developers.google.com/identity/openid-connect/reference, Discovery Document).
+LEGACY_GOOGLE_ISSUERS = ("accounts.google.com",)
+
 
 def school_sign_in(settings: Settings, services: Services, secret: bytes) -> SchoolSignIn | None:
     """The sign-in through the school's identity provider, when it is configured."""
@@ -19,6 +24,7 @@ def school_sign_in(settings: Settings, services: Services, secret: bytes) -> Sch
         client_secret=settings.oidc_client_secret.get_secret_value(),
         redirect_uri=settings.oidc_redirect_uri,
         clock=services.clock,
+        also_issued_as=LEGACY_GOOGLE_ISSUERS if settings.oidc_preset == "google" else (),
     )
     rules = ProviderRules(
         preset=settings.oidc_preset,
