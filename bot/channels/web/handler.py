@@ -100,7 +100,10 @@ class WebChat:
         """Nothing to connect: the page and its sockets are served by the one server."""
 
     async def stop(self) -> None:
-        """The open tabs close with the server."""
+        """The open tabs close with the server; deliveries begun for opening tabs finish first
+        (before the database goes: the server stops its channels before disposing of it)."""
+        while self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
 
     def add_routes(self, app: web.Application) -> None:
         app.middlewares.append(self.guard.middleware)
@@ -239,13 +242,14 @@ class WebChat:
         await ws.prepare(request)
         user = User(platform_id=person.email, email=person.email, display_name=person.name)
         self.sockets[person.email][ws] = session_id
+        delivery: asyncio.Task[None] | None = None
         try:
             await ws.send_json({"type": "hello", "user": person_json(person)})
             start = Inbound(CHANNEL, person.email, user, session_start=True)
             await self._run(ws, start, reply_to=None)
             # What waited for them, the moment they open the chat: beside the tab, not before
             # it reads its first message (many tabs opening at once would queue one by one).
-            self._in_background(self._deliver_waiting(person.email))
+            delivery = self._in_background(self._deliver_waiting(person.email))
             async for message in ws:
                 if message.type not in {WSMsgType.TEXT, WSMsgType.BINARY}:
                     continue
@@ -258,6 +262,8 @@ class WebChat:
                 else:
                     await self._run(ws, Inbound(CHANNEL, person.email, user, attachments=1), None)
         finally:
+            if delivery is not None:  # the tab's delivery ends with it (a stop waits for both)
+                await asyncio.wait([delivery])
             tabs = self.sockets.get(person.email, {})
             tabs.pop(ws, None)
             if not tabs:
@@ -325,10 +331,11 @@ class WebChat:
         await asyncio.gather(*(_end(ws) for ws in chosen))
         return len(chosen)
 
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(work)
         self._background.add(task)  # kept until done: the loop holds tasks only weakly
         task.add_done_callback(self._background.discard)
+        return task
 
     async def _deliver_waiting(self, email: str) -> None:
         try:
@@ -350,8 +357,7 @@ class WebChat:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        # Deliveries begun by tabs finish (not cancelled half-way through a transaction).
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await self.stop()  # and so does this context, whichever ends first
 
     async def _frame(
         self, ws: web.WebSocketResponse, raw: str, user: User, signed: SignedIn
