@@ -13,13 +13,14 @@ PLAYGROUND_STAMP := $(PLAYGROUND)/node_modules/.installed
 OIDC_PROVIDER := tests/oidc/provider
 OIDC_PROVIDER_STAMP := $(OIDC_PROVIDER)/node_modules/.installed
 
-.PHONY: help install install-dev playground oidc-provider run migrate test lint check bench format clean teams-package
+.PHONY: help install install-dev playground oidc-provider run migrate test lint check bench bench-all format clean teams-package
 
 help:
 	@echo "make run      set up .venv, migrate, start the bot on http://127.0.0.1:3978"
 	@echo "make test     set up .venv and run the whole test suite"
 	@echo "make check    formatting, lint, types, import rules, then the tests"
 	@echo "make bench    turn-latency benchmark through the web chat over loopback"
+	@echo "make bench-all  every speed budget, 3 runs each, one table (BENCH_ARGS='--quick', '--database-url ...')"
 	@echo "make teams-package  dist/teams-app.zip, the Teams app to upload (TEAMS_APP_ID=... needed)"
 
 $(PY):
@@ -86,6 +87,9 @@ format: install-dev
 
 bench: install-dev
 	$(PY) bench/turn_latency.py
+
+bench-all: install-dev
+	$(PY) bench/suite.py $(BENCH_ARGS)
 
 # The Teams app package (manifest.json with the app id filled in, and the two icons); see
 # docs/teams.md. Reads TEAMS_APP_ID from the environment and stops if it is not a GUID.

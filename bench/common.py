@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import sys
 import tempfile
@@ -60,3 +61,8 @@ def run_bounded(
         except TimeoutError:
             print(f"FAILED: not finished within --max-seconds {max_seconds:g}", file=sys.stderr)
     return None
+
+
+def write_json(path: Path, figures: dict[str, object]) -> None:
+    """A run's headline figures, for bench/suite.py (which reads them back)."""
+    path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n", encoding="utf-8")

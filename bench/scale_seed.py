@@ -88,7 +88,15 @@ DECISIONS = (
     "no_further_action",
     "no_further_action",
 )
-ACTION_KEYS = tuple(cases.ACTIONS)
+# The case_action flow's "What was done?" options (the bot's list of actions is that flow's).
+ACTION_KEYS = tuple(
+    option["value"]
+    for step in yaml.safe_load(
+        (PROJECT_ROOT / "dialogs" / "flows" / "case_action.yaml").read_text(encoding="utf-8")
+    )["steps"]
+    if step["id"] == "action"
+    for option in step["options"]
+)
 
 
 # --- the school file

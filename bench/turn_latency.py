@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import itertools
 import json
@@ -23,6 +24,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,9 @@ from common import (  # bench/ is on sys.path when run
     percentile,
     reset_schema,
     run_bounded,
+    write_json,
 )
+from floors import measure_floors
 from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot
@@ -308,65 +312,98 @@ def _people(bot: Bot, count: int) -> list[str]:
     """Distinct people, plain staff first: each simulated user is one person, one tab."""
     people = sorted(bot.school.people, key=lambda p: {str(r) for r in p.roles} != {"staff"})
     if count > len(people):
-        raise BenchFailure(f"--users {count}: the example school has only {len(people)} people")
+        raise BenchFailure(f"--users {count}: the school file has only {len(people)} people")
     return [p.email for p in people[:count]]
 
 
-async def bench(args: argparse.Namespace, data_dir: Path) -> Results:
-    url = args.database_url or f"sqlite+aiosqlite:///{(data_dir / 'bot.db').as_posix()}"
-    if args.reset_schema:
-        await reset_schema(url)
-    settings = Settings(
+def school_for(people: int, data_dir: Path) -> Path:
+    """The example school, or, when `people` is more than it has, the example school plus
+    `people` generated members of staff in a temporary school file (bench/scale_seed.py's), so
+    that every user is plain staff (the safeguarding team, alerted, is not among them)."""
+    from scale_seed import write_school  # imported here: scale_seed imports this module
+
+    example = _example_people()
+    if people <= example:
+        return EXAMPLE_CONFIG
+    path, _reporter, _count = write_school(data_dir, people)
+    return path
+
+
+def _example_people() -> int:
+    import yaml
+
+    return len(yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))["people"])
+
+
+def bench_settings(data_dir: Path, database_url: str, school: Path) -> Settings:
+    """The bot's settings for a web chat benchmark: a temporary folder for keys and SQLite."""
+    url = database_url or f"sqlite+aiosqlite:///{(data_dir / 'bot.db').as_posix()}"
+    return Settings(
         data_dir=data_dir / "data",
         database_url=url,
-        school_config=EXAMPLE_CONFIG,
+        school_config=school,
         flows_dir=None,
         encryption_key=None,
         web_chat_enabled=True,
         web_demo_login_remote=False,
     )
-    bot = build_bot(settings)
-    results = Results()
-    timing = [False]
-    _time_router(bot, results.router_ms, timing)
+
+
+@contextlib.asynccontextmanager
+async def serving(bot: Bot) -> AsyncIterator[str]:
+    """Serve the bot's web app on 127.0.0.1 (an ephemeral port); yields its base URL. The app's
+    startup runs the migrations and syncs the people; its cleanup disposes of the engine."""
     runner = web.AppRunner(create_app(bot, run_scheduler=False))
-    await runner.setup()  # runs the app's startup: migrate, sync people
-    clients: list[ChatClient] = []
+    await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         host, port = runner.addresses[0][:2]
-        base_url = f"http://{host}:{port}"
-        run_id = uuid.uuid4().hex[:8]
-        clients = [ChatClient(base_url, email, run_id) for email in _people(bot, args.users)]
-        for client in clients:
-            await client.open()
-        for _ in range(args.warmup):
-            await run_flow(clients[0], None)
-        shares = [args.flows // len(clients)] * len(clients)
-        for i in range(args.flows % len(clients)):
-            shares[i] += 1
-        profiler = cProfile.Profile() if args.profile else None
-        timing[0] = True
-        if profiler is not None:
-            profiler.enable()
-        started = time.perf_counter()
-        cpu_started, loop_cpu_started = time.process_time(), time.thread_time()
-        await asyncio.gather(
-            *(run_user(c, n, results) for c, n in zip(clients, shares, strict=True) if n)
-        )
-        results.wall_s = time.perf_counter() - started
-        results.cpu_s = time.process_time() - cpu_started
-        results.loop_cpu_s = time.thread_time() - loop_cpu_started
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(args.profile)
-        timing[0] = False
+        yield f"http://{host}:{port}"
     finally:
-        results.pushes = sum(client.pushes for client in clients)
-        for client in clients:
-            await client.close()
-        await runner.cleanup()  # the app's cleanup: dispose of the engine
+        await runner.cleanup()
+
+
+async def bench(args: argparse.Namespace, data_dir: Path) -> Results:
+    if args.database_url and args.reset_schema:
+        await reset_schema(args.database_url)
+    school = school_for(args.users, data_dir)
+    bot = build_bot(bench_settings(data_dir, args.database_url, school))
+    results = Results()
+    timing = [False]
+    _time_router(bot, results.router_ms, timing)
+    clients: list[ChatClient] = []
+    async with serving(bot) as base_url:
+        try:
+            run_id = uuid.uuid4().hex[:8]
+            clients = [ChatClient(base_url, email, run_id) for email in _people(bot, args.users)]
+            for client in clients:
+                await client.open()
+            for _ in range(args.warmup):
+                await run_flow(clients[0], None)
+            shares = [args.flows // len(clients)] * len(clients)
+            for i in range(args.flows % len(clients)):
+                shares[i] += 1
+            profiler = cProfile.Profile() if args.profile else None
+            timing[0] = True
+            if profiler is not None:
+                profiler.enable()
+            started = time.perf_counter()
+            cpu_started, loop_cpu_started = time.process_time(), time.thread_time()
+            await asyncio.gather(
+                *(run_user(c, n, results) for c, n in zip(clients, shares, strict=True) if n)
+            )
+            results.wall_s = time.perf_counter() - started
+            results.cpu_s = time.process_time() - cpu_started
+            results.loop_cpu_s = time.thread_time() - loop_cpu_started
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(args.profile)
+            timing[0] = False
+        finally:
+            results.pushes = sum(client.pushes for client in clients)
+            for client in clients:
+                await client.close()
     return results
 
 
@@ -448,6 +485,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--max-seconds", type=float, default=900, help="give up after this long (default 900)"
     )
     parser.add_argument("--profile", metavar="FILE", help="write cProfile stats of the timed part")
+    parser.add_argument(
+        "--no-floors",
+        action="store_true",
+        help="skip the floors (websocket echo at --users, one commit) measured after the run",
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the headline figures as JSON")
     args = parser.parse_args(argv)
     if args.flows < 1 or args.users < 1 or args.warmup < 0 or args.max_seconds <= 0:
         parser.error("--flows, --users >= 1; --warmup >= 0; --max-seconds > 0")
@@ -468,6 +511,22 @@ def main(argv: list[str] | None = None) -> int:
     if outcome is None:
         return 1
     report(args, outcome)
+    p99 = percentile(outcome.turn_ms, 99)
+    figures: dict[str, object] = {
+        "p50": percentile(outcome.turn_ms, 50),
+        "p99": p99,
+        "count": len(outcome.turn_ms),
+        "errors": 0,
+        "users": args.users,
+        "pushes": outcome.pushes,
+    }
+    if not args.no_floors:
+        floors = asyncio.run(measure_floors(args.database_url, args.users))
+        for line in floors.lines(p99):
+            print(line)
+        figures |= floors.as_dict()
+    if args.json:
+        write_json(Path(args.json), figures)
     return 0
 
 
