@@ -169,6 +169,7 @@ class BotMetrics:
             audit_people = await session.execute(
                 select(AuditCampaign.academic_year, AuditParticipant.status, func.count())
                 .join(AuditCampaign, AuditCampaign.id == AuditParticipant.campaign_id)
+                .where(AuditCampaign.kind == "audit")  # briefings are not the self-audit
                 .group_by(AuditCampaign.academic_year, AuditParticipant.status)
             )
             sent = {(kind, channel): n for kind, channel, n in audit_sent.all()}

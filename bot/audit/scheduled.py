@@ -1,5 +1,6 @@
-"""The self-audit's jobs: start the year's campaign on its date, remind, close, and send the
-queued invitations (after any alert: the sender itself checks for due alerts first)."""
+"""The self-audit's jobs (and the briefings', on the same campaigns): start the year's
+campaign on its date, give open briefings to newcomers, remind, close, and send the queued
+invitations (after any alert: the sender itself checks for due alerts first)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.audit import campaigns
 from bot.audit.invitations import InvitationSender
 from bot.audit.start import AuditStarter
+from bot.briefings.start import BriefingStarter
 from bot.school.audit_settings import AuditSettings
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ class AuditJobs:
     policy_review_reminder: Callable[[], Awaitable[int]] | None = None
     # The annual filtering and monitoring review's opening (bot/monitoring/review_scheduled.py).
     filtering_review: Callable[[], Awaitable[object]] | None = None
+    # The open staff briefings, given to newcomers on the staff (bot/briefings/start.py).
+    briefings: BriefingStarter | None = None
     timezone: str = "Europe/London"  # the school's: the start cron is in its local time
 
 
@@ -62,6 +66,8 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
             if await campaigns.current_campaign(session, now=now, tz=tz) is None:
                 log.info("audit: the start was missed while no scheduler ran; starting now")
                 await jobs.starter.start(session, started_by=STARTED_BY, now=now)
+        if jobs.briefings is not None:
+            await jobs.briefings.add_newcomers(session, now=now)
         closed = await campaigns.close_due(session, now=now)
         queued = await campaigns.due_reminders(
             session,

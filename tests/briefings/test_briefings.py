@@ -1,0 +1,153 @@
+"""Staff briefings with read receipts, through the real router and database (SQLite and
+PostgreSQL): the DSL writes one with "brief", the self-audit's campaign machinery asks every
+member of staff once, their confirmations and answers are kept, a newcomer in the school file is
+given the open briefings, and "briefings" says who has not confirmed and who answered wrongly."""
+
+from __future__ import annotations
+
+import yaml
+from sqlalchemy import select
+
+from bot.app import Bot
+from bot.audit.questions import open_answers
+from bot.audit.scheduled import audit_housekeeping
+from bot.delivery.messages import Question
+from storage.models import AuditCampaign, AuditMessage, AuditParticipant
+from tests.conftest import EXAMPLE_CONFIG, example_config_with
+from tests.support.briefings import QUESTIONS, TITLE, write_briefing
+from tests.support.harness import Chat
+from tests.support.reports import count
+
+STAFF, DSL, HEAD = "t.brannigan@example.org", "a.hartley@example.org", "m.fenwick@example.org"
+GOVERNOR, NEWCOMER = "j.whitcombe@example.org", "o.quaye@example.org"
+
+
+def shown(chat: Chat) -> str:
+    return " ".join(
+        str(getattr(m, "text", "") or "") + " " + str(getattr(m, "title", "") or "")
+        for m in chat.replies
+    )
+
+
+async def briefing(bot: Bot) -> AuditCampaign:
+    async with bot.router.sessions() as session:
+        (found,) = list(
+            await session.scalars(select(AuditCampaign).where(AuditCampaign.kind == "briefing"))
+        )
+    return found
+
+
+async def invited(bot: Bot, campaign_id: int) -> list[str]:
+    async with bot.router.sessions() as session:
+        rows = await session.scalars(
+            select(AuditMessage.recipient_email).where(
+                AuditMessage.campaign_id == campaign_id, AuditMessage.kind == "invite"
+            )
+        )
+        return sorted(rows)
+
+
+def option(chat: Chat, label: str) -> str:
+    question = chat.question
+    assert isinstance(question, Question)
+    (value,) = [o.value for o in question.options if o.label == label]
+    return value
+
+
+async def read_and_answer(chat: Chat, campaign: AuditCampaign, answers: list[str]) -> None:
+    """A member of staff presses the invitation's button, confirms, answers, and sends."""
+    await chat.click(f"audit:start:{campaign.id}")
+    assert chat.step == "read", shown(chat)
+    assert TITLE in shown(chat)
+    await chat.click("read")
+    for n, label in enumerate(answers, start=1):
+        assert chat.step == f"q{n}", shown(chat)
+        await chat.click(option(chat, label))
+        right = QUESTIONS[n - 1][1]
+        assert right in shown(chat)  # the right answer is shown after each
+    assert chat.step == "summary", shown(chat)
+    await chat.click("__submit")
+
+
+async def test_only_the_dsl_deputies_and_headteacher_may_brief(make_bot):
+    bot = await make_bot()
+    staff = Chat(bot, STAFF)
+    await staff.send("brief")
+    assert "Only the DSL" in shown(staff)
+    await staff.send("briefings")
+    assert "Only the DSL" in shown(staff)
+    assert await count(bot, AuditCampaign) == 0
+    head = Chat(bot, HEAD)
+    await head.send("brief")
+    assert head.step == "title"
+
+
+async def test_a_briefing_asks_every_member_of_staff_once(make_bot):
+    bot = await make_bot()
+    dsl = Chat(bot, DSL)
+    await write_briefing(dsl)
+    assert "on its way to 10 members of staff" in shown(dsl)
+    campaign = await briefing(bot)
+    assert campaign.title == TITLE
+    staff = sorted(p.email for p in bot.school.people if not p.governor_only)
+    assert await invited(bot, campaign.id) == staff
+    assert GOVERNOR not in staff
+    await write_briefing(dsl)  # the same briefing again: nobody is asked twice
+    assert await invited(bot, campaign.id) == staff
+    assert await count(bot, AuditCampaign) == 1
+    # A briefing is not the self-audit: staff asking for theirs are told none is open, and the
+    # DSL can still start the year's audit.
+    member = Chat(bot, STAFF)
+    await member.send("audit")
+    assert "no self-audit open" in shown(member)
+    await dsl.send("audit start")
+    assert "has started" in shown(dsl)
+    assert await count(bot, AuditCampaign) == 2
+
+
+async def test_confirmations_and_answers_are_kept_and_reported(make_bot, clock):
+    bot = await make_bot()
+    await write_briefing(Chat(bot, DSL))
+    campaign = await briefing(bot)
+    right = [q[1] for q in QUESTIONS]
+    await read_and_answer(Chat(bot, STAFF), campaign, right)
+    await read_and_answer(Chat(bot, "s.nakamura@example.org"), campaign, ["Nobody", "No"])
+    async with bot.router.sessions() as session:
+        people = {p.email: p for p in await session.scalars(select(AuditParticipant))}
+    me = people[STAFF]
+    assert me.status == "finished" and me.finished_at == clock()
+    answers = open_answers(bot.cipher, me)
+    assert answers["read"] == "read"
+    assert b"read" not in (me.answers_enc or b"")  # sealed
+
+    dsl = Chat(bot, DSL)
+    await dsl.send("briefings")
+    report = shown(dsl)
+    assert TITLE in report
+    assert "2 of 10 confirmed" in report
+    not_confirmed = [p.name for p in bot.school.people if not p.governor_only]
+    for name in not_confirmed:
+        if name not in {"Tom Brannigan", "Sophie Nakamura"}:
+            assert name in report
+    # The wrong answer is a training need, named; the right ones are not listed.
+    assert "Sophie Nakamura" in report and "answered Nobody" in report
+    assert "Tom Brannigan" not in report
+
+
+async def test_a_newcomer_in_the_school_file_is_given_the_open_briefing(make_bot, tmp_path):
+    people = yaml.safe_load(EXAMPLE_CONFIG.read_text())["people"]
+    before = [p for p in people if p["email"] != NEWCOMER]
+    (tmp_path / "before").mkdir()
+    bot = await make_bot(school_config=example_config_with(tmp_path / "before", people=before))
+    await write_briefing(Chat(bot, DSL))
+    campaign = await briefing(bot)
+    assert NEWCOMER not in await invited(bot, campaign.id)
+    # They join: the school file names them, and the bot is restarted with it.
+    bot = await make_bot()
+    assert bot.audit is not None
+    await audit_housekeeping(bot.audit)
+    await audit_housekeeping(bot.audit)  # again: still once
+    staff = sorted(p.email for p in bot.school.people if not p.governor_only)
+    assert await invited(bot, campaign.id) == staff
+    # No self-audit was started by it.
+    assert await count(bot, AuditCampaign) == 1
