@@ -47,6 +47,10 @@ class BriefingCommands:
         person = self.school.person(email)
         return person is not None and any(person.has_role(role) for role in BRIEF_ROLES)
 
+    def help_for(self, email: str) -> str:
+        """What `help` adds for someone who may send briefings; nothing for anyone else."""
+        return "\n\n" + strings.BRIEFING_HELP_TEAM if self.allowed(email) else ""
+
     async def command(
         self,
         session: AsyncSession,

@@ -326,6 +326,7 @@ class Router:
             help_text = strings.HELP.format(commands=kinds.command_hint())
             help_text += typed_commands.help_for(self.school, inbound.user.email)
             help_text += self.checks.help_for(inbound.user.email)
+            help_text += self.briefings.help_for(inbound.user.email)
             return [Notice(help_text, "guidance"), *self._menu(inbound)]
         if inbound.value is not None:
             return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]

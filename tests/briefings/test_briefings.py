@@ -14,7 +14,7 @@ from bot.audit.scheduled import audit_housekeeping
 from bot.delivery.messages import Question
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant
 from tests.conftest import EXAMPLE_CONFIG, example_config_with
-from tests.support.briefings import QUESTIONS, TITLE, write_briefing
+from tests.support.briefings import QUESTIONS, TITLE, brief_answers, write_briefing
 from tests.support.harness import Chat
 from tests.support.reports import count
 
@@ -150,4 +150,32 @@ async def test_a_newcomer_in_the_school_file_is_given_the_open_briefing(make_bot
     staff = sorted(p.email for p in bot.school.people if not p.governor_only)
     assert await invited(bot, campaign.id) == staff
     # No self-audit was started by it.
+    assert await count(bot, AuditCampaign) == 1
+
+
+async def test_help_names_the_commands_to_those_who_may_use_them(make_bot):
+    bot = await make_bot()
+    dsl, staff = Chat(bot, DSL), Chat(bot, STAFF)
+    await dsl.send("help")
+    assert '"brief"' in shown(dsl) and '"briefings"' in shown(dsl)
+    await staff.send("help")
+    assert '"brief"' not in shown(staff)
+
+
+async def test_a_question_without_a_usable_wrong_answer_is_asked_again(make_bot):
+    bot = await make_bot()
+    dsl = Chat(bot, DSL)
+    await dsl.send("brief")
+    answers = brief_answers() | {"q1_wrong": "The DSL"}  # the right answer again: no choice
+    for step, given in answers.items():
+        assert dsl.step == step
+        await (dsl.click(str(given)) if given in {"yes", "no"} else dsl.send(str(given)))
+    await dsl.click("__submit")
+    assert "Question 1 needs one to four wrong answers" in shown(dsl)
+    assert dsl.step == "q1_wrong"
+    assert await count(bot, AuditCampaign) == 0
+    await dsl.send("Nobody\nA friend")
+    assert dsl.step == "summary"  # the rest is kept
+    await dsl.click("__submit")
+    assert "on its way to 10 members of staff" in shown(dsl)
     assert await count(bot, AuditCampaign) == 1
