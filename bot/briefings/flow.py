@@ -1,6 +1,7 @@
 """A briefing as the DSL wrote it (the answers of dialogs/flows/brief.yaml), and the flow staff
 walk to read it: the text with its link and an "I have read and understood this" button, then
-each check question as a choice whose answer is followed by the right one. The campaign stores
+each check question as a choice whose answer is followed by the right one (and, when it was
+wrong, an optional comment). The campaign stores
 that flow (its `flow_spec`), so its report always reads the questions people were asked."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ MAX_WRONG = 4
 MAX_LABEL = 75  # an option's label (dialogs/model.py OptionSpec)
 READ_STEP = "read"
 READ_VALUE = "read"
+COMMENT_SUFFIX = "_comment"  # q1_comment: asked after a wrong answer to q1
 _VALUES = "abcde"
 # The first effect of each question step says which option is right: `q1 == 'c'`. The report
 # reads it back (right_answers); stored specs keep this shape for good, so do not change it.
@@ -113,6 +115,18 @@ def flow_spec(briefing: Briefing) -> dict[str, Any]:
                         "tone": "guidance",
                     },
                 ],
+            }
+        )
+        steps.append(  # a wrong answer is a training need: they may say why, or skip it
+            {
+                "id": step_id + COMMENT_SUFFIX,
+                "kind": "text",
+                "label": strings.BRIEFING_COMMENT_LABEL.format(n=n),
+                "prompt": strings.BRIEFING_COMMENT_PROMPT,
+                "hint": strings.BRIEFING_COMMENT_HINT,
+                "required": False,
+                "max_length": 1000,
+                "when": f"{step_id} != '{right}'",
             }
         )
     spec: dict[str, Any] = {

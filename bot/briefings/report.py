@@ -1,5 +1,6 @@
 """The DSL's "briefings": each briefing sent, who has not confirmed it (by name), and every wrong
-answer to its check questions as a training need (like the self-audit's "No" answers).
+answer to its check questions as a training need, with the person's comment if they left one
+(like the self-audit's "No" answers).
 
 Confirmed means the person read the briefing, answered its questions and sent them (their
 campaign status is "finished"); that is also who is no longer reminded."""
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import campaigns
 from bot.audit.questions import open_answers
-from bot.briefings.flow import asked_questions
+from bot.briefings.flow import COMMENT_SUFFIX, asked_questions
 from bot.delivery.messages import Card, Notice, Outbound
 from bot.school.config import SchoolConfig
 from bot.words import strings
@@ -57,14 +58,16 @@ async def _card(
             given = answers.get(question.step_id)
             if given is None or given == question.right:
                 continue
-            needs.append(
-                strings.BRIEFING_REPORT_NEED.format(
-                    name=person.display_name,
-                    question=question.prompt,
-                    answer=question.labels.get(str(given), str(given)),
-                    right=question.labels.get(question.right, question.right),
-                )
+            need = strings.BRIEFING_REPORT_NEED.format(
+                name=person.display_name,
+                question=question.prompt,
+                answer=question.labels.get(str(given), str(given)),
+                right=question.labels.get(question.right, question.right),
             )
+            comment = answers.get(question.step_id + COMMENT_SUFFIX)
+            if comment:
+                need += strings.BRIEFING_REPORT_COMMENT.format(comment=comment)
+            needs.append(need)
     lines = [
         strings.BRIEFING_REPORT_COUNTS.format(
             confirmed=len(people) - len(waiting),

@@ -54,8 +54,11 @@ def option(chat: Chat, label: str) -> str:
     return value
 
 
-async def read_and_answer(chat: Chat, campaign: AuditCampaign, answers: list[str]) -> None:
-    """A member of staff presses the invitation's button, confirms, answers, and sends."""
+async def read_and_answer(
+    chat: Chat, campaign: AuditCampaign, answers: list[str], comment: str | None = None
+) -> None:
+    """A member of staff presses the invitation's button, confirms, answers, and sends; a
+    wrong answer is followed by an optional comment (`comment`, or skipped)."""
     await chat.click(f"audit:start:{campaign.id}")
     assert chat.step == "read", shown(chat)
     assert TITLE in shown(chat)
@@ -65,6 +68,9 @@ async def read_and_answer(chat: Chat, campaign: AuditCampaign, answers: list[str
         await chat.click(option(chat, label))
         right = QUESTIONS[n - 1][1]
         assert right in shown(chat)  # the right answer is shown after each
+        if label != right:  # only a wrong answer asks for a comment
+            assert chat.step == f"q{n}_comment", shown(chat)
+            await (chat.send(comment) if comment else chat.click("__skip"))
     assert chat.step == "summary", shown(chat)
     await chat.click("__submit")
 
@@ -111,9 +117,16 @@ async def test_confirmations_and_answers_are_kept_and_reported(make_bot, clock):
     campaign = await briefing(bot)
     right = [q[1] for q in QUESTIONS]
     await read_and_answer(Chat(bot, STAFF), campaign, right)
-    await read_and_answer(Chat(bot, "s.nakamura@example.org"), campaign, ["Nobody", "No"])
+    await read_and_answer(
+        Chat(bot, "s.nakamura@example.org"),
+        campaign,
+        ["Nobody", "No"],
+        comment="I thought the class teacher dealt with it.",
+    )
     async with bot.router.sessions() as session:
         people = {p.email: p for p in await session.scalars(select(AuditParticipant))}
+    comment = open_answers(bot.cipher, people["s.nakamura@example.org"])["q1_comment"]
+    assert comment == "I thought the class teacher dealt with it."
     me = people[STAFF]
     assert me.status == "finished" and me.finished_at == clock()
     answers = open_answers(bot.cipher, me)
@@ -131,6 +144,7 @@ async def test_confirmations_and_answers_are_kept_and_reported(make_bot, clock):
             assert name in report
     # The wrong answer is a training need, named; the right ones are not listed.
     assert "Sophie Nakamura" in report and "answered Nobody" in report
+    assert "I thought the class teacher dealt with it." in report  # with their comment
     assert "Tom Brannigan" not in report
 
 

@@ -91,6 +91,8 @@ async def test_a_whole_briefing_in_the_web_chat(
                 assert asked(frame)["step_id"] == "q2"
                 frame = await staff.action(option(frame, "Yes"))  # wrong: shown the right one
                 assert "The right answer" in text_of(frame)
+                assert asked(frame)["step_id"] == "q2_comment"  # and asked for a comment
+                frame = await staff.text("I was not sure about school phones.")
                 assert asked(frame)["kind"] == "summary"
                 frame = await staff.action("__submit")
                 assert "Thank you" in text_of(frame)
@@ -122,4 +124,5 @@ async def test_a_whole_briefing_in_the_web_chat(
     assert TITLE in report and "1 of 10 confirmed" in report
     assert "Sophie Nakamura" in report  # not confirmed
     assert "Tom Brannigan" in report and "answered Yes" in report  # a training need
+    assert "I was not sure about school phones." in report
     await bot.engine.dispose()

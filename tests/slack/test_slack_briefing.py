@@ -67,8 +67,8 @@ async def test_a_whole_briefing_in_slack(world: SlackWorld, clock):
     await world.click(STAFF, button, message=invitation)
     await world.settle()
     assert "calculator" in said(world, STAFF, 3)  # the briefing's text, before its button
-    await walk_dm(world, STAFF, staff_answers("The DSL", "Yes"))
-    assert "The right answer is: No." in said(world, STAFF, 3)
+    await walk_dm(world, STAFF, staff_answers("The DSL", "Yes", comment="Only if it is mine?"))
+    assert "The right answer is: No." in said(world, STAFF, 4)
     await answer(world, STAFF, "__submit")
     assert "you have confirmed this briefing" in said(world, STAFF)
     me = (await participants(world))[PEOPLE[STAFF][0]]
@@ -98,3 +98,4 @@ async def test_a_whole_briefing_in_slack(world: SlackWorld, clock):
     assert TITLE in report and "1 of 7 confirmed" in report
     assert "Daniel Osei" in report and "Sophie Nakamura" in report  # not confirmed
     assert "Tom Brannigan" in report and "answered Yes" in report  # a training need
+    assert "Only if it is mine?" in report  # with their comment

@@ -43,11 +43,14 @@ async def write_briefing(chat: Chat, *, title: str = TITLE) -> None:
     await chat.click("__submit")
 
 
-def staff_answers(*chosen: str) -> dict[str, Answer]:
+def staff_answers(*chosen: str, comment: str = "__skip") -> dict[str, Answer]:
     """What a member of staff answers, step by step: the confirmation, then the option with each
-    of these labels. The bot lists a question's answers alphabetically, valued a, b, c..."""
+    of these labels, each wrong one followed by `comment` (skipped by default). The bot lists a
+    question's answers alphabetically, valued a, b, c..."""
     answers: dict[str, Answer] = {"read": "read"}
     for n, ((_question, right, wrong), label) in enumerate(zip(QUESTIONS, chosen, strict=True), 1):
         labels = sorted([right, *wrong], key=str.casefold)
         answers[f"q{n}"] = "abcde"[labels.index(label)]
+        if label != right:
+            answers[f"q{n}_comment"] = comment
     return answers
