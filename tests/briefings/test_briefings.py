@@ -5,13 +5,15 @@ given the open briefings, and "briefings" says who has not confirmed and who ans
 
 from __future__ import annotations
 
+import json
+
 import yaml
 from sqlalchemy import select
 
 from bot.app import Bot
 from bot.audit.questions import open_answers
 from bot.audit.scheduled import audit_housekeeping
-from bot.delivery.messages import Question
+from bot.delivery.messages import Card, Question
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant
 from tests.conftest import EXAMPLE_CONFIG, example_config_with
 from tests.support.briefings import QUESTIONS, TITLE, brief_answers, write_briefing
@@ -193,3 +195,17 @@ async def test_a_question_without_a_usable_wrong_answer_is_asked_again(make_bot)
     await dsl.click("__submit")
     assert "on its way to 10 members of staff" in shown(dsl)
     assert await count(bot, AuditCampaign) == 1
+
+
+async def test_the_governors_summary_has_each_briefings_percentage_only(make_bot, clock):
+    bot = await make_bot()
+    await write_briefing(Chat(bot, DSL))
+    campaign = await briefing(bot)
+    await read_and_answer(Chat(bot, STAFF), campaign, [q[1] for q in QUESTIONS])
+    governor = Chat(bot, GOVERNOR)
+    await governor.send("governors' summary")
+    (card,) = [r for r in governor.replies if isinstance(r, Card)]
+    briefings = [f for f in card.fields if f.label.endswith("Staff briefings")]
+    assert [f.value for f in briefings] == ["1 sent: 10% of those asked confirmed (1 of 10)"]
+    everything = json.dumps([r.__dict__ for r in governor.replies], default=str)
+    assert TITLE not in everything and "Tom Brannigan" not in everything  # numbers only
