@@ -288,9 +288,10 @@ class TrainingRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # induction | refresher | dsl | audit
+    # induction | refresher | dsl | dsl_update | audit | briefing (one confirmed)
+    kind: Mapped[str] = mapped_column(String(30))
     completed_on: Mapped[date] = mapped_column(Date())
-    source: Mapped[str] = mapped_column(String(20))  # config | dsl | audit
+    source: Mapped[str] = mapped_column(String(20))  # config | dsl | audit | briefing
     recorded_by: Mapped[str | None] = mapped_column(String(320))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

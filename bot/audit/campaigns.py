@@ -252,10 +252,11 @@ async def save_progress(
     *,
     finished: bool,
     now: datetime,
-    training: bool = True,
+    training: str = AUDIT,
 ) -> None:
     """Keep their answers so far (a stop half-way loses nothing, whatever happens to the chat's
-    draft); finishing the audit (`training`) also records it as training evidence for §11."""
+    draft); finishing also records it as training evidence for §11, as `training` (the
+    campaign's kind: the self-audit, or a briefing confirmed)."""
     seal_answers(cipher, person, answers)
     person.updated_at = now
     person.started_at = person.started_at or now
@@ -263,20 +264,19 @@ async def save_progress(
         person.status = "finished" if finished else "started"
     if finished:
         person.finished_at = now
-        if training:
-            await _record_audit_done(session, person.email, now)
+        await _record_done(session, person.email, training, now)
 
 
 def saved_answers(cipher: Cipher, person: AuditParticipant) -> Answers:
     return open_answers(cipher, person)
 
 
-async def _record_audit_done(session: AsyncSession, email: str, now: datetime) -> None:
+async def _record_done(session: AsyncSession, email: str, kind: str, now: datetime) -> None:
     day = now.date()
     found = await session.scalar(
         select(TrainingRecord).where(
             TrainingRecord.email == email,
-            TrainingRecord.kind == "audit",
+            TrainingRecord.kind == kind,
             TrainingRecord.completed_on == day,
         )
     )
@@ -284,9 +284,9 @@ async def _record_audit_done(session: AsyncSession, email: str, now: datetime) -
         session.add(
             TrainingRecord(
                 email=email,
-                kind="audit",
+                kind=kind,
                 completed_on=day,
-                source="audit",
+                source=kind,
                 recorded_by=None,
                 recorded_at=now,
             )

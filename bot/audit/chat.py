@@ -132,7 +132,13 @@ class AuditCommands:
         told = self.who_to_tell(before, answers) if audit else []
         if turn.outcome == "continue":
             await campaigns.save_progress(
-                session, self.cipher, person, answers, finished=False, now=now, training=audit
+                session,
+                self.cipher,
+                person,
+                answers,
+                finished=False,
+                now=now,
+                training=campaign.kind,
             )
             doc.dialog = turn.state.to_json()
             return [*told, *turn.prompts]
@@ -142,7 +148,13 @@ class AuditCommands:
         again = Option(f"{START}{campaign.id}", _say(campaign, "CHANGE_OPTION"))
         if turn.outcome == "completed":
             await campaigns.save_progress(
-                session, self.cipher, person, answers, finished=True, now=now, training=audit
+                session,
+                self.cipher,
+                person,
+                answers,
+                finished=True,
+                now=now,
+                training=campaign.kind,
             )
             log.info("%s answers saved campaign_id=%s", campaign.kind, campaign.id)
             thanks = Card(

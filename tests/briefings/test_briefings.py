@@ -209,3 +209,19 @@ async def test_the_governors_summary_has_each_briefings_percentage_only(make_bot
     assert [f.value for f in briefings] == ["1 sent: 10% of those asked confirmed (1 of 10)"]
     everything = json.dumps([r.__dict__ for r in governor.replies], default=str)
     assert TITLE not in everything and "Tom Brannigan" not in everything  # numbers only
+
+
+async def test_a_confirmed_briefing_is_in_the_training_records(make_bot, clock):
+    # Policy §11: staff receive "relevant updates as required"; a confirmed briefing is one,
+    # recorded with the date it was confirmed, as a finished self-audit is.
+    bot = await make_bot()
+    await write_briefing(Chat(bot, DSL))
+    campaign = await briefing(bot)
+    await read_and_answer(Chat(bot, STAFF), campaign, [q[1] for q in QUESTIONS])
+    dsl = Chat(bot, DSL)
+    await dsl.send("training")
+    listed = {f.label: f.value for r in dsl.replies for f in getattr(r, "fields", ())}
+    day = clock().strftime("%d/%m/%Y")
+    assert f"(last: Staff briefing {day})" in listed["Tom Brannigan"]
+    others = [line for name, line in listed.items() if name != "Tom Brannigan"]
+    assert others and not any("Staff briefing" in line for line in others)  # only who confirmed
