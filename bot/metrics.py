@@ -163,7 +163,8 @@ class BotMetrics:
             acks = list(acknowledged.all())
             audit_sent = await session.execute(
                 select(AuditMessage.kind, AuditMessage.channel, func.count())
-                .where(AuditMessage.status == "sent")
+                .join(AuditCampaign, AuditCampaign.id == AuditMessage.campaign_id)
+                .where(AuditMessage.status == "sent", AuditCampaign.kind == "audit")
                 .group_by(AuditMessage.kind, AuditMessage.channel)
             )
             audit_people = await session.execute(

@@ -225,3 +225,31 @@ async def test_a_confirmed_briefing_is_in_the_training_records(make_bot, clock):
     assert f"(last: Staff briefing {day})" in listed["Tom Brannigan"]
     others = [line for name, line in listed.items() if name != "Tom Brannigan"]
     assert others and not any("Staff briefing" in line for line in others)  # only who confirmed
+
+
+async def test_the_self_audits_metrics_leave_briefings_out(make_bot, clock):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.server import create_app
+    from tests.support.notifiers import RecordingChannel
+    from tests.test_metrics import scrape, total
+
+    bot = await make_bot()
+    await write_briefing(Chat(bot, DSL))
+    campaign = await briefing(bot)
+    async with bot.router.sessions() as session, session.begin():
+        for person in await session.scalars(select(AuditParticipant)):
+            person.channel = "test"  # delivered on the recording channel
+        await session.execute(
+            AuditMessage.__table__.update()
+            .where(AuditMessage.campaign_id == campaign.id)
+            .values(channel="test")
+        )
+    channel = RecordingChannel()
+    from tests.support.invitations import sender_for
+
+    assert await sender_for(bot, clock, channel).run_until_idle() == 10
+    async with TestClient(TestServer(create_app(bot, run_scheduler=False))) as client:
+        found = await scrape(client)
+    assert total(found, "osbot_audit_messages_sent_total") == 0
+    assert total(found, "osbot_audit_participants") == 0
