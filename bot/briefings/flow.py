@@ -1,8 +1,8 @@
 """A briefing as the DSL wrote it (the answers of dialogs/flows/brief.yaml), and the flow staff
 walk to read it: the text with its link and an "I have read and understood this" button, then
 each check question as a choice whose answer is followed by the right one (and, when it was
-wrong, an optional comment). The campaign stores
-that flow (its `flow_spec`), so its report always reads the questions people were asked."""
+wrong, an optional comment). The campaign stores that flow (its `flow_spec`), so its report
+always reads the questions people were asked."""
 
 from __future__ import annotations
 
