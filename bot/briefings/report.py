@@ -1,6 +1,6 @@
 """The DSL's "briefings": each briefing sent, who has not confirmed it (by name), and every wrong
 answer to its check questions as a training need, with the person's comment if they left one
-(like the self-audit's "No" answers).
+(like the self-audit's "No" answers); with the CSV of everyone's confirmations and answers.
 
 Confirmed means the person read the briefing, answered its questions and sent them (their
 campaign status is "finished"); that is also who is no longer reminded."""
@@ -11,14 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import campaigns
-from bot.audit.questions import open_answers
-from bot.briefings.flow import COMMENT_SUFFIX, asked_questions
+from bot.briefings import exports
+from bot.briefings.flow import COMMENT_SUFFIX
 from bot.delivery.messages import Card, Notice, Outbound
 from bot.school.config import SchoolConfig
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from storage.crypto import Cipher
-from storage.models import AuditCampaign, AuditParticipant
+from storage.models import AuditCampaign
 
 SHOWN = 10  # the newest briefings shown
 
@@ -36,35 +36,30 @@ async def briefings_report(
     )
     if not found:
         return [Notice(strings.BRIEFING_NONE, "info")]
-    return [await _card(session, cipher, school, campaign) for campaign in found]
+    cards: list[Outbound] = []
+    for campaign in found:
+        results = await exports.briefing_results(session, cipher, campaign.id)
+        assert results is not None  # a briefing's id
+        cards.append(_card(campaign, results, school))
+    return cards
 
 
-async def _card(
-    session: AsyncSession, cipher: Cipher, school: SchoolConfig, campaign: AuditCampaign
-) -> Card:
-    people = list(
-        await session.scalars(
-            select(AuditParticipant)
-            .where(AuditParticipant.campaign_id == campaign.id)
-            .order_by(AuditParticipant.display_name, AuditParticipant.email)
-        )
-    )
-    waiting = [p.display_name for p in people if p.status != "finished"]
-    questions = asked_questions(campaign.flow_spec)
+def _card(campaign: AuditCampaign, results: exports.BriefingResults, school: SchoolConfig) -> Card:
+    people = results.people
+    waiting = [p.name for p in people if p.confirmed_at is None]
     needs = []
     for person in people:
-        answers = open_answers(cipher, person) if person.answers_enc else {}
-        for question in questions:
-            given = answers.get(question.step_id)
+        for question in results.questions:
+            given = person.answers.get(question.step_id)
             if given is None or given == question.right:
                 continue
             need = strings.BRIEFING_REPORT_NEED.format(
-                name=person.display_name,
+                name=person.name,
                 question=question.prompt,
                 answer=question.labels.get(str(given), str(given)),
                 right=question.labels.get(question.right, question.right),
             )
-            comment = answers.get(question.step_id + COMMENT_SUFFIX)
+            comment = person.answers.get(question.step_id + COMMENT_SUFFIX)
             if comment:
                 need += strings.BRIEFING_REPORT_COMMENT.format(comment=comment)
             needs.append(need)
@@ -79,7 +74,7 @@ async def _card(
         if waiting
         else strings.BRIEFING_REPORT_ALL,
     ]
-    if questions:
+    if results.questions:
         lines.append(
             "\n".join([strings.BRIEFING_REPORT_NEEDS, *(f"• {n}" for n in needs)])
             if needs
@@ -89,4 +84,5 @@ async def _card(
         card_id=f"briefing-{campaign.id}-report",
         title=strings.BRIEFING_REPORT_TITLE.format(title=campaign.title),
         text="\n\n".join(lines),
+        attachments=(exports.csv_attachment(results, tz=school.tz),),
     )

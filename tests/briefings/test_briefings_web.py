@@ -4,6 +4,8 @@ and confirm; a reminder goes only to those who have not confirmed, and "briefing
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -125,4 +127,26 @@ async def test_a_whole_briefing_in_the_web_chat(
     assert "Sophie Nakamura" in report  # not confirmed
     assert "Tom Brannigan" in report and "answered Yes" in report  # a training need
     assert "I was not sure about school phones." in report
+
+    # Everyone's confirmations and answers as CSV, from the card's link: the DSL's only.
+    async with bot.router.sessions() as session:
+        (campaign_id,) = set(await session.scalars(select(AuditParticipant.campaign_id)))
+    path = f"/api/audit/{campaign_id}/results.csv"
+    assert path in report
+    async with serve(bot) as client:
+        await sign_in(client, STAFF)
+        assert (await client.get(path)).status == 403
+        await sign_in(client, DSL)
+        got = await client.get(path)
+        assert got.status == 200
+        rows = list(csv.reader(io.StringIO((await got.read()).decode("utf-8-sig"))))
+        assert (await client.get(f"/api/audit/{campaign_id}/chart.png")).status == 404
+    header, *body = rows
+    assert header[:3] == ["Name", "Email", "Confirmed on"]
+    mine = [row for row in body if row[1] == STAFF]
+    assert [row[3] for row in mine] == ["1", "2"]  # a row per question
+    assert mine[1][5:] == ["Yes", "No", "No", "I was not sure about school phones."]
+    assert me.finished_at is not None and mine[0][2] == me.finished_at.date().isoformat()
+    others = [row for row in body if row[1] == OTHER]
+    assert others and all(row[2] == "" and row[5] == "" for row in others)  # not confirmed
     await bot.engine.dispose()

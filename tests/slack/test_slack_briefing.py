@@ -99,3 +99,6 @@ async def test_a_whole_briefing_in_slack(world: SlackWorld, clock):
     assert "Daniel Osei" in report and "Sophie Nakamura" in report  # not confirmed
     assert "Tom Brannigan" in report and "answered Yes" in report  # a training need
     assert "Only if it is mine?" in report  # with their comment
+    (sheet,) = world.api.files_in("D" + DSL)  # everyone's answers, as a file in the DM
+    assert sheet.filename.startswith("staff-briefing-2026-27-") and sheet.filename.endswith(".csv")
+    assert "Only if it is mine?" in (sheet.data or b"").decode("utf-8-sig")

@@ -15,9 +15,13 @@ from tests.support.briefings import TITLE, brief_answers, staff_answers
 from tests.teams.concerns import answer
 from tests.teams.connector import text_of
 from tests.teams.filing import walk_chat
+from tests.teams.onedrive import FakeOneDrive, consent_in, onedrive
+from tests.teams.onedrive import answer as file_answer
 from tests.teams.world import DEPUTY_1, DSL, HEAD, PEOPLE, STAFF, TeamsWorld, settle
 
 pytestmark = pytest.mark.one_database  # the channel, not the storage beneath it
+
+__all__ = ["onedrive"]  # the fake OneDrive fixture (tests/teams/onedrive.py)
 
 
 def said(world: TeamsWorld, user: str, last: int = 2) -> str:
@@ -88,3 +92,31 @@ async def test_a_whole_briefing_in_teams(world: TeamsWorld, clock):
     assert TITLE in report and "1 of 4 confirmed" in report
     assert "Daniel Osei" in report and "Martin Fenwick" in report  # not confirmed
     assert "No wrong answers." in report  # Tom answered both right
+
+
+async def test_the_briefings_csv_is_offered_and_saved_to_the_dsls_onedrive(
+    files_world: TeamsWorld, onedrive: tuple[FakeOneDrive, str]
+):
+    # The self-audit's file consent serves a briefing's CSV too (the same campaigns).
+    world = files_world
+    fake, upload_url = onedrive
+    for user in (DSL, STAFF):
+        assert (await world.install(user)).status in (200, 202)
+    await settle(world)
+    await world.say(DSL, "brief")
+    await walk_chat(world, DSL, brief_answers())
+    await answer(world, DSL, "__submit")
+    before = len(world.sent_to(DSL))
+    await world.say(DSL, "briefings")
+    (offer,) = [s for s in world.sent_to(DSL)[before:] if consent_in(s.body)]
+    card = consent_in(offer.body)
+    assert card is not None and card["name"].startswith("staff-briefing-2026-27-")
+    assert "Tom Brannigan" not in str(offer.body)  # the card says what the file is, no more
+    assert fake.puts == []
+    assert (await file_answer(world, DSL, offer, "accept", upload_url)).status == 200
+    (put,) = fake.puts
+    text = put.body.decode("utf-8-sig")
+    assert text.startswith("Name,Email,Confirmed on") and "Tom Brannigan" in text
+    # Staff may not have it.
+    assert (await file_answer(world, STAFF, offer, "accept", upload_url)).status == 200
+    assert len(fake.puts) == 1
