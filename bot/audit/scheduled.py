@@ -66,8 +66,6 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
             if await campaigns.current_campaign(session, now=now, tz=tz) is None:
                 log.info("audit: the start was missed while no scheduler ran; starting now")
                 await jobs.starter.start(session, started_by=STARTED_BY, now=now)
-        if jobs.briefings is not None:
-            await jobs.briefings.add_newcomers(session, now=now)
         closed = await campaigns.close_due(session, now=now)
         queued = await campaigns.due_reminders(
             session,
@@ -75,6 +73,8 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
             max_reminders=jobs.settings.max_reminders,
             now=now,
         )
+    if jobs.briefings is not None:
+        await add_newcomers(jobs, now)
     if jobs.policy_review_reminder is not None:  # outside the transaction: it sends
         await jobs.policy_review_reminder()
     if jobs.filtering_review is not None:
@@ -82,6 +82,18 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
     if closed or queued:
         log.info("audit: closed %d campaign(s), queued %d reminder(s)", len(closed), queued)
     return queued + await jobs.sender.deliver_due()
+
+
+async def add_newcomers(jobs: AuditJobs, now: datetime) -> None:
+    """Give the open briefings to whoever joined the staff, in a transaction of its own: the
+    platforms are asked who the staff are, and one that fails then (the next run asks again)
+    must not undo the reminders and closings just recorded."""
+    assert jobs.briefings is not None
+    try:
+        async with jobs.sessions() as session, session.begin():
+            await jobs.briefings.add_newcomers(session, now=now)
+    except Exception as failure:  # the text may hold names or addresses: the kind only
+        log.warning("briefings: newcomers not looked for this time (%s)", type(failure).__name__)
 
 
 async def send_invitations(jobs: AuditJobs) -> int:

@@ -102,3 +102,22 @@ async def test_a_whole_briefing_in_slack(world: SlackWorld, clock):
     (sheet,) = world.api.files_in("D" + DSL)  # everyone's answers, as a file in the DM
     assert sheet.filename.startswith("staff-briefing-2026-27-") and sheet.filename.endswith(".csv")
     assert "Only if it is mine?" in (sheet.data or b"").decode("utf-8-sig")
+
+
+async def test_slack_down_while_looking_for_newcomers_stops_nothing_else(world: SlackWorld, clock):
+    # Newcomers are looked for at every housekeeping run while a briefing is open: Slack's
+    # users.list failing then must not stop the reminders (or the closing) of that run.
+    assert world.bot.audit is not None
+    await say(world, DSL, "brief")
+    await walk_dm(world, DSL, brief_answers())
+    await answer(world, DSL, "__submit")
+    await world.bot.audit.sender.run_until_idle()
+    await world.settle()
+    clock.advance(days=world.bot.school.audit.reminder_days[0], minutes=1)
+    world.api.users[NEWCOMER[0]] = NEWCOMER[1]
+    world.api.refuse_next["users.list"] = "internal_error"
+    await audit_housekeeping(world.bot.audit)
+    assert await reminded(world) == sorted(email for email, _ in PEOPLE.values())
+    assert NEWCOMER[1][0] not in await participants(world)
+    await audit_housekeeping(world.bot.audit)  # Slack answers again: the newcomer is asked
+    assert NEWCOMER[1][0] in await participants(world)
