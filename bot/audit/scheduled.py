@@ -58,7 +58,7 @@ def start_missed(settings: AuditSettings, timezone: str, now: datetime) -> bool:
 
 async def audit_housekeeping(jobs: AuditJobs) -> int:
     """Start the year's campaign if its start was missed; close what is past its date, queue
-    the reminders that are due, then send."""
+    the reminders that are due, give the open briefings to newcomers, then send."""
     now = jobs.clock()
     async with jobs.sessions() as session, session.begin():
         if start_missed(jobs.settings, jobs.timezone, now):

@@ -253,3 +253,29 @@ async def test_the_self_audits_metrics_leave_briefings_out(make_bot, clock):
         found = await scrape(client)
     assert total(found, "osbot_audit_messages_sent_total") == 0
     assert total(found, "osbot_audit_participants") == 0
+
+
+async def test_stopping_keeps_what_was_answered_and_a_closed_briefing_says_so(make_bot, clock):
+    bot = await make_bot()
+    await write_briefing(Chat(bot, DSL))
+    campaign = await briefing(bot)
+    staff = Chat(bot, STAFF)
+    await staff.click(f"audit:start:{campaign.id}")
+    await staff.click("read")
+    assert staff.step == "q1"
+    await staff.click("__cancel")
+    await staff.click("__cancel_yes")
+    assert "Briefing paused" in shown(staff) and "self-audit" not in shown(staff)
+    await staff.click(f"audit:start:{campaign.id}")  # carried on where they stopped
+    assert staff.step == "q1"
+    await staff.send("cancel")
+    await staff.click("__cancel_yes")
+    governor = Chat(bot, GOVERNOR)  # not asked: governors who are not staff
+    await governor.click(f"audit:start:{campaign.id}")
+    assert "This briefing was not sent to you" in shown(governor)
+
+    assert bot.audit is not None
+    clock.advance(days=bot.school.audit.open_days + 1)
+    await audit_housekeeping(bot.audit)
+    await staff.click(f"audit:start:{campaign.id}")
+    assert "This briefing closed" in shown(staff) and staff.step is None
