@@ -22,7 +22,7 @@ READ_VALUE = "read"
 COMMENT_SUFFIX = "_comment"  # q1_comment: asked after a wrong answer to q1
 _VALUES = "abcde"
 # The first effect of each question step says which option is right: `q1 == 'c'`. The report
-# reads it back (right_answers); stored specs keep this shape for good, so do not change it.
+# reads it back (asked_questions); stored specs keep this shape for good: do not change it.
 _RIGHT = re.compile(r"^(q[1-5]) == '([a-e])'$")
 
 
