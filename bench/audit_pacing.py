@@ -12,6 +12,11 @@ fake's limit: Limit(--limit, --window).
 
     .venv/bin/python bench/audit_pacing.py [--invitations N] [--limit C] [--window W]
                                            [--tick SECONDS] [--max-seconds S]
+                                           [--kind audit|briefing]
+
+With --kind briefing the campaign is a staff briefing (bot/briefings: kind "briefing", its
+title and the flow staff walk, made as "brief" makes them) and each invitation is the one the
+sender itself composes for it, the briefing's card: briefings share this sender and its pacing.
 
 By default the sender's `run_until_idle` sends everything; with --tick, `deliver_due` is called
 every TICK seconds instead, as the scheduler calls it in production (every 10 s).
@@ -47,6 +52,7 @@ from sqlalchemy import func, select
 
 from bot.audit.invitations import InvitationSender
 from bot.audit.queue import DEFAULT_LIMITS, enqueue_message
+from bot.briefings.flow import Briefing, CheckQuestion, flow_spec
 from bot.channels.slack.identity import SlackDirectory
 from bot.channels.slack.notifier import SlackNotifier
 from bot.delivery.messages import Card, Option, Outbound
@@ -135,16 +141,27 @@ class Results:
     wall_s: float
 
 
-async def seed(url: str, emails: list[str]) -> None:
+BRIEFING = Briefing(
+    title="A new app: what to look out for",
+    text="Pupils are using a new chat app that hides messages behind a calculator.",
+    link="https://school.example/briefings/new-app.pdf",
+    questions=(CheckQuestion("Who do you tell?", "The DSL", ("Nobody", "A friend")),),
+)
+
+
+async def seed(url: str, emails: list[str], kind: str = "audit") -> None:
     engine = create_engine(url)
+    briefing = kind == "briefing"
     try:
         await upgrade(engine)
         now = datetime.now(UTC)
         async with session_factory(engine)() as session, session.begin():
             campaign = AuditCampaign(
+                kind=kind,
+                title=BRIEFING.title if briefing else "",
                 academic_year="2026-27",
-                flow_id="staff_audit",
-                flow_spec={"steps": []},
+                flow_id="briefing" if briefing else "staff_audit",
+                flow_spec=flow_spec(BRIEFING) if briefing else {"steps": []},
                 started_at=now,
                 started_by="bench",
                 closes_at=now + timedelta(days=28),
@@ -169,14 +186,14 @@ async def seed(url: str, emails: list[str]) -> None:
 
 
 async def bench(
-    folder: Path, *, invitations: int, limit: int, window: float, tick: float
+    folder: Path, *, invitations: int, limit: int, window: float, tick: float, kind: str = "audit"
 ) -> Results:
     users = {f"U{n:07d}": (f"bench.staff{n}@example.org", f"Staff {n}") for n in range(invitations)}
     api = RateLimitedSlackApi(users=users, limit=limit, window=window)
     server = TestServer(api.app(), host="127.0.0.1")
     await server.start_server()
     url = f"sqlite+aiosqlite:///{(folder / 'bench.db').as_posix()}"
-    await seed(url, [email for email, _ in users.values()])
+    await seed(url, [email for email, _ in users.values()], kind)
     engine = create_engine(url)
     sessions = session_factory(engine)
     client = AsyncWebClient(  # as bot/channels/slack/handler.py builds it
@@ -188,7 +205,7 @@ async def bench(
     sender = InvitationSender(
         sessions=sessions,
         notifiers={"slack": notifier},
-        compose=compose,
+        compose=compose if kind == "audit" else None,  # a briefing's: the sender's own card
         clock=lambda: datetime.now(UTC),
         limits={"slack": (Limit(limit, window),)},
     )
@@ -252,7 +269,7 @@ def report(args: argparse.Namespace, results: Results) -> int:
     opens = sorted(api.accepted_at.get("conversations.open", []))
     allowed = args.limit / args.window
     print(
-        "audit invitation pacing: InvitationSender -> SlackNotifier (slack-sdk) -> "
+        f"{args.kind} invitation pacing: InvitationSender -> SlackNotifier (slack-sdk) -> "
         "fake Slack Web API on loopback"
     )
     how = f"deliver_due every {args.tick:g} s" if args.tick else "run_until_idle"
@@ -328,6 +345,12 @@ def main(argv: list[str] | None = None) -> int:
         help="call deliver_due every TICK seconds, as the scheduler does (default: run_until_idle)",
     )
     parser.add_argument("--max-seconds", type=float, default=300.0, help="default 300")
+    parser.add_argument(
+        "--kind",
+        choices=("audit", "briefing"),
+        default="audit",
+        help="the campaign: the self-audit (default) or a staff briefing",
+    )
     args = parser.parse_args(argv)
     if args.invitations < 1 or args.limit < 1 or args.window <= 0 or args.max_seconds <= 0:
         parser.error("--invitations and --limit at least 1; --window and --max-seconds > 0")
@@ -341,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
             limit=args.limit,
             window=args.window,
             tick=args.tick,
+            kind=args.kind,
         )
 
     results = run_bounded(run, prefix="audit-pacing-", max_seconds=args.max_seconds)

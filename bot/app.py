@@ -14,6 +14,8 @@ from bot.audit.invitations import InvitationSender
 from bot.audit.policy_review import PolicyReviewReminder
 from bot.audit.scheduled import AuditJobs
 from bot.audit.use_cases import AuditStarter, AuditUseCases, staff_audience
+from bot.briefings.chat import BriefingCommands
+from bot.briefings.start import BriefingStarter
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
 from bot.cases.chat import CaseCommands
@@ -142,6 +144,7 @@ def build_bot(
     # The channels the self-audit asks, in order of preference (filled with the channels).
     asked: list[Channel] = []
     starter = AuditStarter(school=school, flows=flows, audience=staff_audience(asked))
+    briefings = BriefingStarter(audit=starter)  # the same audience, on the same campaigns
     dialogs = build_dialogs(flows, school=school, clock=clock)
     checks = CheckCommands(school, cipher, desk, dialogs, capabilities=CAPABILITIES)
     router = Router(
@@ -154,6 +157,9 @@ def build_bot(
         desk=desk,
         cases=CaseCommands(desk, cards, dialogs, capabilities=CAPABILITIES),
         audits=AuditCommands(school=school, cipher=cipher, clock=clock, starter=starter),
+        briefings=BriefingCommands(
+            school=school, cipher=cipher, starter=briefings, dialogs=dialogs
+        ),
         reviews=ReviewCommands(
             school=school, cipher=cipher, flows=flows, clock=clock, channels=desk.channels
         ),
@@ -214,6 +220,7 @@ def build_bot(
         settings=school.audit,
         starter=starter,
         sender=sender,
+        briefings=briefings,
         policy_review_reminder=review,
         filtering_review=ReviewOpener(
             school=school,

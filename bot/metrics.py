@@ -163,12 +163,14 @@ class BotMetrics:
             acks = list(acknowledged.all())
             audit_sent = await session.execute(
                 select(AuditMessage.kind, AuditMessage.channel, func.count())
-                .where(AuditMessage.status == "sent")
+                .join(AuditCampaign, AuditCampaign.id == AuditMessage.campaign_id)
+                .where(AuditMessage.status == "sent", AuditCampaign.kind == "audit")
                 .group_by(AuditMessage.kind, AuditMessage.channel)
             )
             audit_people = await session.execute(
                 select(AuditCampaign.academic_year, AuditParticipant.status, func.count())
                 .join(AuditCampaign, AuditCampaign.id == AuditParticipant.campaign_id)
+                .where(AuditCampaign.kind == "audit")  # briefings are not the self-audit
                 .group_by(AuditCampaign.academic_year, AuditParticipant.status)
             )
             sent = {(kind, channel): n for kind, channel, n in audit_sent.all()}

@@ -120,8 +120,9 @@ class FlowSpec(_Strict):
     # report: a concern filed with the DSL; case: a DSL action on one; audit: the staff
     # training self-audit; check: the ICT lead's filtering check; review: the annual filtering
     # and monitoring review (the rules of the last four are checked by the loader,
-    # dialogs/purposes.py).
-    purpose: Literal["report", "case", "audit", "check", "review"] = "report"
+    # dialogs/purposes.py); brief: the DSL writing a staff briefing; briefing: a briefing as
+    # staff read it (made by bot/briefings from what the DSL wrote, stored with its campaign).
+    purpose: Literal["report", "case", "audit", "check", "review", "brief", "briefing"] = "report"
     report_kind: str | None = Field(default=None, pattern=_ID_PATTERN)  # checked at start
     context: tuple[Annotated[str, Field(pattern=_ID_PATTERN)], ...] = ()
     intro: str = Field(min_length=1)

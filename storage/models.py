@@ -210,14 +210,23 @@ class ChannelAddress(Base):
 
 
 class AuditCampaign(Base):
-    """One academic year's staff online-safety self-audit (policy Appendix 1). One per year: the
-    unique key makes a second start (a double-fired cron, a restart, a DSL's "audit start") a
-    no-op. `flow_spec` is the question set as it was when the campaign started."""
+    """A campaign that asks every member of staff, paced, with reminders: one academic year's
+    staff online-safety self-audit (policy Appendix 1; kind "audit", title ""), or a staff
+    briefing with read receipts (kind "briefing", its title). The unique key makes a second
+    start (a double-fired cron, a restart, a DSL's "audit start", the same briefing sent twice
+    in a year) a no-op. `flow_spec` is the question set as it was when the campaign started."""
 
     __tablename__ = "audit_campaigns"
+    __table_args__ = (
+        UniqueConstraint("kind", "academic_year", "title", name="uq_audit_campaigns_kind_year"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    academic_year: Mapped[str] = mapped_column(String(9), unique=True)  # "2026-27"
+    kind: Mapped[str] = mapped_column(  # audit | briefing
+        String(20), default="audit", server_default="audit"
+    )
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    academic_year: Mapped[str] = mapped_column(String(9))  # "2026-27"
     flow_id: Mapped[str] = mapped_column(String(60))
     flow_spec: Mapped[dict[str, object]] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -279,9 +288,10 @@ class TrainingRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # induction | refresher | dsl | audit
+    # induction | refresher | dsl | dsl_update | audit | briefing (one confirmed)
+    kind: Mapped[str] = mapped_column(String(30))
     completed_on: Mapped[date] = mapped_column(Date())
-    source: Mapped[str] = mapped_column(String(20))  # config | dsl | audit
+    source: Mapped[str] = mapped_column(String(20))  # config | dsl | audit | briefing
     recorded_by: Mapped[str | None] = mapped_column(String(320))
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

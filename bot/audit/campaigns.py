@@ -1,9 +1,11 @@
-"""Audit campaigns: one per academic year, started by the scheduler or a DSL, never twice.
+"""Campaigns: every member of staff asked once, on their channel, with reminders. Two kinds
+share them: the self-audit (kind "audit": one per academic year, started by the scheduler or a
+DSL) and staff briefings (kind "briefing", bot/briefings: one per title and academic year).
 
-Starting is idempotent at every level: the academic year is unique among campaigns (a second
-start, a double-fired cron, two scheduler processes: one campaign), a person is unique in a
-campaign, and their invitation is unique in the queue. So a crash half-way through a start is
-finished by the next start, and nobody is asked twice.
+Starting is idempotent at every level: (kind, academic year, title) is unique among campaigns
+(a second start, a double-fired cron, two scheduler processes: one campaign), a person is unique
+in a campaign, and their invitation is unique in the queue. So a crash half-way through a start
+is finished by the next start, and nobody is asked twice.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,11 +53,38 @@ def one_per_person(candidates: Sequence[StaffMember]) -> list[StaffMember]:
     return chosen
 
 
+AUDIT = "audit"
+BRIEFING = "briefing"
+
+
+def _the(kind: str, year: str, title: str) -> Select[AuditCampaign]:
+    return select(AuditCampaign).where(
+        AuditCampaign.kind == kind,
+        AuditCampaign.academic_year == year,
+        AuditCampaign.title == title,
+    )
+
+
 async def current_campaign(
     session: AsyncSession, *, now: datetime, tz: ZoneInfo
 ) -> AuditCampaign | None:
+    """This academic year's self-audit (a briefing is never "the audit")."""
     year = academic_year(now.astimezone(tz).date())
-    return await session.scalar(select(AuditCampaign).where(AuditCampaign.academic_year == year))
+    return await session.scalar(_the(AUDIT, year, ""))
+
+
+async def open_campaigns(session: AsyncSession, *, kind: str, now: datetime) -> list[AuditCampaign]:
+    """The campaigns of one kind that still take answers, oldest first."""
+    found = await session.scalars(
+        select(AuditCampaign)
+        .where(
+            AuditCampaign.kind == kind,
+            AuditCampaign.closed_at.is_(None),
+            AuditCampaign.closes_at > now,
+        )
+        .order_by(AuditCampaign.started_at, AuditCampaign.id)
+    )
+    return list(found)
 
 
 async def start_campaign(
@@ -68,19 +97,22 @@ async def start_campaign(
     open_days: int,
     now: datetime,
     tz: ZoneInfo,
+    kind: str = AUDIT,
+    title: str = "",
 ) -> tuple[AuditCampaign, bool]:
-    """This academic year's campaign, started now if there is none; True if it was started now.
+    """This academic year's campaign of this kind and title, started now if there is none; True
+    if it was started now.
 
     Also (again, harmlessly) adds anyone in `audience` who is not yet in it, with their
     invitation: the cron fires once, but a restart during a start must not leave people out.
     """
     year = academic_year(now.astimezone(tz).date())
-    campaign = await session.scalar(
-        select(AuditCampaign).where(AuditCampaign.academic_year == year)
-    )
+    campaign = await session.scalar(_the(kind, year, title))
     created = False
     if campaign is None:
         campaign = AuditCampaign(
+            kind=kind,
+            title=title,
             academic_year=year,
             flow_id=flow_id,
             flow_spec=flow_spec,
@@ -94,29 +126,28 @@ async def start_campaign(
                 await session.flush()
             created = True
         except IntegrityError:  # another process started it a moment ago
-            campaign = await session.scalar(
-                select(AuditCampaign).where(AuditCampaign.academic_year == year)
-            )
+            campaign = await session.scalar(_the(kind, year, title))
             assert campaign is not None
     if campaign.closed_at is not None:
         return campaign, False
-    invited = await _add_people(session, campaign, audience, now)
+    invited = await add_people(session, campaign, audience, now)
     if created:
         await record_event(
             session,
             report_id=None,
-            kind="audit_started",
+            kind=f"{kind}_started",
             actor_email=started_by if "@" in started_by else None,
             detail={"campaign_id": campaign.id, "year": year, "invited": invited},
             at=now,
         )
-        log.info("audit campaign started campaign_id=%s invited=%s", campaign.id, invited)
+        log.info("%s campaign started campaign_id=%s invited=%s", kind, campaign.id, invited)
     return campaign, created
 
 
-async def _add_people(
+async def add_people(
     session: AsyncSession, campaign: AuditCampaign, audience: Sequence[StaffMember], now: datetime
 ) -> int:
+    """Ask whoever in `audience` is not in the campaign yet (a start, a newcomer); how many."""
     existing = set(
         await session.scalars(
             select(AuditParticipant.email).where(AuditParticipant.campaign_id == campaign.id)
@@ -194,7 +225,7 @@ async def close_due(session: AsyncSession, *, now: datetime) -> list[AuditCampai
         await record_event(
             session,
             report_id=None,
-            kind="audit_closed",
+            kind=f"{campaign.kind}_closed",
             actor_email=None,
             detail={"campaign_id": campaign.id, "year": campaign.academic_year},
             at=now,
@@ -221,9 +252,11 @@ async def save_progress(
     *,
     finished: bool,
     now: datetime,
+    training: str = AUDIT,
 ) -> None:
     """Keep their answers so far (a stop half-way loses nothing, whatever happens to the chat's
-    draft); finishing also records the audit as training evidence for §11."""
+    draft); finishing also records it as training evidence for §11, as `training` (the
+    campaign's kind: the self-audit, or a briefing confirmed)."""
     seal_answers(cipher, person, answers)
     person.updated_at = now
     person.started_at = person.started_at or now
@@ -231,19 +264,19 @@ async def save_progress(
         person.status = "finished" if finished else "started"
     if finished:
         person.finished_at = now
-        await _record_audit_done(session, person.email, now)
+        await _record_done(session, person.email, training, now)
 
 
 def saved_answers(cipher: Cipher, person: AuditParticipant) -> Answers:
     return open_answers(cipher, person)
 
 
-async def _record_audit_done(session: AsyncSession, email: str, now: datetime) -> None:
+async def _record_done(session: AsyncSession, email: str, kind: str, now: datetime) -> None:
     day = now.date()
     found = await session.scalar(
         select(TrainingRecord).where(
             TrainingRecord.email == email,
-            TrainingRecord.kind == "audit",
+            TrainingRecord.kind == kind,
             TrainingRecord.completed_on == day,
         )
     )
@@ -251,9 +284,9 @@ async def _record_audit_done(session: AsyncSession, email: str, now: datetime) -
         session.add(
             TrainingRecord(
                 email=email,
-                kind="audit",
+                kind=kind,
                 completed_on=day,
-                source="audit",
+                source=kind,
                 recorded_by=None,
                 recorded_at=now,
             )

@@ -85,13 +85,13 @@ class AuditCommands:
             return [Notice(strings.STALE_BUTTON, "info")]
         if campaign.closed_at is not None or campaign.closes_at <= now:
             closed = format_moment(campaign.closed_at or campaign.closes_at, self.school.tz)
-            return [Notice(strings.AUDIT_CLOSED.format(closed=closed), "info")]
+            return [Notice(_say(campaign, "CLOSED").format(closed=closed), "info")]
         person = await campaigns.participant(session, campaign.id, user.email)
         if person is None:
-            return [Notice(strings.AUDIT_NOT_INVITED, "info")]
+            return [Notice(_say(campaign, "NOT_INVITED"), "info")]
         doc = loaded.doc
         if doc.dialog is not None and doc.extra.get("audit") != campaign.id:
-            return [Notice(strings.AUDIT_FINISH_FIRST, "info")]
+            return [Notice(_say(campaign, "FINISH_FIRST"), "info")]
         dialog = self.dialog_for(campaign)
         state = DialogState.resumed(
             dialog.spec, campaigns.saved_answers(self.cipher, person), doc.next_turn()
@@ -124,39 +124,53 @@ class AuditCommands:
         if person is None or campaign.closed_at is not None:
             doc.dialog = None
             doc.extra.pop("audit", None)
-            return [Notice(strings.AUDIT_NOT_INVITED, "info")]
+            return [Notice(_say(campaign, "NOT_INVITED"), "info")]
         answers: dict[str, Any] = turn.answers(dialog) if turn.outcome == "completed" else {}
         answers = answers or dict(turn.state.answers)
-        told = self.who_to_tell(campaigns.saved_answers(self.cipher, person), answers)
+        audit = campaign.kind == campaigns.AUDIT
+        before = campaigns.saved_answers(self.cipher, person)
+        told = self.who_to_tell(before, answers) if audit else []
         if turn.outcome == "continue":
             await campaigns.save_progress(
-                session, self.cipher, person, answers, finished=False, now=now
+                session,
+                self.cipher,
+                person,
+                answers,
+                finished=False,
+                now=now,
+                training=campaign.kind,
             )
             doc.dialog = turn.state.to_json()
             return [*told, *turn.prompts]
         doc.dialog = None
         doc.extra.pop("audit", None)
         closes = format_moment(campaign.closes_at, self.school.tz)
-        again = Option(f"{START}{campaign.id}", strings.AUDIT_CHANGE_OPTION)
+        again = Option(f"{START}{campaign.id}", _say(campaign, "CHANGE_OPTION"))
         if turn.outcome == "completed":
             await campaigns.save_progress(
-                session, self.cipher, person, answers, finished=True, now=now
+                session,
+                self.cipher,
+                person,
+                answers,
+                finished=True,
+                now=now,
+                training=campaign.kind,
             )
-            log.info("audit answers saved campaign_id=%s", campaign.id)
+            log.info("%s answers saved campaign_id=%s", campaign.kind, campaign.id)
             thanks = Card(
-                card_id=f"audit-{campaign.id}-done",
-                title=strings.AUDIT_THANKS_TITLE,
+                card_id=f"{campaign.kind}-{campaign.id}-done",
+                title=_say(campaign, "THANKS_TITLE"),
                 tone="success",
-                text=strings.AUDIT_THANKS.format(closes=closes),
+                text=_say(campaign, "THANKS").format(closes=closes),
                 actions=(again,),
             )
             return [*told, *turn.prompts, thanks]
         # Cancelled: nothing given so far is lost; they can pick it up again.
         paused = Card(
-            card_id=f"audit-{campaign.id}-paused",
-            title=strings.AUDIT_PAUSED_TITLE,
-            text=strings.AUDIT_PAUSED.format(closes=closes),
-            actions=(Option(f"{START}{campaign.id}", strings.AUDIT_RESUME_OPTION),),
+            card_id=f"{campaign.kind}-{campaign.id}-paused",
+            title=_say(campaign, "PAUSED_TITLE"),
+            text=_say(campaign, "PAUSED").format(closes=closes),
+            actions=(Option(f"{START}{campaign.id}", _say(campaign, "RESUME_OPTION")),),
         )
         return [paused]
 
@@ -203,7 +217,10 @@ class AuditCommands:
         campaign = await campaigns.current_campaign(session, now=now, tz=self.school.tz)
         if campaign is None:
             campaign = await session.scalar(
-                select(AuditCampaign).order_by(AuditCampaign.started_at.desc()).limit(1)
+                select(AuditCampaign)
+                .where(AuditCampaign.kind == campaigns.AUDIT)
+                .order_by(AuditCampaign.started_at.desc())
+                .limit(1)
             )
         if campaign is None:
             return [Notice(strings.AUDIT_NONE, "info")]
@@ -249,3 +266,11 @@ class AuditCommands:
             summary = exports.governors_summary(found)
             return [present.governors_card(summary, chart=present.chart_attachment(found))]
         return present.results_messages(found, tz=self.school.tz)
+
+
+def _say(campaign: AuditCampaign, name: str) -> str:
+    """The words for one kind of campaign: AUDIT_<name> for the self-audit, BRIEFING_<name>
+    for a briefing (bot/words/en.yaml): the answering itself is the same for both."""
+    prefix = "BRIEFING_" if campaign.kind == campaigns.BRIEFING else "AUDIT_"
+    text: str = getattr(strings, prefix + name)
+    return text

@@ -56,6 +56,7 @@ from bot.audit.queue import (
     mark_participant,
     retire,
 )
+from bot.briefings.invitation import briefing_invitation
 from bot.delivery.messages import Card, Option, Outbound
 from bot.delivery.notifier import Delivery, Notifier, RetryLater
 from bot.delivery.outbox import backoff
@@ -78,7 +79,10 @@ START = "audit:start:"  # the invitation's button: bot/audit/chat.py answers it
 
 
 def invitation(campaign: AuditCampaign, *, reminder: int, tz: ZoneInfo) -> list[Outbound]:
-    """The message that asks someone to do the audit (or reminds them), with its button."""
+    """The message that asks someone to do the audit or read a briefing (or reminds them),
+    with its button: the one thing the sender words differently for each kind of campaign."""
+    if campaign.kind == "briefing":
+        return briefing_invitation(campaign, reminder=reminder, tz=tz, button=START)
     title = strings.AUDIT_INVITE_TITLE.format(year=campaign.academic_year)
     text = strings.AUDIT_REMINDER if reminder else strings.AUDIT_INVITE
     closes = format_moment(campaign.closes_at, tz)

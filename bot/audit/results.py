@@ -337,6 +337,6 @@ def _text(value: object) -> str | None:
 
 async def _campaign(session: AsyncSession, campaign_id: int) -> AuditCampaign:
     campaign = await session.get(AuditCampaign, campaign_id)
-    if campaign is None:
+    if campaign is None or campaign.kind != "audit":  # a briefing has its own report
         raise CampaignNotFound(f"no audit campaign {campaign_id}")
     return campaign

@@ -1,5 +1,6 @@
-"""The self-audit's jobs: start the year's campaign on its date, remind, close, and send the
-queued invitations (after any alert: the sender itself checks for due alerts first)."""
+"""The self-audit's jobs (and the briefings', on the same campaigns): start the year's
+campaign on its date, give open briefings to newcomers, remind, close, and send the queued
+invitations (after any alert: the sender itself checks for due alerts first)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.audit import campaigns
 from bot.audit.invitations import InvitationSender
 from bot.audit.start import AuditStarter
+from bot.briefings.start import BriefingStarter
 from bot.school.audit_settings import AuditSettings
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ class AuditJobs:
     policy_review_reminder: Callable[[], Awaitable[int]] | None = None
     # The annual filtering and monitoring review's opening (bot/monitoring/review_scheduled.py).
     filtering_review: Callable[[], Awaitable[object]] | None = None
+    # The open staff briefings, given to newcomers on the staff (bot/briefings/start.py).
+    briefings: BriefingStarter | None = None
     timezone: str = "Europe/London"  # the school's: the start cron is in its local time
 
 
@@ -54,7 +58,7 @@ def start_missed(settings: AuditSettings, timezone: str, now: datetime) -> bool:
 
 async def audit_housekeeping(jobs: AuditJobs) -> int:
     """Start the year's campaign if its start was missed; close what is past its date, queue
-    the reminders that are due, then send."""
+    the reminders that are due, give the open briefings to newcomers, then send."""
     now = jobs.clock()
     async with jobs.sessions() as session, session.begin():
         if start_missed(jobs.settings, jobs.timezone, now):
@@ -69,6 +73,8 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
             max_reminders=jobs.settings.max_reminders,
             now=now,
         )
+    if jobs.briefings is not None:
+        await add_newcomers(jobs, now)
     if jobs.policy_review_reminder is not None:  # outside the transaction: it sends
         await jobs.policy_review_reminder()
     if jobs.filtering_review is not None:
@@ -76,6 +82,18 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
     if closed or queued:
         log.info("audit: closed %d campaign(s), queued %d reminder(s)", len(closed), queued)
     return queued + await jobs.sender.deliver_due()
+
+
+async def add_newcomers(jobs: AuditJobs, now: datetime) -> None:
+    """Give the open briefings to whoever joined the staff, in a transaction of its own: the
+    platforms are asked who the staff are, and one that fails then (the next run asks again)
+    must not undo the reminders and closings just recorded."""
+    assert jobs.briefings is not None
+    try:
+        async with jobs.sessions() as session, session.begin():
+            await jobs.briefings.add_newcomers(session, now=now)
+    except Exception as failure:  # the text may hold names or addresses: the kind only
+        log.warning("briefings: newcomers not looked for this time (%s)", type(failure).__name__)
 
 
 async def send_invitations(jobs: AuditJobs) -> int:

@@ -76,7 +76,7 @@ class AuditStarter:
         flow = self.flows.get(self.school.audit.flow)
         if flow is None or flow.spec.purpose != "audit":
             return NoAuditFlow(self.school.audit.flow)
-        audience = [m for m in await self.audience(session) if not self._governor_only(m.email)]
+        audience = await self.staff(session)
         campaign, created = await campaigns.start_campaign(
             session,
             flow_id=flow.spec.id,
@@ -87,14 +87,18 @@ class AuditStarter:
             now=now,
             tz=self.school.tz,
         )
-        return Started(campaign, created, await _count(session, campaign.id))
+        return Started(campaign, created, await count_people(session, campaign.id))
+
+    async def staff(self, session: AsyncSession) -> list[StaffMember]:
+        """Everyone a campaign asks (the audit, a briefing): the audience, less governors."""
+        return [m for m in await self.audience(session) if not self._governor_only(m.email)]
 
     def _governor_only(self, email: str) -> bool:
         person = self.school.person(email)
         return person is not None and person.governor_only
 
 
-async def _count(session: AsyncSession, campaign_id: int) -> int:
+async def count_people(session: AsyncSession, campaign_id: int) -> int:
     rows = await session.scalars(
         select(AuditParticipant.id).where(AuditParticipant.campaign_id == campaign_id)
     )

@@ -20,6 +20,7 @@ from bot.audit import exports, present, results
 from bot.audit.chart import results_chart_png
 from bot.audit.results import AuditResults
 from bot.audit.start import AuditStarter, NoAuditFlow, StaffSource, Started, staff_audience
+from bot.briefings import exports as briefing_exports
 from bot.delivery.messages import Attachment
 from bot.record.events import record_event
 from bot.school.config import Role, SchoolConfig
@@ -30,6 +31,7 @@ __all__ = [
     "RESULT_ROLES",
     "AuditStarter",
     "AuditUseCases",
+    "BriefingFile",
     "FileName",
     "NoAuditFlow",
     "Refused",
@@ -66,6 +68,24 @@ class ResultsFile:
 
 
 @dataclass(frozen=True)
+class BriefingFile:
+    """A staff briefing's confirmations and answers (bot/briefings/exports.py), read now for
+    someone allowed them: its CSV, offered where the self-audit's is."""
+
+    results: briefing_exports.BriefingResults
+    tz: ZoneInfo
+
+    def csv_filename(self) -> str:
+        return briefing_exports.results_filename(self.results)
+
+    def csv_bytes(self) -> bytes:
+        return briefing_exports.results_csv(self.results, tz=self.tz).encode("utf-8")
+
+    def csv_attachment(self) -> Attachment:
+        return briefing_exports.csv_attachment(self.results, tz=self.tz)
+
+
+@dataclass(frozen=True)
 class Refused:
     """No file: `not_allowed` (not one of RESULT_ROLES), or `no_such_campaign`."""
 
@@ -91,7 +111,7 @@ class AuditUseCases:
         channel: str | None,
         now: datetime,
         record: bool = True,
-    ) -> ResultsFile | Refused:
+    ) -> ResultsFile | BriefingFile | Refused:
         """Check that `actor` may read everyone's answers, read the campaign's results and
         record the download (`audit_exported`; `channel` when a chat delivered it, None for
         the web chat's own download). `record=False` when the file leaves later: Teams
@@ -102,15 +122,22 @@ class AuditUseCases:
         text = str(campaign_id)
         if not (text.isascii() and text.isdigit() and len(text) <= 9):
             return Refused("no_such_campaign")
+        made: ResultsFile | BriefingFile
         try:
-            found = await results.campaign_results(session, self.cipher, int(text))
+            made = ResultsFile(
+                await results.campaign_results(session, self.cipher, int(text)), self.school.tz
+            )
         except results.CampaignNotFound:
-            return Refused("no_such_campaign")
+            # A staff briefing shares the campaigns, and its CSV this download (no chart).
+            briefing = await briefing_exports.briefing_results(session, self.cipher, int(text))
+            if briefing is None or file != "results.csv":
+                return Refused("no_such_campaign")
+            made = BriefingFile(briefing, self.school.tz)
         if record:
             await self.record_results_export(
                 session, campaign_id=int(text), actor=actor, file=file, channel=channel, now=now
             )
-        return ResultsFile(found, self.school.tz)
+        return made
 
     async def record_results_export(
         self,

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.briefings.summary_section import briefing_days, briefing_section
 from bot.cases.drill_summary import drill_section
 from bot.cases.response_times import Period, case_times, group, lines, period_of
 from bot.cases.summary_chart import summary_chart_png
@@ -39,7 +40,7 @@ KindLabel = Callable[[Report], str]  # "Online-safety concern: Cyber-bullying" (
 # More numbers for one period, as (label, value) pairs, from its first to its last day: the
 # drills' (a drill is never a report, so it is counted nowhere else here).
 SectionBuilder = Callable[[AsyncSession, date, date], Awaitable[Sequence[tuple[str, str]]]]
-EXTRA_SECTIONS: tuple[SectionBuilder, ...] = (drill_section,)
+EXTRA_SECTIONS: tuple[SectionBuilder, ...] = (drill_section, briefing_section)
 
 
 @dataclass
@@ -119,8 +120,10 @@ async def build(
         counted = by_key.get(first)
         if counted is not None:  # always, as the cases timed are these reports
             counted.by_kind[kind_label(report)] += 1
-    # A term with drills and no report still has its line: the drills are counted there.
-    for started in await session.scalars(select(Drill.started_at)):
+    # A term with drills (or staff briefings) and no report still has its line: they are
+    # counted there.
+    drilled = list(await session.scalars(select(Drill.started_at)))
+    for started in [*drilled, *await briefing_days(session)]:
         day = started.astimezone(school.tz).date()
         first, last = bounds(school, day)
         if first not in by_key:

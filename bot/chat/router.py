@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit.chat import AuditCommands
+from bot.briefings.chat import BriefingCommands
 from bot.cases import typed_commands
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
@@ -93,6 +94,7 @@ class Router:
         desk: AlertDesk,
         cases: CaseCommands,
         audits: AuditCommands,
+        briefings: BriefingCommands,
         training: TrainingCommands,
         checks: CheckCommands,
         wake: Callable[[], None],
@@ -117,12 +119,13 @@ class Router:
         self.draft_viewer = DraftViewer(cipher, school, dialogs, self.settings.drafts)
         self.cases = cases
         self.audits = audits
+        self.briefings = briefings
         self.training = training
         self.checks = checks  # the ICT lead's filtering checks (bot/monitoring)
         self.reviews = reviews or ReviewCommands(
             school=school, cipher=cipher, flows=flows, clock=clock
         )
-        self.typed = TypedCommands(cases, audits, training, checks, self.reviews)
+        self.typed = TypedCommands(cases, audits, training, checks, self.reviews, briefings)
         self.buttons = Buttons(self.draft_viewer, desk, cases, checks, audits, self.reviews)
         self.wake = wake
         # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
@@ -253,6 +256,11 @@ class Router:
             )
             context.queued |= queued
             return checked if doc.dialog else [*checked, *self._menu(inbound, again=True)]
+        if dialog.spec.purpose == "brief":
+            sent = await self.briefings.after(
+                context.session, context.loaded, dialog, turn, email, now
+            )
+            return sent if doc.dialog else [*sent, *self._menu(inbound, again=True)]
         if dialog.spec.purpose == "case":
             if turn.outcome == "continue":
                 doc.dialog = turn.state.to_json()
@@ -318,6 +326,7 @@ class Router:
             help_text = strings.HELP.format(commands=kinds.command_hint())
             help_text += typed_commands.help_for(self.school, inbound.user.email)
             help_text += self.checks.help_for(inbound.user.email)
+            help_text += self.briefings.help_for(inbound.user.email)
             return [Notice(help_text, "guidance"), *self._menu(inbound)]
         if inbound.value is not None:
             return [Notice(strings.STALE_BUTTON, "info"), *self._menu(inbound)]

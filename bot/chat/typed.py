@@ -1,8 +1,8 @@
 """The typed commands a turn answers when no report is under way, in the order they are tried:
-the self-audit's and training's, the filtering checks' and the annual review's, a drill, the
-safeguarding team's (bot/cases/typed_commands.py), the monitoring figures and a false-positive
-mark. Each checks the person's role itself, on every ask; this only passes the words on and
-says what follows the answer (the menu, and whether the dispatcher is to be woken)."""
+the self-audit's, the briefings' and training's, the filtering checks' and the annual review's, a
+drill, the safeguarding team's (bot/cases/typed_commands.py), the monitoring figures and a
+false-positive mark. Each checks the person's role itself, on every ask; this only passes the
+words on and says what follows the answer (the menu, and whether the dispatcher is to be woken)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.audit.chat import AuditCommands
+from bot.briefings.chat import BriefingCommands
 from bot.cases import drills, typed_commands
 from bot.cases.chat import CaseCommands
 from bot.chat.turn import TurnContext
@@ -31,6 +32,7 @@ class TypedCommands:
     training: TrainingCommands
     checks: CheckCommands
     reviews: ReviewCommands
+    briefings: BriefingCommands
 
     async def answer(self, context: TurnContext, command: str, menu: Menu) -> list[Outbound] | None:
         """The replies to `command` (with the menu after them), or None when it is none of
@@ -40,6 +42,8 @@ class TypedCommands:
         kept = await self.audits.command(
             session, context.loaded, command.split(), inbound.user, now
         )
+        if kept is None:
+            kept = await self.briefings.command(session, context.loaded, command, inbound.user, now)
         if kept is None:
             kept = await self.training.command(session, command.split(), inbound.user, now)
         if kept is None:

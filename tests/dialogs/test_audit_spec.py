@@ -188,7 +188,8 @@ def test_an_unknown_purpose_is_refused(tmp_path: Path) -> None:
     assert_refused(
         tmp_path,
         audit_flow(question("seen"), needs(), purpose="survey"),
-        "purpose: Input should be 'report', 'case', 'audit', 'check' or 'review'",
+        "purpose: Input should be 'report', 'case', 'audit', 'check', 'review', 'brief' or "
+        "'briefing'",
     )
 
 

@@ -23,7 +23,8 @@ def test_the_builtin_flows_load() -> None:
     audits = {"staff_audit"}
     checks = {"filtering_check"}
     reviews = {"filtering_review"}
-    assert set(flows) == reports | cases | audits | checks | reviews
+    briefs = {"brief"}
+    assert set(flows) == reports | cases | audits | checks | reviews | briefs
     for flow_id, loaded in flows.items():
         assert isinstance(loaded, Flow)
         assert loaded.id == flow_id
@@ -36,6 +37,8 @@ def test_the_builtin_flows_load() -> None:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("check", None)
         elif flow_id in reviews:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("review", None)
+        elif flow_id in briefs:
+            assert (loaded.spec.purpose, loaded.spec.report_kind) == ("brief", None)
         else:
             assert (loaded.spec.purpose, loaded.spec.report_kind) == ("case", None)
         with_when = {s.id for s in loaded.spec.steps if s.when is not None}

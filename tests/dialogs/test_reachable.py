@@ -140,6 +140,26 @@ WALKS: list[tuple[str, dict[str, str], dict[str, Any]]] = [
             )
         },
     ),
+    # A staff briefing as the DSL writes it, with all five check questions (every step).
+    (
+        "brief",
+        {},
+        {
+            "title": "Updated online safety policy",
+            "text": "The policy has changed: please read section 6.",
+            "link": "https://school.example/policy.pdf",
+            **{
+                key: value
+                for n in range(1, 6)
+                for key, value in (
+                    (f"add_q{n}", "yes"),
+                    (f"q{n}", f"Question {n}?"),
+                    (f"q{n}_right", "The DSL"),
+                    (f"q{n}_wrong", "Nobody; A friend"),
+                )
+            },
+        },
+    ),
 ]
 
 

@@ -133,7 +133,7 @@ class FileConsents:
                 now=services.clock(),
                 record=False,
             )
-        if isinstance(results, audits.ResultsFile):
+        if not isinstance(results, audits.Refused):  # the self-audit's, or a briefing's
             return results.csv_attachment()
         if results.reason == "no_such_campaign":
             return None

@@ -1,0 +1,106 @@
+"""Briefings in chat: "brief" (the DSL, deputies or headteacher write one, in the flow
+dialogs/flows/brief.yaml, and send it to all staff) and "briefings" (who has not confirmed
+which, and the wrong answers). Reading one is the self-audit's: its invitation's button opens
+the campaign's flow (bot/audit/chat.py), whatever the kind of campaign."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit.use_cases import RESULT_ROLES
+from bot.briefings import report
+from bot.briefings.flow import BadQuestion, from_answers
+from bot.briefings.start import BriefingStarter
+from bot.chat.conversations import LoadedConversation
+from bot.delivery.messages import Notice, Outbound, User
+from bot.school.config import SchoolConfig
+from bot.words import strings
+from dialogs.engine import Dialog, Turn
+from storage.crypto import Cipher
+
+log = logging.getLogger(__name__)
+FLOW = "brief"
+# Who may send a briefing and read who has confirmed it (names and wrong answers): the DSL,
+# deputies and headteacher, as for the self-audit's results.
+BRIEF_ROLES = RESULT_ROLES
+
+
+class BriefingCommands:
+    def __init__(
+        self,
+        *,
+        school: SchoolConfig,
+        cipher: Cipher,
+        starter: BriefingStarter,
+        dialogs: Mapping[str, Dialog],
+    ) -> None:
+        self.school = school
+        self.cipher = cipher
+        self.starter = starter
+        self.dialogs = dialogs
+
+    def allowed(self, email: str) -> bool:
+        person = self.school.person(email)
+        return person is not None and any(person.has_role(role) for role in BRIEF_ROLES)
+
+    def help_for(self, email: str) -> str:
+        """What `help` adds for someone who may send briefings; nothing for anyone else."""
+        return "\n\n" + strings.BRIEFING_HELP_TEAM if self.allowed(email) else ""
+
+    async def command(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        command: str,
+        user: User,
+        now: datetime,
+    ) -> list[Outbound] | None:
+        """`brief` or `briefings`; None if `command` is neither."""
+        if command not in strings.BRIEF_WORDS | strings.BRIEFINGS_WORDS:
+            return None
+        if not self.allowed(user.email):
+            log.warning("briefing command refused")
+            return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+        if command in strings.BRIEFINGS_WORDS:
+            return await report.briefings_report(session, cipher=self.cipher, school=self.school)
+        dialog = self.dialogs.get(FLOW)
+        if dialog is None:
+            return None
+        turn = dialog.start(turn=loaded.doc.next_turn())
+        loaded.doc.dialog = turn.state.to_json()
+        return [Notice(dialog.spec.intro, "guidance"), *turn.prompts]
+
+    async def after(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        dialog: Dialog,
+        turn: Turn,
+        email: str,
+        now: datetime,
+    ) -> list[Outbound]:
+        """The brief flow moved on: keep its state, or send the briefing once it is confirmed."""
+        doc = loaded.doc
+        if turn.outcome == "continue":
+            doc.dialog = turn.state.to_json()
+            return [*turn.prompts]
+        doc.dialog = None
+        if turn.outcome != "completed":
+            return [*turn.prompts]
+        if not self.allowed(email):  # the role is checked again when it is sent
+            return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+        briefing = from_answers(turn.answers(dialog))
+        if isinstance(briefing, BadQuestion):  # asked again, the rest kept
+            state = turn.state
+            state.step, state.turn = briefing.step, state.turn + 1
+            doc.dialog = state.to_json()
+            notice = Notice(strings.BRIEFING_BAD_WRONG.format(n=briefing.n), "error")
+            return [notice, *dialog.repeat(state)]
+        started = await self.starter.start(session, briefing, started_by=email, now=now)
+        template = strings.BRIEFING_SENT if started.created else strings.BRIEFING_ALREADY
+        text = template.format(title=briefing.title, n=started.invited)
+        return [Notice(text, "success" if started.created else "info")]
