@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,8 @@ from typing import TypeVar
 import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.server import event_loop
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -51,9 +54,13 @@ def run_bounded(
         async with asyncio.timeout(max_seconds):
             return await bench(folder)
 
+    # The loop `python -m bot run` serves on (uvloop where installed); BENCH_LOOP=asyncio runs
+    # on asyncio's own, to compare the two.
+    factory = asyncio.new_event_loop if os.environ.get("BENCH_LOOP") == "asyncio" else event_loop
     with tempfile.TemporaryDirectory(prefix=prefix) as folder:
         try:
-            return asyncio.run(bounded(Path(folder)))
+            with asyncio.Runner(loop_factory=factory) as runner:
+                return runner.run(bounded(Path(folder)))
         except BenchFailure as failure:
             print(f"FAILED: {failure}", file=sys.stderr)
         except aiohttp.ClientError as error:
@@ -61,6 +68,17 @@ def run_bounded(
         except TimeoutError:
             print(f"FAILED: not finished within --max-seconds {max_seconds:g}", file=sys.stderr)
     return None
+
+
+def loop_name() -> str:
+    """The event loop the benchmark runs on, for its report."""
+    if os.environ.get("BENCH_LOOP") == "asyncio":
+        return "asyncio (BENCH_LOOP=asyncio)"
+    loop = event_loop()
+    try:
+        return f"{type(loop).__module__.split('.')[0]} (as python -m bot run)"
+    finally:
+        loop.close()
 
 
 def write_json(path: Path, figures: dict[str, object]) -> None:

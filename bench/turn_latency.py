@@ -33,6 +33,7 @@ import aiohttp
 from aiohttp import web
 from common import (  # bench/ is on sys.path when run
     BenchFailure,
+    loop_name,
     percentile,
     reset_schema,
     run_bounded,
@@ -424,6 +425,7 @@ def report(args: argparse.Namespace, results: Results) -> None:
         return "  ".join(f"p{p:g} {percentile(values, p):7.2f}" for p in ps)
 
     print("turn latency: web chat, in-process server, websocket over loopback")
+    print(f"event loop: {loop_name()}")
     print(f"database: {shown}")
     print(
         f"users: {args.users} concurrent | warm-up: {args.warmup} flow(s), not counted | "

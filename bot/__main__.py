@@ -18,7 +18,7 @@ from bot.app import Bot, build_bot, prepare_storage
 from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
 from bot.school.config import SchoolConfigError
-from bot.server import create_app
+from bot.server import create_app, event_loop
 from bot.settings import Settings
 from bot.single_process import AlreadyRunning, ProcessLock
 from dialogs.loader import BUILTIN_FLOWS, FlowError, flow_yaml, load_flows
@@ -194,18 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"http://{settings.host}:{settings.port}/"
     )
     app = create_app(bot)
-    web.run_app(app, host=settings.host, port=settings.port, print=None, loop=_event_loop())
+    web.run_app(app, host=settings.host, port=settings.port, print=None, loop=event_loop())
     return 0
-
-
-def _event_loop() -> asyncio.AbstractEventLoop:
-    """uvloop (libuv's event loop) where it is installed: a turn costs less CPU on it (issue 21;
-    bench/README.md), and nothing else changes. asyncio's own loop otherwise."""
-    try:
-        import uvloop
-    except ImportError:  # not installed (Windows): asyncio's loop does the same, a bit slower
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 def _show_flow(settings: Settings, flow_id: str) -> int:
