@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit.use_cases import RESULT_ROLES
-from bot.briefings import report, templates
+from bot.briefings import drafts, report, templates
 from bot.briefings.flow import BadQuestion, from_answers
 from bot.briefings.start import BriefingStarter
 from bot.chat.conversations import LoadedConversation
@@ -21,6 +21,7 @@ from bot.school.config import SchoolConfig
 from bot.words import strings
 from dialogs.engine import Dialog, Turn
 from storage.crypto import Cipher
+from storage.models import BriefingDraft
 
 log = logging.getLogger(__name__)
 FLOW = "brief"
@@ -74,6 +75,38 @@ class BriefingCommands:
         if dialog is None:
             return None
         filled = templates.answers(template, self.school, now) if template else None
+        turn = dialog.start(turn=loaded.doc.next_turn(), answers=filled)
+        loaded.doc.dialog = turn.state.to_json()
+        return [Notice(dialog.spec.intro, "guidance"), *turn.prompts]
+
+    async def on_button(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        value: str,
+        user: User,
+        now: datetime,
+    ) -> list[Outbound]:
+        """A scheduled draft's "Review and send" (the brief flow, filled in from its template:
+        nothing is sent before its Send) or "Not this time" (the draft ends). The role is
+        checked on every press."""
+        if not self.allowed(user.email):
+            log.warning("briefing draft button refused")
+            return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+        declining = value.startswith(drafts.DECLINE)
+        number = value.removeprefix(drafts.DECLINE if declining else drafts.REVIEW)
+        draft = await session.get(BriefingDraft, int(number)) if number.isdigit() else None
+        if draft is None:
+            return [Notice(strings.BRIEFING_DRAFT_GONE, "info")]
+        if draft.status != drafts.WAITING:
+            return [Notice(strings.BRIEFING_DRAFT_ENDED, "info")]
+        if declining:
+            await drafts.decline(session, draft.id, user.email, now)
+            return [Notice(strings.BRIEFING_DRAFT_DECLINED, "info")]
+        dialog = self.dialogs.get(FLOW)
+        if dialog is None:
+            return [Notice(strings.BRIEFING_DRAFT_GONE, "info")]
+        filled = templates.answers(draft.template, self.school, now)
         turn = dialog.start(turn=loaded.doc.next_turn(), answers=filled)
         loaded.doc.dialog = turn.state.to_json()
         return [Notice(dialog.spec.intro, "guidance"), *turn.prompts]

@@ -63,6 +63,8 @@ class Briefings(_Model):
     template links it."""
 
     policy_url: str | None = None  # the school's online safety policy document
+    policy_each_year: bool = True  # a draft of the policy briefing as each academic year starts
+    update_each_term: bool = True  # a draft of a termly update as each listed term starts
 
 
 class Person(_Model):
