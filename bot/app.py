@@ -15,6 +15,7 @@ from bot.audit.policy_review import PolicyReviewReminder
 from bot.audit.scheduled import AuditJobs
 from bot.audit.use_cases import AuditStarter, AuditUseCases, staff_audience
 from bot.briefings.chat import BriefingCommands
+from bot.briefings.drafts import DraftPreparer
 from bot.briefings.start import BriefingStarter
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
@@ -228,6 +229,13 @@ def build_bot(
             channels=desk.channels,
             clock=clock,
             deliver=dispatcher.deliver_due,
+        ),
+        briefing_drafts=DraftPreparer(
+            school=school,
+            sessions=sessions,
+            channels=desk.channels,
+            clock=clock,
+            wake=dispatcher.wake,
         ),
         timezone=school.timezone,
     )

@@ -399,6 +399,23 @@ class Drill(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
+class BriefingDraft(Base):
+    """A briefing the scheduler prepared for the DSL to approve (bot/briefings/drafts.py): the
+    policy's as the academic year starts, a termly update as each term does. The unique `key`
+    ("policy:2026", "update:2027-01-04") keeps it once, however many schedulers run; nothing
+    goes to staff until the DSL sends it from the brief flow."""
+
+    __tablename__ = "briefing_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    template: Mapped[str] = mapped_column(String(20))
+    prepared_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(20))  # "waiting" or "declined"
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
 class FilteringCheckRequest(Base):
     """The scheduled ask to the ICT lead to run a filtering check, one per period (a half term,
     a term, a month, or six weeks): the unique `period` keeps it once, however many schedulers

@@ -38,6 +38,8 @@ class AuditJobs:
     filtering_review: Callable[[], Awaitable[object]] | None = None
     # The open staff briefings, given to newcomers on the staff (bot/briefings/start.py).
     briefings: BriefingStarter | None = None
+    # The scheduled briefings' drafts, for the DSL to approve (bot/briefings/drafts.py).
+    briefing_drafts: Callable[[], Awaitable[object]] | None = None
     timezone: str = "Europe/London"  # the school's: the start cron is in its local time
 
 
@@ -79,6 +81,8 @@ async def audit_housekeeping(jobs: AuditJobs) -> int:
         await jobs.policy_review_reminder()
     if jobs.filtering_review is not None:
         await jobs.filtering_review()
+    if jobs.briefing_drafts is not None:
+        await jobs.briefing_drafts()
     if closed or queued:
         log.info("audit: closed %d campaign(s), queued %d reminder(s)", len(closed), queued)
     return queued + await jobs.sender.deliver_due()

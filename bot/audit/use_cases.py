@@ -21,6 +21,7 @@ from bot.audit.chart import results_chart_png
 from bot.audit.results import AuditResults
 from bot.audit.start import AuditStarter, NoAuditFlow, StaffSource, Started, staff_audience
 from bot.briefings import exports as briefing_exports
+from bot.briefings.chart import briefing_chart_png
 from bot.delivery.messages import Attachment
 from bot.record.events import record_event
 from bot.school.config import Role, SchoolConfig
@@ -81,6 +82,9 @@ class BriefingFile:
     def csv_bytes(self) -> bytes:
         return briefing_exports.results_csv(self.results, tz=self.tz).encode("utf-8")
 
+    def chart_png(self) -> bytes:
+        return briefing_chart_png(self.results)
+
     def csv_attachment(self) -> Attachment:
         return briefing_exports.csv_attachment(self.results, tz=self.tz)
 
@@ -128,9 +132,9 @@ class AuditUseCases:
                 await results.campaign_results(session, self.cipher, int(text)), self.school.tz
             )
         except results.CampaignNotFound:
-            # A staff briefing shares the campaigns, and its CSV this download (no chart).
+            # A staff briefing shares the campaigns, and these downloads (its CSV and chart).
             briefing = await briefing_exports.briefing_results(session, self.cipher, int(text))
-            if briefing is None or file != "results.csv":
+            if briefing is None:
                 return Refused("no_such_campaign")
             made = BriefingFile(briefing, self.school.tz)
         if record:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit.use_cases import RESULT_ROLES
-from bot.briefings import report
+from bot.briefings import drafts, report, templates
 from bot.briefings.flow import BadQuestion, from_answers
 from bot.briefings.start import BriefingStarter
 from bot.chat.conversations import LoadedConversation
@@ -21,6 +21,7 @@ from bot.school.config import SchoolConfig
 from bot.words import strings
 from dialogs.engine import Dialog, Turn
 from storage.crypto import Cipher
+from storage.models import BriefingDraft
 
 log = logging.getLogger(__name__)
 FLOW = "brief"
@@ -59,8 +60,11 @@ class BriefingCommands:
         user: User,
         now: datetime,
     ) -> list[Outbound] | None:
-        """`brief` or `briefings`; None if `command` is neither."""
-        if command not in strings.BRIEF_WORDS | strings.BRIEFINGS_WORDS:
+        """`brief` (or `brief <template>`) or `briefings`; None if `command` is neither."""
+        word, _, template = command.partition(" ")
+        if template and (word not in strings.BRIEF_WORDS or template not in templates.TEMPLATES):
+            return None
+        if word not in strings.BRIEF_WORDS | strings.BRIEFINGS_WORDS:
             return None
         if not self.allowed(user.email):
             log.warning("briefing command refused")
@@ -70,7 +74,40 @@ class BriefingCommands:
         dialog = self.dialogs.get(FLOW)
         if dialog is None:
             return None
-        turn = dialog.start(turn=loaded.doc.next_turn())
+        filled = templates.answers(template, self.school, now) if template else None
+        turn = dialog.start(turn=loaded.doc.next_turn(), answers=filled)
+        loaded.doc.dialog = turn.state.to_json()
+        return [Notice(dialog.spec.intro, "guidance"), *turn.prompts]
+
+    async def on_button(
+        self,
+        session: AsyncSession,
+        loaded: LoadedConversation,
+        value: str,
+        user: User,
+        now: datetime,
+    ) -> list[Outbound]:
+        """A scheduled draft's "Review and send" (the brief flow, filled in from its template:
+        nothing is sent before its Send) or "Not this time" (the draft ends). The role is
+        checked on every press."""
+        if not self.allowed(user.email):
+            log.warning("briefing draft button refused")
+            return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+        declining = value.startswith(drafts.DECLINE)
+        number = value.removeprefix(drafts.DECLINE if declining else drafts.REVIEW)
+        draft = await session.get(BriefingDraft, int(number)) if number.isdigit() else None
+        if draft is None:
+            return [Notice(strings.BRIEFING_DRAFT_GONE, "info")]
+        if draft.status != drafts.WAITING:
+            return [Notice(strings.BRIEFING_DRAFT_ENDED, "info")]
+        if declining:
+            await drafts.decline(session, draft.id, user.email, now)
+            return [Notice(strings.BRIEFING_DRAFT_DECLINED, "info")]
+        dialog = self.dialogs.get(FLOW)
+        if dialog is None:
+            return [Notice(strings.BRIEFING_DRAFT_GONE, "info")]
+        filled = templates.answers(draft.template, self.school, now)
+        turn = dialog.start(turn=loaded.doc.next_turn(), answers=filled)
         loaded.doc.dialog = turn.state.to_json()
         return [Notice(dialog.spec.intro, "guidance"), *turn.prompts]
 
@@ -85,6 +122,13 @@ class BriefingCommands:
     ) -> list[Outbound]:
         """The brief flow moved on: keep its state, or send the briefing once it is confirmed."""
         doc = loaded.doc
+        if turn.outcome == "continue" and self._template_just_chosen(turn):
+            # Begun again with what the template fills in: its next question is what it left.
+            chosen = str(turn.state.answers[templates.TEMPLATE_STEP])
+            filled = templates.answers(chosen, self.school, now)
+            turn = dialog.start(turn=turn.state.turn + 1, answers=filled)
+            doc.dialog = turn.state.to_json()
+            return [p for p in turn.prompts if p != Notice(dialog.spec.intro, "info")]
         if turn.outcome == "continue":
             doc.dialog = turn.state.to_json()
             return [*turn.prompts]
@@ -104,3 +148,9 @@ class BriefingCommands:
         template = strings.BRIEFING_SENT if started.created else strings.BRIEFING_ALREADY
         text = template.format(title=briefing.title, n=started.invited)
         return [Notice(text, "success" if started.created else "info")]
+
+    @staticmethod
+    def _template_just_chosen(turn: Turn) -> bool:
+        """A template was chosen at the flow's first step (and nothing it fills in is given)."""
+        chosen = turn.state.answers.get(templates.TEMPLATE_STEP)
+        return chosen in templates.TEMPLATES and "title" not in turn.state.answers

@@ -39,6 +39,7 @@ COLUMNS = (
 MEDIA_TYPE = "text/csv; charset=utf-8"
 BOM = "\ufeff"
 CSV_PATH = "/api/audit/{campaign_id}/results.csv"  # the self-audit's download serves it
+CHART_PATH = "/api/audit/{campaign_id}/chart.png"  # and the chart
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import campaigns
-from bot.briefings import exports
+from bot.briefings import chart, exports
 from bot.briefings.flow import COMMENT_SUFFIX
 from bot.delivery.messages import Card, Notice, Outbound
 from bot.school.config import SchoolConfig
@@ -84,5 +84,8 @@ def _card(campaign: AuditCampaign, results: exports.BriefingResults, school: Sch
         card_id=f"briefing-{campaign.id}-report",
         title=strings.BRIEFING_REPORT_TITLE.format(title=campaign.title),
         text="\n\n".join(lines),
-        attachments=(exports.csv_attachment(results, tz=school.tz),),
+        attachments=(
+            chart.chart_attachment(results),
+            exports.csv_attachment(results, tz=school.tz),
+        ),
     )

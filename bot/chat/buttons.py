@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from bot.audit.chat import START as AUDIT_START
 from bot.audit.chat import AuditCommands
+from bot.briefings import drafts as briefing_drafts
+from bot.briefings.chat import BriefingCommands
 from bot.cases import cover
 from bot.cases.alerts import AlertDesk
 from bot.cases.chat import CaseCommands
@@ -33,6 +35,7 @@ class Buttons:
     checks: CheckCommands
     audits: AuditCommands
     reviews: ReviewCommands
+    briefings: BriefingCommands
 
     async def answer(self, context: TurnContext, menu: Menu) -> list[Outbound] | None:
         """The replies to one of these buttons, or None when the press is none of them."""
@@ -63,6 +66,10 @@ class Buttons:
             replies = await self.checks.start(session, context.loaded, email, now)
         elif value.startswith(AUDIT_START):
             replies = await self.audits.on_button(session, context.loaded, value, inbound.user, now)
+        elif value.startswith((briefing_drafts.REVIEW, briefing_drafts.DECLINE)):
+            replies = await self.briefings.on_button(
+                session, context.loaded, value, inbound.user, now
+            )
         elif value.startswith(REVIEW_START):
             replies = await self.reviews.on_button(
                 session, context.loaded, value, inbound.user, now

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from bot.briefings import drafts as briefing_drafts
 from bot.cases import cover, cover_messages, recipients
 from bot.cases.cards import CardMaker
 from bot.delivery.messages import Card, Notice, Option, Outbound
@@ -104,6 +105,8 @@ class OutboxWords:
             return checks_schedule.ask_messages(row)
         if row.kind in review.OUTBOX_KINDS:
             return outbox_messages(row, self.school)
+        if row.kind == briefing_drafts.KIND:  # a scheduled briefing for the DSL to approve
+            return briefing_drafts.messages(row)
         if row.kind == digest.KIND:  # the week's low-severity monitoring alerts
             return digest.messages(row, self.school)
         if row.conversation_id is None:

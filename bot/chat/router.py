@@ -126,7 +126,9 @@ class Router:
             school=school, cipher=cipher, flows=flows, clock=clock
         )
         self.typed = TypedCommands(cases, audits, training, checks, self.reviews, briefings)
-        self.buttons = Buttons(self.draft_viewer, desk, cases, checks, audits, self.reviews)
+        self.buttons = Buttons(
+            self.draft_viewer, desk, cases, checks, audits, self.reviews, briefings
+        )
         self.wake = wake
         # The metrics' turn histogram (bot/metrics.py): called with each turn's seconds.
         self.turn_timed: Callable[[float], None] = turn_timed or (lambda seconds: None)

@@ -58,6 +58,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+class Briefings(_Model):
+    """Staff briefings (bot/briefings): the school's online safety policy, as the policy
+    template links it."""
+
+    policy_url: str | None = None  # the school's online safety policy document
+    policy_each_year: bool = True  # a draft of the policy briefing as each academic year starts
+    update_each_term: bool = True  # a draft of a termly update as each listed term starts
+
+
 class Person(_Model):
     email: str
     name: NonEmptyStr
@@ -187,6 +196,7 @@ class SchoolConfig(_Model):
     contacts: Contacts = Contacts()
     audit: AuditSettings = AuditSettings()
     drills: DrillSettings = DrillSettings()  # termly test alerts (bot/cases/drills.py)
+    briefings: Briefings = Briefings()  # staff briefings' templates and drafts
     # Filtering and monitoring: the providers' alerts (by webhook or e-mail) and the ICT lead's
     # regular checks (bot/school/monitoring_settings.py).
     monitoring: Monitoring = Monitoring()

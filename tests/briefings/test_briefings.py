@@ -87,7 +87,7 @@ async def test_only_the_dsl_deputies_and_headteacher_may_brief(make_bot):
     assert await count(bot, AuditCampaign) == 0
     head = Chat(bot, HEAD)
     await head.send("brief")
-    assert head.step == "title"
+    assert head.step == "template"
 
 
 async def test_a_briefing_asks_every_member_of_staff_once(make_bot):

@@ -140,7 +140,9 @@ async def test_a_whole_briefing_in_the_web_chat(
         got = await client.get(path)
         assert got.status == 200
         rows = list(csv.reader(io.StringIO((await got.read()).decode("utf-8-sig"))))
-        assert (await client.get(f"/api/audit/{campaign_id}/chart.png")).status == 404
+        picture = await client.get(f"/api/audit/{campaign_id}/chart.png")  # as the audit's
+        assert picture.status == 200 and picture.content_type == "image/png"
+        assert (await picture.read())[:8] == b"\x89PNG\r\n\x1a\n"
     header, *body = rows
     assert header[:3] == ["Name", "Email", "Confirmed on"]
     mine = [row for row in body if row[1] == STAFF]

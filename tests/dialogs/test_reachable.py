@@ -145,6 +145,7 @@ WALKS: list[tuple[str, dict[str, str], dict[str, Any]]] = [
         "brief",
         {},
         {
+            "template": "own",
             "title": "Updated online safety policy",
             "text": "The policy has changed: please read section 6.",
             "link": "https://school.example/policy.pdf",

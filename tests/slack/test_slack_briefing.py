@@ -94,12 +94,15 @@ async def test_a_whole_briefing_in_slack(world: SlackWorld, clock):
     assert sum("A reminder" in text_of(m) for m in world.api.posts_to(DEPUTY_1)) == 1
 
     await say(world, DSL, "briefings")
+    await world.settle()  # the files are uploaded after the card
     report = said(world, DSL, 3)
     assert TITLE in report and "1 of 7 confirmed" in report
     assert "Daniel Osei" in report and "Sophie Nakamura" in report  # not confirmed
     assert "Tom Brannigan" in report and "answered Yes" in report  # a training need
     assert "Only if it is mine?" in report  # with their comment
-    (sheet,) = world.api.files_in("D" + DSL)  # everyone's answers, as a file in the DM
+    # The chart and everyone's answers, as files in the DM.
+    chart, sheet = world.api.files_in("D" + DSL)
+    assert chart.filename.endswith(".png")
     assert sheet.filename.startswith("staff-briefing-2026-27-") and sheet.filename.endswith(".csv")
     assert "Only if it is mine?" in (sheet.data or b"").decode("utf-8-sig")
 

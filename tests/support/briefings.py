@@ -18,7 +18,7 @@ QUESTIONS = (
 
 def brief_answers(*, title: str = TITLE) -> dict[str, Answer]:
     """Every answer of the brief flow, in the order it asks them, then the summary's Send."""
-    answers: dict[str, Answer] = {"title": title, "text": TEXT, "link": LINK}
+    answers: dict[str, Answer] = {"template": "own", "title": title, "text": TEXT, "link": LINK}
     for n, (question, right, wrong) in enumerate(QUESTIONS, start=1):
         answers |= {
             f"add_q{n}": "yes",
@@ -35,7 +35,7 @@ async def write_briefing(chat: Chat, *, title: str = TITLE) -> None:
     await chat.send("brief")
     for step, answer in brief_answers(title=title).items():
         assert chat.step == step, f"asked {chat.step!r}, expected {step!r}"
-        if answer in {"yes", "no"}:
+        if answer in {"own", "yes", "no"}:
             await chat.click(str(answer))
         else:
             await chat.send(str(answer))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.audit.use_cases import FileName, Refused, ResultsFile
+from bot.audit.use_cases import FileName, Refused
 from bot.channels.services import Services
 from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PersonOf, refusal
 from bot.words import strings
@@ -41,8 +41,6 @@ def add_audit_routes(app: web.Application, services: Services, person_of: Person
                 charset="utf-8",
                 headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
             )
-        if not isinstance(found, ResultsFile):  # a briefing has no chart (never asked for one)
-            return refusal(404, strings.AUDIT_NONE)
         return web.Response(body=found.chart_png(), content_type="image/png", headers=HEADERS)
 
     app.router.add_get(r"/api/audit/{campaign_id}/{file:results\.csv|chart\.png}", download)
