@@ -17,6 +17,7 @@ from bot.briefings.flow import BadQuestion, from_answers
 from bot.briefings.start import BriefingStarter
 from bot.chat.conversations import LoadedConversation
 from bot.delivery.messages import Notice, Outbound, User
+from bot.record.refusals import record_refusal
 from bot.school.config import SchoolConfig
 from bot.words import strings
 from dialogs.engine import Dialog, Turn
@@ -24,6 +25,15 @@ from storage.crypto import Cipher
 from storage.models import BriefingDraft
 
 log = logging.getLogger(__name__)
+
+
+async def _refused(session: AsyncSession, email: str, action: str, now: datetime) -> list[Outbound]:
+    """The refusal, recorded in the event log as the words say (repeats folded into one)."""
+    log.warning("briefing %s refused", action)
+    await record_refusal(session, email=email, action=action, report_id=None, now=now)
+    return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+
+
 FLOW = "brief"
 # Who may send a briefing and read who has confirmed it (names and wrong answers): the DSL,
 # deputies and headteacher, as for the self-audit's results.
@@ -67,8 +77,7 @@ class BriefingCommands:
         if word not in strings.BRIEF_WORDS | strings.BRIEFINGS_WORDS:
             return None
         if not self.allowed(user.email):
-            log.warning("briefing command refused")
-            return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+            return await _refused(session, user.email, "brief", now)
         if command in strings.BRIEFINGS_WORDS:
             return await report.briefings_report(session, cipher=self.cipher, school=self.school)
         dialog = self.dialogs.get(FLOW)
@@ -91,8 +100,7 @@ class BriefingCommands:
         nothing is sent before its Send) or "Not this time" (the draft ends). The role is
         checked on every press."""
         if not self.allowed(user.email):
-            log.warning("briefing draft button refused")
-            return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+            return await _refused(session, user.email, "brief_draft", now)
         declining = value.startswith(drafts.DECLINE)
         number = value.removeprefix(drafts.DECLINE if declining else drafts.REVIEW)
         draft = await session.get(BriefingDraft, int(number)) if number.isdigit() else None
@@ -136,7 +144,7 @@ class BriefingCommands:
         if turn.outcome != "completed":
             return [*turn.prompts]
         if not self.allowed(email):  # the role is checked again when it is sent
-            return [Notice(strings.BRIEFING_NOT_ALLOWED, "error")]
+            return await _refused(session, email, "brief", now)
         briefing = from_answers(turn.answers(dialog))
         if isinstance(briefing, BadQuestion):  # asked again, the rest kept
             state = turn.state

@@ -14,7 +14,7 @@ from bot.app import Bot
 from bot.audit.questions import open_answers
 from bot.audit.scheduled import audit_housekeeping
 from bot.delivery.messages import Card, Question
-from storage.models import AuditCampaign, AuditMessage, AuditParticipant
+from storage.models import AuditCampaign, AuditMessage, AuditParticipant, Event
 from tests.conftest import EXAMPLE_CONFIG, example_config_with
 from tests.support.briefings import QUESTIONS, TITLE, brief_answers, write_briefing
 from tests.support.harness import Chat
@@ -85,6 +85,10 @@ async def test_only_the_dsl_deputies_and_headteacher_may_brief(make_bot):
     await staff.send("briefings")
     assert "Only the DSL" in shown(staff)
     assert await count(bot, AuditCampaign) == 0
+    # "This request has been recorded", as the words say: one entry, its repeat folded in.
+    async with bot.router.sessions() as session:
+        refusals = list(await session.scalars(select(Event).where(Event.kind == "refused")))
+    assert [(e.actor_email, (e.detail or {}).get("action")) for e in refusals] == [(STAFF, "brief")]
     head = Chat(bot, HEAD)
     await head.send("brief")
     assert head.step == "template"
