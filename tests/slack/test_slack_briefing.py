@@ -124,3 +124,38 @@ async def test_slack_down_while_looking_for_newcomers_stops_nothing_else(world: 
     assert NEWCOMER[1][0] not in await participants(world)
     await audit_housekeeping(world.bot.audit)  # Slack answers again: the newcomer is asked
     assert NEWCOMER[1][0] in await participants(world)
+
+
+@pytest.mark.parametrize(("status", "error"), [(200, "fatal_error"), (500, "internal_error")])
+async def test_an_invitation_slack_refuses_stays_pending_then_goes_once(
+    world: SlackWorld, clock, status, error
+):
+    """Rules of trust: a briefing's invitation Slack refuses is not taken as sent; it goes
+    later, once, and nobody gets two."""
+    assert world.bot.audit is not None
+    world.api.refuse_in["D" + STAFF] = (status, error)
+    await say(world, DSL, "brief")
+    await walk_dm(world, DSL, brief_answers())
+    await answer(world, DSL, "__submit")
+    await world.bot.audit.sender.run_until_idle()
+    await world.settle()
+
+    def invitations(user: str) -> int:
+        return sum("audit:start:" in text_of(m) for m in world.api.posts_to(user))
+
+    async with world.bot.router.sessions() as session:
+        row = await session.scalar(
+            select(AuditMessage).where(AuditMessage.recipient_email == PEOPLE[STAFF][0])
+        )
+    assert row is not None and row.status == "pending" and row.attempts >= 1 and row.last_error
+    assert invitations(STAFF) == 0 and world.api.refused
+    assert all(invitations(user) == 1 for user in PEOPLE if user != STAFF)
+
+    del world.api.refuse_in["D" + STAFF]
+    clock.advance(hours=1)
+    await world.bot.audit.sender.run_until_idle()
+    await world.settle()
+    clock.advance(hours=1)
+    await world.bot.audit.sender.run_until_idle()  # again: nothing twice
+    await world.settle()
+    assert {user: invitations(user) for user in PEOPLE} == {user: 1 for user in PEOPLE}
