@@ -39,9 +39,8 @@ from common import (  # bench/ is on sys.path when run
     percentile,
     reset_schema,
     run_bounded,
-    write_json,
 )
-from floors import measure_floors
+from floors import finish
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -496,14 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         "count": len(results.all_ms),
         "errors": 0,
     }
-    if not args.no_floors:
-        floors = asyncio.run(measure_floors(args.database_url, None))
-        for line in floors.lines(p99):
-            print(line)
-        figures |= floors.as_dict()
-    if args.json:
-        write_json(Path(args.json), figures)
-    return 0
+    return finish(args, figures, p99, concurrency=None)
 
 
 if __name__ == "__main__":

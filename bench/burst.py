@@ -32,9 +32,8 @@ from common import (  # bench/ is on sys.path when run
     percentile,
     reset_schema,
     run_bounded,
-    write_json,
 )
-from floors import backend_name, measure_floors
+from floors import backend_name, finish
 from sqlalchemy.engine import make_url
 from turn_latency import (  # the same web chat client, script and server
     SCRIPT,
@@ -205,14 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "people": args.people,
         "database": backend_name(args.database_url),
     }
-    if not args.no_floors:
-        floors = asyncio.run(measure_floors(args.database_url, args.people))
-        for line in floors.lines(p99):
-            print(line)
-        figures |= floors.as_dict()
-    if args.json:
-        write_json(Path(args.json), figures)
-    return 0
+    return finish(args, figures, p99, concurrency=args.people)
 
 
 if __name__ == "__main__":

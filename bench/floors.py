@@ -29,7 +29,7 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from common import percentile  # bench/ is on sys.path when run
+from common import percentile, write_json  # bench/ is on sys.path when run
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -199,3 +199,18 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def finish(
+    args: argparse.Namespace, figures: dict[str, object], p99: float, *, concurrency: int | None
+) -> int:
+    """A scenario's ending, the same for each: its floors at the same concurrency and the ratio
+    (unless --no-floors), then its figures as JSON for bench/suite.py (--json). Returns 0."""
+    if not args.no_floors:
+        floors = asyncio.run(measure_floors(args.database_url, concurrency))
+        for line in floors.lines(p99):
+            print(line)
+        figures |= floors.as_dict()
+    if args.json:
+        write_json(Path(args.json), figures)
+    return 0

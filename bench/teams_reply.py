@@ -39,9 +39,8 @@ from common import (  # bench/ is on sys.path when run
     percentile,
     reset_schema,
     run_bounded,
-    write_json,
 )
-from floors import measure_floors
+from floors import finish
 
 from bot.app import build_bot, prepare_storage
 from bot.server import create_app
@@ -223,15 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         "errors": 0,
         "users": args.users,
     }
-    if not args.no_floors:
-        # No websocket on this path (HTTP in, HTTP out): the floor is one commit.
-        floors = asyncio.run(measure_floors(args.database_url, None))
-        for line in floors.lines(p99):
-            print(line)
-        figures |= floors.as_dict()
-    if args.json:
-        write_json(Path(args.json), figures)
-    return 0
+    # No websocket on this path (HTTP in, HTTP out): the floor is one commit.
+    return finish(args, figures, p99, concurrency=None)
 
 
 if __name__ == "__main__":

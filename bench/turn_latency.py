@@ -37,9 +37,8 @@ from common import (  # bench/ is on sys.path when run
     percentile,
     reset_schema,
     run_bounded,
-    write_json,
 )
-from floors import measure_floors
+from floors import finish
 from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot
@@ -522,14 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         "users": args.users,
         "pushes": outcome.pushes,
     }
-    if not args.no_floors:
-        floors = asyncio.run(measure_floors(args.database_url, args.users))
-        for line in floors.lines(p99):
-            print(line)
-        figures |= floors.as_dict()
-    if args.json:
-        write_json(Path(args.json), figures)
-    return 0
+    return finish(args, figures, p99, concurrency=args.users)
 
 
 if __name__ == "__main__":
