@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -57,3 +57,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's Core table, for the statements every turn runs, built once at import:
+    no ORM load or flush, and SQLAlchemy keys its compiled cache once rather than per call."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher, Misplaced, where
+from storage.db import table_of
 from storage.models import Conversation, InboundMessage
 
 log = logging.getLogger(__name__)
@@ -85,11 +88,11 @@ async def load_conversation(
     user_email: str,
     now: datetime,
 ) -> LoadedConversation:
-    row = await session.scalar(
-        select(Conversation).where(
-            Conversation.channel == channel, Conversation.conversation_key == conversation_key
-        )
-    )
+    found = (
+        await session.execute(_LOAD, {"channel": channel, "conversation_key": conversation_key})
+    ).first()
+    # A plain object of the row (read, never flushed: the save is one UPDATE by version).
+    row = Conversation(**found._mapping) if found is not None else None
     if row is None:
         row = Conversation(
             channel=channel,
@@ -124,30 +127,65 @@ async def save_conversation(
     """Save the document if nobody saved a newer one since it was loaded."""
     row = loaded.row
     result = await session.execute(
-        update(Conversation)
-        .where(Conversation.id == row.id, Conversation.version == row.version)
-        .values(
-            state_enc=cipher.encrypt_json(loaded.doc.to_json(), **where(row, "state_enc")),
-            version=row.version + 1,
-            draft_started_at=draft_started_at,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+        _SAVE,
+        {
+            "row_id": row.id,
+            "seen_version": row.version,
+            "state_enc": cipher.encrypt_json(loaded.doc.to_json(), **where(row, "state_enc")),
+            "version": row.version + 1,
+            "draft_started_at": draft_started_at,
+            "updated_at": now,
+        },
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StaleConversation(row.id)
+
+
+# Every turn runs these two, so they are built once: a Core statement made per call costs more
+# CPU to build and to key for SQLAlchemy's compiled cache than the database takes to run it.
+_conversations = table_of(Conversation)
+_SAVE = (
+    update(_conversations)
+    .where(
+        _conversations.c.id == bindparam("row_id"),
+        _conversations.c.version == bindparam("seen_version"),
+    )
+    .values(
+        state_enc=bindparam("state_enc"),
+        version=bindparam("version"),
+        draft_started_at=bindparam("draft_started_at"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_LOAD = select(_conversations).where(
+    _conversations.c.channel == bindparam("channel"),
+    _conversations.c.conversation_key == bindparam("conversation_key"),
+)
+_inbound = table_of(InboundMessage)
+_REMEMBER = {
+    "sqlite": sqlite_insert(_inbound).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(_inbound).on_conflict_do_nothing(),
+}
 
 
 async def first_delivery(
     session: AsyncSession, *, channel: str, message_id: str, now: datetime
 ) -> bool:
     """Remember a platform message id; False when it was already handled."""
-    try:
-        async with session.begin_nested():
-            session.add(InboundMessage(channel=channel, message_id=message_id, at=now))
-    except IntegrityError:
-        return False
-    return True
+    # One statement that skips a duplicate, rather than a savepoint round an INSERT that may
+    # fail: a savepoint and its release are two more round trips on every turn.
+    statement = _REMEMBER.get(session.get_bind().dialect.name)
+    if statement is None:  # another database: the portable way
+        try:
+            async with session.begin_nested():
+                session.add(InboundMessage(channel=channel, message_id=message_id, at=now))
+        except IntegrityError:
+            return False
+        return True
+    result = await session.execute(
+        statement, {"channel": channel, "message_id": message_id, "at": now}
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def drafts_started_before(session: AsyncSession, *, cutoff: datetime) -> list[Conversation]:

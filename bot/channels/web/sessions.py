@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.web import auth
 from bot.school.config import Person, SchoolConfig
+from storage.db import table_of
 from storage.models import WebSession
 
 # How stale `last_seen_at` may get before a request writes it again: one write a minute at
@@ -21,6 +23,13 @@ from storage.models import WebSession
 TOUCH_EVERY = timedelta(minutes=1)
 MAX_AGE = timedelta(seconds=auth.MAX_AGE_SECONDS)
 SKEW = timedelta(seconds=auth.CLOCK_SKEW_SECONDS)
+_table = table_of(WebSession)
+_CHECK = select(_table).where(_table.c.id == bindparam("session_id"))
+_TOUCH = (
+    update(_table)
+    .where(_table.c.id == bindparam("session_id"))
+    .values(last_seen_at=bindparam("now"))
+)
 # Rows of ended sessions are kept this long (a sign-in leaves no other trace), then deleted.
 KEEP_ENDED = timedelta(days=2)
 
@@ -101,12 +110,13 @@ class WebSessions:
         """The live session with this id, or None; `touch` counts this as activity."""
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            row = await session.get(WebSession, session_id)
+            # Every websocket frame asks this: one prepared Core SELECT, not an ORM load.
+            row = (await session.execute(_CHECK, {"session_id": session_id})).first()
             person = self._live(row, now)
             if row is None or person is None:
                 return None
             if touch and now - row.last_seen_at >= TOUCH_EVERY:
-                row.last_seen_at = now
+                await session.execute(_TOUCH, {"session_id": session_id, "now": now})
             authenticated_at = row.authenticated_at or row.created_at
             return SignedIn(
                 person,
@@ -159,7 +169,7 @@ class WebSessions:
                 .values(revoked_at=self.clock())
             )
 
-    def _live(self, row: WebSession | None, now: datetime) -> Person | None:
+    def _live(self, row: WebSession | Row[Any] | None, now: datetime) -> Person | None:
         if row is None or row.revoked_at is not None:
             return None
         person = self.school.person(row.email)
