@@ -161,6 +161,8 @@ class Router:
     async def _handle_once(self, inbound: Inbound) -> list[Outbound]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
+            if inbound.gate is not None:
+                await inbound.gate(session)
             if inbound.message_id and not await first_delivery(
                 session, channel=inbound.channel, message_id=inbound.message_id, now=now
             ):
@@ -398,7 +400,13 @@ def _menu_value(command: str) -> bool:
 
 
 def _show(inbound: Inbound) -> Inbound:
-    return Inbound(inbound.channel, inbound.conversation_key, inbound.user, session_start=True)
+    return Inbound(
+        inbound.channel,
+        inbound.conversation_key,
+        inbound.user,
+        session_start=True,
+        gate=inbound.gate,
+    )
 
 
 def _short(key: str) -> str:

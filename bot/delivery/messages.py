@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from dialogs.prompts import Notice, Option, Prompt, Question, Summary, SummaryRow, Tone
 
@@ -147,6 +148,11 @@ class Inbound:
     attachments: int = 0
     session_start: bool = False
     token: str | None = None
+    # The channel's own condition for this turn (the web chat's: the sign-in is still live),
+    # awaited with the turn's database session before anything else, inside its transaction:
+    # it raises to refuse the turn, and nothing of it is written. One check where there were
+    # two transactions a turn, and no gap between checking and acting.
+    gate: Callable[[Any], Awaitable[None]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_click(self) -> bool:

@@ -8,6 +8,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from bot.channels.web.parse import (
 from bot.channels.web.render import render_all
 from bot.channels.web.replies import NO_STORE, PAGE_HEADERS, person_json
 from bot.channels.web.review_routes import add_review_routes
-from bot.channels.web.sessions import SignedIn, WebSessions
+from bot.channels.web.sessions import SessionEnded, SignedIn, WebSessions
 from bot.channels.web.step_up import opens_case, step_up_frame
 from bot.channels.web.summary_routes import add_summary_routes
 from bot.delivery.channel import Capabilities, StaffContact
@@ -251,16 +252,14 @@ class WebChat:
             # it reads its first message (many tabs opening at once would queue one by one).
             delivery = self._in_background(self._deliver_waiting(person.email))
             async for message in ws:
-                if message.type not in {WSMsgType.TEXT, WSMsgType.BINARY}:
-                    continue
-                signed = await self.sessions.check(session_id)
-                if signed is None:
-                    await _end(ws)
-                    break
                 if message.type == WSMsgType.TEXT:
-                    await self._frame(ws, message.data, user, signed)
-                else:
-                    await self._run(ws, Inbound(CHANNEL, person.email, user, attachments=1), None)
+                    await self._frame(ws, message.data, user, session_id)
+                elif message.type == WSMsgType.BINARY:
+                    gate = self.sessions.gate(session_id)
+                    file = Inbound(CHANNEL, person.email, user, attachments=1, gate=gate)
+                    await self._run(ws, file, None)
+                if ws.closed:  # the session ended (checked with every frame)
+                    break
         finally:
             if delivery is not None:  # the tab's delivery ends with it (a stop waits for both)
                 await asyncio.wait([delivery])
@@ -360,27 +359,46 @@ class WebChat:
         await self.stop()  # and so does this context, whichever ends first
 
     async def _frame(
-        self, ws: web.WebSocketResponse, raw: str, user: User, signed: SignedIn
+        self, ws: web.WebSocketResponse, raw: str, user: User, session_id: str
     ) -> None:
+        """One frame of a tab. A turn checks the session in its own transaction (its gate);
+        what runs no turn checks it first. An ended session closes the tab, whatever came."""
         try:
             frame = decode(raw)
             search = parse_search(frame)
-            if search is not None:
-                await self._search(ws, search, user)
-                return
-            inbound = inbound_of(frame, user=user)
+            inbound = None if search is not None else inbound_of(frame, user=user)
         except FrameError as error:
-            answer = {"type": "error", "text": str(error), "restore_text": error.restore_text}
-            await ws.send_json(answer)
+            if await self._live(ws, session_id) is not None:
+                answer = {"type": "error", "text": str(error), "restore_text": error.restore_text}
+                await ws.send_json(answer)
             return
-        if opens_case(inbound) and self.sessions.needs_step_up(signed):
-            await ws.send_json(step_up_frame(_frame_id(frame)))
+        if inbound is None:
+            if search is not None and await self._live(ws, session_id) is not None:
+                await self._search(ws, search, user)
             return
-        await self._run(ws, inbound, _frame_id(frame))
+        if opens_case(inbound):
+            signed = await self._live(ws, session_id)
+            if signed is None:
+                return
+            if self.sessions.needs_step_up(signed):
+                await ws.send_json(step_up_frame(_frame_id(frame)))
+                return
+        gated = replace(inbound, gate=self.sessions.gate(session_id))
+        await self._run(ws, gated, _frame_id(frame))
+
+    async def _live(self, ws: web.WebSocketResponse, session_id: str) -> SignedIn | None:
+        """The tab's session if it is live; else the tab is told and closed."""
+        signed = await self.sessions.check(session_id)
+        if signed is None:
+            await _end(ws)
+        return signed
 
     async def _run(self, ws: web.WebSocketResponse, inbound: Inbound, reply_to: str | None) -> None:
         try:
             replies = await self.services.handle(inbound)
+        except SessionEnded:  # the turn's gate: nothing of it was written
+            await _end(ws)
+            return
         except Exception:
             log.exception("web turn failed")
             await ws.send_json({"type": "error", "text": _ERROR})

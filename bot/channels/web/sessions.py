@@ -5,7 +5,7 @@ first, in every web process at once. A step-up (signing in again at the provider
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +32,10 @@ _TOUCH = (
 )
 # Rows of ended sessions are kept this long (a sign-in leaves no other trace), then deleted.
 KEEP_ENDED = timedelta(days=2)
+
+
+class SessionEnded(Exception):
+    """The sign-in a turn came through has ended (signed out, idle, too old)."""
 
 
 @dataclass(frozen=True)
@@ -108,24 +112,40 @@ class WebSessions:
 
     async def check(self, session_id: str, *, touch: bool = True) -> SignedIn | None:
         """The live session with this id, or None; `touch` counts this as activity."""
-        now = self.clock()
         async with self.sessions() as session, session.begin():
-            # Every websocket frame asks this: one prepared Core SELECT, not an ORM load.
-            row = (await session.execute(_CHECK, {"session_id": session_id})).first()
-            person = self._live(row, now)
-            if row is None or person is None:
-                return None
-            if touch and now - row.last_seen_at >= TOUCH_EVERY:
-                await session.execute(_TOUCH, {"session_id": session_id, "now": now})
-            authenticated_at = row.authenticated_at or row.created_at
-            return SignedIn(
-                person,
-                session_id,
-                row.method,
-                authenticated_at,
-                row.mfa,
-                row.provider_auth_time,
-            )
+            return await self.checked(session, session_id, touch=touch)
+
+    def gate(self, session_id: str) -> Callable[[AsyncSession], Awaitable[None]]:
+        """A turn's condition (`Inbound.gate`): this session is live, checked and touched in the
+        turn's own transaction; `SessionEnded` refuses the turn."""
+
+        async def live(session: AsyncSession) -> None:
+            if await self.checked(session, session_id) is None:
+                raise SessionEnded(session_id)
+
+        return live
+
+    async def checked(
+        self, session: AsyncSession, session_id: str, *, touch: bool = True
+    ) -> SignedIn | None:
+        """`check`, in the caller's transaction."""
+        now = self.clock()
+        # Every websocket frame asks this: one prepared Core SELECT, not an ORM load.
+        row = (await session.execute(_CHECK, {"session_id": session_id})).first()
+        person = self._live(row, now)
+        if row is None or person is None:
+            return None
+        if touch and now - row.last_seen_at >= TOUCH_EVERY:
+            await session.execute(_TOUCH, {"session_id": session_id, "now": now})
+        authenticated_at = row.authenticated_at or row.created_at
+        return SignedIn(
+            person,
+            session_id,
+            row.method,
+            authenticated_at,
+            row.mfa,
+            row.provider_auth_time,
+        )
 
     def needs_step_up(self, signed_in: SignedIn) -> bool:
         """Whether this person must sign in again at the provider before opening a case: the
