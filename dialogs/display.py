@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def question_for(dialog: Dialog, state: DialogState, step: StepSpec) -> Question:
-    applicable = [s.id for s in dialog.spec.steps if dialog.applies(s.id, state)]
+    applicable = [s.id for s in dialog.applicable(state)]
     position = applicable.index(step.id) + 1 if step.id in applicable else len(applicable)
     words = dialog.words
     actions = [_back(words)] if state.history else []
@@ -50,8 +50,8 @@ def summary_for(dialog: Dialog, state: DialogState) -> Summary:
         SummaryRow(
             step.id, step.label, display_value(step, state.answers[step.id], dialog.tz, words)
         )
-        for step in dialog.spec.steps
-        if step.id in state.answers and dialog.applies(step.id, state)
+        for step in dialog.applicable(state)
+        if step.id in state.answers
     )
     options = (
         Option("__submit", dialog.spec.submit_label, "primary"),

@@ -127,7 +127,8 @@ class Turn:
 
     def answers(self, dialog: Dialog) -> dict[str, Any]:
         """The answers that count: those of steps that apply given the final answers."""
-        return {k: v for k, v in self.state.answers.items() if dialog.applies(k, self.state)}
+        facts = self.state.facts()
+        return {k: v for k, v in self.state.answers.items() if dialog.applies(k, self.state, facts)}
 
 
 class Dialog:
@@ -161,6 +162,7 @@ class Dialog:
         self._cancel_commands = {"__cancel", *words.cancel_words}
         self._help_commands = {"__help", *words.help_words}
         self._skip_commands = {"__skip", *words.skip_words}
+        self._allowed: dict[str, frozenset[str]] = {}
         self._submit_commands = {"__submit", *words.submit_words}
         # "change 2", "change what happened": one word, then the row's number or label
         self._change_prefixes = tuple(f"{word} " for word in sorted(words.change_words))
@@ -226,7 +228,11 @@ class Dialog:
         step = self.spec.step(step_id)
         if step.kind not in {"choice", "multi_choice", "yes_no", "confirm"} or value is None:
             return True
-        allowed = {option.value for option in options_of(step, self.words)}
+        allowed = self._allowed.get(step_id)
+        if allowed is None:  # the flow never changes once loaded: work it out once per step
+            allowed = self._allowed[step_id] = frozenset(
+                o.value for o in options_of(step, self.words)
+            )
         values = value if isinstance(value, list) else [value]
         return all(v in allowed for v in values)
 
@@ -269,9 +275,18 @@ class Dialog:
             return self._at_summary(state, reply, command)
         return self._answer(state, self.spec.step(state.step), reply, command)
 
-    def applies(self, step_id: str, state: DialogState) -> bool:
+    def applies(
+        self, step_id: str, state: DialogState, facts: dict[str, Any] | None = None
+    ) -> bool:
+        """Whether the step's condition holds. A caller asking of many steps at once passes
+        `state.facts()`, made once, rather than once per step (every turn asks of them all)."""
         condition = self.flow.conditions.get(step_id)
-        return condition is None or condition.evaluate(state.facts())
+        return condition is None or condition.evaluate(state.facts() if facts is None else facts)
+
+    def applicable(self, state: DialogState) -> list[StepSpec]:
+        """The flow's steps whose conditions hold now, in order."""
+        facts = state.facts()
+        return [s for s in self.spec.steps if self.applies(s.id, state, facts)]
 
     def _answer(self, state: DialogState, step: StepSpec, reply: Reply, command: str) -> Turn:
         if command in self._skip_commands and not step.required:
@@ -337,8 +352,9 @@ class Dialog:
         """
         start = 0 if after is None else self.spec.index(after) + 1
         ordered = [*self.spec.steps[start:], *self.spec.steps[:start]]
+        facts = state.facts()
         for step in ordered:
-            if step.id not in state.answers and self.applies(step.id, state):
+            if step.id not in state.answers and self.applies(step.id, state, facts):
                 return step.id
         return None
 
@@ -365,9 +381,7 @@ class Dialog:
         return Turn(state, [Notice(nudge, "error", restore_text=reply.text), *self._ask(state)])
 
     def _edit_target(self, state: DialogState, name: str) -> str | None:
-        shown = [
-            s.id for s in self.spec.steps if s.id in state.answers and self.applies(s.id, state)
-        ]
+        shown = [s.id for s in self.applicable(state) if s.id in state.answers]
         if name.isdecimal() and len(name) <= 3 and 1 <= int(name) <= len(shown):
             return shown[int(name) - 1]
         for step_id in shown:
