@@ -115,7 +115,11 @@ def build_bot(
     warn_if_nobody_to_ask(school)
     key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
     cipher = load_cipher(configured=key, key_file=settings.key_file)
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(
+        settings.resolved_database_url,
+        pool_size=settings.database_pool_size,
+        pool_overflow=settings.database_pool_overflow,
+    )
     sessions = session_factory(engine)
     retention = timedelta(hours=settings.draft_retention_hours)
     # Every channel's notifier, by name: those given (tests), then the channels' (below). The

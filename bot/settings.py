@@ -38,6 +38,16 @@ class Settings(SignInSettings):
         default="",
         description="SQLAlchemy URL; empty means SQLite at DATA_DIR/bot.db.",
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="PostgreSQL: connections each process keeps open (SQLite uses one).",
+    )
+    database_pool_overflow: int = Field(
+        default=10,
+        ge=0,
+        description="PostgreSQL: connections a process may open beyond the pool at a peak.",
+    )
     school_config: Path = Field(
         default=PROJECT_ROOT / "config" / "school.example.yaml",
         description="The school's YAML configuration.",

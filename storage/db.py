@@ -15,11 +15,23 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def create_engine(url: str) -> AsyncEngine:
+# PostgreSQL connections per process: SQLAlchemy's default (5, and 10 more at a peak) ran out
+# with 50 people answering at once, and turns queued for a connection rather than for the
+# event loop. 10 + 10 keeps three processes (two web, one scheduler) at 60 of PostgreSQL's
+# default 100 connections.
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+
+def create_engine(
+    url: str, *, pool_size: int = POOL_SIZE, pool_overflow: int = POOL_OVERFLOW
+) -> AsyncEngine:
     """An async engine; for SQLite, make the folder and turn on WAL and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_overflow
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # One connection: turns queue for it in-process instead of sleeping in SQLite's busy-wait
