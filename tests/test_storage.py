@@ -78,3 +78,14 @@ async def test_people_follow_the_configuration_and_role_changes_are_recorded(mak
     assert "headteacher" in people["d.osei@example.org"].roles
     assert [e.kind for e in events] == ["roles_changed"]
     assert events[0].detail["email"] == "d.osei@example.org"
+
+
+async def test_the_postgresql_pool_is_the_size_the_settings_give(make_bot, database_url):
+    """At 50 people at once the default pool (5 + 10) ran out: turns waited for a connection."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite keeps one connection whatever the settings")
+    bot = await make_bot(database_pool_size=7, database_pool_overflow=3)
+    pool = bot.engine.sync_engine.pool
+    assert (pool.size(), pool._max_overflow) == (7, 3)  # type: ignore[attr-defined]
+    default = await make_bot()
+    assert default.engine.sync_engine.pool.size() == 10
