@@ -256,11 +256,14 @@ def _reference_in(frame: dict[str, Any]) -> str | None:
     return found[0] if found else None
 
 
-async def run_flow(client: ChatClient, results: Results | None) -> None:
-    """One whole concern, start to reference number; records timings unless warming up."""
+async def run_flow(client: ChatClient, results: Results | None, think: float = 0.0) -> None:
+    """One whole concern, start to reference number; records timings unless warming up.
+    `think`: seconds the person takes over each answer before sending it (not timed)."""
     turn_ms: list[float] = []
     reply: dict[str, Any] = {}
     for step in SCRIPT:
+        if think:
+            await asyncio.sleep(think)
         elapsed_ms, reply = await client.turn(step)
         turn_ms.append(elapsed_ms)
         asked = _asked(reply)
@@ -285,9 +288,12 @@ async def run_flow(client: ChatClient, results: Results | None) -> None:
         results.references.append(found)
 
 
-async def run_user(client: ChatClient, flows: int, results: Results) -> None:
+async def run_user(
+    client: ChatClient, flows: int, results: Results, think: float = 0.0, offset: float = 0.0
+) -> None:
+    await asyncio.sleep(offset)  # people do not all start at the same moment
     for _ in range(flows):
-        await run_flow(client, results)
+        await run_flow(client, results, think)
 
 
 # --- the server
@@ -390,8 +396,14 @@ async def bench(args: argparse.Namespace, data_dir: Path) -> Results:
                 profiler.enable()
             started = time.perf_counter()
             cpu_started, loop_cpu_started = time.process_time(), time.thread_time()
+            # With --think, each person starts a share of one think time after the one before.
+            offsets = [args.think * i / len(clients) for i in range(len(clients))]
             await asyncio.gather(
-                *(run_user(c, n, results) for c, n in zip(clients, shares, strict=True) if n)
+                *(
+                    run_user(c, n, results, args.think, offset)
+                    for c, n, offset in zip(clients, shares, offsets, strict=True)
+                    if n
+                )
             )
             results.wall_s = time.perf_counter() - started
             results.cpu_s = time.process_time() - cpu_started
@@ -428,7 +440,7 @@ def report(args: argparse.Namespace, results: Results) -> None:
     print(f"database: {shown}")
     print(
         f"users: {args.users} concurrent | warm-up: {args.warmup} flow(s), not counted | "
-        f"script: {len(SCRIPT)} turns per flow"
+        f"script: {len(SCRIPT)} turns per flow | think: {args.think:g} s before each answer"
     )
     print(f"total: {len(results.flow_ms)} flows, {len(turns)} turns in {wall_s:.2f} s")
     print(f"pushed to the users meanwhile (alerts, confirmations; skipped): {results.pushes}")
@@ -473,6 +485,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=1, help="concurrent users (default 1)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed flows first (default 5)")
     parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each person takes over an answer before sending it (default 0: at once)",
+    )
+    parser.add_argument(
         "--database-url",
         default="",
         help="SQLAlchemy URL (default: SQLite in a temporary folder); use an empty database",
@@ -495,6 +513,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.flows < 1 or args.users < 1 or args.warmup < 0 or args.max_seconds <= 0:
         parser.error("--flows, --users >= 1; --warmup >= 0; --max-seconds > 0")
+    if args.think < 0:
+        parser.error("--think cannot be negative")
     if args.users > args.flows:
         parser.error("--users cannot exceed --flows (every user runs at least one flow)")
     if args.reset_schema and (
