@@ -94,12 +94,14 @@ class CardMaker:
         if row.kind == nothing_done.KIND:
             who, at = self.name(report.acknowledged_by), self._when(report.acknowledged_at)
             return [nothing_done.notice(report, row.level, who=who, at=at)]
-        rows = (await self._answers(report))["rows"]
         if row.kind == "ict":
-            return [self._ict_card(report, rows)]
+            return [self._ict_card(report, (await self._answers(report))["rows"])]
         level = row.level if row.kind == "alert" else 0
         made = self.batch.cards.get((report.id, level)) if self.batch is not None else None
         if made is None:
+            # Decrypted only for a card that shows them (most schools' alerts do not).
+            shown = self.shows_answers(report)
+            rows = (await self._answers(report))["rows"] if shown else []
             duty = await self._duty(report)
             made = self.case_card(report, rows, level=level, closed=duty.closed, covers=duty.covers)
             if self.batch is not None:
@@ -128,8 +130,11 @@ class CardMaker:
 
     async def _read_duty(self, session: AsyncSession, report: Report) -> DutyReads:
         # The closures recorded in chat for the day the report was made (the school file's are
-        # in the config), and the cover in force when it was alerted.
+        # in the config), and the cover in force when it was alerted: only a rota's duty reads
+        # it, and an allegation never follows the rota (recipients.duty_for).
         closed = await closures.on_day_of(session, self.school, report.created_at)
+        if self.school.rota is None or report.allegation:
+            return DutyReads(closed, [])
         covers = await cover.in_force(session, recipients.alerted_moment(report))
         return DutyReads(closed, covers)
 
@@ -204,7 +209,7 @@ class CardMaker:
             fields += self.allegation_fields(report)
         if early:
             fields.append(CardField(strings.CARD_DETAILS, strings.STILL_ANSWERING))
-        elif details or self.school.alerts.details_in_alert:
+        elif self.shows_answers(report, details=details):
             fields += [CardField(r["label"], r["answer"]) for r in rows]
             if report.status == "in_progress":
                 fields.append(CardField(strings.CARD_DETAILS, strings.STILL_ANSWERING))
@@ -224,6 +229,13 @@ class CardMaker:
             actions=self._actions(report),
             footer=self._footer(report),
         )
+
+    def shows_answers(self, report: Report, *, details: bool = False) -> bool:
+        """Whether the case's card shows the report's answers: never while it is still being
+        answered (unless its details are asked for), else by the school's setting."""
+        if report.status == "in_progress" and not details:
+            return False
+        return details or self.school.alerts.details_in_alert
 
     def _on_duty(
         self, report: Report, closed: Sequence[Closure], covers: Sequence[Cover]

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_object_session
 
 from bot.delivery.messages import Card
 from tests.support.alerts import TEAM, file_concern
+from tests.support.rota import DANIEL_ON_TUESDAY, DSL
 
 
 @contextmanager
@@ -47,9 +48,25 @@ async def test_a_batch_reads_a_case_once_whatever_the_number_of_recipients(make_
     # Three people on each of two channels, and the reporter's receipt: one batch, read once.
     assert seen["SELECT reports"] == 1, seen
     assert seen["SELECT school_closures"] == 1, seen
-    assert seen["SELECT cover_requests"] == 1, seen
+    assert seen["SELECT cover_requests"] == 0, seen  # a school without a rota: no cover
     # Claimed in one statement, recorded in one per outcome (sent here; the web chat's wait).
     assert seen["UPDATE outbox"] <= 3, seen
+
+
+async def test_with_a_rota_the_cover_is_read_once_too(make_bot, channel, school_with):
+    bot = await make_bot(
+        notifiers={"test": channel}, school_config=school_with(rota=DANIEL_ON_TUESDAY)
+    )
+    await file_concern(bot)
+
+    with statements(bot) as seen:
+        await bot.dispatcher.deliver_due()
+
+    assert {d.recipient_email for d in channel.deliveries if d.kind == "alert"} >= TEAM
+    assert seen["SELECT school_closures"] == 1, seen
+    assert seen["SELECT cover_requests"] == 1, seen
+    (card, *_) = channel.cards(DSL)
+    assert {f.label: f.value for f in card.fields}["On duty"] == "Daniel Osei"
 
 
 class Watching:
