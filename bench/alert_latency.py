@@ -8,7 +8,7 @@ the menu to the reference number). For each report it measures from the moment t
 turn's transaction has committed (the router calls `wake` right after the commit; the benchmark
 wraps it) to the moment the bench notifier has been called for every recipient of the first
 alert (the DSL and the two deputies). Prints p50/p90/p99/max and whether the target (p99 under
-50 ms on SQLite) is met.
+10 ms on SQLite, issue 21) is met.
 
     .venv/bin/python bench/alert_latency.py [--reports N] [--reporters K] [--wait-each]
                                             [--database-url URL [--reset-schema]]
@@ -50,7 +50,7 @@ from bot.delivery.notifier import Delivery
 from bot.settings import PROJECT_ROOT, Settings
 from storage.models import Outbox
 
-TARGET_P99_MS = 50.0
+TARGET_P99_MS = 10.0  # issue 21: from the commit to every notifier, little more than a commit
 MIN_REPORTS = 200  # the target is judged on at least this many
 ALERT_TIMEOUT_S = 10.0  # one report's alerts; far above any sane latency, only so nothing hangs
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"

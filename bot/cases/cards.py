@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import async_object_session
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session
 
 from bot.cases import closures, cover, low_level, nothing_done, recipients
 from bot.cases.drill_card import drill_card
@@ -31,10 +31,48 @@ from storage.models import Outbox, Report
 
 
 @dataclass(frozen=True)
+class DutyReads:
+    """What the card of a case reads from the database: the closures recorded in chat for the
+    day it was made, and the cover accepted in chat in force when it was alerted."""
+
+    closed: list[Closure]
+    covers: list[Cover]
+
+
+@dataclass
+class _Batch:
+    """One batch of the outbox: what its cards read, by report id, read once whatever the
+    number of recipients; each report's answers, decrypted once; and each case card, made once
+    for everyone it goes to (a card that is not theirs never gets this far: `kept_out`)."""
+
+    duty: dict[int, DutyReads]
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    cards: dict[tuple[int, int], Card] = field(default_factory=dict)  # (report id, level)
+
+
+# The rows whose card is the case's own (with who was on duty), for which a batch reads ahead.
+_CASE_CARD_KINDS = frozenset({"alert", "update"})
+
+
+@dataclass(frozen=True)
 class CardMaker:
     school: SchoolConfig
     cipher: Cipher
     flows: dict[str, Flow]
+    batch: _Batch | None = field(default=None, repr=False)  # set by `prepare`
+
+    async def prepare(
+        self, session: AsyncSession, rows: Sequence[Outbox], reports: Mapping[int, Report]
+    ) -> CardMaker:
+        """This maker for one batch of the outbox: the closures and cover of each report a
+        case card is made for, read once in the caller's transaction."""
+        wanted = {row.report_id for row in rows if row.kind in _CASE_CARD_KINDS}
+        duty = {
+            report.id: await self._read_duty(session, report)
+            for report_id in wanted
+            if (report := reports.get(report_id or 0)) is not None and not report.drill
+        }
+        return replace(self, batch=_Batch(duty))
 
     async def messages_for(
         self, row: Outbox, report: Report, *, linked: Report | None = None
@@ -56,27 +94,49 @@ class CardMaker:
         if row.kind == nothing_done.KIND:
             who, at = self.name(report.acknowledged_by), self._when(report.acknowledged_at)
             return [nothing_done.notice(report, row.level, who=who, at=at)]
-        rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
         if row.kind == "ict":
-            return [self._ict_card(report, rows)]
+            return [self._ict_card(report, (await self._answers(report))["rows"])]
         level = row.level if row.kind == "alert" else 0
-        closed, covers = await self._closed(report), await self._covers(report)
-        return [self.case_card(report, rows, level=level, closed=closed, covers=covers)]
+        made = self.batch.cards.get((report.id, level)) if self.batch is not None else None
+        if made is None:
+            # Decrypted only for a card that shows them (most schools' alerts do not).
+            shown = self.shows_answers(report)
+            rows = (await self._answers(report))["rows"] if shown else []
+            duty = await self._duty(report)
+            made = self.case_card(report, rows, level=level, closed=duty.closed, covers=duty.covers)
+            if self.batch is not None:
+                self.batch.cards[report.id, level] = made
+        return [made]
 
-    async def _closed(self, report: Report) -> list[Closure]:
-        """The closures recorded in chat for the day the report was made (the school file's
-        are in the config): the dispatcher's session, which loaded the report, reads them."""
+    async def _answers(self, report: Report) -> dict[str, Any]:
+        """The report's answers, decrypted once for a batch's cards."""
+        if self.batch is None:
+            return await read_answers(cipher=self.cipher, report=report)
+        found = self.batch.answers.get(report.id)
+        if found is None:
+            found = await read_answers(cipher=self.cipher, report=report)
+            self.batch.answers[report.id] = found
+        return found
+
+    async def _duty(self, report: Report) -> DutyReads:
+        """The closures and cover of the report's card: as the batch read them, or read now
+        through the session that loaded the report (none for a report without one)."""
+        if self.batch is not None and report.id in self.batch.duty:
+            return self.batch.duty[report.id]
         session = async_object_session(report)
         if session is None:
-            return []
-        return await closures.on_day_of(session, self.school, report.created_at)
+            return DutyReads([], [])
+        return await self._read_duty(session, report)
 
-    async def _covers(self, report: Report) -> list[Cover]:
-        """The cover accepted in chat in force when the report was alerted (the same way)."""
-        session = async_object_session(report)
-        if session is None:
-            return []
-        return await cover.in_force(session, recipients.alerted_moment(report))
+    async def _read_duty(self, session: AsyncSession, report: Report) -> DutyReads:
+        # The closures recorded in chat for the day the report was made (the school file's are
+        # in the config), and the cover in force when it was alerted: only a rota's duty reads
+        # it, and an allegation never follows the rota (recipients.duty_for).
+        closed = await closures.on_day_of(session, self.school, report.created_at)
+        if self.school.rota is None or report.allegation:
+            return DutyReads(closed, [])
+        covers = await cover.in_force(session, recipients.alerted_moment(report))
+        return DutyReads(closed, covers)
 
     def kept_out(self, report: Report, email: str) -> bool:
         """Whether this person may be what the report is about, or it is an allegation that is
@@ -116,7 +176,7 @@ class CardMaker:
         flow = self.flows.get(report.flow_id or "")
         if flow is None or flow.offer is None or report.linked_report_id is not None:
             return None  # nothing to decrypt for
-        answers = (await read_answers(cipher=self.cipher, report=report))["answers"]
+        answers = (await self._answers(report))["answers"]
         return open_offer(flow, report, answers)
 
     def case_card(
@@ -149,7 +209,7 @@ class CardMaker:
             fields += self.allegation_fields(report)
         if early:
             fields.append(CardField(strings.CARD_DETAILS, strings.STILL_ANSWERING))
-        elif details or self.school.alerts.details_in_alert:
+        elif self.shows_answers(report, details=details):
             fields += [CardField(r["label"], r["answer"]) for r in rows]
             if report.status == "in_progress":
                 fields.append(CardField(strings.CARD_DETAILS, strings.STILL_ANSWERING))
@@ -169,6 +229,13 @@ class CardMaker:
             actions=self._actions(report),
             footer=self._footer(report),
         )
+
+    def shows_answers(self, report: Report, *, details: bool = False) -> bool:
+        """Whether the case's card shows the report's answers: never while it is still being
+        answered (unless its details are asked for), else by the school's setting."""
+        if report.status == "in_progress" and not details:
+            return False
+        return details or self.school.alerts.details_in_alert
 
     def _on_duty(
         self, report: Report, closed: Sequence[Closure], covers: Sequence[Cover]

@@ -11,8 +11,8 @@ and to open the bot: nothing of the report, nor who made it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -72,6 +72,21 @@ class FollowUpWords:
     words: Composer
     cards: CardMaker
     platforms: tuple[str, ...]  # the channels alerts go on
+    # Set by `prepare` for one batch: who was alerted about each report a follow-up is due for.
+    alerted: Mapping[int, frozenset[str]] | None = None
+
+    async def prepare(
+        self, session: AsyncSession, rows: Sequence[Outbox], reports: Mapping[int, Report]
+    ) -> FollowUpWords:
+        """These words for one batch: `words`' reads, and who was alerted about each report
+        a follow-up of the batch is about, read once in the caller's transaction."""
+        wanted = {row.report_id for row in rows if row.kind == KIND and row.report_id is not None}
+        alerted = {
+            report_id: frozenset(await alerted_people(session, report_id=report_id))
+            for report_id in wanted
+        }
+        words = await self.words.prepare(session, rows, reports)
+        return replace(self, words=words, alerted=alerted)
 
     async def messages_for(
         self, row: Outbox, report: Report | None, *, linked: Report | None = None
@@ -95,12 +110,19 @@ class FollowUpWords:
             return "not needed: the person has no such alert rule now"
         if self.cards.kept_out(report, person.email):
             return "withheld: the case is not theirs to handle"
-        session = async_object_session(report)
-        if session is None or person.email not in await alerted_people(
-            session, report_id=report.id
-        ):
+        if person.email not in await self._alerted(report):
             return "withheld: no alert about the case was for them"
         return None
+
+    async def _alerted(self, report: Report) -> Collection[str]:
+        """Who was alerted about the case: as the batch read it, or read now through the
+        session that loaded the report (nobody, for a report without one)."""
+        if self.alerted is not None and report.id in self.alerted:
+            return self.alerted[report.id]
+        session = async_object_session(report)
+        if session is None:
+            return ()
+        return await alerted_people(session, report_id=report.id)
 
     def card(self, report: Report) -> Card:
         """The reference, the urgency, the kind as the card's title names it, and where to go:

@@ -3,10 +3,12 @@ the notice to the DSL before it is purged. Never an answer: the kind, who, and w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.briefings import drafts as briefing_drafts
 from bot.cases import cover, cover_messages, recipients
@@ -97,6 +99,12 @@ class OutboxWords:
     cards: CardMaker
     school: SchoolConfig
     drafts: DraftSettings
+
+    async def prepare(
+        self, session: AsyncSession, rows: Sequence[Outbox], reports: Mapping[int, Report]
+    ) -> OutboxWords:
+        """These words for one batch: the cards' reads (the rows about drafts need none)."""
+        return replace(self, cards=await self.cards.prepare(session, rows, reports))
 
     async def messages_for(
         self, row: Outbox, report: Report | None, *, linked: Report | None = None

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.delivery.messages import Outbound
 from bot.delivery.notifier import Delivery, Notifier, NotNeeded, RetryLater
-from bot.delivery.outbox import CLAIM_FOR, IN_FLIGHT, Claim, backoff, claim_due, first_ref
+from bot.delivery.outbox import CLAIM_FOR, IN_FLIGHT, Claim, backoff, claim_due, first_refs
+from storage.db import table_of
 from storage.models import Outbox, Report
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,13 @@ class Composer(Protocol):
     for a row about a draft (`row.conversation_id`). Raises NotNeeded for a row that is to go
     no more (it is recorded as cancelled)."""
 
+    async def prepare(
+        self, session: AsyncSession, rows: Sequence[Outbox], reports: Mapping[int, Report]
+    ) -> Composer:
+        """This composer for one batch: what its messages read from the database, read once
+        for the batch in the claim's transaction; the one returned makes them after it."""
+        ...
+
     async def messages_for(
         self, row: Outbox, report: Report | None, *, linked: Report | None = None
     ) -> list[Outbound]: ...
@@ -35,9 +43,7 @@ class Composer(Protocol):
 
 @dataclass
 class _Job:
-    row_id: int
-    channel: str
-    until: datetime  # the row's lease: this dispatcher's to send and record until then
+    claim: Claim  # the row, and its lease: this dispatcher's to send and record until then
     delivery: Delivery | None  # None: the message could not even be built
     error: str | None = None
     retry_after: float | None = None
@@ -49,8 +55,9 @@ class Dispatcher:
     """Sends due outbox rows through the channel notifiers; one slow or failing recipient never
     holds up the others, and a row stays pending until its channel has taken it.
 
-    A batch costs two short transactions whatever its size: one to claim the rows and build
-    their messages, one to record what happened; the sending happens in between, concurrently.
+    A batch costs two short transactions whatever its size: one to claim the rows and read what
+    their messages need, one to record what happened, each a few statements; the messages are
+    made after the claim commits, and sent concurrently.
 
     Once per row, as far as each platform allows: a send starts only if it can end (by its
     timeout) within the row's lease, so no other process takes a row while it may be on its
@@ -130,54 +137,57 @@ class Dispatcher:
 
     async def _claim(self, recipient: str | None) -> list[_Job]:
         now = self.clock()
-        jobs: list[_Job] = []
-        async with self.sessions() as session, session.begin():
-            if recipient is not None:
-                await _make_due_now(session, recipient=recipient, now=now)
-            claims = await claim_due(
-                session, now=now, recipient=recipient, limit=BATCH, lease=self.lease
-            )
-            for claim in claims:
-                jobs.append(await self._job(session, claim))
-        return jobs
-
-    async def _job(self, session: AsyncSession, claim: Claim) -> _Job:
-        row = claim.row
-        try:
-            report = None
-            if row.report_id is not None:
-                report = await session.get(Report, row.report_id)
-                assert report is not None
-            ref = None
-            if row.kind == "update" and row.report_id is not None:
-                ref = await first_ref(
-                    session, report_id=row.report_id, email=row.recipient_email, channel=row.channel
+        async with self.sessions() as session:
+            async with session.begin():
+                if recipient is not None:
+                    await _make_due_now(session, recipient=recipient, now=now)
+                claims = await claim_due(
+                    session, now=now, recipient=recipient, limit=BATCH, lease=self.lease
                 )
-            linked = None
-            if report is not None and row.kind == "receipt" and report.linked_report_id:
-                linked = await session.get(Report, report.linked_report_id)
-            messages = await self.cards.messages_for(row, report, linked=linked)
-        except NotNeeded as why:
-            return _Job(row.id, row.channel, claim.until, None, cancelled=why.reason)
-        except Exception as failure:  # one unreadable row must not stop the others
-            log.exception("outbox row %s could not be prepared", row.id)
-            return _Job(row.id, row.channel, claim.until, None, error=type(failure).__name__)
+                if not claims:
+                    return []
+                rows = [claim.row for claim in claims]
+                reports = await _reports_of(session, rows)
+                updated = {
+                    r.report_id for r in rows if r.kind == "update" and r.report_id is not None
+                }
+                refs = await first_refs(session, report_ids=updated) if updated else {}
+                words = await self.cards.prepare(session, rows, reports)
+            # Committed: the rows are this dispatcher's until their lease ends. Their messages
+            # are made now, holding no transaction (a read one still needs begins its own).
+            return [self._job(claim, refs, await _made(words, claim, reports)) for claim in claims]
+
+    def _job(
+        self,
+        claim: Claim,
+        refs: Mapping[tuple[int, str, str], str | None],
+        made: list[Outbound] | Exception,
+    ) -> _Job:
+        row = claim.row
+        if isinstance(made, NotNeeded):
+            return _Job(claim, None, cancelled=made.reason)
+        if isinstance(made, Exception):
+            return _Job(claim, None, error=type(made).__name__)
+        ref = None
+        if row.kind == "update" and row.report_id is not None:
+            ref = refs.get((row.report_id, row.recipient_email, row.channel))
         look_since = row.created_at if claim.attempted else None  # no attempt precedes the row
         delivery = Delivery(
-            row.kind, row.recipient_email, messages, ref, row_id=row.id, look_since=look_since
+            row.kind, row.recipient_email, made, ref, row_id=row.id, look_since=look_since
         )
-        return _Job(row.id, row.channel, claim.until, delivery)
+        return _Job(claim, delivery)
 
     async def _send(self, job: _Job) -> None:
         if job.delivery is None:
             return
-        notifier = self.notifiers.get(job.channel)
+        channel = job.claim.row.channel
+        notifier = self.notifiers.get(channel)
         try:
-            if self.clock() + timedelta(seconds=self.send_timeout) > job.until:
+            if self.clock() + timedelta(seconds=self.send_timeout) > job.claim.until:
                 # Claimed too long ago (a stalled process): another may take the row any moment.
                 raise RetryLater("its lease ran out before it was sent")
             if notifier is None:
-                raise RetryLater(f"channel {job.channel} is not configured")
+                raise RetryLater(f"channel {channel} is not configured")
             job.platform_ref = await asyncio.wait_for(
                 notifier.deliver(job.delivery), self.send_timeout
             )
@@ -191,28 +201,31 @@ class Dispatcher:
     async def _record(self, jobs: list[_Job]) -> int:
         now = self.clock()
         sent: list[Outbox] = []
+        cancelled: list[dict[str, Any]] = []
+        delivered: list[dict[str, Any]] = []
+        retried: list[dict[str, Any]] = []
         async with self.sessions() as session, session.begin():
+            ours = await _still_held(session, jobs)
             for job in jobs:
-                row = await session.get(Outbox, job.row_id, with_for_update=True)
-                if row is None:
-                    continue
-                if row.status != "pending" or row.next_attempt_at != job.until:
+                row = job.claim.row
+                if row.id not in ours:
                     # The lease ran out and another dispatcher holds the row now: its result
                     # (which looks for this attempt's message first) is the one recorded.
                     log.warning("outbox row %s was taken over before it was recorded", row.id)
                     continue
+                held = {"row_id": row.id, "until": job.claim.until}
                 if job.cancelled is not None:  # never sent, and never to be
-                    row.status, row.last_error = "cancelled", job.cancelled[:200]
+                    cancelled.append(held | {"why": job.cancelled[:200]})
                     continue
-                row.attempts += 1
                 if job.error is None:
+                    delivered.append(held | {"ref": job.platform_ref})
                     row.status, row.sent_at, row.platform_ref = "sent", now, job.platform_ref
-                    row.last_error = None
+                    row.attempts, row.last_error = row.attempts + 1, None
                     sent.append(row)
                     continue
                 wait = timedelta(seconds=job.retry_after) if job.retry_after else None
-                wait = wait or backoff(row.attempts)
-                row.next_attempt_at, row.last_error = now + wait, job.error[:200]
+                wait = wait or backoff(row.attempts + 1)
+                retried.append(held | {"at": now + wait, "why": job.error[:200]})
                 log.info(
                     "outbox row %s (%s) not delivered: %s; retry in %.0f s",
                     row.id,
@@ -220,9 +233,100 @@ class Dispatcher:
                     job.error,
                     wait.total_seconds(),
                 )
+            # One statement per outcome, each row's only while this dispatcher holds it.
+            for statement, params in (
+                (_CANCEL, cancelled),
+                (_SENT, [p | {"at": now} for p in delivered]),
+                (_RETRY, retried),
+            ):
+                if params:
+                    await session.execute(statement, params)
         for row in sent:
             self.delivered(row)
         return len(sent)
+
+
+_outbox = table_of(Outbox)
+_HELD = (
+    (_outbox.c.id == bindparam("row_id"))
+    & (_outbox.c.status == "pending")
+    & (_outbox.c.next_attempt_at == bindparam("until"))
+)
+_CANCEL = update(_outbox).where(_HELD).values(status="cancelled", last_error=bindparam("why"))
+_SENT = (
+    update(_outbox)
+    .where(_HELD)
+    .values(
+        status="sent",
+        sent_at=bindparam("at"),
+        platform_ref=bindparam("ref"),
+        attempts=_outbox.c.attempts + 1,
+        last_error=None,
+    )
+)
+_RETRY = (
+    update(_outbox)
+    .where(_HELD)
+    .values(
+        attempts=_outbox.c.attempts + 1,
+        next_attempt_at=bindparam("at"),
+        last_error=bindparam("why"),
+    )
+)
+_HOLDERS = select(_outbox.c.id, _outbox.c.next_attempt_at).where(
+    _outbox.c.id.in_(bindparam("row_ids", expanding=True)), _outbox.c.status == "pending"
+)
+_REPORTS = select(Report).where(Report.id.in_(bindparam("report_ids", expanding=True)))
+
+
+async def _still_held(session: AsyncSession, jobs: list[_Job]) -> set[int]:
+    """The rows of `jobs` this dispatcher still holds (pending, with the lease it took), locked
+    until the record commits on PostgreSQL (SQLite's write lock is the transaction's)."""
+    query = _HOLDERS
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    until = {job.claim.row.id: job.claim.until for job in jobs}
+    result = await session.execute(query, {"row_ids": list(until)})
+    return {row_id for row_id, at in result if at == until[row_id]}
+
+
+async def _reports_of(session: AsyncSession, rows: Sequence[Outbox]) -> dict[int, Report]:
+    """The reports the rows are about, and those a receipt's report is linked to, each once."""
+    wanted = {row.report_id for row in rows if row.report_id is not None}
+    found = {r.id: r for r in await session.scalars(_REPORTS, {"report_ids": list(wanted)})}
+    linked = {
+        report.linked_report_id
+        for row in rows
+        if row.kind == "receipt"
+        and (report := found.get(row.report_id or 0)) is not None
+        and report.linked_report_id is not None
+        and report.linked_report_id not in found
+    }
+    if linked:
+        found |= {r.id: r for r in await session.scalars(_REPORTS, {"report_ids": list(linked)})}
+    return found
+
+
+async def _made(
+    words: Composer, claim: Claim, reports: Mapping[int, Report]
+) -> list[Outbound] | Exception:
+    """A row's messages, or why there are none (NotNeeded, or the failure that stopped them)."""
+    row = claim.row
+    try:
+        report = None
+        if row.report_id is not None:
+            report = reports.get(row.report_id)
+            if report is None:
+                raise LookupError(f"outbox row {row.id}: its report is not there")
+        linked = None
+        if report is not None and row.kind == "receipt" and report.linked_report_id:
+            linked = reports.get(report.linked_report_id)
+        return await words.messages_for(row, report, linked=linked)
+    except NotNeeded as why:
+        return why
+    except Exception as failure:  # one unreadable row must not stop the others
+        log.exception("outbox row %s could not be prepared", row.id)
+        return failure
 
 
 async def _make_due_now(session: AsyncSession, *, recipient: str, now: datetime) -> None:

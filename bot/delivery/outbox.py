@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import table_of
 from storage.models import Outbox
 
 CLAIM_FOR = timedelta(seconds=60)  # a claimed row's lease: far longer than a send may take
@@ -69,11 +70,27 @@ async def enqueue(
 @dataclass(frozen=True)
 class Claim:
     """A row taken for delivery: it is the claimer's until `until` (its lease). `attempted` when
-    an earlier attempt may have reached the person, so a channel that can should look first."""
+    an earlier attempt may have reached the person, so a channel that can should look first.
+    `row` is a plain object of the row as claimed (read, never flushed)."""
 
     row: Outbox
     until: datetime
     attempted: bool
+
+
+_outbox = table_of(Outbox)
+_DUE = (
+    select(_outbox)
+    .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= bindparam("now"))
+    .order_by(_outbox.c.attempts, _outbox.c.next_attempt_at, _outbox.c.id)  # fresh alerts first
+    .limit(bindparam("limit"))
+)
+_DUE_FOR = _DUE.where(_outbox.c.recipient_email == bindparam("recipient"))
+_TAKE = (
+    update(_outbox)
+    .where(_outbox.c.id.in_(bindparam("row_ids", expanding=True)))
+    .values(next_attempt_at=bindparam("until"), last_error=IN_FLIGHT)
+)
 
 
 async def claim_due(
@@ -84,22 +101,23 @@ async def claim_due(
     limit: int = 100,
     lease: timedelta = CLAIM_FOR,
 ) -> list[Claim]:
-    """Take the rows due now for delivery, pushing their next attempt on so no one else does."""
-    query = (
-        select(Outbox)
-        .where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
-        .order_by(Outbox.attempts, Outbox.next_attempt_at, Outbox.id)  # fresh alerts first
-        .limit(limit)
-    )
-    if recipient is not None:
-        query = query.where(Outbox.recipient_email == recipient)
+    """Take the rows due now for delivery, pushing their next attempt on so no one else does:
+    two statements whatever the batch (SQLite's write lock, taken when the transaction began,
+    or PostgreSQL's row locks keep the rows read until the update)."""
+    query = _DUE if recipient is None else _DUE_FOR
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    params = {"now": now, "limit": limit, "recipient": recipient}
+    found = (await session.execute(query, params)).mappings().all()
+    if not found:
+        return []
+    until = now + lease
+    await session.execute(_TAKE, {"row_ids": [row["id"] for row in found], "until": until})
     claims = []
-    for row in await session.scalars(query):
-        attempted = row.attempts > 0 or row.last_error == IN_FLIGHT
-        row.next_attempt_at, row.last_error = now + lease, IN_FLIGHT
-        claims.append(Claim(row, row.next_attempt_at, attempted))
+    for values in found:
+        attempted = values["attempts"] > 0 or values["last_error"] == IN_FLIGHT
+        row = Outbox(**{**values, "next_attempt_at": until, "last_error": IN_FLIGHT})
+        claims.append(Claim(row, until, attempted))
     return claims
 
 
@@ -111,22 +129,29 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))  # noqa: S311 (not security)
 
 
-async def first_ref(
-    session: AsyncSession, *, report_id: int, email: str, channel: str
-) -> str | None:
-    """What the channel returned for the first alert this person got about this report."""
-    return await session.scalar(
-        select(Outbox.platform_ref)
-        .where(
-            Outbox.report_id == report_id,
-            Outbox.recipient_email == email,
-            Outbox.channel == channel,
-            Outbox.kind == "alert",
-            Outbox.status == "sent",
-        )
-        .order_by(Outbox.level)
-        .limit(1)
+async def first_refs(
+    session: AsyncSession, *, report_ids: Iterable[int]
+) -> dict[tuple[int, str, str], str | None]:
+    """What the channel returned for the first alert each person got about each of these
+    reports, by (report, person, channel): what an update edits."""
+    result = await session.execute(_FIRST_REFS, {"report_ids": list(report_ids)})
+    found: dict[tuple[int, str, str], str | None] = {}
+    for report_id, email, channel, ref in result:  # lowest level first: the first alert
+        found.setdefault((report_id, email, channel), ref)
+    return found
+
+
+_FIRST_REFS = (
+    select(
+        _outbox.c.report_id, _outbox.c.recipient_email, _outbox.c.channel, _outbox.c.platform_ref
     )
+    .where(
+        _outbox.c.report_id.in_(bindparam("report_ids", expanding=True)),
+        _outbox.c.kind == "alert",
+        _outbox.c.status == "sent",
+    )
+    .order_by(_outbox.c.level)
+)
 
 
 async def alerted_people(session: AsyncSession, *, report_id: int) -> list[str]:
