@@ -2,7 +2,7 @@
 
 A command's own work is small; starting a new interpreter that imports the bot (aiohttp,
 SQLAlchemy, alembic, the channels' SDKs) costs about 2 s of CPU, and the suite runs the commands
-some seventy times. So each test process starts one interpreter that imports `bot.__main__`
+dozens of times. So each test process starts one interpreter that imports `bot.__main__`
 once and then waits; for every command it forks, and the child runs `bot/__main__.py` as
 `python -m bot` does (`runpy`, as `__main__`, with the arguments in `sys.argv`), in the given
 folder, with the given environment (replacing the inherited one), standard input from
