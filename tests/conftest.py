@@ -188,13 +188,15 @@ async def make_bot(
         await bot.engine.dispose()
 
 
-# The longest tests (a fresh venv's pip install, processes of the bot, browsers, the Agents
-# Playground), by file: with the suite spread over xdist workers they start first, so that no
-# worker is left with one of them when the others have finished.
+# The longest tests (a fresh venv's pip install, the benchmarks' runs, processes of the bot,
+# browsers, the Agents Playground), by file: with the suite spread over xdist workers they start
+# first, so that no worker is left with one of them when the others have finished.
 LONG_FIRST = (
     "tests/test_image_layout.py",
+    "tests/test_bench_suite.py",
     "tests/test_multiprocess.py",
     "tests/test_leader.py",
+    "tests/test_bench_turn_latency.py",
     "tests/test_maintenance.py",
     "tests/security/test_file_permissions.py",
     "tests/security/test_restore.py",

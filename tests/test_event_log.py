@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,12 @@ from sqlalchemy import bindparam, select, text
 from bot.app import Bot
 from bot.record.event_chain import GENESIS, entry_hash
 from bot.record.events import HEAD_RESTORED, LogCheck, open_event, record_event, verify_log
-from bot.settings import PROJECT_ROOT
 from storage.models import Event, EventChain
 from storage.types import UtcDateTime
 from tests.support.harness import Chat
 from tests.support.reports import only_report
 from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
+from tests.support.warm import run_bot
 
 START = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 
@@ -501,19 +500,8 @@ async def test_an_entry_must_have_a_utc_time_and_plain_json_detail(make_bot):
 
 async def _verify_log_command(data_dir: Path, database_url: str) -> tuple[int, str, str]:
     env = {**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "verify-log",
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    done = await asyncio.to_thread(run_bot, "verify-log", env=env, timeout=60)
+    return done.returncode, done.stdout, done.stderr
 
 
 async def test_the_verify_log_command(make_bot, database_url, tmp_path):
@@ -543,14 +531,6 @@ async def test_the_verify_log_command_wants_a_migrated_database(tmp_path):
 
 
 async def test_the_help_lists_verify_log(tmp_path):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--help",
-        env={**os.environ, "DATA_DIR": str(tmp_path / "data")},
-        cwd=PROJECT_ROOT,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await process.communicate()
-    assert "verify-log" in out.decode()
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+    done = await asyncio.to_thread(run_bot, "--help", env=env)
+    assert "verify-log" in done.stdout

@@ -5,26 +5,22 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.__main__ import main
-from bot.settings import PROJECT_ROOT
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from dialogs.model import FlowSpec
+from tests.support.warm import run_bot
 
 
 def _run(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return run_bot(
+        *args,
         env={**os.environ, "DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", **env},
-        cwd=PROJECT_ROOT,
+        timeout=60,
     )
 
 

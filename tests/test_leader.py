@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.settings import PROJECT_ROOT, Settings
 from scheduler.leader import Leadership
 from tests.support.net import free_port
+from tests.support.warm import run_bot
 
 RETRY = 0.2
 
@@ -163,14 +164,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-        cwd=PROJECT_ROOT,
-    )
+    return run_bot(*args, env=env, timeout=60)
 
 
 def test_a_second_process_on_the_same_sqlite_database_says_so_and_stops(tmp_path: Path) -> None:

@@ -14,19 +14,13 @@ from pathlib import Path
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from tests.support.warm import run_bot
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-        cwd=PROJECT_ROOT,
-    )
+    return run_bot(*args, env={**os.environ, **env}, timeout=60)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

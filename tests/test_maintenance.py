@@ -8,7 +8,6 @@ import os
 import sqlite3
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,19 +24,13 @@ from storage.models import Conversation, Event, Report
 from tests.support.alerts import file_concern
 from tests.support.legacy import report_from_before_binding
 from tests.support.reports import all_reports, answers_of
+from tests.support.warm import run_bot
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
 
 
 def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-        cwd=PROJECT_ROOT,
-    )
+    return run_bot(*args, env={**os.environ, **env}, timeout=60)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

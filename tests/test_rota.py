@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,10 @@ import pytest
 
 from bot.school.config import SchoolConfig, SchoolConfigError, load_school_config
 from bot.school.rota import duty_at
-from bot.settings import PROJECT_ROOT
 from tests.conftest import example_config_with
 from tests.support.clock import FakeClock
 from tests.support.rota import DANIEL, DSL, HEAD, PETRA, ROTA, example_rota_block
+from tests.support.warm import run_bot
 
 
 def _school(tmp_path: Path, rota: dict[str, Any] | None) -> SchoolConfig:
@@ -111,14 +110,7 @@ def _oncall(
 ) -> subprocess.CompletedProcess[str]:
     config = example_config_with(tmp_path, rota=rota)
     env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "", "SCHOOL_CONFIG": str(config)}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "oncall", "--at", at],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-        cwd=PROJECT_ROOT,
-    )
+    return run_bot("oncall", "--at", at, env={**os.environ, **env}, timeout=60)
 
 
 def test_oncall_prints_now_today_and_each_school_day_of_next_week(tmp_path):

@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,7 +16,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.cases.cover import BUTTON
-from bot.settings import PROJECT_ROOT
 from storage.models import CoverRequest, Event
 from tests.conftest import example_config_with
 from tests.slack.conftest import DEPUTY_1, DEPUTY_2, DSL, STAFF, running_world
@@ -26,6 +23,7 @@ from tests.slack.world import SlackWorld, text_of
 from tests.support.clock import FakeClock
 from tests.support.harness import Chat
 from tests.support.rota import DANIEL, DANIEL_ON_TUESDAY, PETRA
+from tests.support.warm import run_bot
 from tests.web.chat import items, notices, open_chat, serve, sign_in
 
 pytestmark = pytest.mark.one_database  # the channels, not the storage beneath them
@@ -129,15 +127,13 @@ async def test_python_m_bot_oncall_names_the_accepted_cover(
     await Chat(bot, DANIEL).send("cover me today 13:00-16:00")
     await Chat(bot, PETRA).click(ACCEPT, token=None)
     env = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "bot", "oncall", "--at", "2026-11-24T13:30"]
     result = await asyncio.to_thread(
-        subprocess.run,
-        command,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        run_bot,
+        "oncall",
+        "--at",
+        "2026-11-24T13:30",
         env={**os.environ, **env, "SCHOOL_CONFIG": str(config)},
-        cwd=PROJECT_ROOT,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
-from bot.settings import PROJECT_ROOT
+from tests.support.warm import run_bot
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_bot(
+        *args,
         env={**os.environ, "DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": ""},
-        cwd=PROJECT_ROOT,
+        timeout=120,
     )
 
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import yaml
 from bot.school.config import SchoolConfigError, load_school_config
 from bot.school.filtering_standard import filtering_provider_name, missing_named_roles
 from bot.settings import PROJECT_ROOT
+from tests.support.warm import run_bot
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
 _DATA: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
@@ -67,18 +66,15 @@ def test_check_warns_of_each_missing_role_and_still_passes(tmp_path, caplog) -> 
     data = copy.deepcopy(_DATA)
     del data["filtering_and_monitoring"]
     school = write(tmp_path, data)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "check"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_bot(
+        "check",
         env={
             **os.environ,
             "DATA_DIR": str(tmp_path / "data"),
             "DATABASE_URL": "",
             "SCHOOL_CONFIG": str(school),
         },
-        cwd=PROJECT_ROOT,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from tests.support.warm import run_bot
 
 NOBODY = 65534
 
@@ -47,14 +48,7 @@ def _env(data: Path, **extra: str) -> dict[str, str]:
 
 
 def _run(*args: str, data: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=_env(data, **extra),
-        cwd=PROJECT_ROOT,
-    )
+    return run_bot(*args, env=_env(data, **extra), timeout=120)
 
 
 def _everything_in(data: Path) -> dict[str, int]:

@@ -15,7 +15,6 @@ import csv
 import io
 import os
 import sqlite3
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,13 +26,13 @@ from sqlalchemy.engine import make_url
 from bot.app import Bot
 from bot.delivery.messages import Card
 from bot.server import create_app
-from bot.settings import PROJECT_ROOT
 from storage.models import Event, Report
 from tests.conftest import EXAMPLE_CONFIG
 from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.legacy import report_from_before_binding
 from tests.support.reports import all_reports
+from tests.support.warm import run_bot
 
 FIRST = "First report: AB was sent threatening messages on a gaming site."
 SECOND = "Second report: CD shared a scam link in the year group chat."
@@ -65,19 +64,8 @@ async def verify_log_command(bot: Bot, url: str) -> tuple[int, str, str]:
         "DATABASE_URL": url,
         "ENCRYPTION_KEY": "",
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "verify-log",
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    done = await asyncio.to_thread(run_bot, "verify-log", env=env, timeout=60)
+    return done.returncode, done.stdout, done.stderr
 
 
 async def sql(bot: Bot, statement: Any, **params: Any) -> None:

@@ -25,6 +25,7 @@ from bot.settings import PROJECT_ROOT, Settings
 from storage.migrate import alembic_config, head_revision
 from tests.support.alerts import file_concern
 from tests.support.reports import all_reports, answers_of
+from tests.support.warm import run_bot
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
 ROWS = 3_000_000
@@ -41,14 +42,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=_env(tmp_path),
-        cwd=PROJECT_ROOT,
-    )
+    return run_bot(*args, env=_env(tmp_path), timeout=300)
 
 
 # Peak memory of one restore, alone: RUSAGE_CHILDREN of a process whose only child it is.
