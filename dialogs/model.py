@@ -166,14 +166,22 @@ class FlowSpec(_Strict):
             raise ValueError("done is only for case flows (purpose: case)")
         return self
 
+    @property
+    def _by_id(self) -> dict[str, StepSpec]:
+        # Looked up many times a turn (every answer kept is checked against its step), so the
+        # index is kept; with the very steps it was made from, because a copy of the flow made
+        # with other steps (`extends:`, model_copy) carries this object's attributes along.
+        kept = self.__dict__.get("_step_index")
+        if kept is None or kept[0] is not self.steps:
+            kept = (self.steps, {step.id: step for step in self.steps})
+            self.__dict__["_step_index"] = kept
+        return kept[1]
+
     def step(self, step_id: str) -> StepSpec:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+        return self._by_id[step_id]
 
     def has_step(self, step_id: str) -> bool:
-        return any(step.id == step_id for step in self.steps)
+        return step_id in self._by_id
 
     def index(self, step_id: str) -> int:
         return [step.id for step in self.steps].index(step_id)
