@@ -67,6 +67,19 @@ SCENARIOS: tuple[Scenario, ...] = (
         "50 users, 100 flows",
         "12 users, 12 flows",
     ),
+    # The same budget with people as they are: each takes a second over an answer. With no
+    # think time (turn50) the 50 tabs form a closed loop and the turn time is about 50 times
+    # the CPU one turn costs, whatever else is done.
+    Scenario(
+        "turn50think",
+        "50 people at once, 1 s to answer: turn p99 < 100 ms",
+        100.0,
+        "turn_latency.py",
+        ("--users", "50", "--flows", "50", "--warmup", "2", "--think", "1"),
+        ("--users", "12", "--flows", "12", "--warmup", "1", "--think", "0.2"),
+        "50 users, 50 flows, 1 s think",
+        "12 users, 12 flows, 0.2 s think",
+    ),
     Scenario(
         "burst200",
         "200 pressing Send together: p99 < 500 ms, 0 errors",
