@@ -70,7 +70,7 @@ class TeamsChannel:
         # Files only when the app package says supportsFiles (TEAMS_FILES=true make teams-package)
         self.send_files = settings.teams_files
         self.config = auth_configuration(settings)
-        self.adapter = build_adapter(self.config)
+        self.adapter, self.clients = build_adapter(self.config)
         # The SDK's default sends the exception's text to the user; ours says sorry, and the
         # log has the error's type only (its text may quote what someone wrote).
         self.adapter.on_turn_error = self._on_turn_error
@@ -299,7 +299,8 @@ class TeamsChannel:
         await self.report_unreachable()
 
     async def stop(self) -> None:
-        """Nothing to close: the SDK's connections end with the server."""
+        """Close the connections to the Bot Connector, kept open between turns."""
+        await self.clients.close()
 
     async def report_unreachable(self) -> None:
         if names := await self.unreachable_handlers():

@@ -4,18 +4,23 @@ Connector's member lookup gives the e-mail (or the UPN), which is the key to the
 The answer is kept with the person's conversation reference in the database (one lookup a day,
 shared by every replica). Someone the config does not name can still report, as staff; only
 the config makes anyone a DSL.
+
+Every activity reads that row; it is written only when something in it changes (the reference,
+the name, reachable again, the daily lookup) or it was last written more than STILL_CURRENT
+ago. Rewriting an unchanged row on every message cost each one a second transaction, and on
+SQLite's single connection every other person's turn waited for it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,9 +28,12 @@ from bot.channels.teams.parse import CHANNEL, TeamsInput, event_key
 from bot.channels.teams.sending import Sender
 from bot.delivery import addresses
 from bot.delivery.messages import User
-from storage.models import InboundMessage
+from storage.models import ChannelAddress, InboundMessage
 
 log = logging.getLogger(__name__)
+# How stale `updated_at` may grow on a row that has not changed: it orders one person's
+# addresses, newest first, for alerts (addresses.reachable_by_email).
+STILL_CURRENT = timedelta(minutes=10)
 
 
 class UnknownTeamsUser(Exception):
@@ -48,8 +56,22 @@ class TeamsDirectory:
     ) -> tuple[User, bool]:
         """The person behind `item`, with their reference stored for proactive messages; and
         whether this made them reachable again (Teams had refused to deliver to them)."""
+        now = self.clock()
         async with self.sessions() as session:
-            known = await addresses.find(session, CHANNEL, item.user_id)
+            row = await session.scalar(
+                select(ChannelAddress).where(
+                    ChannelAddress.channel == CHANNEL,
+                    ChannelAddress.platform_user_id == item.user_id,
+                )
+            )
+            if row is not None and _current(row, item, reference, now):
+                assert row.email is not None  # _current checks it
+                name = item.user_name or row.display_name
+                user = User(
+                    platform_id=item.user_id, email=row.email, display_name=name or row.email
+                )
+                return user, False
+        known = await self._known(item.user_id)
         email = known.email if known else None
         name = item.user_name or (known.display_name if known else "")
         told = None  # what Teams just said; a stale answer is used but not re-dated
@@ -62,6 +84,10 @@ class TeamsDirectory:
         if email is None:
             raise UnknownTeamsUser
         return User(platform_id=item.user_id, email=email, display_name=name or email), came_back
+
+    async def _known(self, user_id: str) -> addresses.Address | None:
+        async with self.sessions() as session:
+            return await addresses.find(session, CHANNEL, user_id)
 
     async def forget(self, item: TeamsInput, reference: dict[str, Any], *, day: str) -> None:
         """They uninstalled the app: we can no longer message them first. And the day's
@@ -125,3 +151,19 @@ class TeamsDirectory:
                 if attempt == 2:
                     raise
         return False
+
+
+def _current(
+    row: ChannelAddress, item: TeamsInput, reference: dict[str, Any], now: datetime
+) -> bool:
+    """Whether writing what this activity says would change nothing that matters in `row`: the
+    identity fresh, reachable, the same reference and name, and written lately."""
+    return (
+        row.email is not None
+        and row.looked_up_at is not None
+        and now - row.looked_up_at < addresses.IDENTITY_FRESH_FOR
+        and row.reachable is True
+        and row.address == reference
+        and (not item.user_name or item.user_name[:200] == row.display_name)
+        and now - row.updated_at < STILL_CURRENT
+    )

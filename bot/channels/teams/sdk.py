@@ -12,16 +12,19 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from microsoft_agents.activity import Activity, ConversationReference
+from aiohttp import ClientSession, TCPConnector
+from microsoft_agents.activity import Activity, ConversationReference, RoleTypes
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
     ClaimsIdentity,
     ConnectorClientBase,
+    RestChannelServiceClientFactory,
     TurnContext,
 )
 from microsoft_agents.hosting.core.authorization import AuthenticationConstants
+from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 from bot.settings import Settings
 
@@ -45,9 +48,68 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
     )
 
 
-def build_adapter(config: AgentAuthConfiguration) -> CloudAdapter:
+class PooledClientFactory(RestChannelServiceClientFactory):
+    """The SDK's factory of Bot Connector clients, their connections kept between turns.
+
+    The SDK makes each turn's client a session, and so a connection (TCP, and TLS to Teams),
+    of its own and closes it when the turn ends: every reply paid a new connection. Here the
+    clients share one pool of keep-alive connections; each still carries its own turn's token
+    (got as the SDK gets it) and is closed as the SDK closes it, leaving the pool open."""
+
+    def __init__(self, manager: MsalConnectionManager) -> None:
+        super().__init__(manager)
+        self._pool: TCPConnector | None = None
+
+    async def create_connector_client(
+        self,
+        context: TurnContext | None,
+        claims_identity: ClaimsIdentity,
+        service_url: str,
+        audience: str,
+        scopes: list[str] | None = None,
+        use_anonymous: bool = False,
+    ) -> ConnectorClientBase:
+        activity = context.activity if context is not None else None
+        if (
+            not service_url
+            or not audience
+            or (activity is not None and activity.is_agentic_request())
+            or (activity is not None and _recipient_role(activity) == RoleTypes.connector_user)
+        ):  # the SDK's own way: its checks, agentic tokens, the Copilot Studio client
+            return await super().create_connector_client(
+                context, claims_identity, service_url, audience, scopes, use_anonymous
+            )
+        provider = (
+            self._ANONYMOUS_TOKEN_PROVIDER
+            if use_anonymous
+            else self._connection_manager.get_token_provider(claims_identity, service_url)
+        )
+        token = await provider.get_access_token(
+            audience, scopes or claims_identity.get_token_scope()
+        )
+        endpoint = service_url if service_url.endswith("/") else service_url + "/"
+        session = ClientSession(base_url=endpoint, connector=self.pool(), connector_owner=False)
+        return TeamsConnectorClient(endpoint=endpoint, token=token or "", session=session)
+
+    def pool(self) -> TCPConnector:
+        if self._pool is None or self._pool.closed:
+            self._pool = TCPConnector()
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+def _recipient_role(activity: Activity) -> str | None:
+    return activity.recipient.role if activity.recipient is not None else None
+
+
+def build_adapter(config: AgentAuthConfiguration) -> tuple[CloudAdapter, PooledClientFactory]:
     manager = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": config})
-    return CloudAdapter(connection_manager=manager)
+    factory = PooledClientFactory(manager)
+    return CloudAdapter(channel_service_client_factory=factory), factory
 
 
 async def continue_conversation(
@@ -126,6 +188,8 @@ def reference_of(context: TurnContext) -> dict[str, Any]:
     reference = context.activity.get_conversation_reference()
     stored = reference.model_dump(mode="json", by_alias=True, exclude_none=True)
     # Without the message it came with: an alert is a message of its own, not a reply to
-    # whatever the person last said.
+    # whatever the person last said. Nor the id the SDK gave the request it came in (a new
+    # uuid every time, for tracing that request): it would make every message a new reference.
     stored.pop("activityId", None)
+    stored.pop("requestId", None)
     return stored
