@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-
 # PostgreSQL connections per process: SQLAlchemy's default (5, and 10 more at a peak) ran out
 # with 50 people answering at once, and turns queued for a connection rather than for the
 # event loop. 10 + 10 keeps three processes (two web, one scheduler) at 60 of PostgreSQL's
