@@ -120,12 +120,21 @@ class Dispatcher:
             await asyncio.wait_for(asyncio.shield(runner), timeout=self.send_timeout + 5)
         except TimeoutError:
             runner.cancel()
+        # A batch begun outside the loop (a web tab's delivery as it opens) ends too before the
+        # caller closes the database: one cut off half-way loses its connection unclosed.
+        try:
+            await asyncio.wait_for(self._lock.acquire(), timeout=self.send_timeout + 5)
+        except TimeoutError:
+            return
+        self._lock.release()
 
     async def deliver_due(self, *, recipient: str | None = None) -> int:
         """Deliver every row that is due (for one recipient, if given); returns how many went."""
         sent = 0
         async with self._lock:
             for _ in range(MAX_BATCHES):
+                if self._stopping:  # stopped meanwhile: the next start sends the rest
+                    break
                 jobs = await self._claim(recipient)
                 if not jobs:
                     break

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bot.delivery.dispatch import Dispatcher
-from bot.delivery.notifier import Delivery
+from bot.delivery.notifier import Delivery, RetryLater
 from storage.models import Outbox
 from tests.support.alerts import DSL, file_concern
 from tests.support.notifiers import RecordingChannel
@@ -73,3 +73,52 @@ async def test_only_a_row_that_may_have_arrived_is_looked_for(make_bot, clock):
     assert first.look_since is None  # a first attempt: nothing to look for
     assert second.look_since is not None and second.row_id == first.row_id
     assert all(d.look_since is None for d in channel.attempts if d.recipient_email != DSL)
+
+
+@dataclass
+class LaterThenHeld(RecordingChannel):
+    """The DSL's first alert is refused for now (retried later); the next is held at a gate."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    holding: asyncio.Event = field(default_factory=asyncio.Event)
+    refused: bool = False
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        if delivery.recipient_email == DSL and delivery.kind == "alert":
+            if not self.refused:
+                self.refused = True
+                await self.changed()
+                raise RetryLater("busy", after_seconds=42)
+            self.holding.set()
+            await self.gate.wait()
+        return await super().deliver(delivery)
+
+
+async def test_stopping_waits_for_a_batch_begun_outside_the_loop(make_bot):
+    """A web tab's delivery as it opens (`deliver_due(recipient=...)`) runs beside the
+    dispatcher's loop. Stopping waited for the loop only, so the database could be closed under
+    that batch: its connection was lost unclosed (a ResourceWarning later), its row unrecorded."""
+    channel = LaterThenHeld()
+    bot = await make_bot(notifiers={"test": channel})
+    runner = asyncio.create_task(bot.dispatcher.run())
+    await file_concern(bot)
+    await channel.until("the DSL's alert refused for now", lambda: channel.refused)
+    await channel.delivered(2)  # the deputies had theirs: the loop has nothing left due
+    beside = asyncio.create_task(bot.dispatcher.deliver_due(recipient=DSL))  # she opens the chat
+    await asyncio.wait_for(channel.holding.wait(), 10)
+    stopping = asyncio.create_task(bot.dispatcher.stop(runner))
+    await asyncio.wait_for(runner, 10)  # the loop has ended
+    for _ in range(20):  # let the stop run on as far as it would (loop turns, not time)
+        await asyncio.sleep(0)
+    assert not stopping.done(), "stopped while a batch was still sending"
+    channel.gate.set()
+    await asyncio.wait_for(stopping, 10)
+    assert beside.done() and await beside == 1
+    assert bot.engine.sync_engine.pool.checkedout() == 0
+    async with bot.router.sessions() as session:
+        (row,) = await session.scalars(
+            select(Outbox).where(
+                Outbox.recipient_email == DSL, Outbox.channel == "test", Outbox.kind == "alert"
+            )
+        )
+    assert row.status == "sent"
