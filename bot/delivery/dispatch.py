@@ -133,8 +133,6 @@ class Dispatcher:
         sent = 0
         async with self._lock:
             for _ in range(MAX_BATCHES):
-                if self._stopping:  # stopped meanwhile: the next start sends the rest
-                    break
                 jobs = await self._claim(recipient)
                 if not jobs:
                     break
