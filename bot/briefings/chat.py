@@ -80,13 +80,7 @@ class BriefingCommands:
             return await _refused(session, user.email, "brief", now)
         if command in strings.BRIEFINGS_WORDS:
             return await report.briefings_report(session, cipher=self.cipher, school=self.school)
-        dialog = self.dialogs.get(FLOW)
-        if dialog is None:
-            return None
-        filled = templates.answers(template, self.school, now) if template else None
-        turn = dialog.start(turn=loaded.doc.next_turn(), answers=filled)
-        loaded.doc.dialog = turn.state.to_json()
-        return [Notice(dialog.spec.intro, "guidance"), *turn.prompts]
+        return self._begin(loaded, template or None, now)
 
     async def on_button(
         self,
@@ -111,10 +105,17 @@ class BriefingCommands:
         if declining:
             await drafts.decline(session, draft.id, user.email, now)
             return [Notice(strings.BRIEFING_DRAFT_DECLINED, "info")]
+        begun = self._begin(loaded, draft.template, now)
+        return begun if begun is not None else [Notice(strings.BRIEFING_DRAFT_GONE, "info")]
+
+    def _begin(
+        self, loaded: LoadedConversation, template: str | None, now: datetime
+    ) -> list[Outbound] | None:
+        """Start the brief flow, filled in from `template` if one is given; None without it."""
         dialog = self.dialogs.get(FLOW)
         if dialog is None:
-            return [Notice(strings.BRIEFING_DRAFT_GONE, "info")]
-        filled = templates.answers(draft.template, self.school, now)
+            return None
+        filled = templates.answers(template, self.school, now) if template else None
         turn = dialog.start(turn=loaded.doc.next_turn(), answers=filled)
         loaded.doc.dialog = turn.state.to_json()
         return [Notice(dialog.spec.intro, "guidance"), *turn.prompts]
