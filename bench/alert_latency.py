@@ -393,7 +393,7 @@ def report(args: argparse.Namespace, results: Results, recorder: Recorder) -> No
         backend = make_url(args.database_url).get_backend_name()
         shown = make_url(args.database_url).render_as_string(hide_password=True)
     else:
-        backend, shown = "sqlite", "SQLite (aiosqlite) in a temporary folder, deleted afterwards"
+        backend, shown = "sqlite", "SQLite in a temporary folder, deleted afterwards"
     values = results.all_ms
     p99 = percentile(values, 99)
 

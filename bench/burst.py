@@ -127,7 +127,7 @@ def report(args: argparse.Namespace, results: Results) -> None:
     shown = (
         make_url(args.database_url).render_as_string(hide_password=True)
         if args.database_url
-        else "SQLite (aiosqlite) in a temporary folder, deleted afterwards"
+        else "SQLite in a temporary folder, deleted afterwards"
     )
     times = results.reply_ms
     print("burst: N people at the same step press Send together (web chat, in-process server)")

@@ -4,7 +4,7 @@
   over loopback (as bench/turn_latency.py serves the bot): K clients, each sending a small JSON
   frame and waiting for its echo, again and again, all at once. Milliseconds from send to echo.
 - **commit**: one INSERT + COMMIT, one after another, on the same kind of database the benchmark
-  uses: SQLite through aiosqlite in a temporary file, opened by the bot's own engine factory
+  uses: SQLite in a temporary file, opened by the bot's own engine factory (its driver too)
   (`storage.db.create_engine`: WAL, synchronous=NORMAL, BEGIN IMMEDIATE), or the PostgreSQL
   URL given, in a scratch table this creates and drops (nothing else is touched).
 

@@ -373,7 +373,7 @@ def report(args: argparse.Namespace, run: Run) -> None:
     if urls:
         shown = " and ".join(make_url(u).render_as_string(hide_password=True) for u in urls)
     else:
-        shown = "SQLite (aiosqlite), a file per store in a temporary folder, deleted afterwards"
+        shown = "SQLite, a file per store in a temporary folder, deleted afterwards"
     flows = math.ceil(args.turns / len(SCRIPT))
     print("scale: the bot as its own process (python -m bot run), web chat over loopback")
     print(f"database: {shown}")

@@ -590,7 +590,7 @@ def report(args: argparse.Namespace, results: Results) -> None:
     )
     print("slack ack: signed POST /slack/events, request sent -> response received, loopback")
     print(f"layout: {where}")
-    print("database: SQLite (aiosqlite) in a temporary folder, deleted afterwards")
+    print("database: SQLite in a temporary folder, deleted afterwards")
     print(
         f"requests: {len(kinds)} to each, interleaved (bot, bare, ...): "
         f"{kinds.count('message')} message events (DMs), {kinds.count('block_actions')} "

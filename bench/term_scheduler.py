@@ -358,7 +358,7 @@ def main() -> int:
     if args.reports < 1:
         parser.error("--reports must be at least 1")
     ok = True
-    runs = [("SQLite (aiosqlite) in a temporary folder", "")]
+    runs = [("SQLite in a temporary folder", "")]
     if args.database_url:
         runs.append(("PostgreSQL (a private database, dropped afterwards)", args.database_url))
     print(f"term scheduler: {args.reports} reports, seed {args.seed}, clock jumping due to due")

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 # PostgreSQL connections per process: SQLAlchemy's default (5, and 10 more at a peak) ran out
 # with 50 people answering at once, and turns queued for a connection rather than for the
 # event loop. 10 + 10 keeps three processes (two web, one scheduler) at 60 of PostgreSQL's
@@ -34,9 +36,16 @@ def create_engine(
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # One connection: turns queue for it in-process instead of sleeping in SQLite's busy-wait
-    # back-off, which made the latency tail ten times longer with a few users at once.
+    # back-off, which made the latency tail ten times longer with a few users at once. Its
+    # statements run on the event loop's thread (storage.sqlite_driver); `timeout` is how long
+    # one waits, on a worker thread, for another process's write lock.
     engine = create_async_engine(
-        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60
+        url,
+        module=sqlite_driver.DBAPI,
+        connect_args={"timeout": 30},
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -58,7 +67,6 @@ def _sqlite_connect(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
