@@ -206,7 +206,9 @@ async def bench(
     bot = build_bot(settings)
     await prepare_storage(bot)
     held = Held(bot.engine)
-    client = TestClient(TestServer(create_app(bot, run_scheduler=False)))
+    client = TestClient(
+        TestServer(create_app(bot, run_scheduler=False, settle_memory=True))
+    )  # memory settled as `python -m bot run` settles it (bot/server.py)
     await client.start_server()
     world = TimedWorld(connector, str(connector_server.make_url("/")), client, bot)
     try:

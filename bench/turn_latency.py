@@ -362,7 +362,8 @@ def bench_settings(data_dir: Path, database_url: str, school: Path) -> Settings:
 async def serving(bot: Bot) -> AsyncIterator[str]:
     """Serve the bot's web app on 127.0.0.1 (an ephemeral port); yields its base URL. The app's
     startup runs the migrations and syncs the people; its cleanup disposes of the engine."""
-    runner = web.AppRunner(create_app(bot, run_scheduler=False))
+    # Settled as `python -m bot run` settles its memory once started (bot/server.py).
+    runner = web.AppRunner(create_app(bot, run_scheduler=False, settle_memory=True))
     await runner.setup()
     try:
         site = web.TCPSite(runner, "127.0.0.1", 0)

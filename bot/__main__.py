@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Online-safety bot for {bot.school.name} ({settings.role}): "
         f"http://{settings.host}:{settings.port}/"
     )
-    app = create_app(bot)
+    app = create_app(bot, settle_memory=True)
     web.run_app(app, host=settings.host, port=settings.port, print=None, loop=event_loop())
     return 0
 

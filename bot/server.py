@@ -5,6 +5,7 @@ scheduler's leadership) and how each connection is served. bot/app.py composes w
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -48,11 +49,15 @@ def event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
+def create_app(
+    bot: Bot, *, run_scheduler: bool = True, settle_memory: bool = False
+) -> web.Application:
     """The server for the bot's role (settings.role): `web` serves the chat channels, with
     no scheduled jobs; `scheduler` runs the scheduled jobs if it leads (see scheduler.leader),
     serving only health and metrics; `all` does both. Every role delivers the outbox rows it
-    queues at once; `run_scheduler=False` (tests) leaves the jobs off whatever the role."""
+    queues at once; `run_scheduler=False` (tests) leaves the jobs off whatever the role.
+    `settle_memory`: the process serves only this bot (`python -m bot run`), see
+    `settle_startup_memory`."""
     role = bot.settings.role
     serves_chat = role in {"all", "web"}
     app = web.Application(
@@ -105,6 +110,8 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
             ",".join(bot.router.flows),
             type(asyncio.get_running_loop()).__module__.split(".")[0],
         )
+        if settle_memory:
+            settle_startup_memory()
         yield
         if receiver is not None:  # no e-mail is taken once the bot is stopping
             await receiver.stop()
@@ -117,6 +124,16 @@ def create_app(bot: Bot, *, run_scheduler: bool = True) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def settle_startup_memory() -> None:
+    """Take what the bot built at start (modules, mapped classes, flows, the school file: it
+    lives as long as the process) out of the garbage collector's full collections, which then
+    look only at what turns made since. Measured with 50 people answering: one full collection
+    stopped the event loop for 105-125 ms, a person's turn held up behind it. Not for a process
+    that builds many bots (the tests): whatever it holds now is never collected after this."""
+    gc.collect()
+    gc.freeze()
 
 
 def _handler_args(settings: Settings) -> dict[str, Any]:
