@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import await_
 
 from storage import sqlite_driver
 
@@ -22,17 +27,28 @@ from storage import sqlite_driver
 # default 100 connections.
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
+# A pooled PostgreSQL connection unused this long (seconds) is checked before it is handed out:
+# one lost meanwhile (a server restart, a network drop) is replaced rather than failing a turn.
+# SQLAlchemy's own pre-ping checks every checkout with three round trips (BEGIN, a no-op,
+# ROLLBACK), about 0.5 ms of every turn; a connection put back a moment ago was working then.
+PING_AFTER_IDLE_S = 2.0
+_IDLE_SINCE = "idle_since"
 
 
 def create_engine(
-    url: str, *, pool_size: int = POOL_SIZE, pool_overflow: int = POOL_OVERFLOW
+    url: str,
+    *,
+    pool_size: int = POOL_SIZE,
+    pool_overflow: int = POOL_OVERFLOW,
+    ping_after_idle: float = PING_AFTER_IDLE_S,
 ) -> AsyncEngine:
     """An async engine; for SQLite, make the folder and turn on WAL and foreign keys."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(
-            url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_overflow
-        )
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_overflow)
+        event.listen(engine.sync_engine, "checkin", _note_idle)
+        event.listen(engine.sync_engine, "checkout", _pinging_if_idle(ping_after_idle))
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # One connection: turns queue for it in-process instead of sleeping in SQLite's busy-wait
@@ -50,6 +66,25 @@ def create_engine(
     event.listen(engine.sync_engine, "connect", _sqlite_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def _note_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _pinging_if_idle(after: float) -> Callable[[Any, ConnectionPoolEntry, Any], None]:
+    def ping_if_idle(_dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < after:
+            return  # new, or put back a moment ago
+        try:
+            # One round trip, outside any transaction (a checkout runs in SQLAlchemy's greenlet).
+            await_(record.driver_connection.fetchrow(";"))  # type: ignore[union-attr]
+        except Exception as error:
+            # The documented way to have the pool discard it and hand out a new connection.
+            raise DisconnectionError("connection lost while it sat in the pool") from error
+
+    return ping_if_idle
 
 
 def _sqlite_begin(connection: Any) -> None:

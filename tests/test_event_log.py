@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, event, select, text
 
 from bot.app import Bot
 from bot.record.event_chain import GENESIS, entry_hash
@@ -474,6 +474,52 @@ async def test_a_rolled_back_entry_leaves_no_gap(make_bot):
     await _add(bot, 1, first=3)
 
     assert [seq for seq, _, _ in await _chain(bot)] == [1, 2, 3]
+    assert (await _verify(bot)).ok
+
+
+async def test_a_transaction_reads_the_head_once_however_many_entries_it_adds(make_bot):
+    # A filed report adds two entries in its turn: the head row, locked by the first, was read
+    # again by the second (a round trip on PostgreSQL for nothing: nobody else can move it).
+    bot = await make_bot()
+    await _add(bot, 1)
+    heads_read: list[str] = []
+
+    def noted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "event_chain" in statement:
+            heads_read.append(statement)
+
+    event.listen(bot.engine.sync_engine, "before_cursor_execute", noted)
+    try:
+        async with bot.router.sessions() as session, session.begin():
+            for n in range(3):
+                await record_event(session, kind=f"one_of_{n}", at=START, actor_email=None)
+    finally:
+        event.remove(bot.engine.sync_engine, "before_cursor_execute", noted)
+    assert len(heads_read) == 1
+    assert [seq for seq, _, _ in await _chain(bot)] == [1, 2, 3, 4]
+    assert (await _verify(bot)).ok
+
+
+async def _undone_in_a_savepoint(session: Any) -> None:
+    async with session.begin_nested():
+        await record_event(session, kind="undone", at=START, actor_email=None)
+        raise RuntimeError("this part failed")
+
+
+async def test_entries_undone_with_a_savepoint_leave_no_gap_for_the_next(make_bot):
+    bot = await make_bot()
+    async with bot.router.sessions() as session, session.begin():
+        await record_event(session, kind="kept_1", at=START, actor_email=None)
+        with pytest.raises(RuntimeError):
+            await _undone_in_a_savepoint(session)
+        await record_event(session, kind="kept_2", at=START, actor_email=None)
+        async with session.begin_nested():
+            await record_event(session, kind="kept_3", at=START, actor_email=None)
+        await record_event(session, kind="kept_4", at=START, actor_email=None)
+    async with bot.router.sessions() as session:
+        kinds = [e.kind for e in await session.scalars(select(Event).order_by(Event.seq))]
+    assert kinds == ["kept_1", "kept_2", "kept_3", "kept_4"]
+    assert [seq for seq, _, _ in await _chain(bot)] == [1, 2, 3, 4]
     assert (await _verify(bot)).ok
 
 

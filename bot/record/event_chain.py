@@ -97,6 +97,9 @@ def _sealed_text(sealed: object) -> str | None:
 # --- the head: where the log ends
 
 
+_KEPT_HEAD = "event_log_head"  # in session.info: (transaction, seq, hash)
+
+
 async def lock_head(session: AsyncSession) -> tuple[int, str, bool]:
     """Lock the chain's head row for this transaction and return (seq, hash, restored).
 
@@ -104,7 +107,13 @@ async def lock_head(session: AsyncSession) -> tuple[int, str, bool]:
     this one ends, so two can never both build on the same head. SQLite serialises writing
     transactions anyway (BEGIN IMMEDIATE). The row is created if missing; `restored` is True
     when entries existed without it (someone deleted it), so the caller can log that fact.
+
+    A transaction that already added an entry knows where the log ends (`moved_head`): the
+    row is locked until it ends, so nobody else can have moved it, and it is not read again.
     """
+    kept = session.info.get(_KEPT_HEAD)
+    if kept is not None and kept[0] is _innermost_transaction(session):
+        return kept[1], kept[2], False
     query = (
         select(EventChain.seq, EventChain.hash).where(EventChain.id == HEAD_ID).with_for_update()
     )
@@ -114,6 +123,19 @@ async def lock_head(session: AsyncSession) -> tuple[int, str, bool]:
         restored = await _create_head(session)
         row = (await session.execute(query)).one()
     return row.seq, row.hash, restored
+
+
+def moved_head(session: AsyncSession, seq: int, digest: str) -> None:
+    """Note where the log ends now, after this transaction moved the head row (still locked).
+
+    Kept for the innermost transaction that moved it: inside a savepoint begun later, or
+    after one that is rolled back (its entries undone), the head is read from the row again."""
+    session.info[_KEPT_HEAD] = (_innermost_transaction(session), seq, digest)
+
+
+def _innermost_transaction(session: AsyncSession) -> object:
+    sync = session.sync_session
+    return sync.get_nested_transaction() or sync.get_transaction()
 
 
 async def _create_head(session: AsyncSession) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.record.event_chain import HEAD_ID, hash_of, lock_head
+from bot.record.event_chain import HEAD_ID, hash_of, lock_head, moved_head
 from bot.record.log_check import LogCheck, verify_log
 from storage.crypto import Cipher
 from storage.models import Event, EventChain
@@ -116,6 +116,7 @@ async def _append(
     await session.execute(
         update(EventChain).where(EventChain.id == HEAD_ID).values(seq=seq, hash=digest)
     )
+    moved_head(session, seq, digest)
     return event, digest
 
 
