@@ -72,6 +72,10 @@ class FakeBotConnector:
     hung: list[str] = field(default_factory=list)
     _release: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Kept as `sent` grows, so that what one person sees is found without reading everything
+    # everyone was sent (the Teams benchmark asks after every activity, ten people at once).
+    _by_conversation: dict[str, list[Sent]] = field(default_factory=dict)
+    _newest_body: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -134,7 +138,7 @@ class FakeBotConnector:
         raw = await request.read()
         body = json.loads(raw)
         activity_id = f"1:{next(self._ids)}"
-        self.sent.append(
+        self._keep(
             Sent(
                 "POST",
                 request.match_info["conversation"],
@@ -155,8 +159,14 @@ class FakeBotConnector:
         activity_id = request.match_info["activity"]
         conversation = request.match_info["conversation"]
         authorization = request.headers.get("Authorization")
-        self.sent.append(Sent("PUT", conversation, activity_id, body, authorization, raw=raw))
+        self._keep(Sent("PUT", conversation, activity_id, body, authorization, raw=raw))
         return web.json_response({"id": activity_id})
+
+    def _keep(self, sent: Sent) -> None:
+        self.sent.append(sent)
+        self._by_conversation.setdefault(sent.conversation_id, []).append(sent)
+        if sent.method == "PUT":
+            self._newest_body[(sent.conversation_id, sent.activity_id)] = sent.body
 
     async def member(self, request: web.Request) -> web.Response:
         if (refusal := await self._refusal(request)) is not None:
@@ -183,19 +193,14 @@ class FakeBotConnector:
         )
 
     def to(self, conversation_id: str) -> list[Sent]:
-        return [s for s in self.sent if s.conversation_id == conversation_id]
+        return list(self._by_conversation.get(conversation_id, ()))
 
     def now(self, sent: Sent) -> dict[str, Any]:
         """An activity as the person sees it now: a PUT to its id replaces it ("Update
         activity", PUT /v3/conversations/{conversationId}/activities/{activityId}:
         learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-api-reference
         #update-activity), as the bot does to a card whose question was answered."""
-        body = sent.body
-        for later in self.sent:
-            same = (later.conversation_id, later.activity_id)
-            if later.method == "PUT" and same == (sent.conversation_id, sent.activity_id):
-                body = later.body
-        return body
+        return self._newest_body.get((sent.conversation_id, sent.activity_id), sent.body)
 
 
 def _error(status: int, headers: dict[str, str]) -> web.Response:
