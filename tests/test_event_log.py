@@ -500,6 +500,30 @@ async def test_a_transaction_reads_the_head_once_however_many_entries_it_adds(ma
     assert (await _verify(bot)).ok
 
 
+async def test_an_entry_is_one_statement_on_postgresql(make_bot, database_url):
+    # The entry's INSERT and the head's UPDATE, two round trips each time, are one on
+    # PostgreSQL (a data-modifying WITH); SQLite has no such statement and needs no trip.
+    bot = await make_bot()
+    await _add(bot, 1)
+    statements: list[str] = []
+
+    def noted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(bot.engine.sync_engine, "before_cursor_execute", noted)
+    try:
+        async with bot.router.sessions() as session, session.begin():
+            for n in range(2):
+                await record_event(session, kind=f"entry_{n}", at=START, actor_email=None)
+    finally:
+        event.remove(bot.engine.sync_engine, "before_cursor_execute", noted)
+    written = [s for s in statements if "events" in s or "event_chain" in s]
+    per_entry = 1 if database_url.startswith("postgresql") else 2
+    assert len(written) == 1 + 2 * per_entry  # the head read once, then each entry
+    assert [seq for seq, _, _ in await _chain(bot)] == [1, 2, 3]
+    assert (await _verify(bot)).ok
+
+
 async def _undone_in_a_savepoint(session: Any) -> None:
     async with session.begin_nested():
         await record_event(session, kind="undone", at=START, actor_email=None)

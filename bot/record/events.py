@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.record.event_chain import HEAD_ID, hash_of, lock_head, moved_head
 from bot.record.log_check import LogCheck, verify_log
 from storage.crypto import Cipher
+from storage.db import table_of
 from storage.models import Event, EventChain
 
 __all__ = [
@@ -30,6 +31,19 @@ __all__ = [
 ]
 
 HEAD_RESTORED = "event_log_head_restored"
+_EVENTS = table_of(Event)
+_CHAIN = table_of(EventChain)
+_ENTRY_COLUMNS = (
+    "seq",
+    "prev_hash",
+    "hash",
+    "detail_enc",
+    "report_id",
+    "kind",
+    "actor_email",
+    "detail",
+    "at",
+)
 
 
 async def record_event(
@@ -99,7 +113,10 @@ async def _append(
     detail: dict[str, object],
     sealed: bytes | None,
 ) -> tuple[Event, str]:
-    """Add the entry after `seq - 1` and move the head to it (the head is already locked)."""
+    """Add the entry after `seq - 1` and move the head to it (the head is already locked).
+
+    On PostgreSQL one statement does both (the head's UPDATE as a data-modifying WITH of the
+    entry's INSERT): one round trip rather than two, in every event-writing transaction."""
     event = Event(
         seq=seq,
         prev_hash=prev_hash,
@@ -112,10 +129,14 @@ async def _append(
     )
     digest = hash_of(event)
     event.hash = digest
-    session.add(event)
-    await session.execute(
-        update(EventChain).where(EventChain.id == HEAD_ID).values(seq=seq, hash=digest)
-    )
+    values = {column: getattr(event, column) for column in _ENTRY_COLUMNS}
+    move = update(_CHAIN).where(_CHAIN.c.id == HEAD_ID).values(seq=seq, hash=digest)
+    add = insert(_EVENTS).values(values).returning(_EVENTS.c.id)
+    if session.get_bind().dialect.name == "postgresql":
+        event.id = (await session.execute(add.add_cte(move.cte("moved_head")))).scalar_one()
+    else:
+        event.id = (await session.execute(add)).scalar_one()
+        await session.execute(move)
     moved_head(session, seq, digest)
     return event, digest
 
