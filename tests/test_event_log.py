@@ -477,24 +477,32 @@ async def test_a_rolled_back_entry_leaves_no_gap(make_bot):
     assert (await _verify(bot)).ok
 
 
+async def _statements_adding(bot: Bot, count: int) -> list[str]:
+    """The SQL of one transaction adding `count` entries to the log."""
+    statements: list[str] = []
+
+    def noted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(bot.engine.sync_engine, "before_cursor_execute", noted)
+    try:
+        async with bot.router.sessions() as session, session.begin():
+            for n in range(count):
+                await record_event(session, kind=f"entry_{n}", at=START, actor_email=None)
+    finally:
+        event.remove(bot.engine.sync_engine, "before_cursor_execute", noted)
+    return statements
+
+
 async def test_a_transaction_reads_the_head_once_however_many_entries_it_adds(make_bot):
     # A filed report adds two entries in its turn: the head row, locked by the first, was read
     # again by the second (a round trip on PostgreSQL for nothing: nobody else can move it).
     bot = await make_bot()
     await _add(bot, 1)
-    heads_read: list[str] = []
-
-    def noted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "event_chain" in statement:
-            heads_read.append(statement)
-
-    event.listen(bot.engine.sync_engine, "before_cursor_execute", noted)
-    try:
-        async with bot.router.sessions() as session, session.begin():
-            for n in range(3):
-                await record_event(session, kind=f"one_of_{n}", at=START, actor_email=None)
-    finally:
-        event.remove(bot.engine.sync_engine, "before_cursor_execute", noted)
+    statements = await _statements_adding(bot, 3)
+    heads_read = [
+        s for s in statements if s.lstrip().upper().startswith("SELECT") and "event_chain" in s
+    ]
     assert len(heads_read) == 1
     assert [seq for seq, _, _ in await _chain(bot)] == [1, 2, 3, 4]
     assert (await _verify(bot)).ok
@@ -505,18 +513,7 @@ async def test_an_entry_is_one_statement_on_postgresql(make_bot, database_url):
     # PostgreSQL (a data-modifying WITH); SQLite has no such statement and needs no trip.
     bot = await make_bot()
     await _add(bot, 1)
-    statements: list[str] = []
-
-    def noted(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(bot.engine.sync_engine, "before_cursor_execute", noted)
-    try:
-        async with bot.router.sessions() as session, session.begin():
-            for n in range(2):
-                await record_event(session, kind=f"entry_{n}", at=START, actor_email=None)
-    finally:
-        event.remove(bot.engine.sync_engine, "before_cursor_execute", noted)
+    statements = await _statements_adding(bot, 2)
     written = [s for s in statements if "events" in s or "event_chain" in s]
     per_entry = 1 if database_url.startswith("postgresql") else 2
     assert len(written) == 1 + 2 * per_entry  # the head read once, then each entry

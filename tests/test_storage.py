@@ -99,30 +99,37 @@ async def _backend_pid(engine: AsyncEngine) -> int:
         return int((await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
-async def test_a_postgresql_connection_lost_in_the_pool_is_replaced_not_used(postgres_only):
-    # SQLAlchemy's pre-ping (three round trips at every checkout) is replaced by one round trip
-    # for a connection that sat unused (storage/db.py): this one sat "long enough" at once.
-    engine = create_engine(postgres_only, pool_size=1, pool_overflow=0, ping_after_idle=0)
-    killer = create_engine(postgres_only, pool_size=1, pool_overflow=0)
+async def _pool_whose_connection_was_lost(
+    url: str, *, ping_after_idle: float
+) -> tuple[AsyncEngine, int]:
+    """An engine of one pooled connection, and that connection's server process, ended by
+    another connection as a restart would end it, while it sat in the pool."""
+    engine = create_engine(url, pool_size=1, pool_overflow=0, ping_after_idle=ping_after_idle)
+    killer = create_engine(url, pool_size=1, pool_overflow=0)
     try:
         lost = await _backend_pid(engine)
         async with killer.connect() as connection:
             await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
+    finally:
+        await killer.dispose()
+    return engine, lost
+
+
+async def test_a_postgresql_connection_lost_in_the_pool_is_replaced_not_used(postgres_only):
+    # SQLAlchemy's pre-ping (three round trips at every checkout) is replaced by one round trip
+    # for a connection that sat unused (storage/db.py): this one sat "long enough" at once.
+    engine, lost = await _pool_whose_connection_was_lost(postgres_only, ping_after_idle=0)
+    try:
         assert await _backend_pid(engine) != lost  # a new connection, and no error
     finally:
         await engine.dispose()
-        await killer.dispose()
 
 
 async def test_a_postgresql_connection_put_back_a_moment_ago_is_handed_out_unchecked(
     postgres_only,
 ):
-    engine = create_engine(postgres_only, pool_size=1, pool_overflow=0, ping_after_idle=3600)
-    killer = create_engine(postgres_only, pool_size=1, pool_overflow=0)
+    engine, lost = await _pool_whose_connection_was_lost(postgres_only, ping_after_idle=3600)
     try:
-        lost = await _backend_pid(engine)
-        async with killer.connect() as connection:
-            await connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost})
         # Not checked: the turn that gets it fails (and is answered so: nothing of it is kept),
         # and the pool starts again with new connections.
         with pytest.raises(DBAPIError):
@@ -130,4 +137,3 @@ async def test_a_postgresql_connection_put_back_a_moment_ago_is_handed_out_unche
         assert await _backend_pid(engine) != lost
     finally:
         await engine.dispose()
-        await killer.dispose()
