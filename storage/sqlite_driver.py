@@ -21,6 +21,7 @@ issues BEGIN IMMEDIATE itself), so durability is unchanged.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 _DEFAULT_WAIT_S = 5.0  # sqlite3.connect's own default timeout
+# The threads that wait for another process's write lock (rarely more than one at a time).
+_WAITERS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="sqlite-wait")
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
@@ -49,6 +52,11 @@ class Connection:
     def __init__(self, connection: sqlite3.Connection, *, wait_s: float) -> None:
         self._conn: sqlite3.Connection | None = connection
         self._wait_ms = max(0, int(wait_s * 1000))
+        # The call a worker thread is making, if any. It goes on when the task that asked for
+        # it is cancelled (a thread cannot be stopped), so nothing else touches the connection
+        # until it ends: a rollback beside it would leave the BEGIN it makes later open, and a
+        # close would free the connection under it.
+        self._in_thread: concurrent.futures.Future[Any] | None = None
 
     @property
     def _connection(self) -> sqlite3.Connection | None:
@@ -73,13 +81,22 @@ class Connection:
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         """`function(*args)` now; if the database is locked, again on a thread that waits."""
+        await self._settled()
         try:
             return function(*args)
         except sqlite3.OperationalError as error:
             if not _is_busy(error) or self._wait_ms == 0:
                 raise
         log.debug("database locked by another connection: waiting for it on a worker thread")
-        return await asyncio.to_thread(self._waiting, function, *args)
+        self._in_thread = _WAITERS.submit(self._waiting, function, *args)
+        return await asyncio.shield(asyncio.wrap_future(self._in_thread))
+
+    async def _settled(self) -> None:
+        """Wait for the worker thread's call, if one is still running (its outcome belonged to
+        a task that was cancelled: nothing here needs it)."""
+        running = self._in_thread
+        if running is not None and not running.done():
+            await asyncio.wait([asyncio.wrap_future(running)])
 
     def _waiting(self, function: Callable[..., T], *args: Any) -> T:
         connection = self._live()
@@ -90,21 +107,31 @@ class Connection:
             connection.execute("PRAGMA busy_timeout=0")
 
     async def commit(self) -> None:
+        await self._settled()
         await self.call(self._live().commit)
 
     async def rollback(self) -> None:
+        await self._settled()
         self._live().rollback()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        await self._settled()
         self._live().create_function(*args, **kwargs)
 
     async def close(self) -> None:
+        await self._settled()
         self.stop()
 
     def stop(self) -> None:
-        """Close now (SQLAlchemy's forced close, also from garbage collection)."""
+        """Close now, or as soon as a worker thread's call ends (SQLAlchemy's forced close,
+        also from garbage collection: it cannot wait)."""
         connection, self._conn = self._conn, None
-        if connection is not None:
+        if connection is None:
+            return
+        running = self._in_thread
+        if running is not None and not running.done():
+            running.add_done_callback(lambda _done: connection.close())
+        else:
             connection.close()
 
 
@@ -119,7 +146,7 @@ class Cursor:
         return self
 
     async def __aexit__(self, *_exc: object) -> None:
-        self._cursor.close()
+        await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | None = None) -> Cursor:
         if parameters is None:
@@ -134,15 +161,19 @@ class Cursor:
         return self
 
     async def fetchone(self) -> Any:
+        await self._owner._settled()
         return self._cursor.fetchone()
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
+        await self._owner._settled()
         return self._cursor.fetchmany(self._cursor.arraysize if size is None else size)
 
     async def fetchall(self) -> list[Any]:
+        await self._owner._settled()
         return self._cursor.fetchall()
 
     async def close(self) -> None:
+        await self._owner._settled()
         self._cursor.close()
 
     @property

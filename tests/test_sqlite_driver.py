@@ -109,3 +109,37 @@ async def test_a_lock_held_past_the_timeout_says_the_database_is_locked(database
         other.execute("ROLLBACK")
         other.close()
         await engine.dispose()
+
+
+async def test_a_turn_cancelled_while_it_waits_for_the_lock_leaves_nothing_open(database):
+    # The statement goes on in its worker thread after the turn is cancelled (a thread cannot
+    # be stopped): what the turn does next (its rollback) must wait for it, not run beside
+    # it, or the BEGIN that succeeds later leaves the one connection inside a transaction
+    # holding the write lock, and every later turn fails.
+    other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    waiting = asyncio.Event()
+
+    async def write(said: str) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO marks (said) VALUES (:said)"), {"said": said}
+            )
+
+    try:
+        turn = asyncio.create_task(write("cancelled"))
+        asyncio.get_running_loop().call_soon(waiting.set)
+        await waiting.wait()  # the turn is in its worker thread, waiting for the lock
+        turn.cancel()
+        await asyncio.sleep(0)
+        other.execute("COMMIT")  # the lock is free: the thread's BEGIN goes through now
+        with pytest.raises(asyncio.CancelledError):
+            await turn
+        await write("next turn")
+        async with engine.connect() as connection:
+            said = (await connection.execute(text("SELECT said FROM marks"))).scalars().all()
+    finally:
+        other.close()
+        await engine.dispose()
+    assert said == ["next turn"]
