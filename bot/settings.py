@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from bot.sign_in_settings import SignInSettings, public_origin
+from storage.db import POOL_OVERFLOW, POOL_SIZE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,12 +40,12 @@ class Settings(SignInSettings):
         description="SQLAlchemy URL; empty means SQLite at DATA_DIR/bot.db.",
     )
     database_pool_size: int = Field(
-        default=10,
+        default=POOL_SIZE,
         ge=1,
         description="PostgreSQL: connections each process keeps open (SQLite uses one).",
     )
     database_pool_overflow: int = Field(
-        default=10,
+        default=POOL_OVERFLOW,
         ge=0,
         description="PostgreSQL: connections a process may open beyond the pool at a peak.",
     )

@@ -107,8 +107,7 @@ class Connection:
             connection.execute("PRAGMA busy_timeout=0")
 
     async def commit(self) -> None:
-        await self._settled()
-        await self.call(self._live().commit)
+        await self.call(self._live().commit)  # `call` waits for a worker thread's call first
 
     async def rollback(self) -> None:
         await self._settled()
