@@ -23,6 +23,13 @@ _MAX_BACKOFF = 300.0
 IN_FLIGHT = "sending; outcome not recorded yet"
 
 
+_outbox = table_of(Outbox)
+_ENQUEUE = {
+    "postgresql": postgresql.insert(_outbox).on_conflict_do_nothing().returning(_outbox.c.id),
+    "sqlite": sqlite.insert(_outbox).on_conflict_do_nothing().returning(_outbox.c.id),
+}
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -61,10 +68,13 @@ async def enqueue(
     ]
     if not rows:
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(Outbox).values(rows).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    # What an ORM insert did first: the session's pending changes go before the new rows.
+    await session.flush()
+    # One statement compiled once, the rows given as parameters: SQLAlchemy sends them as one
+    # multi-row INSERT ("insertmanyvalues"); a list passed to .values() was compiled afresh
+    # every time (a statement with no cache key). The ids returned count the rows added.
+    statement = _ENQUEUE[session.get_bind().dialect.name]
+    return len((await session.execute(statement, rows)).all())
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,6 @@ class Claim:
     attempted: bool
 
 
-_outbox = table_of(Outbox)
 _DUE = (
     select(_outbox)
     .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= bindparam("now"))
