@@ -19,7 +19,7 @@ each pause 50% shorter or longer at random, as people's are.
 
     .venv/bin/python bench/teams_reply.py [--concerns N] [--warmup W] [--database-url URL]
 
-Prints p50/p90/p99/max and whether the target (p99 under 100 ms) is met, and per activity in
+Prints p50/p90/p99/max and whether the target (p99 under 50 ms) is met, and per activity in
 the measured part: the process's CPU time (bot, fake connector and client together) and how
 long the bot held a database connection (on SQLite its only one, which every turn waits for).
 Those two move little with the machine's load, which the latencies do. Exit status 0 when every
@@ -58,10 +58,10 @@ from bot.settings import PROJECT_ROOT, Settings
 if str(PROJECT_ROOT) not in sys.path:  # run as a script, only bench/ is on sys.path
     sys.path.insert(0, str(PROJECT_ROOT))
 from tests.support.walk import CONCERN_TAIL
-from tests.teams.connector import FakeBotConnector, Member
+from tests.teams.connector import FakeBotConnector, Member, text_of
 from tests.teams.world import PEOPLE, STAFF, TeamsWorld
 
-TARGET_P99_MS = 100.0
+TARGET_P99_MS = 50.0  # issue 21: "Teams reply p99 < 50 ms at 10 people"
 CONFIRMATION_TIMEOUT_S = 30.0  # far above any sane time, only so nothing hangs
 REFERENCE = re.compile(r"OS-\d{4}-\d{5,}")
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
@@ -138,19 +138,24 @@ async def file_one(
     world: TimedWorld, posts: Posts, user: str, think: float, jitter: float = 0.0
 ) -> list[float]:
     world.connector.members[user] = Member(user, PEOPLE[user][1], PEOPLE[user][0], PEOPLE[user][2])
-    start = len(world.texts_to(user))
+    start = len(world.sent_to(user))
     times = [await timed(world, user, world.say(user, "report"))]
     for value in ANSWERS:
         await asyncio.sleep(think * (1 + jitter * (2 * random.random() - 1)))
         send = world.click(user, value) if world.offers(user, value) else world.say(user, value)
         times.append(await timed(world, user, send))
+
     # The submit's own reply may not hold the reference: the reporter's confirmation is an
-    # outbox row, sent after the turn. Wait for it (not timed).
+    # outbox row, sent after the turn. Wait for it (not timed). Only this concern's messages
+    # are read, and each once: this runs on the bot's event loop, at every message anyone
+    # gets, and reading the whole chat each time grew into a share of the bot's time.
+    def referenced() -> bool:
+        nonlocal start
+        new, start = world.sent_to(user)[start:], len(world.sent_to(user))
+        return any(REFERENCE.search(text_of(sent.body)) for sent in new)
+
     try:
-        await posts.until(
-            lambda: bool(REFERENCE.search(" ".join(world.texts_to(user)[start:]))),
-            CONFIRMATION_TIMEOUT_S,
-        )
+        await posts.until(referenced, CONFIRMATION_TIMEOUT_S)
     except TimeoutError:
         raise BenchFailure("a concern ended without its reference number") from None
     return times
