@@ -70,6 +70,10 @@ class AlertDesk:
         return found
 
     async def plan(self, session: AsyncSession, report: Report) -> AlertPlan:
+        if self.school.rota is None or report.allegation:
+            # Nobody is on duty by a rota (recipients.duty_for): what says who is, below,
+            # would not change the plan, and is not read (two statements on every report).
+            return plan_for(self.school, report, await self.subjects(session, report))
         # A snow day recorded in chat: the rota's out-of-hours plan, as the card says; cover
         # accepted in chat by then: its acceptor is on duty.
         moment = alerted_moment(report)

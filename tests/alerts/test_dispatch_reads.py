@@ -97,3 +97,24 @@ async def test_the_messages_are_made_after_the_claim_commits(make_bot, channel):
 
     assert {d.recipient_email for d in channel.deliveries if d.kind == "alert"} == TEAM
     assert held and not any(held), held
+
+
+async def test_filing_in_a_school_without_a_rota_reads_no_closures_or_cover(make_bot, channel):
+    # Who is on duty goes by a rota; without one, closures and cover change no plan.
+    bot = await make_bot(notifiers={"test": channel})
+    with statements(bot) as seen:
+        await file_concern(bot)
+    assert seen["SELECT school_closures"] == 0, seen
+    assert seen["SELECT cover_requests"] == 0, seen
+    await bot.dispatcher.deliver_due()
+    assert {d.recipient_email for d in channel.deliveries if d.kind == "alert"} == TEAM
+
+
+async def test_filing_in_a_school_with_a_rota_reads_both(make_bot, channel, school_with):
+    bot = await make_bot(
+        notifiers={"test": channel}, school_config=school_with(rota=DANIEL_ON_TUESDAY)
+    )
+    with statements(bot) as seen:
+        await file_concern(bot)
+    assert seen["SELECT school_closures"] >= 1, seen
+    assert seen["SELECT cover_requests"] >= 1, seen
