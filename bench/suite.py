@@ -106,10 +106,24 @@ SCENARIOS: tuple[Scenario, ...] = (
         "Teams reply p99 < 50 ms at 10 people",
         50.0,
         "teams_reply.py",
-        ("--users", "10", "--concerns", "20", "--warmup", "0", "--think", "1.5"),
-        ("--users", "10", "--concerns", "10", "--warmup", "0", "--think", "0.5"),
+        ("--users", "10", "--concerns", "20", "--warmup", "2", "--think", "1.5"),
+        ("--users", "10", "--concerns", "10", "--warmup", "1", "--think", "0.5"),
         "10 people, 20 concerns, 1.5 s think",
         "10 people, 10 concerns, 0.5 s think",
+    ),
+    # The same ten as people answer (teams_reply.py --jitter): each pause half as long again or
+    # half as short at random, each person starting a share of a pause after the one before.
+    # With the same pause for everyone (teams10) all ten post in the same instant every 1.5 s,
+    # their submits too, and the tenth waits for the CPU of nine.
+    Scenario(
+        "teams10jitter",
+        "Teams reply p99 < 50 ms at 10 people, each pausing 0.75-2.25 s",
+        50.0,
+        "teams_reply.py",
+        ("--users", "10", "--concerns", "20", "--warmup", "2", "--think", "1.5", "--jitter", "0.5"),
+        ("--users", "10", "--concerns", "10", "--warmup", "1", "--think", "0.5", "--jitter", "0.5"),
+        "10 people, 20 concerns, 1.5 s +/- 50% think",
+        "10 people, 10 concerns, 0.5 s +/- 50% think",
     ),
 )
 

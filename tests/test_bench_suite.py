@@ -16,6 +16,7 @@ BUDGETS = (
     "200 pressing Send together: p99 < 500 ms, 0 errors",
     "alert commit -> every notifier called p99 < 10 ms",
     "Teams reply p99 < 50 ms at 10 people",
+    "Teams reply p99 < 50 ms at 10 people, each pausing 0.75-2.25 s",
 )
 
 
