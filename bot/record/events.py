@@ -7,6 +7,7 @@ There is deliberately no way here to change or delete an entry.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -56,6 +57,7 @@ async def record_event(
     detail: dict[str, object] | None = None,
     secret: Mapping[str, object] | None = None,
     cipher: Cipher | None = None,
+    write_pending: bool = True,
 ) -> Event:
     """Add one entry to the end of the event log, in the caller's transaction.
 
@@ -64,6 +66,12 @@ async def record_event(
     place in the log (`events`.`detail_enc` at its `seq`, the row's identity in the chain, known
     before the row is written: the entry's hash covers the sealed bytes). The chain's head
     stays locked (on PostgreSQL) until the caller's transaction ends.
+
+    The caller's pending changes are written before the head is locked and the entry added,
+    so a transaction takes the rows it changes before the head, as the others do. With
+    `write_pending=False` they are left for the caller's next statement that needs them: only
+    for changes to rows no other transaction can see, so none can be waiting for them (a row
+    this transaction made), which then go in one statement with the changes still to come.
     """
     if at.tzinfo is None:
         raise ValueError("naive datetime given to the event log")
@@ -71,33 +79,36 @@ async def record_event(
         raise ValueError("a secret for the event log needs the cipher to seal it")
     at = at.astimezone(UTC)
     document = _json_document(detail)
-    seq, prev_hash, restored = await lock_head(session)
-    if restored:
-        # Someone deleted the head record: say so in the log itself before carrying on.
-        _marker, prev_hash = await _append(
+    with contextlib.nullcontext() if write_pending else session.no_autoflush:
+        seq, prev_hash, restored = await lock_head(session)
+        if restored:
+            # Someone deleted the head record: say so in the log itself before carrying on.
+            _marker, prev_hash = await _append(
+                session,
+                seq=seq + 1,
+                prev_hash=prev_hash,
+                kind=HEAD_RESTORED,
+                at=at,
+                actor_email=None,
+                report_id=None,
+                detail={"from_entry": seq},
+                sealed=None,
+            )
+            seq += 1
+        sealed = None if secret is None or cipher is None else seal_event(cipher, seq + 1, secret)
+        event, _digest = await _append(
             session,
             seq=seq + 1,
             prev_hash=prev_hash,
-            kind=HEAD_RESTORED,
+            kind=kind,
             at=at,
-            actor_email=None,
-            report_id=None,
-            detail={"from_entry": seq},
-            sealed=None,
+            actor_email=actor_email,
+            report_id=report_id,
+            detail=document,
+            sealed=sealed,
         )
-        seq += 1
-    event, _digest = await _append(
-        session,
-        seq=seq + 1,
-        prev_hash=prev_hash,
-        kind=kind,
-        at=at,
-        actor_email=actor_email,
-        report_id=report_id,
-        detail=document,
-        sealed=None if secret is None or cipher is None else seal_event(cipher, seq + 1, secret),
-    )
-    await session.flush()
+    if write_pending:
+        await session.flush()
     return event
 
 

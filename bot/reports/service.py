@@ -112,6 +112,7 @@ async def submit_report(
     answer since changed: the report stays urgent once anyone was alerted (never un-urgent).
     """
     report = await session.get(Report, report_id) if report_id is not None else None
+    created = report is None
     if report is None:
         report = _new_report(flow=flow, reporter_email=reporter_email, channel=channel, now=now)
     _apply_records(report, flow, answers)
@@ -134,6 +135,9 @@ async def submit_report(
         actor_email=reporter_email,
         report_id=report.id,
         detail=detail,
+        # A report made now is seen by no one else until this commits: its reference and
+        # sealed answers go in one UPDATE with its alert's changes, not one of their own.
+        write_pending=not created or source is not None,
     )
     linked = None
     if "possibly_illegal" in signals:
