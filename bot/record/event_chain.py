@@ -24,12 +24,17 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import table_of
 from storage.models import Event, EventChain
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64  # the `prev_hash` of the first entry
 HEAD_ID = 1  # the one row of `event_chain`
+# Built once, on the table: it runs in every transaction that adds an entry. (Like an ORM
+# query, it first writes the session's pending changes: Session.execute flushes for both.)
+_CHAIN = table_of(EventChain)
+_LOCK_HEAD = select(_CHAIN.c.seq, _CHAIN.c.hash).where(_CHAIN.c.id == HEAD_ID).with_for_update()
 _FORMAT = "event-log-v1"  # part of every hashed encoding, so a future format cannot collide
 
 
@@ -114,14 +119,11 @@ async def lock_head(session: AsyncSession) -> tuple[int, str, bool]:
     kept = session.info.get(_KEPT_HEAD)
     if kept is not None and kept[0] is _innermost_transaction(session):
         return kept[1], kept[2], False
-    query = (
-        select(EventChain.seq, EventChain.hash).where(EventChain.id == HEAD_ID).with_for_update()
-    )
-    row = (await session.execute(query)).one_or_none()
+    row = (await session.execute(_LOCK_HEAD)).one_or_none()
     restored = False
     if row is None:
         restored = await _create_head(session)
-        row = (await session.execute(query)).one()
+        row = (await session.execute(_LOCK_HEAD)).one()
     return row.seq, row.hash, restored
 
 
