@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_object_session
 
 from bot.delivery.messages import Card
 from tests.support.alerts import TEAM, file_concern
 from tests.support.rota import DANIEL_ON_TUESDAY, DSL
+from tests.support.statements import watching
 
 
 @contextmanager
@@ -22,17 +22,14 @@ def statements(bot) -> Iterator[Counter[str]]:
     'UPDATE <table>', or their first word."""
     seen: Counter[str] = Counter()
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def count(statement: str, _context: Any) -> None:
         words = statement.split()
         if words[0] == "SELECT":
             words = ["SELECT", words[words.index("FROM") + 1]]
         seen[" ".join(words[:2])] += 1
 
-    event.listen(bot.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with watching(bot, count):
         yield seen
-    finally:
-        event.remove(bot.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_a_batch_reads_a_case_once_whatever_the_number_of_recipients(make_bot, channel):

@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.record.log_check import verify_log
 from bot.reports.service import read_answers
 from storage.models import Event, Report
 from tests.support.alerts import TEAM, file_concern, outbox
+from tests.support.statements import watching
 
 
 @contextmanager
@@ -22,15 +23,12 @@ def report_writes(bot) -> Iterator[list[str]]:
     """The statements that write the reports table while filing."""
     seen: list[str] = []
 
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def note(statement: str, _context: Any) -> None:
         if statement.startswith(("INSERT INTO reports", "UPDATE reports")):
             seen.append(statement.split(" SET ")[0].split(" (")[0])
 
-    event.listen(bot.engine.sync_engine, "before_cursor_execute", note)
-    try:
+    with watching(bot, note):
         yield seen
-    finally:
-        event.remove(bot.engine.sync_engine, "before_cursor_execute", note)
 
 
 async def test_a_new_report_is_written_with_one_insert_and_one_update(make_bot, channel):

@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine.default import CACHE_HIT
 
 from bot.delivery.outbox import enqueue
 from tests.support.alerts import TEAM, file_concern, outbox
+from tests.support.statements import watching
 
 
 @contextmanager
@@ -22,15 +22,12 @@ def outbox_inserts(bot) -> Iterator[list[bool]]:
     took it from its compiled cache."""
     seen: list[bool] = []
 
-    def note(_conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, *_: Any):
+    def note(statement: str, context: Any) -> None:
         if statement.startswith("INSERT INTO outbox"):
             seen.append(context.cache_hit is CACHE_HIT)
 
-    event.listen(bot.engine.sync_engine, "before_cursor_execute", note)
-    try:
+    with watching(bot, note):
         yield seen
-    finally:
-        event.remove(bot.engine.sync_engine, "before_cursor_execute", note)
 
 
 async def test_a_second_report_queues_its_messages_with_the_compiled_insert(make_bot, channel):
