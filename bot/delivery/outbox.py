@@ -68,8 +68,6 @@ async def enqueue(
     ]
     if not rows:
         return 0
-    # What an ORM insert did first: the session's pending changes go before the new rows.
-    await session.flush()
     # One statement compiled once, the rows given as parameters: SQLAlchemy sends them as one
     # multi-row INSERT ("insertmanyvalues"); a list passed to .values() was compiled afresh
     # every time (a statement with no cache key). The ids returned count the rows added.

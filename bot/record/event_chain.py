@@ -19,7 +19,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,13 @@ HEAD_ID = 1  # the one row of `event_chain`
 # query, it first writes the session's pending changes: Session.execute flushes for both.)
 _CHAIN = table_of(EventChain)
 _LOCK_HEAD = select(_CHAIN.c.seq, _CHAIN.c.hash).where(_CHAIN.c.id == HEAD_ID).with_for_update()
+# The head's move to a new entry (its parameters `head_seq`, `head_hash`), made by
+# events._append once the head is locked.
+MOVE_HEAD = (
+    update(_CHAIN)
+    .where(_CHAIN.c.id == HEAD_ID)
+    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
+)
 _FORMAT = "event-log-v1"  # part of every hashed encoding, so a future format cannot collide
 
 

@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.record.event_chain import HEAD_ID, hash_of, lock_head, moved_head
+from bot.record.event_chain import MOVE_HEAD, hash_of, lock_head, moved_head
 from bot.record.log_check import LogCheck, verify_log
 from storage.crypto import Cipher
 from storage.db import table_of
-from storage.models import Event, EventChain
+from storage.models import Event
 
 __all__ = [
     "LogCheck",
@@ -33,7 +33,6 @@ __all__ = [
 
 HEAD_RESTORED = "event_log_head_restored"
 _EVENTS = table_of(Event)
-_CHAIN = table_of(EventChain)
 _ENTRY_COLUMNS = (
     "seq",
     "prev_hash",
@@ -48,12 +47,7 @@ _ENTRY_COLUMNS = (
 # Built once: an entry's values are parameters. Building the statements for every entry (two
 # or three a turn that files a report) cost more than running them.
 _ADD = insert(_EVENTS).values({c: bindparam(c) for c in _ENTRY_COLUMNS}).returning(_EVENTS.c.id)
-_MOVE_HEAD = (
-    update(_CHAIN)
-    .where(_CHAIN.c.id == HEAD_ID)
-    .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
-)
-_ADD_AND_MOVE = _ADD.add_cte(_MOVE_HEAD.cte("moved_head"))
+_ADD_AND_MOVE = _ADD.add_cte(MOVE_HEAD.cte("moved_head"))
 
 
 async def record_event(
@@ -76,9 +70,9 @@ async def record_event(
     before the row is written: the entry's hash covers the sealed bytes). The chain's head
     stays locked (on PostgreSQL) until the caller's transaction ends.
 
-    The caller's pending changes are written before the head is locked and the entry added,
-    so a transaction takes the rows it changes before the head, as the others do. With
-    `write_pending=False` they are left for the caller's next statement that needs them: only
+    The caller's pending changes are written before the head is locked (Session.execute
+    flushes them), so a transaction takes the rows it changes before the head, as the others
+    do. With `write_pending=False` they are left for the caller's next statement: only
     for changes to rows no other transaction can see, so none can be waiting for them (a row
     this transaction made), which then go in one statement with the changes still to come.
     """
@@ -116,8 +110,6 @@ async def record_event(
             detail=document,
             sealed=sealed,
         )
-    if write_pending:
-        await session.flush()
     return event
 
 
@@ -155,7 +147,7 @@ async def _append(
         event.id = (await session.execute(_ADD_AND_MOVE, {**values, **head})).scalar_one()
     else:
         event.id = (await session.execute(_ADD, values)).scalar_one()
-        await session.execute(_MOVE_HEAD, head)
+        await session.execute(MOVE_HEAD, head)
     moved_head(session, seq, digest)
     return event, digest
 
