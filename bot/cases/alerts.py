@@ -15,6 +15,7 @@ from bot.cases.recipients import (
     PASSED_ON_LEVEL,
     AlertPlan,
     alerted_moment,
+    follows_rota,
     ict_contacts,
     kept_out,
     plan_for,
@@ -70,9 +71,8 @@ class AlertDesk:
         return found
 
     async def plan(self, session: AsyncSession, report: Report) -> AlertPlan:
-        if self.school.rota is None or report.allegation:
-            # Nobody is on duty by a rota (recipients.duty_for): what says who is, below,
-            # would not change the plan, and is not read (two statements on every report).
+        if not follows_rota(self.school, report):
+            # What says who is on duty, below, would not change the plan: not read.
             return plan_for(self.school, report, await self.subjects(session, report))
         # A snow day recorded in chat: the rota's out-of-hours plan, as the card says; cover
         # accepted in chat by then: its acceptor is on duty.

@@ -133,7 +133,7 @@ class CardMaker:
         # in the config), and the cover in force when it was alerted: only a rota's duty reads
         # it, and an allegation never follows the rota (recipients.duty_for).
         closed = await closures.on_day_of(session, self.school, report.created_at)
-        if self.school.rota is None or report.allegation:
+        if not recipients.follows_rota(self.school, report):
             return DutyReads(closed, [])
         covers = await cover.in_force(session, recipients.alerted_moment(report))
         return DutyReads(closed, covers)

@@ -75,12 +75,18 @@ def duty_for(
     """Who was on duty when the report was alerted (fixed for the life of the case, so each
     escalation works from the same plan); None without a rota, and for an allegation, whose
     route KCSIE part 4 sets and a rota never changes."""
-    if report.allegation:
+    if not follows_rota(school, report):
         return None
     moment: datetime | None = alerted_moment(report)
     if moment is None:  # not a report yet (a draft about to be purged): the levels as written
         return None
     return duty_at(school, moment, closures, covers)
+
+
+def follows_rota(school: SchoolConfig, report: Report) -> bool:
+    """Whether a rota decides who is on duty for this report: the school has one and it is not
+    an allegation. Only then do the closures and cover recorded in chat change its plan."""
+    return school.rota is not None and not report.allegation
 
 
 def alerted_moment(report: Report) -> datetime:
