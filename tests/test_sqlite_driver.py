@@ -50,11 +50,16 @@ async def test_a_transaction_and_its_rollback_are_sqlites_own(database):
             await connection.execute(text("INSERT INTO marks (said) VALUES ('kept')"))
         with pytest.raises(RuntimeError):
             await _write_then_fail(engine)
-        async with engine.connect() as connection:
-            said = (await connection.execute(text("SELECT said FROM marks"))).scalars().all()
+        said = await _marks(engine)
     finally:
         await engine.dispose()
     assert said == ["kept"]
+
+
+async def _marks(engine) -> list[str]:
+    """What the table holds now, read through the engine."""
+    async with engine.connect() as connection:
+        return list((await connection.execute(text("SELECT said FROM marks"))).scalars().all())
 
 
 async def _write_then_fail(engine) -> None:
@@ -83,8 +88,7 @@ async def test_a_database_locked_elsewhere_is_waited_for_off_the_loop(database, 
         assert not writing.done()
         other.execute("COMMIT")
         await writing
-        async with engine.connect() as connection:
-            said = (await connection.execute(text("SELECT said FROM marks"))).scalars().all()
+        said = await _marks(engine)
     finally:
         other.close()
         await engine.dispose()
@@ -137,8 +141,7 @@ async def test_a_turn_cancelled_while_it_waits_for_the_lock_leaves_nothing_open(
         with pytest.raises(asyncio.CancelledError):
             await turn
         await write("next turn")
-        async with engine.connect() as connection:
-            said = (await connection.execute(text("SELECT said FROM marks"))).scalars().all()
+        said = await _marks(engine)
     finally:
         other.close()
         await engine.dispose()
