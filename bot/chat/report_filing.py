@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.cases.alerts import AlertDesk
 from bot.chat.turn import TurnContext
-from bot.delivery.messages import Notice, Outbound
+from bot.delivery.messages import Notice, Outbound, Summary
 from bot.delivery.outbox import enqueue
 from bot.reports import allegation_kind
 from bot.reports.links import file_linked_concern
@@ -31,6 +31,7 @@ from bot.reports.urgency import reasons_text
 from bot.words import strings
 from dialogs.display import summary_for
 from dialogs.engine import Dialog, Turn
+from dialogs.prompts import Prompt
 from storage.crypto import Cipher
 from storage.models import Report
 
@@ -142,12 +143,18 @@ class ReportFiling:
         )
         return queued > 0
 
-    async def submit(self, context: TurnContext, dialog: Dialog, turn: Turn) -> None:
+    async def submit(
+        self, context: TurnContext, dialog: Dialog, turn: Turn, *, shown: Prompt | None = None
+    ) -> None:
         """File the report and queue its alerts and the reporter's confirmation, in the turn's
         transaction. The confirmation is an outbox row like an alert (retried until the channel
         has it, delivered once), not a reply of this turn: a reply that fails to arrive after
-        the commit would leave a reporter with no reference, wondering whether to send again."""
-        summary = summary_for(dialog, turn.state)
+        the commit would leave a reporter with no reference, wondering whether to send again.
+
+        `shown`: the summary the person sent, as the router built it for this turn. A dialog
+        completes only from its summary, with the answers it showed, so the rows filed are
+        those rows, not the same rows built a second time (0.3 ms of every filed report)."""
+        summary = shown if isinstance(shown, Summary) else summary_for(dialog, turn.state)
         rows = [
             AnswerRow(row.step_id, dialog.spec.step(row.step_id).prompt, row.label, row.value)
             for row in summary.rows

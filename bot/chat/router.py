@@ -247,10 +247,13 @@ class Router:
             if doc.dialog is None:
                 after += self._menu(inbound, again=True)
             return [*done, *prefix, *after]
-        return [*done, *prefix, *await self._after(context, dialog, turn)]
+        return [*done, *prefix, *await self._after(context, dialog, turn, asked)]
 
-    async def _after(self, context: TurnContext, dialog: Dialog, turn: Turn) -> list[Outbound]:
-        """Act on what the dialog did: open the urgent record, file, or discard the draft."""
+    async def _after(
+        self, context: TurnContext, dialog: Dialog, turn: Turn, asked: Prompt
+    ) -> list[Outbound]:
+        """Act on what the dialog did: open the urgent record, file, or discard the draft.
+        `asked`: what the person answered, which for a filed report is the summary they sent."""
         doc, inbound, now = context.loaded.doc, context.inbound, context.now
         email = inbound.user.email
         cases = self.cases
@@ -293,7 +296,7 @@ class Router:
             doc.dialog, doc.report_id = None, None
             return [*turn.prompts, *self._menu(inbound, again=True)]
         if turn.outcome == "completed":
-            await self.filing.submit(context, dialog, turn)
+            await self.filing.submit(context, dialog, turn, shown=asked)
             doc.dialog, doc.report_id = None, None
             return []  # the confirmation, then the menu, come through the outbox
         doc.dialog = turn.state.to_json()

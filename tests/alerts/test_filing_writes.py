@@ -11,11 +11,16 @@ from typing import Any
 
 from sqlalchemy import select
 
+import dialogs.engine
+from bot.chat import report_filing as bot_report_filing
+from bot.delivery.messages import Summary
 from bot.record.log_check import verify_log
 from bot.reports.service import read_answers
 from storage.models import Event, Report
 from tests.support.alerts import TEAM, file_concern, outbox
+from tests.support.harness import Chat
 from tests.support.statements import watching
+from tests.support.walk import CONCERN_TAIL, STAFF, start, walk_to_summary
 
 
 @contextmanager
@@ -66,3 +71,37 @@ async def test_an_urgent_report_finished_later_keeps_its_row_and_log(make_bot, c
     assert report.status == "submitted" and report.urgent
     assert (await read_answers(cipher=bot.cipher, report=report))["answers"]
     assert check.ok and check.reports == 1, check
+
+
+async def test_the_rows_filed_are_the_summary_sent_and_it_is_built_once(
+    make_bot, channel, monkeypatch
+):
+    # The Send turn builds the summary to show it answered; filing reuses it rather than
+    # building the same rows again, and files exactly what the person was shown.
+    bot = await make_bot(notifiers={"test": channel})
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    answers = {"immediate_danger": "no", "category": "commerce", "commerce_kind": "scam"}
+    await walk_to_summary(chat, {**answers, **CONCERN_TAIL})
+    (shown,) = [r for r in chat.replies if isinstance(r, Summary)]
+    built: list[str] = []
+
+    def counted(module):
+        real = module.summary_for
+
+        def summary_for(dialog, state):
+            built.append(module.__name__)
+            return real(dialog, state)
+
+        monkeypatch.setattr(module, "summary_for", summary_for)
+
+    counted(dialogs.engine)
+    counted(bot_report_filing)
+    await chat.click("__submit")
+
+    assert built == ["dialogs.engine"], built  # shown once, not built again to file
+    async with bot.router.sessions() as session:
+        (report,) = await session.scalars(select(Report))
+    stored = (await read_answers(cipher=bot.cipher, report=report))["rows"]
+    filed = [(row["step"], row["label"], row["answer"]) for row in stored]
+    assert filed == [(row.step_id, row.label, row.value) for row in shown.rows], filed
