@@ -20,7 +20,7 @@ from typing import Any
 
 from microsoft_agents.hosting.core import ConnectorClientBase, TurnContext
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
-from sqlalchemy import delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,12 +28,19 @@ from bot.channels.teams.parse import CHANNEL, TeamsInput, event_key
 from bot.channels.teams.sending import Sender
 from bot.delivery import addresses
 from bot.delivery.messages import User
+from storage.db import table_of
 from storage.models import ChannelAddress, InboundMessage
 
 log = logging.getLogger(__name__)
 # How stale `updated_at` may grow on a row that has not changed: it orders one person's
 # addresses, newest first, for alerts (addresses.reachable_by_email).
 STILL_CURRENT = timedelta(minutes=10)
+# The row every activity reads, built once: a Core statement with the person as a parameter,
+# read as a plain row (nothing for the ORM to track in a session that only reads).
+_addresses = table_of(ChannelAddress)
+_ROW_OF = select(_addresses).where(
+    _addresses.c.channel == CHANNEL, _addresses.c.platform_user_id == bindparam("user_id")
+)
 
 
 class UnknownTeamsUser(Exception):
@@ -58,12 +65,8 @@ class TeamsDirectory:
         whether this made them reachable again (Teams had refused to deliver to them)."""
         now = self.clock()
         async with self.sessions() as session:
-            row = await session.scalar(
-                select(ChannelAddress).where(
-                    ChannelAddress.channel == CHANNEL,
-                    ChannelAddress.platform_user_id == item.user_id,
-                )
-            )
+            found = await session.execute(_ROW_OF, {"user_id": item.user_id})
+            row = found.first()
             if row is not None and _current(row, item, reference, now):
                 assert row.email is not None  # _current checks it
                 name = item.user_name or row.display_name
@@ -153,9 +156,7 @@ class TeamsDirectory:
         return False
 
 
-def _current(
-    row: ChannelAddress, item: TeamsInput, reference: dict[str, Any], now: datetime
-) -> bool:
+def _current(row: Row[Any], item: TeamsInput, reference: dict[str, Any], now: datetime) -> bool:
     """Whether writing what this activity says would change nothing that matters in `row`: the
     identity fresh, reachable, the same reference and name, and written lately."""
     return (
