@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import count
+from uuid import uuid4
 
 from sqlalchemy import select
 
@@ -13,6 +14,9 @@ from storage.models import Outbox, Report
 
 # Platform message ids are unique across every conversation; so are these.
 _MESSAGE_IDS = count(1)
+# Message ids unique across runs too, as a platform's are: a database kept from an earlier run
+# (tests/fixtures/databases) has that run's ids among the deliveries already seen.
+_RUN = uuid4().hex[:8]
 
 
 class Chat:
@@ -60,7 +64,7 @@ class Chat:
             channel=self.channel,
             conversation_key=self.user.email,
             user=self.user,
-            message_id=f"{self.user.email}:{next(_MESSAGE_IDS)}",
+            message_id=f"{self.user.email}:{_RUN}:{next(_MESSAGE_IDS)}",
             **fields,  # type: ignore[arg-type]
         )
         self.replies = await self.bot.router.handle(inbound)
