@@ -14,7 +14,6 @@ hyphens, fixed once records exist (renaming a school changes its `name`, not its
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -24,7 +23,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.school.config import SchoolConfig, load_school_config
-from bot.school.contacts import checked_email
+from bot.school.contacts import NonEmptyStr, checked_email
 from bot.school.loading import (
     FieldProblem,
     SchoolConfigError,
@@ -49,7 +48,7 @@ class _Model(BaseModel):
 
 class TrustPerson(_Model):
     email: str
-    name: Annotated[str, Field(min_length=1)]
+    name: NonEmptyStr
     roles: tuple[TrustRole, ...]
 
     @field_validator("roles")
@@ -84,7 +83,7 @@ class SchoolEntry(_Model):
 
 
 class TrustFile(_Model):
-    name: Annotated[str, Field(min_length=1)]
+    name: NonEmptyStr
     schools: tuple[SchoolEntry, ...]
     people: tuple[TrustPerson, ...] = ()
 
@@ -105,10 +104,12 @@ class TrustFile(_Model):
 
 
 def _once(values: list[str], field: str, what: str) -> None:
-    counts = Counter(values)
+    """Refuse the first value given again, pointing at where it comes again."""
+    seen: set[str] = set()
     for index, value in enumerate(values):
-        if counts[value] > 1 and values.index(value) != index:
+        if value in seen:
             raise FieldProblem((index, field), f"{value!r} is listed twice; each {what} once")
+        seen.add(value)
 
 
 class TrustConfigError(Exception):
