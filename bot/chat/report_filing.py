@@ -144,7 +144,7 @@ class ReportFiling:
         return queued > 0
 
     async def submit(
-        self, context: TurnContext, dialog: Dialog, turn: Turn, *, shown: Prompt | None = None
+        self, context: TurnContext, dialog: Dialog, turn: Turn, *, shown: Prompt
     ) -> None:
         """File the report and queue its alerts and the reporter's confirmation, in the turn's
         transaction. The confirmation is an outbox row like an alert (retried until the channel
