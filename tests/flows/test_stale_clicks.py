@@ -8,6 +8,7 @@ stored, no report is opened and the person is shown where they are.
 from __future__ import annotations
 
 from bot.delivery.messages import Summary
+from bot.reports.service import read_answers
 from bot.words import strings
 from storage.models import AuditParticipant
 from tests.support.alerts import DSL
@@ -148,3 +149,31 @@ async def test_the_self_audits_old_buttons_change_nothing(make_bot):
     await staff.click("__back")
     staff.assert_asked("knows_lead_comment")
     assert await count(bot, AuditParticipant, AuditParticipant.status == "started") == 1
+
+
+async def test_an_old_summarys_send_after_a_change_files_nothing_and_the_new_one_files_it(
+    make_bot,
+):
+    # The Send turn files the summary it was pressed on: an older summary, showing answers
+    # since changed, is refused; the current one files the changed answer, as it showed it.
+    bot = await make_bot()
+    chat = Chat(bot, STAFF)
+    await start(chat, "concern")
+    await walk_to_summary(chat, CONCERN)
+    old_send = chat.question.token
+    await chat.click("edit:what_happened")
+    chat.assert_asked("what_happened")
+    await chat.send("Names called, and a photo shared.")
+    assert isinstance(chat.question, Summary)
+
+    await chat.click("__submit", token=old_send)
+    chat.assert_reply(strings.STALE_CLICK)
+    assert await all_reports(bot) == []
+
+    shown = {row.step_id: row.value for row in chat.question.rows}
+    assert shown["what_happened"] == "Names called, and a photo shared."
+    await chat.click("__submit")
+    report = await only_report(bot)
+    stored = await read_answers(cipher=bot.cipher, report=report)
+    filed = {row["step"]: row["answer"] for row in stored["rows"]}
+    assert filed == shown, filed
