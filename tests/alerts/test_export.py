@@ -43,28 +43,44 @@ async def serve(bot: Bot, email: str | None = None) -> AsyncIterator[Client]:
         yield client
 
 
-async def handled_case(bot: Bot) -> int:
-    """A concern the DSL acknowledged, noted, acted on and closed, through the chat."""
+async def handled_case(bot: Bot, *, done_at: str = "today 10:00") -> int:
+    """A concern the DSL acknowledged, noted, acted on and closed, through the chat, each
+    answer given only to the question it is meant for. `done_at` is when the action was done:
+    beside the real time (a sign-in test), "today 10:00" is in the future before ten."""
     await file_concern(bot, what_happened=SCRIPT)
     case = (await only_report(bot)).id
     dsl = Chat(bot, DSL)
     await dsl.click(f"case:ack:{case}")
     await dsl.click(f"case:note:{case}")
+    dsl.assert_asked("note")
     await dsl.send(FORMULA)
+    dsl.assert_asked("summary")
     await dsl.click("__submit")
     await dsl.click(f"case:action:{case}")
+    dsl.assert_asked("action")
     await dsl.click("police")
+    dsl.assert_asked("details")
     await dsl.send("Called 101, ref 12345; officer to visit.")
-    await dsl.send("today 10:00")
+    dsl.assert_asked("done_at")
+    await dsl.send(done_at)
+    dsl.assert_asked("summary")
     await dsl.click("__submit")
     await dsl.click(f"case:close:{case}")
+    dsl.assert_asked("decision")
     await dsl.tick("referred_police")
+    dsl.assert_asked("child_views")
     await dsl.click("__skip")
+    dsl.assert_asked("support")
     await dsl.click("__skip")
+    dsl.assert_asked("reporter_told")
     await dsl.click("yes")
+    dsl.assert_asked("outcome")
     await dsl.send("Police are visiting the family.")
+    dsl.assert_asked("reasons")
     await dsl.send("Threats in the messages: a referral was needed.")
+    dsl.assert_asked("child_dob")
     await dsl.click("__skip")  # the child's date of birth (optional)
+    dsl.assert_asked("summary")
     await dsl.click("__submit")
     dsl.assert_reply(" closed.")  # "Case <reference> closed."
     return case

@@ -70,7 +70,7 @@ async def test_a_case_export_asks_the_dsl_to_sign_in_again_after_ten_minutes(
     make_bot: Any, clock: FakeClock
 ) -> None:
     async with school_sign_in_bot(make_bot, preset="entra", accounts=ENTRA_ACCOUNTS) as it:
-        case = await handled_case(it.bot)
+        case = await handled_case(it.bot, done_at="now")
         export = f"/api/web/cases/{case}/chronology.csv"
         await signed_in_dsl(it)
         fresh = await it.client.get(export, allow_redirects=False)
@@ -104,7 +104,7 @@ async def test_a_case_view_in_the_chat_asks_the_dsl_to_sign_in_again_first(
     make_bot: Any, clock: FakeClock
 ) -> None:
     async with school_sign_in_bot(make_bot, preset="entra", accounts=ENTRA_ACCOUNTS) as it:
-        case = await handled_case(it.bot)
+        case = await handled_case(it.bot, done_at="now")
         await signed_in_dsl(it)
         async with open_chat(it.client) as (chat, _, _):
             shown = await press(chat, f"case:view:{case}")
@@ -130,7 +130,7 @@ async def test_a_case_view_in_the_chat_asks_the_dsl_to_sign_in_again_first(
 
 async def test_the_step_up_must_be_the_same_person(make_bot: Any, clock: FakeClock) -> None:
     async with school_sign_in_bot(make_bot, preset="entra", accounts=ENTRA_ACCOUNTS) as it:
-        case = await handled_case(it.bot)
+        case = await handled_case(it.bot, done_at="now")
         export = f"/api/web/cases/{case}/chronology.html"
         await signed_in_dsl(it)
         clock.advance(minutes=11)
@@ -149,7 +149,7 @@ async def test_a_step_up_the_provider_did_not_really_ask_is_refused(
 ) -> None:
     """A provider that ignores prompt=login answers with the old sign-in's auth_time."""
     async with school_sign_in_bot(make_bot, preset="entra", accounts=ENTRA_ACCOUNTS) as it:
-        case = await handled_case(it.bot)
+        case = await handled_case(it.bot, done_at="now")
         await signed_in_dsl(it)
         clock.advance(minutes=11)
         row = await session_row(it)
@@ -172,7 +172,7 @@ async def test_a_step_up_the_provider_did_not_really_ask_is_refused(
 async def test_staff_are_not_asked_to_step_up(make_bot: Any, clock: FakeClock) -> None:
     """Only the case handlers see cases; staff signed in long ago are not sent round again."""
     async with school_sign_in_bot(make_bot, preset="entra", accounts=ENTRA_ACCOUNTS) as it:
-        case = await handled_case(it.bot)
+        case = await handled_case(it.bot, done_at="now")
         assert (await sign_in(it.client, "staff")).status == 303
         clock.advance(minutes=11)
         refused = await it.client.get(f"/api/web/cases/{case}/chronology.csv")
@@ -249,7 +249,7 @@ async def test_a_demo_session_is_never_asked_to_step_up(make_bot: Any, clock: Fa
     """Loopback demo sign-ins (make run) have no provider to go back to."""
     bot = await make_bot()
     async with TestClient(TestServer(create_app(bot, run_scheduler=False))) as client:
-        case = await handled_case(bot)
+        case = await handled_case(bot, done_at="now")
         assert (await client.post("/api/web/login", json={"email": DSL})).status == 200
         clock.advance(minutes=11)
         response = await client.get(f"/api/web/cases/{case}/chronology.csv")
