@@ -59,9 +59,10 @@ from bot.delivery.messages import Card, Option, Outbound
 from bot.delivery.notifier import Delivery, RetryLater
 from bot.delivery.pacing import Limit, Pacer
 from bot.settings import PROJECT_ROOT
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import AuditCampaign, AuditMessage, AuditParticipant
+from storage.scope import ONE_SCHOOL, school_sessions
 
 if str(PROJECT_ROOT) not in sys.path:  # run as a script, only bench/ is on sys.path
     sys.path.insert(0, str(PROJECT_ROOT))
@@ -155,7 +156,7 @@ async def seed(url: str, emails: list[str], kind: str = "audit") -> None:
     try:
         await upgrade(engine)
         now = datetime.now(UTC)
-        async with session_factory(engine)() as session, session.begin():
+        async with school_sessions(engine, ONE_SCHOOL)() as session, session.begin():
             campaign = AuditCampaign(
                 kind=kind,
                 title=BRIEFING.title if briefing else "",
@@ -195,7 +196,7 @@ async def bench(
     url = f"sqlite+aiosqlite:///{(folder / 'bench.db').as_posix()}"
     await seed(url, [email for email, _ in users.values()], kind)
     engine = create_engine(url)
-    sessions = session_factory(engine)
+    sessions = school_sessions(engine, ONE_SCHOOL)
     client = AsyncWebClient(  # as bot/channels/slack/handler.py builds it
         token="xoxb-bench",  # noqa: S106 (a fake API on loopback)
         base_url=str(server.make_url("/api/")),

@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check: validate the school configuration and flow files, then exit; "
         "verify-log: check that no entry of the event log was changed or deleted, and that "
         "every report (its answers, reporter, reference, kind, category, urgency) is as the log "
-        "recorded it and none was deleted (exit status 1 if not); "
+        "recorded it and none was deleted (exit status 1 if not), for each school in the "
+        "database (--school KEY: that school's only); "
         "backup PATH: copy the SQLite database to PATH while the bot runs (on PostgreSQL: "
         "print the pg_dump command); "
         "restore PATH: replace the SQLite database with the backup PATH (stop the bot first; "
@@ -121,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="review: the year whose review to write (default: the latest whose review day has "
         "come)",
     )
+    parser.add_argument(
+        "--school", metavar="KEY", help="verify-log: check this school's log only (its key)"
+    )
     parser.add_argument("--host", help="address to listen on (overrides HOST)")
     parser.add_argument("--port", type=int, help="port to listen on (overrides PORT)")
     # Intermixed: `review --year 2026 PATH` puts an option between the command and its PATH.
@@ -174,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"OK: the database at {_safe_url(settings)} is up to date.")
         return 0
     if args.command == "verify-log":
-        return asyncio.run(_verify_log(bot))
+        return asyncio.run(_verify_log(bot, args.school))
     if args.command == "summary":
         return team_reports.summary(bot, args.path)
     if args.command == "review":
@@ -253,58 +257,13 @@ async def _check_teams_reach(bot: Bot) -> None:
         print("Teams: every DSL, deputy and headteacher has the app installed.")
 
 
-async def _verify_log(bot: Bot) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
+async def _verify_log(bot: Bot, school: str | None = None) -> int:
+    from bot.record.verify_command import verify_logs
 
-    from bot.record.log_check import verify_log
-    from storage.migrate import is_current
-
-    where = _safe_url(bot.settings)
     try:
-        if not await is_current(bot.engine):
-            print(
-                f"The event log cannot be checked: the database at {where} is not up to date "
-                "(run: python -m bot migrate).",
-                file=sys.stderr,
-            )
-            return 2
-        async with bot.router.sessions() as session:
-            check = await verify_log(session)
-    except SQLAlchemyError as error:
-        print(f"The event log at {where} cannot be read: {error}", file=sys.stderr)
-        return 2
+        return await verify_logs(bot.engine, bot.settings.resolved_database_url, school=school)
     finally:
         await bot.engine.dispose()
-    if not check.ok:
-        if check.report_problem:
-            print(f"BROKEN: {check.reason}.", file=sys.stderr)
-            print(
-                f"The event log's {check.checked} entries are intact; the {check.reports} "
-                "report(s) before that one match it.",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"BROKEN: the event log has been altered: {check.reason}.", file=sys.stderr)
-        if check.checked:
-            print(f"The {check.checked} entries before that are intact.", file=sys.stderr)
-        return 1
-    entries = "entry is" if check.checked == 1 else "entries are"
-    if check.reports:
-        matches = (
-            "the report matches" if check.reports == 1 else f"the {check.reports} reports match"
-        )
-        print(
-            f"OK: the event log's {check.checked} {entries} intact, and {matches} what it recorded."
-        )
-    else:
-        print(f"OK: the event log's {check.checked} {entries} intact.")
-    if check.unchained:
-        older = "older entry" if check.unchained == 1 else "older entries"
-        print(f"({check.unchained} {older}, written before the log was chained, not checked.)")
-    if check.head_hash:
-        # Kept somewhere else, this shows later that the log was not rewritten up to here.
-        print(f"Entry {check.checked} has hash {check.head_hash}.")
-    return 0
 
 
 def _maintenance(bot: Bot, args: argparse.Namespace) -> int:

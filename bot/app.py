@@ -57,9 +57,10 @@ from bot.training.service import sync_from_config as sync_training
 from dialogs.loader import BUILTIN_FLOWS, load_flows
 from scheduler.jobs import JobContext
 from storage.crypto import Cipher, load_cipher
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.locks import MIGRATIONS_LOCK, serialise
 from storage.migrate import head_revision, upgrade
+from storage.scope import ONE_SCHOOL, school_sessions, trust_sessions
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -99,9 +100,16 @@ class Bot:
 
 
 def build_bot(
-    settings: Settings, *, clock: Clock = utc_now, notifiers: Mapping[str, Notifier] | None = None
+    settings: Settings,
+    *,
+    clock: Clock = utc_now,
+    notifiers: Mapping[str, Notifier] | None = None,
+    school_id: int = ONE_SCHOOL,
 ) -> Bot:
-    """Load and check configuration and flows; raises with a clear message when one is bad."""
+    """Load and check configuration and flows; raises with a clear message when one is bad.
+
+    The bot serves one school of the database (`school_id`: its row in `schools`), and sees
+    and writes that school's records only (storage.scope)."""
     school = load_school_config(settings.school_config)
     school.calendar.warn_if_out_of_date(clock().astimezone(school.tz).date())
     warn_missing_named_roles(school)  # the DfE filtering and monitoring standard's named roles
@@ -120,7 +128,7 @@ def build_bot(
         pool_size=settings.database_pool_size,
         pool_overflow=settings.database_pool_overflow,
     )
-    sessions = session_factory(engine)
+    sessions = school_sessions(engine, school_id)
     retention = timedelta(hours=settings.draft_retention_hours)
     # Every channel's notifier, by name: those given (tests), then the channels' (below). The
     # dispatcher and the senders are made with this mapping before the channels that fill it,
@@ -214,6 +222,7 @@ def build_bot(
         drafts=drafts,
         desk=desk,
         dispatcher=dispatcher,
+        trust_sessions=trust_sessions(engine),
     )
     sender = InvitationSender(sessions=sessions, notifiers=by_name, clock=clock, tz=school.tz)
     review = PolicyReviewReminder(

@@ -54,8 +54,9 @@ async def _stored_cover(settings: Settings, at: datetime) -> list[Cover]:
     from bot.cases.cover import overlapping
     from bot.cases.on_call import cover_window
     from bot.maintenance.backup import sqlite_path
-    from storage.db import create_engine, session_factory
+    from storage.db import create_engine
     from storage.migrate import is_current
+    from storage.scope import ONE_SCHOOL, school_sessions
 
     database = sqlite_path(settings)
     if database is not None and not database.exists():
@@ -65,7 +66,7 @@ async def _stored_cover(settings: Settings, at: datetime) -> list[Cover]:
         if not await is_current(engine):
             return []
         first, last = cover_window(at)
-        async with session_factory(engine)() as session:
+        async with school_sessions(engine, ONE_SCHOOL)() as session:
             return await overlapping(session, first=first, last=last)
     except (SQLAlchemyError, OSError):
         return []

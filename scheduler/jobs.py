@@ -25,3 +25,5 @@ class JobContext:
     drafts: DraftSettings
     desk: AlertDesk
     dispatcher: Dispatcher
+    # Every school's records: the trust's own jobs (the day's seal of every school's log).
+    trust_sessions: async_sessionmaker[AsyncSession]

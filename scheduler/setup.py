@@ -24,12 +24,14 @@ from bot.monitoring.checks_jobs import EVERY_MINUTES as CHECKS_EVERY_MINUTES
 from bot.monitoring.checks_jobs import ask_filtering_checks
 from bot.monitoring.digest import EVERY_MINUTES as DIGEST_EVERY_MINUTES
 from bot.monitoring.digest import send_monitoring_digest
-from bot.record.scheduled import flush_refusals
+from bot.record.scheduled import flush_refusals, seal_the_day
 from scheduler.jobs import JobContext
 
 PURGE_EVERY_MINUTES = 15
 REMIND_EVERY_MINUTES = 5
 REFUSALS_EVERY_MINUTES = 5
+# The day's seal is looked for this often: a restart or a missed run seals the day later on.
+SEAL_EVERY_MINUTES = 60
 SWEEP_EVERY_SECONDS = 20
 # The termly drill is looked for this often: a restart or a missed run sends it later that day.
 DRILL_EVERY_MINUTES = 15
@@ -89,6 +91,8 @@ def build_scheduler(
     _add(scheduler, remind_drafts, context, "interval", minutes=REMIND_EVERY_MINUTES)
     _add(scheduler, review_retention, context, "cron", hour=7, minute=0)
     _add(scheduler, flush_refusals, context, "interval", minutes=REFUSALS_EVERY_MINUTES)
+    every = SEAL_EVERY_MINUTES
+    _add(scheduler, seal_the_day, context, "interval", minutes=every, at_start=True)
     _add(scheduler, send_termly_drill, context, "interval", minutes=DRILL_EVERY_MINUTES)
     # At start: an ask (or its reminder) that fell due while nobody led.
     every = CHECKS_EVERY_MINUTES

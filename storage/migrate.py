@@ -36,11 +36,32 @@ def known_revisions() -> list[str]:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the database to the newest schema (or to `revision`, to build an older one)."""
-    async with engine.begin() as connection:
-        # Replicas starting together on PostgreSQL would race to create the same tables: the
-        # first upgrades, the others wait here and then find the schema current.
-        await serialise(connection, MIGRATIONS_LOCK)
-        await connection.run_sync(_upgrade, revision)
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A SQLite table is rebuilt to change it (a key, a NOT NULL column): its foreign
+            # keys are off meanwhile, or dropping the old table would count as deleting every
+            # row others refer to. It can only be set outside a transaction; a revision that
+            # rebuilds checks the keys itself before it ends (PRAGMA foreign_key_check).
+            await connection.run_sync(_sqlite_foreign_keys, "OFF")
+        try:
+            async with connection.begin():
+                # Replicas starting together on PostgreSQL would race to create the same
+                # tables: the first upgrades, the others wait here and then find it current.
+                await serialise(connection, MIGRATIONS_LOCK)
+                await connection.run_sync(_upgrade, revision)
+        finally:
+            if sqlite:
+                await connection.run_sync(_sqlite_foreign_keys, "ON")
+
+
+def _sqlite_foreign_keys(connection: Connection, setting: str) -> None:
+    # On the driver's connection itself: through SQLAlchemy it would first begin a transaction.
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={setting}")
+    finally:
+        cursor.close()
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

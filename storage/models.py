@@ -27,20 +27,63 @@ class Base(DeclarativeBase):
     pass
 
 
-class Person(Base):
+class School(Base):
+    """A school of the trust the deployment serves (one, "default", for a single school).
+
+    Never deleted: every record of the school names it."""
+
+    __tablename__ = "schools"
+    __table_args__ = (UniqueConstraint("key", name="uq_schools_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))  # the school's key in the trust file
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TrustSeal(Base):
+    """A day's seal of the trust's logs: every school's head (its last entry's `seq` and hash)
+    that day, chained to the seal before as each log's entries are (bot.record.trust_seal). A
+    school's log rewritten up to a sealed entry no longer has that entry's hash."""
+
+    __tablename__ = "trust_seals"
+    __table_args__ = (
+        UniqueConstraint("seq", name="uq_trust_seals_seq"),
+        UniqueConstraint("day", name="uq_trust_seals_day"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # [[school id, school key, seq, hash], ...] in school id order
+    heads: Mapped[list[list[Any]]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class SchoolRecord:
+    """A table of one school's records. Every statement on it is kept to the session's school
+    (storage.scope), and a key that is unique is unique within the school."""
+
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"))
+
+
+class Person(SchoolRecord, Base):
     """Someone named in the school configuration, kept in step with it at every start."""
 
     __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("school_id", "email", name="uq_people_school_email"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     display_name: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class Report(Base):
+class Report(SchoolRecord, Base):
     """A concern or a filtering report. Searchable facts in plain columns; the rest encrypted."""
 
     __tablename__ = "reports"
@@ -83,7 +126,7 @@ class Report(Base):
     drill: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class Event(Base):
+class Event(SchoolRecord, Base):
     """The append-only record: who did what to which report, and when.
 
     Plain columns never hold report content; notes and reasons go in `detail_enc`. Each entry
@@ -91,9 +134,10 @@ class Event(Base):
     """
 
     __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("school_id", "seq", name="uq_events_school_seq"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
     detail_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -104,11 +148,15 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
-class Conversation(Base):
+class Conversation(SchoolRecord, Base):
     """One user's dialog state on one channel: a small encrypted JSON document, versioned."""
 
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("channel", "conversation_key"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "school_id", "channel", "conversation_key", name="uq_conversations_school_key"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -132,17 +180,18 @@ class InboundMessage(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
-class EventChain(Base):
+class EventChain(SchoolRecord, Base):
     """The head of the event log's hash chain: one row, locked while an entry is added."""
 
     __tablename__ = "event_chain"
+    __table_args__ = (UniqueConstraint("school_id", name="uq_event_chain_school"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class Outbox(Base):
+class Outbox(SchoolRecord, Base):
     """One message to deliver to one person on one channel, kept until it is delivered.
 
     The unique key means an alert is never sent twice to the same person at the same level.
@@ -209,7 +258,7 @@ class ChannelAddress(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class AuditCampaign(Base):
+class AuditCampaign(SchoolRecord, Base):
     """A campaign that asks every member of staff, paced, with reminders: one academic year's
     staff online-safety self-audit (policy Appendix 1; kind "audit", title ""), or a staff
     briefing with read receipts (kind "briefing", its title). The unique key makes a second
@@ -218,7 +267,13 @@ class AuditCampaign(Base):
 
     __tablename__ = "audit_campaigns"
     __table_args__ = (
-        UniqueConstraint("kind", "academic_year", "title", name="uq_audit_campaigns_kind_year"),
+        UniqueConstraint(
+            "school_id",
+            "kind",
+            "academic_year",
+            "title",
+            name="uq_audit_campaigns_school_kind_year",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -235,7 +290,7 @@ class AuditCampaign(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class AuditParticipant(Base):
+class AuditParticipant(SchoolRecord, Base):
     """One member of staff in one campaign: where they were asked, how far they got, and their
     answers (encrypted: comments may name colleagues or pupils)."""
 
@@ -256,7 +311,7 @@ class AuditParticipant(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class AuditMessage(Base):
+class AuditMessage(SchoolRecord, Base):
     """An invitation or reminder to send, kept until sent: a restart resumes where it stopped,
     and the unique key means nobody gets the same one twice."""
 
@@ -279,12 +334,16 @@ class AuditMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class TrainingRecord(Base):
+class TrainingRecord(SchoolRecord, Base):
     """A training a person completed (policy §11): induction, annual refresher, the two-yearly
     DSL training, or the self-audit itself; from the config, a DSL's command or the audit."""
 
     __tablename__ = "training_records"
-    __table_args__ = (UniqueConstraint("email", "kind", "completed_on"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "school_id", "email", "kind", "completed_on", name="uq_training_records_school_email"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), index=True)
@@ -335,12 +394,16 @@ class WebSignIn(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class RefusalTally(Base):
+class RefusalTally(SchoolRecord, Base):
     """Repeated refusals of one person and action since the first (which is logged as it
     happens), folded into one `refused` event with a count when the window closes."""
 
     __tablename__ = "refusal_tallies"
-    __table_args__ = (UniqueConstraint("actor_email", "action"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "school_id", "actor_email", "action", name="uq_refusal_tallies_school_actor"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_email: Mapped[str] = mapped_column(String(320))
@@ -352,7 +415,7 @@ class RefusalTally(Base):
     report_id: Mapped[int | None] = mapped_column(Integer)
 
 
-class SchoolClosure(Base):
+class SchoolClosure(SchoolRecord, Base):
     """A day the school is shut, recorded in chat by the DSL, a deputy or the head (a snow
     day); the school file's `calendar: closures` hold the ones known in advance."""
 
@@ -365,7 +428,7 @@ class SchoolClosure(Base):
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class CoverRequest(Base):
+class CoverRequest(SchoolRecord, Base):
     """A DSL or deputy asking the others to be first contact for a time range (`cover me`):
     asked, then accepted by the first to accept, or expired (the head told), or cancelled."""
 
@@ -384,31 +447,33 @@ class CoverRequest(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # expired or cancelled
 
 
-class Drill(Base):
+class Drill(SchoolRecord, Base):
     """A drill's own facts beside its report row (`reports.drill`): who started it and, for one
     the schedule sent, the term it was for. The unique `term` makes the term's drill once-only:
     a second scheduler (or a restart) inserting the same term fails, and sends nothing."""
 
     __tablename__ = "drills"
+    __table_args__ = (UniqueConstraint("school_id", "term", name="uq_drills_school_term"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
     # "2026-09-02": the first day of the term the schedule sent it for; null when started in chat.
-    term: Mapped[str | None] = mapped_column(String(40), unique=True)
+    term: Mapped[str | None] = mapped_column(String(40))
     started_by: Mapped[str] = mapped_column(String(320))  # an e-mail, or "scheduler"
     started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
-class BriefingDraft(Base):
+class BriefingDraft(SchoolRecord, Base):
     """A briefing the scheduler prepared for the DSL to approve (bot/briefings/drafts.py): the
     policy's as the academic year starts, a termly update as each term does. The unique `key`
     ("policy:2026", "update:2027-01-04") keeps it once, however many schedulers run; nothing
     goes to staff until the DSL sends it from the brief flow."""
 
     __tablename__ = "briefing_drafts"
+    __table_args__ = (UniqueConstraint("school_id", "key", name="uq_briefing_drafts_school_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(40), unique=True)
+    key: Mapped[str] = mapped_column(String(40))
     template: Mapped[str] = mapped_column(String(20))
     prepared_at: Mapped[datetime] = mapped_column(UtcDateTime())
     status: Mapped[str] = mapped_column(String(20))  # "waiting" or "declined"
@@ -416,21 +481,24 @@ class BriefingDraft(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class FilteringCheckRequest(Base):
+class FilteringCheckRequest(SchoolRecord, Base):
     """The scheduled ask to the ICT lead to run a filtering check, one per period (a half term,
     a term, a month, or six weeks): the unique `period` keeps it once, however many schedulers
     run (bot/monitoring/checks_schedule.py)."""
 
     __tablename__ = "filtering_check_requests"
+    __table_args__ = (
+        UniqueConstraint("school_id", "period", name="uq_filtering_check_requests_school_period"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    period: Mapped[str] = mapped_column(String(40), unique=True)
+    period: Mapped[str] = mapped_column(String(40))
     period_start: Mapped[date] = mapped_column(Date)
     asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class FilteringCheck(Base):
+class FilteringCheck(SchoolRecord, Base):
     """One recorded filtering check (DfE filtering and monitoring standards: check that filtering
     works, and record it). The results are codes, by test category; what was typed (the device,
     the location, the action taken) is sealed in `text_enc`."""
@@ -451,13 +519,15 @@ class FilteringCheck(Base):
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
 
 
-class FilteringReview(Base):
+class FilteringReview(SchoolRecord, Base):
     """The year's review of filtering and monitoring (DfE standard): opened once per year (the
     unique year decides between two schedulers), answered in chat by the senior leader or the
     DSL, and made into the review document for governors (bot/monitoring/review.py)."""
 
     __tablename__ = "filtering_reviews"
-    __table_args__ = (UniqueConstraint("year", name="uq_filtering_reviews_year"),)
+    __table_args__ = (
+        UniqueConstraint("school_id", "year", name="uq_filtering_reviews_school_year"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -473,7 +543,7 @@ class FilteringReview(Base):
     completed_by: Mapped[str | None] = mapped_column(String(320))
 
 
-class MonitoringAlert(Base):
+class MonitoringAlert(SchoolRecord, Base):
     """One alert a monitoring provider sent (bot/monitoring): the provider's id for it, once.
 
     The unique key is the replay protection: the same alert sent again (by the provider's retry,
@@ -492,7 +562,7 @@ class MonitoringAlert(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
-class MonitoringGroup(Base):
+class MonitoringGroup(SchoolRecord, Base):
     """Repeated alerts of one provider for one account, category and hour: one report, a count.
 
     `group_key` is a keyed digest of the provider, the account, the category and the hour (the
@@ -501,9 +571,12 @@ class MonitoringGroup(Base):
     """
 
     __tablename__ = "monitoring_groups"
+    __table_args__ = (
+        UniqueConstraint("school_id", "group_key", name="uq_monitoring_groups_school_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_key: Mapped[str] = mapped_column(String(64), unique=True)
+    group_key: Mapped[str] = mapped_column(String(64))
     provider: Mapped[str] = mapped_column(String(40))
     hour: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings
+from storage.scope import ONE_SCHOOL
 from tests.support.clock import FakeClock
 from tests.support.databases import (
     clear_postgres,
@@ -171,14 +172,16 @@ async def make_bot(
     """Build (and rebuild, to simulate a restart) a bot on the test's database."""
     built: list[Bot] = []
 
-    async def factory(notifiers: dict[str, Any] | None = None, **overrides: Any) -> Bot:
+    async def factory(
+        notifiers: dict[str, Any] | None = None, *, school_id: int = ONE_SCHOOL, **overrides: Any
+    ) -> Bot:
         values: dict[str, Any] = {
             "data_dir": tmp_path / "data",
             "database_url": database_url,
             "school_config": EXAMPLE_CONFIG,
         }
         values.update(overrides)
-        bot = build_bot(Settings(**values), clock=clock, notifiers=notifiers)
+        bot = build_bot(Settings(**values), clock=clock, notifiers=notifiers, school_id=school_id)
         await prepare_storage(bot)
         built.append(bot)
         return bot

@@ -25,6 +25,7 @@ from bot.record.log_check import verify_log
 from bot.reports.service import read_answers
 from storage.migrate import head_revision
 from storage.models import Event, FilteringCheck, Report
+from storage.scope import ONE_SCHOOL, SCHOOL_TABLES
 from tests.support.clock import FakeClock
 from tests.support.harness import Chat
 from tests.support.walk import CONCERN_TAIL, STAFF, walk_to_summary
@@ -80,6 +81,12 @@ async def test_an_old_database_keeps_every_record_through_the_upgrade(
                 assert now >= count, (table, now, count)
             else:
                 assert now == count, (table, now, count)
+        # One school now: the database's, and every record is its.
+        schools = (await session.execute(text("SELECT id, key FROM schools"))).all()
+        assert [tuple(s) for s in schools] == [(ONE_SCHOOL, "default")]
+        for table in SCHOOL_TABLES:
+            elsewhere = text(f"SELECT count(*) FROM {table.name} WHERE school_id <> :one")  # noqa: S608
+            assert await session.scalar(elsewhere, {"one": ONE_SCHOOL}) == 0, table.name
         check = await verify_log(session)
         assert check.ok, check
         assert check.reports == len(old["reports"]), check

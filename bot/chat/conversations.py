@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import Cipher, Misplaced, where
 from storage.db import table_of
 from storage.models import Conversation, InboundMessage
+from storage.scope import SCHOOL_PARAM, bound
 
 log = logging.getLogger(__name__)
 
@@ -144,11 +145,14 @@ async def save_conversation(
 # Every turn runs these two, so they are built once: a Core statement made per call costs more
 # CPU to build and to key for SQLAlchemy's compiled cache than the database takes to run it.
 _conversations = table_of(Conversation)
-_SAVE = (
+# Each keeps to the school by its parameter (storage.scope fills it).
+_THE_SCHOOLS = _conversations.c.school_id == bindparam(SCHOOL_PARAM)
+_SAVE = bound(
     update(_conversations)
     .where(
         _conversations.c.id == bindparam("row_id"),
         _conversations.c.version == bindparam("seen_version"),
+        _THE_SCHOOLS,
     )
     .values(
         state_enc=bindparam("state_enc"),
@@ -157,9 +161,12 @@ _SAVE = (
         updated_at=bindparam("updated_at"),
     )
 )
-_LOAD = select(_conversations).where(
-    _conversations.c.channel == bindparam("channel"),
-    _conversations.c.conversation_key == bindparam("conversation_key"),
+_LOAD = bound(
+    select(_conversations).where(
+        _conversations.c.channel == bindparam("channel"),
+        _conversations.c.conversation_key == bindparam("conversation_key"),
+        _THE_SCHOOLS,
+    )
 )
 _inbound = table_of(InboundMessage)
 _REMEMBER = {

@@ -17,6 +17,7 @@ from bot.delivery.notifier import Delivery, Notifier, NotNeeded, RetryLater
 from bot.delivery.outbox import CLAIM_FOR, IN_FLIGHT, Claim, backoff, claim_due, first_refs
 from storage.db import table_of
 from storage.models import Outbox, Report
+from storage.scope import SCHOOL_PARAM, bound
 
 log = logging.getLogger(__name__)
 BATCH = 100
@@ -254,13 +255,17 @@ class Dispatcher:
 
 
 _outbox = table_of(Outbox)
+# Each keeps to the school by its parameter (storage.scope fills it).
 _HELD = (
     (_outbox.c.id == bindparam("row_id"))
     & (_outbox.c.status == "pending")
     & (_outbox.c.next_attempt_at == bindparam("until"))
+    & (_outbox.c.school_id == bindparam(SCHOOL_PARAM))
 )
-_CANCEL = update(_outbox).where(_HELD).values(status="cancelled", last_error=bindparam("why"))
-_SENT = (
+_CANCEL = bound(
+    update(_outbox).where(_HELD).values(status="cancelled", last_error=bindparam("why"))
+)
+_SENT = bound(
     update(_outbox)
     .where(_HELD)
     .values(
@@ -271,7 +276,7 @@ _SENT = (
         last_error=None,
     )
 )
-_RETRY = (
+_RETRY = bound(
     update(_outbox)
     .where(_HELD)
     .values(
@@ -280,18 +285,21 @@ _RETRY = (
         last_error=bindparam("why"),
     )
 )
-_HOLDERS = select(_outbox.c.id, _outbox.c.next_attempt_at).where(
-    _outbox.c.id.in_(bindparam("row_ids", expanding=True)), _outbox.c.status == "pending"
+_HOLDERS_ANY_LOCK = select(_outbox.c.id, _outbox.c.next_attempt_at).where(
+    _outbox.c.id.in_(bindparam("row_ids", expanding=True)),
+    _outbox.c.status == "pending",
+    _outbox.c.school_id == bindparam(SCHOOL_PARAM),
 )
+_HOLDERS = bound(_HOLDERS_ANY_LOCK)
+_HOLDERS_LOCKED = bound(_HOLDERS_ANY_LOCK.with_for_update())
 _REPORTS = select(Report).where(Report.id.in_(bindparam("report_ids", expanding=True)))
 
 
 async def _still_held(session: AsyncSession, jobs: list[_Job]) -> set[int]:
     """The rows of `jobs` this dispatcher still holds (pending, with the lease it took), locked
     until the record commits on PostgreSQL (SQLite's write lock is the transaction's)."""
-    query = _HOLDERS
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    query = _HOLDERS_LOCKED if postgresql else _HOLDERS
     until = {job.claim.row.id: job.claim.until for job in jobs}
     result = await session.execute(query, {"row_ids": list(until)})
     return {row_id for row_id, at in result if at == until[row_id]}

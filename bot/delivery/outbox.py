@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import table_of
 from storage.models import Outbox
+from storage.scope import SCHOOL_PARAM, bound
 
 CLAIM_FOR = timedelta(seconds=60)  # a claimed row's lease: far longer than a send may take
 _MAX_BACKOFF = 300.0
@@ -24,9 +25,12 @@ IN_FLIGHT = "sending; outcome not recorded yet"
 
 
 _outbox = table_of(Outbox)
+# Each keeps to the school by its parameter, or an INSERT its column (storage.scope fills it).
 _ENQUEUE = {
-    "postgresql": postgresql.insert(_outbox).on_conflict_do_nothing().returning(_outbox.c.id),
-    "sqlite": sqlite.insert(_outbox).on_conflict_do_nothing().returning(_outbox.c.id),
+    "postgresql": bound(
+        postgresql.insert(_outbox).on_conflict_do_nothing().returning(_outbox.c.id)
+    ),
+    "sqlite": bound(sqlite.insert(_outbox).on_conflict_do_nothing().returning(_outbox.c.id)),
 }
 
 
@@ -86,16 +90,30 @@ class Claim:
     attempted: bool
 
 
-_DUE = (
+_ANY_DUE = (
     select(_outbox)
-    .where(_outbox.c.status == "pending", _outbox.c.next_attempt_at <= bindparam("now"))
+    .where(
+        _outbox.c.status == "pending",
+        _outbox.c.next_attempt_at <= bindparam("now"),
+        _outbox.c.school_id == bindparam(SCHOOL_PARAM),
+    )
     .order_by(_outbox.c.attempts, _outbox.c.next_attempt_at, _outbox.c.id)  # fresh alerts first
     .limit(bindparam("limit"))
 )
-_DUE_FOR = _DUE.where(_outbox.c.recipient_email == bindparam("recipient"))
-_TAKE = (
+_ANY_DUE_FOR = _ANY_DUE.where(_outbox.c.recipient_email == bindparam("recipient"))
+# (everyone's or one person's, PostgreSQL's locking the rows it takes)
+_DUE = {
+    (False, False): bound(_ANY_DUE),
+    (False, True): bound(_ANY_DUE.with_for_update(skip_locked=True)),
+    (True, False): bound(_ANY_DUE_FOR),
+    (True, True): bound(_ANY_DUE_FOR.with_for_update(skip_locked=True)),
+}
+_TAKE = bound(
     update(_outbox)
-    .where(_outbox.c.id.in_(bindparam("row_ids", expanding=True)))
+    .where(
+        _outbox.c.id.in_(bindparam("row_ids", expanding=True)),
+        _outbox.c.school_id == bindparam(SCHOOL_PARAM),
+    )
     .values(next_attempt_at=bindparam("until"), last_error=IN_FLIGHT)
 )
 
@@ -111,9 +129,7 @@ async def claim_due(
     """Take the rows due now for delivery, pushing their next attempt on so no one else does:
     two statements whatever the batch (SQLite's write lock, taken when the transaction began,
     or PostgreSQL's row locks keep the rows read until the update)."""
-    query = _DUE if recipient is None else _DUE_FOR
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+    query = _DUE[recipient is not None, session.get_bind().dialect.name == "postgresql"]
     params = {"now": now, "limit": limit, "recipient": recipient}
     found = (await session.execute(query, params)).mappings().all()
     if not found:
@@ -148,7 +164,7 @@ async def first_refs(
     return found
 
 
-_FIRST_REFS = (
+_FIRST_REFS = bound(
     select(
         _outbox.c.report_id, _outbox.c.recipient_email, _outbox.c.channel, _outbox.c.platform_ref
     )
@@ -156,6 +172,7 @@ _FIRST_REFS = (
         _outbox.c.report_id.in_(bindparam("report_ids", expanding=True)),
         _outbox.c.kind == "alert",
         _outbox.c.status == "sent",
+        _outbox.c.school_id == bindparam(SCHOOL_PARAM),
     )
     .order_by(_outbox.c.level)
 )

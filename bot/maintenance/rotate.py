@@ -36,6 +36,7 @@ from bot.record.events import record_event
 from bot.settings import Settings
 from storage.crypto import Cipher, CipherError, Misplaced, read_key_file
 from storage.models import Base, Event, Report
+from storage.scope import acting_for, trust_sessions
 
 BATCH_SIZE = 200
 INTERRUPTED = 3  # the exit status when --stop-after stopped the run
@@ -129,7 +130,9 @@ async def reencrypt(
                 .order_by(ident)
                 .limit(batch_size)
             )
-            async with AsyncSession(engine) as session, session.begin():
+            # Every school's rows (the key is the deployment's); a report sealed again is
+            # recorded in its own school's log.
+            async with trust_sessions(engine)() as session, session.begin():
                 rows = (await session.execute(query)).all()
                 for row_id, value in rows:
                     token = bytes(value)
@@ -194,14 +197,15 @@ async def _reseal_report(session: AsyncSession, report_id: int, rotated: bytes) 
             "it is not sealed again; run python -m bot verify-log"
         )
     report.answers_enc = rotated
-    await record_event(
-        session,
-        kind="report_resealed",
-        at=datetime.now(UTC),
-        actor_email=None,
-        report_id=report_id,
-        detail={BINDING: binding_of(report)},
-    )
+    with acting_for(session, report.school_id):
+        await record_event(
+            session,
+            kind="report_resealed",
+            at=datetime.now(UTC),
+            actor_email=None,
+            report_id=report_id,
+            detail={BINDING: binding_of(report)},
+        )
 
 
 async def rotate_key(

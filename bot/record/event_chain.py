@@ -1,9 +1,11 @@
 """The event log's hash chain: how an entry is hashed, and the chain's head.
 
-Every entry carries `seq` (1, 2, 3 ...), the hash of the entry before it (`prev_hash`, all
-zeros for the first) and its own `hash`: SHA-256 over a canonical encoding of its fields. One
-row of `event_chain` records where the log ends (the last `seq` and `hash`), so deleting the
-last entry shows too. Changing an entry, deleting one or shuffling them breaks the chain, and
+Each school has its own log (the entries of its `school_id`), and each log its own chain and
+head: a school's entries never wait for another school's. Every entry carries `seq` (1, 2, 3
+...), the hash of the entry before it (`prev_hash`, all zeros for the first) and its own
+`hash`: SHA-256 over a canonical encoding of its fields. One row of `event_chain` for each
+school records where its log ends (the last `seq` and `hash`), so deleting the last entry
+shows too. Changing an entry, deleting one or shuffling them breaks the chain, and
 `bot.record.log_check.verify_log` names the first place it breaks.
 
 The hash has no secret key: someone who can write to the database and recompute every hash,
@@ -26,22 +28,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import table_of
 from storage.models import Event, EventChain
+from storage.scope import SCHOOL_PARAM, bound, school_of
 
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64  # the `prev_hash` of the first entry
-HEAD_ID = 1  # the one row of `event_chain`
 # Built once, on the table: it runs in every transaction that adds an entry. (Like an ORM
 # query, it first writes the session's pending changes: Session.execute flushes for both.)
 _CHAIN = table_of(EventChain)
-_LOCK_HEAD = select(_CHAIN.c.seq, _CHAIN.c.hash).where(_CHAIN.c.id == HEAD_ID).with_for_update()
+_THE_SCHOOLS = _CHAIN.c.school_id == bindparam(SCHOOL_PARAM)  # filled by storage.scope
+_LOCK_HEAD = bound(select(_CHAIN.c.seq, _CHAIN.c.hash).where(_THE_SCHOOLS).with_for_update())
 # The head's move to a new entry (its parameters `head_seq`, `head_hash`), made by
 # events._append once the head is locked.
-MOVE_HEAD = (
+MOVE_UNBOUND = (
     update(_CHAIN)
-    .where(_CHAIN.c.id == HEAD_ID)
+    .where(_THE_SCHOOLS)
     .values(seq=bindparam("head_seq"), hash=bindparam("head_hash"))
 )
+MOVE_HEAD = bound(MOVE_UNBOUND)
 _FORMAT = "event-log-v1"  # part of every hashed encoding, so a future format cannot collide
 
 
@@ -109,7 +113,7 @@ def _sealed_text(sealed: object) -> str | None:
 # --- the head: where the log ends
 
 
-_KEPT_HEAD = "event_log_head"  # in session.info: (transaction, seq, hash)
+_KEPT_HEAD = "event_log_head"  # in session.info: (transaction, school, seq, hash)
 
 
 async def lock_head(session: AsyncSession) -> tuple[int, str, bool]:
@@ -124,8 +128,12 @@ async def lock_head(session: AsyncSession) -> tuple[int, str, bool]:
     row is locked until it ends, so nobody else can have moved it, and it is not read again.
     """
     kept = session.info.get(_KEPT_HEAD)
-    if kept is not None and kept[0] is _innermost_transaction(session):
-        return kept[1], kept[2], False
+    if (
+        kept is not None
+        and kept[0] is _innermost_transaction(session)
+        and kept[1] == school_of(session)  # a trust session acts for one school at a time
+    ):
+        return kept[2], kept[3], False
     row = (await session.execute(_LOCK_HEAD)).one_or_none()
     restored = False
     if row is None:
@@ -139,7 +147,7 @@ def moved_head(session: AsyncSession, seq: int, digest: str) -> None:
 
     Kept for the innermost transaction that moved it: inside a savepoint begun later, or
     after one that is rolled back (its entries undone), the head is read from the row again."""
-    session.info[_KEPT_HEAD] = (_innermost_transaction(session), seq, digest)
+    session.info[_KEPT_HEAD] = (_innermost_transaction(session), school_of(session), seq, digest)
 
 
 def _innermost_transaction(session: AsyncSession) -> object:
@@ -157,20 +165,20 @@ async def _create_head(session: AsyncSession) -> bool:
         )
     ).one_or_none()
     seq, digest = (0, GENESIS) if last is None else (int(last.seq), str(last.hash))
-    values = {"id": HEAD_ID, "seq": seq, "hash": digest}
+    values = {"seq": seq, "hash": digest}  # and the school's id (storage.scope)
     dialect = (await session.connection()).dialect.name
     # Two transactions may both find no head: the second waits for the first and does nothing.
     if dialect == "postgresql":
         statement: Any = (
             postgresql_insert(EventChain)
             .values(values)
-            .on_conflict_do_nothing(index_elements=[EventChain.id])
+            .on_conflict_do_nothing(index_elements=[EventChain.school_id])
         )
     elif dialect == "sqlite":
         statement = (
             sqlite_insert(EventChain)
             .values(values)
-            .on_conflict_do_nothing(index_elements=[EventChain.id])
+            .on_conflict_do_nothing(index_elements=[EventChain.school_id])
         )
     else:
         statement = insert(EventChain).values(values)

@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.record.event_chain import MOVE_HEAD, hash_of, lock_head, moved_head
+from bot.record.event_chain import MOVE_HEAD, MOVE_UNBOUND, hash_of, lock_head, moved_head
 from bot.record.log_check import LogCheck, verify_log
 from storage.crypto import Cipher
 from storage.db import table_of
 from storage.models import Event
+from storage.scope import ONE_SCHOOL, SCHOOL_PARAM, Unscoped, bound, school_of
 
 __all__ = [
     "LogCheck",
@@ -46,8 +47,14 @@ _ENTRY_COLUMNS = (
 )
 # Built once: an entry's values are parameters. Building the statements for every entry (two
 # or three a turn that files a report) cost more than running them.
-_ADD = insert(_EVENTS).values({c: bindparam(c) for c in _ENTRY_COLUMNS}).returning(_EVENTS.c.id)
-_ADD_AND_MOVE = _ADD.add_cte(MOVE_HEAD.cte("moved_head"))
+# The school's id is a parameter too, filled by storage.scope, as in the head's statements.
+_ADD_UNBOUND = (
+    insert(_EVENTS)
+    .values({**{c: bindparam(c) for c in _ENTRY_COLUMNS}, "school_id": bindparam(SCHOOL_PARAM)})
+    .returning(_EVENTS.c.id)
+)
+_ADD = bound(_ADD_UNBOUND)
+_ADD_AND_MOVE = bound(_ADD_UNBOUND.add_cte(MOVE_UNBOUND.cte("moved_head")))
 
 
 async def record_event(
@@ -98,7 +105,12 @@ async def record_event(
                 sealed=None,
             )
             seq += 1
-        sealed = None if secret is None or cipher is None else seal_event(cipher, seq + 1, secret)
+        school = _school(session)
+        sealed = (
+            None
+            if secret is None or cipher is None
+            else seal_event(cipher, seq + 1, secret, school=school)
+        )
         event, _digest = await _append(
             session,
             seq=seq + 1,
@@ -138,6 +150,7 @@ async def _append(
         detail=detail,
         detail_enc=sealed,
         at=at,
+        school_id=_school(session),
     )
     digest = hash_of(event)
     event.hash = digest
@@ -152,14 +165,32 @@ async def _append(
     return event, digest
 
 
-def seal_event(cipher: Cipher, seq: int, secret: Mapping[str, object]) -> bytes:
-    return cipher.encrypt_json(dict(secret), table="events", row=seq, column="detail_enc")
+def seal_event(cipher: Cipher, seq: int, secret: Mapping[str, object], *, school: int) -> bytes:
+    return cipher.encrypt_json(
+        dict(secret), table="events", row=sealed_place(school, seq), column="detail_enc"
+    )
 
 
 def open_event(cipher: Cipher, event: Event) -> Any:
     """The secret sealed with an entry (raises CipherError, `Misplaced` if it was moved)."""
     assert event.detail_enc is not None
-    return cipher.decrypt_json(event.detail_enc, table="events", row=event.seq, column="detail_enc")
+    assert event.seq is not None
+    place = sealed_place(event.school_id, event.seq)
+    return cipher.decrypt_json(event.detail_enc, table="events", row=place, column="detail_enc")
+
+
+def sealed_place(school: int, seq: int) -> int | str:
+    """The row an entry's secret is sealed for: its place in its school's log. The first
+    school's is its `seq` alone, as every entry was sealed before a database held schools;
+    another school's names the school too, so an entry cannot be moved to another's log."""
+    return seq if school == ONE_SCHOOL else f"{school}:{seq}"
+
+
+def _school(session: AsyncSession) -> int:
+    school = school_of(session)
+    if not isinstance(school, int):
+        raise Unscoped(f"the event log is written for one school, not in a session of {school}")
+    return school
 
 
 def _json_document(detail: dict[str, object] | None) -> dict[str, object]:

@@ -16,7 +16,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.record.bindings import check_reports
-from bot.record.event_chain import GENESIS, HEAD_ID, hash_of
+from bot.record.event_chain import GENESIS, hash_of
 from storage.models import Event, EventChain
 
 BATCH_SIZE = 500
@@ -79,11 +79,8 @@ async def verify_log(session: AsyncSession, *, batch_size: int = BATCH_SIZE) -> 
     Entries added while this runs are left for the next check: the walk stops at the head
     read first, and entries before it never change (unless someone tampers with them).
     """
-    head = (
-        await session.execute(
-            select(EventChain.seq, EventChain.hash).where(EventChain.id == HEAD_ID)
-        )
-    ).one_or_none()
+    # The session's school's log (storage.scope): its head is its one row of event_chain.
+    head = (await session.execute(select(EventChain.seq, EventChain.hash))).one_or_none()
     end = None if head is None else int(head.seq)
 
     checked, expected, prev, last_id = 0, 1, GENESIS, None
@@ -252,7 +249,7 @@ async def _beyond_head(session: AsyncSession, *, end: int, checked: int) -> LogC
     if after is None:
         return None
     # Read the head again: a legitimate entry commits together with its head update.
-    now_ends = await session.scalar(select(EventChain.seq).where(EventChain.id == HEAD_ID))
+    now_ends = await session.scalar(select(EventChain.seq))
     if now_ends is not None and after.seq <= now_ends:
         return None
     return LogCheck(

@@ -18,7 +18,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.record.event_chain import HEAD_ID
 from bot.record.events import record_event
 from storage.models import EventChain, RefusalTally
 
@@ -79,7 +78,7 @@ async def _lock_the_log(session: AsyncSession) -> None:
     """Take the event log's head before any tally: every writer of the log takes it first, so
     a refusal and another entry can never wait on each other in opposite orders (and two
     refusals never both open a window). Not created if missing: `record_event` notes that."""
-    await session.execute(select(EventChain.id).where(EventChain.id == HEAD_ID).with_for_update())
+    await session.execute(select(EventChain.id).with_for_update())  # the school's (storage.scope)
 
 
 async def _locked(session: AsyncSession, email: str, action: str) -> RefusalTally | None:

@@ -26,10 +26,11 @@ from typing import Any
 import aiohttp
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.settings import PROJECT_ROOT, Settings
 from storage.models import Outbox, Report
+from storage.scope import trust_sessions
 from tests.support.net import free_port
 from tests.support.walk import CONCERN_TAIL, STAFF, Answer
 
@@ -71,7 +72,7 @@ async def outbox_rows(storage: Storage, reference: str, kind: str = "alert") -> 
     """The outbox rows of one report (its alerts unless told), on a connection of the test's."""
     engine = create_async_engine(storage.url)
     try:
-        async with AsyncSession(engine) as session:
+        async with trust_sessions(engine)() as session:  # the test's look at every school
             report_id = await session.scalar(select(Report.id).where(Report.reference == reference))
             assert report_id is not None, f"no report {reference} in the database"
             query = (

@@ -187,11 +187,11 @@ async def test_verify_log_names_a_report_added_behind_the_bots_back(make_bot, da
     bot, url, (first, _second) = await two_reports(make_bot, database_url)
     await sql(
         bot,
-        "INSERT INTO reports (reference, kind, category, urgent, allegation, "
+        "INSERT INTO reports (school_id, reference, kind, category, urgent, allegation, "
         "allegation_about_head, status, reporter_email, channel, flow_id, flow_version, "
-        "created_at, updated_at) SELECT 'OS-2026-00777', kind, category, urgent, allegation, "
-        "allegation_about_head, status, reporter_email, channel, flow_id, flow_version, "
-        "created_at, updated_at FROM reports WHERE id = :id",
+        "created_at, updated_at) SELECT school_id, 'OS-2026-00777', kind, category, urgent, "
+        "allegation, allegation_about_head, status, reporter_email, channel, flow_id, "
+        "flow_version, created_at, updated_at FROM reports WHERE id = :id",
         id=first.id,
     )
     code, out, err = await verify_log_command(bot, url)

@@ -185,17 +185,21 @@ async def clear_postgres(url: str, migrated: str) -> bool:
         await engine.dispose()
 
 
+# The migrations make one row besides their record: the first school (0020_schools).
 _CLEAR = text(
     """
     DO $$
     DECLARE name text;
     BEGIN
       FOR name IN SELECT quote_ident(tablename) FROM pg_tables
-                   WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
+                   WHERE schemaname = 'public'
+                     AND tablename NOT IN ('alembic_version', 'schools') LOOP
         EXECUTE 'DELETE FROM ' || name;
       END LOOP;
+      DELETE FROM schools WHERE id <> 1;
       PERFORM setval(format('public.%I', sequencename), start_value, false)
-         FROM pg_sequences WHERE schemaname = 'public';
+         FROM pg_sequences WHERE schemaname = 'public' AND sequencename <> 'schools_id_seq';
+      PERFORM setval('public.schools_id_seq', 1);
     END $$
     """
 )
