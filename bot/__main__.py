@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot import team_reports
-from bot.app import Bot, build_bot, prepare_storage
+from bot.app import Bot, SchoolNotFound, build_bot, prepare_storage
 from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
 from bot.school.config import SchoolConfigError
@@ -179,11 +179,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "verify-log":
         return asyncio.run(_verify_log(bot, args.school))
-    if args.command == "summary":
-        return team_reports.summary(bot, args.path)
-    if args.command == "review":
-        assert args.path is not None  # refused above without one
-        return team_reports.review(bot, args.path, args.year)
+    try:
+        if args.command == "summary":
+            return team_reports.summary(bot, args.path)
+        if args.command == "review":
+            assert args.path is not None  # refused above without one
+            return team_reports.review(bot, args.path, args.year)
+    except SchoolNotFound as error:
+        print(f"Nothing to report: {error}.", file=sys.stderr)
+        return 2
     lock = _sqlite_lock(settings)
     try:
         if lock is not None and args.command in {"run", "restore", "rotate-key"}:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.audit.scheduled import AuditJobs
@@ -27,6 +28,7 @@ from bot.monitoring.use_cases import EmailAlerts, Webhooks
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
 from bot.school.people import sync_people
+from bot.school.trust import SINGLE_SCHOOL_KEY
 from bot.school_parts import build_school, school_flows
 from bot.settings import Settings
 from bot.training.service import sync_from_config as sync_training
@@ -35,7 +37,8 @@ from storage.crypto import Cipher, load_cipher
 from storage.db import create_engine
 from storage.locks import MIGRATIONS_LOCK, serialise
 from storage.migrate import head_revision, upgrade
-from storage.scope import ONE_SCHOOL
+from storage.models import School
+from storage.scope import ONE_SCHOOL, assign_school, school_of_sessions, trust_sessions
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -72,12 +75,16 @@ def build_bot(
     *,
     clock: Clock = utc_now,
     notifiers: Mapping[str, Notifier] | None = None,
-    school_id: int = ONE_SCHOOL,
+    school_id: int | None = None,
 ) -> Bot:
     """Load and check configuration and flows; raises with a clear message when one is bad.
 
-    The bot serves one school of the database (`school_id`: its row in `schools`), and sees
-    and writes that school's records only (storage.scope)."""
+    The bot serves one school of the database, SCHOOL_KEY's (or `school_id`'s, its row in
+    `schools`), and sees and writes that school's records only (storage.scope). The first
+    school, `default`, is always row 1; another's row is found, or made, by `prepare_storage`
+    (or `attach_school`): until then the bot's sessions refuse every school's record."""
+    if school_id is None and settings.school_key == SINGLE_SCHOOL_KEY:
+        school_id = ONE_SCHOOL
     school = load_school_config(settings.school_config)
     flows = school_flows(settings, school, clock)
     # The data folder holds the key and the database: nobody else on the machine needs it.
@@ -162,11 +169,42 @@ def alert_channels(settings: Settings) -> list[str]:
 
 
 async def prepare_storage(bot: Bot) -> None:
-    """Migrate the database and mirror the school's people into it."""
+    """Migrate the database, find the school's row (made the first time), and mirror the
+    school's people into it."""
     await upgrade(bot.engine)
     log.info("database schema is current (revision %s)", head_revision())
+    await attach_school(bot, create=True)
     async with bot.router.sessions() as session, session.begin():
         await serialise(session, MIGRATIONS_LOCK)  # replicas starting together sync one at a time
         await sync_people(session, school=bot.school, now=bot.router.clock())
         await sync_training(session, bot.school.training, now=bot.router.clock())
         await bind_reports_from_before(session, now=bot.router.clock())
+
+
+class SchoolNotFound(Exception):
+    """SCHOOL_KEY names a school the database does not have yet (the bot makes it at start)."""
+
+
+async def attach_school(bot: Bot, *, create: bool) -> int:
+    """The id of the school the bot serves, given to its sessions; its row is made when
+    `create` (at start) and missing (a school new to the database)."""
+    known = school_of_sessions(bot.router.sessions)
+    if known is not None:
+        return known
+    key = bot.settings.school_key
+    async with trust_sessions(bot.engine)() as session, session.begin():
+        await serialise(session, MIGRATIONS_LOCK)  # two replicas of a new school make one row
+        school_id = await session.scalar(select(School.id).where(School.key == key))
+        if school_id is None:
+            if not create:
+                raise SchoolNotFound(
+                    f"the database has no school {key!r} (SCHOOL_KEY) yet: start the bot, or "
+                    "run python -m bot migrate, to add it"
+                )
+            row = School(key=key, name=bot.school.name, created_at=bot.router.clock())
+            session.add(row)
+            await session.flush()
+            school_id = row.id
+            log.info("school %r added to the database (id %d)", key, school_id)
+    assign_school(bot.router.sessions, school_id)
+    return school_id

@@ -117,12 +117,13 @@ def build_school(
     engine: AsyncEngine,
     cipher: Cipher,
     clock: Clock,
-    school_id: int,
+    school_id: int | None,
     notifiers: dict[str, Notifier],
     alert_channels: list[str],
 ) -> SchoolParts:
     """One school's part, on the deployment's engine and key; its sessions see and write the
-    school's records only (storage.scope). `notifiers` are those known before the channels
+    school's records only (storage.scope), once its id is known (`school_id` None: given by
+    bot.app.attach_school). `notifiers` are those known before the channels
     (tests' own); `alert_channels` the channels alerts go to."""
     sessions = school_sessions(engine, school_id)
     retention = timedelta(hours=settings.draft_retention_hours)

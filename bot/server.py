@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import Bot, prepare_storage
+from bot.app import Bot, attach_school, prepare_storage
 from bot.channels.monitoring.routes import add_monitoring_routes
 from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
 from bot.health import add_health_routes
@@ -20,6 +20,7 @@ from bot.logs import request_ids
 from bot.settings import Settings
 from scheduler.leader import Leadership
 from scheduler.setup import ScheduledJobs
+from storage.locks import scheduler_lock
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ def create_app(
         if serves_chat and bot.email_alerts is not None:  # after the channels: it alerts them
             receiver = await start_monitoring_email(bot, bot.email_alerts.file)
         if leadership is not None:
+            # Each school of the database has its own leader: its id is known now.
+            leadership.key = scheduler_lock(await attach_school(bot, create=False))
             leadership.start()  # leading, its first sweep sends whatever a crash left
         if serves_chat and bot.web_chat is not None:
             log.log(*bot.settings.web_demo_login_status())

@@ -53,6 +53,16 @@ class Settings(SignInSettings):
         default=PROJECT_ROOT / "config" / "school.example.yaml",
         description="The school's YAML configuration.",
     )
+    school_key: str = Field(
+        default="default",
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
+        description=(
+            "Which school of the database this deployment serves (its key: lower-case letters, "
+            "digits, hyphens). A database made before schools is `default`. Deployments of "
+            "several schools may share one PostgreSQL database, each with its own key: each "
+            "sees its own school's records only."
+        ),
+    )
     flows_dir: Path | None = Field(
         default=None,
         description=(

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.app import Bot
+from bot.app import Bot, attach_school
 from bot.school.config import SchoolConfigError
 from bot.school.rota import Cover
 from bot.settings import Settings
@@ -49,6 +49,7 @@ def on_call(settings: Settings, at: datetime | None) -> int:
 async def _stored_cover(settings: Settings, at: datetime) -> list[Cover]:
     """The cover accepted in chat, from the database when there is one at the newest schema;
     none otherwise (the school file's rota alone). Never creates a database."""
+    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.cases.cover import overlapping
@@ -56,7 +57,8 @@ async def _stored_cover(settings: Settings, at: datetime) -> list[Cover]:
     from bot.maintenance.backup import sqlite_path
     from storage.db import create_engine
     from storage.migrate import is_current
-    from storage.scope import ONE_SCHOOL, school_sessions
+    from storage.models import School
+    from storage.scope import school_sessions, trust_sessions
 
     database = sqlite_path(settings)
     if database is not None and not database.exists():
@@ -66,7 +68,12 @@ async def _stored_cover(settings: Settings, at: datetime) -> list[Cover]:
         if not await is_current(engine):
             return []
         first, last = cover_window(at)
-        async with school_sessions(engine, ONE_SCHOOL)() as session:
+        async with trust_sessions(engine)() as session:
+            key = settings.school_key
+            school_id = await session.scalar(select(School.id).where(School.key == key))
+        if school_id is None:  # a school new to the database: nothing accepted in chat yet
+            return []
+        async with school_sessions(engine, school_id)() as session:
             return await overlapping(session, first=first, last=last)
     except (SQLAlchemyError, OSError):
         return []
@@ -92,6 +99,7 @@ async def _summary_made(bot: Bot) -> tuple[str, bytes]:
 
     await upgrade(bot.engine)  # the schema only: nothing else is written
     try:
+        await attach_school(bot, create=False)
         async with bot.router.sessions() as session:
             terms = await summary.build(
                 session, bot.school, kind_label=bot.router.cases.cards.kind_label
@@ -144,6 +152,7 @@ async def _review_document(bot: Bot, year: int) -> tuple[ReviewDocument, bytes] 
         return None
     await upgrade(bot.engine)  # the schema only: nothing else is written
     try:
+        await attach_school(bot, create=False)
         async with bot.router.sessions() as session:
             found = await review_for(session, year)
             period = (

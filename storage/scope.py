@@ -52,9 +52,22 @@ class Unscoped(RuntimeError):
     """A statement on a school's records without a school to keep it to: a bug, never data."""
 
 
-def school_sessions(engine: AsyncEngine, school_id: int) -> async_sessionmaker[AsyncSession]:
-    """Sessions that see, change and add one school's records only."""
+def school_sessions(engine: AsyncEngine, school_id: int | None) -> async_sessionmaker[AsyncSession]:
+    """Sessions that see, change and add one school's records only. With `school_id` None the
+    school is not known yet (`assign_school` gives it, once its row is found): until then they
+    are sessions of no school, which refuse every statement on a school's records."""
     return async_sessionmaker(engine, expire_on_commit=False, info={SCHOOL: school_id})
+
+
+def assign_school(sessions: async_sessionmaker[AsyncSession], school_id: int) -> None:
+    """The school of `school_sessions(engine, None)`, for every session made from now on."""
+    sessions.kw["info"][SCHOOL] = school_id
+
+
+def school_of_sessions(sessions: async_sessionmaker[AsyncSession]) -> int | None:
+    """The school `school_sessions` keep to; None while it is not known yet."""
+    school = sessions.kw["info"].get(SCHOOL)
+    return school if isinstance(school, int) else None
 
 
 def trust_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Bot, build_bot, prepare_storage
 from bot.settings import PROJECT_ROOT, Settings
-from storage.scope import ONE_SCHOOL
 from tests.support.clock import FakeClock
 from tests.support.databases import (
     clear_postgres,
@@ -173,7 +172,7 @@ async def make_bot(
     built: list[Bot] = []
 
     async def factory(
-        notifiers: dict[str, Any] | None = None, *, school_id: int = ONE_SCHOOL, **overrides: Any
+        notifiers: dict[str, Any] | None = None, *, school_id: int | None = None, **overrides: Any
     ) -> Bot:
         values: dict[str, Any] = {
             "data_dir": tmp_path / "data",
