@@ -6,14 +6,17 @@ another's leader)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import SchoolNotFound, attach_school, build_bot
+from bot.server import create_app
 from bot.settings import Settings
 from scheduler.leader import Leadership
 from storage.locks import SCHEDULER_LOCK, scheduler_lock
@@ -24,6 +27,7 @@ from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.warm import run_bot
 from tests.test_leader import RETRY, Seat, _until
+from tests.test_metrics import scrape, total
 
 
 async def schools_of(engine: AsyncEngine) -> list[tuple[int, str]]:
@@ -122,3 +126,31 @@ async def test_a_report_command_names_a_school_the_database_does_not_have(
     done = await asyncio.to_thread(run_bot, "summary", env=env, timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Nothing to report: the database has no school 'elmwood' (SCHOOL_KEY) yet" in done.stderr
+
+
+@pytest.mark.one_database
+async def test_two_schools_deployments_on_one_database_both_run_their_scheduled_jobs(
+    make_bot: Any, postgres_only: str
+) -> None:
+    """As the server starts them: each school's scheduler leads its own jobs (with one lock
+    for every school, one would wait for ever and its escalations never be sent)."""
+    schools = [
+        await make_bot(database_url=postgres_only, role="scheduler"),
+        await make_bot(database_url=postgres_only, role="scheduler", school_key="oakfield"),
+    ]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(TestClient(TestServer(create_app(bot))))
+            for bot in schools
+        ]
+        leading = [0.0, 0.0]
+
+        async def both_lead() -> bool:
+            for n, client in enumerate(clients):
+                leading[n] = total(await scrape(client), "osbot_scheduler_leader")
+            return leading == [1.0, 1.0]
+
+        deadline = asyncio.get_running_loop().time() + 20
+        while not await both_lead():
+            assert asyncio.get_running_loop().time() < deadline, f"leading: {leading}"
+            await asyncio.sleep(0.05)
