@@ -232,7 +232,7 @@ class Outbox(SchoolRecord, Base):
     about: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class ChannelAddress(Base):
+class ChannelAddress(SchoolRecord, Base):
     """A person as a chat platform knows them: the platform's id for them, the e-mail it gave
     (the identity cache, so a lookup is not repeated on every message), and how to message them
     first (Teams' conversation reference: service URL, conversation, tenant, bot).
@@ -242,7 +242,11 @@ class ChannelAddress(Base):
     """
 
     __tablename__ = "channel_addresses"
-    __table_args__ = (UniqueConstraint("channel", "platform_user_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "school_id", "channel", "platform_user_id", name="uq_channel_addresses_school_user"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Bot
+from bot.delivery.addresses import reachable_by_email, remember
 from bot.record.events import open_event, record_event, seal_event
 from bot.record.log_check import verify_log
 from storage.crypto import Misplaced
@@ -260,3 +261,23 @@ async def test_verify_log_names_the_school_whose_log_was_altered_and_checks_the_
     assert status == 1 and "School default: BROKEN" in err
     status, _out, err = await verify_log_command(first, url, "--school", "third")
     assert status == 2 and "There is no school 'third' in the database" in err
+
+
+async def test_each_school_keeps_its_own_way_to_reach_a_person(make_bot: Any) -> None:
+    """One person, two schools' bots (each school's deployment its own registration): each
+    school alerts them in its own conversation, never in the other bot's."""
+    first, _second, _a, _b = await two_schools(make_bot)
+    for school, conversation in ((1, "a:conversation-of-the-first"), (SECOND, "a:of-the-second")):
+        async with school_sessions(first.engine, school)() as session, session.begin():
+            await remember(
+                session,
+                channel="teams",
+                platform_user_id="29:same-person",
+                address={"conversation": {"id": conversation}},
+                now=NOW,
+                email=DSL,
+            )
+    for school, conversation in ((1, "a:conversation-of-the-first"), (SECOND, "a:of-the-second")):
+        async with school_sessions(first.engine, school)() as session:
+            [address] = await reachable_by_email(session, "teams", DSL)
+        assert address.address["conversation"]["id"] == conversation

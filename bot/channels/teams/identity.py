@@ -30,6 +30,7 @@ from bot.delivery import addresses
 from bot.delivery.messages import User
 from storage.db import table_of
 from storage.models import ChannelAddress, InboundMessage
+from storage.scope import SCHOOL_PARAM, bound
 
 log = logging.getLogger(__name__)
 # How stale `updated_at` may grow on a row that has not changed: it orders one person's
@@ -38,8 +39,14 @@ STILL_CURRENT = timedelta(minutes=10)
 # The row every activity reads, built once: a Core statement with the person as a parameter,
 # read as a plain row (nothing for the ORM to track in a session that only reads).
 _addresses = table_of(ChannelAddress)
-_ROW_OF = select(_addresses).where(
-    _addresses.c.channel == CHANNEL, _addresses.c.platform_user_id == bindparam("user_id")
+# The school's own (storage.scope fills its parameter): a school's deployment may be a bot
+# registration of its own, whose conversation with a person is not another's.
+_ROW_OF = bound(
+    select(_addresses).where(
+        _addresses.c.channel == CHANNEL,
+        _addresses.c.platform_user_id == bindparam("user_id"),
+        _addresses.c.school_id == bindparam(SCHOOL_PARAM),
+    )
 )
 
 

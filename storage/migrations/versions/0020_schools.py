@@ -5,12 +5,14 @@
 - `school_id` (not null, a foreign key to `schools`) on every table of a school's records:
   people, reports, the event log and its head, conversations, the outbox, the self-audit and
   briefings, training, refusals, closures, cover, drills, the filtering checks and reviews,
-  the monitoring alerts. Trust-wide, with no school: the platforms' addresses, the inbound
+  the monitoring alerts, the platforms' addresses. Trust-wide, with no school: the inbound
   message ids, the web chat's sessions and sign-ins (a person signs in once for the trust).
 - The keys that were unique in the school are unique in each school: a person's e-mail, the
   event log's `seq` (one chain per school) and its head row, a campaign, a training record, a
   refusal tally, a term's drill, a briefing draft, a filtering check's period, a year's
-  review, a monitoring group, a conversation. Report references stay unique in the trust (they
+  review, a monitoring group, a conversation, a platform's address for a person (each school's
+  deployment may be its own bot registration, with its own conversation with them). Report
+  references stay unique in the trust (they
   are made from the report's id), as do a provider's alert ids (one provider account).
 - `trust_seals`: a day's seal of every school's event-log head, chained (bot.record.trust_seal).
 
@@ -120,6 +122,14 @@ _TABLES: dict[str, tuple[_KEY, ...]] = {
         ),
     ),
     "monitoring_alerts": (),
+    "channel_addresses": (
+        (
+            "UNIQUE (channel, platform_user_id)",
+            "channel_addresses_channel_platform_user_id_key",
+            "uq_channel_addresses_school_user",
+            ("channel", "platform_user_id"),
+        ),
+    ),
 }
 SCHOOL_TABLES = tuple(_TABLES)
 _HEAD_KEY = "uq_event_chain_school"
