@@ -265,7 +265,7 @@ async def _verify_log(bot: Bot, school: str | None = None) -> int:
     from bot.record.verify_command import verify_logs
 
     try:
-        return await verify_logs(bot.engine, bot.settings.resolved_database_url, school=school)
+        return await verify_logs(bot.engine, _safe_url(bot.settings), school=school)
     finally:
         await bot.engine.dispose()
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.app import SchoolNotFound, attach_school, build_bot
 from bot.server import create_app
@@ -85,7 +85,7 @@ async def test_each_school_has_its_own_scheduler_leader(postgres_only: str) -> N
     leave the other school's escalations unsent."""
     assert scheduler_lock(1) == SCHEDULER_LOCK  # as every release before schools
     assert len({scheduler_lock(n) for n in range(1, 60)}) == 59
-    engines = [create(postgres_only) for _ in range(2)]
+    engines = [create_async_engine(postgres_only) for _ in range(2)]
     seats = [Seat(), Seat()]
     candidates = [
         Leadership(e, on_lead=s.lead, on_follow=s.follow, retry_seconds=RETRY, key=k)
@@ -102,12 +102,6 @@ async def test_each_school_has_its_own_scheduler_leader(postgres_only: str) -> N
             await candidate.stop()
         for engine in engines:
             await engine.dispose()
-
-
-def create(url: str) -> AsyncEngine:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    return create_async_engine(url)
 
 
 async def test_a_report_command_names_a_school_the_database_does_not_have(

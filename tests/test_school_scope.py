@@ -4,8 +4,6 @@ only, each keeps its own event log, and a statement that forgets its school fail
 
 from __future__ import annotations
 
-import asyncio
-import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,10 +27,10 @@ from storage.scope import (
     trust_sessions,
 )
 from tests.alerts.test_export import serve
+from tests.security.test_record_tamper import verify_log_command
 from tests.support.alerts import DSL, file_concern
 from tests.support.harness import Chat
 from tests.support.notifiers import RecordingChannel
-from tests.support.warm import run_bot
 
 SECOND = 2
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
@@ -218,19 +216,6 @@ async def test_a_statement_that_forgets_its_school_fails(make_bot: Any) -> None:
             await session.flush()
     with pytest.raises(Unscoped):
         bound(select(_REPORTS.c.id))  # nothing in it names the school
-
-
-async def verify_log_command(bot: Bot, url: str, *args: str) -> tuple[int, str, str]:
-    """`python -m bot verify-log` in a new process, as an IT person runs it."""
-    await bot.engine.dispose()
-    env = {
-        **os.environ,
-        "DATA_DIR": str(bot.settings.data_dir),
-        "DATABASE_URL": url,
-        "ENCRYPTION_KEY": "",  # the key file in DATA_DIR, as the bots above made it
-    }
-    done = await asyncio.to_thread(run_bot, "verify-log", *args, env=env, timeout=60)
-    return done.returncode, done.stdout, done.stderr
 
 
 async def test_verify_log_names_the_school_whose_log_was_altered_and_checks_the_others(

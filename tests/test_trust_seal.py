@@ -17,9 +17,10 @@ from bot.record.scheduled import seal_the_day
 from bot.record.trust_seal import seal_today, verify_seals
 from storage.models import Event, EventChain, TrustSeal
 from storage.scope import trust_sessions
+from tests.security.test_record_tamper import verify_log_command
 from tests.support.alerts import file_concern
 from tests.support.clock import FakeClock
-from tests.test_school_scope import SECOND, add_school, verify_log_command
+from tests.test_school_scope import SECOND, add_school
 
 
 async def two_schools_with_reports(make_bot: Any, url: str | None = None) -> tuple[Bot, Bot]:

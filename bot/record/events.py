@@ -89,12 +89,14 @@ async def record_event(
         raise ValueError("a secret for the event log needs the cipher to seal it")
     at = at.astimezone(UTC)
     document = _json_document(detail)
+    school = _school(session)
     with contextlib.nullcontext() if write_pending else session.no_autoflush:
         seq, prev_hash, restored = await lock_head(session)
         if restored:
             # Someone deleted the head record: say so in the log itself before carrying on.
             _marker, prev_hash = await _append(
                 session,
+                school=school,
                 seq=seq + 1,
                 prev_hash=prev_hash,
                 kind=HEAD_RESTORED,
@@ -105,7 +107,6 @@ async def record_event(
                 sealed=None,
             )
             seq += 1
-        school = _school(session)
         sealed = (
             None
             if secret is None or cipher is None
@@ -113,6 +114,7 @@ async def record_event(
         )
         event, _digest = await _append(
             session,
+            school=school,
             seq=seq + 1,
             prev_hash=prev_hash,
             kind=kind,
@@ -128,6 +130,7 @@ async def record_event(
 async def _append(
     session: AsyncSession,
     *,
+    school: int,
     seq: int,
     prev_hash: str,
     kind: str,
@@ -150,7 +153,7 @@ async def _append(
         detail=detail,
         detail_enc=sealed,
         at=at,
-        school_id=_school(session),
+        school_id=school,
     )
     digest = hash_of(event)
     event.hash = digest

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.record.bindings import check_reports
 from bot.record.event_chain import GENESIS, hash_of
 from storage.models import Event, EventChain
+from storage.scope import Unscoped, school_of
 
 BATCH_SIZE = 500
 # What reading a row can raise on SQLite when its stored value was replaced by something that
@@ -79,7 +80,10 @@ async def verify_log(session: AsyncSession, *, batch_size: int = BATCH_SIZE) -> 
     Entries added while this runs are left for the next check: the walk stops at the head
     read first, and entries before it never change (unless someone tampers with them).
     """
-    # The session's school's log (storage.scope): its head is its one row of event_chain.
+    # The session's school's log (storage.scope): its head is its one row of event_chain. A
+    # trust session would see every school's entries as one log, and call them all broken.
+    if not isinstance(school_of(session), int):
+        raise Unscoped("a school's event log is checked in a session of that school")
     head = (await session.execute(select(EventChain.seq, EventChain.hash))).one_or_none()
     end = None if head is None else int(head.seq)
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,10 +24,10 @@ from storage.models import School
 from storage.scope import school_sessions, trust_sessions
 
 
-async def verify_logs(engine: AsyncEngine, url: str, *, school: str | None = None) -> int:
+async def verify_logs(engine: AsyncEngine, where: str, *, school: str | None = None) -> int:
     """Check the logs of every school in the database (or of the one whose key is `school`),
-    printing what was found; the exit status."""
-    where = make_url(url).render_as_string(hide_password=True)
+    printing what was found; the exit status. `where`: the database, as the messages name it
+    (its URL without the password)."""
     try:
         if not await is_current(engine):
             print(

@@ -55,8 +55,8 @@ async def two_reports(make_bot: Any, database_url: str) -> tuple[Bot, str, list[
     return bot, url, reports
 
 
-async def verify_log_command(bot: Bot, url: str) -> tuple[int, str, str]:
-    """`python -m bot verify-log` in a new process, as an IT person runs it."""
+async def verify_log_command(bot: Bot, url: str, *args: str) -> tuple[int, str, str]:
+    """`python -m bot verify-log [args]` in a new process, as an IT person runs it."""
     await bot.engine.dispose()
     env = {
         **os.environ,
@@ -64,7 +64,7 @@ async def verify_log_command(bot: Bot, url: str) -> tuple[int, str, str]:
         "DATABASE_URL": url,
         "ENCRYPTION_KEY": "",
     }
-    done = await asyncio.to_thread(run_bot, "verify-log", env=env, timeout=60)
+    done = await asyncio.to_thread(run_bot, "verify-log", *args, env=env, timeout=60)
     return done.returncode, done.stdout, done.stderr
 
 
