@@ -14,10 +14,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot import team_reports
-from bot.app import Bot, SchoolNotFound, build_bot, prepare_storage
+from bot.app import Bot, SchoolNotFound, TrustNotServed, build_bot, prepare_storage
 from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
 from bot.school.config import SchoolConfigError
+from bot.school.trust import TrustConfigError
 from bot.server import create_app, event_loop
 from bot.settings import Settings
 from bot.single_process import AlreadyRunning, ProcessLock
@@ -165,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("data folder", str(error))
     try:
         bot = build_bot(settings)
-    except (SchoolConfigError, FlowError, CipherError) as error:
+    except (SchoolConfigError, TrustConfigError, TrustNotServed, FlowError, CipherError) as error:
         return _fail("configuration", str(error))
 
     if args.command == "check":

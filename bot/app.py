@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.audit.scheduled import AuditJobs
-from bot.channels.services import Services
+from bot.channels.services import Schools, Services
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.teams.handler import TeamsChannel
 from bot.channels.web.auth import load_secret
@@ -28,17 +28,18 @@ from bot.monitoring.use_cases import EmailAlerts, Webhooks
 from bot.reports.service import bind_reports_from_before
 from bot.school.config import SchoolConfig, load_school_config
 from bot.school.people import sync_people
-from bot.school.trust import SINGLE_SCHOOL_KEY
-from bot.school_parts import build_school, school_flows
+from bot.school.trust import SINGLE_SCHOOL_KEY, Trust, load_trust, trust_directory
+from bot.school_parts import SchoolParts, build_school, school_flows
 from bot.settings import Settings
 from bot.training.service import sync_from_config as sync_training
+from bot.trust_desk import TrustDesk
 from scheduler.jobs import JobContext
 from storage.crypto import Cipher, load_cipher
-from storage.db import create_engine
+from storage.db import create_engine, session_factory
 from storage.locks import MIGRATIONS_LOCK, serialise
 from storage.migrate import head_revision, upgrade
 from storage.models import School
-from storage.scope import ONE_SCHOOL, assign_school, school_of_sessions, trust_sessions
+from storage.scope import ONE_SCHOOL, assign_school, trust_sessions
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -68,6 +69,10 @@ class Bot:
     monitoring: Webhooks | None = None  # the providers' webhooks (None: none configured)
     # The providers' alert e-mails, filed (None: the school file sets no `monitoring: email:`).
     email_alerts: EmailAlerts | None = None
+    # Every school's part, by key: the one school's, or each of a trust's (TRUST_CONFIG), in
+    # the trust file's order; the fields above are the first's.
+    parts: dict[str, SchoolParts] = field(default_factory=dict)
+    desk: TrustDesk | None = None  # which school each turn is for, when serving a trust
 
 
 def build_bot(
@@ -83,19 +88,13 @@ def build_bot(
     `schools`), and sees and writes that school's records only (storage.scope). The first
     school, `default`, is always row 1; another's row is found, or made, by `prepare_storage`
     (or `attach_school`): until then the bot's sessions refuse every school's record."""
+    if settings.trust_config is not None:
+        return build_trust_bot(settings, clock=clock, notifiers=notifiers)
     if school_id is None and settings.school_key == SINGLE_SCHOOL_KEY:
         school_id = ONE_SCHOOL
     school = load_school_config(settings.school_config)
     flows = school_flows(settings, school, clock)
-    # The data folder holds the key and the database: nobody else on the machine needs it.
-    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
-    cipher = load_cipher(configured=key, key_file=settings.key_file)
-    engine = create_engine(
-        settings.resolved_database_url,
-        pool_size=settings.database_pool_size,
-        pool_overflow=settings.database_pool_overflow,
-    )
+    cipher, engine = _storage(settings)
     parts = build_school(
         settings,
         school,
@@ -130,10 +129,104 @@ def build_bot(
         channels,
         parts.monitoring,
         parts.email_alerts,
+        parts={settings.school_key: parts},
     )
 
 
-def _web_chat(settings: Settings, services: Services) -> WebChat:
+class TrustNotServed(ValueError):
+    """The trust file asks for what a deployment serving a trust does not do yet."""
+
+
+def build_trust_bot(
+    settings: Settings, *, clock: Clock = utc_now, notifiers: Mapping[str, Notifier] | None = None
+) -> Bot:
+    """A deployment serving a trust's schools (TRUST_CONFIG), each with its own part on the
+    one database, key and channels; raises `TrustConfigError` (every problem of every file) or
+    `TrustNotServed` before anything is written."""
+    assert settings.trust_config is not None
+    trust = load_trust(settings.trust_config)
+    if (problem := trust_problem(settings, trust)) is not None:
+        raise TrustNotServed(problem)
+    flows = {key: school_flows(settings, school, clock) for key, school in trust.schools.items()}
+    cipher, engine = _storage(settings)
+    parts = {
+        key: build_school(
+            settings,
+            school,
+            flows[key],
+            engine=engine,
+            cipher=cipher,
+            clock=clock,
+            school_id=ONE_SCHOOL if key == SINGLE_SCHOOL_KEY else None,
+            notifiers=dict(notifiers or {}),
+            alert_channels=alert_channels(settings),
+        )
+        for key, school in trust.schools.items()
+    }
+    desk = TrustDesk(trust, parts, session_factory(engine), cipher, clock)
+    first = next(iter(parts.values()))
+    # The web chat signs in anyone on the staff of any of the schools: its directory is theirs.
+    everyone = replace(first.services, school=trust_directory(trust))
+    web_chat = _web_chat(settings, everyone, schools=desk)
+    channels: tuple[Channel, ...] = (web_chat,)
+    for key, part in parts.items():
+        part.connect(settings, channels, key=key)
+    return Bot(
+        settings,
+        first.school,
+        engine,
+        cipher,
+        first.router,
+        web_chat,
+        first.jobs,
+        first.dispatcher,
+        metrics=first.metrics,
+        audit=first.audit,
+        channels=channels,
+        parts=parts,
+        desk=desk,
+    )
+
+
+def trust_problem(settings: Settings, trust: Trust) -> str | None:
+    """What a deployment serving a trust cannot do yet, that the settings or files ask of it."""
+    if settings.slack_enabled or settings.teams_enabled:
+        return (
+            "TRUST_CONFIG: a deployment serving a trust offers the web chat only so far. Run "
+            "Slack or Teams with a deployment per school (SCHOOL_KEY and SCHOOL_CONFIG, one "
+            "database), or unset their settings here."
+        )
+    if not settings.web_chat_enabled:
+        return "TRUST_CONFIG: a deployment serving a trust needs the web chat (WEB_CHAT_ENABLED)."
+    watched = [
+        key
+        for key, school in trust.schools.items()
+        if school.monitoring.providers or school.monitoring.email is not None
+    ]
+    if watched:
+        return (
+            "TRUST_CONFIG: a deployment serving a trust does not take monitoring providers' "
+            f"alerts yet, and {', '.join(watched)} expect them (their school file's "
+            "`monitoring:`). Run those schools with a deployment each (SCHOOL_KEY), so that "
+            "no alert goes unreceived."
+        )
+    return None
+
+
+def _storage(settings: Settings) -> tuple[Cipher, AsyncEngine]:
+    # The data folder holds the key and the database: nobody else on the machine needs it.
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = settings.encryption_key.get_secret_value() if settings.encryption_key else None
+    cipher = load_cipher(configured=key, key_file=settings.key_file)
+    engine = create_engine(
+        settings.resolved_database_url,
+        pool_size=settings.database_pool_size,
+        pool_overflow=settings.database_pool_overflow,
+    )
+    return cipher, engine
+
+
+def _web_chat(settings: Settings, services: Services, *, schools: Schools | None = None) -> WebChat:
     shared = settings.web_session_secret
     secret = (
         shared.get_secret_value().encode()
@@ -156,6 +249,7 @@ def _web_chat(settings: Settings, services: Services) -> WebChat:
         guard=Guard(origins=settings.web_origins, port=settings.port),
         secure_cookies=settings.secure_cookies,
         school_sign_in=school_sign_in(settings, services, secret),
+        schools=schools,
     )
 
 
@@ -169,16 +263,18 @@ def alert_channels(settings: Settings) -> list[str]:
 
 
 async def prepare_storage(bot: Bot) -> None:
-    """Migrate the database, find the school's row (made the first time), and mirror the
+    """Migrate the database, find each school's row (made the first time), and mirror each
     school's people into it."""
     await upgrade(bot.engine)
     log.info("database schema is current (revision %s)", head_revision())
-    await attach_school(bot, create=True)
-    async with bot.router.sessions() as session, session.begin():
-        await serialise(session, MIGRATIONS_LOCK)  # replicas starting together sync one at a time
-        await sync_people(session, school=bot.school, now=bot.router.clock())
-        await sync_training(session, bot.school.training, now=bot.router.clock())
-        await bind_reports_from_before(session, now=bot.router.clock())
+    clock = bot.router.clock
+    for key, part in bot.parts.items():
+        await _attach(bot.engine, part, key, create=True, clock=clock)
+        async with part.sessions() as session, session.begin():
+            await serialise(session, MIGRATIONS_LOCK)  # replicas starting together: one at a time
+            await sync_people(session, school=part.school, now=clock())
+            await sync_training(session, part.school.training, now=clock())
+            await bind_reports_from_before(session, now=clock())
 
 
 class SchoolNotFound(Exception):
@@ -186,13 +282,19 @@ class SchoolNotFound(Exception):
 
 
 async def attach_school(bot: Bot, *, create: bool) -> int:
-    """The id of the school the bot serves, given to its sessions; its row is made when
-    `create` (at start) and missing (a school new to the database)."""
-    known = school_of_sessions(bot.router.sessions)
+    """The id of the (first) school the bot serves, given to its sessions; its row is made
+    when `create` (at start) and missing (a school new to the database)."""
+    key, part = next(iter(bot.parts.items()))
+    return await _attach(bot.engine, part, key, create=create, clock=bot.router.clock)
+
+
+async def _attach(
+    engine: AsyncEngine, part: SchoolParts, key: str, *, create: bool, clock: Clock
+) -> int:
+    known = part.school_id
     if known is not None:
         return known
-    key = bot.settings.school_key
-    async with trust_sessions(bot.engine)() as session, session.begin():
+    async with trust_sessions(engine)() as session, session.begin():
         await serialise(session, MIGRATIONS_LOCK)  # two replicas of a new school make one row
         school_id = await session.scalar(select(School.id).where(School.key == key))
         if school_id is None:
@@ -201,10 +303,10 @@ async def attach_school(bot: Bot, *, create: bool) -> int:
                     f"the database has no school {key!r} (SCHOOL_KEY) yet: start the bot, or "
                     "run python -m bot migrate, to add it"
                 )
-            row = School(key=key, name=bot.school.name, created_at=bot.router.clock())
+            row = School(key=key, name=part.school.name, created_at=clock())
             session.add(row)
             await session.flush()
             school_id = row.id
             log.info("school %r added to the database (id %d)", key, school_id)
-    assign_school(bot.router.sessions, school_id)
+    assign_school(part.sessions, school_id)
     return school_id

@@ -6,7 +6,7 @@ of each whatever it serves, are made afterwards (bot.app) and `connect`ed to it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -15,7 +15,7 @@ from bot.audit.chat import AuditCommands
 from bot.audit.invitations import InvitationSender
 from bot.audit.policy_review import PolicyReviewReminder
 from bot.audit.scheduled import AuditJobs
-from bot.audit.use_cases import AuditStarter, AuditUseCases, staff_audience
+from bot.audit.use_cases import AuditStarter, AuditUseCases, StaffSource, staff_audience
 from bot.briefings.chat import BriefingCommands
 from bot.briefings.drafts import DraftPreparer
 from bot.briefings.start import BriefingStarter
@@ -32,9 +32,10 @@ from bot.channels.teams.handler import TeamsChannel
 from bot.channels.web.handler import WebChat
 from bot.chat.draft_notices import DraftSettings, OutboxWords, kind_words_of
 from bot.chat.router import Router, RouterSettings, build_dialogs
-from bot.delivery.channel import Capabilities, Channel
+from bot.delivery.channel import Capabilities, Channel, StaffContact
 from bot.delivery.dispatch import Dispatcher
-from bot.delivery.notifier import Notifier
+from bot.delivery.notifier import Delivery, Notifier
+from bot.delivery.school_tags import tag_messages
 from bot.metrics import BotMetrics
 from bot.monitoring.checks import check_categories
 from bot.monitoring.checks_chat import CheckCommands
@@ -52,7 +53,7 @@ from bot.training.chat import TrainingCommands
 from dialogs.loader import BUILTIN_FLOWS, Flow, load_flows
 from scheduler.jobs import JobContext
 from storage.crypto import Cipher
-from storage.scope import school_sessions, trust_sessions
+from storage.scope import school_of_sessions, school_sessions, trust_sessions
 
 Clock = Callable[[], datetime]
 
@@ -83,16 +84,57 @@ class SchoolParts:
     # channels are made with the turn entry point that wakes the dispatcher.
     notifiers: dict[str, Notifier] = field(default_factory=dict)
     # The channels the self-audit asks, in order of preference (filled by `connect`).
-    asked: list[Channel] = field(default_factory=list)
+    asked: list[StaffSource] = field(default_factory=list)
 
-    def connect(self, settings: Settings, channels: tuple[Channel, ...]) -> None:
-        """The deployment's channels, made: theirs are the notifiers and the self-audit's."""
-        self.notifiers.update({channel.name: channel.notifier for channel in channels})
+    @property
+    def school_id(self) -> int | None:
+        """The school's row in `schools`; None until it is found (bot.app.attach_school)."""
+        return school_of_sessions(self.sessions)
+
+    def connect(
+        self, settings: Settings, channels: tuple[Channel, ...], *, key: str | None = None
+    ) -> None:
+        """The deployment's channels, made: theirs are the notifiers and the self-audit's.
+        `key`: the school's, in a deployment serving a trust, whose channels are every
+        school's: its buttons and links then say the school (bot/delivery/school_tags.py),
+        and its self-audit asks the people of its own file only."""
+        added: dict[str, Notifier] = {channel.name: channel.notifier for channel in channels}
         # The people's alert rules: follow-ups only, so not among the desk's alert channels.
         rules = alert_rule_notifiers(settings, self.school)
-        self.notifiers.update({k: v for k, v in rules.items() if k not in self.notifiers})
+        added |= {k: v for k, v in rules.items() if k not in self.notifiers and k not in added}
+        if key is not None:
+            added = {name: SchoolNotifier(notifier, key) for name, notifier in added.items()}
+        self.notifiers.update(added)
         platforms = [c for c in channels if not c.capabilities.stand_in]
-        self.asked += platforms or list(channels)
+        asked = platforms or list(channels)
+        self.asked += asked if key is None else [SchoolStaff(c, self.school) for c in asked]
+
+
+@dataclass(frozen=True)
+class SchoolStaff:
+    """A channel of a trust's deployment as one school's self-audit sees it: the people it
+    can reach who are in the school's file (the channel knows the whole trust's)."""
+
+    channel: Channel
+    school: SchoolConfig
+
+    async def staff(self, session: AsyncSession) -> list[StaffContact]:
+        found = await self.channel.staff(session)
+        return [contact for contact in found if self.school.person(contact.email) is not None]
+
+
+class SchoolNotifier:
+    """A channel's notifier as one school of a trust's deployment reaches people through it:
+    every button and link of the school's says which school it is (a click on it goes there)."""
+
+    def __init__(self, notifier: Notifier, key: str) -> None:
+        self.notifier = notifier
+        self.key = key
+        self.channel = notifier.channel
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        tagged = replace(delivery, messages=tag_messages(self.key, delivery.messages))
+        return await self.notifier.deliver(tagged)
 
 
 def school_flows(settings: Settings, school: SchoolConfig, clock: Clock) -> dict[str, Flow]:
@@ -148,7 +190,7 @@ def build_school(
         lease=lease,
         delivered=metrics.delivered,
     )
-    asked: list[Channel] = []
+    asked: list[StaffSource] = []
     starter = AuditStarter(school=school, flows=flows, audience=staff_audience(asked))
     briefings = BriefingStarter(audit=starter)  # the same audience, on the same campaigns
     dialogs = build_dialogs(flows, school=school, clock=clock)

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.app import Bot, attach_school, prepare_storage
+from bot.app import Bot, prepare_storage
 from bot.channels.monitoring.routes import add_monitoring_routes
 from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
 from bot.health import add_health_routes
@@ -74,42 +74,51 @@ def create_app(
             channel.add_routes(app)
         if bot.monitoring is not None:
             add_monitoring_routes(app, bot.monitoring)
-    leadership = None
+    # Each school's own scheduled jobs, with a leader of its own among the processes.
+    leaders: dict[str, tuple[ScheduledJobs, Leadership]] = {}
     if run_scheduler and role in {"all", "scheduler"}:
-        jobs = ScheduledJobs(
-            bot.jobs,
-            timezone=bot.school.timezone,
-            audit=bot.audit,
-            sweep_seconds=bot.settings.alert_sweep_seconds,
-        )
-        leadership = Leadership(
-            bot.engine,
-            on_lead=jobs.start,
-            on_follow=jobs.stop,
-            retry_seconds=bot.settings.leader_retry_seconds,
-        )
-        if bot.metrics is not None:
-            bot.metrics.report_leadership(lambda: jobs.running)
+        for key, part in bot.parts.items():
+            jobs = ScheduledJobs(
+                part.jobs,
+                timezone=part.school.timezone,
+                audit=part.audit,
+                sweep_seconds=bot.settings.alert_sweep_seconds,
+            )
+            leadership = Leadership(
+                bot.engine,
+                on_lead=jobs.start,
+                on_follow=jobs.stop,
+                retry_seconds=bot.settings.leader_retry_seconds,
+            )
+            leaders[key] = (jobs, leadership)
+        if bot.metrics is not None and leaders:
+            first_jobs = next(iter(leaders.values()))[0]
+            bot.metrics.report_leadership(lambda: first_jobs.running)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
-        delivering = asyncio.create_task(bot.dispatcher.run(), name="outbox-dispatcher")
+        delivering = [
+            (part.dispatcher, asyncio.create_task(part.dispatcher.run(), name=f"outbox-{key}"))
+            for key, part in bot.parts.items()
+        ]
         if serves_chat:
             for channel in bot.channels:
                 await channel.start()
         receiver = None
         if serves_chat and bot.email_alerts is not None:  # after the channels: it alerts them
             receiver = await start_monitoring_email(bot, bot.email_alerts.file)
-        if leadership is not None:
+        for key, (_jobs, leadership) in leaders.items():
             # Each school of the database has its own leader: its id is known now.
-            leadership.key = scheduler_lock(await attach_school(bot, create=False))
+            school_id = bot.parts[key].school_id
+            assert school_id is not None  # prepare_storage found or made every school's row
+            leadership.key = scheduler_lock(school_id)
             leadership.start()  # leading, its first sweep sends whatever a crash left
         if serves_chat and bot.web_chat is not None:
             log.log(*bot.settings.web_demo_login_status())
         log.info(
-            "ready: role=%s school=%r flows=%s loop=%s",
+            "ready: role=%s schools=%d flows=%s loop=%s",
             role,
-            bot.school.name,
+            len(bot.parts),
             ",".join(bot.router.flows),
             type(asyncio.get_running_loop()).__module__.split(".")[0],
         )
@@ -118,9 +127,10 @@ def create_app(
         yield
         if receiver is not None:  # no e-mail is taken once the bot is stopping
             await receiver.stop()
-        if leadership is not None:
+        for _jobs, leadership in leaders.values():
             await leadership.stop()
-        await bot.dispatcher.stop(delivering)
+        for dispatcher, task in delivering:
+            await dispatcher.stop(task)
         for channel in bot.channels:
             await channel.stop()
         await bot.engine.dispose()

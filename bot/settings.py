@@ -63,6 +63,16 @@ class Settings(SignInSettings):
             "sees its own school's records only."
         ),
     )
+    trust_config: Path | None = Field(
+        default=None,
+        description=(
+            "A trust's YAML file (config/trust.example.yaml): one deployment serves every "
+            "school it lists, each with its own school file and records, and asks someone on "
+            "the staff of several which school each conversation is for. The web chat only, so "
+            "far (Slack and Teams: a deployment per school, SCHOOL_KEY). Unset: the one school "
+            "of SCHOOL_CONFIG."
+        ),
+    )
     flows_dir: Path | None = Field(
         default=None,
         description=(

@@ -52,3 +52,40 @@ class Services:
     checks: CheckUseCases | None = None
     # The annual filtering and monitoring review's document (bot/monitoring/review_use_cases.py).
     reviews: ReviewUseCases | None = None
+
+
+class Schools(Protocol):
+    """The schools a deployment serves, as a channel sees them (one, or a trust's: see
+    bot/trust_desk.py). A turn goes to the school the person is talking to, asking them which
+    when they are on the staff of several; a download, to the school whose link it is."""
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]: ...
+
+    async def of(
+        self, *, channel: str, conversation_key: str, email: str, key: str | None = None
+    ) -> Services:
+        """The use cases of the school `key` names (a link's, if the person is on its staff),
+        else of the school this conversation is with: their one school, or the one they chose."""
+        ...
+
+    async def deliver_due(self, *, recipient: str) -> int:
+        """Deliver at once what waited for `recipient`, from every school."""
+        ...
+
+
+@dataclass(frozen=True)
+class OneSchool:
+    """A deployment of one school: every turn and download is its."""
+
+    services: Services
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        return await self.services.handle(inbound)
+
+    async def of(
+        self, *, channel: str, conversation_key: str, email: str, key: str | None = None
+    ) -> Services:
+        return self.services
+
+    async def deliver_due(self, *, recipient: str) -> int:
+        return await self.services.deliver_due(recipient=recipient)

@@ -22,7 +22,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.school.config import SchoolConfig, load_school_config
+from bot.school.config import Person, SchoolConfig, load_school_config
 from bot.school.contacts import NonEmptyStr, checked_email
 from bot.school.loading import (
     FieldProblem,
@@ -168,3 +168,22 @@ def load_trust(path: Path) -> Trust:
         raise TrustConfigError(errors)
     pupils = {entry.key: entry.pupils for entry in found.schools if entry.pupils is not None}
     return Trust(name=found.name, schools=schools, pupils=pupils, people=found.people)
+
+
+def trust_directory(trust: Trust) -> SchoolConfig:
+    """Everyone on the staff of any of the trust's schools, as one list: whom a channel of the
+    trust's deployment signs in and shows (the web chat). Someone in several schools' files is
+    listed once, the first school's entry, with every role any school gives them, so a check
+    the channel makes by role (a DSL's shorter idle time, multi-factor sign-in) is the
+    strictest that applies. What they may do is still decided by each school, in its own part."""
+    merged: dict[str, Person] = {}
+    for school in trust.schools.values():
+        for person in school.people:
+            known = merged.get(person.email)
+            if known is None:
+                merged[person.email] = person
+                continue
+            roles = (*known.roles, *(r for r in person.roles if r not in known.roles))
+            merged[person.email] = known.model_copy(update={"roles": roles})
+    first = next(iter(trust.schools.values()))
+    return first.model_copy(update={"name": trust.name, "people": tuple(merged.values())})

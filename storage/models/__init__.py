@@ -24,6 +24,7 @@ from storage.models.records import (
     Person,
     RefusalTally,
     Report,
+    SchoolChoice,
 )
 from storage.models.staff import (
     AuditCampaign,
@@ -57,6 +58,7 @@ __all__ = [
     "RefusalTally",
     "Report",
     "School",
+    "SchoolChoice",
     "SchoolClosure",
     "SchoolRecord",
     "TrainingRecord",

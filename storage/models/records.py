@@ -235,3 +235,19 @@ class RefusalTally(SchoolRecord, Base):
     repeats: Mapped[int] = mapped_column(Integer)
     # The case the repeats were about; -1 for several (no foreign key: copied into the entry).
     report_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SchoolChoice(Base):
+    """Which school someone on the staff of several (peripatetic staff, the trust's own people
+    in a school's file) is talking to in a conversation, in a deployment that serves a trust:
+    trust-wide, as the choice is made before any school's record is. `pending_enc` holds what
+    they wrote before they were asked which school (encrypted: it may be a concern), so that it
+    is answered once they choose rather than lost."""
+
+    __tablename__ = "school_choices"
+
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    conversation_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    pending_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -7,12 +7,18 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.audit.use_cases import FileName, Refused
-from bot.channels.services import Services
-from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PersonOf, refusal
+from bot.channels.services import Schools
+from bot.channels.web.export_routes import (
+    HEADERS,
+    NOT_SIGNED_IN,
+    PersonOf,
+    refusal,
+    services_of,
+)
 from bot.words import strings
 
 
-def add_audit_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
+def add_audit_routes(app: web.Application, schools: Schools, person_of: PersonOf) -> None:
     async def download(request: web.Request) -> web.Response:
         person = await person_of(request)
         if person is None:
@@ -20,6 +26,7 @@ def add_audit_routes(app: web.Application, services: Services, person_of: Person
         what: FileName = (
             "results.csv" if request.match_info["file"] == "results.csv" else "chart.png"
         )
+        services = await services_of(schools, request, person)
         async with services.sessions() as session, session.begin():
             found = await services.audits.results_file(
                 session,

@@ -6,21 +6,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.channels.services import Services
-from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PersonOf, refusal
+from bot.channels.services import Schools
+from bot.channels.web.export_routes import (
+    HEADERS,
+    NOT_SIGNED_IN,
+    PersonOf,
+    refusal,
+    services_of,
+)
 from bot.monitoring.checks_use_cases import CheckUseCases
 from bot.words import strings
 
 CSV_PATH = "/api/web/checks.csv"
 
 
-def add_check_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
-    checks: CheckUseCases | None = services.checks
-
+def add_check_routes(app: web.Application, schools: Schools, person_of: PersonOf) -> None:
     async def download(request: web.Request) -> web.Response:
         person = await person_of(request)
         if person is None:
             return refusal(401, NOT_SIGNED_IN)
+        services = await services_of(schools, request, person)
+        checks: CheckUseCases | None = services.checks
         if checks is None:
             return refusal(404, strings.CHECKS_NONE)
         async with services.sessions() as session, session.begin():

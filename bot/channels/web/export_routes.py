@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.cases.use_cases import CaseRecord, Format, Refused, filename, to_csv, to_html
-from bot.channels.services import Services
+from bot.channels.services import Schools, Services
+from bot.delivery.school_tags import SCHOOL_QUERY
 from bot.school.config import Person
 from bot.words import strings
 
@@ -33,15 +34,26 @@ HEADERS = {
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
 
 
-def add_export_routes(app: web.Application, services: Services, case_reader: CaseReader) -> None:
-    routes = ExportRoutes(services, case_reader)
+async def services_of(schools: Schools, request: web.Request, person: Person) -> Services:
+    """The school a download is for: its link's (`?school=`, in a deployment serving a
+    trust), if the person is on that school's staff; else the school they are talking to."""
+    return await schools.of(
+        channel="web",
+        conversation_key=person.email,
+        email=person.email,
+        key=request.query.get(SCHOOL_QUERY),
+    )
+
+
+def add_export_routes(app: web.Application, schools: Schools, case_reader: CaseReader) -> None:
+    routes = ExportRoutes(schools, case_reader)
     app.router.add_get("/api/web/cases/{case_id}/chronology.csv", routes.csv)
     app.router.add_get("/api/web/cases/{case_id}/chronology.html", routes.html)
 
 
 class ExportRoutes:
-    def __init__(self, services: Services, case_reader: CaseReader) -> None:
-        self.services = services
+    def __init__(self, schools: Schools, case_reader: CaseReader) -> None:
+        self.schools = schools
         self.case_reader = case_reader
 
     async def csv(self, request: web.Request) -> web.StreamResponse:
@@ -76,7 +88,7 @@ class ExportRoutes:
             return refusal(401, NOT_SIGNED_IN)
         if isinstance(person, web.StreamResponse):
             return person
-        services = self.services
+        services = await services_of(self.schools, request, person)
         async with services.sessions() as session, session.begin():
             # A refusal returns normally, so its "refused" entry is committed with the rest.
             made = await services.cases.export_chronology(

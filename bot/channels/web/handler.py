@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.services import Services
+from bot.channels.services import OneSchool, Schools, Services
 from bot.channels.web import auth
 from bot.channels.web import demo_sign_in as demo
 from bot.channels.web.audit_routes import add_audit_routes
@@ -76,8 +76,11 @@ class WebChat:
         demo_login: bool = True,
         secure_cookies: bool = False,
         school_sign_in: SchoolSignIn | None = None,
+        schools: Schools | None = None,
     ) -> None:
         self.services = services
+        # Whose each turn and download is: the school's, or a trust's (bot/trust_desk.py).
+        self.schools: Schools = schools or OneSchool(services)
         self.school = services.school
         self.clock = services.clock
         self.secret = secret
@@ -118,12 +121,12 @@ class WebChat:
         app.router.add_get("/api/web/ws", self.websocket)
         if self.school_sign_in is not None:
             self.school_sign_in.add_routes(app, self)
-        add_export_routes(app, self.services, self.case_reader)
-        add_audit_routes(app, self.services, self.person)
-        add_check_routes(app, self.services, self.person)
-        add_summary_routes(app, self.services, self.person)
-        add_review_routes(app, self.services, self.person)
-        add_monitoring_stats_routes(app, self.services, self.person)
+        add_export_routes(app, self.schools, self.case_reader)
+        add_audit_routes(app, self.schools, self.person)
+        add_check_routes(app, self.schools, self.person)
+        add_summary_routes(app, self.schools, self.person)
+        add_review_routes(app, self.schools, self.person)
+        add_monitoring_stats_routes(app, self.schools, self.person)
         app.cleanup_ctx.append(self._sweeping)
 
     async def page(self, _request: web.Request) -> web.StreamResponse:
@@ -338,7 +341,7 @@ class WebChat:
 
     async def _deliver_waiting(self, email: str) -> None:
         try:
-            await self.services.deliver_due(recipient=email)
+            await self.schools.deliver_due(recipient=email)
         except Exception:  # the alerts stay queued; the sweep delivers them
             log.exception("delivering waiting alerts on connect failed")
 
@@ -395,7 +398,7 @@ class WebChat:
 
     async def _run(self, ws: web.WebSocketResponse, inbound: Inbound, reply_to: str | None) -> None:
         try:
-            replies = await self.services.handle(inbound)
+            replies = await self.schools.handle(inbound)
         except SessionEnded:  # the turn's gate: nothing of it was written
             await _end(ws)
             return
@@ -410,7 +413,10 @@ class WebChat:
 
     async def _search(self, ws: web.WebSocketResponse, search: Search, user: User) -> None:
         """The type-ahead of a person step: names only while that step is the current one."""
-        choices = await self.services.people.choices(
+        services = await self.schools.of(
+            channel=CHANNEL, conversation_key=user.email, email=user.email
+        )
+        choices = await services.people.choices(
             channel=CHANNEL,
             conversation_key=user.email,
             email=user.email,

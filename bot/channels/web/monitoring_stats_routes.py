@@ -6,19 +6,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.channels.services import Services
-from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PersonOf, refusal
+from bot.channels.services import Schools
+from bot.channels.web.export_routes import (
+    HEADERS,
+    NOT_SIGNED_IN,
+    PersonOf,
+    refusal,
+    services_of,
+)
 from bot.monitoring.stats_use_cases import CHART_PATH, monitoring_chart
 from bot.words import strings
 
 
 def add_monitoring_stats_routes(
-    app: web.Application, services: Services, person_of: PersonOf
+    app: web.Application, schools: Schools, person_of: PersonOf
 ) -> None:
     async def chart(request: web.Request) -> web.Response:
         person = await person_of(request)
         if person is None:
             return refusal(401, NOT_SIGNED_IN)
+        services = await services_of(schools, request, person)
         async with services.sessions() as session, session.begin():
             png = await monitoring_chart(session, services.school, person.email, services.clock())
         if png is None:

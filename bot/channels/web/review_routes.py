@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.channels.services import Services
-from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PAGE_CSP, PersonOf, refusal
+from bot.channels.services import Schools
+from bot.channels.web.export_routes import (
+    HEADERS,
+    NOT_SIGNED_IN,
+    PAGE_CSP,
+    PersonOf,
+    refusal,
+    services_of,
+)
 from bot.monitoring.review_use_cases import FileName, Refused
 from bot.words import strings
 
@@ -19,11 +26,12 @@ _FILES: dict[str, FileName] = {
 }
 
 
-def add_review_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
+def add_review_routes(app: web.Application, schools: Schools, person_of: PersonOf) -> None:
     async def download(request: web.Request) -> web.Response:
         person = await person_of(request)
         if person is None:
             return refusal(401, NOT_SIGNED_IN)
+        services = await services_of(schools, request, person)
         if services.reviews is None:
             return refusal(404, strings.REVIEW_NO_DOCUMENT)
         what: FileName = _FILES[request.match_info["file"]]

@@ -6,18 +6,25 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.channels.services import Services
-from bot.channels.web.export_routes import HEADERS, NOT_SIGNED_IN, PersonOf, refusal
+from bot.channels.services import Schools
+from bot.channels.web.export_routes import (
+    HEADERS,
+    NOT_SIGNED_IN,
+    PersonOf,
+    refusal,
+    services_of,
+)
 from bot.words import strings
 
 CHART_PATH = "/api/web/summary/chart.png"  # bot/cases/summary.py's link
 
 
-def add_summary_routes(app: web.Application, services: Services, person_of: PersonOf) -> None:
+def add_summary_routes(app: web.Application, schools: Schools, person_of: PersonOf) -> None:
     async def chart(request: web.Request) -> web.Response:
         person = await person_of(request)
         if person is None:
             return refusal(401, NOT_SIGNED_IN)
+        services = await services_of(schools, request, person)
         async with services.sessions() as session, session.begin():
             png = await services.cases.governors_chart(
                 session, actor=person.email, now=services.clock()
