@@ -17,6 +17,7 @@ from bot import team_reports
 from bot.app import Bot, SchoolNotFound, TrustNotServed, build_bot, prepare_storage
 from bot.data_dir import DataDirError, secure_data_dir
 from bot.logs import configure as configure_logging
+from bot.running_file import ask_to_reload, running_bot, running_file
 from bot.school.config import SchoolConfigError
 from bot.school.trust import TrustConfigError
 from bot.server import create_app, event_loop
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 _EPILOG = "environment variables (also read from a .env file):\n" + "\n".join(
     f"  {name.upper():<28} {field.description}" for name, field in Settings.model_fields.items()
 )
+
+
+# The commands that report on one school (its file, its records).
+ONE_SCHOOLS_COMMANDS = frozenset({"oncall", "summary", "review"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "oncall",
             "summary",
             "review",
+            "reload",
         ],
         help="run (default): start the server; migrate: bring the database schema up to date; "
         "check: validate the school configuration and flow files, then exit; "
@@ -81,7 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "times in and out of hours, escalations, per term) and write its chart to PATH (PNG); "
         "review [--year YEAR] PATH: write the annual filtering and monitoring review's document "
         "for governors to PATH (PDF, or HTML if PATH ends in .html): the year's review as "
-        "completed in chat, or a draft with the figures as they are now if it was not opened",
+        "completed in chat, or a draft with the figures as they are now if it was not opened; "
+        "reload: check the trust file (TRUST_CONFIG) and its schools' files, then ask the bot "
+        "running from DATA_DIR to read them again without a restart (as SIGHUP does); a file "
+        "with a problem changes nothing",
     )
     parser.add_argument(
         "path",
@@ -145,6 +154,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("settings", str(error))
     if args.command == "flows":
         return _show_flow(settings, args.flow_id)
+    if settings.trust_config is not None and args.command in ONE_SCHOOLS_COMMANDS:
+        # They report on one school: with a trust's file they would have to guess which.
+        print(
+            f"{args.command} reports on one school: run it for each school with that school's "
+            "file and key instead of the trust's (SCHOOL_CONFIG=<its file> SCHOOL_KEY=<its key>, "
+            "TRUST_CONFIG unset); the database is the same.",
+            file=sys.stderr,
+        )
+        return 2
     if args.command == "oncall":
         return team_reports.on_call(settings, args.at)
     overrides = {"host": args.host, "port": args.port, "role": args.role}
@@ -180,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "verify-log":
         return asyncio.run(_verify_log(bot, args.school))
+    if args.command == "reload":
+        return _reload(settings)
     try:
         if args.command == "summary":
             return team_reports.summary(bot, args.path)
@@ -202,8 +222,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Online-safety bot for {bot.school.name} ({settings.role}): "
         f"http://{settings.host}:{settings.port}/"
     )
-    app = create_app(bot, settle_memory=True)
-    web.run_app(app, host=settings.host, port=settings.port, print=None, loop=event_loop())
+    app = create_app(bot, settle_memory=True, reload_on_hangup=True)
+    with running_file(settings.data_dir):
+        web.run_app(app, host=settings.host, port=settings.port, print=None, loop=event_loop())
+    return 0
+
+
+def _reload(settings: Settings) -> int:
+    """The files are checked (by building the bot, above); the running bot is asked to read them."""
+    if settings.trust_config is None:
+        print(
+            "Nothing to reload: this deployment serves one school (no TRUST_CONFIG), which reads "
+            "its school file when it starts. Restart it to use a changed file.",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"OK: {settings.trust_config} and its schools' files are valid.")
+    pid = running_bot(settings.data_dir)
+    if pid is None:
+        print(
+            f"No bot is running from {settings.data_dir} (DATA_DIR), so nothing was reloaded. "
+            "Start it, or send SIGHUP to each bot process (docker compose kill -s HUP bot)."
+        )
+        return 1
+    ask_to_reload(pid)
+    print(f"Asked the bot (process {pid}) to read them again: its log says what changed.")
     return 0
 
 

@@ -143,26 +143,11 @@ def build_trust_bot(
     """A deployment serving a trust's schools (TRUST_CONFIG), each with its own part on the
     one database, key and channels; raises `TrustConfigError` (every problem of every file) or
     `TrustNotServed` before anything is written."""
-    assert settings.trust_config is not None
-    trust = load_trust(settings.trust_config)
-    if (problem := trust_problem(settings, trust)) is not None:
-        raise TrustNotServed(problem)
-    flows = {key: school_flows(settings, school, clock) for key, school in trust.schools.items()}
+    trust = checked_trust(settings)
     cipher, engine = _storage(settings)
-    parts = {
-        key: build_school(
-            settings,
-            school,
-            flows[key],
-            engine=engine,
-            cipher=cipher,
-            clock=clock,
-            school_id=ONE_SCHOOL if key == SINGLE_SCHOOL_KEY else None,
-            notifiers=dict(notifiers or {}),
-            alert_channels=alert_channels(settings),
-        )
-        for key, school in trust.schools.items()
-    }
+    parts = trust_parts(
+        settings, trust, engine=engine, cipher=cipher, clock=clock, notifiers=notifiers
+    )
     desk = TrustDesk(trust, parts, session_factory(engine), cipher, clock)
     first = next(iter(parts.values()))
     # The web chat signs in anyone on the staff of any of the schools: its directory is theirs.
@@ -186,6 +171,47 @@ def build_trust_bot(
         parts=parts,
         desk=desk,
     )
+
+
+def checked_trust(settings: Settings) -> Trust:
+    """The trust file and its schools' files, checked: raises `TrustConfigError` (every problem
+    of every file) or `TrustNotServed`."""
+    assert settings.trust_config is not None
+    trust = load_trust(settings.trust_config)
+    if (problem := trust_problem(settings, trust)) is not None:
+        raise TrustNotServed(problem)
+    return trust
+
+
+def trust_parts(
+    settings: Settings,
+    trust: Trust,
+    *,
+    engine: AsyncEngine,
+    cipher: Cipher,
+    clock: Clock,
+    notifiers: Mapping[str, Notifier] | None = None,
+    ids: Mapping[str, int] | None = None,
+) -> dict[str, SchoolParts]:
+    """Each school's part, its flows checked first (raises `FlowError` for any school's):
+    `ids` are the schools' rows already known (a reload's); the others are found or made by
+    `prepare_school`."""
+    known = {SINGLE_SCHOOL_KEY: ONE_SCHOOL, **(ids or {})}
+    flows = {key: school_flows(settings, school, clock) for key, school in trust.schools.items()}
+    return {
+        key: build_school(
+            settings,
+            school,
+            flows[key],
+            engine=engine,
+            cipher=cipher,
+            clock=clock,
+            school_id=known.get(key),
+            notifiers=dict(notifiers or {}),
+            alert_channels=alert_channels(settings),
+        )
+        for key, school in trust.schools.items()
+    }
 
 
 def trust_problem(settings: Settings, trust: Trust) -> str | None:
@@ -267,14 +293,18 @@ async def prepare_storage(bot: Bot) -> None:
     school's people into it."""
     await upgrade(bot.engine)
     log.info("database schema is current (revision %s)", head_revision())
-    clock = bot.router.clock
     for key, part in bot.parts.items():
-        await _attach(bot.engine, part, key, create=True, clock=clock)
-        async with part.sessions() as session, session.begin():
-            await serialise(session, MIGRATIONS_LOCK)  # replicas starting together: one at a time
-            await sync_people(session, school=part.school, now=clock())
-            await sync_training(session, part.school.training, now=clock())
-            await bind_reports_from_before(session, now=clock())
+        await prepare_school(bot.engine, part, key, clock=bot.router.clock)
+
+
+async def prepare_school(engine: AsyncEngine, part: SchoolParts, key: str, *, clock: Clock) -> None:
+    """Find the school's row (made the first time) and mirror its file's people into it."""
+    await _attach(engine, part, key, create=True, clock=clock)
+    async with part.sessions() as session, session.begin():
+        await serialise(session, MIGRATIONS_LOCK)  # replicas starting together: one at a time
+        await sync_people(session, school=part.school, now=clock())
+        await sync_training(session, part.school.training, now=clock())
+        await bind_reports_from_before(session, now=clock())
 
 
 class SchoolNotFound(Exception):

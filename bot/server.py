@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -17,12 +18,11 @@ from bot.channels.monitoring.routes import add_monitoring_routes
 from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
 from bot.health import add_health_routes
 from bot.logs import request_ids
+from bot.reload import Reloader, RunningSchools
 from bot.settings import Settings
-from scheduler.leader import Leadership
-from scheduler.setup import ScheduledJobs
-from storage.locks import scheduler_lock
 
 log = logging.getLogger(__name__)
+RELOADER = web.AppKey("reloader", Reloader)
 
 
 async def start_monitoring_email(bot: Bot, sink: AlertSink) -> MonitoringEmailReceiver | None:
@@ -51,14 +51,19 @@ def event_loop() -> asyncio.AbstractEventLoop:
 
 
 def create_app(
-    bot: Bot, *, run_scheduler: bool = True, settle_memory: bool = False
+    bot: Bot,
+    *,
+    run_scheduler: bool = True,
+    settle_memory: bool = False,
+    reload_on_hangup: bool = False,
 ) -> web.Application:
     """The server for the bot's role (settings.role): `web` serves the chat channels, with
     no scheduled jobs; `scheduler` runs the scheduled jobs if it leads (see scheduler.leader),
     serving only health and metrics; `all` does both. Every role delivers the outbox rows it
     queues at once; `run_scheduler=False` (tests) leaves the jobs off whatever the role.
     `settle_memory`: the process serves only this bot (`python -m bot run`), see
-    `settle_startup_memory`."""
+    `settle_startup_memory`; and so does `reload_on_hangup`: a trust's deployment reloads its
+    files on SIGHUP (bot/reload.py). `app[RELOADER]` reloads them too."""
     role = bot.settings.role
     serves_chat = role in {"all", "web"}
     app = web.Application(
@@ -74,45 +79,27 @@ def create_app(
             channel.add_routes(app)
         if bot.monitoring is not None:
             add_monitoring_routes(app, bot.monitoring)
-    # Each school's own scheduled jobs, with a leader of its own among the processes.
-    leaders: dict[str, tuple[ScheduledJobs, Leadership]] = {}
-    if run_scheduler and role in {"all", "scheduler"}:
-        for key, part in bot.parts.items():
-            jobs = ScheduledJobs(
-                part.jobs,
-                timezone=part.school.timezone,
-                audit=part.audit,
-                sweep_seconds=bot.settings.alert_sweep_seconds,
-            )
-            leadership = Leadership(
-                bot.engine,
-                on_lead=jobs.start,
-                on_follow=jobs.stop,
-                retry_seconds=bot.settings.leader_retry_seconds,
-            )
-            leaders[key] = (jobs, leadership)
-        if bot.metrics is not None and leaders:
-            first_jobs = next(iter(leaders.values()))[0]
-            bot.metrics.report_leadership(lambda: first_jobs.running)
+    # Each school's dispatcher, and its scheduled jobs with a leader of its own.
+    running = RunningSchools(bot, schedule=run_scheduler and role in {"all", "scheduler"})
+    app[RELOADER] = Reloader(bot, running)
+    if bot.metrics is not None and running.schedule:
+        bot.metrics.report_leadership(lambda: running.leading)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
-        delivering = [
-            (part.dispatcher, asyncio.create_task(part.dispatcher.run(), name=f"outbox-{key}"))
-            for key, part in bot.parts.items()
-        ]
+        for key, part in bot.parts.items():
+            running.start(key, part)
         if serves_chat:
             for channel in bot.channels:
                 await channel.start()
         receiver = None
         if serves_chat and bot.email_alerts is not None:  # after the channels: it alerts them
             receiver = await start_monitoring_email(bot, bot.email_alerts.file)
-        for key, (_jobs, leadership) in leaders.items():
-            # Each school of the database has its own leader: its id is known now.
-            school_id = bot.parts[key].school_id
-            assert school_id is not None  # prepare_storage found or made every school's row
-            leadership.key = scheduler_lock(school_id)
-            leadership.start()  # leading, its first sweep sends whatever a crash left
+        if reload_on_hangup and bot.desk is not None:
+            reloading = app[RELOADER].reload
+            asyncio.get_running_loop().add_signal_handler(
+                signal.SIGHUP, lambda: _in_background(reloading())
+            )
         if serves_chat and bot.web_chat is not None:
             log.log(*bot.settings.web_demo_login_status())
         log.info(
@@ -127,16 +114,23 @@ def create_app(
         yield
         if receiver is not None:  # no e-mail is taken once the bot is stopping
             await receiver.stop()
-        for _jobs, leadership in leaders.values():
-            await leadership.stop()
-        for dispatcher, task in delivering:
-            await dispatcher.stop(task)
+        await running.stop_all()
         for channel in bot.channels:
             await channel.stop()
         await bot.engine.dispose()
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+# The reloads under way: the event loop keeps only a weak reference to a task.
+_RELOADS: set[asyncio.Task[str]] = set()
+
+
+def _in_background(reload: Coroutine[Any, Any, str]) -> None:
+    task = asyncio.create_task(reload, name="reload")
+    _RELOADS.add(task)
+    task.add_done_callback(_RELOADS.discard)
 
 
 def settle_startup_memory() -> None:

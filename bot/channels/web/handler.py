@@ -43,7 +43,7 @@ from bot.channels.web.step_up import opens_case, step_up_frame
 from bot.channels.web.summary_routes import add_summary_routes
 from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Inbound, Outbound, User
-from bot.school.config import Person
+from bot.school.config import Person, SchoolConfig
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -95,6 +95,14 @@ class WebChat:
         self.sockets: dict[str, dict[web.WebSocketResponse, str]] = defaultdict(dict)
         self._background: set[asyncio.Task[None]] = set()
         self.notifier = WebNotifier(self)
+
+    def reconfigure(self, directory: SchoolConfig) -> None:
+        """Whom the chat signs in and shows from now on (a trust's deployment reloaded its
+        files): sessions of people no longer in it end at their next request."""
+        self.school = directory
+        self.sessions.school = directory
+        if self.school_sign_in is not None:
+            self.school_sign_in.school = directory
 
     async def staff(self, _session: AsyncSession) -> list[StaffContact]:
         """The people in the school's file: the web chat knows nobody else."""

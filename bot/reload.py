@@ -1,0 +1,148 @@
+"""What runs for each school of a process (its outbox dispatcher; its scheduled jobs, if the
+process may lead them), and a trust's deployment reloading its files without a restart.
+
+A reload (SIGHUP, or `python -m bot reload`) reads and checks the trust file and every school
+file again, and builds every school's part from them, before anything changes: a file with a
+problem is refused whole, the problem said (in the log, and to `python -m bot reload`), and the
+deployment goes on as it was. Once all is built, the new schools' rows are made and every
+school's people mirrored, then the parts are swapped in one step: each school's dispatcher and
+scheduler leadership stops (a delivery under way finishes first) and starts again with its new
+part. A turn under way finishes with the part it began with; nothing queued is lost, as the
+outbox and the schedules live in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field, replace
+
+from bot.app import Bot, TrustNotServed, checked_trust, prepare_school, trust_parts
+from bot.school.config import SchoolConfig, SchoolConfigError
+from bot.school.trust import TrustConfigError, trust_directory
+from bot.school_parts import SchoolParts
+from dialogs.loader import FlowError
+from scheduler.leader import Leadership
+from scheduler.setup import ScheduledJobs
+from storage.locks import scheduler_lock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Running:
+    delivering: asyncio.Task[None]
+    part: SchoolParts
+    jobs: ScheduledJobs | None = None
+    leadership: Leadership | None = None
+
+
+@dataclass
+class RunningSchools:
+    """Each school's dispatcher, and its scheduled jobs when `schedule` (the process's role
+    runs them): each school has a leader of its own among the processes."""
+
+    bot: Bot
+    schedule: bool
+    running: dict[str, _Running] = field(default_factory=dict)
+
+    @property
+    def leading(self) -> bool:
+        return any(r.jobs is not None and r.jobs.running for r in self.running.values())
+
+    def start(self, key: str, part: SchoolParts) -> None:
+        task = asyncio.create_task(part.dispatcher.run(), name=f"outbox-{key}")
+        running = _Running(task, part)
+        if self.schedule:
+            settings = self.bot.settings
+            running.jobs = ScheduledJobs(
+                part.jobs,
+                timezone=part.school.timezone,
+                audit=part.audit,
+                sweep_seconds=settings.alert_sweep_seconds,
+            )
+            school_id = part.school_id
+            assert school_id is not None  # prepare_school found or made the school's row
+            running.leadership = Leadership(
+                self.bot.engine,
+                on_lead=running.jobs.start,
+                on_follow=running.jobs.stop,
+                retry_seconds=settings.leader_retry_seconds,
+                key=scheduler_lock(school_id),
+            )
+            running.leadership.start()  # leading, its first sweep sends whatever a crash left
+        self.running[key] = running
+
+    async def stop(self, key: str) -> None:
+        running = self.running.pop(key)
+        if running.leadership is not None:
+            await running.leadership.stop()
+        await running.part.dispatcher.stop(running.delivering)
+
+    async def stop_all(self) -> None:
+        for key in list(self.running):
+            await self.stop(key)
+
+
+class Reloader:
+    """A trust's deployment made again from its files, while it runs."""
+
+    def __init__(self, bot: Bot, running: RunningSchools) -> None:
+        self.bot = bot
+        self.running = running
+        self._lock = asyncio.Lock()  # one reload at a time
+
+    async def reload(self) -> str:
+        """Reload; returns what happened, one line (also logged)."""
+        async with self._lock:
+            bot = self.bot
+            if bot.desk is None or bot.web_chat is None:
+                return self._said(
+                    "not reloaded: this deployment serves one school (no TRUST_CONFIG)"
+                )
+            try:
+                trust = checked_trust(bot.settings)
+                ids = {k: i for k, p in bot.parts.items() if (i := p.school_id) is not None}
+                parts = trust_parts(
+                    bot.settings,
+                    trust,
+                    engine=bot.engine,
+                    cipher=bot.cipher,
+                    clock=bot.router.clock,
+                    ids=ids,
+                )
+            except (TrustConfigError, TrustNotServed, SchoolConfigError, FlowError) as error:
+                return self._said(f"not reloaded, nothing changed: {error}", error=True)
+            for key, part in parts.items():
+                part.connect(bot.settings, bot.channels, key=key)
+                await prepare_school(bot.engine, part, key, clock=bot.router.clock)
+            before = set(bot.parts)
+            await self.running.stop_all()
+            self._swap(trust_directory(trust), parts)
+            bot.desk.trust = trust
+            for key, part in parts.items():
+                self.running.start(key, part)
+            added = sorted(set(parts) - before)
+            removed = sorted(before - set(parts))
+            return self._said(
+                f"reloaded: {len(parts)} school(s)"
+                + (f"; added {', '.join(added)}" if added else "")
+                + (f"; no longer served {', '.join(removed)}" if removed else "")
+            )
+
+    def _swap(self, directory: SchoolConfig, parts: dict[str, SchoolParts]) -> None:
+        bot = self.bot
+        assert bot.desk is not None
+        assert bot.web_chat is not None
+        first = next(iter(parts.values()))
+        bot.parts = parts
+        bot.desk.parts = parts
+        bot.school, bot.router, bot.jobs = first.school, first.router, first.jobs
+        bot.dispatcher, bot.audit = first.dispatcher, first.audit
+        bot.web_chat.services = replace(first.services, school=directory)
+        bot.web_chat.reconfigure(directory)
+
+    @staticmethod
+    def _said(line: str, *, error: bool = False) -> str:
+        log.log(logging.ERROR if error else logging.INFO, "%s", line)
+        return line
