@@ -19,7 +19,7 @@ from bot.delivery.school_tags import untag_value
 from bot.school.trust import TrustConfigError
 from bot.settings import PROJECT_ROOT
 from bot.trust_desk import CHOOSE
-from storage.models import Report, SchoolChoice
+from storage.models import AuditParticipant, Report, SchoolChoice
 from tests.support.walk import Answer, cyberbullying_concern, walk
 from tests.web.chat import (
     REFERENCE,
@@ -284,3 +284,19 @@ async def test_a_trust_deployment_refuses_what_it_does_not_serve_yet(
             slack_signing_secret="s" * 32,
         )
     assert "web chat only" in str(caught.value)
+
+
+async def test_each_schools_self_audit_asks_its_own_staff_only(trust_bot: Bot, clock: Any) -> None:
+    """The trust's one web chat knows everyone of both schools; each school's campaign asks
+    the people of its own file (Tom, in both, is asked by both, each in its own records)."""
+    invited: dict[str, set[str]] = {}
+    for key, part in trust_bot.parts.items():
+        async with part.sessions() as session, session.begin():
+            started = await part.audit.starter.start(session, started_by="test", now=clock.now)
+        async with part.sessions() as session:
+            invited[key] = set(await session.scalars(select(AuditParticipant.email)))
+        assert started.invited == len(invited[key])  # type: ignore[union-attr]
+    assert OAKFIELD_ONLY in invited["oakfield"] and OAKFIELD_ONLY not in invited["riverside"]
+    assert RIVERSIDE_OWN[OAKFIELD_ONLY] in invited["riverside"]
+    assert RIVERSIDE_OWN[OAKFIELD_ONLY] not in invited["oakfield"]
+    assert BOTH in invited["oakfield"] and BOTH in invited["riverside"]
