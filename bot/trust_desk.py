@@ -30,6 +30,7 @@ from bot.delivery.messages import Inbound, Notice, Option, Outbound, Question
 from bot.delivery.school_tags import tag_messages, untag_value
 from bot.school.trust import Trust
 from bot.school_parts import SchoolParts
+from bot.trust_lead_desk import TrustLeadDesk
 from bot.words import strings
 from storage.crypto import Cipher
 from storage.models import SchoolChoice
@@ -51,6 +52,9 @@ class TrustDesk:
 
     async def handle(self, inbound: Inbound) -> list[Outbound]:
         email = inbound.user.email
+        trusts = TrustLeadDesk(self.trust, self.parts, self.clock)
+        if trusts.serves(email):  # the trust's own people, in no school's file
+            return await trusts.handle(inbound)
         tagged = untag_value(inbound.value) if inbound.value is not None else None
         if tagged is not None:
             key, value = tagged

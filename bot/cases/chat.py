@@ -110,11 +110,19 @@ class CaseCommands:
         return [Notice(strings.DRILL_ACKNOWLEDGED.format(reference=reference), "success")], True
 
     async def view(
-        self, session: AsyncSession, report: Report, email: str, now: datetime
+        self,
+        session: AsyncSession,
+        report: Report,
+        email: str,
+        now: datetime,
+        *,
+        recorded_as: str | None = None,
     ) -> list[Outbound]:
-        """The whole case: its details and its chronology. The view itself is recorded."""
+        """The whole case: its details and its chronology. The view itself is recorded
+        (`recorded_as`: the role it was seen in, when not the school's own, e.g. the trust's
+        lead)."""
         rows = (await read_answers(cipher=self.desk.cipher, report=report))["rows"]
-        await cases.record_view(session, report=report, email=email, now=now)
+        await cases.record_view(session, report=report, email=email, now=now, as_role=recorded_as)
         entries = await cases.chronology(session, self.desk, report=report)
         card = self.cards.case_card(report, rows, details=True)
         lines = tuple(CardField(self._when(e.at), self._describe(e, report)) for e in entries)
@@ -255,7 +263,7 @@ class CaseCommands:
         unreachable = await self._unreachable_handlers(session)
         if not visible:
             return [Notice(strings.NO_OPEN_CASES, "success"), *unreachable]
-        fields = tuple(CardField(r.reference or "", self._summary_line(r, now)) for r in visible)
+        fields = tuple(CardField(r.reference or "", self.summary_line(r, now)) for r in visible)
         actions = tuple(Option(f"case:view:{r.id}", f"View {r.reference}") for r in visible[:20])
         return [
             Card(
@@ -316,7 +324,8 @@ class CaseCommands:
             return strings.MINE_SEEN
         return strings.MINE_SENT
 
-    def _summary_line(self, report: Report, now: datetime) -> str:
+    def summary_line(self, report: Report, now: datetime) -> str:
+        """A case in a list: urgent or not, its kind, how long it has been open, its state."""
         started = report.alerted_at or report.created_at
         seconds = (now - started).total_seconds()
         hours = seconds / 3600

@@ -95,10 +95,19 @@ async def acknowledge(
 
 
 async def record_view(
-    session: AsyncSession, *, report: Report, email: str, now: datetime, what: str = "details"
+    session: AsyncSession,
+    *,
+    report: Report,
+    email: str,
+    now: datetime,
+    what: str = "details",
+    as_role: str | None = None,
 ) -> None:
+    detail: dict[str, object] = {"of": what}
+    if as_role is not None:
+        detail["as"] = as_role
     await record_event(
-        session, kind="viewed", at=now, actor_email=email, report_id=report.id, detail={"of": what}
+        session, kind="viewed", at=now, actor_email=email, report_id=report.id, detail=detail
     )
 
 

@@ -30,6 +30,7 @@ from bot.cases.export import (
 )
 from bot.cases.keys import case_key
 from bot.cases.recipients import may_handle
+from bot.cases.trust_lead import Listed, TrustLeadCases
 from bot.reports.allegation_kind import is_low_level
 from bot.school.config import HANDLER_ROLES, Person
 from storage.models import Report
@@ -40,7 +41,9 @@ __all__ = [
     "CaseUseCases",
     "Chronology",
     "Format",
+    "Listed",
     "Refused",
+    "TrustLeadCases",
     "case_key",
     "chronology_attachment",
     "filename",
@@ -54,6 +57,11 @@ __all__ = [
 class CaseUseCases:
     desk: AlertDesk
     cards: CardMaker
+
+    @property
+    def trust_lead(self) -> TrustLeadCases:
+        """What the trust's safeguarding lead may see of this school's cases (read-only)."""
+        return TrustLeadCases(self.desk, self.cards)
 
     async def export_chronology(
         self,

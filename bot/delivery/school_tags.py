@@ -22,6 +22,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from bot.delivery.messages import Attachment, Card, Link, Option, Outbound, Question, Summary
 
 SCHOOL_QUERY: Final = "school"  # a link's query parameter naming its school
+# The trust's lead's View of a school's case, `__trust_view:<key>:<case>`: the trust's own
+# button (bot/trust_lead_desk.py), naming its school itself.
+TRUST_VIEW: Final = "__trust_view:"
 _TAGGED = re.compile(r"@([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)\|(.*)", re.DOTALL)
 
 

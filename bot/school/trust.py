@@ -30,6 +30,7 @@ from bot.school.loading import (
     describe_validation_error,
     read_yaml_mapping,
 )
+from bot.school.roles import Role
 
 SINGLE_SCHOOL_KEY = "default"
 _KEY = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
@@ -185,5 +186,18 @@ def trust_directory(trust: Trust) -> SchoolConfig:
                 continue
             roles = (*known.roles, *(r for r in person.roles if r not in known.roles))
             merged[person.email] = known.model_copy(update={"roles": roles})
+    for own in trust.people:  # the trust's own, in no school's file
+        if own.email not in merged:
+            merged[own.email] = _as_signed_in(own)
     first = next(iter(trust.schools.values()))
     return first.model_copy(update={"name": trust.name, "people": tuple(merged.values())})
+
+
+def _as_signed_in(person: TrustPerson) -> Person:
+    """A trust person as the sign-in sees them: the lead, who sees cases, with a DSL's
+    stricter session (its idle time, multi-factor, signing in again to open a case); the IT
+    team, who see none, as staff. The roles decide nothing else: no school's file has them."""
+    sees_cases = TrustRole.SAFEGUARDING_LEAD in person.roles
+    return Person(
+        email=person.email, name=person.name, roles=(Role.DSL if sees_cases else Role.STAFF,)
+    )

@@ -40,6 +40,8 @@ BOTH = "t.brannigan@example.org"  # staff of both schools
 OAKFIELD_ONLY = "s.nakamura@example.org"
 OAKFIELD_DSL = "a.hartley@example.org"
 RIVERSIDE_DSL = "r.okon@example.org"
+TRUST_LEAD = "k.okafor@example.org"
+TRUST_IT = "trust.it@example.org"
 # Riverside's own people where Oakfield's are: its DSL, deputies, head and one member of staff.
 RIVERSIDE_OWN = {
     OAKFIELD_DSL: RIVERSIDE_DSL,
@@ -63,6 +65,9 @@ def write_trust(folder: Path) -> Path:
         "name: Example Learning Trust\nschools:\n"
         "  - {key: oakfield, file: oakfield.yaml}\n"
         "  - {key: riverside, file: riverside.yaml}\n"
+        "people:\n"
+        f"  - {{email: {TRUST_LEAD}, name: Kemi Okafor, roles: [trust_safeguarding_lead]}}\n"
+        f"  - {{email: {TRUST_IT}, name: Trust IT, roles: [trust_it]}}\n"
     )
     return trust
 

@@ -1,0 +1,106 @@
+"""The chat of the trust's own people (the trust file's `people`, in no school's file), in a
+deployment serving a trust.
+
+- The trust's safeguarding lead sees every school's open cases and opens any of them,
+  read-only (bot/cases/trust_lead.py): each look is recorded in the school's own log, in the
+  same transaction that reads the case and checks the turn's gate (the web chat's sign-in).
+- The trust's IT people see no case: they are told what they may do (reload the files).
+
+Their buttons say their school themselves (`__trust_view:<key>:<case>`): these are the trust's
+buttons, not a school's, and no school's router ever sees them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.delivery.messages import Card, CardField, Inbound, Notice, Option, Outbound, Question
+from bot.delivery.school_tags import TRUST_VIEW
+from bot.school.trust import Trust, TrustRole
+from bot.school_parts import SchoolParts
+from bot.words import strings
+
+LIST: str = "__trust_cases"
+VIEW: str = TRUST_VIEW
+_SHOWN_PER_SCHOOL = 20  # buttons per school's card; the card lists every case
+
+
+@dataclass
+class TrustLeadDesk:
+    trust: Trust
+    parts: Mapping[str, SchoolParts]
+    clock: Callable[[], datetime]
+
+    def serves(self, email: str) -> bool:
+        """Whether `email` is one of the trust's own people and in no school's file."""
+        return bool(self.trust.roles_of(email)) and not self.trust.schools_of(email)
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        email = inbound.user.email
+        name = inbound.user.display_name
+        if TrustRole.SAFEGUARDING_LEAD not in self.trust.roles_of(email):
+            return [Notice(strings.TRUST_IT_NO_CASES.format(name=name))]
+        value = inbound.value or ""
+        typed = (inbound.text or "").strip().casefold()
+        if value == LIST or typed in strings.CASES_WORDS:
+            return await self._open_cases(inbound)
+        if value.startswith(VIEW):
+            key, _, case = value.removeprefix(VIEW).partition(":")
+            if key in self.parts and case.isdigit():
+                return await self._view(inbound, key, int(case))
+            return [Notice(strings.SCHOOL_GONE, "error"), self._menu(name)]
+        return [self._menu(name)]
+
+    def _menu(self, name: str) -> Question:
+        return Question(
+            step_id=None,
+            input="menu",
+            text=strings.TRUST_LEAD_MENU.format(name=name),
+            options=(Option(LIST, strings.TRUST_CASES_BUTTON, "primary"),),
+        )
+
+    async def _open_cases(self, inbound: Inbound) -> list[Outbound]:
+        email, now = inbound.user.email, self.clock()
+        shown: list[Outbound] = []
+        none: list[str] = []
+        for key, part in self.parts.items():
+            async with part.sessions() as session, session.begin():
+                if inbound.gate is not None:
+                    await inbound.gate(session)
+                listed = await part.services.cases.trust_lead.open_cases(
+                    session, email=email, now=now
+                )
+            if not listed:
+                none.append(part.school.name)
+                continue
+            shown.append(
+                Card(
+                    card_id=f"trust-cases-{key}",
+                    title=strings.TRUST_SCHOOL_CASES.format(school=part.school.name, n=len(listed)),
+                    fields=tuple(CardField(c.reference, c.line) for c in listed),
+                    actions=tuple(
+                        Option(
+                            f"{VIEW}{key}:{c.case_id}",
+                            strings.TRUST_VIEW_CASE.format(reference=c.reference),
+                        )
+                        for c in listed[:_SHOWN_PER_SCHOOL]
+                    ),
+                )
+            )
+        if none:
+            shown.append(Notice(strings.TRUST_NO_CASES_AT.format(schools=", ".join(none))))
+        return shown
+
+    async def _view(self, inbound: Inbound, key: str, case_id: int) -> list[Outbound]:
+        part = self.parts[key]
+        async with part.sessions() as session, session.begin():
+            if inbound.gate is not None:
+                await inbound.gate(session)
+            shown = await part.services.cases.trust_lead.view(
+                session, case_id=case_id, email=inbound.user.email, now=self.clock()
+            )
+        if shown is None:
+            return [Notice(strings.TRUST_CASE_NOT_SHOWN.format(school=part.school.name), "error")]
+        return shown

@@ -1,0 +1,122 @@
+"""The trust's own people in a trust's deployment, over the real web chat: the safeguarding lead
+sees every school's open cases and opens one, read-only, each look recorded in that school's
+own log; the lead cannot act on a case, nor can a button made to say a school make them; the
+trust's IT people see no case at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import Bot
+from bot.channels.web.step_up import opens_case
+from bot.delivery.messages import Inbound, User
+from bot.trust_lead_desk import LIST, VIEW
+from storage.models import Event, Report
+from tests.web.chat import assert_friendly, items, notices, open_chat, serve, sign_in
+from tests.web.test_trust_deployment import (
+    OAKFIELD_ONLY,
+    RIVERSIDE_OWN,
+    TRUST_IT,
+    TRUST_LEAD,
+    file_concern,
+    trust_bot,
+)
+
+__all__ = ["trust_bot"]  # the fixture
+RIVERSIDE_ONLY = RIVERSIDE_OWN[OAKFIELD_ONLY]
+
+
+async def _one_concern_each(bot: Bot, client: Any) -> dict[str, str]:
+    filed = {}
+    for school, email in (("oakfield", OAKFIELD_ONLY), ("riverside", RIVERSIDE_ONLY)):
+        client.session.cookie_jar.clear()
+        await sign_in(client, email)
+        async with open_chat(client) as (chat, _hello, menu):
+            filed[school] = await file_concern(chat, menu, school)
+    client.session.cookie_jar.clear()
+    return filed
+
+
+async def _views(bot: Bot, key: str) -> list[tuple[str | None, dict[str, Any]]]:
+    """Each "viewed" entry in school `key`'s log: who, and what it says it was."""
+    async with bot.parts[key].sessions() as session:
+        rows = await session.execute(
+            select(Event.actor_email, Event.detail).where(Event.kind == "viewed").order_by(Event.id)
+        )
+        return [(actor, dict(detail)) for actor, detail in rows]
+
+
+async def _case_id(bot: Bot, key: str) -> int:
+    async with bot.parts[key].sessions() as session:
+        return int((await session.scalars(select(Report.id))).one())
+
+
+async def test_the_trust_lead_sees_every_schools_cases_each_look_recorded(trust_bot: Bot) -> None:
+    async with serve(trust_bot) as client:
+        filed = await _one_concern_each(trust_bot, client)
+        await sign_in(client, TRUST_LEAD)
+        async with open_chat(client) as (chat, _hello, menu):
+            assert "trust's safeguarding lead" in str(menu)
+            listed = await chat.action(LIST)
+            cards = {c["title"]: str(c) for c in items(listed) if c["kind"] == "card"}
+            assert set(cards) == {"Oakfield: 1 open case(s)", "Riverside: 1 open case(s)"}
+            assert filed["oakfield"] in cards["Oakfield: 1 open case(s)"]
+            assert filed["riverside"] in cards["Riverside: 1 open case(s)"]
+            assert "Name-calling" not in str(listed)  # a list shows no content
+            for key in ("oakfield", "riverside"):
+                assert await _views(trust_bot, key) == [
+                    (TRUST_LEAD, {"of": "list", "as": "trust_safeguarding_lead"})
+                ]
+
+            case = await _case_id(trust_bot, "riverside")
+            opened = await chat.action(f"{VIEW}riverside:{case}")
+            assert_friendly(opened)
+            assert "Name-calling in the class group chat." in str(opened)
+            assert all(not i.get("actions") for i in items(opened))  # read-only: no buttons
+            assert (await _views(trust_bot, "riverside"))[-1] == (
+                TRUST_LEAD,
+                {"of": "details", "as": "trust_safeguarding_lead"},
+            )
+            assert len(await _views(trust_bot, "oakfield")) == 1  # nothing more seen there
+
+            # Riverside's case asked of Oakfield: Oakfield has no such case, and says so.
+            wrong = await chat.action(f"{VIEW}oakfield:{case}")
+            assert "not open to you at Oakfield" in str(notices(wrong, "error"))
+
+
+async def test_the_trust_lead_cannot_act_on_a_case(trust_bot: Bot) -> None:
+    async with serve(trust_bot) as client:
+        await _one_concern_each(trust_bot, client)
+        case = await _case_id(trust_bot, "oakfield")
+        await sign_in(client, TRUST_LEAD)
+        async with open_chat(client) as (chat, _hello, _menu):
+            forged = await chat.action(f"@oakfield|case:ack:{case}", token=None)
+            assert_friendly(forged)
+    async with trust_bot.parts["oakfield"].sessions() as session:
+        report = await session.get(Report, case)
+        assert report is not None and report.case_status == "open"
+        assert report.acknowledged_by is None
+
+
+async def test_the_trusts_it_people_see_no_case(trust_bot: Bot) -> None:
+    async with serve(trust_bot) as client:
+        await _one_concern_each(trust_bot, client)
+        await sign_in(client, TRUST_IT)
+        async with open_chat(client) as (chat, _hello, first):
+            assert "no case is shown to you" in str(first)
+            for tried in (chat.text("cases"), chat.action(LIST), chat.action(f"{VIEW}oakfield:1")):
+                answer = await tried
+                assert "no case is shown to you" in str(answer)
+    assert await _views(trust_bot, "oakfield") == []
+    assert await _views(trust_bot, "riverside") == []
+
+
+def test_a_school_s_case_button_asks_for_the_step_up_whatever_school_it_says() -> None:
+    """The web chat asks a case handler to sign in again before a case opens: the buttons of a
+    trust's deployment say their school first, and the trust lead's View is a case's too."""
+    user = User("u", TRUST_LEAD, "K")
+    for value in ("case:view:3", "@oakfield|case:view:3", "@riverside|case:export:3", f"{VIEW}a:3"):
+        assert opens_case(Inbound("web", TRUST_LEAD, user, value=value)), value
+    assert not opens_case(Inbound("web", TRUST_LEAD, user, value="@oakfield|case:ack:3"))
