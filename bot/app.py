@@ -33,6 +33,7 @@ from bot.school_parts import SchoolParts, build_school, school_flows
 from bot.settings import Settings
 from bot.training.service import sync_from_config as sync_training
 from bot.trust_desk import TrustDesk
+from dialogs.loader import BUILTIN_FLOWS, load_flows
 from scheduler.jobs import JobContext
 from storage.crypto import Cipher, load_cipher
 from storage.db import create_engine, session_factory
@@ -197,7 +198,11 @@ def trust_parts(
     `ids` are the schools' rows already known (a reload's); the others are found or made by
     `prepare_school`."""
     known = {SINGLE_SCHOOL_KEY: ONE_SCHOOL, **(ids or {})}
-    flows = {key: school_flows(settings, school, clock) for key, school in trust.schools.items()}
+    # The flow files are every school's: read once (each school's part shapes its own copy).
+    loaded = load_flows(BUILTIN_FLOWS, settings.flows_dir)
+    flows = {
+        k: school_flows(settings, school, clock, loaded) for k, school in trust.schools.items()
+    }
     return {
         key: build_school(
             settings,

@@ -5,7 +5,7 @@ of each whatever it serves, are made afterwards (bot.app) and `connect`ed to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -137,12 +137,20 @@ class SchoolNotifier:
         return await self.notifier.deliver(tagged)
 
 
-def school_flows(settings: Settings, school: SchoolConfig, clock: Clock) -> dict[str, Flow]:
-    """The school's flows (the built-in ones, with FLOWS_DIR's), checked; and the warnings its
-    file calls for (a calendar out of date, a named role of the filtering standard missing)."""
+def school_flows(
+    settings: Settings,
+    school: SchoolConfig,
+    clock: Clock,
+    loaded: Mapping[str, Flow] | None = None,
+) -> dict[str, Flow]:
+    """The school's flows (the built-in ones, with FLOWS_DIR's: `loaded`, when a trust's
+    schools share them, read once), checked; and the warnings its file calls for (a calendar
+    out of date, a named role of the filtering standard missing)."""
     school.calendar.warn_if_out_of_date(clock().astimezone(school.tz).date())
     warn_missing_named_roles(school)  # the DfE filtering and monitoring standard's named roles
-    flows = for_school(load_flows(BUILTIN_FLOWS, settings.flows_dir), school)
+    if loaded is None:
+        loaded = load_flows(BUILTIN_FLOWS, settings.flows_dir)
+    flows = for_school(loaded, school)
     check_report_kinds(flows.values())
     for flow in flows.values():
         if flow.spec.purpose == "check":

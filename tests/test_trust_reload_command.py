@@ -17,7 +17,12 @@ from pathlib import Path
 from bot.settings import PROJECT_ROOT
 from tests.support.net import free_port
 from tests.support.warm import run_bot
-from tests.web.test_trust_deployment import OAKFIELD_ONLY, RIVERSIDE_OWN, write_trust
+from tests.web.test_trust_deployment import (
+    OAKFIELD_ONLY,
+    RIVERSIDE_OWN,
+    with_a_bad_school,
+    write_trust,
+)
 
 RIVERSIDE_ONLY = RIVERSIDE_OWN[OAKFIELD_ONLY]
 OAKFIELD_ALONE = (
@@ -51,7 +56,7 @@ def _ready(port: int) -> None:
     deadline = time.monotonic() + 60
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2):
                 return
         except OSError:
             assert time.monotonic() < deadline, "the bot did not start"
@@ -90,7 +95,7 @@ def test_reload_adds_a_school_to_the_running_bot_and_refuses_a_bad_file(tmp_path
         assert "files are valid" in done.stdout and f"process {process.pid}" in done.stdout
         _until_signed_in(port, RIVERSIDE_ONLY, process)
 
-        trust.write_text(both + "  - {key: Bad Key, file: x.yaml}\n")
+        trust.write_text(with_a_bad_school(both))
         refused = run_bot("reload", env=env, timeout=60)
         assert refused.returncode == 2
         assert "Bad Key" in refused.stderr

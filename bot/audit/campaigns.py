@@ -18,11 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit.questions import Answers, open_answers, seal_answers
-from bot.audit.queue import enqueue_message
+from bot.audit.queue import enqueue_invitations, enqueue_message
 from bot.record.events import record_event
 from bot.school.calendar import academic_year
 from storage.crypto import Cipher
@@ -153,28 +154,34 @@ async def add_people(
             select(AuditParticipant.email).where(AuditParticipant.campaign_id == campaign.id)
         )
     )
-    added = 0
-    for member in one_per_person(audience):
-        if member.email in existing:
-            continue
-        participant = AuditParticipant(
-            campaign_id=campaign.id,
-            email=member.email,
-            display_name=member.name[:200],
-            channel=member.channel,
-            status="invited",
-            reminders_sent=0,
-            updated_at=now,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(participant)
-                await session.flush()
-        except IntegrityError:
-            continue
-        await enqueue_message(session, participant=participant, kind="invite", n=0, now=now)
-        added += 1
-    return added
+    fresh = [m for m in one_per_person(audience) if m.email not in existing]
+    if not fresh:
+        return 0
+    rows = [
+        {
+            "campaign_id": campaign.id,
+            "email": member.email,
+            "display_name": member.name[:200],
+            "channel": member.channel,
+            "status": "invited",
+            "reminders_sent": 0,
+            "updated_at": now,
+        }
+        for member in fresh
+    ]
+    # One statement for the school (a start asks everyone at once), not one each: someone
+    # added meanwhile by another start (a newcomer's) is left as it is, and not invited twice.
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(AuditParticipant)
+        .on_conflict_do_nothing(index_elements=["campaign_id", "email"])
+        .returning(AuditParticipant.id, AuditParticipant.email, AuditParticipant.channel)
+    )
+    added = list(await session.execute(statement, rows))
+    await enqueue_invitations(
+        session, [(row.id, campaign.id, row.channel, row.email) for row in added], now=now
+    )
+    return len(added)
 
 
 async def due_reminders(

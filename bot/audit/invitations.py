@@ -168,14 +168,19 @@ class InvitationSender:
         self._lock = asyncio.Lock()
         self._stopping = False
         self._held = False  # last look found a due alert (logged once per hold, not per call)
+        self._campaigns: dict[int, AuditCampaign] = {}  # this pass's, by id
 
     # ------------------------------------------------------------------ the public calls
 
     async def invitation(self, row: AuditMessage) -> list[Outbound]:
-        """The invitation (or reminder) a queued row sends."""
-        async with self.sessions() as session:
-            campaign = await session.get(AuditCampaign, row.campaign_id)
-        assert campaign is not None
+        """The invitation (or reminder) a queued row sends. Its campaign is read once a pass,
+        not once a row: a start's pass sends a whole school's invitations of one campaign."""
+        campaign = self._campaigns.get(row.campaign_id)
+        if campaign is None:
+            async with self.sessions() as session:
+                campaign = await session.get(AuditCampaign, row.campaign_id)
+            assert campaign is not None
+            self._campaigns[row.campaign_id] = campaign
         return invitation(campaign, reminder=row.n, tz=self.tz)
 
     async def deliver_due(self) -> int:
@@ -223,6 +228,7 @@ class InvitationSender:
 
     async def _pass(self, deadline: float | None) -> _Pass:
         done = _Pass()
+        self._campaigns.clear()  # read afresh each pass: a campaign closed meanwhile says so
         if await self._alert_due():
             done.held_by_alert = True
             return done

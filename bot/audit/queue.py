@@ -5,8 +5,9 @@ sending itself is bot/audit/invitations.py."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -59,26 +60,46 @@ async def enqueue_message(
         raise ValueError(f"unknown audit message kind {kind!r}")
     if participant.id is None:
         raise ValueError("the participant must be flushed (have an id) before queueing")
-    values = {
-        "participant_id": participant.id,
-        "campaign_id": participant.campaign_id,
-        "channel": participant.channel,
-        "recipient_email": participant.email,
-        "kind": kind,
-        "n": n,
+    values = _message(
+        participant.id, participant.campaign_id, participant.channel, participant.email, now
+    )
+    statement = _queueing(session, {**values, "kind": kind, "n": n})
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def enqueue_invitations(
+    session: AsyncSession, participants: Sequence[tuple[int, int, str, str]], *, now: datetime
+) -> None:
+    """Queue the invitation of each participant just added, (id, campaign id, channel, email),
+    in one statement: a campaign's start asks a whole school at once."""
+    if participants:
+        rows = [_message(*participant, now) for participant in participants]
+        await session.execute(_queueing(session), rows)  # executemany
+
+
+def _message(
+    participant: int, campaign: int, channel: str, email: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "participant_id": participant,
+        "campaign_id": campaign,
+        "channel": channel,
+        "recipient_email": email,
+        "kind": "invite",
+        "n": 0,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def _queueing(session: AsyncSession, values: dict[str, Any] | None = None) -> Any:
+    """The INSERT of a queued message that a message already queued leaves alone."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(AuditMessage)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=["participant_id", "kind", "n"])
-    )
-    result = await session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = insert(AuditMessage) if values is None else insert(AuditMessage).values(values)
+    return statement.on_conflict_do_nothing(index_elements=["participant_id", "kind", "n"])
 
 
 def due(now: datetime, channel: str) -> Select[AuditMessage]:

@@ -72,6 +72,11 @@ def write_trust(folder: Path) -> Path:
     return trust
 
 
+def with_a_bad_school(trust_file_text: str) -> str:
+    """The trust file with a school whose key is not a key and whose file is not there."""
+    return trust_file_text.replace("schools:\n", "schools:\n  - {key: Bad Key, file: x.yaml}\n")
+
+
 @pytest.fixture
 async def trust_bot(make_bot: Any, tmp_path: Path) -> Bot:
     folder = tmp_path / "config"
@@ -271,7 +276,7 @@ async def test_a_trust_file_with_a_problem_starts_nothing_and_says_why(
     folder = tmp_path / "config"
     folder.mkdir()
     trust = write_trust(folder)
-    trust.write_text(trust.read_text() + "  - {key: Bad Key, file: missing.yaml}\n")
+    trust.write_text(with_a_bad_school(trust.read_text()))
     with pytest.raises(TrustConfigError) as caught:
         await make_bot(trust_config=trust)
     assert "Bad Key" in str(caught.value) and "trust.yaml" in str(caught.value)

@@ -4,6 +4,7 @@ deployment goes on exactly as it was."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from tests.web.test_trust_deployment import (
     RIVERSIDE_OWN,
     file_concern,
     reports_of,
+    with_a_bad_school,
     write_trust,
 )
 
@@ -24,6 +26,17 @@ RIVERSIDE_ONLY = RIVERSIDE_OWN[OAKFIELD_ONLY]
 OAKFIELD_ALONE = (
     "name: Example Learning Trust\nschools:\n  - {key: oakfield, file: oakfield.yaml}\n"
 )
+
+
+def _replace(path: Path, text: str) -> str:
+    """Write `text` to `path`; what it held before."""
+    before = path.read_text()
+    path.write_text(text)
+    return before
+
+
+def _edit(path: Path, change: Callable[[str], str]) -> None:
+    path.write_text(change(path.read_text()))
 
 
 @pytest.fixture
@@ -36,15 +49,14 @@ def trust_file(tmp_path: Path) -> Path:
 async def test_a_school_added_while_the_bot_runs_is_usable_without_a_restart(
     make_bot: Any, trust_file: Path
 ) -> None:
-    both = trust_file.read_text()
-    trust_file.write_text(OAKFIELD_ALONE)
+    both = _replace(trust_file, OAKFIELD_ALONE)
     bot: Bot = await make_bot(trust_config=trust_file)
     assert list(bot.parts) == ["oakfield"]
     async with serve(bot) as client:
         refused = await client.post("/api/web/login", json={"email": RIVERSIDE_ONLY})
         assert refused.status != 200  # not on any school's staff yet
 
-        trust_file.write_text(both)
+        _replace(trust_file, both)
         said = await client.server.app[RELOADER].reload()
 
         assert said == "reloaded: 2 school(s); added riverside"
@@ -73,10 +85,12 @@ async def test_a_file_with_a_problem_changes_nothing_and_says_why(
     bot: Bot = await make_bot(trust_config=trust_file)
     parts, trust = dict(bot.parts), bot.desk.trust  # type: ignore[union-attr]
     if breaking == "trust":
-        trust_file.write_text(trust_file.read_text() + "  - {key: Bad Key, file: x.yaml}\n")
+        _edit(trust_file, with_a_bad_school)
     else:
-        school = trust_file.parent / "riverside.yaml"
-        school.write_text(school.read_text().replace("timezone: Europe/London", "timezone: Mars"))
+        _edit(
+            trust_file.parent / "riverside.yaml",
+            lambda text: text.replace("timezone: Europe/London", "timezone: Mars"),
+        )
     async with serve(bot) as client:
         said = await client.server.app[RELOADER].reload()
 
