@@ -18,15 +18,11 @@ from bot.settings import PROJECT_ROOT
 from tests.support.net import free_port
 from tests.support.warm import run_bot
 from tests.web.test_trust_deployment import (
+    OAKFIELD_ALONE,
     OAKFIELD_ONLY,
-    RIVERSIDE_OWN,
+    RIVERSIDE_ONLY,
     with_a_bad_school,
     write_trust,
-)
-
-RIVERSIDE_ONLY = RIVERSIDE_OWN[OAKFIELD_ONLY]
-OAKFIELD_ALONE = (
-    "name: Example Learning Trust\nschools:\n  - {key: oakfield, file: oakfield.yaml}\n"
 )
 
 

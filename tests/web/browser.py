@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,13 @@ async def served(
     settings = Settings(
         data_dir=tmp_path / "data", database_url=sqlite_url, school_config=served_school
     )
+    async with serving(settings, clock) as found:
+        yield found
+
+
+@asynccontextmanager
+async def serving(settings: Settings, clock: FakeClock) -> AsyncIterator[Served]:
+    """The bot of `settings` served on 127.0.0.1 (a free port), its storage made ready."""
     bot = build_bot(settings, clock=clock)
     await prepare_storage(bot)
     runner = web.AppRunner(create_app(bot, run_scheduler=False))

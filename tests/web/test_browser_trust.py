@@ -8,14 +8,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.async_api import expect
 
-from bot.app import build_bot, prepare_storage
-from bot.server import create_app
 from bot.settings import Settings
 from tests.support.clock import FakeClock
-from tests.web.browser import Served, Tab, expect_step, newest, sign_in_by_clicking, tab
+from tests.web.browser import (
+    Served,
+    Tab,
+    expect_step,
+    newest,
+    serving,
+    sign_in_by_clicking,
+    tab,
+)
 from tests.web.test_trust_deployment import BOTH, write_trust
 
 __all__ = ["tab"]  # the fixture, over this module's `served`
@@ -29,18 +34,8 @@ async def served(sqlite_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIter
     settings = Settings(
         data_dir=tmp_path / "data", database_url=sqlite_url, trust_config=write_trust(folder)
     )
-    bot = build_bot(settings, clock=clock)
-    await prepare_storage(bot)
-    runner = web.AppRunner(create_app(bot, run_scheduler=False))
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        yield Served(bot, f"http://{host}:{port}/")
-    finally:
-        await runner.cleanup()
-        await bot.engine.dispose()
+    async with serving(settings, clock) as found:
+        yield found
 
 
 async def test_someone_of_two_schools_chooses_one_with_a_click(

@@ -40,6 +40,7 @@ BOTH = "t.brannigan@example.org"  # staff of both schools
 OAKFIELD_ONLY = "s.nakamura@example.org"
 OAKFIELD_DSL = "a.hartley@example.org"
 RIVERSIDE_DSL = "r.okon@example.org"
+RIVERSIDE_ONLY = "r.staff@example.org"  # Riverside's own member of staff
 TRUST_LEAD = "k.okafor@example.org"
 TRUST_IT = "trust.it@example.org"
 # Riverside's own people where Oakfield's are: its DSL, deputies, head and one member of staff.
@@ -48,8 +49,12 @@ RIVERSIDE_OWN = {
     "d.osei@example.org": "r.bello@example.org",
     "p.lindqvist@example.org": "r.chen@example.org",
     "m.fenwick@example.org": "r.doyle@example.org",
-    OAKFIELD_ONLY: "r.staff@example.org",
+    OAKFIELD_ONLY: RIVERSIDE_ONLY,
 }
+# The trust file with Oakfield alone (Riverside is added by a reload).
+OAKFIELD_ALONE = (
+    "name: Example Learning Trust\nschools:\n  - {key: oakfield, file: oakfield.yaml}\n"
+)
 CONCERN = cyberbullying_concern("Name-calling in the class group chat.", "today 09:00")
 
 

@@ -17,7 +17,7 @@ from storage.models import Event, Report
 from tests.web.chat import assert_friendly, items, notices, open_chat, serve, sign_in
 from tests.web.test_trust_deployment import (
     OAKFIELD_ONLY,
-    RIVERSIDE_OWN,
+    RIVERSIDE_ONLY,
     TRUST_IT,
     TRUST_LEAD,
     file_concern,
@@ -25,7 +25,6 @@ from tests.web.test_trust_deployment import (
 )
 
 __all__ = ["trust_bot"]  # the fixture
-RIVERSIDE_ONLY = RIVERSIDE_OWN[OAKFIELD_ONLY]
 
 
 async def _one_concern_each(bot: Bot, client: Any) -> dict[str, str]:

@@ -14,17 +14,13 @@ from bot.app import Bot
 from bot.server import RELOADER
 from tests.web.chat import open_chat, serve, sign_in
 from tests.web.test_trust_deployment import (
+    OAKFIELD_ALONE,
     OAKFIELD_ONLY,
-    RIVERSIDE_OWN,
+    RIVERSIDE_ONLY,
     file_concern,
     reports_of,
     with_a_bad_school,
     write_trust,
-)
-
-RIVERSIDE_ONLY = RIVERSIDE_OWN[OAKFIELD_ONLY]
-OAKFIELD_ALONE = (
-    "name: Example Learning Trust\nschools:\n  - {key: oakfield, file: oakfield.yaml}\n"
 )
 
 
