@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.audit.scheduled import AuditJobs
+from bot.cases.use_cases import FinalLevel
 from bot.channels.services import Schools, Services
 from bot.channels.slack.handler import SlackChannel
 from bot.channels.teams.handler import TeamsChannel
@@ -203,6 +204,9 @@ def trust_parts(
     flows = {
         k: school_flows(settings, school, clock, loaded) for k, school in trust.schools.items()
     }
+    final = None  # the trust's final level, after each school's own chain
+    if trust.escalate_after is not None and trust.leads:
+        final = FinalLevel(after=trust.escalate_after, emails=trust.leads)
     return {
         key: build_school(
             settings,
@@ -214,6 +218,7 @@ def trust_parts(
             school_id=known.get(key),
             notifiers=dict(notifiers or {}),
             alert_channels=alert_channels(settings),
+            final=final,
         )
         for key, school in trust.schools.items()
     }

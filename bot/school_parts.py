@@ -24,7 +24,7 @@ from bot.cases.cards import CardMaker
 from bot.cases.chat import CaseCommands
 from bot.cases.flow_words import for_school
 from bot.cases.follow_ups import FollowUpWords
-from bot.cases.use_cases import CaseUseCases
+from bot.cases.use_cases import CaseUseCases, FinalLevel
 from bot.channels.alert_rules import alert_rule_notifiers
 from bot.channels.services import Services
 from bot.channels.slack.handler import SlackChannel
@@ -170,15 +170,18 @@ def build_school(
     school_id: int | None,
     notifiers: dict[str, Notifier],
     alert_channels: list[str],
+    final: FinalLevel | None = None,
 ) -> SchoolParts:
     """One school's part, on the deployment's engine and key; its sessions see and write the
     school's records only (storage.scope), once its id is known (`school_id` None: given by
     bot.app.attach_school). `notifiers` are those known before the channels
-    (tests' own); `alert_channels` the channels alerts go to."""
+    (tests' own); `alert_channels` the channels alerts go to; `final` a trust's final level."""
     sessions = school_sessions(engine, school_id)
     retention = timedelta(hours=settings.draft_retention_hours)
     by_name = dict(notifiers)
-    desk = AlertDesk(school=school, cipher=cipher, channels=(*alert_channels, *by_name))
+    desk = AlertDesk(
+        school=school, cipher=cipher, channels=(*alert_channels, *by_name), final=final
+    )
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
     drafts = DraftSettings(
         remind_after=timedelta(minutes=settings.draft_reminder_after_minutes),

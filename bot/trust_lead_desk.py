@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.delivery.messages import Card, CardField, Inbound, Notice, Option, Outbound, Question
-from bot.delivery.school_tags import TRUST_VIEW
+from bot.delivery.school_tags import TRUST_VIEW, untag_value
 from bot.school.trust import Trust, TrustRole
 from bot.school_parts import SchoolParts
 from bot.words import strings
 
 LIST: str = "__trust_cases"
 VIEW: str = TRUST_VIEW
+CASE = "case:"  # a school's case buttons: case:<verb>:<id>
 _SHOWN_PER_SCHOOL = 20  # buttons per school's card; the card lists every case
 
 
@@ -46,6 +47,10 @@ class TrustLeadDesk:
         typed = (inbound.text or "").strip().casefold()
         if value == LIST or typed in strings.CASES_WORDS:
             return await self._open_cases(inbound)
+        tagged = untag_value(value) if value else None
+        if tagged is not None and tagged[0] in self.parts and tagged[1].startswith(CASE):
+            # A button of a school's alert card (the final level sent it): viewed, read-only.
+            return await self._case_button(inbound, tagged[0], tagged[1].removeprefix(CASE))
         if value.startswith(VIEW):
             key, _, case = value.removeprefix(VIEW).partition(":")
             if key in self.parts and case.isdigit():
@@ -92,6 +97,22 @@ class TrustLeadDesk:
         if none:
             shown.append(Notice(strings.TRUST_NO_CASES_AT.format(schools=", ".join(none))))
         return shown
+
+    async def _case_button(self, inbound: Inbound, key: str, pressed: str) -> list[Outbound]:
+        verb, _, case = pressed.partition(":")
+        if not case.isdigit():
+            return [self._menu(inbound.user.display_name)]
+        if verb == "view":  # the web chat asked for the step-up first, as for the lead's View
+            return await self._view(inbound, key, int(case))
+        view = Option(f"{VIEW}{key}:{case}", strings.CASE_VIEW)
+        return [
+            Question(
+                step_id=None,
+                input="menu",
+                text=strings.TRUST_LEAD_CANNOT_ACT,
+                options=(view, Option(LIST, strings.TRUST_CASES_BUTTON)),
+            )
+        ]
 
     async def _view(self, inbound: Inbound, key: str, case_id: int) -> list[Outbound]:
         part = self.parts[key]

@@ -3,6 +3,7 @@ the trust's people. Checked whole: every problem of every file, each naming its 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -166,3 +167,19 @@ def test_a_trust_person_is_listed_once(tmp_path):
         str(raised.value)
         == f"{path}: people[1].email: 'k@example.org' is listed twice; each person once"
     )
+
+
+def test_the_final_level_is_read_and_a_bad_one_named(tmp_path):
+    _school(tmp_path, "oakfield")
+    body = (
+        "name: T\nschools:\n  - {key: oakfield, file: oakfield.yaml}\n"
+        "people:\n  - {email: lead@example.org, name: L, roles: [trust_safeguarding_lead]}\n"
+    )
+    trust = load_trust(_trust(tmp_path, body + "escalation: {after_minutes: 45}\n"))
+    assert trust.escalate_after == timedelta(minutes=45)
+    assert trust.leads == ("lead@example.org",)
+    assert load_trust(_trust(tmp_path, body)).escalate_after is None
+
+    with pytest.raises(TrustConfigError) as caught:
+        load_trust(_trust(tmp_path, body + "escalation: {after_minutes: 0}\n"))
+    assert "escalation.after_minutes" in str(caught.value)

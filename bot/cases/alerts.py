@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,7 +13,9 @@ from bot.cases import closures, cover
 from bot.cases.follow_ups import queue_follow_ups
 from bot.cases.recipients import (
     PASSED_ON_LEVEL,
+    TRUST_LEVEL,
     AlertPlan,
+    FinalLevel,
     alerted_moment,
     follows_rota,
     ict_contacts,
@@ -37,6 +39,9 @@ class AlertDesk:
     school: SchoolConfig
     cipher: Cipher
     channels: tuple[str, ...]
+    # In a trust's deployment with a final level: the trust's safeguarding lead, alerted once
+    # when a case is still unacknowledged that long after its alert (None: no final level).
+    final: FinalLevel | None = None
 
     async def subjects(self, session: AsyncSession, report: Report) -> Subjects:
         """Who the report may be about: kept with it once known (worked out now if not yet)."""
@@ -244,7 +249,43 @@ class AlertDesk:
                     detail={"level": level, "recipients": len(emails)},
                 )
             queued += added + await self._follow_ups(session, report=report, emails=emails, now=now)
-        return queued
+        return queued + await self._to_the_trust(session, report, plan, elapsed=elapsed, now=now)
+
+    async def _to_the_trust(
+        self,
+        session: AsyncSession,
+        report: Report,
+        plan: AlertPlan,
+        *,
+        elapsed: timedelta,
+        now: datetime,
+    ) -> int:
+        """The trust's final level: its safeguarding lead, once, when the school's own chain
+        has not placed the case by then. Beside the school's levels, not among them, so the
+        school's own reminders keep their times; never to a lead the case may be about."""
+        final = self.final
+        if final is None or report.drill or elapsed < final.after:
+            return 0  # a drill tests the school's own chain
+        emails = tuple(e for e in final.emails if not kept_out(report, plan, e))
+        added = await enqueue(
+            session,
+            report_id=report.id,
+            emails=emails,
+            channels=self.channels,
+            kind="alert",
+            level=TRUST_LEVEL,
+            now=now,
+        )
+        if added:
+            await record_event(
+                session,
+                kind="escalated",
+                at=now,
+                actor_email=None,
+                report_id=report.id,
+                detail={"level": "trust", "recipients": len(emails)},
+            )
+        return added
 
     async def _follow_ups(
         self, session: AsyncSession, *, report: Report, emails: tuple[str, ...], now: datetime

@@ -218,6 +218,8 @@ class CardMaker:
         texts = []
         if level > 0 and report.case_status == "open":
             texts.append(strings.REMINDER.format(n=level))
+        if level == recipients.TRUST_LEVEL and report.case_status == "open":
+            texts.append(strings.TRUST_ESCALATED)
         if not self.school.is_school_hours(report.created_at, closures=closed):
             texts.append(self._out_of_hours(report))
         return Card(

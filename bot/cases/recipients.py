@@ -16,11 +16,24 @@ from storage.models import Report
 # The level of the one card update that tells someone a case was passed on (updates that carry
 # the case count from 1).
 PASSED_ON_LEVEL = 0
+# The level of the alert a trust's final level sends its safeguarding lead: below every level
+# of the school's own chain and its reminders (which count up from 0), so the figures of a
+# school's escalations (the highest level reached) are its own.
+TRUST_LEVEL = -1
 
 
 @dataclass(frozen=True)
 class Level:
     level: int
+    after: timedelta
+    emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FinalLevel:
+    """A trust's final level: its safeguarding leads, alerted once a case has waited `after`
+    unacknowledged (bot/cases/alerts.py AlertDesk._to_the_trust)."""
+
     after: timedelta
     emails: tuple[str, ...]
 

@@ -29,7 +29,7 @@ from bot.cases.export import (
     to_html,
 )
 from bot.cases.keys import case_key
-from bot.cases.recipients import may_handle
+from bot.cases.recipients import FinalLevel, may_handle
 from bot.cases.trust_lead import Listed, TrustLeadCases
 from bot.reports.allegation_kind import is_low_level
 from bot.school.config import HANDLER_ROLES, Person
@@ -40,6 +40,7 @@ __all__ = [
     "CaseRecord",
     "CaseUseCases",
     "Chronology",
+    "FinalLevel",
     "Format",
     "Listed",
     "Refused",

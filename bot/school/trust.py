@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -83,10 +84,18 @@ class SchoolEntry(_Model):
         return value
 
 
+class TrustEscalation(_Model):
+    """The trust's final level: a case no school's chain has had acknowledged after this long
+    goes to the trust's safeguarding lead too."""
+
+    after_minutes: Annotated[int, Field(ge=1)]
+
+
 class TrustFile(_Model):
     name: NonEmptyStr
     schools: tuple[SchoolEntry, ...]
     people: tuple[TrustPerson, ...] = ()
+    escalation: TrustEscalation | None = None
 
     @field_validator("schools")
     @classmethod
@@ -128,6 +137,13 @@ class Trust:
     schools: Mapping[str, SchoolConfig]  # by key, in the trust file's order
     pupils: Mapping[str, int]  # by key, for the schools whose pupil numbers are given
     people: tuple[TrustPerson, ...] = ()
+    # The final level, after the schools' own chains (None: the trust file sets none).
+    escalate_after: timedelta | None = None
+
+    @property
+    def leads(self) -> tuple[str, ...]:
+        """The trust's safeguarding leads' addresses."""
+        return tuple(p.email for p in self.people if TrustRole.SAFEGUARDING_LEAD in p.roles)
 
     def schools_of(self, email: str) -> tuple[str, ...]:
         """The keys of the schools whose file names this person: more than one, and a report
@@ -168,7 +184,14 @@ def load_trust(path: Path) -> Trust:
     if errors:
         raise TrustConfigError(errors)
     pupils = {entry.key: entry.pupils for entry in found.schools if entry.pupils is not None}
-    return Trust(name=found.name, schools=schools, pupils=pupils, people=found.people)
+    after = found.escalation.after_minutes if found.escalation is not None else None
+    return Trust(
+        name=found.name,
+        schools=schools,
+        pupils=pupils,
+        people=found.people,
+        escalate_after=None if after is None else timedelta(minutes=after),
+    )
 
 
 def trust_directory(trust: Trust) -> SchoolConfig:

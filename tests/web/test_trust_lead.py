@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import Bot
+from bot.cases.recipients import TRUST_LEVEL
+from bot.cases.scheduled import sweep_alerts
 from bot.channels.web.step_up import opens_case
 from bot.delivery.messages import Inbound, User
 from bot.trust_lead_desk import LIST, VIEW
-from storage.models import Event, Report
+from storage.models import Event, Outbox, Report
 from tests.web.chat import assert_friendly, items, notices, open_chat, serve, sign_in
 from tests.web.test_trust_deployment import (
     OAKFIELD_ONLY,
@@ -22,6 +24,7 @@ from tests.web.test_trust_deployment import (
     TRUST_LEAD,
     file_concern,
     trust_bot,
+    write_trust,
 )
 
 __all__ = ["trust_bot"]  # the fixture
@@ -119,3 +122,66 @@ def test_a_school_s_case_button_asks_for_the_step_up_whatever_school_it_says() -
     for value in ("case:view:3", "@oakfield|case:view:3", "@riverside|case:export:3", f"{VIEW}a:3"):
         assert opens_case(Inbound("web", TRUST_LEAD, user, value=value)), value
     assert not opens_case(Inbound("web", TRUST_LEAD, user, value="@oakfield|case:ack:3"))
+
+
+async def test_the_final_level_alerts_the_trust_lead_once_the_schools_chain_has_not(
+    make_bot: Any, tmp_path: Any, clock: Any
+) -> None:
+    """A trust file's `escalation: {after_minutes: 30}`: a case still unacknowledged 30 minutes
+    after its alert goes to the trust's lead too (not before), beside the school's own chain;
+    the lead's alert card opens the case read-only and acts on nothing."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    trust = write_trust(folder)
+    trust.write_text(trust.read_text() + "escalation: {after_minutes: 30}\n")
+    bot: Bot = await make_bot(trust_config=trust)
+    oakfield = bot.parts["oakfield"]
+    async with serve(bot) as client:
+        await sign_in(client, OAKFIELD_ONLY)
+        async with open_chat(client) as (chat, _hello, menu):
+            reference = await file_concern(chat, menu, "oakfield")
+        case = await _case_id(bot, "oakfield")
+
+        clock.advance(minutes=29)
+        await sweep_alerts(oakfield.jobs)
+        assert await _trust_rows(bot, case) == []  # the school's chain still has time
+        clock.advance(minutes=2)
+        await sweep_alerts(oakfield.jobs)
+        assert await _trust_rows(bot, case) == [(TRUST_LEAD, TRUST_LEVEL)]
+        await sweep_alerts(oakfield.jobs)  # once: a later sweep sends no second
+        assert await _trust_rows(bot, case) == [(TRUST_LEAD, TRUST_LEVEL)]
+
+        # The lead was not signed in: the alert waited, and comes when they open the chat.
+        client.session.cookie_jar.clear()
+        await sign_in(client, TRUST_LEAD)
+        async with open_chat(client) as (lead, _hello, _menu):
+            alert = await lead.push()
+            assert reference in str(alert) and "trust's safeguarding lead" in str(alert)
+            view = next(v for v in _values(alert) if v.endswith(f"case:view:{case}"))
+            opened = await lead.action(view, token=None)
+            assert "Name-calling in the class group chat." in str(opened)
+            assert all(not i.get("actions") for i in items(opened))
+            ack = next(v for v in _values(alert) if v.endswith(f"case:ack:{case}"))
+            refused = await lead.action(ack, token=None)
+            assert "not act on it" in str(refused)
+    async with oakfield.sessions() as session:
+        report = await session.get(Report, case)
+        assert report is not None and report.case_status == "open"
+        escalated = await session.scalars(
+            select(Event.detail).where(Event.report_id == case, Event.kind == "escalated")
+        )
+        assert {"level": "trust", "recipients": 1} in list(escalated)
+
+
+def _values(frame: dict[str, Any]) -> list[str]:
+    return [str(o["value"]) for i in items(frame) for o in i.get("actions") or []]
+
+
+async def _trust_rows(bot: Bot, case: int) -> list[tuple[str, int]]:
+    async with bot.parts["oakfield"].sessions() as session:
+        rows = await session.execute(
+            select(Outbox.recipient_email, Outbox.level).where(
+                Outbox.report_id == case, Outbox.level == TRUST_LEVEL
+            )
+        )
+        return [(email, level) for email, level in rows]
