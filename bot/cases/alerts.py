@@ -230,24 +230,7 @@ class AlertDesk:
             due.append((last.level + repeats, plan.everyone))  # only the latest repeat
         queued = 0
         for level, emails in due:
-            added = await enqueue(
-                session,
-                report_id=report.id,
-                emails=emails,
-                channels=self.channels,
-                kind="alert",
-                level=level,
-                now=now,
-            )
-            if added:
-                await record_event(
-                    session,
-                    kind="escalated",
-                    at=now,
-                    actor_email=None,
-                    report_id=report.id,
-                    detail={"level": level, "recipients": len(emails)},
-                )
+            added = await self._escalated(session, report, emails, level=level, now=now)
             queued += added + await self._follow_ups(session, report=report, emails=emails, now=now)
         return queued + await self._to_the_trust(session, report, plan, elapsed=elapsed, now=now)
 
@@ -267,13 +250,29 @@ class AlertDesk:
         if final is None or report.drill or elapsed < final.after:
             return 0  # a drill tests the school's own chain
         emails = tuple(e for e in final.emails if not kept_out(report, plan, e))
+        return await self._escalated(
+            session, report, emails, level=TRUST_LEVEL, now=now, recorded_as="trust"
+        )
+
+    async def _escalated(
+        self,
+        session: AsyncSession,
+        report: Report,
+        emails: tuple[str, ...],
+        *,
+        level: int,
+        now: datetime,
+        recorded_as: str | None = None,
+    ) -> int:
+        """Queue one level's alerts; the escalation is recorded when any of them is new (a
+        level queued before is not again). `recorded_as`: the level's name in the log."""
         added = await enqueue(
             session,
             report_id=report.id,
             emails=emails,
             channels=self.channels,
             kind="alert",
-            level=TRUST_LEVEL,
+            level=level,
             now=now,
         )
         if added:
@@ -283,7 +282,10 @@ class AlertDesk:
                 at=now,
                 actor_email=None,
                 report_id=report.id,
-                detail={"level": "trust", "recipients": len(emails)},
+                detail={
+                    "level": level if recorded_as is None else recorded_as,
+                    "recipients": len(emails),
+                },
             )
         return added
 
