@@ -104,6 +104,9 @@ class TrustDesk:
             delivered += await self.parts[key].services.deliver_due(recipient=recipient)
         return delivered
 
+    async def trust_chart(self, email: str) -> bytes | None:
+        return await TrustLeadDesk(self.trust, self.parts, self.clock).chart(email)
+
     @property
     def _first(self) -> str:
         return next(iter(self.parts))

@@ -16,14 +16,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import trust_figures
 from bot.delivery.messages import Card, CardField, Inbound, Notice, Option, Outbound, Question
 from bot.delivery.school_tags import TRUST_VIEW, untag_value
+from bot.school.calendar import academic_year
 from bot.school.trust import Trust, TrustRole
 from bot.school_parts import SchoolParts
 from bot.words import strings
 
 LIST: str = "__trust_cases"
 VIEW: str = TRUST_VIEW
+FIGURES = "__trust_figures"
 CASE = "case:"  # a school's case buttons: case:<verb>:<id>
 _SHOWN_PER_SCHOOL = 20  # buttons per school's card; the card lists every case
 
@@ -47,6 +50,8 @@ class TrustLeadDesk:
         typed = (inbound.text or "").strip().casefold()
         if value == LIST or typed in strings.CASES_WORDS:
             return await self._open_cases(inbound)
+        if value == FIGURES or typed in strings.STATS_WORDS:
+            return await self._figures(inbound)
         tagged = untag_value(value) if value else None
         if tagged is not None and tagged[0] in self.parts and tagged[1].startswith(CASE):
             # A button of a school's alert card (the final level sent it): viewed, read-only.
@@ -63,8 +68,32 @@ class TrustLeadDesk:
             step_id=None,
             input="menu",
             text=strings.TRUST_LEAD_MENU.format(name=name),
-            options=(Option(LIST, strings.TRUST_CASES_BUTTON, "primary"),),
+            options=(
+                Option(LIST, strings.TRUST_CASES_BUTTON, "primary"),
+                Option(FIGURES, strings.TRUST_FIGURES_BUTTON),
+            ),
         )
+
+    async def _figures(self, inbound: Inbound) -> list[Outbound]:
+        if inbound.gate is not None:  # the sign-in, checked before any school is read
+            async with next(iter(self.parts.values())).sessions() as session, session.begin():
+                await inbound.gate(session)
+        found = await trust_figures.figures(
+            self.parts, self.trust.pupils, email=inbound.user.email, clock=self.clock
+        )
+        year = academic_year(self.clock().date())
+        chart = trust_figures.chart_png(found, title=self.trust.name)
+        return [trust_figures.card(found, year=year, chart=chart)]
+
+    async def chart(self, email: str) -> bytes | None:
+        """The figures' chart for the web chat's link, made afresh; None for anyone but a
+        trust's safeguarding lead."""
+        if TrustRole.SAFEGUARDING_LEAD not in self.trust.roles_of(email):
+            return None
+        found = await trust_figures.figures(
+            self.parts, self.trust.pupils, email=email, clock=self.clock
+        )
+        return trust_figures.chart_png(found, title=self.trust.name)
 
     async def _open_cases(self, inbound: Inbound) -> list[Outbound]:
         email, now = inbound.user.email, self.clock()

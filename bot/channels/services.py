@@ -72,6 +72,10 @@ class Schools(Protocol):
         """Deliver at once what waited for `recipient`, from every school."""
         ...
 
+    async def trust_chart(self, email: str) -> bytes | None:
+        """The trust's figures as a chart (PNG), for a trust's safeguarding lead; else None."""
+        ...
+
 
 @dataclass(frozen=True)
 class OneSchool:
@@ -89,3 +93,6 @@ class OneSchool:
 
     async def deliver_due(self, *, recipient: str) -> int:
         return await self.services.deliver_due(recipient=recipient)
+
+    async def trust_chart(self, email: str) -> bytes | None:
+        return None  # one school: no trust

@@ -14,7 +14,7 @@ from bot.cases.recipients import TRUST_LEVEL
 from bot.cases.scheduled import sweep_alerts
 from bot.channels.web.step_up import opens_case
 from bot.delivery.messages import Inbound, User
-from bot.trust_lead_desk import LIST, VIEW
+from bot.trust_lead_desk import FIGURES, LIST, VIEW
 from storage.models import Event, Outbox, Report
 from tests.web.chat import assert_friendly, items, notices, open_chat, serve, sign_in
 from tests.web.test_trust_deployment import (
@@ -185,3 +185,41 @@ async def _trust_rows(bot: Bot, case: int) -> list[tuple[str, int]]:
             )
         )
         return [(email, level) for email, level in rows]
+
+
+async def test_the_trust_lead_compares_the_schools_in_figures_and_a_chart(
+    trust_bot: Bot, tmp_path: Any
+) -> None:
+    async with serve(trust_bot) as client:
+        filed = await _one_concern_each(trust_bot, client)
+        await sign_in(client, TRUST_LEAD)
+        async with open_chat(client) as (chat, _hello, _menu):
+            shown = await chat.action(FIGURES)
+            (card,) = [i for i in items(shown) if i["kind"] == "card"]
+            fields = {f["label"]: f["value"] for f in card["fields"]}
+            assert set(fields) == {"Oakfield", "Riverside"}
+            for value in fields.values():
+                assert value.startswith("1 report(s).")
+                assert "Self-audit: not started this year" in value
+            for reference in filed.values():
+                assert reference not in str(shown)  # numbers only
+            assert "Name-calling" not in str(shown)
+            chart = await client.get(card["links"][0]["href"])
+            assert chart.status == 200 and chart.content_type == "image/png"
+            (tmp_path / "trust-figures.png").write_bytes(await chart.read())
+        # Each look recorded in each school's log, about no report.
+        for key in ("oakfield", "riverside"):
+            async with trust_bot.parts[key].sessions() as session:
+                looks = list(
+                    await session.scalars(
+                        select(Event.detail).where(
+                            Event.kind == "viewed", Event.report_id.is_(None)
+                        )
+                    )
+                )
+            assert looks == [{"of": "trust figures", "as": "trust_safeguarding_lead"}] * 2
+        # Anyone else: refused.
+        client.session.cookie_jar.clear()
+        await sign_in(client, TRUST_IT)
+        refused = await client.get("/api/web/trust/figures.png")
+        assert refused.status == 403
