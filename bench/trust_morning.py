@@ -59,15 +59,17 @@ from bot.app import Bot, build_bot
 from bot.audit.scheduled import SEND_EVERY_SECONDS, AuditJobs, send_invitations, start_audit
 from bot.delivery.school_tags import tag_value, untag_value
 from bot.settings import PROJECT_ROOT
+from scheduler.setup import TRUST_START_SPREAD_SECONDS
 from storage.models import AuditParticipant, Report
 
 EXAMPLE = PROJECT_ROOT / "config" / "school.example.yaml"
 TURN_BUDGET_MS = 100.0
 ALERT_BUDGET_MS = 50.0
 RSS_BUDGET_MB = 250.0
-# The first seconds of the morning, when every school's campaign is made at once.
+# The first seconds of the morning (with --spread 0, when every school's campaign is made).
 BURST_S = 15.0
-# How long an answerer waits for their invitation: sending is held while any alert is due.
+# How long an answerer waits for their invitation once their school has started (beyond the
+# spread of the starts): sending is held while any alert is due.
 INVITATION_WAIT_S = 180.0
 
 
@@ -205,9 +207,9 @@ async def _think(seconds: float) -> None:
         await asyncio.sleep(random.uniform(0.5 * seconds, 1.5 * seconds))
 
 
-async def answerer(client: TrustClient, figures: Figures, think: float) -> None:
+async def answerer(client: TrustClient, figures: Figures, think: float, wait: float) -> None:
     """Wait for the invitation, press its Start, answer yes and skip to the end, send."""
-    start = await asyncio.wait_for(_pushed_with(client, "audit:start:"), INVITATION_WAIT_S)
+    start = await asyncio.wait_for(_pushed_with(client, "audit:start:"), wait)
     elapsed, frame = await client.turn(Step("invitation", "action", start, ""))
     figures.answerer_ms.append(elapsed)
     for _ in range(40):
@@ -229,9 +231,11 @@ async def answerer(client: TrustClient, figures: Figures, think: float) -> None:
     raise BenchFailure(f"{client.email}: the audit did not end")
 
 
-async def _scheduler(jobs: AuditJobs) -> None:
+async def _scheduler(jobs: AuditJobs, *, after: float) -> None:
     """A school's audit jobs as its scheduler runs them: the start (which sends at once what
-    it can), then the sending job every SEND_EVERY_SECONDS (held while an alert is due)."""
+    it can), `after` seconds into the morning, then the sending job every SEND_EVERY_SECONDS
+    (held while an alert is due)."""
+    await asyncio.sleep(after)
     await start_audit(jobs)
     while True:
         await asyncio.sleep(SEND_EVERY_SECONDS)
@@ -302,10 +306,16 @@ async def run(args: argparse.Namespace, folder: Path) -> Figures:
             sent: dict[str, float] = {}
             started = figures.started = time.perf_counter()
             # Every school's scheduler: the audit's start at 08:00, then its sending job.
-            ticking = [asyncio.create_task(_scheduler(part.audit)) for part in bot.parts.values()]
+            ticking = [
+                asyncio.create_task(_scheduler(part.audit, after=random.uniform(0, args.spread)))
+                for part in bot.parts.values()
+            ]
             work = [
                 *(reporter(c, args.flows, figures, sent, args.think) for c in reporters),
-                *(answerer(c, figures, args.think) for c in answerers),
+                *(
+                    answerer(c, figures, args.think, args.spread + INVITATION_WAIT_S)
+                    for c in answerers
+                ),
             ]
             outcomes = await asyncio.gather(*work, return_exceptions=True)
             figures.errors += [repr(o) for o in outcomes if isinstance(o, BaseException)]
@@ -369,7 +379,7 @@ def report(args: argparse.Namespace, figures: Figures) -> None:
     print(
         f"trust morning: {args.schools} schools, {args.staff} staff, {args.answerers} answering "
         f"the self-audit, {args.reporters} reporters x {args.flows} concerns, think "
-        f"{args.think:g} s, {database}, "
+        f"{args.think:g} s, starts spread over {args.spread:g} s, {database}, "
         f"{figures.wall_s:.1f} s"
     )
 
@@ -418,6 +428,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=float,
         default=0.0,
         help="seconds each person takes over an answer, on average (0: none, in lockstep)",
+    )
+    parser.add_argument(
+        "--spread",
+        type=float,
+        default=TRUST_START_SPREAD_SECONDS,
+        help="each school starts its self-audit at a random moment within this many seconds, as "
+        "a trust's scheduler does (0: every school at once)",
     )
     parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
     parser.add_argument("--reset-schema", action="store_true")

@@ -23,7 +23,7 @@ from bot.school.trust import TrustConfigError, trust_directory
 from bot.school_parts import SchoolParts
 from dialogs.loader import FlowError
 from scheduler.leader import Leadership
-from scheduler.setup import ScheduledJobs
+from scheduler.setup import TRUST_START_SPREAD_SECONDS, ScheduledJobs
 from storage.locks import scheduler_lock
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class RunningSchools:
                 timezone=part.school.timezone,
                 audit=part.audit,
                 sweep_seconds=settings.alert_sweep_seconds,
+                # A trust's schools: each starts its self-audit at a moment of its own.
+                start_spread=TRUST_START_SPREAD_SECONDS if len(self.bot.parts) > 1 else None,
             )
             school_id = part.school_id
             assert school_id is not None  # prepare_school found or made the school's row

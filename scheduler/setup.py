@@ -35,6 +35,11 @@ SEAL_EVERY_MINUTES = 60
 SWEEP_EVERY_SECONDS = 20
 # The termly drill is looked for this often: a restart or a missed run sends it later that day.
 DRILL_EVERY_MINUTES = 15
+# A process serving a trust's schools starts each school's self-audit at a moment of its own
+# within this many seconds of the school's start time, not every school in the same second:
+# fifty campaigns made and sent at once held a reporter's turn up for seconds (bench/README.md,
+# "The September morning").
+TRUST_START_SPREAD_SECONDS = 120
 
 
 class ScheduledJobs:
@@ -49,11 +54,13 @@ class ScheduledJobs:
         timezone: str,
         audit: AuditJobs | None = None,
         sweep_seconds: float = SWEEP_EVERY_SECONDS,
+        start_spread: int | None = None,
     ) -> None:
         self.context = context
         self.timezone = timezone
         self.audit = audit
         self.sweep_seconds = sweep_seconds
+        self.start_spread = start_spread  # seconds: the self-audit's start, spread (a trust's)
         self._scheduler: AsyncIOScheduler | None = None
 
     @property
@@ -66,7 +73,11 @@ class ScheduledJobs:
         if self.audit is not None:
             self.audit.sender.resume()
         self._scheduler = build_scheduler(
-            self.context, timezone=self.timezone, audit=self.audit, sweep_seconds=self.sweep_seconds
+            self.context,
+            timezone=self.timezone,
+            audit=self.audit,
+            sweep_seconds=self.sweep_seconds,
+            start_spread=self.start_spread,
         )
         self._scheduler.start()
 
@@ -84,8 +95,10 @@ def build_scheduler(
     timezone: str,
     audit: AuditJobs | None = None,
     sweep_seconds: float = SWEEP_EVERY_SECONDS,
+    start_spread: int | None = None,
 ) -> AsyncIOScheduler:
-    """The scheduler with every job; jobs are rebuilt from configuration at each start."""
+    """The scheduler with every job; jobs are rebuilt from configuration at each start.
+    `start_spread`: the self-audit's start, at a moment within that many seconds of its time."""
     scheduler = AsyncIOScheduler(timezone=timezone)
     _add(scheduler, purge_drafts, context, "interval", minutes=PURGE_EVERY_MINUTES)
     _add(scheduler, remind_drafts, context, "interval", minutes=REMIND_EVERY_MINUTES)
@@ -103,7 +116,7 @@ def build_scheduler(
     # At start: deliver what a crash or restart left.
     _add(scheduler, sweep_alerts, context, "interval", seconds=sweep_seconds, at_start=True)
     if audit is not None:
-        add_audit_jobs(scheduler, audit, timezone=timezone)
+        add_audit_jobs(scheduler, audit, timezone=timezone, start_spread=start_spread)
     return scheduler
 
 
@@ -132,10 +145,19 @@ def _add(
     )
 
 
-def add_audit_jobs(scheduler: AsyncIOScheduler, audit: AuditJobs, *, timezone: str) -> None:
+def add_audit_jobs(
+    scheduler: AsyncIOScheduler,
+    audit: AuditJobs,
+    *,
+    timezone: str,
+    start_spread: int | None = None,
+) -> None:
     # The year's start, at the school's time (default 09:00 on 1 September). A misfire (the bot
-    # was down at that moment) still runs within a day; coalesce makes a backlog one run.
+    # was down at that moment) still runs within a day; coalesce makes a backlog one run. With
+    # `start_spread` (a trust's schools in one process): a random moment within it, so that
+    # the schools' campaigns are not all made and sent in the same second.
     start = CronTrigger.from_crontab(audit.settings.start_cron, timezone=timezone)
+    start.jitter = start_spread
     grace = int(START_GRACE.total_seconds())
     _add(scheduler, start_audit, audit, start, misfire_grace_time=grace)
     # At start: a start, reminder or close it missed; and resume a campaign a restart interrupted.

@@ -20,7 +20,18 @@ def test_the_morning_runs_with_no_error_and_no_leak(
     url = []
     if database == "postgresql":
         url = ["--database-url", request.getfixturevalue("postgres_only"), "--reset-schema"]
-    small = ["--schools", "3", "--staff", "24", "--answerers", "6", "--reporters", "3"]
+    small = [
+        "--schools",
+        "3",
+        "--staff",
+        "24",
+        "--answerers",
+        "6",
+        "--reporters",
+        "3",
+        "--spread",
+        "0",
+    ]
     result = subprocess.run(
         [sys.executable, "bench/trust.py", "september", *small, "--flows", "1", *url],
         cwd=PROJECT_ROOT,

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from bot.app import Bot
+from bot.reload import RunningSchools
 from bot.server import RELOADER
+from scheduler.setup import TRUST_START_SPREAD_SECONDS
 from tests.web.chat import open_chat, serve, sign_in
 from tests.web.test_trust_deployment import (
     OAKFIELD_ALONE,
@@ -104,3 +106,25 @@ async def test_a_school_of_one_has_nothing_to_reload(make_bot: Any) -> None:
     async with serve(bot) as client:
         said = await client.server.app[RELOADER].reload()
     assert said.startswith("not reloaded: this deployment serves one school")
+
+
+async def test_a_trusts_schools_start_their_self_audit_each_at_a_moment_of_its_own(
+    make_bot: Any, trust_file: Path
+) -> None:
+    """Each school's start of the self-audit is spread over TRUST_START_SPREAD_SECONDS (the
+    September morning's burst, bench/README.md); a school's own deployment keeps its time."""
+    trust_bot: Bot = await make_bot(trust_config=trust_file)
+    school_bot: Bot = await make_bot()
+    for bot, spread in ((trust_bot, TRUST_START_SPREAD_SECONDS), (school_bot, None)):
+        running = RunningSchools(bot, schedule=True)
+        for key, part in bot.parts.items():
+            running.start(key, part)
+        try:
+            for started in running.running.values():
+                assert started.jobs is not None
+                await started.jobs.start()  # as leading does (a no-op if it leads already)
+                scheduler = started.jobs._scheduler
+                assert scheduler is not None
+                assert scheduler.get_job("start_audit").trigger.jitter == spread
+        finally:
+            await running.stop_all()
