@@ -86,13 +86,19 @@ class FilteringReview(SchoolRecord, Base):
 class MonitoringAlert(SchoolRecord, Base):
     """One alert a monitoring provider sent (bot/monitoring): the provider's id for it, once.
 
-    The unique key is the replay protection: the same alert sent again (by the provider's retry,
-    or by someone who copied a signed request) is refused and stores nothing. Nothing of the
+    The unique key is the replay protection: the same alert sent again to the same school (by
+    the provider's retry, or by someone who copied a signed request) is refused and stores
+    nothing. Nothing of the
     alert's content is here: that is in its report, encrypted.
     """
 
     __tablename__ = "monitoring_alerts"
-    __table_args__ = (UniqueConstraint("provider", "alert_id"),)
+    # Within the school: another school's alert of the same id is its own (0022).
+    __table_args__ = (
+        UniqueConstraint(
+            "school_id", "provider", "alert_id", name="uq_monitoring_alerts_school_alert"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     provider: Mapped[str] = mapped_column(String(40))

@@ -233,3 +233,23 @@ def test_the_example_school_files_monitoring_section_reads_as_written() -> None:
     (name,) = monitoring.providers
     assert monitoring.providers[name].secret_variable(name) == "SCHOOL_MONITOR_WEBHOOK_SECRET"
     assert monitoring.providers[name].severity_map["5"] == "critical"
+
+
+async def test_two_schools_on_one_database_each_file_their_own_alert_of_the_same_id(
+    make_bot, channel, monitored_school, clock
+):
+    """A provider's alert ids are its own per school account: the same id sent to another
+    school (a deployment of its own, SCHOOL_KEY, on the same database) is that school's alert,
+    not a replay of the first's."""
+    first = await make_bot(notifiers={"test": channel}, school_config=monitored_school)
+    second = await make_bot(
+        notifiers={"test": channel}, school_config=monitored_school, school_key="riverside"
+    )
+    for bot in (first, second):
+        async with served(bot) as client:
+            response = await post(client, alert("A-1", at=clock.now), now=clock.now)
+            assert response.status == 201, await response.text()
+        assert await count(bot, MonitoringAlert) == 1
+    async with served(second) as client:  # the same id to the same school: a replay still
+        again = await post(client, alert("A-1", at=clock.now), now=clock.now)
+        assert again.status == 409
