@@ -78,7 +78,9 @@ class RunningSchools:
     async def stop(self, key: str) -> None:
         running = self.running.pop(key)
         if running.leadership is not None:
-            await running.leadership.stop()
+            await running.leadership.stop()  # stops the jobs if it led
+        if running.jobs is not None:  # and if they were started otherwise: none left running
+            await running.jobs.stop()
         await running.part.dispatcher.stop(running.delivering)
 
     async def stop_all(self) -> None:
