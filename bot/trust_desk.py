@@ -136,9 +136,7 @@ class TrustDesk:
         self, session: AsyncSession, inbound: Inbound, row: SchoolChoice | None, *, keep: bool
     ) -> list[Outbound]:
         """The question is open: no school is chosen; what they wrote waits for the answer."""
-        if row is None:
-            row = SchoolChoice(channel=inbound.channel, conversation_key=inbound.conversation_key)
-            session.add(row)
+        row = row or _new_choice(session, inbound)
         row.school_id = None
         row.chosen_at = self.clock()
         text = inbound.text if keep and inbound.text and inbound.text.strip() else None
@@ -159,18 +157,11 @@ class TrustDesk:
                 await inbound.gate(session)
             row = await session.get(SchoolChoice, _key(inbound))
             pending = None
-            if row is None:
-                row = SchoolChoice(
-                    channel=inbound.channel, conversation_key=inbound.conversation_key
-                )
-                session.add(row)
-            elif row.school_id is None and row.pending_enc is not None:
+            if row is not None and row.school_id is None and row.pending_enc is not None:
                 pending = self.cipher.decrypt_json(
                     row.pending_enc, table=_TABLE, row=_row(inbound), column=_COLUMN
                 )["text"]
-            row.school_id = self.parts[key].school_id
-            row.pending_enc = None
-            row.chosen_at = self.clock()
+            self._choose(row or _new_choice(session, inbound), key)
         told: list[Outbound] = [Notice(self._now_in(key))]
         if pending is not None:  # what they wrote before the question, answered now
             return told + await self._in(key, replace(inbound, value=None, text=pending))
@@ -191,18 +182,23 @@ class TrustDesk:
                 return []
             if row is not None and row.school_id is None and row.pending_enc is not None:
                 return []  # the question stays open: what they wrote waits for their answer
-            if row is None:
-                row = SchoolChoice(
-                    channel=inbound.channel, conversation_key=inbound.conversation_key
-                )
-                session.add(row)
-            row.school_id = self.parts[key].school_id
-            row.pending_enc = None
-            row.chosen_at = self.clock()
+            self._choose(row or _new_choice(session, inbound), key)
         return [Notice(self._now_in(key))]
+
+    def _choose(self, row: SchoolChoice, key: str) -> None:
+        """The conversation is with school `key` from now on; nothing waits for an answer."""
+        row.school_id = self.parts[key].school_id
+        row.pending_enc = None
+        row.chosen_at = self.clock()
 
     def _now_in(self, key: str) -> str:
         return strings.NOW_IN_SCHOOL.format(school=self.parts[key].school.name)
+
+
+def _new_choice(session: AsyncSession, inbound: Inbound) -> SchoolChoice:
+    row = SchoolChoice(channel=inbound.channel, conversation_key=inbound.conversation_key)
+    session.add(row)
+    return row
 
 
 def _key(inbound: Inbound) -> tuple[str, str]:

@@ -11,6 +11,7 @@ them, as it is never shown to a DSL it is about (bot/cases/recipients.py `kept_o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
 from bot.cases.chat import CaseCommands
-from bot.cases.recipients import kept_out
+from bot.cases.recipients import AlertPlan, kept_out
 from bot.delivery.messages import Card, Outbound
 from bot.reports.allegation_kind import is_low_level
 from storage.models import Report
@@ -72,11 +73,20 @@ class TrustLeadCases:
         return [replace(card, actions=()) if isinstance(card, Card) else card for card in shown]
 
     async def _visible(self, session: AsyncSession, email: str) -> list[Report]:
-        visible = []
-        for report in await cases.open_cases(session):
-            if is_low_level(report):
-                continue
-            plan = await self.desk.plan(session, report)
-            if not kept_out(report, plan, email):
-                visible.append(report)
-        return visible
+        return await open_cases_where(
+            session, self.desk, lambda report, plan: not kept_out(report, plan, email)
+        )
+
+
+async def open_cases_where(
+    session: AsyncSession, desk: AlertDesk, allowed: Callable[[Report, AlertPlan], bool]
+) -> list[Report]:
+    """The open cases (never a low-level concern about an adult: it is listed in its own log)
+    that `allowed` lets someone see, given each case's alert plan."""
+    visible = []
+    for report in await cases.open_cases(session):
+        if is_low_level(report):
+            continue
+        if allowed(report, await desk.plan(session, report)):
+            visible.append(report)
+    return visible

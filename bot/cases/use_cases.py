@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import export, summary
-from bot.cases import service as cases
 from bot.cases.alerts import AlertDesk
 from bot.cases.cards import CardMaker
 from bot.cases.export import (
@@ -30,8 +29,7 @@ from bot.cases.export import (
 )
 from bot.cases.keys import case_key
 from bot.cases.recipients import FinalLevel, may_handle
-from bot.cases.trust_lead import Listed, TrustLeadCases
-from bot.reports.allegation_kind import is_low_level
+from bot.cases.trust_lead import Listed, TrustLeadCases, open_cases_where
 from bot.school.config import HANDLER_ROLES, Person
 from storage.models import Report
 
@@ -128,11 +126,6 @@ class CaseUseCases:
 async def visible_open_cases(session: AsyncSession, desk: AlertDesk, email: str) -> list[Report]:
     """The open cases `email` may handle (never one they may be the subject of). A low-level
     concern about an adult is not a pupil's case: it is listed in its own log (low_level.py)."""
-    visible = []
-    for report in await cases.open_cases(session):
-        if is_low_level(report):
-            continue
-        plan = await desk.plan(session, report)
-        if may_handle(desk.school, email, report, plan):
-            visible.append(report)
-    return visible
+    return await open_cases_where(
+        session, desk, lambda report, plan: may_handle(desk.school, email, report, plan)
+    )

@@ -33,6 +33,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.sqlite_tables import remake, table_text
+
 revision: str = "0020_schools"
 down_revision: str | None = "0019_briefing_drafts"
 branch_labels: str | Sequence[str] | None = None
@@ -191,29 +193,16 @@ def _alter_on_postgresql(table: str, keys: tuple[_KEY, ...]) -> None:
 
 
 def _rebuild_on_sqlite(table: str, keys: tuple[_KEY, ...]) -> None:
-    bind = op.get_bind()
-    created = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ).scalar_one()
-    indexes = [
-        row[0]
-        for row in bind.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL ORDER BY name",
-            (table,),
-        )
-    ]
-    columns = ", ".join(row[1] for row in bind.exec_driver_sql(f'PRAGMA table_info("{table}")'))
-    new = f"_new_{table}"
-    op.execute(f"{_with_school(created, new, keys)}")
-    op.execute(
-        f'INSERT INTO "{new}" (school_id, {columns}) '  # noqa: S608 (names from the schema)
-        f'SELECT {FIRST_SCHOOL}, {columns} FROM "{table}"'
+    found = table_text(op.get_bind(), table)
+    columns = ", ".join(found.columns)
+    remake(
+        op.execute,
+        found,
+        table,
+        _with_school(found.created, f"_new_{table}", keys),
+        into=f"school_id, {columns}",
+        select=f"{FIRST_SCHOOL}, {columns}",
     )
-    op.execute(f'DROP TABLE "{table}"')
-    op.execute(f'ALTER TABLE "{new}" RENAME TO "{table}"')
-    for index in indexes:
-        op.execute(index)
 
 
 def _with_school(created: str, new_name: str, keys: tuple[_KEY, ...]) -> str:

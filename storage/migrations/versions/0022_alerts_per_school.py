@@ -16,6 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from storage.sqlite_tables import remake, table_text
+
 revision: str = "0022_alerts_per_school"
 down_revision: str | None = "0021_school_choices"
 branch_labels: str | Sequence[str] | None = None
@@ -45,28 +47,10 @@ def downgrade() -> None:
 
 
 def _remake_on_sqlite(old: str, new: str) -> None:
-    bind = op.get_bind()
-    created = bind.exec_driver_sql(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (_TABLE,)
-    ).scalar_one()
-    assert old in created, f"{old!r} is not in {created!r}"
-    indexes = [
-        row[0]
-        for row in bind.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL ORDER BY name",
-            (_TABLE,),
-        )
-    ]
-    columns = ", ".join(row[1] for row in bind.exec_driver_sql(f'PRAGMA table_info("{_TABLE}")'))
-    head, _, body = created.partition("(")
-    assert head.strip().upper().startswith("CREATE TABLE"), created
-    op.execute(f'CREATE TABLE "_new_{_TABLE}" ({body.replace(old, new)}')
-    op.execute(
-        f'INSERT INTO "_new_{_TABLE}" ({columns}) '  # noqa: S608 (names from the schema)
-        f'SELECT {columns} FROM "{_TABLE}"'
-    )
-    op.execute(f'DROP TABLE "{_TABLE}"')
-    op.execute(f'ALTER TABLE "_new_{_TABLE}" RENAME TO "{_TABLE}"')
-    for index in indexes:
-        op.execute(index)
+    found = table_text(op.get_bind(), _TABLE)
+    assert old in found.created, f"{old!r} is not in {found.created!r}"
+    head, _, body = found.created.partition("(")
+    assert head.strip().upper().startswith("CREATE TABLE"), found.created
+    columns = ", ".join(found.columns)
+    create = f'CREATE TABLE "_new_{_TABLE}" ({body.replace(old, new)}'
+    remake(op.execute, found, _TABLE, create, into=columns, select=columns)
