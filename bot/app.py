@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.audit.scheduled import AuditJobs
 from bot.cases.use_cases import FinalLevel
@@ -41,7 +41,15 @@ from storage.db import create_engine, session_factory
 from storage.locks import MIGRATIONS_LOCK, serialise
 from storage.migrate import head_revision, upgrade
 from storage.models import School
-from storage.scope import ONE_SCHOOL, assign_school, trust_sessions
+from storage.scope import (
+    ONE_SCHOOL,
+    TRUST_CHANNELS_KEY,
+    assign_address_book,
+    assign_school,
+    school_of_sessions,
+    school_sessions,
+    trust_sessions,
+)
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -75,6 +83,9 @@ class Bot:
     # the trust file's order; the fields above are the first's.
     parts: dict[str, SchoolParts] = field(default_factory=dict)
     desk: TrustDesk | None = None  # which school each turn is for, when serving a trust
+    # A trust's Slack and Teams address book (its row TRUST_CHANNELS_KEY: see prepare_storage);
+    # None where each school's is its own (a deployment of one school).
+    address_book: async_sessionmaker[AsyncSession] | None = None
 
 
 def build_bot(
@@ -147,15 +158,35 @@ def build_trust_bot(
     `TrustNotServed` before anything is written."""
     trust = checked_trust(settings)
     cipher, engine = _storage(settings)
+    # One Slack workspace or Teams registration for every school: one address book, the
+    # trust's (its row is found or made by prepare_storage).
+    book = school_sessions(engine, None)
     parts = trust_parts(
-        settings, trust, engine=engine, cipher=cipher, clock=clock, notifiers=notifiers
+        settings,
+        trust,
+        engine=engine,
+        cipher=cipher,
+        clock=clock,
+        notifiers=notifiers,
     )
     desk = TrustDesk(trust, parts, session_factory(engine), cipher, clock)
     first = next(iter(parts.values()))
-    # The web chat signs in anyone on the staff of any of the schools: its directory is theirs.
+    # The channels are the trust's: they know anyone on the staff of any of the schools, and
+    # ask the desk which school each turn is for.
     everyone = replace(first.services, school=trust_directory(trust))
+    platforms = replace(everyone, sessions=book)
+    teams = (
+        TeamsChannel(settings=settings, services=platforms, schools=desk)
+        if settings.teams_enabled
+        else None
+    )
+    slack = (
+        SlackChannel(settings=settings, services=platforms, schools=desk)
+        if settings.slack_enabled
+        else None
+    )
     web_chat = _web_chat(settings, everyone, schools=desk)
-    channels: tuple[Channel, ...] = (web_chat,)
+    channels: tuple[Channel, ...] = tuple(c for c in (teams, slack, web_chat) if c is not None)
     for key, part in parts.items():
         part.connect(settings, channels, key=key)
     return Bot(
@@ -167,11 +198,14 @@ def build_trust_bot(
         web_chat,
         first.jobs,
         first.dispatcher,
+        slack,
         metrics=first.metrics,
+        teams=teams,
         audit=first.audit,
         channels=channels,
         parts=parts,
         desk=desk,
+        address_book=book,
     )
 
 
@@ -226,12 +260,6 @@ def trust_parts(
 
 def trust_problem(settings: Settings, trust: Trust) -> str | None:
     """What a deployment serving a trust cannot do yet, that the settings or files ask of it."""
-    if settings.slack_enabled or settings.teams_enabled:
-        return (
-            "TRUST_CONFIG: a deployment serving a trust offers the web chat only so far. Run "
-            "Slack or Teams with a deployment per school (SCHOOL_KEY and SCHOOL_CONFIG, one "
-            "database), or unset their settings here."
-        )
     if not settings.web_chat_enabled:
         return "TRUST_CONFIG: a deployment serving a trust needs the web chat (WEB_CHAT_ENABLED)."
     watched = [
@@ -303,18 +331,52 @@ async def prepare_storage(bot: Bot) -> None:
     school's people into it."""
     await upgrade(bot.engine)
     log.info("database schema is current (revision %s)", head_revision())
+    book = None
+    if bot.address_book is not None:
+        book = await attach_address_book(bot.engine, bot.address_book, clock=bot.router.clock)
     for key, part in bot.parts.items():
-        await prepare_school(bot.engine, part, key, clock=bot.router.clock)
+        await prepare_school(bot.engine, part, key, clock=bot.router.clock, address_book=book)
 
 
-async def prepare_school(engine: AsyncEngine, part: SchoolParts, key: str, *, clock: Clock) -> None:
-    """Find the school's row (made the first time) and mirror its file's people into it."""
+async def prepare_school(
+    engine: AsyncEngine,
+    part: SchoolParts,
+    key: str,
+    *,
+    clock: Clock,
+    address_book: int | None = None,
+) -> None:
+    """Find the school's row (made the first time) and mirror its file's people into it;
+    `address_book`: the trust's (its row's id), where the school reaches its people."""
     await _attach(engine, part, key, create=True, clock=clock)
+    if address_book is not None:
+        assign_address_book(part.sessions, address_book)
     async with part.sessions() as session, session.begin():
         await serialise(session, MIGRATIONS_LOCK)  # replicas starting together: one at a time
         await sync_people(session, school=part.school, now=clock())
         await sync_training(session, part.school.training, now=clock())
         await bind_reports_from_before(session, now=clock())
+
+
+async def attach_address_book(
+    engine: AsyncEngine, book: async_sessionmaker[AsyncSession], *, clock: Clock
+) -> int:
+    """Give a trust's address book its row (TRUST_CHANNELS_KEY, made the first time): who each
+    Slack and Teams id is, and how to message them first, once for the whole trust. Its id."""
+    if (known := school_of_sessions(book)) is not None:
+        return known
+    async with trust_sessions(engine)() as session, session.begin():
+        await serialise(session, MIGRATIONS_LOCK)  # two replicas starting make one row
+        found = await session.scalar(select(School.id).where(School.key == TRUST_CHANNELS_KEY))
+        if found is None:
+            row = School(
+                key=TRUST_CHANNELS_KEY, name="chat platforms' addresses", created_at=clock()
+            )
+            session.add(row)
+            await session.flush()
+            found = row.id
+    assign_school(book, found)
+    return found
 
 
 class SchoolNotFound(Exception):

@@ -25,6 +25,7 @@ from dialogs.loader import FlowError
 from scheduler.leader import Leadership
 from scheduler.setup import TRUST_START_SPREAD_SECONDS, ScheduledJobs
 from storage.locks import scheduler_lock
+from storage.scope import school_of_sessions
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,12 @@ class Reloader:
                 )
             except (TrustConfigError, TrustNotServed, SchoolConfigError, FlowError) as error:
                 return self._said(f"not reloaded, nothing changed: {error}", error=True)
+            book = None if bot.address_book is None else school_of_sessions(bot.address_book)
             for key, part in parts.items():
                 part.connect(bot.settings, bot.channels, key=key)
-                await prepare_school(bot.engine, part, key, clock=bot.router.clock)
+                await prepare_school(
+                    bot.engine, part, key, clock=bot.router.clock, address_book=book
+                )
             before = set(bot.parts)
             await self.running.stop_all()
             self._swap(trust_directory(trust), parts)
@@ -145,6 +149,12 @@ class Reloader:
         bot.dispatcher, bot.audit = first.dispatcher, first.audit
         bot.web_chat.services = replace(first.services, school=directory)
         bot.web_chat.reconfigure(directory)
+        for platform in (bot.slack, bot.teams):  # they ask the desk; they know the trust's people
+            if platform is not None and bot.address_book is not None:
+                platform.services = replace(
+                    first.services, school=directory, sessions=bot.address_book
+                )
+                platform.school = directory
 
     @staticmethod
     def _said(line: str, *, error: bool = False) -> str:

@@ -180,7 +180,10 @@ def build_school(
     retention = timedelta(hours=settings.draft_retention_hours)
     by_name = dict(notifiers)
     desk = AlertDesk(
-        school=school, cipher=cipher, channels=(*alert_channels, *by_name), final=final
+        school=school,
+        cipher=cipher,
+        channels=(*alert_channels, *by_name),
+        final=final,
     )
     cards = CardMaker(school=school, cipher=cipher, flows=flows)
     drafts = DraftSettings(

@@ -26,6 +26,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.services import Services
+from bot.chat.conversations import first_delivery
 from bot.delivery.messages import Inbound, Notice, Option, Outbound, Question
 from bot.delivery.school_tags import tag_messages, untag_value
 from bot.school.trust import Trust
@@ -55,13 +56,13 @@ class TrustDesk:
         trusts = TrustLeadDesk(self.trust, self.parts, self.clock)
         if trusts.serves(email):  # the trust's own people, in no school's file
             return await trusts.handle(inbound)
-        tagged = untag_value(inbound.value) if inbound.value is not None else None
+        tagged = untag_inbound(inbound)
         if tagged is not None:
-            key, value = tagged
+            key, untagged = tagged
             if key not in self.parts:
                 return [Notice(strings.SCHOOL_GONE, "error")]
             told = await self._clicked_in(inbound, key)
-            return told + await self._in(key, replace(inbound, value=value))
+            return told + await self._in(key, untagged)
         keys = self.trust.schools_of(email)
         if len(keys) <= 1:
             return await self._in(keys[0] if keys else self._first, inbound)
@@ -74,9 +75,13 @@ class TrustDesk:
             row = await session.get(SchoolChoice, _key(inbound))
             current = self._key_of(row)
             if text in strings.SWITCH_SCHOOL_WORDS or current not in keys:
+                if not await self._first_time(session, inbound):
+                    return []  # a platform's retry of what is kept already, the question sent
                 switching = text in strings.SWITCH_SCHOOL_WORDS
                 kept = await self._ask(session, inbound, row, keep=not switching)
                 return [self._which(keys), *kept]
+            if row is not None and row.pending_enc is not None:
+                row.pending_enc = None  # they wrote on: what a failed turn left is not answered
         assert current is not None
         return await self._in(current, inbound)
 
@@ -156,17 +161,38 @@ class TrustDesk:
             if inbound.gate is not None:
                 await inbound.gate(session)
             row = await session.get(SchoolChoice, _key(inbound))
+            again = row is not None and self._key_of(row) == key  # a double click, a retry
             pending = None
-            if row is not None and row.school_id is None and row.pending_enc is not None:
+            if row is not None and row.pending_enc is not None and (row.school_id is None or again):
                 pending = self.cipher.decrypt_json(
                     row.pending_enc, table=_TABLE, row=_row(inbound), column=_COLUMN
                 )["text"]
-            self._choose(row or _new_choice(session, inbound), key)
-        told: list[Outbound] = [Notice(self._now_in(key))]
+            # What they wrote is kept until the school has answered it: a turn that fails, or
+            # a click that comes again, answers it then (the school counts a click once).
+            self._choose(row or _new_choice(session, inbound), key, keep=pending is not None)
+        told: list[Outbound] = [] if again else [Notice(self._now_in(key))]
         if pending is not None:  # what they wrote before the question, answered now
-            return told + await self._in(key, replace(inbound, value=None, text=pending))
+            answered = await self._in(key, replace(inbound, value=None, text=pending))
+            await self._answered(inbound)
+            return told + answered
         opened = replace(inbound, value=None, text=None, session_start=True)
         return told + await self._in(key, opened)
+
+    async def _answered(self, inbound: Inbound) -> None:
+        """What they wrote before the question has been answered by their school: forgotten."""
+        async with self.sessions() as session, session.begin():
+            row = await session.get(SchoolChoice, _key(inbound))
+            if row is not None and row.school_id is not None:
+                row.pending_enc = None
+
+    async def _first_time(self, session: AsyncSession, inbound: Inbound) -> bool:
+        """Whether this message is new (a platform sends one again when it heard no answer
+        in time): kept with what the message did, in the same transaction."""
+        if inbound.message_id is None:
+            return True
+        return await first_delivery(
+            session, channel=inbound.channel, message_id=inbound.message_id, now=self.clock()
+        )
 
     async def _clicked_in(self, inbound: Inbound, key: str) -> list[Outbound]:
         """A button of school `key` was pressed by someone of several schools who was talking
@@ -182,17 +208,39 @@ class TrustDesk:
                 return []
             if row is not None and row.school_id is None and row.pending_enc is not None:
                 return []  # the question stays open: what they wrote waits for their answer
-            self._choose(row or _new_choice(session, inbound), key)
+            self._choose(row or _new_choice(session, inbound), key, keep=False)
         return [Notice(self._now_in(key))]
 
-    def _choose(self, row: SchoolChoice, key: str) -> None:
-        """The conversation is with school `key` from now on; nothing waits for an answer."""
+    def _choose(self, row: SchoolChoice, key: str, *, keep: bool) -> None:
+        """The conversation is with school `key` from now on; what waited for the answer is
+        kept (`keep`) until the school has answered it, else forgotten."""
         row.school_id = self.parts[key].school_id
-        row.pending_enc = None
+        if not keep:
+            row.pending_enc = None
         row.chosen_at = self.clock()
 
     def _now_in(self, key: str) -> str:
         return strings.NOW_IN_SCHOOL.format(school=self.parts[key].school.name)
+
+
+def untag_inbound(inbound: Inbound) -> tuple[str, Inbound] | None:
+    """The school a click names, and the click as that school sent its buttons: its button's
+    value, or the boxes ticked (each says its school). None for a click of no one school (typed
+    text, an untagged value, boxes of two schools: the school talked to refuses what it did not
+    send)."""
+    keys: set[str] = set()
+    value, values = inbound.value, inbound.values
+    if value is not None and (found := untag_value(value)) is not None:
+        keys.add(found[0])
+        value = found[1]
+    if values:
+        each = [untag_value(v) for v in values]
+        if all(t is not None for t in each):
+            keys.update(t[0] for t in each if t is not None)
+            values = tuple(t[1] for t in each if t is not None)
+    if len(keys) != 1:
+        return None
+    return keys.pop(), replace(inbound, value=value, values=values)
 
 
 def _new_choice(session: AsyncSession, inbound: Inbound) -> SchoolChoice:

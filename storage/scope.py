@@ -35,7 +35,14 @@ from storage.models import Base, SchoolRecord
 
 # The school of a deployment that serves one: the migration that brought schools made it.
 ONE_SCHOOL: Final = 1
+# The row of `schools` that keeps the address book of a trust's deployment's chat platforms
+# (one Slack workspace or Teams registration for all its schools): not a school, and never a
+# school's key (a key is lower-case letters, digits and hyphens), so never listed as one.
+TRUST_CHANNELS_KEY: Final = "~channels"
 SCHOOL: Final = "school_id"  # in session.info: the school's id, or ALL_SCHOOLS
+# In session.info of a school of a trust's deployment: the id of the trust's address book (its
+# row TRUST_CHANNELS_KEY), which the school's session may read (`in_address_book`).
+BOOK: Final = "address_book"
 ALL_SCHOOLS: Final = "all"
 # The execution option of a prebuilt statement that binds its school itself, and the name of
 # its parameter (not the column's name, which an UPDATE keeps for its SET clause).
@@ -62,6 +69,33 @@ def school_sessions(engine: AsyncEngine, school_id: int | None) -> async_session
 def assign_school(sessions: async_sessionmaker[AsyncSession], school_id: int) -> None:
     """The school of `school_sessions(engine, None)`, for every session made from now on."""
     sessions.kw["info"][SCHOOL] = school_id
+
+
+def assign_address_book(sessions: async_sessionmaker[AsyncSession], book_id: int) -> None:
+    """The trust's address book, for every session made from now on: a school of a trust's
+    deployment reaches its people on the trust's Slack and Teams (`in_address_book`)."""
+    sessions.kw["info"][BOOK] = book_id
+
+
+@contextmanager
+def in_address_book(session: AsyncSession) -> Iterator[AsyncSession]:
+    """`session`, kept for a moment to where the chat platforms' addresses are: the trust's
+    address book for a school of a trust's deployment (one Slack workspace or Teams registration
+    for all its schools), else the school's own records, unchanged. To read: nothing is
+    flushed meanwhile, so no row of the school's can be written as the book's."""
+    book = session.info.get(BOOK)
+    if book is None:
+        yield session
+        return
+    school = session.info.get(SCHOOL)
+    if not isinstance(school, int):
+        raise Unscoped("only a school's session reads the trust's address book")
+    session.info[SCHOOL] = book
+    try:
+        with session.no_autoflush:
+            yield session
+    finally:
+        session.info[SCHOOL] = school
 
 
 def school_of_sessions(sessions: async_sessionmaker[AsyncSession]) -> int | None:

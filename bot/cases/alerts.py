@@ -30,6 +30,7 @@ from bot.reports.subjects import Subjects
 from bot.school.config import SchoolConfig
 from storage.crypto import Cipher
 from storage.models import Outbox, Report
+from storage.scope import in_address_book
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,14 @@ class AlertDesk:
         """Work out who the allegation may be about and keep it with the report, for good."""
         rows = (await read_answers(cipher=self.cipher, report=report))["rows"]
         labels = {str(row["step"]): str(row["label"]) for row in rows}
+        with in_address_book(session):  # who a Slack mention in the answers is: the trust's
+            mentioned = await subjects.slack_ids(session, subjects.texts_of(answers).values())
         found = subjects.find_subjects(
             self.school,
             answers,
             about_head=report.allegation_about_head,
             labels=labels,
-            slack=await subjects.slack_ids(session, subjects.texts_of(answers).values()),
+            slack=mentioned,
             reporter=report.reporter_email if allegation_kind.is_self_report(report) else None,
         )
         before = subjects.stored(self.cipher, report)

@@ -37,6 +37,7 @@ from dialogs.engine import Dialog, Turn
 from dialogs.loader import case_flow
 from dialogs.model import CaseAction
 from storage.models import Report
+from storage.scope import in_address_book
 
 # The case flows' actions (their `action:`), each also the verb of its button.
 _CASE_ACTIONS: tuple[CaseAction, ...] = get_args(CaseAction)
@@ -281,9 +282,10 @@ class CaseCommands:
         handlers = self.desk.school.people_with(*HANDLER_ROLES)
         names = []
         for channel in ADDRESSED_CHANNELS.intersection(self.desk.channels):
-            missing = set(
-                await addresses.unreachable(session, channel, [p.email for p in handlers])
-            )
+            with in_address_book(session):  # a trust's, in a trust's deployment
+                missing = set(
+                    await addresses.unreachable(session, channel, [p.email for p in handlers])
+                )
             names += [p.name for p in handlers if p.email.lower() in missing]
         if not names:
             return []

@@ -43,6 +43,8 @@ class FileSource:
 
     kind: FileKind
     id: int  # the campaign's, the case's or the review's year, as `kind` says
+    # The school whose file it is, in a deployment serving a trust (bot/delivery/school_tags.py)
+    school: str | None = None
 
 
 @dataclass(frozen=True)

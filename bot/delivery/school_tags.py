@@ -78,6 +78,8 @@ def _link(key: str, link: Link) -> Link:
 
 
 def _attachment(key: str, attachment: Attachment) -> Attachment:
+    if attachment.source is not None:  # made afresh later (Teams' file consent): by this school
+        attachment = replace(attachment, source=replace(attachment.source, school=key))
     if attachment.link is None:
         return attachment
     return replace(attachment, link=_link(key, attachment.link))

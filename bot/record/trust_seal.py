@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.record.event_chain import GENESIS
 from storage.models import Event, EventChain, School, TrustSeal
-from storage.scope import ALL_SCHOOLS, school_of
+from storage.scope import ALL_SCHOOLS, TRUST_CHANNELS_KEY, school_of
 
 _FORMAT = "trust-seal-v1"  # part of every hashed encoding, so a future format cannot collide
 _INSERT = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
@@ -60,6 +60,7 @@ async def seal_today(session: AsyncSession, *, now: datetime) -> TrustSeal | Non
     found = await session.execute(
         select(School.id, School.key, EventChain.seq, EventChain.hash)
         .outerjoin(EventChain, EventChain.school_id == School.id)
+        .where(School.key != TRUST_CHANNELS_KEY)  # the trust's address book: no log
         .order_by(School.id)
     )
     heads = [[r.id, r.key, r.seq or 0, r.hash or GENESIS] for r in found]

@@ -21,7 +21,7 @@ from bot.record.log_check import LogCheck, verify_log
 from bot.record.trust_seal import SealCheck, verify_seals
 from storage.migrate import is_current
 from storage.models import School
-from storage.scope import school_sessions, trust_sessions
+from storage.scope import TRUST_CHANNELS_KEY, school_sessions, trust_sessions
 
 
 async def verify_logs(engine: AsyncEngine, where: str, *, school: str | None = None) -> int:
@@ -37,7 +37,13 @@ async def verify_logs(engine: AsyncEngine, where: str, *, school: str | None = N
             )
             return 2
         async with trust_sessions(engine)() as session:
-            schools = list(await session.execute(select(School.id, School.key).order_by(School.id)))
+            schools = list(
+                await session.execute(
+                    select(School.id, School.key)
+                    .where(School.key != TRUST_CHANNELS_KEY)  # the trust's address book
+                    .order_by(School.id)
+                )
+            )
         if school is not None:
             chosen = [s for s in schools if s.key == school]
             if not chosen:

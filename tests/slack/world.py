@@ -453,7 +453,7 @@ class SlackWorld:
         deadline = loop.time() + within
         # With the bot in other processes (the multi-process test), wait for what they do.
         assert self.bot is not None, "settle counts the turns of a bot in this process"
-        while self.bot.slack.in_flight or self.bot.dispatcher.busy:
+        while self.bot.slack.in_flight or any(p.dispatcher.busy for p in self.bot.parts.values()):
             if loop.time() > deadline:
                 raise AssertionError(f"the bot was still busy after {within:.0f} s")
             await asyncio.sleep(0.005)

@@ -293,12 +293,8 @@ async def test_a_trust_deployment_refuses_what_it_does_not_serve_yet(
     folder = tmp_path / "config"
     folder.mkdir()
     with pytest.raises(TrustNotServed) as caught:
-        await make_bot(
-            trust_config=write_trust(folder),
-            slack_bot_token="xoxb-1",
-            slack_signing_secret="s" * 32,
-        )
-    assert "web chat only" in str(caught.value)
+        await make_bot(trust_config=write_trust(folder), web_chat_enabled=False)
+    assert "needs the web chat (WEB_CHAT_ENABLED)" in str(caught.value)
 
 
 async def test_each_schools_self_audit_asks_its_own_staff_only(trust_bot: Bot, clock: Any) -> None:

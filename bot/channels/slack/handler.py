@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.services import Services
+from bot.channels.services import OneSchool, Schools, Services
 from bot.channels.slack.command import bot_dm, command_answer
 from bot.channels.slack.files import FileUpload, render_with_files, upload
 from bot.channels.slack.home import home_view
@@ -46,6 +46,7 @@ from bot.channels.slack.render import answered_update, render_turn
 from bot.channels.slack.validation import Rejected, parse_body, verify_signature
 from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Answered, Notice
+from bot.delivery.school_tags import untag_value
 from bot.settings import Settings
 from bot.words import strings
 
@@ -62,9 +63,15 @@ class SlackChannel:
     # Files go with the turn's replies: Slack uploads them, so an export leaves with the turn.
     capabilities = Capabilities(files_with_replies=True)
 
-    def __init__(self, *, settings: Settings, services: Services) -> None:
+    def __init__(
+        self, *, settings: Settings, services: Services, schools: Schools | None = None
+    ) -> None:
+        """`services`: the address book (its sessions) and the people the channel knows (its
+        school); `schools`: which school each turn goes to (a trust's desk; by default the one
+        school of `services`)."""
         assert settings.slack_bot_token is not None
         self.services = services
+        self.schools: Schools = schools or OneSchool(services)
         self.school = services.school
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
@@ -239,7 +246,7 @@ class SlackChannel:
         try:
             user = await self.directory.user(item.team_id, item.user_id)
             names = await self.directory.learn_mentions(item.team_id, item.text)
-            replies = await self.services.handle(to_inbound(item, user, names=names))
+            replies = await self.schools.handle(to_inbound(item, user, names=names))
         except UnknownSlackUser:
             log.warning("ignored a Slack payload: a user the workspace does not know")
             return
@@ -283,7 +290,10 @@ class SlackChannel:
             return []
         try:
             user = await self.directory.user(suggestion.team_id, suggestion.user_id)
-            found = await self.services.people.choices(
+            services = await self.schools.of(
+                channel=CHANNEL, conversation_key=user.email, email=user.email
+            )
+            found = await services.people.choices(
                 channel=CHANNEL,
                 conversation_key=user.email,
                 email=user.email,
@@ -319,14 +329,17 @@ class SlackChannel:
         except UnknownSlackUser:
             log.warning("no App Home for a Slack user the workspace does not know")
             return
-        services = self.services
+        # The school they talk to (their one school, or the one they chose last).
+        services = await self.schools.of(
+            channel=CHANNEL, conversation_key=user.email, email=user.email
+        )
         handles_cases = services.cases.handles_cases(user.email)
         flows = list(services.report_menu)
         waiting = 0
         if handles_cases:
             async with services.sessions() as session, session.begin():
                 waiting = await services.cases.waiting_count(session, user.email)
-        view = home_view(self.school.name, flows, handles_cases=handles_cases, waiting=waiting)
+        view = home_view(services.school.name, flows, handles_cases=handles_cases, waiting=waiting)
         await self.client.views_publish(user_id=user_id, view=view)
 
 
@@ -334,11 +347,15 @@ def _once_per_button(item: SlackInput | None) -> SlackInput | None:
     """A double click on a question's button counts once: the id is the message and the button,
     not the click. Case buttons (View, Acknowledge...) may be pressed again later on purpose,
     and so may Send: pressed again, it is answered with the reference already given."""
-    if item is None or (item.value or "").startswith("case:") or item.message_ts is None:
+    if item is None or item.message_ts is None:
+        return item
+    value = item.value or ""
+    value = tagged[1] if (tagged := untag_value(value)) is not None else value  # a trust's
+    if value.startswith("case:"):
         return item
     # Another name chosen in the same menu is another answer; Send pressed again is answered
     # with the reference already given.
-    if item.action_id == PERSON_PICK or item.value == "__submit":
+    if item.action_id == PERSON_PICK or value == "__submit":
         return item
     key = f"{item.team_id}:{item.user_id}:{item.message_ts}:{item.action_id}".encode()
     return replace(item, message_id=f"slack:{hashlib.sha256(key).hexdigest()}")

@@ -39,7 +39,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout
 
 from bot.audit import use_cases as audits
 from bot.cases import use_cases as cases
-from bot.channels.services import Services
+from bot.channels.services import Schools, Services
 from bot.channels.teams import monitoring_files
 from bot.channels.teams.cards import Json
 from bot.channels.teams.files import info_activity
@@ -71,9 +71,14 @@ class _Refused:
 
 
 class FileConsents:
-    def __init__(self, services: Services, *, timeout: float = UPLOAD_TIMEOUT) -> None:
-        self.services = services
+    def __init__(self, schools: Schools, *, timeout: float = UPLOAD_TIMEOUT) -> None:
+        self.schools = schools  # the file's school's use cases make it (its source says which)
         self.timeout = timeout
+
+    async def _services(self, source: FileSource, email: str) -> Services:
+        return await self.schools.of(
+            channel=CHANNEL, conversation_key=email, email=email, key=source.school
+        )
 
     async def answer(self, consent: FileConsent, user: User) -> list[Json]:
         """What to send back to `user`, who pressed Allow or Decline on a file consent card."""
@@ -100,7 +105,7 @@ class FileConsents:
         """The file `source` names, made from the database now for `email` if they may have
         it; None if it is gone. Nothing is recorded yet but a refusal: the export is recorded
         once OneDrive took the file (`_record`)."""
-        services = self.services
+        services = await self._services(source, email)
         async with services.sessions() as session, session.begin():
             # A refusal returns normally, so its "refused" entry is committed.
             if source.kind in monitoring_files.KINDS:
@@ -143,7 +148,7 @@ class FileConsents:
     async def _record(self, source: FileSource, email: str, filename: str) -> None:
         """The file reached the person's OneDrive: recorded as its download from the web chat
         is, with the channel."""
-        services = self.services
+        services = await self._services(source, email)
         now = services.clock()
         async with services.sessions() as session, session.begin():
             if source.kind in monitoring_files.KINDS:

@@ -23,7 +23,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, InvokeResponse
 from microsoft_agents.hosting.core import TurnContext
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.services import Services
+from bot.channels.services import OneSchool, Schools, Services
 from bot.channels.teams.auth import Refused, authenticate
 from bot.channels.teams.cards import Json
 from bot.channels.teams.file_consent import FileConsents, not_saved
@@ -45,8 +45,10 @@ from bot.channels.teams.validate import activity_problem, quieten_sdk_validation
 from bot.delivery import addresses
 from bot.delivery.channel import Capabilities, StaffContact
 from bot.delivery.messages import Answered, Notice, Option, Outbound, User
+from bot.school.config import HANDLER_ROLES
 from bot.settings import Settings
 from bot.words import strings
+from storage.scope import in_address_book
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
@@ -63,8 +65,14 @@ class TeamsChannel:
     # A file is offered with a consent card and made again when allowed: not with the replies.
     capabilities = Capabilities(files_with_replies=False)
 
-    def __init__(self, *, settings: Settings, services: Services) -> None:
+    def __init__(
+        self, *, settings: Settings, services: Services, schools: Schools | None = None
+    ) -> None:
+        """`services`: the address book (its sessions) and the people the channel knows (its
+        school); `schools`: which school each turn goes to (a trust's desk; by default the one
+        school of `services`)."""
         self.services = services
+        self.schools: Schools = schools or OneSchool(services)
         self.school = services.school
         self.app_id = settings.teams_app_id
         # Files only when the app package says supportsFiles (TEAMS_FILES=true make teams-package)
@@ -77,7 +85,7 @@ class TeamsChannel:
         quieten_sdk_validation()
         self.sender = Sender()
         self.directory = TeamsDirectory(services.sessions, services.clock, self.sender)
-        self.files = FileConsents(services)
+        self.files = FileConsents(self.schools)
         self.notifier = TeamsNotifier(
             adapter=self.adapter,
             app_id=self.app_id,
@@ -98,8 +106,11 @@ class TeamsChannel:
             )
 
     async def staff(self, session: AsyncSession) -> list[StaffContact]:
-        """Everyone Teams can reach (who installed the app): whom the self-audit asks."""
-        reachable = await addresses.everyone_reachable(session, CHANNEL)
+        """Everyone Teams can reach (who installed the app): whom the self-audit asks. In a
+        trust's deployment, from the trust's address book (the school's self-audit keeps to
+        its own people: bot.school_parts.SchoolStaff)."""
+        with in_address_book(session):
+            reachable = await addresses.everyone_reachable(session, CHANNEL)
         return [
             StaffContact(a.email or "", a.display_name or a.email or "", CHANNEL) for a in reachable
         ]
@@ -181,7 +192,7 @@ class TeamsChannel:
             await self._answer_consent(context, item, item.consent, user)
             return
         try:
-            replies = await self.services.handle(to_inbound(item, user))
+            replies = await self.schools.handle(to_inbound(item, user))
         except Exception as error:
             log.error("Teams turn failed: %s", type(error).__name__)
             await self._send(context, item, [Notice(strings.TEAMS_FAILED, "error")])
@@ -193,7 +204,7 @@ class TeamsChannel:
         if came_back:
             # Deliver at once what waited for someone who became reachable again, in the
             # background: Teams wants this request answered within 15 s.
-            task = asyncio.create_task(_deliver(self.services, user.email))
+            task = asyncio.create_task(self.schools.deliver_due(recipient=user.email))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 
@@ -235,7 +246,10 @@ class TeamsChannel:
             except UnknownTeamsUser:
                 user = None
             if user is not None:
-                found = await self.services.people.choices(
+                services = await self.schools.of(
+                    channel=CHANNEL, conversation_key=user.email, email=user.email
+                )
+                found = await services.people.choices(
                     channel=CHANNEL,
                     conversation_key=user.email,
                     email=user.email,
@@ -286,13 +300,13 @@ class TeamsChannel:
     async def unreachable_handlers(self) -> list[str]:
         """The DSLs, deputies and headteacher Teams cannot alert, and why: they never installed
         the app, or Teams refused to deliver to them (the app removed or blocked)."""
-        handlers = self.services.cases.handlers()
+        handlers = {p.email.lower(): p for p in self.school.people_with(*HANDLER_ROLES)}
         async with self.services.sessions() as session:
-            why = await addresses.why_unreachable(session, "teams", [p.email for p in handlers])
+            why = await addresses.why_unreachable(session, "teams", list(handlers))
         return [
-            f"{p.name} <{p.email}> ({why[p.email.lower()] or 'the app is not installed'})"
-            for p in handlers
-            if p.email.lower() in why
+            f"{p.name} <{p.email}> ({why[email] or 'the app is not installed'})"
+            for email, p in handlers.items()
+            if email in why
         ]
 
     async def start(self) -> None:
@@ -310,10 +324,6 @@ class TeamsChannel:
                 "them in the Teams admin centre.",
                 "; ".join(names),
             )
-
-
-async def _deliver(services: Services, email: str) -> int:
-    return await services.deliver_due(recipient=email)
 
 
 def _refuse(status: int, message: str, reason: str) -> web.Response:

@@ -50,6 +50,7 @@ from bot.channels.teams.people import (
     parse_search,
 )
 from bot.delivery.messages import FILE_KINDS, FileSource, Inbound, User
+from bot.delivery.school_tags import untag_value
 
 CHANNEL = "teams"
 CHANNEL_ID = "msteams"
@@ -64,6 +65,8 @@ CHANGE_INPUT = "os_change"  # the id of the summary's "Change an answer" Input.C
 FILE_CONSENT = "fileConsent/invoke"
 FILE_KEY = "file"  # in a file consent card's context: the FileSource's kind
 ID_KEY = "id"  # ...and its id: a campaign's, a case's
+SCHOOL_KEY = "school"  # ...and, in a trust's deployment, its school's key
+MAX_SCHOOL_KEY = 64  # as long as `schools.key` may be
 LEGACY_ID_KEYS = {"audit_csv": "campaign_id"}  # what cards offered before "id" said
 _NOT_FILES = ("text/html", "application/vnd.microsoft.card.")
 
@@ -272,7 +275,8 @@ def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None
             return None  # marked as ours, but neither a button nor a Done: not from this bot
         chosen, values = f"v:{button}", None
     conversation, activity_id = base["conversation_id"], base["activity_id"]
-    if (button or "").startswith("case:") or button == "__submit":
+    untagged = tagged[1] if button and (tagged := untag_value(button)) else button  # a trust's
+    if (untagged or "").startswith("case:") or untagged == "__submit":
         key = _digest("action", conversation, activity_id)
     else:  # one count per button of a card: the clicked card, not the click
         key = _digest("click", conversation, base["reply_to_id"] or activity_id, chosen)
@@ -285,8 +289,12 @@ def _action(value: Mapping[str, Any], base: dict[str, Any]) -> TeamsInput | None
 
 
 def file_context(source: FileSource) -> dict[str, Any]:
-    """A file consent card's context for `source`: what the file is, nothing of what it holds."""
-    return {MARKER: 1, FILE_KEY: source.kind, ID_KEY: source.id}
+    """A file consent card's context for `source`: what the file is, nothing of what it holds;
+    and, in a deployment serving a trust, whose it is."""
+    context: dict[str, Any] = {MARKER: 1, FILE_KEY: source.kind, ID_KEY: source.id}
+    if source.school is not None:
+        context[SCHOOL_KEY] = source.school
+    return context
 
 
 def _file_consent(value: Mapping[str, Any]) -> FileConsent:
@@ -299,8 +307,11 @@ def _file_consent(value: Mapping[str, Any]) -> FileConsent:
         kind = context.get(FILE_KEY)
         key = ID_KEY if ID_KEY in context else LEGACY_ID_KEYS.get(str(kind), ID_KEY)
         file_id = context.get(key)
+        school = context.get(SCHOOL_KEY)
+        if school is not None and (not isinstance(school, str) or len(school) > MAX_SCHOOL_KEY):
+            raise TeamsPayloadError("file consent school is not a short string")
         if kind in FILE_KINDS and type(file_id) is int:
-            source = FileSource(kind, file_id)
+            source = FileSource(kind, file_id, school)
     if action == "decline":
         return FileConsent(accepted=False, source=source)
     info = _obj(value, "uploadInfo", "fileConsent")

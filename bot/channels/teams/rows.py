@@ -43,6 +43,7 @@ from bot.delivery.messages import (
     Question,
     Summary,
 )
+from bot.delivery.school_tags import untag_value
 from bot.words import strings
 from dialogs.prompts import Tone
 
@@ -190,7 +191,9 @@ def _edit(step_id: str) -> str:
 def _quiet(options: Sequence[Option]) -> tuple[Option, ...]:
     """The options, a question's Cancel not styled as destructive (see ASKS_FIRST)."""
     return tuple(
-        replace(o, style="default") if o.value in ASKS_FIRST and o.style == "danger" else o
+        replace(o, style="default")
+        if _untagged(o.value) in ASKS_FIRST and o.style == "danger"
+        else o
         for o in options
     )
 
@@ -294,3 +297,9 @@ def card_values(card: Any) -> list[Json]:
     if isinstance(card, list):
         return [data for item in card for data in card_values(item)]
     return []
+
+
+def _untagged(value: str) -> str:
+    """A button's value as its school sent it (a trust's deployment tags its school on it)."""
+    tagged = untag_value(value)
+    return value if tagged is None else tagged[1]
