@@ -68,9 +68,9 @@ class Settings(SignInSettings):
         description=(
             "A trust's YAML file (config/trust.example.yaml): one deployment serves every "
             "school it lists, each with its own school file and records, and asks someone on "
-            "the staff of several which school each conversation is for. The web chat only, so "
-            "far (Slack and Teams: a deployment per school, SCHOOL_KEY). Unset: the one school "
-            "of SCHOOL_CONFIG."
+            "the staff of several which school each conversation is for: on the web chat, and "
+            "on Slack and Teams as one app for the whole trust (a school's monitoring providers: "
+            "a deployment per school, SCHOOL_KEY). Unset: the one school of SCHOOL_CONFIG."
         ),
     )
     flows_dir: Path | None = Field(

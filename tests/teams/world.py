@@ -229,17 +229,22 @@ async def settle(world: TeamsWorld, seconds: float = 60.0) -> None:
     while True:
         if bot.teams is not None:
             await bot.teams.background_done()
-        async with bot.router.sessions() as session:
-            untried = await session.scalar(
-                select(func.count())
-                .select_from(Outbox)
-                .where(
-                    Outbox.status == "pending",
-                    Outbox.attempts == 0,
-                    Outbox.next_attempt_at <= bot.router.clock(),  # due (a claim moves it on)
+        untried = 0
+        for part in bot.parts.values():  # every school's outbox (a trust's deployment has many)
+            async with part.sessions() as session:
+                untried += (
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(Outbox)
+                        .where(
+                            Outbox.status == "pending",
+                            Outbox.attempts == 0,
+                            Outbox.next_attempt_at <= bot.router.clock(),  # due (a claim moves it)
+                        )
+                    )
+                    or 0
                 )
-            )
-        if not untried and not bot.dispatcher.busy:
+        if not untried and not any(p.dispatcher.busy for p in bot.parts.values()):
             return
         if loop.time() > deadline:
             raise AssertionError(f"the bot was still sending after {seconds:.0f} s")
