@@ -21,6 +21,8 @@ from sqlalchemy import select
 
 from bot.app import Bot, build_bot, prepare_storage
 from bot.delivery.school_tags import tag_value, untag_value
+from bot.record.trust_seal import seal_today
+from bot.record.verify_command import verify_logs
 from bot.server import create_app
 from bot.settings import Settings
 from bot.trust_desk import CHOOSE
@@ -264,7 +266,7 @@ async def test_slack_sending_a_message_again_asks_which_school_once(world):
     assert await step_in(world.bot, "oakfield", PEOPLE[BOTH][0]) == "immediate_danger"
 
 
-async def test_an_allegation_naming_a_school_s_head_by_mention_keeps_the_head_out(world):
+async def test_an_allegation_naming_a_school_s_head_by_mention_keeps_the_head_out(world, capsys):
     """The mention is looked up in the trust's one address book, which every school reads."""
     report = await file_in(world, RIV_STAFF, "riverside", ALLEGATION, in_order=False)
     assert report.allegation
@@ -280,6 +282,15 @@ async def test_an_allegation_naming_a_school_s_head_by_mention_keeps_the_head_ou
         )
     assert (book, RIV_HEAD) in kept and (book, RIV_STAFF) in kept
     assert {school for school, _ in kept} == {book}
+    # The book is no school: the logs checked and the day sealed are the schools' alone.
+    async with trust_sessions(world.bot.engine)() as session, session.begin():
+        sealed = await seal_today(session, now=world.bot.router.clock())
+    assert sealed is not None
+    assert {"oakfield", "riverside"} <= {h[1] for h in sealed.heads}
+    assert TRUST_CHANNELS_KEY not in {h[1] for h in sealed.heads}
+    capsys.readouterr()
+    assert await verify_logs(world.bot.engine, "the test database") == 0
+    assert TRUST_CHANNELS_KEY not in capsys.readouterr().out
 
 
 async def test_boxes_ticked_on_a_school_s_question_reach_that_school_untagged(world):

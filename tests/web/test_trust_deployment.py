@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import Bot, TrustNotServed
-from bot.delivery.school_tags import untag_value
+from bot.delivery.school_tags import tag_value, untag_value
 from bot.school.trust import TrustConfigError
 from bot.settings import PROJECT_ROOT
 from bot.trust_desk import CHOOSE
@@ -100,6 +100,10 @@ class TrustTab(WebTab):
 
     async def answer(self, value: Answer) -> None:
         question = asked(self.frame)
+        if isinstance(value, tuple):  # the boxes as the school sent them, as a browser ticks them
+            ticked = (tag_value(self.school, v) for v in value)
+            self.frame = await self.socket.multi(*ticked, token=question.get("token"))
+            return
         if isinstance(value, str):
             for option in question.get("options") or []:
                 tagged = untag_value(option["value"])
@@ -154,6 +158,28 @@ async def test_staff_of_one_school_talk_to_it_unasked(trust_bot: Bot) -> None:
 
     assert await reports_of(trust_bot, "oakfield") == [(reference, OAKFIELD_ONLY)]
     assert await reports_of(trust_bot, "riverside") == []
+
+
+async def test_boxes_ticked_in_the_browser_reach_their_school_untagged(trust_bot: Bot) -> None:
+    """A multiple-choice question's boxes carry their school, as its buttons do: the browser
+    sends them back as they came, and the school reads the answers it offered."""
+    image = {
+        "immediate_danger": "no",
+        "category": "image",
+        "image_rules": "ok",
+        "image_device": "secured",
+        "device_kept": "Locked in the office.",
+        "image_seen": "not_seen",
+        "image_indicators": ("coercion", "under_13"),
+    }
+    async with serve(trust_bot) as client:
+        await sign_in(client, RIVERSIDE_ONLY)
+        async with open_chat(client) as (chat, _hello, menu):
+            tab = TrustTab(chat, await chat.action(button(menu, "start:concern")), "riverside")
+            await walk(tab, image, until="about_adult")
+    async with trust_bot.parts["riverside"].sessions() as session:
+        (urgent,) = await session.scalars(select(Report))
+    assert urgent.urgent_reasons == ["coercion", "under_13"]  # the boxes ticked made it urgent
 
 
 async def test_staff_of_two_schools_choose_and_each_school_has_only_its_report(
