@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -35,12 +36,19 @@ async def world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIte
 
 @contextlib.asynccontextmanager
 async def running_world(
-    database_url: str, tmp_path: Path, clock: FakeClock, school_config: Path = EXAMPLE_CONFIG
+    database_url: str,
+    tmp_path: Path,
+    clock: FakeClock,
+    school_config: Path = EXAMPLE_CONFIG,
+    *,
+    people: dict[str, tuple[str, str]] = PEOPLE,
+    **settings: Any,
 ) -> AsyncIterator[SlackWorld]:
-    """A bot with Slack on over HTTP (signed requests), and a fake Web API on loopback."""
+    """A bot with Slack on over HTTP (signed requests), and a fake Web API on loopback that
+    knows `people` (Slack id -> e-mail and name); `settings`: the bot's others."""
     # Slack's clock agrees with the bot's, as the real ones do, so a look back in a DM's
     # history "since the alert was queued" finds what was posted then.
-    api = FakeSlackApi(users=dict(PEOPLE), clock=lambda: clock().timestamp())
+    api = FakeSlackApi(users=dict(people), clock=lambda: clock().timestamp())
     api_server = TestServer(api.app())
     await api_server.start_server()
     settings = Settings(
@@ -50,6 +58,7 @@ async def running_world(
         slack_bot_token="xoxb-test-token",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=str(api_server.make_url("/api/")),
+        **settings,
     )
     bot = build_bot(settings, clock=clock)
     await prepare_storage(bot)

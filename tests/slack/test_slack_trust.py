@@ -9,29 +9,34 @@ and checks that the button is that school's."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from bot.app import Bot, build_bot, prepare_storage
-from bot.delivery.school_tags import tag_value, untag_value
+from bot.app import Bot
+from bot.delivery.school_tags import tag_value
 from bot.record.trust_seal import seal_today
 from bot.record.verify_command import verify_logs
-from bot.server import create_app
-from bot.settings import Settings
 from bot.trust_desk import CHOOSE
 from storage.models import ChannelAddress, Conversation, Outbox, Report, School
 from storage.scope import TRUST_CHANNELS_KEY, trust_sessions
+from tests.slack.conftest import running_world
 from tests.slack.filing import question_in
-from tests.slack.world import SIGNING_SECRET, FakeSlackApi, SlackWorld, blocks_of, text_of
+from tests.slack.world import SlackWorld, blocks_of, text_of
 from tests.support.clock import FakeClock
-from tests.support.walk import CONCERN_TAIL, Answer, cyberbullying_concern, step_of_token, walk
+from tests.support.trust import school_values
+from tests.support.walk import (
+    CONCERN_TAIL,
+    IMAGE_TICKED,
+    Answer,
+    cyberbullying_concern,
+    step_of_token,
+    walk,
+)
 from tests.web.test_trust_deployment import RIVERSIDE_DSL, write_trust
 
 pytestmark = pytest.mark.one_database  # the channel and the desk, not the storage beneath
@@ -64,36 +69,14 @@ ALLEGATION = {
 }
 
 
-@contextlib.asynccontextmanager
-async def trust_world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[Any]:
-    api = FakeSlackApi(users=dict(PEOPLE), clock=lambda: clock().timestamp())
-    api_server = TestServer(api.app())
-    await api_server.start_server()
-    folder = tmp_path / "config"
-    folder.mkdir()
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        trust_config=write_trust(folder),
-        slack_bot_token="xoxb-test-token",
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=str(api_server.make_url("/api/")),
-    )
-    bot = build_bot(settings, clock=clock)
-    await prepare_storage(bot)
-    client = TestClient(TestServer(create_app(bot, run_scheduler=False)))
-    await client.start_server()
-    try:
-        yield SlackWorld(api=api, client=client, bot=bot)
-    finally:
-        await client.close()
-        await api_server.close()
-        await bot.engine.dispose()
-
-
 @pytest.fixture
 async def world(database_url: str, tmp_path: Path, clock: FakeClock) -> AsyncIterator[SlackWorld]:
-    async with trust_world(database_url, tmp_path, clock) as running:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    trust = write_trust(folder)
+    async with running_world(
+        database_url, tmp_path, clock, people=PEOPLE, trust_config=trust
+    ) as running:
         yield running
 
 
@@ -130,22 +113,12 @@ class SchoolDm:
 
 
 def values_of(message: dict[str, Any], school: str) -> set[str]:
-    """The values of the message's buttons and boxes, untagged; each must be `school`'s."""
-    found: set[str] = set()
+    """The values of the message's buttons and boxes, as `school` sent them (and must have)."""
+    values: list[str | None] = []
     for block in blocks_of(message):
-        elements = [
-            *block.get("elements", []),
-            *([block["accessory"]] if "accessory" in block else []),
-        ]
-        for element in elements:
-            for value in [element.get("value"), *(o["value"] for o in element.get("options", []))]:
-                if value is None:
-                    continue
-                tagged = untag_value(value)
-                assert tagged is not None, f"an untagged button in a trust: {value!r}"
-                assert tagged[0] == school, f"another school's button: {value!r}"
-                found.add(tagged[1])
-    return found
+        for element in [*block.get("elements", []), *filter(None, [block.get("accessory")])]:
+            values += [element.get("value"), *(o["value"] for o in element.get("options", []))]
+    return school_values(values, school)
 
 
 async def step_in(bot: Bot, key: str, email: str) -> str | None:
@@ -298,19 +271,10 @@ async def test_boxes_ticked_on_a_school_s_question_reach_that_school_untagged(wo
     comes back so, and the school reads the answers it offered."""
     await world.dm(RIV_STAFF, "report")
     await world.settle()
-    answers: dict[str, Answer] = {
-        "immediate_danger": "no",
-        "category": "image",
-        "image_rules": "ok",
-        "image_device": "secured",
-        "device_kept": "Locked in the office.",
-        "image_seen": "not_seen",
-        "image_indicators": ("coercion", "under_13"),
-    }
     email = PEOPLE[RIV_STAFF][0]
     dm = SchoolDm(world, RIV_STAFF, "riverside")
     await walk(
-        dm, answers, until="about_adult", stored=lambda: step_in(world.bot, "riverside", email)
+        dm, IMAGE_TICKED, until="about_adult", stored=lambda: step_in(world.bot, "riverside", email)
     )
     (urgent,) = await reports_in(world.bot, "riverside")  # the boxes ticked made it urgent
     assert urgent.urgent_reasons == ["coercion", "under_13"]

@@ -37,6 +37,16 @@ CONCERN_TAIL: dict[str, Answer] = {
     "dsl_told_in_person": "yes",
     "reporter_role": "Class teacher",
 }
+# An image concern up to its boxes (the signs that make it urgent at once), both ticked.
+IMAGE_TICKED: dict[str, Answer] = {
+    "immediate_danger": "no",
+    "category": "image",
+    "image_rules": "ok",
+    "image_device": "secured",
+    "device_kept": "Locked in the office.",
+    "image_seen": "not_seen",
+    "image_indicators": ("coercion", "under_13"),
+}
 # The questions a disclosure adds after `disclosure: yes` (the child's words, the questions
 # asked, whether the child was told what happens next, and whether they spoke of self-harm).
 DISCLOSED_TAIL: dict[str, Answer] = {

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.delivery.school_tags import tag_value, untag_value
+from bot.delivery.school_tags import tag_value
 from bot.trust_desk import CHOOSE
 from storage.models import Conversation, Outbox, Report
 from tests.support.clock import FakeClock
+from tests.support.trust import school_values
 from tests.support.walk import Answer, cyberbullying_concern, step_of_token, walk
 from tests.teams import world as teams_world
 from tests.teams.conftest import start_world
@@ -80,23 +81,11 @@ class SchoolChat:
         sent = found[0]
         if isinstance(value, tuple):
             response = await self.world.tick(self.user, *(tag_value(self.school, v) for v in value))
-        elif value in untagged(offered(sent.body), self.school):
+        elif value in school_values(offered(sent.body), self.school):
             response = await self.world.click(self.user, tag_value(self.school, value), sent=sent)
         else:
             response = await self.world.say(self.user, value)
         assert response.status in (200, 201, 202), await response.text()
-
-
-def untagged(values: list[str | None], school: str) -> set[str]:
-    found = set()
-    for value in values:
-        if value is None:
-            continue
-        tagged = untag_value(value)
-        assert tagged is not None, f"an untagged button in a trust: {value!r}"
-        assert tagged[0] == school, f"another school's button: {value!r}"
-        found.add(tagged[1])
-    return found
 
 
 async def step_in(world: TeamsWorld, key: str, user: str) -> str | None:

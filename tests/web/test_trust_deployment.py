@@ -20,7 +20,7 @@ from bot.school.trust import TrustConfigError
 from bot.settings import PROJECT_ROOT
 from bot.trust_desk import CHOOSE
 from storage.models import AuditParticipant, Report, SchoolChoice
-from tests.support.walk import Answer, cyberbullying_concern, walk
+from tests.support.walk import IMAGE_TICKED, Answer, cyberbullying_concern, walk
 from tests.web.chat import (
     REFERENCE,
     Socket,
@@ -163,20 +163,11 @@ async def test_staff_of_one_school_talk_to_it_unasked(trust_bot: Bot) -> None:
 async def test_boxes_ticked_in_the_browser_reach_their_school_untagged(trust_bot: Bot) -> None:
     """A multiple-choice question's boxes carry their school, as its buttons do: the browser
     sends them back as they came, and the school reads the answers it offered."""
-    image = {
-        "immediate_danger": "no",
-        "category": "image",
-        "image_rules": "ok",
-        "image_device": "secured",
-        "device_kept": "Locked in the office.",
-        "image_seen": "not_seen",
-        "image_indicators": ("coercion", "under_13"),
-    }
     async with serve(trust_bot) as client:
         await sign_in(client, RIVERSIDE_ONLY)
         async with open_chat(client) as (chat, _hello, menu):
             tab = TrustTab(chat, await chat.action(button(menu, "start:concern")), "riverside")
-            await walk(tab, image, until="about_adult")
+            await walk(tab, IMAGE_TICKED, until="about_adult")
     async with trust_bot.parts["riverside"].sessions() as session:
         (urgent,) = await session.scalars(select(Report))
     assert urgent.urgent_reasons == ["coercion", "under_13"]  # the boxes ticked made it urgent
