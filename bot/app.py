@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.audit.invitations import SharedPacers
 from bot.audit.scheduled import AuditJobs
 from bot.cases.use_cases import FinalLevel
 from bot.channels.services import Schools, Services
@@ -241,6 +242,9 @@ def trust_parts(
     final = None  # the trust's final level, after each school's own chain
     if trust.escalate_after is not None and trust.leads:
         final = FinalLevel(after=trust.escalate_after, emails=trust.leads)
+    # One Slack workspace or Teams registration for every school: one rate for every school's
+    # campaigns (the self-audit, briefings), however many schools run one at once.
+    pacers: SharedPacers = {}
     return {
         key: build_school(
             settings,
@@ -253,6 +257,7 @@ def trust_parts(
             notifiers=dict(notifiers or {}),
             alert_channels=alert_channels(settings),
             final=final,
+            pacers=pacers,
         )
         for key, school in trust.schools.items()
     }

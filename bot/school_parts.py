@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.audit.chat import AuditCommands
-from bot.audit.invitations import InvitationSender
+from bot.audit.invitations import InvitationSender, SharedPacers
 from bot.audit.policy_review import PolicyReviewReminder
 from bot.audit.scheduled import AuditJobs
 from bot.audit.use_cases import AuditStarter, AuditUseCases, StaffSource, staff_audience
@@ -171,11 +171,13 @@ def build_school(
     notifiers: dict[str, Notifier],
     alert_channels: list[str],
     final: FinalLevel | None = None,
+    pacers: SharedPacers | None = None,
 ) -> SchoolParts:
     """One school's part, on the deployment's engine and key; its sessions see and write the
     school's records only (storage.scope), once its id is known (`school_id` None: given by
     bot.app.attach_school). `notifiers` are those known before the channels
-    (tests' own); `alert_channels` the channels alerts go to; `final` a trust's final level."""
+    (tests' own); `alert_channels` the channels alerts go to; `final` a trust's final level;
+    `pacers` the campaigns' pace on each platform, shared by a trust's schools."""
     sessions = school_sessions(engine, school_id)
     retention = timedelta(hours=settings.draft_retention_hours)
     by_name = dict(notifiers)
@@ -261,7 +263,9 @@ def build_school(
         dispatcher=dispatcher,
         trust_sessions=trust_sessions(engine),
     )
-    sender = InvitationSender(sessions=sessions, notifiers=by_name, clock=clock, tz=school.tz)
+    sender = InvitationSender(
+        sessions=sessions, notifiers=by_name, clock=clock, tz=school.tz, pacers=pacers
+    )
     review = PolicyReviewReminder(
         school=school, sessions=sessions, notifiers=by_name, channels=desk.channels, clock=clock
     )

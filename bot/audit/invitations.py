@@ -43,6 +43,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -100,7 +101,16 @@ def invitation(campaign: AuditCampaign, *, reminder: int, tz: ZoneInfo) -> list[
 
 class _Pacer(Pacer):
     """A Pacer that can also say how many calls fit now, so a batch claims no more rows than
-    can be sent at once (a claimed row never waits out a window while it holds its lease)."""
+    can be sent at once (a claimed row never waits out a window while it holds its lease).
+
+    The schools of a trust's deployment share one per channel (`SharedPacers`): one Slack
+    workspace or Teams registration, one rate, however many schools' campaigns run. Their
+    batches take turns (`turn`), so that the room one school saw is not also claimed by
+    another."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.turn = asyncio.Lock()
 
     def room(self, key: str) -> int:
         calls = self._calls.get(key)
@@ -111,6 +121,10 @@ class _Pacer(Pacer):
             0,
             min(lim.count - sum(1 for t in calls if t > now - lim.seconds) for lim in self.limits),
         )
+
+
+# Each channel's pacer, by channel: a sender's own, or shared by a trust's schools.
+SharedPacers = dict[str, _Pacer]
 
 
 @dataclass
@@ -149,7 +163,10 @@ class InvitationSender:
         max_seconds: float = MAX_SECONDS,
         max_attempts: int = MAX_ATTEMPTS,
         batch: int = BATCH,
+        pacers: SharedPacers | None = None,
     ) -> None:
+        """`pacers`: shared with the other schools of a trust's deployment (their channels
+        are the same platform registrations), else this sender's own."""
         self.sessions = sessions
         self.notifiers = notifiers
         self.tz = tz or ZoneInfo("Europe/London")
@@ -163,7 +180,7 @@ class InvitationSender:
         self.max_seconds = max_seconds
         self.max_attempts = max_attempts
         self.batch = batch
-        self.pacers: dict[str, _Pacer] = {}
+        self.pacers: SharedPacers = {} if pacers is None else pacers
         self.delivered: Callable[[AuditMessage], None] = lambda row: None  # metrics, benchmarks
         self._lock = asyncio.Lock()
         self._stopping = False
@@ -250,21 +267,24 @@ class InvitationSender:
             wanted = await self._count_due(channel)
             if wanted == 0:
                 break
-            wait = pacer.delay(channel)
-            if wait > 0:
-                if deadline is not None and self.monotonic() + wait > deadline:
-                    break  # the next slot is after this tick: the next call takes it
-                await self.sleep(wait)
-            if await self._alert_due():
-                done.held_by_alert = True
-                break
-            room = min(wanted, self.batch, max(pacer.room(channel), 1))
-            jobs = await self._claim(channel, room)
-            if not jobs:
-                break
-            done.claimed += len(jobs)
-            await asyncio.gather(*(self._send(job, pacer) for job in jobs))
-            done.sent += await self._record(jobs)
+            async with pacer.turn:  # another school's batch on the same platform goes first
+                if deadline is not None and self.monotonic() >= deadline:
+                    break
+                wait = pacer.delay(channel)
+                if wait > 0:
+                    if deadline is not None and self.monotonic() + wait > deadline:
+                        break  # the next slot is after this tick: the next call takes it
+                    await self.sleep(wait)
+                if await self._alert_due():
+                    done.held_by_alert = True
+                    break
+                room = min(wanted, self.batch, max(pacer.room(channel), 1))
+                jobs = await self._claim(channel, room)
+                if not jobs:
+                    break
+                done.claimed += len(jobs)
+                await asyncio.gather(*(self._send(job, pacer) for job in jobs))
+                done.sent += await self._record(jobs)
             if deadline is not None and self.monotonic() >= deadline:
                 break
         return done

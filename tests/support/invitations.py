@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.app import Bot
 from bot.audit.invitations import InvitationSender
 from bot.audit.queue import enqueue_message
@@ -46,11 +48,13 @@ def sender_for(
     *,
     limits: tuple[Limit, ...] = ROOMY,
     time: SimulatedTime | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
     **options: object,
 ) -> InvitationSender:
+    """A sender of `bot`'s school (or of the school `sessions` keep to)."""
     time = time or SimulatedTime()
     return InvitationSender(
-        sessions=bot.router.sessions,
+        sessions=sessions or bot.router.sessions,
         notifiers={channel.channel: channel},
         compose=compose,
         clock=clock,
@@ -69,9 +73,11 @@ async def start_campaign(
     channel: str = "test",
     year: str = "2026-27",
     closed: bool = False,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> list[int]:
-    """A campaign with these participants, each with their invitation queued; their ids."""
-    async with bot.router.sessions() as session, session.begin():
+    """A campaign with these participants, each with their invitation queued; their ids (in
+    `bot`'s school, or the school `sessions` keep to)."""
+    async with (sessions or bot.router.sessions)() as session, session.begin():
         campaign = AuditCampaign(
             academic_year=year,
             flow_id="staff_audit",
