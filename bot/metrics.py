@@ -1,12 +1,13 @@
 """Prometheus metrics at /metrics: timings observed as they happen, counts read at scrape time.
 
-Each bot has its own registry (tests build many bots in one process). The only labels are
-kind, status and channel: no report content, no names, nothing personal.
+Each school's part has its own registry (tests build many bots in one process). The only labels
+are kind, status, channel and academic_year, and in a trust's deployment school (the school's
+key in the trust file): no report content, no names, nothing personal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from prometheus_client.samples import Sample
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -134,6 +136,14 @@ class BotMetrics:
 
     async def render(self) -> bytes:
         """Read the counts in one short transaction, then write the text exposition."""
+        await self.refresh()
+        # Nothing awaited since refresh's update: concurrent scrapes cannot interleave.
+        return generate_latest(self.registry)
+
+    async def refresh(self) -> None:
+        """Read the counts in one short transaction (the school's records only), and take them
+        in one step with nothing awaited, so that a caller writing them out at once (`render`,
+        TrustMetrics) writes the counts of one scrape."""
         async with self.sessions() as session, session.begin():
             by_kind = await session.execute(
                 select(Report.kind, Report.status, func.count())
@@ -175,7 +185,6 @@ class BotMetrics:
             )
             sent = {(kind, channel): n for kind, channel, n in audit_sent.all()}
             people = {(year, status): n for year, status, n in audit_people.all()}
-        # No await from here on: concurrent scrapes cannot interleave the update and the output.
         self._database.counts = _Counts(reports, pending, escalations or 0, sent, people)
         for report_id, alerted_at, acknowledged_at in acks:
             if report_id in self._acknowledged or alerted_at is None or acknowledged_at is None:
@@ -183,13 +192,76 @@ class BotMetrics:
             self._acknowledged.add(report_id)
             waited = (acknowledged_at - alerted_at).total_seconds()
             self.acknowledgement_seconds.observe(max(waited, 0))
-        return generate_latest(self.registry)
 
     def add_routes(self, app: web.Application) -> None:
         """GET /metrics: no login (Prometheus scrapes it); it holds no personal data."""
+        _serve(app, self.render)
 
-        async def metrics(_request: web.Request) -> web.Response:
-            body = await self.render()
-            return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
 
-        app.router.add_get("/metrics", metrics)
+class TrustMetrics:
+    """A trust's deployment's metrics: each school's (its part's BotMetrics, fed by its own
+    router and dispatcher), every series labelled `school` with the school's key.
+
+    `schools` is asked at each scrape, not once: a reload (bot/reload.py) swaps in parts made
+    anew, whose timings start again from zero, as a restart's would (Prometheus takes a counter
+    going down for a reset)."""
+
+    def __init__(self, schools: Callable[[], Mapping[str, BotMetrics]]) -> None:
+        self.schools = schools
+        self.leading: Callable[[str], bool] | None = None
+
+    def report_leadership(self, leading: Callable[[str], bool]) -> None:
+        """Show, for each school by its key, whether this process runs its scheduled jobs: each
+        school has a leader of its own."""
+        self.leading = leading
+
+    async def render(self) -> bytes:
+        schools = dict(self.schools())
+        for metrics in schools.values():
+            await metrics.refresh()
+        # Each school's counts are of one moment, its own transaction's (a scrape refreshing it
+        # meanwhile only makes them newer); with no await from here on, they are written whole.
+        merged: dict[str, Metric] = {}
+        for key, metrics in schools.items():
+            for family in metrics.registry.collect():
+                into = merged.setdefault(
+                    family.name, Metric(family.name, family.documentation, family.type)
+                )
+                into.samples += [_labelled(sample, key) for sample in family.samples]
+        if self.leading is not None:
+            leader = GaugeMetricFamily(
+                f"{PREFIX}_scheduler_leader",
+                "1 while this process runs the school's scheduled jobs (one process at a time).",
+                labels=["school"],
+            )
+            for key in schools:
+                leader.add_metric([key], 1 if self.leading(key) else 0)
+            merged[leader.name] = leader
+        return generate_latest(_Families(list(merged.values())))
+
+    def add_routes(self, app: web.Application) -> None:
+        """GET /metrics, as a deployment of one school serves it, with every school's series."""
+        _serve(app, self.render)
+
+
+def _labelled(sample: Sample, key: str) -> Sample:
+    # One family holds every school's series, told apart by this label alone.
+    return sample._replace(labels={**sample.labels, "school": key})
+
+
+@dataclass(frozen=True)
+class _Families(Collector):
+    """Families already collected, written out as they are."""
+
+    families: list[Metric]
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+def _serve(app: web.Application, render: Callable[[], Awaitable[bytes]]) -> None:
+    async def metrics(_request: web.Request) -> web.Response:
+        body = await render()
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
+
+    app.router.add_get("/metrics", metrics)

@@ -18,6 +18,7 @@ from bot.channels.monitoring.routes import add_monitoring_routes
 from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
 from bot.health import add_health_routes
 from bot.logs import request_ids
+from bot.metrics import BotMetrics, TrustMetrics
 from bot.reload import Reloader, RunningSchools
 from bot.settings import Settings
 
@@ -38,6 +39,25 @@ async def start_monitoring_email(bot: Bot, sink: AlertSink) -> MonitoringEmailRe
     )
     await receiver.start()
     return receiver
+
+
+def served_metrics(bot: Bot, running: RunningSchools) -> BotMetrics | TrustMetrics | None:
+    """What /metrics shows: the one school's, unlabelled; in a trust's deployment every
+    school's, each series labelled with the school's key (the parts are read at each scrape, so
+    a reload's schools are there), and whether this process leads each school's jobs."""
+    if bot.desk is None:
+        if bot.metrics is not None and running.schedule:
+            bot.metrics.report_leadership(lambda: running.leading)
+        return bot.metrics
+    metrics = TrustMetrics(lambda: {key: part.metrics for key, part in bot.parts.items()})
+    if running.schedule:
+        metrics.report_leadership(lambda key: _leads(running, key))
+    return metrics
+
+
+def _leads(running: RunningSchools, key: str) -> bool:
+    school = running.running.get(key)
+    return school is not None and school.jobs is not None and school.jobs.running
 
 
 def event_loop() -> asyncio.AbstractEventLoop:
@@ -72,8 +92,6 @@ def create_app(
         handler_args=_handler_args(bot.settings),
     )
     add_health_routes(app, bot.engine)
-    if bot.metrics is not None:
-        bot.metrics.add_routes(app)
     if serves_chat:
         for channel in bot.channels:
             channel.add_routes(app)
@@ -82,8 +100,8 @@ def create_app(
     # Each school's dispatcher, and its scheduled jobs with a leader of its own.
     running = RunningSchools(bot, schedule=run_scheduler and role in {"all", "scheduler"})
     app[RELOADER] = Reloader(bot, running)
-    if bot.metrics is not None and running.schedule:
-        bot.metrics.report_leadership(lambda: running.leading)
+    if (metrics := served_metrics(bot, running)) is not None:
+        metrics.add_routes(app)
 
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
         await prepare_storage(bot)
