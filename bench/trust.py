@@ -20,8 +20,10 @@ checked whole (bot.record.log_check.verify_log), which must hold after the concu
 The September morning of issue 22's scale scenario (one deployment serving the trust: every
 school's staff invited to the self-audit, 500 answering, 20 reporters across schools, each
 budget against its figure) is `bench/trust.py september [its options]`, in
-bench/trust_morning.py. Timings never change the exit status; 1 when a log does not verify
-after the run (or a check of the morning fails), 2 for bad arguments.
+bench/trust_morning.py: one process; with `--processes`, two web replicas and a scheduler on
+Teams, on a seeded store (bench/trust_processes.py). Timings never change the exit status;
+1 when a log does not verify after the run (or a check of the morning fails), 2 for bad
+arguments.
 """
 
 from __future__ import annotations
@@ -170,6 +172,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["september"] and "--processes" in sys.argv:
+        from trust_processes import main as in_processes
+
+        sys.exit(in_processes([a for a in sys.argv[2:] if a != "--processes"]))
     if sys.argv[1:2] == ["september"]:
         from trust_morning import main as september
 

@@ -197,6 +197,7 @@ LONG_FIRST = (
     "tests/test_image_layout.py",
     "tests/test_bench_suite.py",
     "tests/test_multiprocess.py",
+    "tests/test_bench_trust_processes.py",
     "tests/test_leader.py",
     "tests/test_bench_turn_latency.py",
     "tests/test_maintenance.py",
