@@ -267,19 +267,33 @@ def trust_problem(settings: Settings, trust: Trust) -> str | None:
     """What a deployment serving a trust cannot do yet, that the settings or files ask of it."""
     if not settings.web_chat_enabled:
         return "TRUST_CONFIG: a deployment serving a trust needs the web chat (WEB_CHAT_ENABLED)."
-    watched = [
-        key
-        for key, school in trust.schools.items()
-        if school.monitoring.providers or school.monitoring.email is not None
-    ]
-    if watched:
+    mailed = [key for key, school in trust.schools.items() if school.monitoring.email is not None]
+    if mailed:
         return (
             "TRUST_CONFIG: a deployment serving a trust does not take monitoring providers' "
-            f"alerts yet, and {', '.join(watched)} expect them (their school file's "
-            "`monitoring:`). Run those schools with a deployment each (SCHOOL_KEY), so that "
-            "no alert goes unreceived."
+            f"alert e-mails yet, and {', '.join(mailed)} expect them (their school file's "
+            "`monitoring: email:`). Run those schools with a deployment each (SCHOOL_KEY), so "
+            "that no alert goes unreceived; providers' webhooks are taken (README)."
         )
-    return None
+    return _shared_secret(trust)
+
+
+def _shared_secret(trust: Trust) -> str | None:
+    """Each school's monitoring provider signs with a secret of its own: one shared by two
+    schools would let an alert meant for one be filed, signed, in the other's records."""
+    holders: dict[str, list[str]] = {}
+    for key, school in trust.schools.items():
+        for name, provider in school.monitoring.providers.items():
+            holders.setdefault(provider.secret_variable(name), []).append(f"{key} ({name})")
+    shared = {variable: keys for variable, keys in holders.items() if len(keys) > 1}
+    if not shared:
+        return None
+    variable, keys = next(iter(shared.items()))
+    return (
+        f"TRUST_CONFIG: the monitoring providers of {', '.join(keys)} would share one secret, "
+        f"{variable}: give each school's provider its own with `secret_env:` in its school "
+        "file, so that an alert signed for one school cannot be filed in another's records."
+    )
 
 
 def _storage(settings: Settings) -> tuple[Cipher, AsyncEngine]:

@@ -14,11 +14,12 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import Bot, prepare_storage
-from bot.channels.monitoring.routes import add_monitoring_routes
+from bot.channels.monitoring.routes import add_monitoring_routes, add_trust_monitoring_routes
 from bot.channels.monitoring_email.receiver import AlertSink, MonitoringEmailReceiver
 from bot.health import add_health_routes
 from bot.logs import request_ids
 from bot.metrics import BotMetrics, TrustMetrics
+from bot.monitoring.use_cases import Webhooks
 from bot.reload import Reloader, RunningSchools
 from bot.settings import Settings
 
@@ -60,6 +61,10 @@ def _leads(running: RunningSchools, key: str) -> bool:
     return school is not None and school.jobs is not None and school.jobs.running
 
 
+def _webhooks(bot: Bot) -> dict[str, Webhooks]:
+    return {key: part.monitoring for key, part in bot.parts.items() if part.monitoring is not None}
+
+
 def event_loop() -> asyncio.AbstractEventLoop:
     """uvloop (libuv's event loop) where it is installed: a turn costs less CPU on it (issue 21;
     bench/README.md), and nothing else changes. asyncio's own loop otherwise."""
@@ -97,6 +102,8 @@ def create_app(
             channel.add_routes(app)
         if bot.monitoring is not None:
             add_monitoring_routes(app, bot.monitoring)
+        if bot.desk is not None:  # a trust's: each school's providers at the school's path
+            add_trust_monitoring_routes(app, lambda: _webhooks(bot))
     # Each school's dispatcher, and its scheduled jobs with a leader of its own.
     running = RunningSchools(bot, schedule=run_scheduler and role in {"all", "scheduler"})
     app[RELOADER] = Reloader(bot, running)

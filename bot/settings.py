@@ -69,8 +69,9 @@ class Settings(SignInSettings):
             "A trust's YAML file (config/trust.example.yaml): one deployment serves every "
             "school it lists, each with its own school file and records, and asks someone on "
             "the staff of several which school each conversation is for: on the web chat, and "
-            "on Slack and Teams as one app for the whole trust (a school's monitoring providers: "
-            "a deployment per school, SCHOOL_KEY). Unset: the one school of SCHOOL_CONFIG."
+            "on Slack and Teams as one app for the whole trust (a school's monitoring alert "
+            "e-mails: a deployment of its own, SCHOOL_KEY). Unset: the one school of "
+            "SCHOOL_CONFIG."
         ),
     )
     flows_dir: Path | None = Field(

@@ -1,4 +1,7 @@
-"""POST /api/monitoring/<provider>: a provider's signed alert in, a JSON answer out.
+"""POST /api/monitoring/<provider>: a provider's signed alert in, a JSON answer out; in a
+trust's deployment POST /api/monitoring/<school>/<provider>, each school's provider with a
+secret of its own (bot/app.py refuses a trust file whose schools would share one), so that an
+alert signed for one school can never be filed in another's records.
 
 Thin on purpose: the body is read up to the school file's limit (a larger one is refused unread)
 and handed with its two headers to the monitoring use case, which checks, reads and files it.
@@ -6,6 +9,8 @@ Every refusal is a 4xx with a JSON `error` saying why, and stores nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
@@ -29,26 +34,49 @@ _STATUS = {
 }
 
 
+_PROVIDER = r"{provider:[a-z0-9][a-z0-9_-]{0,39}}"
+_SCHOOL = r"{school:[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?}"  # a school key (bot/school/trust.py)
+
+
 def add_monitoring_routes(app: web.Application, webhooks: Webhooks) -> None:
     async def receive(request: web.Request) -> web.Response:
-        provider = request.match_info["provider"]
-        if not webhooks.knows(provider):
-            return _refusal("unknown_provider", strings.MONITORING_UNKNOWN_PROVIDER)
-        body = await _body(request, webhooks.max_body_bytes)
-        if body is None:
-            text = strings.MONITORING_TOO_LARGE.format(limit=webhooks.max_body_bytes)
-            return _refusal("too_large", text, status=413)
-        outcome = await webhooks.receive(
-            provider,
-            body=body,
-            timestamp=request.headers.get(TIMESTAMP_HEADER),
-            signature=request.headers.get(SIGNATURE_HEADER),
-        )
-        if isinstance(outcome, Refused):
-            return _refusal(outcome.reason, _words(outcome, webhooks.max_age_seconds))
-        return _accepted(outcome)
+        return await _receive(request, webhooks)
 
-    app.router.add_post(r"/api/monitoring/{provider:[a-z0-9][a-z0-9_-]{0,39}}", receive)
+    app.router.add_post(f"/api/monitoring/{_PROVIDER}", receive)
+
+
+def add_trust_monitoring_routes(
+    app: web.Application, schools: Callable[[], Mapping[str, Webhooks]]
+) -> None:
+    """Each school's providers at its own path. `schools` (the schools whose file names
+    providers, by key) is asked at each request: a school a reload added is there at once."""
+
+    async def receive(request: web.Request) -> web.Response:
+        webhooks = schools().get(request.match_info["school"])
+        if webhooks is None:
+            return _refusal("unknown_provider", strings.MONITORING_UNKNOWN_PROVIDER)
+        return await _receive(request, webhooks)
+
+    app.router.add_post(f"/api/monitoring/{_SCHOOL}/{_PROVIDER}", receive)
+
+
+async def _receive(request: web.Request, webhooks: Webhooks) -> web.Response:
+    provider = request.match_info["provider"]
+    if not webhooks.knows(provider):
+        return _refusal("unknown_provider", strings.MONITORING_UNKNOWN_PROVIDER)
+    body = await _body(request, webhooks.max_body_bytes)
+    if body is None:
+        text = strings.MONITORING_TOO_LARGE.format(limit=webhooks.max_body_bytes)
+        return _refusal("too_large", text, status=413)
+    outcome = await webhooks.receive(
+        provider,
+        body=body,
+        timestamp=request.headers.get(TIMESTAMP_HEADER),
+        signature=request.headers.get(SIGNATURE_HEADER),
+    )
+    if isinstance(outcome, Refused):
+        return _refusal(outcome.reason, _words(outcome, webhooks.max_age_seconds))
+    return _accepted(outcome)
 
 
 async def _body(request: web.Request, limit: int) -> bytes | None:
