@@ -17,16 +17,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import trust_figures
+from bot.audit.use_cases import NoAuditFlow
 from bot.delivery.messages import Card, CardField, Inbound, Notice, Option, Outbound, Question
 from bot.delivery.school_tags import TRUST_VIEW, untag_value
 from bot.school.calendar import academic_year
 from bot.school.trust import Trust, TrustRole
 from bot.school_parts import SchoolParts
 from bot.words import strings
+from dialogs.datetimes import format_moment
 
 LIST: str = "__trust_cases"
 VIEW: str = TRUST_VIEW
 FIGURES = "__trust_figures"
+AUDIT = "__trust_audit"  # asks first: every school's staff are about to be asked
+AUDIT_START = "__trust_audit_start"
+MENU = "__trust_menu"
 CASE = "case:"  # a school's case buttons: case:<verb>:<id>
 _SHOWN_PER_SCHOOL = 20  # buttons per school's card; the card lists every case
 
@@ -52,6 +57,10 @@ class TrustLeadDesk:
             return await self._open_cases(inbound)
         if value == FIGURES or typed in strings.STATS_WORDS:
             return await self._figures(inbound)
+        if value == AUDIT:
+            return [self._audit_question()]
+        if value == AUDIT_START:
+            return await self._start_audits(inbound)
         tagged = untag_value(value) if value else None
         if tagged is not None and tagged[0] in self.parts and tagged[1].startswith(CASE):
             # A button of a school's alert card (the final level sent it): viewed, read-only.
@@ -71,8 +80,51 @@ class TrustLeadDesk:
             options=(
                 Option(LIST, strings.TRUST_CASES_BUTTON, "primary"),
                 Option(FIGURES, strings.TRUST_FIGURES_BUTTON),
+                Option(AUDIT, strings.TRUST_AUDIT_BUTTON),
             ),
         )
+
+    def _audit_question(self) -> Question:
+        return Question(
+            step_id=None,
+            input="menu",
+            text=strings.TRUST_AUDIT_CONFIRM.format(n=len(self.parts)),
+            options=(
+                Option(AUDIT_START, strings.TRUST_AUDIT_START, "primary"),
+                Option(MENU, strings.TRUST_AUDIT_NOT_NOW),
+            ),
+        )
+
+    async def _start_audits(self, inbound: Inbound) -> list[Outbound]:
+        """Every school's self-audit for this academic year, each started in its own records
+        by the trust's lead (the campaign says who); a school where it runs already adds whoever
+        is new and no more, so pressing the button again (or an old one) asks nobody twice. The
+        schools' invitations share each platform's pace (bot/audit/invitations.py)."""
+        email, now = inbound.user.email, self.clock()
+        fields = []
+        for part in self.parts.values():
+            async with part.sessions() as session, session.begin():
+                if inbound.gate is not None:
+                    await inbound.gate(session)
+                started = await part.audit.starter.start(session, started_by=email, now=now)
+            if isinstance(started, NoAuditFlow):
+                line = strings.TRUST_AUDIT_NO_FLOW.format(flow=started.flow)
+            else:
+                closes = format_moment(started.campaign.closes_at, part.school.tz)
+                template = (
+                    strings.TRUST_AUDIT_STARTED if started.created else strings.TRUST_AUDIT_ALREADY
+                )
+                line = template.format(n=started.invited, closes=closes)
+            fields.append(CardField(part.school.name, line))
+        year = academic_year(now.date())
+        return [
+            Card(
+                card_id="trust-audit",
+                title=strings.TRUST_AUDIT_TITLE.format(year=year),
+                fields=tuple(fields),
+                actions=(Option(FIGURES, strings.TRUST_FIGURES_BUTTON),),
+            )
+        ]
 
     async def _figures(self, inbound: Inbound) -> list[Outbound]:
         if inbound.gate is not None:  # the sign-in, checked before any school is read

@@ -14,8 +14,8 @@ from bot.cases.recipients import TRUST_LEVEL
 from bot.cases.scheduled import sweep_alerts
 from bot.channels.web.step_up import opens_case
 from bot.delivery.messages import Inbound, User
-from bot.trust_lead_desk import FIGURES, LIST, VIEW
-from storage.models import Event, Outbox, Report
+from bot.trust_lead_desk import AUDIT, AUDIT_START, FIGURES, LIST, VIEW
+from storage.models import AuditCampaign, AuditParticipant, Event, Outbox, Report
 from tests.web.chat import assert_friendly, items, notices, open_chat, serve, sign_in
 from tests.web.test_trust_deployment import (
     OAKFIELD_ONLY,
@@ -223,3 +223,40 @@ async def test_the_trust_lead_compares_the_schools_in_figures_and_a_chart(
         await sign_in(client, TRUST_IT)
         refused = await client.get("/api/web/trust/figures.png")
         assert refused.status == 403
+
+
+async def _participants(bot: Bot, key: str) -> list[tuple[str, str]]:
+    """(e-mail, who started its campaign) of each person school `key`'s self-audit asks."""
+    async with bot.parts[key].sessions() as session:
+        rows = await session.execute(
+            select(AuditParticipant.email, AuditCampaign.started_by).join(
+                AuditCampaign, AuditCampaign.id == AuditParticipant.campaign_id
+            )
+        )
+        return sorted((email, by) for email, by in rows)
+
+
+async def test_the_trust_lead_starts_the_self_audit_in_every_school(trust_bot: Bot) -> None:
+    async with serve(trust_bot) as client:
+        await sign_in(client, TRUST_LEAD)
+        async with open_chat(client) as (chat, _hello, menu):
+            assert AUDIT in str(menu)
+            asked = await chat.action(AUDIT)
+            assert "all 2 schools" in str(asked) and AUDIT_START in str(asked)
+            for key in ("oakfield", "riverside"):  # nothing yet: it asks first
+                assert await _participants(trust_bot, key) == []
+            started = await chat.action(AUDIT_START)
+            (card,) = [i for i in items(started) if i["kind"] == "card"]
+            lines = {f["label"]: f["value"] for f in card["fields"]}
+            assert set(lines) == {"Oakfield", "Riverside"}
+            assert all(line.startswith("started: ") for line in lines.values()), lines
+            first = {k: await _participants(trust_bot, k) for k in ("oakfield", "riverside")}
+            again = await chat.action(AUDIT_START)  # an old button, or a second press
+            (card,) = [i for i in items(again) if i["kind"] == "card"]
+            assert all(f["value"].startswith("already running: ") for f in card["fields"])
+    for key, asked_people in first.items():
+        assert asked_people and {by for _, by in asked_people} == {TRUST_LEAD}
+        assert await _participants(trust_bot, key) == asked_people  # nobody asked twice
+    emails = {k: {e for e, _ in people} for k, people in first.items()}
+    assert OAKFIELD_ONLY in emails["oakfield"] and OAKFIELD_ONLY not in emails["riverside"]
+    assert RIVERSIDE_ONLY in emails["riverside"] and RIVERSIDE_ONLY not in emails["oakfield"]
