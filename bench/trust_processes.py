@@ -464,8 +464,9 @@ async def run(args: argparse.Namespace, folder: Path) -> Figures:
         from trust_seed import seed_trust
 
         seeding = time.perf_counter()
-        seeded = await seed_trust(args.database_url, trust_file, args.reports, key=key)
-        figures.seeded_s, figures.seeded = time.perf_counter() - seeding, seeded.reports
+        seeded = await seed_trust(args.database_url, trust_file, args.reports, encryption_key=key)
+        figures.seeded_s, figures.seeded = time.perf_counter() - seeding, seeded.filed
+        figures.errors += seeded.errors
     people = people_of(folder, schools)
     connector = Connector(members={p.user_id: p.member() for p in people})
     server = TestServer(connector.app(), host="127.0.0.1")

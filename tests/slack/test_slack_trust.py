@@ -21,6 +21,7 @@ from bot.app import Bot
 from bot.delivery.school_tags import tag_value
 from bot.record.trust_seal import seal_today
 from bot.record.verify_command import verify_logs
+from bot.server import RELOADER
 from bot.trust_desk import CHOOSE
 from storage.models import ChannelAddress, Conversation, Outbox, Report, School
 from storage.scope import TRUST_CHANNELS_KEY, trust_sessions
@@ -37,7 +38,7 @@ from tests.support.walk import (
     step_of_token,
     walk,
 )
-from tests.web.test_trust_deployment import RIVERSIDE_DSL, write_trust
+from tests.web.test_trust_deployment import OAKFIELD_ALONE, RIVERSIDE_DSL, write_trust
 
 pytestmark = pytest.mark.one_database  # the channel and the desk, not the storage beneath
 
@@ -284,3 +285,26 @@ async def test_boxes_ticked_on_a_school_s_question_reach_that_school_untagged(wo
         "coercion",
         "under_13",
     ]
+
+
+async def test_a_school_added_by_a_reload_is_reached_in_slack_at_once(
+    database_url, tmp_path, clock
+):
+    """The one Slack app goes on serving while the trust's files are reloaded: the school
+    added is there at its next message, with its own records and its DSL alerted."""
+    folder = tmp_path / "config"
+    folder.mkdir()
+    trust = write_trust(folder)
+    both = trust.read_text()
+    trust.write_text(OAKFIELD_ALONE)
+    async with running_world(
+        database_url, tmp_path, clock, people=PEOPLE, trust_config=trust
+    ) as world:
+        assert list(world.bot.parts) == ["oakfield"]
+        trust.write_text(both)
+        said = await world.client.server.app[RELOADER].reload()
+        assert said == "reloaded: 2 school(s); added riverside"
+        report = await file_in(world, RIV_STAFF, "riverside", CONCERN)
+        reference = report.reference or "?"
+        await world.until("Riverside's DSL alerted", lambda: posted_with(world, RIV_DSL, reference))
+        assert await reports_in(world.bot, "oakfield") == []
