@@ -416,13 +416,25 @@ def report(args: argparse.Namespace, figures: Figures) -> None:
         print(f"    {error}")
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def the_people(parser: argparse.ArgumentParser) -> None:
+    """The morning's people, as every way of running it takes them."""
     parser.add_argument("--schools", type=int, default=50)
     parser.add_argument("--staff", type=int, default=5000)
     parser.add_argument("--answerers", type=int, default=500)
     parser.add_argument("--reporters", type=int, default=20)
     parser.add_argument("--flows", type=int, default=2, help="concerns each reporter files")
+
+
+def check_people(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.schools < 1 or args.staff < 2 * args.schools or args.reporters < 1:
+        parser.error("at least one school, two staff a school, one reporter")
+    if args.answerers > args.staff - 2 * args.schools:
+        parser.error("--answerers: more than the staff left once the reporters are counted")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    the_people(parser)
     parser.add_argument(
         "--think",
         type=float,
@@ -439,10 +451,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default="", help="PostgreSQL (default: SQLite)")
     parser.add_argument("--reset-schema", action="store_true")
     args = parser.parse_args(argv)
-    if args.schools < 1 or args.staff < 2 * args.schools or args.reporters < 1:
-        parser.error("at least one school, two staff a school, one reporter")
-    if args.answerers > args.staff - 2 * args.schools:
-        parser.error("--answerers: more than the staff left once the reporters are counted")
+    check_people(parser, args)
     return args
 
 

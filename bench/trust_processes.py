@@ -63,7 +63,15 @@ from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from trust_morning import ALERT_BUDGET_MS, RSS_BUDGET_MB, TURN_BUDGET_MS, School, write_trust
+from trust_morning import (
+    ALERT_BUDGET_MS,
+    RSS_BUDGET_MB,
+    TURN_BUDGET_MS,
+    School,
+    check_people,
+    the_people,
+    write_trust,
+)
 
 from bot.audit.queue import DEFAULT_LIMITS
 from bot.channels.teams.parse import CLICK_KEY
@@ -679,11 +687,7 @@ def report(args: argparse.Namespace, figures: Figures) -> None:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True, help="PostgreSQL (postgresql+asyncpg)")
-    parser.add_argument("--schools", type=int, default=50)
-    parser.add_argument("--staff", type=int, default=5000)
-    parser.add_argument("--answerers", type=int, default=500)
-    parser.add_argument("--reporters", type=int, default=20)
-    parser.add_argument("--flows", type=int, default=2, help="concerns each reporter files")
+    the_people(parser)
     parser.add_argument("--think", type=float, default=3.0, help="seconds over each answer")
     parser.add_argument("--reports", type=int, default=200_000, help="reports seeded first")
     parser.add_argument(
@@ -706,10 +710,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "--database-url must name a database made for the bench (its name contains "
             '"bench": createdb bench): its schema is reset'
         )
-    if args.schools < 1 or args.staff < 2 * args.schools or args.reporters < 1:
-        parser.error("at least one school, two staff a school, one reporter")
-    if args.answerers > args.staff - 2 * args.schools:
-        parser.error("--answerers: more than the staff left once the reporters are counted")
+    check_people(parser, args)
     return args
 
 

@@ -48,6 +48,18 @@ async def trust_bot(
     return bot
 
 
+async def post_to(client: Any, school: str, *, signed_for: str, clock: Any) -> Any:
+    """Alert A-1 posted to `school`'s path, signed with `signed_for`'s secret."""
+    at = clock.now
+    return await post(
+        client,
+        alert("A-1", at=at),
+        now=at,
+        provider=f"{school}/{PROVIDER}",
+        secret=SECRETS[signed_for],
+    )
+
+
 async def filed(bot: Bot, key: str) -> int:
     async with bot.parts[key].sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(MonitoringAlert)) or 0)
@@ -57,13 +69,7 @@ async def test_a_school_s_provider_files_in_that_school_and_alerts_its_team_alon
     trust_bot: Bot, channel: Any, clock: Any
 ) -> None:
     async with served(trust_bot) as client:
-        response = await post(
-            client,
-            alert("A-1", at=clock.now),
-            now=clock.now,
-            provider=f"riverside/{PROVIDER}",
-            secret=SECRETS["riverside"],
-        )
+        response = await post_to(client, "riverside", signed_for="riverside", clock=clock)
         assert response.status == 201, await response.text()
         await channel.until(
             "Riverside's team alerted", lambda: channel.recipients() >= RIVERSIDE_TEAM
@@ -79,30 +85,14 @@ async def test_an_alert_signed_for_one_school_is_refused_at_another_s(
     trust_bot: Bot, clock: Any
 ) -> None:
     async with served(trust_bot) as client:
-        signed_for_riverside = await post(
-            client,
-            alert("A-1", at=clock.now),
-            now=clock.now,
-            provider=f"oakfield/{PROVIDER}",
-            secret=SECRETS["riverside"],
+        signed_for_riverside = await post_to(
+            client, "oakfield", signed_for="riverside", clock=clock
         )
         assert signed_for_riverside.status == 401
-        nowhere = await post(
-            client,
-            alert("A-1", at=clock.now),
-            now=clock.now,
-            provider=f"elmwood/{PROVIDER}",
-            secret=SECRETS["riverside"],
-        )
+        nowhere = await post_to(client, "elmwood", signed_for="riverside", clock=clock)
         assert nowhere.status == 404
         # The same alert id, signed for Oakfield, is Oakfield's own first alert.
-        own = await post(
-            client,
-            alert("A-1", at=clock.now),
-            now=clock.now,
-            provider=f"oakfield/{PROVIDER}",
-            secret=SECRETS["oakfield"],
-        )
+        own = await post_to(client, "oakfield", signed_for="oakfield", clock=clock)
         assert own.status == 201, await own.text()
     assert (await filed(trust_bot, "oakfield"), await filed(trust_bot, "riverside")) == (1, 0)
 
