@@ -1,7 +1,10 @@
 """The scale benchmark's seeding (bench/scale.py): a trust's school file (the example school plus
 generated staff) and --reports reports filed through the services the router uses, each with
 its whole case life, so every row is one a real report makes and the event log stays one valid
-hash chain. A module of its own so that scale.py holds the measuring; run scale.py, not this."""
+hash chain. A module of its own so that scale.py holds the measuring; run scale.py, not this.
+
+Planning and seeding take one school's part (its Router: the school, its flows, sessions,
+cipher and alert desk), so bench/trust_seed.py seeds each school of a trust with them too."""
 
 from __future__ import annotations
 
@@ -26,8 +29,10 @@ from turn_latency import (  # the same web chat client and script as the turn-la
 from bot.app import Bot, prepare_storage
 from bot.cases import service as cases
 from bot.chat.conversations import ConversationDoc
+from bot.chat.router import Router
 from bot.reports.service import AnswerRow, open_urgent_report, submit_report
-from bot.school.config import HANDLER_ROLES
+from bot.school.config import HANDLER_ROLES, SchoolConfig
+from bot.school.roles import Role
 from bot.settings import PROJECT_ROOT
 from dialogs.answers import options_of
 from dialogs.datetimes import store_moment
@@ -39,7 +44,7 @@ from storage.models import Conversation, Event, Outbox, Report
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
 DSL = "a.hartley@example.org"  # the example school's
 TRUST_DOMAIN = "trust.example.org"
-SEED_YEARS = 4  # the seeded reports are spread over this many years, ending a day ago
+SEED_YEARS = 4  # the seeded reports are spread over this many years, ending a day ago (default)
 SEED_BATCH = 1500  # seeding actions per transaction
 FIRST_NAMES = (
     "Aisha", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Hugo", "Imran", "Jade", "Kai",
@@ -229,20 +234,27 @@ def walk(
 
 
 def plan_reports(
-    bot: Bot, clock: Clock, *, reports: int, active: int, seed: int
+    router: Router,
+    clock: Clock,
+    *,
+    reports: int,
+    active: int,
+    seed: int,
+    years: float = SEED_YEARS,
 ) -> tuple[list[Planned], list[Action]]:
+    """`reports` reports of the router's school, spread over `years` years ending a day ago,
+    the last `active` still open; their actions (file, ack, note, action, close) in time order."""
     rng = random.Random(seed)
-    school = bot.school
+    school = router.school
     reporters = [p.email for p in school.people if "staff" in {str(r) for r in p.roles}]
     staff_names = [p.name for p in school.people if p.email.endswith(TRUST_DOMAIN)] or [
         p.name for p in school.people
     ]
     dialogs = {
-        flow_id: Dialog(bot.router.flows[flow_id], tz=school.tz, clock=clock)
-        for flow_id in FLOW_SHARE
+        flow_id: Dialog(router.flows[flow_id], tz=school.tz, clock=clock) for flow_id in FLOW_SHARE
     }
     end = clock.now - timedelta(days=1)
-    span = timedelta(days=365 * SEED_YEARS)
+    span = timedelta(days=365 * years)
     step = span / max(reports, 1)
     planned: list[Planned] = []
     actions: list[Action] = []
@@ -290,15 +302,24 @@ def plan_reports(
     return planned, sorted(actions)
 
 
+def dsl_of(school: SchoolConfig) -> str:
+    """The school's (first) DSL: who acts on a case nobody else was alerted to."""
+    leads = school.people_with(Role.DSL)
+    return leads[0].email if leads else DSL
+
+
 class Seeder:
-    def __init__(self, bot: Bot, seed: int) -> None:
-        self.bot = bot
-        self.desk = bot.router.desk
+    """Carries out planned actions in one school, a transaction every SEED_BATCH actions."""
+
+    def __init__(self, router: Router, seed: int) -> None:
+        self.router = router
+        self.desk = router.desk
+        self.dsl = dsl_of(router.school)
         self.rng = random.Random(seed + 1)
         self.live: dict[int, Report] = {}  # reports still to be acted on, by id
 
     async def run(self, actions: list[Action]) -> None:
-        async with self.bot.router.sessions() as session:
+        async with self.router.sessions() as session:
             for start in range(0, len(actions), SEED_BATCH):
                 async with session.begin():
                     for action in actions[start : start + SEED_BATCH]:
@@ -314,18 +335,18 @@ class Seeder:
             report = self.live[report_id]
             if action.kind == "ack":
                 plan = await self.desk.plan(session, report)
-                who = self.rng.choice(plan.levels[0].emails) if plan.levels else DSL
+                who = self.rng.choice(plan.levels[0].emails) if plan.levels else self.dsl
                 await cases.acknowledge(session, self.desk, report=report, email=who, now=now)
                 later = now + timedelta(minutes=1)
                 await cases.record_view(session, report=report, email=who, now=later)
             elif action.kind == "note":
-                who = report.acknowledged_by or DSL
+                who = report.acknowledged_by or self.dsl
                 text = " ".join(self.rng.sample(SENTENCES, 2))
                 await cases.add_note(
                     session, self.desk, report=report, email=who, text=text, now=now
                 )
             elif action.kind == "action":
-                who = report.acknowledged_by or DSL
+                who = report.acknowledged_by or self.dsl
                 await cases.record_action(
                     session,
                     self.desk,
@@ -333,11 +354,11 @@ class Seeder:
                     email=who,
                     action=self.rng.choice(ACTION_KEYS),
                     details=self.rng.choice(SENTENCES),
-                    done_at=store_moment(now.astimezone(self.bot.school.tz)),
+                    done_at=store_moment(now.astimezone(self.router.school.tz)),
                     now=now,
                 )
             elif action.kind == "close":
-                who = report.acknowledged_by or DSL
+                who = report.acknowledged_by or self.dsl
                 await cases.close_case(
                     session,
                     self.desk,
@@ -353,14 +374,14 @@ class Seeder:
 
     async def file(self, session: AsyncSession, planned: Planned, now: datetime) -> None:
         """What Router._after and Router._submit do for the same answers."""
-        bot = self.bot
-        flow = bot.router.flows[planned.flow_id].spec
+        router = self.router
+        flow = router.flows[planned.flow_id].spec
         report_id = None
         if planned.urgent_answers is not None:
             opened = now - timedelta(minutes=4)
             urgent = await open_urgent_report(
                 session,
-                cipher=bot.cipher,
+                cipher=router.cipher,
                 flow=flow,
                 reporter_email=planned.reporter,
                 channel="web",
@@ -372,7 +393,7 @@ class Seeder:
             report_id = urgent.id
         filed = await submit_report(
             session,
-            cipher=bot.cipher,
+            cipher=router.cipher,
             flow=flow,
             reporter_email=planned.reporter,
             channel="web",
@@ -399,7 +420,7 @@ async def mark_sent(session: AsyncSession) -> None:
     )
 
 
-async def add_conversations(bot: Bot, planned: list[Planned]) -> None:
+async def add_conversations(router: Router, planned: list[Planned]) -> None:
     """Everyone who reported or handled a case has a conversation row, idle at the menu (their
     drafts are long gone, and so are their message ids: those are kept for two days)."""
     last: dict[str, tuple[datetime, int]] = {}
@@ -407,9 +428,9 @@ async def add_conversations(bot: Bot, planned: list[Planned]) -> None:
         _, turns = last.get(report.reporter, (report.at, 0))
         last[report.reporter] = (report.at, turns + len(SCRIPT))
     final = max((r.at for r in planned), default=datetime.now(UTC))
-    for person in bot.school.people_with(*HANDLER_ROLES):
+    for person in router.school.people_with(*HANDLER_ROLES):
         last.setdefault(person.email, (final, 0))
-    async with bot.router.sessions() as session, session.begin():
+    async with router.sessions() as session, session.begin():
         rows = [
             Conversation(
                 channel="web",
@@ -424,7 +445,7 @@ async def add_conversations(bot: Bot, planned: list[Planned]) -> None:
         session.add_all(rows)
         await session.flush()  # each state is sealed for its own row: the ids first
         for row in rows:
-            bot.cipher.seal(row, "state_enc", ConversationDoc().to_json())
+            router.cipher.seal(row, "state_enc", ConversationDoc().to_json())
 
 
 async def seed_store(bot: Bot, args: argparse.Namespace) -> SeedStats:
@@ -433,11 +454,11 @@ async def seed_store(bot: Bot, args: argparse.Namespace) -> SeedStats:
     await prepare_storage(bot)
     clock = Clock()
     planned, actions = plan_reports(
-        bot, clock, reports=args.reports, active=args.active_cases, seed=args.seed
+        bot.router, clock, reports=args.reports, active=args.active_cases, seed=args.seed
     )
     stats.walk_seconds = time.perf_counter() - started
-    await Seeder(bot, args.seed).run(actions)
-    await add_conversations(bot, planned)
+    await Seeder(bot.router, args.seed).run(actions)
+    await add_conversations(bot.router, planned)
     async with bot.router.sessions() as session:
         for name, model in (("reports", Report), ("events", Event), ("outbox", Outbox)):
             stats.counts[name] = int(
