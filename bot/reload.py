@@ -41,40 +41,88 @@ class _Running:
 @dataclass
 class RunningSchools:
     """Each school's dispatcher, and its scheduled jobs when `schedule` (the process's role
-    runs them): each school has a leader of its own among the processes."""
+    runs them), under a leader among the processes: each school's own for a deployment of one
+    school (as every release before trusts did), one for every school of a trust's deployment.
+
+    A trust's schools have one leader because a leader holds a database connection for as long
+    as it leads (scheduler/leader.py): fifty schools' leaders took fifty connections of the
+    process's pool, and its turns and jobs then waited for a connection (the processes
+    benchmark, bench/trust_processes.py, found the scheduler never ready). One leader also keeps
+    the schools' campaigns on the one pacer of the process that leads them."""
 
     bot: Bot
     schedule: bool
     running: dict[str, _Running] = field(default_factory=dict)
+    # A trust's: leads every school's jobs at once (None until the first school starts).
+    together: Leadership | None = None
+    _starting: set[asyncio.Task[None]] = field(default_factory=set)
 
     @property
     def leading(self) -> bool:
         return any(r.jobs is not None and r.jobs.running for r in self.running.values())
 
+    @property
+    def _trust(self) -> bool:
+        return self.bot.desk is not None
+
     def start(self, key: str, part: SchoolParts) -> None:
         task = asyncio.create_task(part.dispatcher.run(), name=f"outbox-{key}")
         running = _Running(task, part)
-        if self.schedule:
-            settings = self.bot.settings
-            running.jobs = ScheduledJobs(
-                part.jobs,
-                timezone=part.school.timezone,
-                audit=part.audit,
-                sweep_seconds=settings.alert_sweep_seconds,
-                # A trust's schools: each starts its self-audit at a moment of its own.
-                start_spread=TRUST_START_SPREAD_SECONDS if len(self.bot.parts) > 1 else None,
-            )
-            school_id = part.school_id
-            assert school_id is not None  # prepare_school found or made the school's row
-            running.leadership = Leadership(
-                self.bot.engine,
-                on_lead=running.jobs.start,
-                on_follow=running.jobs.stop,
-                retry_seconds=settings.leader_retry_seconds,
-                key=scheduler_lock(school_id),
-            )
-            running.leadership.start()  # leading, its first sweep sends whatever a crash left
         self.running[key] = running
+        if not self.schedule:
+            return
+        settings = self.bot.settings
+        running.jobs = ScheduledJobs(
+            part.jobs,
+            timezone=part.school.timezone,
+            audit=part.audit,
+            sweep_seconds=settings.alert_sweep_seconds,
+            # A trust's schools: each starts its self-audit at a moment of its own.
+            start_spread=TRUST_START_SPREAD_SECONDS if len(self.bot.parts) > 1 else None,
+        )
+        if self._trust:
+            self._lead_together(running.jobs)
+            return
+        school_id = part.school_id
+        assert school_id is not None  # prepare_school found or made the school's row
+        running.leadership = Leadership(
+            self.bot.engine,
+            on_lead=running.jobs.start,
+            on_follow=running.jobs.stop,
+            retry_seconds=settings.leader_retry_seconds,
+            key=scheduler_lock(school_id),
+        )
+        running.leadership.start()  # leading, its first sweep sends whatever a crash left
+
+    def _lead_together(self, jobs: ScheduledJobs) -> None:
+        """A trust's school's jobs, under the trust's one leader: started now if this process
+        leads already, else when it comes to lead."""
+        if self.together is None:
+            book = self.bot.address_book
+            trust_id = school_of_sessions(book) if book is not None else None
+            assert trust_id is not None  # prepare_storage gave the trust's book its row
+            self.together = Leadership(
+                self.bot.engine,
+                on_lead=self._start_every_school,
+                on_follow=self._stop_every_school,
+                retry_seconds=self.bot.settings.leader_retry_seconds,
+                key=scheduler_lock(trust_id),
+            )
+            self.together.start()
+        elif self.together.leading:  # a school added while this process leads the trust's
+            task = asyncio.create_task(jobs.start(), name="jobs-of-a-school-added")
+            self._starting.add(task)
+            task.add_done_callback(self._starting.discard)
+
+    async def _start_every_school(self) -> None:
+        for running in self.running.values():
+            if running.jobs is not None and not running.jobs.running:
+                await running.jobs.start()
+
+    async def _stop_every_school(self) -> None:
+        for running in self.running.values():
+            if running.jobs is not None:
+                await running.jobs.stop()
 
     async def stop(self, key: str) -> None:
         running = self.running.pop(key)
@@ -85,6 +133,9 @@ class RunningSchools:
         await running.part.dispatcher.stop(running.delivering)
 
     async def stop_all(self) -> None:
+        if self.together is not None:  # a trust's leader: stops every school's jobs if it led
+            await self.together.stop()
+            self.together = None
         for key in list(self.running):
             await self.stop(key)
 
