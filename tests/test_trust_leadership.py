@@ -43,8 +43,8 @@ async def test_every_school_s_jobs_run_under_one_leader_lock(
             held = await connection.scalar(
                 # This database's only: other tests' databases on the server hold their own.
                 text(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                    "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 )
             )
         schools = len(running.running)
