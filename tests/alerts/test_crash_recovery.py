@@ -39,7 +39,10 @@ DEPUTIES = ("d.osei@example.org", "p.lindqvist@example.org")
 TEAM = (DSL, *DEPUTIES)
 EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "school.example.yaml"
 REFERENCE = re.compile(r"\b[A-Z]{2}-\d{4}-\d{5,}\b")
-WAIT_S = 15.0  # the most any single wait may take: a start, a frame, a database state
+WAIT_S = 15.0  # the most any single wait may take: a frame, a database state
+# A start, waited for while the process runs (it fails at once if the bot exits): a loaded
+# machine can take far longer than a frame to start Python and the bot.
+START_WAIT_S = 120.0
 CONCERN: dict[str, Answer] = {
     "immediate_danger": "no",
     "category": "commerce",
@@ -158,7 +161,7 @@ class BotProcess:
         return self.log.read_text(errors="replace")[-4000:]
 
     async def wait_ready(self) -> None:
-        deadline = time.monotonic() + WAIT_S
+        deadline = time.monotonic() + START_WAIT_S
         timeout = aiohttp.ClientTimeout(total=2)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             while True:
@@ -169,7 +172,9 @@ class BotProcess:
                         if response.status == 200:
                             return
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"the bot was not ready within {WAIT_S:g} s:\n{self}")
+                    raise AssertionError(
+                        f"the bot was not ready within {START_WAIT_S:g} s:\n{self}"
+                    )
                 await asyncio.sleep(0.1)
 
     def kill(self) -> None:
