@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.support.parsing import parse
+
 BOT = Path(__file__).parents[2] / "bot"
 
 # (module, function): why it reads drills too.
@@ -24,7 +26,7 @@ def queries_over_reports() -> dict[tuple[str, str], str]:
         source = path.read_text(encoding="utf-8")
         if "Report" not in source:
             continue
-        for node in ast.walk(ast.parse(source)):
+        for node in ast.walk(parse(source)):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 # The code without its comments: a comment naming drills is no filter.
                 text = ast.unparse(node)

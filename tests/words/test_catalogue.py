@@ -16,6 +16,7 @@ from bot.words import catalogue, strings
 from bot.words.catalogue import CatalogueError, entry_fields, fields
 from bot.words.vocabulary import DIALOG_WORDS, dialog_words
 from dialogs.strings import ENGLISH, Words
+from tests.support.parsing import parse
 
 SOURCES = ("bot", "dialogs", "scheduler", "storage", "tests", "bench")
 
@@ -50,7 +51,7 @@ def _parsed() -> list[tuple[Path, ast.Module]]:
     """Every module that could import `strings` (its text names it), parsed: the others cannot
     use it, and parsing all of them took most of these tests' time."""
     texts = ((path, path.read_text(encoding="utf-8")) for path in _python_files())
-    return [(path, ast.parse(text)) for path, text in texts if "strings" in text]
+    return [(path, parse(text)) for path, text in texts if "strings" in text]
 
 
 def test_every_language_loads_with_the_names_and_fields_of_english() -> None:
