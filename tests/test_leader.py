@@ -82,7 +82,9 @@ class Tries:
             raise AssertionError(f"{n} more attempts to lead not made within {within} s") from None
 
 
-async def _until(condition: object, within: float = 5.0) -> float:
+async def _until(condition: object, within: float = 60.0) -> float:
+    """Until `condition` holds: an event, however long a loaded machine takes (the bound only
+    ends a test that would otherwise hang)."""
     started = time.monotonic()
     while time.monotonic() - started < within:
         if callable(condition) and condition():
@@ -107,9 +109,12 @@ async def test_one_leads_and_the_other_takes_over_when_it_stops(
     assert a.leading and not b.leading
 
     await a.stop()
-    took = await _until(lambda: second.leading)
+    free_at = b_tries.count  # the lock is free from here
+    await _until(lambda: second.leading)
     assert first.events == ["lead", "follow"]
-    assert took <= RETRY + 1.5  # one retry interval, with room for a loaded CI machine
+    # b leads at its first attempt after the lock came free (one retry interval), counted in
+    # attempts rather than seconds: the one under way as a stopped, if it failed, then the next.
+    assert b_tries.count - free_at <= 2
     await b.stop()
     assert second.events == ["lead", "follow"]
 
@@ -130,7 +135,8 @@ async def test_a_leader_whose_connection_is_cut_steps_down_and_another_leads(
         await connection.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND objid = :low AND granted"
+                "WHERE locktype = 'advisory' AND objid = :low AND granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"low": key & 0xFFFFFFFF},
         )
