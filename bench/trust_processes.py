@@ -72,6 +72,7 @@ from trust_morning import (
     the_people,
     write_trust,
 )
+from trust_seeded import Seeded, Shape, check_name, copied, keep
 
 from bot.audit.queue import DEFAULT_LIMITS
 from bot.channels.teams.parse import CLICK_KEY
@@ -288,6 +289,7 @@ class Figures:
     installed_s: float = 0.0
     seeded_s: float = 0.0
     seeded: int = 0
+    seeded_from: str = ""  # the kept store copied, if the run did not seed
     schools: int = 0
     wall_s: float = 0.0
 
@@ -465,16 +467,8 @@ def _invitations(connector: Connector, people: list[Person]) -> list[float]:
 
 async def run(args: argparse.Namespace, folder: Path) -> Figures:
     figures = Figures(schools=args.schools)
-    await reset_schema(args.database_url)
     trust_file, schools = write_trust(folder, args.schools, args.staff)
-    key = Fernet.generate_key().decode()
-    if args.reports:
-        from trust_seed import seed_trust
-
-        seeding = time.perf_counter()
-        seeded = await seed_trust(args.database_url, trust_file, args.reports, encryption_key=key)
-        figures.seeded_s, figures.seeded = time.perf_counter() - seeding, seeded.filed
-        figures.errors += seeded.errors
+    key = await _store(args, trust_file, figures)
     people = people_of(folder, schools)
     connector = Connector(members={p.user_id: p.member() for p in people})
     server = TestServer(connector.app(), host="127.0.0.1")
@@ -512,6 +506,31 @@ async def run(args: argparse.Namespace, folder: Path) -> Figures:
         if args.keep_logs is not None:  # the processes' own output, for looking into a run
             keep_logs(folder, args.keep_logs)
     return figures
+
+
+async def _store(args: argparse.Namespace, trust_file: Path, figures: Figures) -> str:
+    """The store the morning runs on: seeded with --reports reports, or a copy of the one a
+    run with the same --seeded-copy kept. Returns the key its reports are sealed with."""
+    shape = Shape(args.schools, args.staff, args.reports)
+    if args.seeded_copy:
+        copying = time.perf_counter()
+        kept = await copied(args.database_url, args.seeded_copy, shape)
+        if kept is not None:
+            figures.seeded, figures.seeded_s = kept.filed, time.perf_counter() - copying
+            figures.seeded_from = args.seeded_copy
+            return kept.key
+    await reset_schema(args.database_url)
+    key = Fernet.generate_key().decode()
+    if args.reports:
+        from trust_seed import seed_trust
+
+        seeding = time.perf_counter()
+        seeded = await seed_trust(args.database_url, trust_file, args.reports, encryption_key=key)
+        figures.seeded_s, figures.seeded = time.perf_counter() - seeding, seeded.filed
+        figures.errors += seeded.errors
+    if args.seeded_copy:
+        await keep(args.database_url, args.seeded_copy, shape, Seeded(key, figures.seeded))
+    return key
 
 
 def keep_logs(folder: Path, into: Path) -> None:
@@ -675,7 +694,12 @@ def report(args: argparse.Namespace, figures: Figures) -> None:
             f"  {'RSS, ' + name + ' (highest)':<30} {mb:7.1f} MB (budget < {RSS_BUDGET_MB:g} MB) "
             f"{verdict}"
         )
-    if figures.seeded:
+    if figures.seeded_from:
+        print(
+            f"  {'seeded':<30} {figures.seeded} reports, a copy of {figures.seeded_from} "
+            f"made in {figures.seeded_s:.0f} s"
+        )
+    elif figures.seeded:
         print(f"  {'seeded':<30} {figures.seeded} reports in {figures.seeded_s:.0f} s")
     print(f"  {'installed':<30} every person in {figures.installed_s:.0f} s")
     print(f"  self-audits answered           {sum(figures.answered.values())} of {args.answerers}")
@@ -701,7 +725,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--log-level", default="WARNING", help="the processes' LOG_LEVEL")
     parser.add_argument("--keep-logs", type=Path, help="copy the processes' logs to this folder")
+    parser.add_argument(
+        "--seeded-copy",
+        metavar="NAME",
+        help="keep the seeded store as the database NAME on the first run, and start each later "
+        "run of the same shape from a copy of it rather than seeding again "
+        "(bench/trust_seeded.py)",
+    )
     args = parser.parse_args(argv)
+    if args.seeded_copy and (problem := check_name(args.seeded_copy)):
+        parser.error(f"--seeded-copy: {problem}")
     if not args.database_url.startswith("postgresql"):
         parser.error("--database-url: PostgreSQL (several processes share it)")
     name = make_url(args.database_url).database or ""
