@@ -23,7 +23,7 @@ from bot.school.trust import TrustConfigError, trust_directory
 from bot.school_parts import SchoolParts
 from dialogs.loader import FlowError
 from scheduler.leader import Leadership
-from scheduler.setup import TRUST_START_SPREAD_SECONDS, ScheduledJobs
+from scheduler.setup import TRUST_START_SPREAD_SECONDS, ScheduledJobs, send_beat
 from storage.locks import scheduler_lock
 from storage.scope import school_of_sessions
 
@@ -56,6 +56,7 @@ class RunningSchools:
     # A trust's: leads every school's jobs at once (None until the first school starts).
     together: Leadership | None = None
     _starting: set[asyncio.Task[None]] = field(default_factory=set)
+    _started: int = 0  # schools started so far: the next one's beat (scheduler.setup.send_beat)
 
     @property
     def leading(self) -> bool:
@@ -77,9 +78,12 @@ class RunningSchools:
             timezone=part.school.timezone,
             audit=part.audit,
             sweep_seconds=settings.alert_sweep_seconds,
-            # A trust's schools: each starts its self-audit at a moment of its own.
+            # A trust's schools: each starts its self-audit at a moment of its own, and sends
+            # its invitations on a beat of its own.
             start_spread=TRUST_START_SPREAD_SECONDS if len(self.bot.parts) > 1 else None,
+            send_beat=send_beat(self._started) if self._trust else 0.0,
         )
+        self._started += 1
         if self._trust:
             self._lead_together(running.jobs)
             return

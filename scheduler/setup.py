@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -55,12 +55,14 @@ class ScheduledJobs:
         audit: AuditJobs | None = None,
         sweep_seconds: float = SWEEP_EVERY_SECONDS,
         start_spread: int | None = None,
+        send_beat: float = 0.0,
     ) -> None:
         self.context = context
         self.timezone = timezone
         self.audit = audit
         self.sweep_seconds = sweep_seconds
         self.start_spread = start_spread  # seconds: the self-audit's start, spread (a trust's)
+        self.send_beat = send_beat  # seconds into each sending interval (see `send_beat`)
         self._scheduler: AsyncIOScheduler | None = None
 
     @property
@@ -78,6 +80,7 @@ class ScheduledJobs:
             audit=self.audit,
             sweep_seconds=self.sweep_seconds,
             start_spread=self.start_spread,
+            send_beat=self.send_beat,
         )
         self._scheduler.start()
 
@@ -96,9 +99,11 @@ def build_scheduler(
     audit: AuditJobs | None = None,
     sweep_seconds: float = SWEEP_EVERY_SECONDS,
     start_spread: int | None = None,
+    send_beat: float = 0.0,
 ) -> AsyncIOScheduler:
     """The scheduler with every job; jobs are rebuilt from configuration at each start.
-    `start_spread`: the self-audit's start, at a moment within that many seconds of its time."""
+    `start_spread`: the self-audit's start, at a moment within that many seconds of its time.
+    `send_beat`: the audit messages are sent that many seconds into each interval."""
     scheduler = AsyncIOScheduler(timezone=timezone)
     _add(scheduler, purge_drafts, context, "interval", minutes=PURGE_EVERY_MINUTES)
     _add(scheduler, remind_drafts, context, "interval", minutes=REMIND_EVERY_MINUTES)
@@ -116,7 +121,9 @@ def build_scheduler(
     # At start: deliver what a crash or restart left.
     _add(scheduler, sweep_alerts, context, "interval", seconds=sweep_seconds, at_start=True)
     if audit is not None:
-        add_audit_jobs(scheduler, audit, timezone=timezone, start_spread=start_spread)
+        add_audit_jobs(
+            scheduler, audit, timezone=timezone, start_spread=start_spread, send_beat=send_beat
+        )
     return scheduler
 
 
@@ -151,6 +158,7 @@ def add_audit_jobs(
     *,
     timezone: str,
     start_spread: int | None = None,
+    send_beat: float = 0.0,
 ) -> None:
     # The year's start, at the school's time (default 09:00 on 1 September). A misfire (the bot
     # was down at that moment) still runs within a day; coalesce makes a backlog one run. With
@@ -163,4 +171,22 @@ def add_audit_jobs(
     # At start: a start, reminder or close it missed; and resume a campaign a restart interrupted.
     every = HOUSEKEEPING_EVERY_MINUTES
     _add(scheduler, audit_housekeeping, audit, "interval", minutes=every, at_start=True)
-    _add(scheduler, send_invitations, audit, "interval", seconds=SEND_EVERY_SECONDS, at_start=True)
+    # At start, or `send_beat` seconds into it (a trust's school: see `send_beat`), and on that
+    # beat every interval after (an interval trigger's runs keep to its start_date).
+    every = SEND_EVERY_SECONDS
+    if send_beat:
+        first = datetime.now(UTC) + timedelta(seconds=send_beat)
+        _add(scheduler, send_invitations, audit, "interval", seconds=every, start_date=first)
+    else:
+        _add(scheduler, send_invitations, audit, "interval", seconds=every, at_start=True)
+
+
+def send_beat(index: int) -> float:
+    """Where in each sending interval the `index`-th school of a trust sends its audit messages.
+
+    A school's sender is called every SEND_EVERY_SECONDS and starts batches for MAX_SECONDS of
+    it. Schools sharing a platform's rate (`SharedPacers`) on one beat all paused together, and
+    the rate went unused for that part of every interval; on beats spread over the interval one
+    school's pause is another's turn. Successive multiples of the golden ratio's fraction spread
+    evenly for any number of schools, also one added later by a reload."""
+    return (index * 0.6180339887) % 1.0 * SEND_EVERY_SECONDS
