@@ -9,8 +9,9 @@ the bot allows on loopback only). A load balancer without sticky sessions is sto
 sending each activity to the next web replica in turn.
 
 Before the morning: the trust's files (bench/trust_morning.py's: S schools, their staff), the
-store seeded with --reports reports over ten years (bench/trust_seed.py; 0: an empty store), the
-processes started, and every person of every school with the app installed (an install activity
+store seeded with --reports reports over ten years (bench/trust_seed.py; 0: an empty store) or
+copied from a kept one (--seeded-copy, bench/trust_seeded.py), then vacuumed, analysed and
+checkpointed (PostgreSQL's work on new rows is not the morning's), the processes started, and every person of every school with the app installed (an install activity
 each: how the bot learns where to message them first). Then each school's self-audit starts at
 the next whole minute (its `start_cron`), each at a moment of its own within the scheduler's
 spread, and the scheduler invites every member of staff through Teams; A of them answer it as
@@ -72,7 +73,7 @@ from trust_morning import (
     the_people,
     write_trust,
 )
-from trust_seeded import Seeded, Shape, check_name, copied, keep
+from trust_seeded import Seeded, Shape, check_name, copied, keep, settle
 
 from bot.audit.queue import DEFAULT_LIMITS
 from bot.channels.teams.parse import CLICK_KEY
@@ -92,7 +93,8 @@ from tests.teams.world import BOT, _all_submit_data, _choice_set, _submit_data, 
 
 INVITATION_RATE_BUDGET = 0.95  # of the platform's allowed rate
 TEAMS_RATE = DEFAULT_LIMITS["teams"][0].count / DEFAULT_LIMITS["teams"][0].seconds
-REFERENCE = re.compile(r"OS-\d{4}-\d{5}")
+# A report's reference: its id has five digits or more (a store of 200,000 reports has six).
+REFERENCE = re.compile(r"\bOS-\d{4}-\d{5,}\b")
 # Any moment of the morning: the concern happened yesterday (today's 09:00 may be to come).
 CONCERN = cyberbullying_concern("Name-calling in the class group chat.", "yesterday 15:00")
 TZ = ZoneInfo("Europe/London")  # the example school's
@@ -371,12 +373,17 @@ async def _reference_for(teams: Teams, person: Person, since: float) -> str:
     raise BenchFailure(f"{person.email}: no reference after Send")
 
 
+def names(text: str, reference: str) -> bool:
+    """Whether `text` gives `reference` itself (OS-2026-20082 is not in OS-2026-200821)."""
+    return reference in REFERENCE.findall(text)
+
+
 async def _alerted(teams: Teams, dsl: Person, reference: str, since: float) -> float:
     """Milliseconds from Send to the alert naming `reference` reaching the DSL's chat."""
     deadline = time.monotonic() + 60.0
     while time.monotonic() < deadline:
         for sent in teams.connector.to(dsl.conversation):
-            if reference in text_of(sent.body):
+            if names(text_of(sent.body), reference):
                 return (sent.at - since) * 1000
         seen = len(teams.connector.to(dsl.conversation))
         with contextlib.suppress(BenchFailure):
@@ -518,6 +525,7 @@ async def _store(args: argparse.Namespace, trust_file: Path, figures: Figures) -
         if kept is not None:
             figures.seeded, figures.seeded_s = kept.filed, time.perf_counter() - copying
             figures.seeded_from = args.seeded_copy
+            await settle(args.database_url)
             return kept.key
     await reset_schema(args.database_url)
     key = Fernet.generate_key().decode()
@@ -530,6 +538,8 @@ async def _store(args: argparse.Namespace, trust_file: Path, figures: Figures) -
         figures.errors += seeded.errors
     if args.seeded_copy:
         await keep(args.database_url, args.seeded_copy, shape, Seeded(key, figures.seeded))
+    if args.reports:
+        await settle(args.database_url)
     return key
 
 
@@ -624,7 +634,7 @@ def _check_alerts(connector: Connector, figures: Figures, dsl: dict[str, Person]
     for reference, key in figures.references.items():
         for other, person in dsl.items():
             if other != key and any(
-                reference in text_of(s.body) for s in connector.to(person.conversation)
+                names(text_of(s.body), reference) for s in connector.to(person.conversation)
             ):
                 figures.errors.append(f"LEAK: {reference} of {key} reached {other}'s DSL")
 

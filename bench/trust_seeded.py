@@ -110,6 +110,19 @@ async def keep(url: str, name: str, shape: Shape, seeded: Seeded) -> None:
     await _forget_key(url)
 
 
+async def settle(url: str) -> None:
+    """The store as a school's is on an ordinary morning: vacuumed, its statistics current and
+    its pages written out. Straight after seeding (or a copy) PostgreSQL would otherwise vacuum
+    and analyse the new rows, and write out the copy's pages, while the morning is measured."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("VACUUM (ANALYZE)"))
+            await connection.execute(text("CHECKPOINT"))
+    finally:
+        await engine.dispose()
+
+
 async def _copy(url: str, *, source: str, into: str, replace: bool = True) -> None:
     admin = _admin(url)
     try:

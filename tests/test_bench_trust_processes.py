@@ -10,6 +10,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from bot.settings import PROJECT_ROOT
 
 
@@ -41,3 +43,17 @@ def test_the_morning_in_processes_runs_with_no_error_and_no_leak(postgres_only: 
         assert f"RSS, {process} (highest)" in out, out
     assert "self-audits answered           2 of 2" in out
     assert "errors (incl. leaks)           0" in out
+
+
+def test_a_reference_is_read_whole_and_matched_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With 200,000 reports seeded the morning's references have six digits: read as five,
+    OS-2026-200823 was taken for OS-2026-20082, which every other school's alert card then
+    "contained" (40 cross-school leaks reported that were none)."""
+    monkeypatch.syspath_prepend(str(PROJECT_ROOT / "bench"))
+    from trust_processes import REFERENCE, names
+
+    receipt = "Sent. Your reference is OS-2026-200823. The DSL has been told."
+    assert REFERENCE.findall(receipt) == ["OS-2026-200823"]
+    assert names(receipt, "OS-2026-200823")
+    assert not names("New concern OS-2026-200821 (urgent)", "OS-2026-20082")
+    assert names("New concern OS-2026-00412.", "OS-2026-00412")

@@ -391,7 +391,7 @@ def _reference(api: FakeSlackApi) -> str | None:
     import re
 
     for message in api.posts_to(STAFF):
-        found = re.search(r"OS-\d{4}-\d{5}", text_of(message))
+        found = re.search(r"\bOS-\d{4}-\d{5,}\b", text_of(message))
         if found and "Your reference is" in text_of(message):
             return found.group()
     return None
