@@ -11,17 +11,17 @@ off (not due yet), or being sent right now (claimed: its `next_attempt_at` is it
 not hold invitations back.
 
 Pacing. Each channel has a `Pacer` (bot/delivery/pacing.py) with the limits in DEFAULT_LIMITS.
-A batch claims only as many rows as its channel's pacer has room for now (waiting for the next
-slot first, when it comes within the call's time budget), sends them at once, and counts each
-send in the pacer when its notifier call *returns*. The platform counts every request when it
+A send holds one of its channel's slots from when it starts until each limit's window has
+passed since its notifier call *returned* (`_Pacer`). The platform counts every request when it
 arrives, and all of an invitation's requests (Slack: users.lookupByEmail, conversations.open,
 chat.postMessage, one after the other, and slack-sdk's own retry of a 429) arrive before the
-call returns; a batch starts only after the previous one has returned. So no window the platform
-measures holds more than the limit, however the latency varies; the price is one send's latency
-per window. (Counting when a send starts, with the same limit, a strict sliding window in
+call returns; so no window the platform measures holds more than the limit, however the latency
+varies. (Counting when a send starts, with the same limit, a strict sliding window in
 bench/audit_pacing.py answered 115-221 429s to 300 invitations, and each 429 held its batch for
-slack-sdk's 1-2 s retry: half the rate.) A claimed row is sent at once: its lease covers one
-send, never a minute of pacing, and a crash leaves no row held for long.
+slack-sdk's 1-2 s retry: half the rate.) Rows are claimed a few at a time, as slots come free,
+and sent at once: a claimed row's lease covers one send, never a minute of pacing, and a crash
+leaves no row held for long. Sends do not wait for each other: an earlier design sent batches
+that each waited for its slowest send, which cost a quarter of Teams' rate.
 `deliver_due` is built to be called every few seconds by the scheduler: it spends
 at most `max_seconds` on new batches. `run_until_idle` sends everything that is due, pacing
 included, for tests and the benchmark.
@@ -40,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -100,27 +101,91 @@ def invitation(campaign: AuditCampaign, *, reminder: int, tz: ZoneInfo) -> list[
 
 
 class _Pacer(Pacer):
-    """A Pacer that can also say how many calls fit now, so a batch claims no more rows than
-    can be sent at once (a claimed row never waits out a window while it holds its lease).
+    """A Pacer whose calls hold their slot from when they start until each limit's window has
+    passed since they returned, so that sends can go on one after another rather than in
+    batches that wait for their slowest send.
+
+    A call's requests reach the platform between its start and its return. Any window the
+    platform measures, [t - seconds, t], therefore holds only requests of calls that started
+    by t and returned after t - seconds: calls that all hold their slot at t. So no window holds
+    more calls than the limit, however long each call takes: what counting each call at its
+    return gave the batches, without a batch's wait for its slowest send (that wait was a
+    quarter of each second on Teams in the September morning, bench/README.md).
 
     The schools of a trust's deployment share one per channel (`SharedPacers`): one Slack
-    workspace or Teams registration, one rate, however many schools' campaigns run. Their
-    batches take turns (`turn`), so that the room one school saw is not also claimed by
-    another."""
+    workspace or Teams registration, one rate, however many schools' campaigns run. A sender
+    takes the slots it saw free in the same step as it looks (`reserve`, no await between), so
+    the room one school saw is never also taken by another, and no school waits in a queue
+    behind the others' claims (fifty schools queued for a lock held their senders past the
+    scheduler's next tick)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.turn = asyncio.Lock()
+        self._in_flight: dict[str, int] = {}
+        self._returned = asyncio.Event()  # set (and replaced) each time a call returns
 
     def room(self, key: str) -> int:
+        """How many calls may start now (the ones in flight hold theirs)."""
+        held = self._in_flight.get(key, 0)
         calls = self._calls.get(key)
         if not calls:
-            return min(limit.count for limit in self.limits)
+            return max(0, min(limit.count for limit in self.limits) - held)
         now = self._now()
         return max(
             0,
-            min(lim.count - sum(1 for t in calls if t > now - lim.seconds) for lim in self.limits),
+            min(lim.count - sum(1 for t in calls if t > now - lim.seconds) for lim in self.limits)
+            - held,
         )
+
+    def delay_for(self, key: str, need: int) -> float | None:
+        """Seconds until `need` calls may start, if no call in flight returned meanwhile; None
+        when calls in flight must return first (`returned`)."""
+        held = self._in_flight.get(key, 0)
+        calls = list(self._calls.get(key, ()))
+        now = self._now()
+        wait = 0.0
+        for limit in self.limits:
+            recent = [t for t in calls if t > now - limit.seconds]
+            leaving = len(recent) + held + need - limit.count  # calls that must leave first
+            if leaving <= 0:
+                continue
+            if leaving > len(recent):
+                return None
+            wait = max(wait, recent[leaving - 1] + limit.seconds - now)
+        return wait
+
+    def reserve(self, key: str, up_to: int) -> int:
+        """Take up to `up_to` of the slots free now, for calls about to start."""
+        taken = min(up_to, self.room(key))
+        self._in_flight[key] = self._in_flight.get(key, 0) + taken
+        return taken
+
+    def release(self, key: str, n: int) -> None:
+        """Give back `n` slots taken for calls that will not be made."""
+        if n:
+            self._in_flight[key] -= n
+            self._wake()
+
+    def finished(self, key: str, *, counted: bool) -> None:
+        """A call returned: it holds its slot for each window from now (`counted`: it reached
+        the platform; a send that failed before calling it frees its slot at once)."""
+        self._in_flight[key] -= 1
+        if counted:
+            self._calls.setdefault(key, deque()).append(self._now())
+        self._wake()
+
+    def _wake(self) -> None:
+        returned, self._returned = self._returned, asyncio.Event()
+        returned.set()
+
+    async def returned(self, within: float | None) -> bool:
+        """Until a call in flight returns or slots are given back (False: not `within`)."""
+        try:
+            async with asyncio.timeout(within):
+                await self._returned.wait()
+        except TimeoutError:
+            return False
+        return True
 
 
 # Each channel's pacer, by channel: a sender's own, or shared by a trust's schools.
@@ -260,34 +325,93 @@ class InvitationSender:
         return done
 
     async def _drain(self, channel: str, deadline: float | None) -> _Pass:
-        """Batches on one channel until none is due, the budget is spent or an alert is due."""
+        """Sends on one channel until none is due, the budget is spent or an alert is due.
+
+        A send starts as soon as its slot is free (`_Pacer`), not when the batch before it has
+        returned; what has returned is recorded as the next rows are claimed. Before it ends,
+        every send it started has returned and been recorded (unless it is stopped mid-way)."""
         done = _Pass()
         pacer = self.pacer(channel)
-        while not self._stopping:
-            wanted = await self._count_due(channel)
-            if wanted == 0:
-                break
-            async with pacer.turn:  # another school's batch on the same platform goes first
-                if deadline is not None and self.monotonic() >= deadline:
+        sending: set[asyncio.Task[_Job]] = set()
+        try:
+            while not self._stopping:
+                done.sent += await self._record_returned(sending)
+                wanted = await self._count_due(channel)
+                if wanted == 0:
                     break
-                wait = pacer.delay(channel)
-                if wait > 0:
-                    if deadline is not None and self.monotonic() + wait > deadline:
-                        break  # the next slot is after this tick: the next call takes it
-                    await self.sleep(wait)
-                if await self._alert_due():
+                reserved = await self._reserve(pacer, channel, wanted, deadline, sending, done)
+                if not reserved:
+                    break
+                jobs: list[_Job] = []
+                try:
+                    held = await self._alert_due()
+                    if not held:
+                        jobs = await self._claim(channel, reserved)
+                finally:  # slots taken for rows not claimed (or on a failure) go back at once
+                    pacer.release(channel, reserved - len(jobs))
+                if held:
                     done.held_by_alert = True
                     break
-                room = min(wanted, self.batch, max(pacer.room(channel), 1))
-                jobs = await self._claim(channel, room)
                 if not jobs:
                     break
                 done.claimed += len(jobs)
-                await asyncio.gather(*(self._send(job, pacer) for job in jobs))
-                done.sent += await self._record(jobs)
-            if deadline is not None and self.monotonic() >= deadline:
-                break
+                sending.update(
+                    asyncio.create_task(self._send(job, pacer), name="audit-message")
+                    for job in jobs
+                )
+                if deadline is not None and self.monotonic() >= deadline:
+                    break
+        except BaseException:
+            # Stopped mid-way (cancelled, the database gone): the sends go with it, and a row
+            # sent but not recorded is sent again when its lease ends, as after a crash.
+            for task in sending:
+                task.cancel()
+            raise
+        if sending:  # every claimed row sent and recorded: its lease covers one send only
+            await asyncio.wait(sending)
+            done.sent += await self._record_returned(sending)
         return done
+
+    async def _reserve(
+        self,
+        pacer: _Pacer,
+        channel: str,
+        wanted: int,
+        deadline: float | None,
+        sending: set[asyncio.Task[_Job]],
+        done: _Pass,
+    ) -> int:
+        """Slots for a claim on `channel`, taken as soon as there is room for one worth making
+        (0: not within the deadline); each send that returns meanwhile is recorded, so what the
+        platform took is recorded before more is claimed and a crash repeats no more than the
+        sends in flight.
+
+        A claim waits for a few slots rather than one, so that the database sees a claim and a
+        record per handful of sends, not per send; the few cost a handful of a window's slots
+        at most."""
+        need = min(wanted, self.batch, max(1, min(lim.count for lim in pacer.limits) // 4))
+        while True:
+            done.sent += await self._record_returned(sending)
+            left = None if deadline is None else deadline - self.monotonic()
+            if left is not None and left <= 0:
+                return 0
+            wait = pacer.delay_for(channel, need)
+            if wait == 0:  # taken in the same step as seen: no other school takes them too
+                return pacer.reserve(channel, min(wanted, self.batch))
+            if wait is None:  # the slots are held by sends in flight: until one returns
+                if not await pacer.returned(within=left):
+                    return 0
+                continue
+            if left is not None and wait > left:
+                return 0  # the next slot is after this tick: the next call takes it
+            await self.sleep(wait)
+
+    async def _record_returned(self, sending: set[asyncio.Task[_Job]]) -> int:
+        returned = [task for task in sending if task.done()]
+        if not returned:
+            return 0
+        sending.difference_update(returned)
+        return await self._record([task.result() for task in returned])
 
     # ------------------------------------------------------------------ the database
 
@@ -389,7 +513,7 @@ class InvitationSender:
 
     # ------------------------------------------------------------------ sending
 
-    async def _send(self, job: _Job, pacer: _Pacer) -> None:
+    async def _send(self, job: _Job, pacer: _Pacer) -> _Job:
         row = job.row
         called = False
         try:
@@ -412,5 +536,7 @@ class InvitationSender:
             job.error = "timed out"
         except Exception as failure:  # any failure is retried; the text may hold content
             job.error = type(failure).__name__
-        if called:  # counted now that every request of it has reached the platform (see top)
-            await pacer.wait(row.channel)  # the batch fitted the room: this does not wait
+        finally:
+            # Counted now that every request of it has reached the platform (see _Pacer).
+            pacer.finished(row.channel, counted=called)
+        return job

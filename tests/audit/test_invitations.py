@@ -9,6 +9,7 @@ clock is the FakeClock, moved by hand.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -217,9 +218,14 @@ async def test_an_alert_that_comes_due_mid_campaign_holds_the_next_batch(make_bo
     @dataclass
     class RaisesAnAlert(RecordingChannel):
         raised: bool = False
+        # Sends do not wait for each other (bot/audit/invitations.py _Pacer): the first ones
+        # return once the alert is in, so that it is due before any slot comes free again.
+        alert_in: asyncio.Event = field(default_factory=asyncio.Event)
 
         async def deliver(self, delivery: Delivery) -> str | None:
-            if not self.raised:  # a report is submitted while the first batch is out
+            if self.raised:
+                await self.alert_in.wait()
+            else:  # a report is submitted while the first sends are out
                 self.raised = True
                 async with bot.router.sessions() as session, session.begin():
                     alert = Outbox(
@@ -234,6 +240,7 @@ async def test_an_alert_that_comes_due_mid_campaign_holds_the_next_batch(make_bo
                         created_at=clock.now,
                     )
                     session.add(alert)
+                self.alert_in.set()
             return await super().deliver(delivery)
 
     channel = RaisesAnAlert()
@@ -385,6 +392,38 @@ async def test_a_send_counts_against_the_limit_from_when_it_returned(make_bot, c
     assert await sender.run_until_idle() == 5
     # Not at 10 s: the first two were still talking to the platform until 3 s.
     assert channel.at == [0.0, 0.0, 13.0, 13.0, 26.0]
+
+
+@dataclass
+class OneSlow(Timed):
+    """The first delivery takes 3 s of the pacers' time, the others none: it returns once the
+    sender's own waits have moved the time on that far (or, when the sender waits for it
+    instead, after 2 s of real time, moving the time on itself)."""
+
+    async def deliver(self, delivery: Delivery) -> str | None:
+        first = not self.at
+        started = self.time.now
+        self.at.append(started - 1000.0)
+        if first:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):
+                    while self.time.now < started + 3.0:
+                        await asyncio.sleep(0.001)
+            self.time.now = max(self.time.now, started + 3.0)
+        return await RecordingChannel.deliver(self, delivery)
+
+
+async def test_a_slow_send_holds_its_own_slot_and_not_the_others(make_bot, clock):
+    bot = await make_bot()
+    channel = OneSlow()
+    await start_campaign(bot, clock, PEOPLE)
+    sender = sender_for(bot, clock, channel, limits=(Limit(3, 1.0),), time=channel.time)
+
+    assert await sender.run_until_idle() == len(PEOPLE) == 6
+    # The two quick ones' slots come free at 1 s and again at 2 s; the slow one's at 4 s.
+    # (Sent in batches, each waiting for its slowest send, they went at 0, 3, 3 and 4 s.)
+    assert channel.at == [0.0, 0.0, 0.0, 1.0, 1.0, 2.0]
+    delivered_once(channel, PEOPLE)
 
 
 async def test_a_scheduler_tick_does_not_wait_out_a_long_window(make_bot, clock):
