@@ -21,7 +21,8 @@ bench/audit_pacing.py answered 115-221 429s to 300 invitations, and each 429 hel
 slack-sdk's 1-2 s retry: half the rate.) Rows are claimed a few at a time, as slots come free,
 and sent at once: a claimed row's lease covers one send, never a minute of pacing, and a crash
 leaves no row held for long. Sends do not wait for each other: an earlier design sent batches
-that each waited for its slowest send, which cost a quarter of Teams' rate.
+that each waited for its slowest send, and a trust's fifty schools queued for their turn behind
+each other's batches, past the scheduler's next tick (bench/README.md, the September morning).
 `deliver_due` is built to be called every few seconds by the scheduler: it spends
 at most `max_seconds` on new batches. `run_until_idle` sends everything that is due, pacing
 included, for tests and the benchmark.
@@ -109,8 +110,7 @@ class _Pacer(Pacer):
     platform measures, [t - seconds, t], therefore holds only requests of calls that started
     by t and returned after t - seconds: calls that all hold their slot at t. So no window holds
     more calls than the limit, however long each call takes: what counting each call at its
-    return gave the batches, without a batch's wait for its slowest send (that wait was a
-    quarter of each second on Teams in the September morning, bench/README.md).
+    return gave the batches, without a batch's wait for its slowest send.
 
     The schools of a trust's deployment share one per channel (`SharedPacers`): one Slack
     workspace or Teams registration, one rate, however many schools' campaigns run. A sender
