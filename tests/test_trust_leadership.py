@@ -5,17 +5,13 @@ and jobs waited for one (bench/trust_processes.py's scheduler was never ready)."
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
-from bot.app import build_bot, prepare_storage
-from bot.server import RELOADER, create_app
 from bot.settings import Settings
 from tests.support.clock import FakeClock
+from tests.support.trust import trust_jobs_running
 from tests.web.test_trust_deployment import write_trust
 
 
@@ -30,15 +26,7 @@ async def test_every_school_s_jobs_run_under_one_leader_lock(
         trust_config=write_trust(folder),
         leader_retry_seconds=0.2,
     )
-    bot = build_bot(settings, clock=clock)
-    await prepare_storage(bot)
-    app = create_app(bot, run_scheduler=True)
-    async with TestClient(TestServer(app)):
-        running = app[RELOADER].running
-        deadline = time.monotonic() + 60
-        while not all(r.jobs is not None and r.jobs.running for r in running.running.values()):
-            assert time.monotonic() < deadline, "the schools' jobs never started"
-            await asyncio.sleep(0.05)
+    async with trust_jobs_running(settings, clock) as (bot, running):
         async with bot.engine.connect() as connection:
             held = await connection.scalar(
                 # This database's only: other tests' databases on the server hold their own.
@@ -48,6 +36,5 @@ async def test_every_school_s_jobs_run_under_one_leader_lock(
                 )
             )
         schools = len(running.running)
-    await bot.engine.dispose()
     assert schools == 2
     assert held == 1  # one leader's lock for both schools, not one each

@@ -6,17 +6,12 @@ over the interval, one school's pause is another's turn."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 
-from aiohttp.test_utils import TestClient, TestServer
-
-from bot.app import build_bot, prepare_storage
 from bot.audit.scheduled import SEND_EVERY_SECONDS
-from bot.server import RELOADER, create_app
 from bot.settings import Settings
 from tests.support.clock import FakeClock
+from tests.support.trust import trust_jobs_running
 from tests.web.test_trust_deployment import write_trust
 
 
@@ -26,21 +21,12 @@ async def test_each_school_of_a_trust_sends_on_a_beat_of_its_own(
     folder = tmp_path / "config"
     folder.mkdir()
     settings = Settings(data_dir=tmp_path / "data", trust_config=write_trust(folder))
-    bot = build_bot(settings, clock=clock)
-    await prepare_storage(bot)
-    app = create_app(bot, run_scheduler=True)
-    async with TestClient(TestServer(app)):
-        running = app[RELOADER].running
-        deadline = time.monotonic() + 60
-        while not all(r.jobs is not None and r.jobs.running for r in running.running.values()):
-            assert time.monotonic() < deadline, "the schools' jobs never started"
-            await asyncio.sleep(0.05)
+    async with trust_jobs_running(settings, clock) as (_bot, running):
         beats = []
         for school in running.running.values():
             assert school.jobs is not None and school.jobs._scheduler is not None
             job = school.jobs._scheduler.get_job("send_invitations")
             beats.append(job.next_run_time.timestamp() % SEND_EVERY_SECONDS)
-    await bot.engine.dispose()
     assert len(beats) == 2
     # The beats, as moments within the interval: apart by a quarter of it at least.
     apart = abs(beats[0] - beats[1])
