@@ -11,11 +11,12 @@ sending each activity to the next web replica in turn.
 Before the morning: the trust's files (bench/trust_morning.py's: S schools, their staff), the
 store seeded with --reports reports over ten years (bench/trust_seed.py; 0: an empty store) or
 copied from a kept one (--seeded-copy, bench/trust_seeded.py), then vacuumed, analysed and
-checkpointed (PostgreSQL's work on new rows is not the morning's), the processes started, and every person of every school with the app installed (an install activity
-each: how the bot learns where to message them first). Then each school's self-audit starts at
-the next whole minute (its `start_cron`), each at a moment of its own within the scheduler's
-spread, and the scheduler invites every member of staff through Teams; A of them answer it as
-their invitation comes, and R reporters file concerns across the schools meanwhile.
+checkpointed (PostgreSQL's work on new rows is not the morning's), the processes started, and
+every person of every school with the app installed (an install activity each: how the bot
+learns where to message them first). Then each school's self-audit starts at the next whole
+minute (its `start_cron`), each at a moment of its own within the scheduler's spread, and the
+scheduler invites every member of staff through Teams; A of them answer it as their invitation
+comes, and R reporters file concerns across the schools meanwhile.
 
 Measured:
 - a reporter's turn: the activity posted to its reply in the chat (Teams replies within the

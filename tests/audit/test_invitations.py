@@ -407,8 +407,7 @@ class OneSlow(Timed):
         if first:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(2):
-                    while self.time.now < started + 3.0:
-                        await asyncio.sleep(0.001)
+                    await self.time.reached(started + 3.0)
             self.time.now = max(self.time.now, started + 3.0)
         return await RecordingChannel.deliver(self, delivery)
 

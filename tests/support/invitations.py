@@ -27,6 +27,7 @@ class SimulatedTime:
     def __init__(self) -> None:
         self.now = 1000.0
         self.slept: list[float] = []
+        self._moved: list[asyncio.Event] = []
 
     def monotonic(self) -> float:
         return self.now
@@ -34,7 +35,17 @@ class SimulatedTime:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+        moved, self._moved = self._moved, []
+        for event in moved:
+            event.set()
         await asyncio.sleep(0)
+
+    async def reached(self, moment: float) -> None:
+        """Until a sleep has moved the time on to `moment`."""
+        while self.now < moment:
+            moved = asyncio.Event()
+            self._moved.append(moved)
+            await moved.wait()
 
 
 async def compose(row: AuditMessage) -> list[Outbound]:
