@@ -10,9 +10,9 @@ not start its next burst on top of an alert that came in meanwhile. An alert tha
 off (not due yet), or being sent right now (claimed: its `next_attempt_at` is its lease), does
 not hold invitations back.
 
-Pacing. Each channel has a `Pacer` (bot/delivery/pacing.py) with the limits in DEFAULT_LIMITS.
-A send holds one of its channel's slots from when it starts until each limit's window has
-passed since its notifier call *returned* (`_Pacer`). The platform counts every request when it
+Pacing. Each channel has a `SlotPacer` (bot/delivery/pacing.py) with the limits in
+DEFAULT_LIMITS. A send holds one of its channel's slots from when it starts until each limit's
+window has passed since its notifier call *returned*. The platform counts every request when it
 arrives, and all of an invitation's requests (Slack: users.lookupByEmail, conversations.open,
 chat.postMessage, one after the other, and slack-sdk's own retry of a 429) arrive before the
 call returns; so no window the platform measures holds more than the limit, however the latency
@@ -41,11 +41,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -63,7 +61,7 @@ from bot.briefings.invitation import briefing_invitation
 from bot.delivery.messages import Card, Option, Outbound
 from bot.delivery.notifier import Delivery, Notifier, RetryLater
 from bot.delivery.outbox import backoff
-from bot.delivery.pacing import Limit, Pacer
+from bot.delivery.pacing import Limit, SlotPacer
 from bot.words import strings
 from dialogs.datetimes import format_moment
 from storage.models import AuditCampaign, AuditMessage, Outbox
@@ -101,95 +99,8 @@ def invitation(campaign: AuditCampaign, *, reminder: int, tz: ZoneInfo) -> list[
     ]
 
 
-class _Pacer(Pacer):
-    """A Pacer whose calls hold their slot from when they start until each limit's window has
-    passed since they returned, so that sends can go on one after another rather than in
-    batches that wait for their slowest send.
-
-    A call's requests reach the platform between its start and its return. Any window the
-    platform measures, [t - seconds, t], therefore holds only requests of calls that started
-    by t and returned after t - seconds: calls that all hold their slot at t. So no window holds
-    more calls than the limit, however long each call takes: what counting each call at its
-    return gave the batches, without a batch's wait for its slowest send.
-
-    The schools of a trust's deployment share one per channel (`SharedPacers`): one Slack
-    workspace or Teams registration, one rate, however many schools' campaigns run. A sender
-    takes the slots it saw free in the same step as it looks (`reserve`, no await between), so
-    the room one school saw is never also taken by another, and no school waits in a queue
-    behind the others' claims (fifty schools queued for a lock held their senders past the
-    scheduler's next tick)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._in_flight: dict[str, int] = {}
-        self._returned = asyncio.Event()  # set (and replaced) each time a call returns
-
-    def room(self, key: str) -> int:
-        """How many calls may start now (the ones in flight hold theirs)."""
-        held = self._in_flight.get(key, 0)
-        calls = self._calls.get(key)
-        if not calls:
-            return max(0, min(limit.count for limit in self.limits) - held)
-        now = self._now()
-        return max(
-            0,
-            min(lim.count - sum(1 for t in calls if t > now - lim.seconds) for lim in self.limits)
-            - held,
-        )
-
-    def delay_for(self, key: str, need: int) -> float | None:
-        """Seconds until `need` calls may start, if no call in flight returned meanwhile; None
-        when calls in flight must return first (`returned`)."""
-        held = self._in_flight.get(key, 0)
-        calls = list(self._calls.get(key, ()))
-        now = self._now()
-        wait = 0.0
-        for limit in self.limits:
-            recent = [t for t in calls if t > now - limit.seconds]
-            leaving = len(recent) + held + need - limit.count  # calls that must leave first
-            if leaving <= 0:
-                continue
-            if leaving > len(recent):
-                return None
-            wait = max(wait, recent[leaving - 1] + limit.seconds - now)
-        return wait
-
-    def reserve(self, key: str, up_to: int) -> int:
-        """Take up to `up_to` of the slots free now, for calls about to start."""
-        taken = min(up_to, self.room(key))
-        self._in_flight[key] = self._in_flight.get(key, 0) + taken
-        return taken
-
-    def release(self, key: str, n: int) -> None:
-        """Give back `n` slots taken for calls that will not be made."""
-        if n:
-            self._in_flight[key] -= n
-            self._wake()
-
-    def finished(self, key: str, *, counted: bool) -> None:
-        """A call returned: it holds its slot for each window from now (`counted`: it reached
-        the platform; a send that failed before calling it frees its slot at once)."""
-        self._in_flight[key] -= 1
-        if counted:
-            self._calls.setdefault(key, deque()).append(self._now())
-        self._wake()
-
-    def _wake(self) -> None:
-        returned, self._returned = self._returned, asyncio.Event()
-        returned.set()
-
-    async def returned(self, within: float | None) -> bool:
-        """Until a call in flight returns or slots are given back (False: not `within`)."""
-        try:
-            async with asyncio.timeout(within):
-                await self._returned.wait()
-        except TimeoutError:
-            return False
-        return True
-
-
 # Each channel's pacer, by channel: a sender's own, or shared by a trust's schools.
-SharedPacers = dict[str, _Pacer]
+SharedPacers = dict[str, SlotPacer]
 
 
 @dataclass
@@ -300,10 +211,10 @@ class InvitationSender:
         except TimeoutError:
             log.warning("audit messages: a batch was still being sent at shutdown")
 
-    def pacer(self, channel: str) -> _Pacer:
+    def pacer(self, channel: str) -> SlotPacer:
         if channel not in self.pacers:
             limits = self.limits.get(channel) or UNKNOWN_CHANNEL_LIMITS
-            self.pacers[channel] = _Pacer(limits, now=self.monotonic, sleep=self.sleep)
+            self.pacers[channel] = SlotPacer(limits, now=self.monotonic, sleep=self.sleep)
         return self.pacers[channel]
 
     # ------------------------------------------------------------------ one pass
@@ -327,7 +238,7 @@ class InvitationSender:
     async def _drain(self, channel: str, deadline: float | None) -> _Pass:
         """Sends on one channel until none is due, the budget is spent or an alert is due.
 
-        A send starts as soon as its slot is free (`_Pacer`), not when the batch before it has
+        A send starts as soon as its slot is free (`SlotPacer`), not when the batch before it has
         returned; what has returned is recorded as the next rows are claimed. Before it ends,
         every send it started has returned and been recorded (unless it is stopped mid-way)."""
         done = _Pass()
@@ -374,7 +285,7 @@ class InvitationSender:
 
     async def _reserve(
         self,
-        pacer: _Pacer,
+        pacer: SlotPacer,
         channel: str,
         wanted: int,
         deadline: float | None,
@@ -513,7 +424,7 @@ class InvitationSender:
 
     # ------------------------------------------------------------------ sending
 
-    async def _send(self, job: _Job, pacer: _Pacer) -> _Job:
+    async def _send(self, job: _Job, pacer: SlotPacer) -> _Job:
         row = job.row
         called = False
         try:
@@ -537,6 +448,6 @@ class InvitationSender:
         except Exception as failure:  # any failure is retried; the text may hold content
             job.error = type(failure).__name__
         finally:
-            # Counted now that every request of it has reached the platform (see _Pacer).
+            # Counted now that every request of it has reached the platform (see SlotPacer).
             pacer.finished(row.channel, counted=called)
         return job

@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _FORGET_AFTER_KEYS = 5000
 
@@ -78,3 +79,86 @@ class Pacer:
             if not self._locks.get(key, asyncio.Lock()).locked():
                 self._calls.pop(key, None)
                 self._locks.pop(key, None)
+
+
+class SlotPacer(Pacer):
+    """A Pacer whose calls hold their slot from when they start until each limit's window has
+    passed since they returned, so that calls can go on one after another rather than in
+    batches that wait for their slowest call (the self-audit's invitations:
+    bot/audit/invitations.py).
+
+    A call's requests reach the platform between its start and its return. Any window the
+    platform measures, [t - seconds, t], therefore holds only requests of calls that started
+    by t and returned after t - seconds: calls that all hold their slot at t. So no window holds
+    more calls than the limit, however long each call takes.
+
+    The schools of a trust's deployment share one per channel: one Slack workspace or Teams
+    registration, one rate, however many schools' campaigns run. A caller takes the slots it
+    saw free in the same step as it looks (`reserve`, no await between), so the room one school
+    saw is never also taken by another, and no school waits in a queue behind the others'
+    calls (fifty schools queued for a lock held their senders past the scheduler's next
+    tick)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_flight: dict[Hashable, int] = {}
+        self._returned = asyncio.Event()  # set (and replaced) each time a slot may have freed
+
+    def room(self, key: Hashable) -> int:
+        """How many calls may start now (the ones in flight hold theirs)."""
+        now = self._now()
+        free = min(limit.count - len(self._recent(key, limit, now)) for limit in self.limits)
+        return max(0, free - self._in_flight.get(key, 0))
+
+    def delay_for(self, key: Hashable, need: int) -> float | None:
+        """Seconds until `need` calls may start, if no call in flight returned meanwhile; None
+        when calls in flight must return first (`returned`)."""
+        held = self._in_flight.get(key, 0)
+        now = self._now()
+        wait = 0.0
+        for limit in self.limits:
+            recent = self._recent(key, limit, now)
+            leaving = len(recent) + held + need - limit.count  # calls that must leave first
+            if leaving <= 0:
+                continue
+            if leaving > len(recent):
+                return None
+            wait = max(wait, recent[leaving - 1] + limit.seconds - now)
+        return wait
+
+    def reserve(self, key: Hashable, up_to: int) -> int:
+        """Take up to `up_to` of the slots free now, for calls about to start."""
+        taken = min(up_to, self.room(key))
+        self._in_flight[key] = self._in_flight.get(key, 0) + taken
+        return taken
+
+    def release(self, key: Hashable, n: int) -> None:
+        """Give back `n` slots taken for calls that will not be made."""
+        if n:
+            self._in_flight[key] -= n
+            self._wake()
+
+    def finished(self, key: Hashable, *, counted: bool) -> None:
+        """A call returned: it holds its slot for each window from now (`counted`: it reached
+        the platform; a call that failed before reaching it frees its slot at once)."""
+        self._in_flight[key] -= 1
+        if counted:
+            self._calls.setdefault(key, deque()).append(self._now())
+        self._wake()
+
+    async def returned(self, within: float | None) -> bool:
+        """Until a call in flight returns or slots are given back (False: not `within`)."""
+        try:
+            async with asyncio.timeout(within):
+                await self._returned.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def _recent(self, key: Hashable, limit: Limit, now: float) -> list[float]:
+        """The returns still inside `limit`'s window, oldest first."""
+        return [t for t in self._calls.get(key, ()) if t > now - limit.seconds]
+
+    def _wake(self) -> None:
+        returned, self._returned = self._returned, asyncio.Event()
+        returned.set()

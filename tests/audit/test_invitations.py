@@ -218,7 +218,7 @@ async def test_an_alert_that_comes_due_mid_campaign_holds_the_next_batch(make_bo
     @dataclass
     class RaisesAnAlert(RecordingChannel):
         raised: bool = False
-        # Sends do not wait for each other (bot/audit/invitations.py _Pacer): the first ones
+        # Sends do not wait for each other (bot/delivery/pacing.py SlotPacer): the first ones
         # return once the alert is in, so that it is due before any slot comes free again.
         alert_in: asyncio.Event = field(default_factory=asyncio.Event)
 
