@@ -172,13 +172,12 @@ def add_audit_jobs(
     every = HOUSEKEEPING_EVERY_MINUTES
     _add(scheduler, audit_housekeeping, audit, "interval", minutes=every, at_start=True)
     # At start, or `send_beat` seconds into it (a trust's school: see `send_beat`), and on that
-    # beat every interval after (an interval trigger's runs keep to its start_date).
+    # beat every interval after (an interval trigger's runs keep to its start_date; a start_date
+    # already past when added would first run an interval later, so the first run is given).
+    first = datetime.now(UTC) + timedelta(seconds=send_beat)
     every = SEND_EVERY_SECONDS
-    if send_beat:
-        first = datetime.now(UTC) + timedelta(seconds=send_beat)
-        _add(scheduler, send_invitations, audit, "interval", seconds=every, start_date=first)
-    else:
-        _add(scheduler, send_invitations, audit, "interval", seconds=every, at_start=True)
+    beat = {"start_date": first, "next_run_time": first}
+    _add(scheduler, send_invitations, audit, "interval", seconds=every, **beat)
 
 
 def send_beat(index: int) -> float:
