@@ -1,4 +1,5 @@
-"""What the benchmarks share: percentiles, resetting a PostgreSQL schema, a bounded run."""
+"""What the benchmarks share: percentiles, a connection to a database, resetting a PostgreSQL
+schema, a bounded run."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.server import event_loop
 
@@ -26,15 +28,28 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank - 1]
 
 
-async def reset_schema(url: str) -> None:
-    """Drop and recreate the public schema, as tests/support/databases.py reset_postgres does."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+@asynccontextmanager
+async def connected(url: str, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
+    """One connection to `url`, in a transaction committed at the end (or `autocommit`, for
+    what cannot run in one: VACUUM, CREATE DATABASE); its engine is disposed of after."""
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    engine = create_async_engine(url, **options)
     try:
         async with engine.connect() as connection:
-            await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
+            if autocommit:
+                yield connection
+            else:
+                async with connection.begin():
+                    yield connection
     finally:
         await engine.dispose()
+
+
+async def reset_schema(url: str) -> None:
+    """Drop and recreate the public schema, as tests/support/databases.py reset_postgres does."""
+    async with connected(url, autocommit=True) as connection:
+        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
 
 
 T = TypeVar("T")

@@ -19,10 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from common import BenchFailure  # bench/ is on sys.path when run
+from common import BenchFailure, connected  # bench/ is on sys.path when run
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 NAME = re.compile(r"[a-z0-9_]*bench[a-z0-9_]*")  # a plain name, and one made for the bench
 
@@ -51,26 +50,15 @@ async def copied(url: str, name: str, shape: Shape) -> Seeded | None:
     """The kept store `name`, copied over the run's database at `url`; None when there is no
     kept store of that name (the run seeds, then keeps one)."""
     target = _database(url)
-    admin = _admin(url)
-    try:
-        async with admin.connect() as connection:
-            found = await connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            )
-    finally:
-        await admin.dispose()
+    async with connected(_on(url, "postgres")) as server:
+        found = await server.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
     if not found:
         return None
-    kept = create_async_engine(_on(url, name))
-    try:
-        async with kept.connect() as connection:
-            row = (
-                await connection.execute(
-                    text("SELECT key, schools, staff, reports, filed FROM bench_seeded")
-                )
-            ).one()
-    finally:
-        await kept.dispose()
+    async with connected(_on(url, name)) as kept:
+        query = text("SELECT key, schools, staff, reports, filed FROM bench_seeded")
+        row = (await kept.execute(query)).one()
     theirs = Shape(row.schools, row.staff, row.reports)
     if theirs != shape:
         raise BenchFailure(
@@ -85,27 +73,23 @@ async def copied(url: str, name: str, shape: Shape) -> Seeded | None:
 async def keep(url: str, name: str, shape: Shape, seeded: Seeded) -> None:
     """Keep the run's database at `url`, as seeded, as the database `name` (which must not
     exist yet)."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(
-                text(
-                    "CREATE TABLE bench_seeded (key text NOT NULL, schools integer NOT NULL, "
-                    "staff integer NOT NULL, reports integer NOT NULL, filed integer NOT NULL)"
-                )
+    async with connected(url) as connection:
+        await connection.execute(
+            text(
+                "CREATE TABLE bench_seeded (key text NOT NULL, schools integer NOT NULL, "
+                "staff integer NOT NULL, reports integer NOT NULL, filed integer NOT NULL)"
             )
-            await connection.execute(
-                text("INSERT INTO bench_seeded VALUES (:key, :schools, :staff, :reports, :filed)"),
-                {
-                    "key": seeded.key,
-                    "schools": shape.schools,
-                    "staff": shape.staff,
-                    "reports": shape.reports,
-                    "filed": seeded.filed,
-                },
-            )
-    finally:
-        await engine.dispose()
+        )
+        await connection.execute(
+            text("INSERT INTO bench_seeded VALUES (:key, :schools, :staff, :reports, :filed)"),
+            {
+                "key": seeded.key,
+                "schools": shape.schools,
+                "staff": shape.staff,
+                "reports": shape.reports,
+                "filed": seeded.filed,
+            },
+        )
     await _copy(url, source=_database(url), into=name, replace=False)
     await _forget_key(url)
 
@@ -114,35 +98,24 @@ async def settle(url: str) -> None:
     """The store as a school's is on an ordinary morning: vacuumed, its statistics current and
     its pages written out. Straight after seeding (or a copy) PostgreSQL would otherwise vacuum
     and analyse the new rows, and write out the copy's pages, while the morning is measured."""
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("VACUUM (ANALYZE)"))
-            await connection.execute(text("CHECKPOINT"))
-    finally:
-        await engine.dispose()
+    async with connected(url, autocommit=True) as connection:
+        await connection.execute(text("VACUUM (ANALYZE)"))
+        await connection.execute(text("CHECKPOINT"))
 
 
 async def _copy(url: str, *, source: str, into: str, replace: bool = True) -> None:
-    admin = _admin(url)
-    try:
-        async with admin.connect() as connection:
-            if replace:
-                await connection.execute(text(f'DROP DATABASE IF EXISTS "{into}" WITH (FORCE)'))
-            await connection.execute(
-                text(f'CREATE DATABASE "{into}" TEMPLATE "{source}" STRATEGY FILE_COPY')
-            )
-    finally:
-        await admin.dispose()
+    """A database is made or dropped from outside it: from the server's maintenance one."""
+    async with connected(_on(url, "postgres"), autocommit=True) as server:
+        if replace:
+            await server.execute(text(f'DROP DATABASE IF EXISTS "{into}" WITH (FORCE)'))
+        await server.execute(
+            text(f'CREATE DATABASE "{into}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+        )
 
 
 async def _forget_key(url: str) -> None:
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP TABLE IF EXISTS bench_seeded"))
-    finally:
-        await engine.dispose()
+    async with connected(url) as connection:
+        await connection.execute(text("DROP TABLE IF EXISTS bench_seeded"))
 
 
 def _database(url: str) -> str:
@@ -151,11 +124,6 @@ def _database(url: str) -> str:
     if problem:
         raise BenchFailure(f"the run's database {name!r}: {problem}")
     return name
-
-
-def _admin(url: str) -> AsyncEngine:
-    """The server's maintenance database: a database is made or dropped from outside it."""
-    return create_async_engine(_on(url, "postgres"), isolation_level="AUTOCOMMIT")
 
 
 def _on(url: str, database: str) -> str:
