@@ -176,8 +176,15 @@ def add_audit_jobs(
     # already past when added would first run an interval later, so the first run is given).
     first = datetime.now(UTC) + timedelta(seconds=send_beat)
     every = SEND_EVERY_SECONDS
-    beat = {"start_date": first, "next_run_time": first}
-    _add(scheduler, send_invitations, audit, "interval", seconds=every, **beat)
+    _add(
+        scheduler,
+        send_invitations,
+        audit,
+        "interval",
+        seconds=every,
+        start_date=first,
+        next_run_time=first,
+    )
 
 
 def send_beat(index: int) -> float:
